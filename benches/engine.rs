@@ -1,0 +1,2 @@
+//! Engine throughput benchmarks (placeholder replaced below).
+fn main() {}

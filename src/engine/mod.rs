@@ -1,0 +1,1153 @@
+//! The simulation engine: one replication of one model, as a discrete-event simulation of
+//! families (agents with needs) moving through service units staffed by practitioners.
+//!
+//! **Invariant:** the engine does no I/O and never reads the clock; a replication is a pure
+//! function of (scenario, model, replication number).
+//!
+//! **Invariant:** time never goes backwards and every episode that starts ends in exactly one
+//! state (resolved, no further action, lost, or open at the horizon); both are asserted.
+
+mod queue;
+mod record;
+
+pub use queue::EventQueue;
+
+use crate::error::{Error, Result};
+use crate::metrics::{Diagnostics, ReplicationResult, MONTH_DAYS};
+use crate::model::*;
+use crate::rng::{self, Generator, Purpose};
+use rand::RngExt;
+use rand_distr::{Exp1, StandardNormal};
+use record::Recorder;
+
+/// Marks "no unit" in routing tables.
+const NO_UNIT: u32 = u32::MAX;
+/// How far down a queue a practitioner with a free slot looks for a case they are competent
+/// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
+const QUEUE_SCAN_LIMIT: usize = 64;
+
+/// Runs one replication of `scenario.models[model_idx]`.
+pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
+    let mut sim = Sim::new(scenario, model_idx, replication);
+    sim.run()?;
+    Ok(sim.finish())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closure {
+    /// An intervention finished.
+    Served,
+    /// The need went away on its own before anyone worked with it.
+    Natural,
+    /// Triage or assessment found no need above universal services.
+    NoFurtherAction,
+    /// The structure has no unit for this need (only possible where validation allowed it).
+    NoService,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NeedState {
+    AwaitingAssessment { unit_instance: u32 },
+    AwaitingPanel { unit_instance: u32 },
+    AwaitingService { unit_instance: u32 },
+    InTransit,
+    InService { practitioner: u32 },
+    Lost,
+    Closed(Closure),
+}
+
+impl NeedState {
+    fn is_closed(self) -> bool {
+        matches!(self, NeedState::Closed(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Need {
+    domain: u8,
+    /// Current true tier; escalation raises it.
+    tier: u8,
+    /// Whether the referrer has presented it one tier too high (until an assessment).
+    overstated: bool,
+    state: NeedState,
+    /// Changes whenever the need moves; queue entries and events carrying an old token are stale.
+    token: u32,
+    /// Changes whenever the untreated clock is re-armed or stopped, so older clock events are
+    /// stale; separate from `token` so escalation does not disturb a referral in transit.
+    clock_token: u32,
+    /// Day the untreated clock started, while the need is not being worked with.
+    untreated_since: Option<f64>,
+    /// Remaining exposure (in units of Exp(1)) before the next escalation and before natural
+    /// resolution. Pre-drawn per family so every model faces the same family (common random
+    /// numbers), consumed at the tier's rate while the need is untreated.
+    escalation_left: f64,
+    escalation_draws: [f64; 3],
+    resolution_left: f64,
+    service_exp1: f64,
+    service_normal: f64,
+    bounces: u8,
+}
+
+impl Need {
+    fn presented_tier(&self) -> u8 {
+        (self.tier + u8::from(self.overstated)).min(4)
+    }
+}
+
+#[derive(Debug)]
+struct Episode {
+    /// Unique within the replication; 0 marks a free slot in the episode table.
+    serial: u64,
+    family_id: u64,
+    n_episode: u32,
+    locality: u16,
+    referral_day: f64,
+    /// Counted in per-episode metrics (referred after the warm-up).
+    measured: bool,
+    first_contact_day: Option<f64>,
+    assessment_done_day: Option<f64>,
+    service_start_day: Option<f64>,
+    needs: Vec<Need>,
+    n_handoffs: u32,
+    n_bounces: u32,
+    n_assessments: u32,
+    n_tellings: u32,
+    assessed_units: Vec<u16>,
+    common_assessed: bool,
+    professionals: Vec<u32>,
+    lead: Option<u32>,
+    lead_since_day: f64,
+    lost: bool,
+    escalated_to_tier3: bool,
+    escalated_to_tier4: bool,
+    n_untreated: u8,
+    rng: Generator,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Arrival,
+    Recur { family_id: u64, n_episode: u32, locality: u16, domain: u8, tier: u8, previous_close_day: f64 },
+    ReferralArrives { episode: u32, serial: u64, need: u8, token: u32, to: u32 },
+    ReferralBounced { episode: u32, serial: u64, need: u8, token: u32, from: u32, to: u32 },
+    AssessmentDone { practitioner: u32, episode: u32, serial: u64, needs: u8, unit_instance: u32 },
+    ServiceDone { practitioner: u32, episode: u32, serial: u64, need: u8, token: u32 },
+    UntreatedClock { episode: u32, serial: u64, need: u8, token: u32 },
+    Represent { episode: u32, serial: u64, need: u8, token: u32 },
+    PanelMeeting { unit_instance: u32 },
+    MonthEnd { month_idx: u32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WorkKind {
+    Assessment { needs: u8 },
+    Service { need: u8 },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct WorkItem {
+    episode: u32,
+    serial: u64,
+    token: u32,
+    kind: WorkKind,
+}
+
+struct Practitioner {
+    profession_idx: u32,
+    unit_instance: u32,
+    free_slots: u32,
+}
+
+struct UnitInstance {
+    unit_idx: usize,
+    practitioners: std::ops::Range<u32>,
+    /// Cases waiting for a practitioner, assessments and interventions together, first come
+    /// first served.
+    waiting: std::collections::VecDeque<WorkItem>,
+    /// Cases waiting for the next panel meeting.
+    panel: std::collections::VecDeque<WorkItem>,
+}
+
+struct Sim<'a> {
+    scenario: &'a Scenario,
+    model: &'a Model,
+    model_idx: usize,
+    replication: u32,
+    queue: EventQueue<Event>,
+    episodes: Vec<Episode>,
+    free_episodes: Vec<u32>,
+    n_open: u64,
+    next_serial: u64,
+    next_family_id: u64,
+    instances: Vec<UnitInstance>,
+    practitioners: Vec<Practitioner>,
+    /// `route[(locality * n_domains + domain) * 4 + tier - 1]`: the unit instance that takes
+    /// a need of that domain and tier in that locality, or `NO_UNIT`.
+    route: Vec<u32>,
+    /// Front door by (locality, domain) when families go to the service for their need.
+    door_by_need: Vec<u32>,
+    arrivals: Generator,
+    record: Recorder,
+    diagnostics: Diagnostics,
+}
+
+impl<'a> Sim<'a> {
+    fn new(scenario: &'a Scenario, model_idx: usize, replication: u32) -> Self {
+        let model = &scenario.models[model_idx];
+        let population = &scenario.population;
+        let n_localities = population.locality_names.len();
+        let n_domains = population.domains.len();
+
+        // One instance of each unit per locality (or one for a borough-wide unit), each with
+        // its own practitioners.
+        let mut instances = Vec::new();
+        let mut practitioners = Vec::new();
+        let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
+        for (unit_idx, unit) in model.units.iter().enumerate() {
+            let copies = if unit.scope == Scope::Locality { n_localities } else { 1 };
+            for copy in 0..copies {
+                let idx = instances.len() as u32;
+                let start = practitioners.len() as u32;
+                for &(profession_idx, n) in &unit.staff {
+                    let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
+                    for _ in 0..n {
+                        practitioners.push(Practitioner {
+                            profession_idx: profession_idx as u32,
+                            unit_instance: idx,
+                            free_slots: capacity,
+                        });
+                    }
+                }
+                instances.push(UnitInstance {
+                    unit_idx,
+                    practitioners: start..practitioners.len() as u32,
+                    waiting: Default::default(),
+                    panel: Default::default(),
+                });
+                if unit.scope == Scope::Locality {
+                    instance_of[unit_idx][copy] = idx;
+                } else {
+                    instance_of[unit_idx].iter_mut().for_each(|slot| *slot = idx);
+                }
+            }
+        }
+        let mut route = vec![NO_UNIT; n_localities * n_domains * 4];
+        let mut door_by_need = vec![NO_UNIT; n_localities * n_domains];
+        for locality in 0..n_localities {
+            for domain in 0..n_domains {
+                for tier in 1..=4u8 {
+                    // The first unit listed that accepts the need takes it: the model's order
+                    // of units is its order of preference.
+                    if let Some(u) = model.units.iter().position(|u| u.accepts(domain as u8, tier)) {
+                        route[(locality * n_domains + domain) * 4 + tier as usize - 1] = instance_of[u][locality];
+                    }
+                }
+                // A family presenting a need no one accepts at its tier goes to the service for
+                // its domain with the lowest threshold, which triages it.
+                door_by_need[locality * n_domains + domain] = model
+                    .units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| u.serves_domain(domain as u8))
+                    .min_by_key(|(_, u)| u.lowest_tier())
+                    .map_or(NO_UNIT, |(u, _)| instance_of[u][locality]);
+            }
+        }
+        let months = (scenario.run.horizon_days / MONTH_DAYS).ceil() as usize;
+        let total_slots: u64 =
+            practitioners.iter().map(|p| u64::from(scenario.workforce.professions[p.profession_idx as usize].caseload_capacity)).sum();
+        let mut staff_hours_per_week = 0.0;
+        let mut staff_cost_per_year = 0.0;
+        for p in &practitioners {
+            let profession = &scenario.workforce.professions[p.profession_idx as usize];
+            staff_hours_per_week += profession.hours_per_week;
+            staff_cost_per_year += profession.cost_per_year_gbp;
+        }
+        let record = Recorder::new(
+            scenario.run.warmup_days,
+            scenario.run.horizon_days,
+            months,
+            total_slots,
+            staff_hours_per_week,
+            staff_cost_per_year,
+        );
+        Sim {
+            scenario,
+            model,
+            model_idx,
+            replication,
+            queue: EventQueue::new(),
+            episodes: Vec::new(),
+            free_episodes: Vec::new(),
+            n_open: 0,
+            next_serial: 1,
+            next_family_id: 0,
+            instances,
+            practitioners,
+            route,
+            door_by_need,
+            arrivals: rng::stream(scenario.run.seed, replication, Purpose::Arrivals, 0),
+            record,
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    fn run(&mut self) -> Result<()> {
+        let horizon = self.scenario.run.horizon_days;
+        if self.scenario.population.presentations_per_day > 0.0 {
+            let first: f64 = self.arrivals.sample(Exp1);
+            self.queue.schedule(first / self.scenario.population.presentations_per_day, Event::Arrival);
+        }
+        for (idx, instance) in self.instances.iter().enumerate() {
+            if let Allocation::Panel { first_meeting_day, .. } = self.model.units[instance.unit_idx].allocation {
+                self.queue.schedule(first_meeting_day, Event::PanelMeeting { unit_instance: idx as u32 });
+            }
+        }
+        if MONTH_DAYS <= horizon {
+            self.queue.schedule(MONTH_DAYS, Event::MonthEnd { month_idx: 0 });
+        }
+        let mut last_day = 0.0;
+        while let Some((day, event)) = self.queue.pop_until(horizon) {
+            assert!(day >= last_day, "time went backwards: {day} after {last_day}");
+            last_day = day;
+            self.diagnostics.events += 1;
+            self.handle(day, event)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, now: f64, event: Event) -> Result<()> {
+        match event {
+            Event::Arrival => {
+                let gap: f64 = self.arrivals.sample(Exp1);
+                self.queue.schedule(now + gap / self.scenario.population.presentations_per_day, Event::Arrival);
+                self.new_family(now)?;
+            }
+            Event::Recur { family_id, n_episode, locality, domain, tier, previous_close_day } => {
+                self.recur(now, family_id, n_episode, locality, domain, tier, previous_close_day)?;
+            }
+            Event::ReferralArrives { episode, serial, need, token, to } => {
+                if self.need_is(episode, serial, need, token) {
+                    self.arrive_at_unit(now, episode, 1 << need, to);
+                }
+            }
+            Event::ReferralBounced { episode, serial, need, token, from, to } => {
+                if self.need_is(episode, serial, need, token) {
+                    self.bounced(now, episode, need, from, to);
+                }
+            }
+            Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance } => {
+                self.release(now, practitioner);
+                if self.episode_is(episode, serial) {
+                    self.assessment_done(now, episode, needs, unit_instance);
+                }
+                self.pull_work(now, practitioner);
+            }
+            Event::ServiceDone { practitioner, episode, serial, need, token } => {
+                self.release(now, practitioner);
+                if self.need_is(episode, serial, need, token) {
+                    self.close_need(now, episode, need, Closure::Served);
+                }
+                self.pull_work(now, practitioner);
+            }
+            Event::UntreatedClock { episode, serial, need, token } => {
+                let e = &self.episodes[episode as usize];
+                if e.serial == serial && e.needs[need as usize].clock_token == token {
+                    self.untreated_clock(now, episode, need);
+                }
+            }
+            Event::Represent { episode, serial, need, token } => {
+                if self.need_is(episode, serial, need, token) {
+                    self.represent(now, episode, need);
+                }
+            }
+            Event::PanelMeeting { unit_instance } => self.panel_meeting(now, unit_instance),
+            Event::MonthEnd { month_idx } => {
+                self.record.month_end(month_idx as usize, self.n_open);
+                let next = (month_idx + 2) as f64 * MONTH_DAYS;
+                if next <= self.scenario.run.horizon_days {
+                    self.queue.schedule(next, Event::MonthEnd { month_idx: month_idx + 1 });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn episode_is(&self, episode: u32, serial: u64) -> bool {
+        self.episodes[episode as usize].serial == serial
+    }
+
+    fn need_is(&self, episode: u32, serial: u64, need: u8, token: u32) -> bool {
+        let e = &self.episodes[episode as usize];
+        e.serial == serial && e.needs[need as usize].token == token
+    }
+
+    // ----- families arriving -------------------------------------------------------------
+
+    fn new_family(&mut self, now: f64) -> Result<()> {
+        let scenario = self.scenario;
+        let population = &scenario.population;
+        let family_id = self.next_family_id;
+        self.next_family_id += 1;
+        let rng = &mut self.arrivals;
+        let locality = pick(&population.locality_cumulative_share, rng.random()) as u16;
+        let primary = pick(&population.domain_cumulative_share, rng.random()) as u8;
+        let tier = pick(&population.tier_cumulative, rng.random()) as u8 + 1;
+        let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
+        let domain = &population.domains[primary as usize];
+        let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
+        let mut needs = vec![draw_need(rng, population, primary, tier)];
+        // Additional needs: other domains, weighted by their share, open to a child this age.
+        let mut taken = 1u32 << primary;
+        for _ in 1..n_needs {
+            let mut weights: Vec<f64> = Vec::with_capacity(population.domains.len());
+            for (d, info) in population.domains.iter().enumerate() {
+                let open = taken & (1 << d) == 0 && (info.age_min_years..=info.age_max_years).contains(&age);
+                weights.push(if open { population.domain_share(d) } else { 0.0 });
+            }
+            let total: f64 = weights.iter().sum();
+            let u: f64 = rng.random();
+            if total <= 0.0 {
+                break;
+            }
+            let mut target = u * total;
+            let mut chosen = weights.iter().rposition(|w| *w > 0.0).expect("total > 0");
+            for (d, w) in weights.iter().enumerate() {
+                if target < *w {
+                    chosen = d;
+                    break;
+                }
+                target -= w;
+            }
+            taken |= 1 << chosen;
+            let same: bool = rng.random::<f64>() < population.extra_need_same_tier_probability;
+            let extra_tier = if same { tier } else { (tier - 1).max(1) };
+            needs.push(draw_need(rng, population, chosen as u8, extra_tier));
+        }
+        let episode = self.open_episode(now, family_id, 0, locality, needs, None)?;
+        self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn recur(
+        &mut self,
+        now: f64,
+        family_id: u64,
+        n_episode: u32,
+        locality: u16,
+        domain: u8,
+        tier: u8,
+        previous_close_day: f64,
+    ) -> Result<()> {
+        let mut rng = rng::stream(
+            self.scenario.run.seed,
+            self.replication,
+            Purpose::Recurrence,
+            rng::mix64(family_id) ^ u64::from(n_episode),
+        );
+        let need = draw_need(&mut rng, &self.scenario.population, domain, tier);
+        let episode = self.open_episode(now, family_id, n_episode, locality, vec![need], Some(previous_close_day))?;
+        self.present_to_door(now, episode, 1);
+        Ok(())
+    }
+
+    fn open_episode(
+        &mut self,
+        now: f64,
+        family_id: u64,
+        n_episode: u32,
+        locality: u16,
+        needs: Vec<Need>,
+        previous_close_day: Option<f64>,
+    ) -> Result<u32> {
+        if self.n_open >= u64::from(self.scenario.run.max_open_episodes) {
+            return Err(Error::OpenEpisodeLimit {
+                model: self.model.name.clone(),
+                replication: self.replication,
+                limit: self.scenario.run.max_open_episodes,
+                day: now,
+            });
+        }
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let measured = now >= self.scenario.run.warmup_days;
+        let episode = Episode {
+            serial,
+            family_id,
+            n_episode,
+            locality,
+            referral_day: now,
+            measured,
+            first_contact_day: None,
+            assessment_done_day: None,
+            service_start_day: None,
+            needs,
+            n_handoffs: 0,
+            n_bounces: 0,
+            n_assessments: 0,
+            n_tellings: 0,
+            assessed_units: Vec::new(),
+            common_assessed: false,
+            professionals: Vec::new(),
+            lead: None,
+            lead_since_day: now,
+            lost: false,
+            escalated_to_tier3: false,
+            escalated_to_tier4: false,
+            n_untreated: 0,
+            rng: rng::stream(
+                self.scenario.run.seed,
+                self.replication,
+                Purpose::Episode,
+                rng::mix64(family_id) ^ u64::from(n_episode),
+            ),
+        };
+        let idx = match self.free_episodes.pop() {
+            Some(idx) => {
+                self.episodes[idx as usize] = episode;
+                idx
+            }
+            None => {
+                self.episodes.push(episode);
+                (self.episodes.len() - 1) as u32
+            }
+        };
+        self.n_open += 1;
+        self.diagnostics.episodes_created += 1;
+        self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
+        self.record.referral(now, previous_close_day);
+        for need in 0..self.episodes[idx as usize].needs.len() {
+            self.start_untreated(now, idx, need as u8);
+        }
+        Ok(idx)
+    }
+
+    /// Sends needs to the front door: the single point of contact, or the service for the
+    /// first of the needs.
+    fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
+        let e = &self.episodes[episode as usize];
+        let door = match self.model.front_door {
+            FrontDoor::Single(unit_idx) => self.instance_for(unit_idx, e.locality),
+            FrontDoor::ByNeed => {
+                let first = needs.trailing_zeros() as usize;
+                let need = &e.needs[first];
+                let n_domains = self.scenario.population.domains.len();
+                let routed = self.route_for(e.locality, need.domain, need.presented_tier());
+                if routed != NO_UNIT { routed } else { self.door_by_need[e.locality as usize * n_domains + need.domain as usize] }
+            }
+        };
+        if door == NO_UNIT {
+            for need in bits(needs) {
+                self.close_need(now, episode, need, Closure::NoService);
+            }
+        } else {
+            self.arrive_at_unit(now, episode, needs, door);
+        }
+    }
+
+    fn instance_for(&self, unit_idx: usize, locality: u16) -> u32 {
+        // Instances were created unit by unit, a locality unit once per locality.
+        let n_localities = self.scenario.population.locality_names.len();
+        let mut idx = 0usize;
+        for u in &self.model.units[..unit_idx] {
+            idx += if u.scope == Scope::Locality { n_localities } else { 1 };
+        }
+        if self.model.units[unit_idx].scope == Scope::Locality {
+            idx += locality as usize;
+        }
+        idx as u32
+    }
+
+    fn route_for(&self, locality: u16, domain: u8, tier: u8) -> u32 {
+        let n_domains = self.scenario.population.domains.len();
+        self.route[(locality as usize * n_domains + domain as usize) * 4 + tier as usize - 1]
+    }
+
+    // ----- a unit receiving needs ----------------------------------------------------------
+
+    fn arrive_at_unit(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        let model = self.model;
+        let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
+        let e = &self.episodes[episode as usize];
+        let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
+        if accepted == 0 {
+            // Triage at the door: nothing here for this unit, so no assessment.
+            for need in bits(needs) {
+                self.triage_away(now, episode, need, unit_instance);
+            }
+            return;
+        }
+        let unit_id = self.instances[unit_instance as usize].unit_idx as u16;
+        let already_assessed = e.assessed_units.contains(&unit_id);
+        let shared = self.model.information == Information::SharedRecord;
+        let assess = match unit.assessment {
+            Assessment::NoAssessment => false,
+            Assessment::Own { .. } => !already_assessed,
+            // A common assessment is done once and read by everyone when the record is shared.
+            Assessment::Common { .. } => !already_assessed && !(e.common_assessed && shared),
+        };
+        if assess {
+            for need in bits(needs) {
+                self.set_state(episode, need, NeedState::AwaitingAssessment { unit_instance });
+            }
+            let item = self.work_item(episode, 0, WorkKind::Assessment { needs });
+            self.offer(now, unit_instance, item);
+        } else {
+            self.after_assessment(now, episode, needs, unit_instance);
+        }
+    }
+
+    /// What a unit does with needs once it knows the family: keep those it accepts, pass the
+    /// rest on (or close them when universal services can cope).
+    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        let model = self.model;
+        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &model.units[unit_idx];
+        for need in bits(needs) {
+            let n = &mut self.episodes[episode as usize].needs[need as usize];
+            n.overstated = false;
+            if unit.accepts(n.domain, n.tier) {
+                match unit.allocation {
+                    Allocation::OnArrival => {
+                        self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
+                        let item = self.work_item(episode, need, WorkKind::Service { need });
+                        self.offer(now, unit_instance, item);
+                    }
+                    Allocation::Panel { .. } => {
+                        self.set_state(episode, need, NeedState::AwaitingPanel { unit_instance });
+                        let item = self.work_item(episode, need, WorkKind::Service { need });
+                        self.instances[unit_instance as usize].panel.push_back(item);
+                    }
+                }
+            } else {
+                self.triage_away(now, episode, need, unit_instance);
+            }
+        }
+    }
+
+    fn triage_away(&mut self, now: f64, episode: u32, need: u8, from: u32) {
+        let e = &self.episodes[episode as usize];
+        let n = &e.needs[need as usize];
+        let tier = n.presented_tier();
+        if tier == 1 {
+            self.close_need(now, episode, need, Closure::NoFurtherAction);
+            return;
+        }
+        let target = self.route_for(e.locality, n.domain, tier);
+        if target == NO_UNIT || target == from {
+            self.close_need(now, episode, need, Closure::NoService);
+        } else {
+            self.refer_on(now, episode, need, from, target);
+        }
+    }
+
+    // ----- handoffs ------------------------------------------------------------------------
+
+    fn refer_on(&mut self, now: f64, episode: u32, need: u8, from: u32, to: u32) {
+        let model = self.model;
+        let e = &mut self.episodes[episode as usize];
+        let handoff = if e.lead.is_some() { model.coordinated_handoff } else { model.handoff };
+        e.n_handoffs += 1;
+        let gap: f64 = e.rng.sample(Exp1);
+        let mut delay = gap * handoff.delay_days_mean;
+        if let Information::OwnSystems { consent_delay_days_mean } = model.information {
+            let consent: f64 = e.rng.sample(Exp1);
+            delay += consent * consent_delay_days_mean;
+        }
+        let u: f64 = e.rng.random();
+        let serial = e.serial;
+        self.record.coordination_hours(now, model.coordination.referral_hours);
+        self.set_state(episode, need, NeedState::InTransit);
+        let token = self.episodes[episode as usize].needs[need as usize].token;
+        if u < handoff.lost_probability {
+            self.lose(now, episode, need);
+        } else if u < handoff.lost_probability + handoff.bounce_probability {
+            self.queue.schedule(now + delay, Event::ReferralBounced { episode, serial, need, token, from, to });
+        } else {
+            self.queue.schedule(now + delay, Event::ReferralArrives { episode, serial, need, token, to });
+        }
+    }
+
+    fn bounced(&mut self, now: f64, episode: u32, need: u8, from: u32, to: u32) {
+        let max_bounces = {
+            let e = &self.episodes[episode as usize];
+            if e.lead.is_some() { self.model.coordinated_handoff.max_bounces } else { self.model.handoff.max_bounces }
+        };
+        let e = &mut self.episodes[episode as usize];
+        e.n_bounces += 1;
+        let n = &mut e.needs[need as usize];
+        n.bounces += 1;
+        if n.bounces > max_bounces {
+            // The referrer gives up: nobody holds the family now.
+            self.lose(now, episode, need);
+        } else {
+            self.refer_on(now, episode, need, from, to);
+        }
+    }
+
+    fn lose(&mut self, now: f64, episode: u32, need: u8) {
+        let scenario = self.scenario;
+        self.set_state(episode, need, NeedState::Lost);
+        let e = &mut self.episodes[episode as usize];
+        if !e.lost {
+            e.lost = true;
+            self.record.lost(now);
+        }
+        // A lost need that can neither escalate nor resolve on its own would never be heard
+        // of again; such families re-present after the recurrence delay instead.
+        let n = &e.needs[need as usize];
+        let population = &scenario.population;
+        let escalates = n.tier < 4 && population.escalation_rate_per_day[n.tier as usize - 1] > 0.0;
+        let resolves = population.natural_resolution_rate_per_day[n.tier as usize - 1] > 0.0;
+        if !escalates && !resolves {
+            let gap: f64 = e.rng.sample(Exp1);
+            let (serial, token) = (e.serial, n.token);
+            self.queue.schedule(now + gap * population.recurrence_delay_days_mean, Event::Represent { episode, serial, need, token });
+        }
+    }
+
+    /// A lost need comes back to a front door, usually because it got worse.
+    fn represent(&mut self, now: f64, episode: u32, need: u8) {
+        self.record.referral(now, None);
+        self.present_to_door(now, episode, 1 << need);
+    }
+
+    // ----- untreated need: escalation and natural resolution -------------------------------
+
+    fn start_untreated(&mut self, now: f64, episode: u32, need: u8) {
+        let e = &mut self.episodes[episode as usize];
+        let n = &mut e.needs[need as usize];
+        if n.untreated_since.is_some() {
+            return;
+        }
+        n.untreated_since = Some(now);
+        if e.n_untreated == 0 {
+            self.record.untreated_children_change(now, 1);
+        }
+        e.n_untreated += 1;
+        self.schedule_clock(now, episode, need);
+    }
+
+    fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
+        let scenario = self.scenario;
+        let population = &scenario.population;
+        let e = &mut self.episodes[episode as usize];
+        let n = &mut e.needs[need as usize];
+        let Some(since) = n.untreated_since.take() else { return };
+        consume_exposure(population, n, now - since);
+        n.clock_token = n.clock_token.wrapping_add(1);
+        e.n_untreated -= 1;
+        if e.n_untreated == 0 {
+            self.record.untreated_children_change(now, -1);
+        }
+    }
+
+    fn schedule_clock(&mut self, now: f64, episode: u32, need: u8) {
+        let scenario = self.scenario;
+        let population = &scenario.population;
+        let e = &self.episodes[episode as usize];
+        let n = &e.needs[need as usize];
+        let tier = n.tier as usize;
+        let escalation_rate = if tier < 4 { population.escalation_rate_per_day[tier - 1] } else { 0.0 };
+        let resolution_rate = population.natural_resolution_rate_per_day[tier - 1];
+        let to_escalate = if escalation_rate > 0.0 { n.escalation_left / escalation_rate } else { f64::INFINITY };
+        let to_resolve = if resolution_rate > 0.0 { n.resolution_left / resolution_rate } else { f64::INFINITY };
+        let wait = to_escalate.min(to_resolve);
+        if wait.is_finite() {
+            let (serial, token) = (e.serial, n.clock_token);
+            self.queue.schedule(now + wait.max(0.0), Event::UntreatedClock { episode, serial, need, token });
+        }
+    }
+
+    fn untreated_clock(&mut self, now: f64, episode: u32, need: u8) {
+        let (model, scenario) = (self.model, self.scenario);
+        let population = &scenario.population;
+        let e = &mut self.episodes[episode as usize];
+        let n = &mut e.needs[need as usize];
+        let since = n.untreated_since.expect("the clock only runs while a need is untreated");
+        consume_exposure(population, n, now - since);
+        n.untreated_since = Some(now);
+        let tier = n.tier as usize;
+        let escalation_rate = if tier < 4 { population.escalation_rate_per_day[tier - 1] } else { 0.0 };
+        let to_escalate = if escalation_rate > 0.0 { n.escalation_left / escalation_rate } else { f64::INFINITY };
+        let resolution_rate = population.natural_resolution_rate_per_day[tier - 1];
+        let to_resolve = if resolution_rate > 0.0 { n.resolution_left / resolution_rate } else { f64::INFINITY };
+        if to_resolve <= to_escalate {
+            self.close_need(now, episode, need, Closure::Natural);
+            return;
+        }
+        // Escalation: one tier up, with the next pre-drawn exposure.
+        n.tier += 1;
+        n.escalation_left = if n.tier < 4 { n.escalation_draws[n.tier as usize - 1] } else { f64::INFINITY };
+        let new_tier = n.tier;
+        let state = n.state;
+        if new_tier == 3 && !e.escalated_to_tier3 {
+            e.escalated_to_tier3 = true;
+        }
+        if new_tier == 4 && !e.escalated_to_tier4 {
+            e.escalated_to_tier4 = true;
+        }
+        self.record.escalation(now);
+        // The old clock event is spent; re-arm for the new tier.
+        n.clock_token = n.clock_token.wrapping_add(1);
+        match state {
+            NeedState::Lost => self.represent(now, episode, need),
+            NeedState::AwaitingService { unit_instance } | NeedState::AwaitingPanel { unit_instance } => {
+                let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
+                let domain = self.episodes[episode as usize].needs[need as usize].domain;
+                if unit.accepts(domain, new_tier) {
+                    // Still this unit's case: it keeps its place in the queue.
+                    self.schedule_clock(now, episode, need);
+                } else {
+                    // Stepped up beyond this unit's remit: it refers the family on.
+                    self.triage_away(now, episode, need, unit_instance);
+                }
+            }
+            _ => self.schedule_clock(now, episode, need),
+        }
+    }
+
+    // ----- practitioners and queues --------------------------------------------------------
+
+    fn work_item(&self, episode: u32, need: u8, kind: WorkKind) -> WorkItem {
+        let e = &self.episodes[episode as usize];
+        let token = if let WorkKind::Service { .. } = kind { e.needs[need as usize].token } else { 0 };
+        WorkItem { episode, serial: e.serial, token, kind }
+    }
+
+    fn item_is_live(&self, item: &WorkItem, unit_instance: u32) -> bool {
+        let e = &self.episodes[item.episode as usize];
+        if e.serial != item.serial {
+            return false;
+        }
+        match item.kind {
+            WorkKind::Service { need } => {
+                let n = &e.needs[need as usize];
+                n.token == item.token
+                    && matches!(n.state, NeedState::AwaitingService { unit_instance: u } | NeedState::AwaitingPanel { unit_instance: u } if u == unit_instance)
+            }
+            WorkKind::Assessment { needs } => bits(needs).any(|n| {
+                matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance)
+            }),
+        }
+    }
+
+    fn can_do(&self, practitioner: u32, item: &WorkItem) -> bool {
+        let profession = &self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize];
+        let e = &self.episodes[item.episode as usize];
+        match item.kind {
+            WorkKind::Service { need } => {
+                let n = &e.needs[need as usize];
+                profession.can_work(n.domain, n.tier)
+            }
+            WorkKind::Assessment { needs } => bits(needs).any(|n| {
+                let n = &e.needs[n as usize];
+                profession.can_work(n.domain, n.presented_tier())
+            }),
+        }
+    }
+
+    /// Gives work to a free competent practitioner at once, or queues it.
+    fn offer(&mut self, now: f64, unit_instance: u32, item: WorkItem) {
+        let range = self.instances[unit_instance as usize].practitioners.clone();
+        // The practitioner with the most free slots takes it (ties: the first listed), which
+        // spreads caseloads the way a team leader would.
+        let mut best: Option<(u32, u32)> = None;
+        for p in range {
+            let free = self.practitioners[p as usize].free_slots;
+            if free > 0 && best.is_none_or(|(_, f)| free > f) && self.can_do(p, &item) {
+                best = Some((p, free));
+            }
+        }
+        match best {
+            Some((p, _)) => self.start_work(now, p, item),
+            None => self.instances[unit_instance as usize].waiting.push_back(item),
+        }
+    }
+
+    /// A practitioner with a free slot takes the longest-waiting case they can do.
+    fn pull_work(&mut self, now: f64, practitioner: u32) {
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        while self.practitioners[practitioner as usize].free_slots > 0 {
+            let mut found = None;
+            let mut scanned = 0;
+            let mut idx = 0;
+            while idx < self.instances[unit_instance as usize].waiting.len() && scanned < QUEUE_SCAN_LIMIT {
+                let item = self.instances[unit_instance as usize].waiting[idx];
+                if !self.item_is_live(&item, unit_instance) {
+                    // Stale entries (the need moved on) are dropped as they are met.
+                    self.instances[unit_instance as usize].waiting.remove(idx);
+                    continue;
+                }
+                if self.can_do(practitioner, &item) {
+                    found = Some(idx);
+                    break;
+                }
+                scanned += 1;
+                idx += 1;
+            }
+            let Some(idx) = found else { break };
+            let item = self.instances[unit_instance as usize].waiting.remove(idx).expect("index in range");
+            self.start_work(now, practitioner, item);
+        }
+    }
+
+    fn release(&mut self, now: f64, practitioner: u32) {
+        self.practitioners[practitioner as usize].free_slots += 1;
+        self.record.busy_slots_change(now, -1);
+    }
+
+    fn start_work(&mut self, now: f64, practitioner: u32, item: WorkItem) {
+        let (model, scenario) = (self.model, self.scenario);
+        let episode = item.episode;
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &model.units[unit_idx];
+        let population = &scenario.population;
+        self.practitioners[practitioner as usize].free_slots -= 1;
+        self.record.busy_slots_change(now, 1);
+        let e = &mut self.episodes[episode as usize];
+        if !e.professionals.contains(&practitioner) {
+            e.professionals.push(practitioner);
+        }
+        if unit.lead_professional && e.lead.is_none() {
+            e.lead = Some(practitioner);
+            e.lead_since_day = now;
+        }
+        if e.first_contact_day.is_none() {
+            e.first_contact_day = Some(now);
+            if e.measured {
+                self.record.wait(0, now - e.referral_day);
+            }
+        }
+        match item.kind {
+            WorkKind::Assessment { needs } => {
+                let days_mean = match unit.assessment {
+                    Assessment::Own { days_mean } | Assessment::Common { days_mean } => days_mean,
+                    Assessment::NoAssessment => unreachable!("units without assessment never queue one"),
+                };
+                e.n_assessments += 1;
+                // The first telling is not a retelling; later ones are, unless the unit can
+                // read a shared record.
+                if e.n_tellings == 0 || self.model.information != Information::SharedRecord {
+                    e.n_tellings += 1;
+                }
+                e.assessed_units.push(unit_idx as u16);
+                if matches!(unit.assessment, Assessment::Common { .. }) {
+                    e.common_assessed = true;
+                }
+                let exp1: f64 = e.rng.sample(Exp1);
+                let z: f64 = e.rng.sample(StandardNormal);
+                let duration = scaled_duration(population.service.shape, days_mean, exp1, z);
+                self.record.coordination_hours(now, self.model.coordination.assessment_hours);
+                let serial = e.serial;
+                self.queue.schedule(now + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
+            }
+            WorkKind::Service { need } => {
+                if e.service_start_day.is_none() {
+                    e.service_start_day = Some(now);
+                    if e.measured {
+                        self.record.wait(2, now - e.referral_day);
+                    }
+                }
+                self.record.service_started(now, now - e.referral_day);
+                self.set_state(episode, need, NeedState::InService { practitioner });
+                self.stop_untreated(now, episode, need);
+                let e = &self.episodes[episode as usize];
+                let n = &e.needs[need as usize];
+                let duration = population.service.days(n.tier, n.service_exp1, n.service_normal);
+                let (serial, token) = (e.serial, n.token);
+                self.queue.schedule(now + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
+            }
+        }
+    }
+
+    fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        let e = &mut self.episodes[episode as usize];
+        if e.assessment_done_day.is_none() {
+            e.assessment_done_day = Some(now);
+            if e.measured {
+                self.record.wait(1, now - e.referral_day);
+            }
+        }
+        let still_here: u8 = bits(needs)
+            .filter(|&n| matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance))
+            .fold(0, |mask, n| mask | 1 << n);
+        if still_here != 0 {
+            self.after_assessment(now, episode, still_here, unit_instance);
+        }
+    }
+
+    fn panel_meeting(&mut self, now: f64, unit_instance: u32) {
+        let model = self.model;
+        let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
+        let Allocation::Panel { cadence_days, slots_per_meeting, meeting_hours, n_members, .. } = unit.allocation else {
+            unreachable!("only panel units schedule meetings")
+        };
+        self.record.coordination_hours(now, meeting_hours * f64::from(n_members));
+        let mut allocated = 0;
+        while allocated < slots_per_meeting {
+            let Some(item) = self.instances[unit_instance as usize].panel.pop_front() else { break };
+            if !self.item_is_live(&item, unit_instance) {
+                continue;
+            }
+            let WorkKind::Service { need } = item.kind else { unreachable!("panels allocate interventions") };
+            self.set_state(item.episode, need, NeedState::AwaitingService { unit_instance });
+            let item = self.work_item(item.episode, need, item.kind);
+            self.offer(now, unit_instance, item);
+            allocated += 1;
+        }
+        let next = now + cadence_days;
+        if next <= self.scenario.run.horizon_days {
+            self.queue.schedule(next, Event::PanelMeeting { unit_instance });
+        }
+    }
+
+    // ----- need and episode state ------------------------------------------------------------
+
+    fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
+        let n = &mut self.episodes[episode as usize].needs[need as usize];
+        n.state = state;
+        n.token = n.token.wrapping_add(1);
+    }
+
+    fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
+        self.set_state(episode, need, NeedState::Closed(closure));
+        self.stop_untreated(now, episode, need);
+        if self.episodes[episode as usize].needs.iter().all(|n| n.state.is_closed()) {
+            self.close_episode(now, episode);
+        }
+    }
+
+    fn close_episode(&mut self, now: f64, episode: u32) {
+        let scenario = self.scenario;
+        let population = &scenario.population;
+        let horizon = self.scenario.run.horizon_days;
+        let e = &mut self.episodes[episode as usize];
+        let served = e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Served));
+        if e.lost {
+            self.diagnostics.episodes_lost += 1;
+        } else if served || e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Natural)) {
+            self.diagnostics.episodes_resolved += 1;
+        } else {
+            self.diagnostics.episodes_no_further_action += 1;
+        }
+        if e.lead.is_some() && e.needs.len() >= 2 {
+            self.record.lead_professional_time(e.lead_since_day, now, self.model.coordination.lead_professional_hours_per_week);
+        }
+        if e.measured {
+            let years = ((now - e.referral_day) / 365.25).max(1.0);
+            self.record.closed_episode(record::ClosedEpisode {
+                handoffs: e.n_handoffs,
+                bounces: e.n_bounces,
+                assessments: e.n_assessments,
+                retellings: e.n_tellings.saturating_sub(1),
+                professionals_per_year: e.professionals.len() as f64 / years,
+                escalated_to_tier3: e.escalated_to_tier3,
+                escalated_to_tier4: e.escalated_to_tier4,
+            });
+        }
+        self.record.closure_for_rereferral(now);
+        // Recurrence: a need that was met may come back; the likeliest decides.
+        let recurrence = e
+            .needs
+            .iter()
+            .filter(|n| n.state == NeedState::Closed(Closure::Served))
+            .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((probability, domain, tier)) = recurrence {
+            let u: f64 = e.rng.random();
+            let gap: f64 = e.rng.sample(Exp1);
+            let day = now + gap * population.recurrence_delay_days_mean;
+            if u < probability && day <= horizon {
+                self.queue.schedule(
+                    day,
+                    Event::Recur {
+                        family_id: e.family_id,
+                        n_episode: e.n_episode + 1,
+                        locality: e.locality,
+                        domain,
+                        tier,
+                        previous_close_day: now,
+                    },
+                );
+            }
+        }
+        e.serial = 0;
+        e.needs = Vec::new();
+        e.professionals = Vec::new();
+        e.assessed_units = Vec::new();
+        self.free_episodes.push(episode);
+        self.n_open -= 1;
+    }
+
+    fn finish(mut self) -> ReplicationResult {
+        let horizon = self.scenario.run.horizon_days;
+        let lead_hours = self.model.coordination.lead_professional_hours_per_week;
+        for e in self.episodes.iter().filter(|e| e.serial != 0) {
+            if e.lead.is_some() && e.needs.len() >= 2 {
+                self.record.lead_professional_time(e.lead_since_day, horizon, lead_hours);
+            }
+        }
+        self.diagnostics.episodes_open_at_end = self.n_open;
+        let d = &self.diagnostics;
+        assert_eq!(
+            d.episodes_created,
+            d.episodes_resolved + d.episodes_no_further_action + d.episodes_lost + d.episodes_open_at_end,
+            "families are conserved: every episode ends in exactly one state"
+        );
+        let (values, waits, months) = self.record.finish(self.n_open);
+        ReplicationResult { model_idx: self.model_idx, replication: self.replication, values, waits, months, diagnostics: self.diagnostics }
+    }
+}
+
+fn all_needs(e: &Episode) -> u8 {
+    ((1u16 << e.needs.len()) - 1) as u8
+}
+
+/// The set bits of a need mask, as need indices.
+fn bits(mask: u8) -> impl Iterator<Item = u8> {
+    (0..8u8).filter(move |i| mask & (1 << i) != 0)
+}
+
+/// Index of the first cumulative share above `u`.
+fn pick(cumulative: &[f64], u: f64) -> usize {
+    cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1)
+}
+
+fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8) -> Need {
+    let overstated = tier < 4 && rng.random::<f64>() < population.overstated_tier_probability;
+    let escalation_draws: [f64; 3] = [rng.sample(Exp1), rng.sample(Exp1), rng.sample(Exp1)];
+    Need {
+        domain,
+        tier,
+        overstated,
+        state: NeedState::InTransit,
+        token: 0,
+        clock_token: 0,
+        untreated_since: None,
+        escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
+        escalation_draws,
+        resolution_left: rng.sample(Exp1),
+        service_exp1: rng.sample(Exp1),
+        service_normal: rng.sample(StandardNormal),
+        bounces: 0,
+    }
+}
+
+fn consume_exposure(population: &Population, n: &mut Need, elapsed_days: f64) {
+    let tier = n.tier as usize;
+    if tier < 4 {
+        n.escalation_left -= elapsed_days * population.escalation_rate_per_day[tier - 1];
+    }
+    n.resolution_left -= elapsed_days * population.natural_resolution_rate_per_day[tier - 1];
+}
+
+fn scaled_duration(shape: DurationShape, mean: f64, exp1: f64, z: f64) -> f64 {
+    match shape {
+        DurationShape::Exponential => mean * exp1,
+        DurationShape::LogNormal { sigma } => (mean.ln() - 0.5 * sigma * sigma + sigma * z).exp(),
+        DurationShape::Fixed => mean,
+    }
+}

@@ -1,0 +1,300 @@
+//! Bookkeeping for one replication: counters, wait histograms, time integrals and monthly
+//! bins, turned into metric values at the end.
+//!
+//! Everything before the warm-up is left out of the metrics but kept in the monthly series,
+//! so a reader can see the system fill up.
+
+use crate::metrics::{new_wait_histogram, Metric, MINUTES_PER_DAY, MONTH_DAYS, N_METRICS, N_TIMESERIES};
+use hdrhistogram::Histogram;
+
+/// Per-episode counts taken when a measured episode closes.
+pub struct ClosedEpisode {
+    pub handoffs: u32,
+    pub bounces: u32,
+    pub assessments: u32,
+    pub retellings: u32,
+    pub professionals_per_year: f64,
+    pub escalated_to_tier3: bool,
+    pub escalated_to_tier4: bool,
+}
+
+/// The integral over time of a level (busy caseload slots, children with unmet need),
+/// split into the measured window and into months.
+struct TimeIntegral {
+    level: f64,
+    last_day: f64,
+    window_total: f64,
+    monthly: Vec<f64>,
+}
+
+impl TimeIntegral {
+    fn new(n_months: usize) -> Self {
+        TimeIntegral { level: 0.0, last_day: 0.0, window_total: 0.0, monthly: vec![0.0; n_months] }
+    }
+
+    fn change(&mut self, now: f64, delta: f64, warmup_day: f64) {
+        self.advance(now, warmup_day);
+        self.level += delta;
+        debug_assert!(self.level >= -1e-9, "a level went negative");
+    }
+
+    fn advance(&mut self, now: f64, warmup_day: f64) {
+        if now <= self.last_day {
+            return;
+        }
+        if self.level != 0.0 {
+            let measured_from = self.last_day.max(warmup_day);
+            if now > measured_from {
+                self.window_total += self.level * (now - measured_from);
+            }
+            // Split the interval across month boundaries.
+            let mut start = self.last_day;
+            while start < now {
+                let month = (start / MONTH_DAYS) as usize;
+                let month_end = (month + 1) as f64 * MONTH_DAYS;
+                let end = now.min(month_end);
+                if let Some(bin) = self.monthly.get_mut(month) {
+                    *bin += self.level * (end - start);
+                }
+                start = end;
+            }
+        }
+        self.last_day = now;
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct MonthBin {
+    referrals: u64,
+    services_started: u64,
+    service_wait_sum_days: f64,
+    open_episodes: Option<u64>,
+    lost: u64,
+    escalations: u64,
+}
+
+pub struct Recorder {
+    warmup_day: f64,
+    horizon_day: f64,
+    waits: [Histogram<u64>; 3],
+    wait_sums_days: [f64; 3],
+    wait_counts: [u64; 3],
+    referrals: u64,
+    lost: u64,
+    closed: u64,
+    handoffs: u64,
+    bounces: u64,
+    assessments: u64,
+    retellings: u64,
+    professionals_per_year_sum: f64,
+    escalated_tier3: u64,
+    escalated_tier4: u64,
+    rereferral_base: u64,
+    rereferred: u64,
+    coordination_hours: f64,
+    busy_slots: TimeIntegral,
+    untreated_children: TimeIntegral,
+    months: Vec<MonthBin>,
+    total_slots: u64,
+    staff_hours_per_week: f64,
+    staff_cost_per_year: f64,
+}
+
+impl Recorder {
+    pub fn new(
+        warmup_day: f64,
+        horizon_day: f64,
+        n_months: usize,
+        total_slots: u64,
+        staff_hours_per_week: f64,
+        staff_cost_per_year: f64,
+    ) -> Self {
+        Recorder {
+            warmup_day,
+            horizon_day,
+            waits: [new_wait_histogram(), new_wait_histogram(), new_wait_histogram()],
+            wait_sums_days: [0.0; 3],
+            wait_counts: [0; 3],
+            referrals: 0,
+            lost: 0,
+            closed: 0,
+            handoffs: 0,
+            bounces: 0,
+            assessments: 0,
+            retellings: 0,
+            professionals_per_year_sum: 0.0,
+            escalated_tier3: 0,
+            escalated_tier4: 0,
+            rereferral_base: 0,
+            rereferred: 0,
+            coordination_hours: 0.0,
+            busy_slots: TimeIntegral::new(n_months),
+            untreated_children: TimeIntegral::new(n_months),
+            months: vec![MonthBin::default(); n_months],
+            total_slots,
+            staff_hours_per_week,
+            staff_cost_per_year,
+        }
+    }
+
+    fn measured(&self, day: f64) -> bool {
+        day >= self.warmup_day
+    }
+
+    fn month(&mut self, day: f64) -> Option<&mut MonthBin> {
+        self.months.get_mut((day / MONTH_DAYS) as usize)
+    }
+
+    /// A presentation at a front door; `previous_close_day` is set for a recurrence.
+    pub fn referral(&mut self, now: f64, previous_close_day: Option<f64>) {
+        if self.measured(now) {
+            self.referrals += 1;
+        }
+        if let Some(bin) = self.month(now) {
+            bin.referrals += 1;
+        }
+        if let Some(closed) = previous_close_day
+            && self.counts_for_rereferral(closed)
+            && now - closed <= 365.0
+        {
+            self.rereferred += 1;
+        }
+    }
+
+    /// Only closures with a full year of follow-up inside the measured window count, so the
+    /// rate is not biased down by closures near the horizon.
+    fn counts_for_rereferral(&self, close_day: f64) -> bool {
+        close_day >= self.warmup_day && close_day + 365.0 <= self.horizon_day
+    }
+
+    pub fn closure_for_rereferral(&mut self, now: f64) {
+        if self.counts_for_rereferral(now) {
+            self.rereferral_base += 1;
+        }
+    }
+
+    /// A wait (0 first contact, 1 assessment done, 2 service start) for a measured episode.
+    pub fn wait(&mut self, which: usize, days: f64) {
+        let minutes = (days * MINUTES_PER_DAY).round().max(0.0) as u64;
+        self.waits[which].saturating_record(minutes);
+        self.wait_sums_days[which] += days;
+        self.wait_counts[which] += 1;
+    }
+
+    pub fn service_started(&mut self, now: f64, wait_days: f64) {
+        if let Some(bin) = self.month(now) {
+            bin.services_started += 1;
+            bin.service_wait_sum_days += wait_days;
+        }
+    }
+
+    pub fn lost(&mut self, now: f64) {
+        if self.measured(now) {
+            self.lost += 1;
+        }
+        if let Some(bin) = self.month(now) {
+            bin.lost += 1;
+        }
+    }
+
+    pub fn escalation(&mut self, now: f64) {
+        if let Some(bin) = self.month(now) {
+            bin.escalations += 1;
+        }
+    }
+
+    pub fn coordination_hours(&mut self, now: f64, hours: f64) {
+        if self.measured(now) {
+            self.coordination_hours += hours;
+        }
+    }
+
+    /// Lead-professional time for an episode held from `from_day` to `to_day`; only the part
+    /// inside the measured window counts.
+    pub fn lead_professional_time(&mut self, from_day: f64, to_day: f64, hours_per_week: f64) {
+        let days = (to_day.min(self.horizon_day) - from_day.max(self.warmup_day)).max(0.0);
+        self.coordination_hours += hours_per_week * days / 7.0;
+    }
+
+    pub fn busy_slots_change(&mut self, now: f64, delta: i32) {
+        self.busy_slots.change(now, f64::from(delta), self.warmup_day);
+    }
+
+    pub fn untreated_children_change(&mut self, now: f64, delta: i32) {
+        self.untreated_children.change(now, f64::from(delta), self.warmup_day);
+    }
+
+    pub fn month_end(&mut self, month_idx: usize, n_open: u64) {
+        if let Some(bin) = self.months.get_mut(month_idx) {
+            bin.open_episodes = Some(n_open);
+        }
+    }
+
+    pub fn closed_episode(&mut self, c: ClosedEpisode) {
+        self.closed += 1;
+        self.handoffs += u64::from(c.handoffs);
+        self.bounces += u64::from(c.bounces);
+        self.assessments += u64::from(c.assessments);
+        self.retellings += u64::from(c.retellings);
+        self.professionals_per_year_sum += c.professionals_per_year;
+        self.escalated_tier3 += u64::from(c.escalated_to_tier3);
+        self.escalated_tier4 += u64::from(c.escalated_to_tier4);
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub fn finish(
+        mut self,
+        n_open_at_end: u64,
+    ) -> ([Option<f64>; N_METRICS], [Histogram<u64>; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
+        let horizon = self.horizon_day;
+        self.busy_slots.advance(horizon, self.warmup_day);
+        self.untreated_children.advance(horizon, self.warmup_day);
+        let window_days = horizon - self.warmup_day;
+        let window_years = window_days / 365.25;
+        let per_episode = |count: u64, closed: u64| (closed > 0).then(|| count as f64 / closed as f64);
+        let mut values = [None; N_METRICS];
+        let mut set = |metric: Metric, value: Option<f64>| values[metric as usize] = value.filter(|v| v.is_finite());
+        set(Metric::Referrals, Some(self.referrals as f64 / window_years));
+        for (i, metric) in crate::metrics::WAIT_METRICS.iter().enumerate() {
+            set(*metric, (self.wait_counts[i] > 0).then(|| self.wait_sums_days[i] / self.wait_counts[i] as f64));
+        }
+        set(Metric::HandoffsPerEpisode, per_episode(self.handoffs, self.closed));
+        set(Metric::BouncedPerEpisode, per_episode(self.bounces, self.closed));
+        set(Metric::AssessmentsPerEpisode, per_episode(self.assessments, self.closed));
+        set(Metric::RetellingsPerEpisode, per_episode(self.retellings, self.closed));
+        set(Metric::ProfessionalsPerFamilyYear, (self.closed > 0).then(|| self.professionals_per_year_sum / self.closed as f64));
+        set(Metric::EscalationTier3, per_episode(self.escalated_tier3, self.closed));
+        set(Metric::EscalationTier4, per_episode(self.escalated_tier4, self.closed));
+        set(Metric::Rereferral12m, per_episode(self.rereferred, self.rereferral_base));
+        set(Metric::LostEpisodes, Some(self.lost as f64 / window_years));
+        set(Metric::UnmetNeedChildDays, Some(self.untreated_children.window_total / window_years));
+        set(
+            Metric::PractitionerUtilisation,
+            (self.total_slots > 0).then(|| self.busy_slots.window_total / (self.total_slots as f64 * window_days)),
+        );
+        set(
+            Metric::CoordinationTimeShare,
+            (self.staff_hours_per_week > 0.0).then(|| self.coordination_hours / (self.staff_hours_per_week * window_days / 7.0)),
+        );
+        set(Metric::StaffCost, Some(self.staff_cost_per_year));
+
+        let n_months = self.months.len();
+        let mut months = Vec::with_capacity(n_months);
+        for (m, bin) in self.months.iter().enumerate() {
+            let start = m as f64 * MONTH_DAYS;
+            let length = (horizon.min(start + MONTH_DAYS) - start).max(0.0);
+            let open = bin.open_episodes.or((m + 1 == n_months).then_some(n_open_at_end));
+            months.push([
+                Some(bin.referrals as f64),
+                Some(bin.services_started as f64),
+                (bin.services_started > 0).then(|| bin.service_wait_sum_days / bin.services_started as f64),
+                open.map(|o| o as f64),
+                Some(bin.lost as f64),
+                Some(bin.escalations as f64),
+                Some(self.untreated_children.monthly[m]),
+                (self.total_slots > 0 && length > 0.0).then(|| self.busy_slots.monthly[m] / (self.total_slots as f64 * length)),
+            ]);
+        }
+        (values, self.waits, months)
+    }
+}

@@ -1,0 +1,114 @@
+//! The library's error type: every variant says what went wrong, where, and what would fix it.
+//!
+//! Messages are written for a planner editing a scenario file, not for a Rust programmer.
+//! Engine bugs are not errors: they are assertions inside the engine.
+
+use std::path::PathBuf;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when a run started but could not finish (a limit was reached, a file could not
+/// be written).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code for bad input: the scenario, an override or a command-line value.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// One problem found while validating a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted path to the field, as `--set` would name it, e.g. `models.siloed.units.camhs.tiers`.
+    pub path: String,
+    /// What is wrong and what would fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read scenario file {path}: {source}. Check the path is right and the file is readable.")]
+    ReadScenario { path: PathBuf, source: std::io::Error },
+
+    #[error("{path}:{line}:{column}: {message}\n{snippet}\nHow to fix: {hint}")]
+    Syntax { path: String, line: usize, column: usize, message: String, snippet: String, hint: String },
+
+    #[error("--set {assignment}: {message}")]
+    BadOverride { assignment: String, message: String },
+
+    #[error("{path}: the scenario has {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid { path: String, problems: Vec<Problem> },
+
+    #[error("{option}: {message}")]
+    BadArgument { option: String, message: String },
+
+    #[error("model {model}, replication {replication}: more than {limit} families have open cases at day {day:.0}. \
+The structure cannot keep up with demand, so its queues grow without bound. Add staff, lower demand, or raise run.max_open_episodes if the county really is this large.")]
+    OpenEpisodeLimit { model: String, replication: u32, limit: u32, day: f64 },
+
+    #[error("cannot write results to {path}: {source}. Check the folder exists, is writable and the disk is not full.")]
+    Output { path: PathBuf, source: std::io::Error },
+
+    #[error("results folder {path} already holds results from another scenario ({found}). Choose another --out folder or remove it.")]
+    OutputInUse { path: PathBuf, found: String },
+}
+
+impl Error {
+    /// The process exit code this error maps to (documented in the README).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::ReadScenario { .. }
+            | Error::Syntax { .. }
+            | Error::BadOverride { .. }
+            | Error::Invalid { .. }
+            | Error::BadArgument { .. } => EXIT_BAD_INPUT,
+            Error::OpenEpisodeLimit { .. } | Error::Output { .. } | Error::OutputInUse { .. } => EXIT_FAILED,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(word, candidate);
+        if best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    // A suggestion further away than about half the word would be noise, not help.
+    best.filter(|(d, c)| *d <= (word.len().max(c.len()) / 2).max(2)).map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_suggests_typos_and_not_noise() {
+        let names = ["horizon_days", "warmup_days", "replications", "seed"];
+        assert_eq!(nearest("horizon_day", names), Some("horizon_days"));
+        assert_eq!(nearest("replicatoins", names), Some("replications"));
+        assert_eq!(nearest("zzzzzzzzzzzzzzzzzz", names), None);
+    }
+}

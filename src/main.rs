@@ -1,0 +1,100 @@
+//! The `joinedup` command: parses arguments, calls the library, maps errors to exit codes.
+
+use clap::{Parser, Subcommand};
+use joinedup::error::{EXIT_BAD_INPUT, EXIT_OK};
+use joinedup::{experiment, output, scenario, Error};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "joinedup", version, about = "Simulate how children's services are organised and compare integration models.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every model in a scenario (the built-in default county when no file is given),
+    /// print the comparison table and write results.
+    Run {
+        /// Scenario file (RON). Omit to run the built-in default county.
+        scenario: Option<PathBuf>,
+        /// Folder for results (default: results/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Master seed (overrides run.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replications per model (overrides run.replications).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads (default: all cores). Results are identical for any value.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Override any scenario field: --set run.horizon_days=1825 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<String>,
+    },
+    /// Check a scenario file and report every problem, without running it.
+    Check {
+        scenario: Option<PathBuf>,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run { scenario: path, out, seed, replications, threads, mut overrides } => {
+            if let Some(seed) = seed {
+                overrides.push(format!("run.seed={seed}"));
+            }
+            if let Some(replications) = replications {
+                overrides.push(format!("run.replications={replications}"));
+            }
+            if threads == Some(0) {
+                return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
+            }
+            let loaded = scenario::load(path.as_deref(), &overrides)?;
+            let comparison = experiment::run(&loaded.scenario, threads)?;
+            let files = output::run_files(&comparison, &loaded.resolved_ron());
+            let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
+            print!("{}", output::comparison_table(&comparison));
+            files.write(&dir)?;
+            println!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).", dir.display());
+            Ok(())
+        }
+        Command::Check { scenario: path, overrides } => {
+            let loaded = scenario::load(path.as_deref(), &overrides)?;
+            let s = &loaded.scenario;
+            println!(
+                "{}: valid. {} models ({}), {} localities, {} replications of {} days.",
+                s.name,
+                s.models.len(),
+                s.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
+                s.population.locality_names.len(),
+                s.run.replications,
+                s.run.horizon_days
+            );
+            Ok(())
+        }
+    }
+}

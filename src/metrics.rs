@@ -1,0 +1,193 @@
+//! What joinedup measures: metric names (a contract), one replication's results, and the
+//! statistics across replications (means and 95% confidence intervals).
+//!
+//! **Invariant:** metric names and their order never change without a `schema_version` bump;
+//! users' scripts read them.
+
+use hdrhistogram::Histogram;
+
+/// One reported metric.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricDef {
+    pub name: &'static str,
+    /// Unit and meaning, for tables, docs and reports.
+    pub unit: &'static str,
+    /// Whether lower values are better for families or the service (for report wording).
+    pub lower_is_better: bool,
+}
+
+macro_rules! metrics {
+    ($($variant:ident = $name:literal, $unit:literal, $lower:literal;)*) => {
+        /// Index of a metric in [`METRICS`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum Metric { $($variant),* }
+        /// Every metric, in report order.
+        pub const METRICS: &[MetricDef] = &[$(MetricDef { name: $name, unit: $unit, lower_is_better: $lower }),*];
+    };
+}
+
+metrics! {
+    Referrals = "referrals", "presentations at a front door per year (new, recurring and re-presenting after loss)", false;
+    WaitFirstContact = "wait_first_contact_days", "days from referral to first contact with a practitioner", true;
+    WaitAssessmentDone = "wait_assessment_done_days", "days from referral to the first completed assessment", true;
+    WaitServiceStart = "wait_service_start_days", "days from referral to the first intervention starting", true;
+    HandoffsPerEpisode = "handoffs_per_episode", "referrals on from one unit to another, per episode", true;
+    BouncedPerEpisode = "bounced_referrals_per_episode", "referrals sent back by the receiving unit, per episode", true;
+    AssessmentsPerEpisode = "assessments_per_episode", "assessments the family went through, per episode", true;
+    RetellingsPerEpisode = "story_retellings_per_episode", "times the family told its story again after the first, per episode", true;
+    ProfessionalsPerFamilyYear = "professionals_per_family_year", "distinct practitioners a family in contact sees per year", true;
+    EscalationTier3 = "escalation_rate_tier3", "share of episodes in which a need stepped up to tier 3", true;
+    EscalationTier4 = "escalation_rate_tier4", "share of episodes in which a need stepped up to tier 4", true;
+    Rereferral12m = "rereferral_rate_12m", "share of closed episodes followed by a new referral within 12 months", true;
+    LostEpisodes = "lost_episodes", "episodes per year in which a family was lost between services", true;
+    UnmetNeedChildDays = "unmet_need_child_days", "child-days per year with at least one need not yet being worked with", true;
+    PractitionerUtilisation = "practitioner_utilisation", "share of caseload slots in use (0-1)", false;
+    CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1)", true;
+    StaffCost = "staff_cost", "pounds per year of employing the structure's practitioners", true;
+}
+
+pub const N_METRICS: usize = 17;
+const _: () = assert!(METRICS.len() == N_METRICS);
+
+/// The three waits, recorded in histograms for percentiles.
+pub const WAIT_METRICS: [Metric; 3] = [Metric::WaitFirstContact, Metric::WaitAssessmentDone, Metric::WaitServiceStart];
+/// Percentiles reported for every `*_days` metric.
+pub const PERCENTILES: [(&str, f64); 3] = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99)];
+
+/// Monthly time series (names are a contract like metric names).
+pub const TIMESERIES: &[&str] = &[
+    "referrals",
+    "services_started",
+    "wait_service_start_days",
+    "open_episodes",
+    "lost_episodes",
+    "escalations",
+    "unmet_need_child_days",
+    "practitioner_utilisation",
+];
+pub const N_TIMESERIES: usize = 8;
+const _: () = assert!(TIMESERIES.len() == N_TIMESERIES);
+
+/// Days in a reporting month (a twelfth of a Julian year).
+pub const MONTH_DAYS: f64 = 365.25 / 12.0;
+
+/// Waits are recorded in whole minutes so the histogram keeps 3 significant figures from a
+/// minute up to a century.
+pub const MINUTES_PER_DAY: f64 = 1440.0;
+
+pub fn new_wait_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, (MINUTES_PER_DAY * 36_525.0) as u64, 3).expect("valid histogram bounds")
+}
+
+/// Counts kept to check the engine's bookkeeping (families are conserved) and for diagnostics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub events: u64,
+    pub episodes_created: u64,
+    pub episodes_resolved: u64,
+    pub episodes_no_further_action: u64,
+    pub episodes_lost: u64,
+    pub episodes_open_at_end: u64,
+    pub peak_open_episodes: u64,
+}
+
+/// Everything one replication of one model produced.
+#[derive(Debug, Clone)]
+pub struct ReplicationResult {
+    pub model_idx: usize,
+    pub replication: u32,
+    /// One value per metric; `None` when nothing was observed (e.g. no service started).
+    pub values: [Option<f64>; N_METRICS],
+    /// Wait histograms (minutes), in the order of [`WAIT_METRICS`].
+    pub waits: [Histogram<u64>; 3],
+    /// One row per month, one value per time series.
+    pub months: Vec<[Option<f64>; N_TIMESERIES]>,
+    pub diagnostics: Diagnostics,
+}
+
+impl ReplicationResult {
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        self.values[metric as usize]
+    }
+    /// Percentile of one of the wait metrics, in days.
+    pub fn wait_percentile(&self, wait_idx: usize, quantile: f64) -> Option<f64> {
+        percentile_days(&self.waits[wait_idx], quantile)
+    }
+}
+
+pub fn percentile_days(histogram: &Histogram<u64>, quantile: f64) -> Option<f64> {
+    (histogram.len() > 0).then(|| histogram.value_at_quantile(quantile) as f64 / MINUTES_PER_DAY)
+}
+
+/// Mean and 95% confidence interval across replications.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    /// `None` with fewer than two replications (no interval can be estimated).
+    pub ci95: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+impl Estimate {
+    /// Student-t interval on the replication values that were observed.
+    pub fn from_values(values: impl IntoIterator<Item = f64>) -> Option<Estimate> {
+        let values: Vec<f64> = values.into_iter().collect();
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let ci95 = (n >= 2).then(|| {
+            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
+            (mean - half, mean + half)
+        });
+        Some(Estimate { mean, ci95, n })
+    }
+
+    pub fn half_width(&self) -> Option<f64> {
+        self.ci95.map(|(low, high)| (high - low) / 2.0)
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+        2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        _ => {
+            // Cornish-Fisher expansion around the normal quantile; within 0.001 beyond 30 df.
+            let z: f64 = 1.959_964;
+            let d = df as f64;
+            z + (z.powi(3) + z) / (4.0 * d) + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_interval_matches_hand_calculation() {
+        let e = Estimate::from_values([1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(e.mean, 2.5);
+        let half = 3.182 * (1.666_666_666_666_666_7f64 / 4.0).sqrt();
+        let (low, high) = e.ci95.unwrap();
+        assert!((low - (2.5 - half)).abs() < 1e-12 && (high - (2.5 + half)).abs() < 1e-12);
+        assert_eq!(Estimate::from_values([7.0]).unwrap().ci95, None);
+        assert!(Estimate::from_values([]).is_none());
+    }
+
+    #[test]
+    fn t_quantiles_continue_smoothly_past_the_table() {
+        assert!((t_quantile_975(31) - 2.040).abs() < 0.002);
+        assert!((t_quantile_975(120) - 1.980).abs() < 0.002);
+        assert!((t_quantile_975(100_000) - 1.960).abs() < 0.001);
+    }
+}

@@ -1,0 +1,238 @@
+//! Engine types: a validated scenario whose invariants hold, ready to simulate.
+//!
+//! Only `scenario::validate` builds these. They do not derive `Deserialize`: the only way in
+//! is through validation, so the engine can rely on every invariant written here.
+
+/// Tiers of need are 1 (universal) to 4 (specialist and statutory).
+pub const N_TIERS: usize = 4;
+/// Upper limit on domains of need, so a set of domains fits in a `u16` bit mask.
+pub const MAX_DOMAINS: usize = 16;
+/// Upper limit on needs in one episode (the format's `needs_per_episode` has four entries).
+pub const MAX_NEEDS: usize = 4;
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub population: Population,
+    pub workforce: Workforce,
+    /// **Invariant:** at least one model; names are unique.
+    pub models: Vec<Model>,
+    pub run: RunSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub n_families: u64,
+    pub n_children: u64,
+    pub locality_names: Vec<String>,
+    /// **Invariant:** cumulative shares, last entry exactly 1.
+    pub locality_cumulative_share: Vec<f64>,
+    pub presentations_per_day: f64,
+    pub domains: Vec<Domain>,
+    /// **Invariant:** cumulative, last entry exactly 1.
+    pub domain_cumulative_share: Vec<f64>,
+    /// **Invariant:** cumulative, last entry exactly 1.
+    pub tier_cumulative: [f64; N_TIERS],
+    /// **Invariant:** cumulative, last entry exactly 1.
+    pub needs_cumulative: [f64; MAX_NEEDS],
+    pub extra_need_same_tier_probability: f64,
+    pub overstated_tier_probability: f64,
+    /// Escalation rate per untreated day at tiers 1-3 (0 means never; tier 4 cannot escalate).
+    pub escalation_rate_per_day: [f64; 3],
+    /// Natural resolution rate per untreated day at each tier (0 means never).
+    pub natural_resolution_rate_per_day: [f64; N_TIERS],
+    pub service: ServiceDuration,
+    pub recurrence_probability_by_tier: [f64; N_TIERS],
+    pub recurrence_delay_days_mean: f64,
+}
+
+impl Population {
+    /// Share of presenting needs in domain `domain_idx`.
+    pub fn domain_share(&self, domain_idx: usize) -> f64 {
+        let previous = if domain_idx == 0 { 0.0 } else { self.domain_cumulative_share[domain_idx - 1] };
+        self.domain_cumulative_share[domain_idx] - previous
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: String,
+    pub age_min_years: u8,
+    pub age_max_years: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DurationShape {
+    Exponential,
+    /// Log-normal with this sigma (log scale); mu is set per tier so the mean is right.
+    LogNormal { sigma: f64 },
+    Fixed,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceDuration {
+    pub shape: DurationShape,
+    pub days_mean_by_tier: [f64; N_TIERS],
+}
+
+impl ServiceDuration {
+    /// Turns a family's pre-drawn standard variates into a duration for this tier, so every
+    /// model gives the same family the same quantile of the duration distribution (common
+    /// random numbers).
+    pub fn days(&self, tier: u8, exp1: f64, std_normal: f64) -> f64 {
+        let mean = self.days_mean_by_tier[tier as usize - 1];
+        match self.shape {
+            DurationShape::Exponential => mean * exp1,
+            DurationShape::LogNormal { sigma } => {
+                let mu = mean.ln() - 0.5 * sigma * sigma;
+                (mu + sigma * std_normal).exp()
+            }
+            DurationShape::Fixed => mean,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Workforce {
+    pub agencies: Vec<String>,
+    pub professions: Vec<Profession>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profession {
+    pub name: String,
+    pub agency_idx: usize,
+    /// Tier bit mask (bit 0 = tier 1) this profession works with, per domain.
+    pub competence_tiers_by_domain: [u8; MAX_DOMAINS],
+    /// **Invariant:** at least 1.
+    pub caseload_capacity: u32,
+    pub hours_per_week: f64,
+    pub cost_per_year_gbp: f64,
+}
+
+impl Profession {
+    pub fn can_work(&self, domain_idx: u8, tier: u8) -> bool {
+        self.competence_tiers_by_domain[domain_idx as usize] & tier_bit(tier) != 0
+    }
+}
+
+/// Bit for a tier (1-4) in a tier mask.
+pub fn tier_bit(tier: u8) -> u8 {
+    1 << (tier - 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Handoff {
+    pub delay_days_mean: f64,
+    pub bounce_probability: f64,
+    pub lost_probability: f64,
+    pub max_bounces: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Information {
+    OwnSystems { consent_delay_days_mean: f64 },
+    SharedRecord,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coordination {
+    pub assessment_hours: f64,
+    pub referral_hours: f64,
+    pub lead_professional_hours_per_week: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontDoor {
+    ByNeed,
+    /// Index into `Model::units`.
+    Single(usize),
+}
+
+/// One service structure.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub front_door: FrontDoor,
+    /// **Invariant:** at least one unit; names unique within the model.
+    pub units: Vec<Unit>,
+    pub handoff: Handoff,
+    pub coordinated_handoff: Handoff,
+    pub information: Information,
+    pub coordination: Coordination,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    SingleAgency,
+    Hub,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Locality,
+    BoroughWide,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Assessment {
+    NoAssessment,
+    Own { days_mean: f64 },
+    Common { days_mean: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Allocation {
+    OnArrival,
+    Panel {
+        cadence_days: f64,
+        /// `u32::MAX` when the panel allocates everything waiting.
+        slots_per_meeting: u32,
+        first_meeting_day: f64,
+        meeting_hours: f64,
+        n_members: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub name: String,
+    pub kind: UnitKind,
+    /// Bit mask of domains served.
+    pub domains: u16,
+    /// Bit mask of tiers accepted (bit 0 = tier 1).
+    pub tiers: u8,
+    pub scope: Scope,
+    /// (profession index, practitioners per instance). **Invariant:** every (domain, tier)
+    /// the unit accepts has at least one competent practitioner.
+    pub staff: Vec<(usize, u32)>,
+    pub assessment: Assessment,
+    pub allocation: Allocation,
+    pub lead_professional: bool,
+}
+
+impl Unit {
+    pub fn accepts(&self, domain_idx: u8, tier: u8) -> bool {
+        self.domains & (1 << domain_idx) != 0 && self.tiers & tier_bit(tier) != 0
+    }
+    pub fn serves_domain(&self, domain_idx: u8) -> bool {
+        self.domains & (1 << domain_idx) != 0
+    }
+    pub fn lowest_tier(&self) -> u8 {
+        self.tiers.trailing_zeros() as u8 + 1
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// **Invariant:** `horizon_days > warmup_days >= 0`.
+    pub horizon_days: f64,
+    pub warmup_days: f64,
+    /// **Invariant:** at least 1.
+    pub replications: u32,
+    pub seed: u64,
+    pub max_open_episodes: u32,
+}

@@ -1,0 +1,450 @@
+//! The scenario file as written: serde types that mirror the RON format field for field.
+//!
+//! These types carry no invariants. `scenario::validate` turns them into the engine's
+//! types (`crate::model`), reporting every problem it finds with its dotted path. Defaults
+//! live here, next to the fields they belong to, so `docs/scenarios.md` can quote them.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario: who lives in the county, who works there, the structures to compare
+/// and how to run the experiment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name, used for the default output folder `results/<name>/`.
+    pub name: String,
+    /// One or two sentences for the report and `joinedup explain`.
+    #[serde(default)]
+    pub description: String,
+    pub population: RawPopulation,
+    pub workforce: RawWorkforce,
+    /// The service structures (integration models) to compare; the first is the baseline.
+    pub models: Vec<RawModel>,
+    #[serde(default)]
+    pub run: RawRun,
+}
+
+/// The synthetic county: families, children, localities and how need arises and evolves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    /// Families living in the county.
+    pub n_families: u64,
+    /// Children aged 0-17 living in the county (used for rates per 10,000 children).
+    pub n_children: u64,
+    /// Localities (areas a locality team would cover) and their share of families.
+    pub localities: Vec<RawLocality>,
+    /// New presentations of need per family per year (a family coming to a front door
+    /// for the first time in this episode). Re-referrals come on top, from `recurrence`.
+    pub presentations_per_family_year: f64,
+    /// Domains of need, with their share of presenting (primary) needs.
+    pub domains: Vec<RawDomain>,
+    /// Share of presenting needs at tiers 1, 2, 3 and 4 (sums to 1).
+    pub tier_mix: Vec<f64>,
+    /// Probability that a presentation involves 1, 2, 3 or 4 domains of need (sums to 1).
+    #[serde(default = "default_needs_per_episode")]
+    pub needs_per_episode: Vec<f64>,
+    /// Probability that an additional need is at the same tier as the presenting need
+    /// (otherwise one tier lower, never below tier 1).
+    #[serde(default = "default_half")]
+    pub extra_need_same_tier_probability: f64,
+    /// Probability that the referrer presents a need one tier above its true tier. Triage
+    /// uses the presented tier; assessment finds the true one ("assessed, not in need").
+    #[serde(default)]
+    pub overstated_tier_probability: f64,
+    /// Mean days a need stays untreated at tier 1, 2 and 3 before it escalates one tier;
+    /// `None` means it does not escalate from that tier.
+    pub escalation_days_mean: Vec<Option<f64>>,
+    /// Mean days an untreated need at tier 1, 2, 3 and 4 takes to resolve on its own;
+    /// `None` means it never does.
+    #[serde(default = "default_natural_resolution")]
+    pub natural_resolution_days_mean: Vec<Option<f64>>,
+    /// How long a service works with one need, by tier.
+    pub service: RawServiceDuration,
+    /// What happens after a need is met.
+    #[serde(default)]
+    pub recurrence: RawRecurrence,
+}
+
+fn default_needs_per_episode() -> Vec<f64> {
+    vec![0.55, 0.25, 0.12, 0.08]
+}
+fn default_half() -> f64 {
+    0.5
+}
+fn default_natural_resolution() -> Vec<Option<f64>> {
+    vec![Some(120.0), Some(365.0), None, None]
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocality {
+    pub name: String,
+    /// Share of the county's families living here (shares sum to 1).
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomain {
+    /// For example `health`, `education`, `emotional_health`, `family_safeguarding`.
+    pub name: String,
+    /// Share of presenting (primary) needs in this domain (shares sum to 1). Also the weight
+    /// used when drawing a family's additional needs.
+    pub share: f64,
+    /// Youngest age in years at which children present with this need.
+    #[serde(default)]
+    pub age_min_years: u8,
+    /// Oldest age in years at which children present with this need (at most 17).
+    #[serde(default = "default_age_max")]
+    pub age_max_years: u8,
+}
+
+fn default_age_max() -> u8 {
+    17
+}
+
+/// Shape and scale of the time a practitioner works with one need.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceDuration {
+    /// `Exponential`, `LogNormal` or `Fixed`.
+    #[serde(default)]
+    pub distribution: RawDistribution,
+    /// Mean days of intervention for a need at tier 1, 2, 3 and 4.
+    pub days_mean_by_tier: Vec<f64>,
+    /// Coefficient of variation (standard deviation / mean) for `LogNormal`.
+    #[serde(default = "default_cv")]
+    pub cv: f64,
+}
+
+fn default_cv() -> f64 {
+    0.8
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RawDistribution {
+    Exponential,
+    #[default]
+    LogNormal,
+    Fixed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecurrence {
+    /// Probability that a met need at tier 1, 2, 3 and 4 comes back later (a re-referral).
+    pub probability_by_tier: Vec<f64>,
+    /// Mean days from closing an episode to the need coming back.
+    pub delay_days_mean: f64,
+}
+
+impl Default for RawRecurrence {
+    fn default() -> Self {
+        RawRecurrence { probability_by_tier: vec![0.1, 0.2, 0.25, 0.3], delay_days_mean: 150.0 }
+    }
+}
+
+/// Who works in the county's children's services.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkforce {
+    /// Employing agencies, for example `local_authority`, `health`, `police`.
+    pub agencies: Vec<String>,
+    pub professions: Vec<RawProfession>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfession {
+    /// For example `social_worker`, `health_visitor`, `camhs_worker`.
+    pub name: String,
+    /// Home agency (one of `workforce.agencies`).
+    pub agency: String,
+    /// What this profession can work with: a domain and the highest tier it can hold.
+    pub competences: Vec<RawCompetence>,
+    /// Cases one full-time practitioner can hold at once.
+    pub caseload_capacity: u32,
+    /// Contracted hours per week.
+    #[serde(default = "default_hours")]
+    pub hours_per_week: f64,
+    /// Employment cost per full-time practitioner per year, in pounds (salary and on-costs).
+    pub cost_per_year_gbp: f64,
+}
+
+fn default_hours() -> f64 {
+    37.0
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompetence {
+    pub domain: String,
+    /// Lowest tier of need in this domain the profession works with (default 1).
+    #[serde(default = "default_one")]
+    pub tier_min: u8,
+    /// Highest tier of need in this domain the profession works with.
+    pub tier_max: u8,
+}
+
+fn default_one() -> u8 {
+    1
+}
+
+/// One service structure (integration model) to compare.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    /// For example `siloed` or `integrated_hub`.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// How families first reach a service.
+    #[serde(default)]
+    pub front_door: RawFrontDoor,
+    /// The service units of this structure.
+    pub units: Vec<RawUnit>,
+    /// Referring a need on from one unit to another, when nobody coordinates it.
+    #[serde(default = "default_handoff")]
+    pub handoff: RawHandoff,
+    /// Referring a need on when a lead professional holds the case and arranges it.
+    #[serde(default = "default_coordinated_handoff")]
+    pub coordinated_handoff: RawHandoff,
+    /// How information about a family travels between units.
+    #[serde(default)]
+    pub information: RawInformation,
+    /// Staff time spent on coordination, in hours.
+    #[serde(default)]
+    pub coordination: RawCoordination,
+}
+
+fn default_handoff() -> RawHandoff {
+    RawHandoff { delay_days_mean: 14.0, bounce_probability: 0.2, lost_probability: 0.08, max_bounces: 2 }
+}
+fn default_coordinated_handoff() -> RawHandoff {
+    RawHandoff { delay_days_mean: 5.0, bounce_probability: 0.05, lost_probability: 0.01, max_bounces: 2 }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub enum RawFrontDoor {
+    /// Families go to the unit that serves their presenting need (each agency its own door).
+    #[default]
+    ByNeed,
+    /// Every family enters by this one unit (a single point of contact).
+    Single(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandoff {
+    /// Mean days between one unit referring a need on and the other receiving it.
+    pub delay_days_mean: f64,
+    /// Probability the receiving unit sends the referral back (wrong place, threshold not met).
+    pub bounce_probability: f64,
+    /// Probability the family is lost in transit (never reaches the next service).
+    pub lost_probability: f64,
+    /// Bounces after which the referrer gives up and the family is lost.
+    #[serde(default = "default_max_bounces")]
+    pub max_bounces: u8,
+}
+
+fn default_max_bounces() -> u8 {
+    2
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RawInformation {
+    /// Each agency keeps its own record: every new unit re-assesses, the family retells its
+    /// story, and sharing waits for consent.
+    OwnSystems { consent_delay_days_mean: f64 },
+    /// One record shared with consent given once: later units read it, no retelling.
+    SharedRecord,
+}
+
+impl Default for RawInformation {
+    fn default() -> Self {
+        RawInformation::OwnSystems { consent_delay_days_mean: 5.0 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoordination {
+    /// Practitioner hours to complete one assessment (paperwork and visits).
+    #[serde(default = "default_assessment_hours")]
+    pub assessment_hours: f64,
+    /// Practitioner hours to write and chase one referral to another unit.
+    #[serde(default = "default_referral_hours")]
+    pub referral_hours: f64,
+    /// Lead professional hours per week for each open episode with two or more needs.
+    #[serde(default = "default_lead_hours")]
+    pub lead_professional_hours_per_week: f64,
+}
+
+fn default_assessment_hours() -> f64 {
+    6.0
+}
+fn default_referral_hours() -> f64 {
+    1.5
+}
+fn default_lead_hours() -> f64 {
+    1.0
+}
+
+impl Default for RawCoordination {
+    fn default() -> Self {
+        RawCoordination {
+            assessment_hours: default_assessment_hours(),
+            referral_hours: default_referral_hours(),
+            lead_professional_hours_per_week: default_lead_hours(),
+        }
+    }
+}
+
+/// A service unit: a team, a service, a hub or a panel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnit {
+    pub name: String,
+    /// `SingleAgency` (one agency's service) or `Hub` (co-located multi-agency service).
+    #[serde(default)]
+    pub kind: RawUnitKind,
+    /// Domains of need this unit works with.
+    pub domains: Vec<String>,
+    /// Tiers of need this unit accepts (its threshold), for example `[3, 4]`.
+    pub tiers: Vec<u8>,
+    /// `Locality` (one copy of the unit in every locality) or `BoroughWide` (one for all).
+    #[serde(default)]
+    pub scope: RawScope,
+    /// Staff: profession and number of full-time practitioners.
+    pub staff: Vec<RawStaff>,
+    /// How this unit assesses a family before working with it.
+    #[serde(default)]
+    pub assessment: RawAssessment,
+    /// How assessed cases are allocated to a practitioner.
+    #[serde(default)]
+    pub allocation: RawAllocation,
+    /// Whether the first practitioner becomes the family's lead professional.
+    #[serde(default)]
+    pub lead_professional: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub enum RawUnitKind {
+    #[default]
+    SingleAgency,
+    Hub,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub enum RawScope {
+    #[default]
+    Locality,
+    BoroughWide,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStaff {
+    pub profession: String,
+    /// Full-time practitioners: in each locality for a `Locality` unit, in all for a
+    /// `BoroughWide` unit.
+    pub n_practitioners: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RawAssessment {
+    /// No assessment: work starts at allocation (used by the queueing validation scenarios).
+    NoAssessment,
+    /// The unit does its own assessment, whatever other units did.
+    Own { days_mean: f64 },
+    /// One common assessment (CAF-like) for all needs; with a shared record, no later unit
+    /// asks the family to tell its story again.
+    Common { days_mean: f64 },
+}
+
+impl Default for RawAssessment {
+    fn default() -> Self {
+        RawAssessment::Own { days_mean: 10.0 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub enum RawAllocation {
+    /// A practitioner takes the case as soon as one with a free slot is competent.
+    #[default]
+    OnArrival,
+    /// Cases wait for the next panel meeting, which allocates up to `slots_per_meeting`.
+    Panel {
+        cadence_days: f64,
+        /// Cases allocated per meeting; `None` allocates everything waiting.
+        #[serde(default)]
+        slots_per_meeting: Option<u32>,
+        /// Day of the first meeting (default: one cadence after the start).
+        #[serde(default)]
+        first_meeting_day: Option<f64>,
+        /// Hours each member spends in each meeting.
+        #[serde(default = "default_meeting_hours")]
+        meeting_hours: f64,
+        /// Members attending (their time is counted as coordination).
+        #[serde(default = "default_members")]
+        n_members: u32,
+    },
+}
+
+fn default_meeting_hours() -> f64 {
+    2.0
+}
+fn default_members() -> u32 {
+    6
+}
+
+/// How the experiment is run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    /// Simulated days in each replication, warm-up included.
+    #[serde(default = "default_horizon")]
+    pub horizon_days: f64,
+    /// Days at the start not counted in any metric (the system fills up).
+    #[serde(default = "default_warmup")]
+    pub warmup_days: f64,
+    /// Independent replications per model.
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Master seed; every random stream derives from it and the replication number.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Open episodes a replication may hold before it stops with an error (a structure that
+    /// cannot keep up would otherwise grow without bound).
+    #[serde(default = "default_max_open")]
+    pub max_open_episodes: u32,
+}
+
+fn default_horizon() -> f64 {
+    3652.5
+}
+fn default_warmup() -> f64 {
+    365.25
+}
+fn default_replications() -> u32 {
+    10
+}
+fn default_seed() -> u64 {
+    20_260_101
+}
+fn default_max_open() -> u32 {
+    2_000_000
+}
+
+impl Default for RawRun {
+    fn default() -> Self {
+        RawRun {
+            horizon_days: default_horizon(),
+            warmup_days: default_warmup(),
+            replications: default_replications(),
+            seed: default_seed(),
+            max_open_episodes: default_max_open(),
+        }
+    }
+}

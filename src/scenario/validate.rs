@@ -1,0 +1,530 @@
+//! Stage two of reading a scenario: check every field and build engine types.
+//!
+//! Validation reports every problem in one pass, each with the dotted path `--set` would use
+//! and what would fix it, so a planner fixes the file once rather than once per error.
+
+use super::raw::*;
+use crate::error::{nearest, Problem};
+use crate::model::*;
+
+/// Largest number of families a scenario may describe (about twice England's).
+pub const MAX_FAMILIES: u64 = 50_000_000;
+/// Largest number of localities.
+pub const MAX_LOCALITIES: usize = 512;
+/// Largest number of units in one model.
+pub const MAX_UNITS: usize = 256;
+/// Largest number of practitioners in one unit instance.
+pub const MAX_PRACTITIONERS_PER_UNIT: u32 = 100_000;
+/// Longest horizon: a century of simulated days.
+pub const MAX_HORIZON_DAYS: f64 = 36_525.0;
+/// Most replications in one run.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { path: path.into(), message: message.into() });
+    }
+    fn positive(&mut self, path: &str, value: f64, unit: &str) {
+        if !(value.is_finite() && value > 0.0) {
+            self.fail(path, format!("must be a positive number of {unit}, found {value}"));
+        }
+    }
+    fn non_negative(&mut self, path: &str, value: f64, unit: &str) {
+        if !(value.is_finite() && value >= 0.0) {
+            self.fail(path, format!("must be zero or a positive number of {unit}, found {value}"));
+        }
+    }
+    fn probability(&mut self, path: &str, value: f64) {
+        if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
+            self.fail(path, format!("is a probability, so it must be between 0 and 1, found {value}"));
+        }
+    }
+    /// Turns shares into a cumulative distribution, reporting shares that do not sum to 1.
+    fn cumulative(&mut self, path: &str, shares: &[f64]) -> Vec<f64> {
+        let mut total = 0.0;
+        let mut out = Vec::with_capacity(shares.len());
+        for (i, share) in shares.iter().enumerate() {
+            if !(share.is_finite() && *share >= 0.0) {
+                self.fail(format!("{path}.{i}"), format!("must be a share between 0 and 1, found {share}"));
+            }
+            total += share.max(0.0);
+            out.push(total);
+        }
+        if shares.is_empty() || (total - 1.0).abs() > 1e-6 {
+            self.fail(path, format!("shares must add up to 1, they add up to {total}"));
+        } else {
+            // Exactly 1 at the end, so a uniform draw below 1 always finds an entry.
+            *out.last_mut().expect("non-empty") = 1.0;
+        }
+        out
+    }
+    /// Checks a per-tier list has exactly `n` entries and returns it padded to that length.
+    fn per_tier<T: Clone + Default>(&mut self, path: &str, values: &[T], n: usize, what: &str) -> Vec<T> {
+        if values.len() != n {
+            self.fail(path, format!("must list {n} values, {what}; found {}", values.len()));
+        }
+        let mut out: Vec<T> = values.iter().take(n).cloned().collect();
+        out.resize(n, T::default());
+        out
+    }
+    fn unique_names<'a>(&mut self, path: &str, names: impl Iterator<Item = &'a str>) {
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names {
+            if name.is_empty() {
+                self.fail(path, "every entry needs a non-empty name");
+            } else if !seen.insert(name) {
+                self.fail(path, format!("the name `{name}` is used twice; names must be unique"));
+            }
+        }
+    }
+}
+
+fn lookup(names: &[String], wanted: &str) -> Result<usize, String> {
+    names.iter().position(|n| n == wanted).ok_or_else(|| match nearest(wanted, names.iter().map(String::as_str)) {
+        Some(close) => format!("`{wanted}` is not defined; did you mean `{close}`?"),
+        None => format!("`{wanted}` is not defined; defined names are: {}", names.join(", ")),
+    })
+}
+
+pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
+    let mut check = Checker { problems: Vec::new() };
+    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
+        check.fail("name", "must be a non-empty name without slashes (it names the results folder)");
+    }
+    let population = population(&mut check, &raw.population);
+    let workforce = workforce(&mut check, &raw.workforce, &population.domains);
+    let domain_names: Vec<String> = population.domains.iter().map(|d| d.name.clone()).collect();
+    if raw.models.is_empty() {
+        check.fail("models", "lists no models; add at least one structure to simulate (see docs/scenarios.md)");
+    }
+    check.unique_names("models", raw.models.iter().map(|m| m.name.as_str()));
+    let models: Vec<Model> =
+        raw.models.iter().map(|m| model(&mut check, m, &domain_names, &workforce, &population)).collect();
+    let run = run(&mut check, &raw.run);
+    if check.problems.is_empty() {
+        Ok(Scenario { name: raw.name.clone(), description: raw.description.clone(), population, workforce, models, run })
+    } else {
+        Err(check.problems)
+    }
+}
+
+fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
+    let p = "population";
+    if raw.n_families == 0 || raw.n_families > MAX_FAMILIES {
+        check.fail(format!("{p}.n_families"), format!("must be between 1 and {MAX_FAMILIES}, found {}", raw.n_families));
+    }
+    if raw.n_children == 0 || raw.n_children > 4 * MAX_FAMILIES {
+        check.fail(format!("{p}.n_children"), format!("must be between 1 and {}, found {}", 4 * MAX_FAMILIES, raw.n_children));
+    }
+    if raw.localities.is_empty() || raw.localities.len() > MAX_LOCALITIES {
+        check.fail(format!("{p}.localities"), format!("must list between 1 and {MAX_LOCALITIES} localities"));
+    }
+    check.unique_names(&format!("{p}.localities"), raw.localities.iter().map(|l| l.name.as_str()));
+    let shares: Vec<f64> = raw.localities.iter().map(|l| l.share).collect();
+    let locality_cumulative_share = check.cumulative(&format!("{p}.localities (share)"), &shares);
+    check.positive(&format!("{p}.presentations_per_family_year"), raw.presentations_per_family_year, "presentations per family per year");
+
+    if raw.domains.is_empty() || raw.domains.len() > MAX_DOMAINS {
+        check.fail(format!("{p}.domains"), format!("must list between 1 and {MAX_DOMAINS} domains of need"));
+    }
+    check.unique_names(&format!("{p}.domains"), raw.domains.iter().map(|d| d.name.as_str()));
+    for d in &raw.domains {
+        if d.age_min_years > d.age_max_years || d.age_max_years > 17 {
+            check.fail(
+                format!("{p}.domains.{}.age_max_years", d.name),
+                format!("ages must satisfy age_min_years <= age_max_years <= 17, found {}-{}", d.age_min_years, d.age_max_years),
+            );
+        }
+    }
+    let domain_shares: Vec<f64> = raw.domains.iter().map(|d| d.share).collect();
+    let domain_cumulative_share = check.cumulative(&format!("{p}.domains (share)"), &domain_shares);
+    let tier_mix = check.per_tier(&format!("{p}.tier_mix"), &raw.tier_mix, 4, "one share per tier 1-4");
+    let tier_cumulative = to4(check.cumulative(&format!("{p}.tier_mix"), &tier_mix));
+    let needs_per_episode =
+        check.per_tier(&format!("{p}.needs_per_episode"), &raw.needs_per_episode, 4, "the probability of 1, 2, 3 and 4 needs");
+    let needs_cumulative = to4(check.cumulative(&format!("{p}.needs_per_episode"), &needs_per_episode));
+    if raw.domains.len() < needs_per_episode.iter().rposition(|p| *p > 0.0).map_or(1, |i| i + 1) {
+        check.fail(format!("{p}.needs_per_episode"), "asks for more needs per episode than there are domains; add domains or move probability to fewer needs");
+    }
+    check.probability(&format!("{p}.extra_need_same_tier_probability"), raw.extra_need_same_tier_probability);
+    check.probability(&format!("{p}.overstated_tier_probability"), raw.overstated_tier_probability);
+    let mut escalation_rate_per_day = [0.0; 3];
+    let escalation = check.per_tier(&format!("{p}.escalation_days_mean"), &raw.escalation_days_mean, 3, "for tiers 1, 2 and 3");
+    for (i, days) in escalation.iter().enumerate() {
+        if let Some(days) = days {
+            check.positive(&format!("{p}.escalation_days_mean.{i}"), *days, "days (or None for never)");
+            escalation_rate_per_day[i] = 1.0 / days;
+        }
+    }
+    let mut natural_resolution_rate_per_day = [0.0; N_TIERS];
+    let natural =
+        check.per_tier(&format!("{p}.natural_resolution_days_mean"), &raw.natural_resolution_days_mean, 4, "one per tier 1-4");
+    for (i, days) in natural.iter().enumerate() {
+        if let Some(days) = days {
+            check.positive(&format!("{p}.natural_resolution_days_mean.{i}"), *days, "days (or None for never)");
+            natural_resolution_rate_per_day[i] = 1.0 / days;
+        }
+    }
+    let s = &raw.service;
+    let service_days = check.per_tier(&format!("{p}.service.days_mean_by_tier"), &s.days_mean_by_tier, 4, "one per tier 1-4");
+    for (i, days) in service_days.iter().enumerate() {
+        check.positive(&format!("{p}.service.days_mean_by_tier.{i}"), *days, "days");
+    }
+    let shape = match s.distribution {
+        RawDistribution::Exponential => DurationShape::Exponential,
+        RawDistribution::Fixed => DurationShape::Fixed,
+        RawDistribution::LogNormal => {
+            check.positive(&format!("{p}.service.cv"), s.cv, "(a ratio)");
+            DurationShape::LogNormal { sigma: (1.0 + s.cv * s.cv).ln().sqrt() }
+        }
+    };
+    let recurrence = check.per_tier(
+        &format!("{p}.recurrence.probability_by_tier"),
+        &raw.recurrence.probability_by_tier,
+        4,
+        "one per tier 1-4",
+    );
+    for (i, prob) in recurrence.iter().enumerate() {
+        check.probability(&format!("{p}.recurrence.probability_by_tier.{i}"), *prob);
+    }
+    check.positive(&format!("{p}.recurrence.delay_days_mean"), raw.recurrence.delay_days_mean, "days");
+
+    Population {
+        n_families: raw.n_families,
+        n_children: raw.n_children,
+        locality_names: raw.localities.iter().map(|l| l.name.clone()).collect(),
+        locality_cumulative_share,
+        presentations_per_day: raw.n_families as f64 * raw.presentations_per_family_year / 365.25,
+        domains: raw
+            .domains
+            .iter()
+            .map(|d| Domain { name: d.name.clone(), age_min_years: d.age_min_years, age_max_years: d.age_max_years.min(17) })
+            .collect(),
+        domain_cumulative_share,
+        tier_cumulative,
+        needs_cumulative,
+        extra_need_same_tier_probability: raw.extra_need_same_tier_probability,
+        overstated_tier_probability: raw.overstated_tier_probability,
+        escalation_rate_per_day,
+        natural_resolution_rate_per_day,
+        service: ServiceDuration { shape, days_mean_by_tier: to4(service_days) },
+        recurrence_probability_by_tier: to4(recurrence),
+        recurrence_delay_days_mean: raw.recurrence.delay_days_mean,
+    }
+}
+
+fn to4(v: Vec<f64>) -> [f64; 4] {
+    let mut out = [1.0; 4];
+    for (slot, value) in out.iter_mut().zip(v) {
+        *slot = value;
+    }
+    out
+}
+
+fn workforce(check: &mut Checker, raw: &RawWorkforce, domains: &[Domain]) -> Workforce {
+    let w = "workforce";
+    if raw.agencies.is_empty() {
+        check.fail(format!("{w}.agencies"), "lists no agencies; add at least one employer, e.g. local_authority");
+    }
+    check.unique_names(&format!("{w}.agencies"), raw.agencies.iter().map(String::as_str));
+    check.unique_names(&format!("{w}.professions"), raw.professions.iter().map(|p| p.name.as_str()));
+    let domain_names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+    let professions = raw
+        .professions
+        .iter()
+        .map(|prof| {
+            let path = format!("{w}.professions.{}", prof.name);
+            let agency_idx = lookup(&raw.agencies, &prof.agency).unwrap_or_else(|m| {
+                check.fail(format!("{path}.agency"), m);
+                0
+            });
+            let mut competence_tiers_by_domain = [0u8; MAX_DOMAINS];
+            if prof.competences.is_empty() {
+                check.fail(format!("{path}.competences"), "lists no competences; say which domains and tiers this profession works with");
+            }
+            for (i, c) in prof.competences.iter().enumerate() {
+                let cpath = format!("{path}.competences.{i}");
+                if !(1..=4).contains(&c.tier_min) || !(1..=4).contains(&c.tier_max) || c.tier_min > c.tier_max {
+                    check.fail(&cpath, format!("tiers must satisfy 1 <= tier_min <= tier_max <= 4, found {}-{}", c.tier_min, c.tier_max));
+                    continue;
+                }
+                match lookup(&domain_names, &c.domain) {
+                    Ok(d) => {
+                        for tier in c.tier_min..=c.tier_max {
+                            competence_tiers_by_domain[d] |= tier_bit(tier);
+                        }
+                    }
+                    Err(m) => check.fail(format!("{cpath}.domain"), m),
+                }
+            }
+            if prof.caseload_capacity == 0 || prof.caseload_capacity > 10_000 {
+                check.fail(format!("{path}.caseload_capacity"), format!("must be between 1 and 10000 cases, found {}", prof.caseload_capacity));
+            }
+            check.positive(&format!("{path}.hours_per_week"), prof.hours_per_week, "hours");
+            if prof.hours_per_week > 168.0 {
+                check.fail(format!("{path}.hours_per_week"), "is more hours than a week has");
+            }
+            check.non_negative(&format!("{path}.cost_per_year_gbp"), prof.cost_per_year_gbp, "pounds");
+            Profession {
+                name: prof.name.clone(),
+                agency_idx,
+                competence_tiers_by_domain,
+                caseload_capacity: prof.caseload_capacity.max(1),
+                hours_per_week: prof.hours_per_week,
+                cost_per_year_gbp: prof.cost_per_year_gbp,
+            }
+        })
+        .collect();
+    Workforce { agencies: raw.agencies.clone(), professions }
+}
+
+fn handoff(check: &mut Checker, path: &str, raw: &RawHandoff) -> Handoff {
+    check.positive(&format!("{path}.delay_days_mean"), raw.delay_days_mean, "days");
+    check.probability(&format!("{path}.bounce_probability"), raw.bounce_probability);
+    check.probability(&format!("{path}.lost_probability"), raw.lost_probability);
+    if raw.bounce_probability + raw.lost_probability > 1.0 {
+        check.fail(path, "bounce_probability + lost_probability must not exceed 1");
+    }
+    Handoff {
+        delay_days_mean: raw.delay_days_mean,
+        bounce_probability: raw.bounce_probability,
+        lost_probability: raw.lost_probability,
+        max_bounces: raw.max_bounces,
+    }
+}
+
+fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce: &Workforce, population: &Population) -> Model {
+    let path = format!("models.{}", raw.name);
+    if raw.units.is_empty() || raw.units.len() > MAX_UNITS {
+        check.fail(format!("{path}.units"), format!("must list between 1 and {MAX_UNITS} units"));
+    }
+    check.unique_names(&format!("{path}.units"), raw.units.iter().map(|u| u.name.as_str()));
+    let unit_names: Vec<String> = raw.units.iter().map(|u| u.name.clone()).collect();
+    let profession_names: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
+    let front_door = match &raw.front_door {
+        RawFrontDoor::ByNeed => FrontDoor::ByNeed,
+        RawFrontDoor::Single(name) => match lookup(&unit_names, name) {
+            Ok(i) => FrontDoor::Single(i),
+            Err(m) => {
+                check.fail(format!("{path}.front_door"), m);
+                FrontDoor::ByNeed
+            }
+        },
+    };
+    let units: Vec<Unit> = raw
+        .units
+        .iter()
+        .map(|u| unit(check, &format!("{path}.units.{}", u.name), u, domain_names, workforce, &profession_names))
+        .collect();
+    // Every need that can present must have somewhere to go at tiers 2-4 (tier 1 is met by
+    // universal services), otherwise families with that need can only be lost.
+    let reachable = reachable_tiers(population);
+    for (d, name) in domain_names.iter().enumerate() {
+        if population.domain_share(d) == 0.0 {
+            continue;
+        }
+        for tier in 2..=4u8 {
+            if reachable & tier_bit(tier) != 0 && !units.iter().any(|u| u.accepts(d as u8, tier)) {
+                check.fail(
+                    format!("{path}.units"),
+                    format!("no unit serves `{name}` needs at tier {tier}, so families with them could only be lost; add the domain and tier to a unit"),
+                );
+            }
+        }
+    }
+    let information = match raw.information {
+        RawInformation::SharedRecord => Information::SharedRecord,
+        RawInformation::OwnSystems { consent_delay_days_mean } => {
+            check.non_negative(&format!("{path}.information.consent_delay_days_mean"), consent_delay_days_mean, "days");
+            Information::OwnSystems { consent_delay_days_mean }
+        }
+    };
+    let c = &raw.coordination;
+    check.non_negative(&format!("{path}.coordination.assessment_hours"), c.assessment_hours, "hours");
+    check.non_negative(&format!("{path}.coordination.referral_hours"), c.referral_hours, "hours");
+    check.non_negative(&format!("{path}.coordination.lead_professional_hours_per_week"), c.lead_professional_hours_per_week, "hours");
+    Model {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        front_door,
+        units,
+        handoff: handoff(check, &format!("{path}.handoff"), &raw.handoff),
+        coordinated_handoff: handoff(check, &format!("{path}.coordinated_handoff"), &raw.coordinated_handoff),
+        information,
+        coordination: Coordination {
+            assessment_hours: c.assessment_hours,
+            referral_hours: c.referral_hours,
+            lead_professional_hours_per_week: c.lead_professional_hours_per_week,
+        },
+    }
+}
+
+/// Tiers a need can be at: those that present, those one above them when referrers
+/// overstate, and those reached by escalation.
+fn reachable_tiers(population: &Population) -> u8 {
+    let mut mask = 0u8;
+    let mut previous = 0.0;
+    for tier in 1..=4u8 {
+        let cumulative = population.tier_cumulative[tier as usize - 1];
+        if cumulative - previous > 0.0 {
+            mask |= tier_bit(tier);
+            if population.overstated_tier_probability > 0.0 && tier < 4 {
+                mask |= tier_bit(tier + 1);
+            }
+        }
+        previous = cumulative;
+    }
+    for tier in 1..=3u8 {
+        if mask & tier_bit(tier) != 0 && population.escalation_rate_per_day[tier as usize - 1] > 0.0 {
+            mask |= tier_bit(tier + 1);
+        }
+    }
+    mask
+}
+
+fn unit(
+    check: &mut Checker,
+    path: &str,
+    raw: &RawUnit,
+    domain_names: &[String],
+    workforce: &Workforce,
+    profession_names: &[String],
+) -> Unit {
+    let mut domains = 0u16;
+    if raw.domains.is_empty() {
+        check.fail(format!("{path}.domains"), "lists no domains; say which needs this unit works with");
+    }
+    for name in &raw.domains {
+        match lookup(domain_names, name) {
+            Ok(d) => domains |= 1 << d,
+            Err(m) => check.fail(format!("{path}.domains"), m),
+        }
+    }
+    let mut tiers = 0u8;
+    if raw.tiers.is_empty() {
+        check.fail(format!("{path}.tiers"), "lists no tiers; give the tiers of need this unit accepts, e.g. [2, 3]");
+    }
+    for tier in &raw.tiers {
+        if (1..=4).contains(tier) {
+            tiers |= tier_bit(*tier);
+        } else {
+            check.fail(format!("{path}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
+        }
+    }
+    let mut staff = Vec::new();
+    if raw.staff.is_empty() {
+        check.fail(format!("{path}.staff"), "lists no staff; a unit needs at least one practitioner");
+    }
+    for (i, s) in raw.staff.iter().enumerate() {
+        match lookup(profession_names, &s.profession) {
+            Ok(p) => {
+                if s.n_practitioners == 0 || s.n_practitioners > MAX_PRACTITIONERS_PER_UNIT {
+                    check.fail(
+                        format!("{path}.staff.{i}.n_practitioners"),
+                        format!("must be between 1 and {MAX_PRACTITIONERS_PER_UNIT}, found {}", s.n_practitioners),
+                    );
+                } else {
+                    staff.push((p, s.n_practitioners));
+                }
+            }
+            Err(m) => check.fail(format!("{path}.staff.{i}.profession"), m),
+        }
+    }
+    // Every (domain, tier) the unit accepts must have someone able to do the work, or those
+    // cases would wait for ever.
+    if check.problems.is_empty() {
+        for d in 0..domain_names.len() as u8 {
+            for tier in 1..=4u8 {
+                if domains & (1 << d) != 0
+                    && tiers & tier_bit(tier) != 0
+                    && !staff.iter().any(|(p, _)| workforce.professions[*p].can_work(d, tier))
+                {
+                    check.fail(
+                        format!("{path}.staff"),
+                        format!(
+                            "nobody on the staff can work with `{}` needs at tier {tier}, which the unit accepts; add a competent profession or remove the tier",
+                            domain_names[d as usize]
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let assessment = match raw.assessment {
+        RawAssessment::NoAssessment => Assessment::NoAssessment,
+        RawAssessment::Own { days_mean } => {
+            check.positive(&format!("{path}.assessment.Own.days_mean"), days_mean, "days");
+            Assessment::Own { days_mean }
+        }
+        RawAssessment::Common { days_mean } => {
+            check.positive(&format!("{path}.assessment.Common.days_mean"), days_mean, "days");
+            Assessment::Common { days_mean }
+        }
+    };
+    let allocation = match &raw.allocation {
+        RawAllocation::OnArrival => Allocation::OnArrival,
+        RawAllocation::Panel { cadence_days, slots_per_meeting, first_meeting_day, meeting_hours, n_members } => {
+            let ppath = format!("{path}.allocation.Panel");
+            check.positive(&format!("{ppath}.cadence_days"), *cadence_days, "days");
+            if *slots_per_meeting == Some(0) {
+                check.fail(format!("{ppath}.slots_per_meeting"), "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit");
+            }
+            if let Some(day) = first_meeting_day {
+                check.non_negative(&format!("{ppath}.first_meeting_day"), *day, "days");
+            }
+            check.non_negative(&format!("{ppath}.meeting_hours"), *meeting_hours, "hours");
+            Allocation::Panel {
+                cadence_days: *cadence_days,
+                slots_per_meeting: slots_per_meeting.unwrap_or(u32::MAX),
+                first_meeting_day: first_meeting_day.unwrap_or(*cadence_days),
+                meeting_hours: *meeting_hours,
+                n_members: *n_members,
+            }
+        }
+    };
+    Unit {
+        name: raw.name.clone(),
+        kind: match raw.kind {
+            RawUnitKind::SingleAgency => UnitKind::SingleAgency,
+            RawUnitKind::Hub => UnitKind::Hub,
+        },
+        domains,
+        tiers,
+        scope: match raw.scope {
+            RawScope::Locality => Scope::Locality,
+            RawScope::BoroughWide => Scope::BoroughWide,
+        },
+        staff,
+        assessment,
+        allocation,
+        lead_professional: raw.lead_professional,
+    }
+}
+
+fn run(check: &mut Checker, raw: &RawRun) -> RunSettings {
+    check.positive("run.horizon_days", raw.horizon_days, "days");
+    if raw.horizon_days > MAX_HORIZON_DAYS {
+        check.fail("run.horizon_days", format!("must be at most {MAX_HORIZON_DAYS} days (a century)"));
+    }
+    check.non_negative("run.warmup_days", raw.warmup_days, "days");
+    if raw.warmup_days >= raw.horizon_days {
+        check.fail("run.warmup_days", format!("the warm-up ({} days) must be shorter than the horizon ({} days), or nothing is measured", raw.warmup_days, raw.horizon_days));
+    }
+    if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
+        check.fail("run.replications", format!("must be between 1 and {MAX_REPLICATIONS}, found {}", raw.replications));
+    }
+    if raw.max_open_episodes == 0 {
+        check.fail("run.max_open_episodes", "must be at least 1");
+    }
+    RunSettings {
+        horizon_days: raw.horizon_days,
+        warmup_days: raw.warmup_days,
+        replications: raw.replications,
+        seed: raw.seed,
+        max_open_episodes: raw.max_open_episodes,
+    }
+}
