@@ -78,6 +78,13 @@ fn execute(command: Command) -> Result<(), Error> {
             let files = output::run_files(&comparison, &loaded.resolved_ron());
             let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
             print!("{}", output::comparison_table(&comparison));
+            if std::env::var_os("JOINEDUP_UNIT_LOADS").is_some() {
+                for r in comparison.results.iter().filter(|r| r.replication == 0) {
+                    for load in &r.diagnostics.units {
+                        eprintln!("{} {:<22} utilisation {:.2} waiting {}", comparison.model_names[r.model_idx], load.name, load.utilisation, load.waiting_at_end);
+                    }
+                }
+            }
             files.write(&dir)?;
             println!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).", dir.display());
             Ok(())

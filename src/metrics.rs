@@ -84,13 +84,33 @@ pub fn new_wait_histogram() -> Histogram<u64> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     pub events: u64,
+    /// Families presenting for the first time (not recurrences): the same in every model.
+    pub new_families: u64,
+    /// A checksum of every new family's arrival day, locality and needs. Equal across the
+    /// models of one replication: the proof that they faced the same families (common
+    /// random numbers).
+    pub arrival_checksum: u64,
     pub episodes_created: u64,
     pub episodes_resolved: u64,
     pub episodes_no_further_action: u64,
     pub episodes_lost: u64,
     pub episodes_open_at_end: u64,
     pub peak_open_episodes: u64,
+    /// Load on each unit of the model (all its locality copies together), in unit order.
+    pub units: Vec<UnitLoad>,
 }
+
+/// How busy one unit was: for spotting a unit that cannot keep up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitLoad {
+    pub name: String,
+    /// Share of the unit's caseload slots in use over the measured window (0-1).
+    pub utilisation: f64,
+    /// Cases waiting for a practitioner or a panel at the horizon.
+    pub waiting_at_end: u64,
+}
+
+impl Eq for UnitLoad {}
 
 /// Everything one replication of one model produced.
 #[derive(Debug, Clone)]

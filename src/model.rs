@@ -203,11 +203,15 @@ pub struct Unit {
     pub kind: UnitKind,
     /// Bit mask of domains served.
     pub domains: u16,
-    /// Bit mask of tiers accepted (bit 0 = tier 1).
+    /// Bit mask of tiers in the unit's remit (bit 0 = tier 1).
     pub tiers: u8,
+    /// Tiers the unit actually takes, per domain: in its remit and within some staff
+    /// member's competence. **Invariant:** non-zero for every domain in `domains`.
+    pub tiers_by_domain: [u8; MAX_DOMAINS],
     pub scope: Scope,
     /// (profession index, practitioners per instance). **Invariant:** every (domain, tier)
-    /// the unit accepts has at least one competent practitioner.
+    /// the unit accepts has at least one competent practitioner (by construction of
+    /// `tiers_by_domain`).
     pub staff: Vec<(usize, u32)>,
     pub assessment: Assessment,
     pub allocation: Allocation,
@@ -216,13 +220,14 @@ pub struct Unit {
 
 impl Unit {
     pub fn accepts(&self, domain_idx: u8, tier: u8) -> bool {
-        self.domains & (1 << domain_idx) != 0 && self.tiers & tier_bit(tier) != 0
+        self.tiers_by_domain[domain_idx as usize] & tier_bit(tier) != 0
     }
     pub fn serves_domain(&self, domain_idx: u8) -> bool {
         self.domains & (1 << domain_idx) != 0
     }
-    pub fn lowest_tier(&self) -> u8 {
-        self.tiers.trailing_zeros() as u8 + 1
+    /// The lowest tier this unit takes in a domain (5 when it takes none).
+    pub fn lowest_tier(&self, domain_idx: u8) -> u8 {
+        self.tiers_by_domain[domain_idx as usize].trailing_zeros().min(4) as u8 + 1
     }
 }
 

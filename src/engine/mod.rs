@@ -160,6 +160,10 @@ struct Practitioner {
 
 struct UnitInstance {
     unit_idx: usize,
+    /// Busy caseload slots now, and their integral over the measured window.
+    busy_slots: u32,
+    busy_since_day: f64,
+    busy_slot_days: f64,
     practitioners: std::ops::Range<u32>,
     /// Cases waiting for a practitioner, assessments and interventions together, first come
     /// first served.
@@ -220,6 +224,9 @@ impl<'a> Sim<'a> {
                 }
                 instances.push(UnitInstance {
                     unit_idx,
+                    busy_slots: 0,
+                    busy_since_day: 0.0,
+                    busy_slot_days: 0.0,
                     practitioners: start..practitioners.len() as u32,
                     waiting: Default::default(),
                     panel: Default::default(),
@@ -249,7 +256,7 @@ impl<'a> Sim<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(_, u)| u.serves_domain(domain as u8))
-                    .min_by_key(|(_, u)| u.lowest_tier())
+                    .min_by_key(|(_, u)| u.lowest_tier(domain as u8))
                     .map_or(NO_UNIT, |(u, _)| instance_of[u][locality]);
             }
         }
@@ -424,6 +431,12 @@ impl<'a> Sim<'a> {
             let extra_tier = if same { tier } else { (tier - 1).max(1) };
             needs.push(draw_need(rng, population, chosen as u8, extra_tier));
         }
+        let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
+        for need in &needs {
+            checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
+        }
+        self.diagnostics.arrival_checksum = checksum;
+        self.diagnostics.new_families += 1;
         let episode = self.open_episode(now, family_id, 0, locality, needs, None)?;
         self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
         Ok(())
@@ -850,9 +863,20 @@ impl<'a> Sim<'a> {
 
     /// Gives work to a free competent practitioner at once, or queues it.
     fn offer(&mut self, now: f64, unit_instance: u32, item: WorkItem) {
+        // Continuity first: a practitioner here who already knows the family takes the work
+        // if they can, as a key worker would.
+        let known = self.episodes[item.episode as usize].professionals.iter().copied().find(|&p| {
+            self.practitioners[p as usize].unit_instance == unit_instance
+                && self.practitioners[p as usize].free_slots > 0
+                && self.can_do(p, &item)
+        });
+        if let Some(p) = known {
+            self.start_work(now, p, item);
+            return;
+        }
+        // Otherwise the practitioner with the most free slots takes it (ties: the first
+        // listed), which spreads caseloads the way a team leader would.
         let range = self.instances[unit_instance as usize].practitioners.clone();
-        // The practitioner with the most free slots takes it (ties: the first listed), which
-        // spreads caseloads the way a team leader would.
         let mut best: Option<(u32, u32)> = None;
         for p in range {
             let free = self.practitioners[p as usize].free_slots;
@@ -896,6 +920,18 @@ impl<'a> Sim<'a> {
     fn release(&mut self, now: f64, practitioner: u32) {
         self.practitioners[practitioner as usize].free_slots += 1;
         self.record.busy_slots_change(now, -1);
+        self.unit_busy_change(now, practitioner, -1);
+    }
+
+    fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
+        let warmup = self.scenario.run.warmup_days;
+        let instance = &mut self.instances[self.practitioners[practitioner as usize].unit_instance as usize];
+        let from = instance.busy_since_day.max(warmup);
+        if now > from {
+            instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
+        }
+        instance.busy_since_day = now;
+        instance.busy_slots = instance.busy_slots.checked_add_signed(delta).expect("busy slots never go negative");
     }
 
     fn start_work(&mut self, now: f64, practitioner: u32, item: WorkItem) {
@@ -907,6 +943,7 @@ impl<'a> Sim<'a> {
         let population = &scenario.population;
         self.practitioners[practitioner as usize].free_slots -= 1;
         self.record.busy_slots_change(now, 1);
+        self.unit_busy_change(now, practitioner, 1);
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
             e.professionals.push(practitioner);
@@ -1091,6 +1128,7 @@ impl<'a> Sim<'a> {
             }
         }
         self.diagnostics.episodes_open_at_end = self.n_open;
+        self.diagnostics.units = self.unit_loads();
         let d = &self.diagnostics;
         assert_eq!(
             d.episodes_created,
@@ -1099,6 +1137,40 @@ impl<'a> Sim<'a> {
         );
         let (values, waits, months) = self.record.finish(self.n_open);
         ReplicationResult { model_idx: self.model_idx, replication: self.replication, values, waits, months, diagnostics: self.diagnostics }
+    }
+}
+
+impl Sim<'_> {
+    fn unit_loads(&mut self) -> Vec<crate::metrics::UnitLoad> {
+        let horizon = self.scenario.run.horizon_days;
+        let window = horizon - self.scenario.run.warmup_days;
+        let mut loads: Vec<crate::metrics::UnitLoad> = self
+            .model
+            .units
+            .iter()
+            .map(|u| crate::metrics::UnitLoad { name: u.name.clone(), ..Default::default() })
+            .collect();
+        let mut slots = vec![0u64; loads.len()];
+        let mut busy = vec![0f64; loads.len()];
+        for idx in 0..self.instances.len() {
+            let (from, level) = (self.instances[idx].busy_since_day.max(self.scenario.run.warmup_days), self.instances[idx].busy_slots);
+            let instance = &mut self.instances[idx];
+            if horizon > from {
+                instance.busy_slot_days += f64::from(level) * (horizon - from);
+            }
+            let u = instance.unit_idx;
+            busy[u] += instance.busy_slot_days;
+            for p in instance.practitioners.clone() {
+                let profession = self.practitioners[p as usize].profession_idx as usize;
+                slots[u] += u64::from(self.scenario.workforce.professions[profession].caseload_capacity);
+            }
+            let waiting = self.instances[idx].waiting.len() + self.instances[idx].panel.len();
+            loads[u].waiting_at_end += waiting as u64;
+        }
+        for (u, load) in loads.iter_mut().enumerate() {
+            load.utilisation = if slots[u] > 0 { busy[u] / (slots[u] as f64 * window) } else { 0.0 };
+        }
+        loads
     }
 }
 

@@ -288,7 +288,7 @@ fn default_referral_hours() -> f64 {
     1.5
 }
 fn default_lead_hours() -> f64 {
-    1.0
+    0.5
 }
 
 impl Default for RawCoordination {
@@ -313,6 +313,10 @@ pub struct RawUnit {
     pub domains: Vec<String>,
     /// Tiers of need this unit accepts (its threshold), for example `[3, 4]`.
     pub tiers: Vec<u8>,
+    /// Different tiers for particular domains, overriding `tiers` for them; for example a
+    /// hub taking tier 3 family needs but only tiers 1-2 emotional health.
+    #[serde(default)]
+    pub tiers_for: Vec<RawDomainTiers>,
     /// `Locality` (one copy of the unit in every locality) or `BoroughWide` (one for all).
     #[serde(default)]
     pub scope: RawScope,
@@ -327,6 +331,13 @@ pub struct RawUnit {
     /// Whether the first practitioner becomes the family's lead professional.
     #[serde(default)]
     pub lead_professional: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomainTiers {
+    pub domain: String,
+    pub tiers: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]

@@ -415,6 +415,24 @@ fn unit(
             check.fail(format!("{path}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
         }
     }
+    let mut remit_by_domain = [tiers; MAX_DOMAINS];
+    for (i, special) in raw.tiers_for.iter().enumerate() {
+        let spath = format!("{path}.tiers_for.{i}");
+        match lookup(domain_names, &special.domain) {
+            Ok(d) if domains & (1 << d) != 0 => {
+                remit_by_domain[d] = 0;
+                for tier in &special.tiers {
+                    if (1..=4).contains(tier) {
+                        remit_by_domain[d] |= tier_bit(*tier);
+                    } else {
+                        check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
+                    }
+                }
+            }
+            Ok(_) => check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain)),
+            Err(m) => check.fail(format!("{spath}.domain"), m),
+        }
+    }
     let mut staff = Vec::new();
     if raw.staff.is_empty() {
         check.fail(format!("{path}.staff"), "lists no staff; a unit needs at least one practitioner");
@@ -434,24 +452,26 @@ fn unit(
             Err(m) => check.fail(format!("{path}.staff.{i}.profession"), m),
         }
     }
-    // Every (domain, tier) the unit accepts must have someone able to do the work, or those
-    // cases would wait for ever.
-    if check.problems.is_empty() {
-        for d in 0..domain_names.len() as u8 {
-            for tier in 1..=4u8 {
-                if domains & (1 << d) != 0
-                    && tiers & tier_bit(tier) != 0
-                    && !staff.iter().any(|(p, _)| workforce.professions[*p].can_work(d, tier))
-                {
-                    check.fail(
-                        format!("{path}.staff"),
-                        format!(
-                            "nobody on the staff can work with `{}` needs at tier {tier}, which the unit accepts; add a competent profession or remove the tier",
-                            domain_names[d as usize]
-                        ),
-                    );
-                }
+    // The unit takes a need when it is in its remit and someone on its staff can work with
+    // it; a listed domain nobody can take at any listed tier is surely a mistake.
+    let mut tiers_by_domain = [0u8; MAX_DOMAINS];
+    for d in 0..domain_names.len().min(MAX_DOMAINS) {
+        if domains & (1 << d) == 0 {
+            continue;
+        }
+        for tier in 1..=4u8 {
+            if remit_by_domain[d] & tier_bit(tier) != 0 && staff.iter().any(|(p, _)| workforce.professions[*p].can_work(d as u8, tier)) {
+                tiers_by_domain[d] |= tier_bit(tier);
             }
+        }
+        if tiers_by_domain[d] == 0 && !staff.is_empty() && remit_by_domain[d] != 0 {
+            check.fail(
+                format!("{path}.staff"),
+                format!(
+                    "nobody on the staff can work with `{}` needs at any of the unit's tiers; add a competent profession or remove the domain",
+                    domain_names[d]
+                ),
+            );
         }
     }
     let assessment = match raw.assessment {
@@ -494,6 +514,7 @@ fn unit(
         },
         domains,
         tiers,
+        tiers_by_domain,
         scope: match raw.scope {
             RawScope::Locality => Scope::Locality,
             RawScope::BoroughWide => Scope::BoroughWide,
