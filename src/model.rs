@@ -165,10 +165,61 @@ pub struct Model {
     pub coordination: Coordination,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnitKind {
     SingleAgency,
+    Panel,
+    Team { shared_base: bool, team_time_share: f64 },
     Hub,
+    Network { take_probability: f64, retry_days_mean: f64 },
+    VirtualTeam { call_in_days_mean: f64 },
+}
+
+impl UnitKind {
+    /// Whether the unit's own onward referrals are warm handoffs (co-located staff who know
+    /// where to send a family and ring ahead).
+    pub fn warm_handoffs(self) -> bool {
+        matches!(self, UnitKind::Hub | UnitKind::Team { shared_base: true, .. })
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::SingleAgency => "single-agency service",
+            UnitKind::Panel => "multi-agency panel",
+            UnitKind::Team { .. } => "multi-agency team",
+            UnitKind::Hub => "integrated service hub",
+            UnitKind::Network { .. } => "professional network",
+            UnitKind::VirtualTeam { .. } => "virtual team",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    FirstComeFirstServed,
+    HighestTierFirst,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    Weekdays,
+    Continuous,
+}
+
+impl Calendar {
+    /// The first working moment at or after `day` (day 0 is a Monday).
+    pub fn next_working(self, day: f64) -> f64 {
+        match self {
+            Calendar::Continuous => day,
+            Calendar::Weekdays => {
+                let weekday = (day.floor() as i64).rem_euclid(7);
+                if weekday >= 5 { day.floor() + (7 - weekday) as f64 } else { day }
+            }
+        }
+    }
+    /// The start of the next working day strictly after `day`.
+    pub fn next_working_morning(self, day: f64) -> f64 {
+        self.next_working(day.floor() + 1.0)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +245,9 @@ pub enum Allocation {
         first_meeting_day: f64,
         meeting_hours: f64,
         n_members: u32,
+        attendance: f64,
     },
+    TeamLeader,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +269,13 @@ pub struct Unit {
     pub assessment: Assessment,
     pub allocation: Allocation,
     pub lead_professional: bool,
+    /// For a `Locality` unit: which localities have a copy (indices). **Invariant:** non-empty.
+    pub localities: Vec<usize>,
+    pub priority: Priority,
+    pub step_down_probability: f64,
+    /// A time-limited project ends on this day: `f64::INFINITY` for a permanent service.
+    pub ends_on_day: f64,
+    pub exit_strategy: bool,
 }
 
 impl Unit {
@@ -240,4 +300,5 @@ pub struct RunSettings {
     pub replications: u32,
     pub seed: u64,
     pub max_open_episodes: u32,
+    pub calendar: Calendar,
 }

@@ -21,6 +21,8 @@ pub enum Purpose {
     Episode = 2,
     /// The need a family comes back with after an episode closes.
     Recurrence = 3,
+    /// A unit's own decisions (who attends a panel meeting).
+    Unit = 4,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

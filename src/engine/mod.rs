@@ -134,7 +134,16 @@ enum Event {
     ServiceDone { practitioner: u32, episode: u32, serial: u64, need: u8, token: u32 },
     UntreatedClock { episode: u32, serial: u64, need: u8, token: u32 },
     Represent { episode: u32, serial: u64, need: u8, token: u32 },
-    PanelMeeting { unit_instance: u32 },
+    /// A panel meets; `nominal_day` keeps the cadence when a meeting moves off a weekend.
+    PanelMeeting { unit_instance: u32, nominal_day: f64 },
+    /// A team leader allocates the cases waiting for allocation.
+    TeamAllocation { unit_instance: u32 },
+    /// A case refused by a network member is offered again.
+    ReOffer { episode: u32, serial: u64, need: u8, token: u32, unit_instance: u32 },
+    /// A virtual team member called in for a case is ready to start.
+    CalledIn { episode: u32, serial: u64, need: u8, token: u32, unit_instance: u32 },
+    /// A time-limited project's funding ends.
+    ProjectEnds { unit_idx: u32 },
     MonthEnd { month_idx: u32 },
 }
 
@@ -168,8 +177,12 @@ struct UnitInstance {
     /// Cases waiting for a practitioner, assessments and interventions together, first come
     /// first served.
     waiting: std::collections::VecDeque<WorkItem>,
-    /// Cases waiting for the next panel meeting.
+    /// Cases waiting for the next panel meeting or team-leader allocation.
     panel: std::collections::VecDeque<WorkItem>,
+    /// Whether a team-leader allocation is already scheduled.
+    allocation_pending: bool,
+    /// This unit's own stream (panel attendance).
+    rng: Generator,
 }
 
 struct Sim<'a> {
@@ -190,6 +203,10 @@ struct Sim<'a> {
     route: Vec<u32>,
     /// Front door by (locality, domain) when families go to the service for their need.
     door_by_need: Vec<u32>,
+    /// `instance_of[unit][locality]`: the copy of a unit serving a locality, or `NO_UNIT`.
+    instance_of: Vec<Vec<u32>>,
+    /// Whether each unit still runs (a time-limited project stops at its end day).
+    active: Vec<bool>,
     arrivals: Generator,
     record: Recorder,
     diagnostics: Diagnostics,
@@ -208,8 +225,8 @@ impl<'a> Sim<'a> {
         let mut practitioners = Vec::new();
         let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
         for (unit_idx, unit) in model.units.iter().enumerate() {
-            let copies = if unit.scope == Scope::Locality { n_localities } else { 1 };
-            for copy in 0..copies {
+            let copies: Vec<usize> = if unit.scope == Scope::Locality { unit.localities.clone() } else { vec![0] };
+            for copy in copies {
                 let idx = instances.len() as u32;
                 let start = practitioners.len() as u32;
                 for &(profession_idx, n) in &unit.staff {
@@ -230,34 +247,14 @@ impl<'a> Sim<'a> {
                     practitioners: start..practitioners.len() as u32,
                     waiting: Default::default(),
                     panel: Default::default(),
+                    allocation_pending: false,
+                    rng: rng::stream(scenario.run.seed, replication, Purpose::Unit, idx as u64),
                 });
                 if unit.scope == Scope::Locality {
                     instance_of[unit_idx][copy] = idx;
                 } else {
                     instance_of[unit_idx].iter_mut().for_each(|slot| *slot = idx);
                 }
-            }
-        }
-        let mut route = vec![NO_UNIT; n_localities * n_domains * 4];
-        let mut door_by_need = vec![NO_UNIT; n_localities * n_domains];
-        for locality in 0..n_localities {
-            for domain in 0..n_domains {
-                for tier in 1..=4u8 {
-                    // The first unit listed that accepts the need takes it: the model's order
-                    // of units is its order of preference.
-                    if let Some(u) = model.units.iter().position(|u| u.accepts(domain as u8, tier)) {
-                        route[(locality * n_domains + domain) * 4 + tier as usize - 1] = instance_of[u][locality];
-                    }
-                }
-                // A family presenting a need no one accepts at its tier goes to the service for
-                // its domain with the lowest threshold, which triages it.
-                door_by_need[locality * n_domains + domain] = model
-                    .units
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, u)| u.serves_domain(domain as u8))
-                    .min_by_key(|(_, u)| u.lowest_tier(domain as u8))
-                    .map_or(NO_UNIT, |(u, _)| instance_of[u][locality]);
             }
         }
         let months = (scenario.run.horizon_days / MONTH_DAYS).ceil() as usize;
@@ -291,23 +288,63 @@ impl<'a> Sim<'a> {
             next_family_id: 0,
             instances,
             practitioners,
-            route,
-            door_by_need,
+            route: vec![NO_UNIT; n_localities * n_domains * 4],
+            door_by_need: vec![NO_UNIT; n_localities * n_domains],
+            instance_of,
+            active: vec![true; model.units.len()],
             arrivals: rng::stream(scenario.run.seed, replication, Purpose::Arrivals, 0),
             record,
             diagnostics: Diagnostics::default(),
         }
     }
 
+    /// Rebuilds the routing tables from the units still running.
+    fn build_routes(&mut self) {
+        let model = self.model;
+        let n_localities = self.scenario.population.locality_names.len();
+        let n_domains = self.scenario.population.domains.len();
+        for locality in 0..n_localities {
+            for domain in 0..n_domains {
+                let present = |u: usize| self.active[u] && self.instance_of[u][locality] != NO_UNIT;
+                for tier in 1..=4u8 {
+                    // The first unit listed that takes the need here takes it: the model's order
+                    // of units is its order of preference.
+                    self.route[(locality * n_domains + domain) * 4 + tier as usize - 1] = model
+                        .units
+                        .iter()
+                        .enumerate()
+                        .find(|(u, unit)| present(*u) && unit.accepts(domain as u8, tier))
+                        .map_or(NO_UNIT, |(u, _)| self.instance_of[u][locality]);
+                }
+                // A family presenting a need no one takes at its tier goes to the service for
+                // its domain with the lowest threshold, which triages it.
+                self.door_by_need[locality * n_domains + domain] = model
+                    .units
+                    .iter()
+                    .enumerate()
+                    .filter(|(u, unit)| present(*u) && unit.serves_domain(domain as u8))
+                    .min_by_key(|(_, unit)| unit.lowest_tier(domain as u8))
+                    .map_or(NO_UNIT, |(u, _)| self.instance_of[u][locality]);
+            }
+        }
+    }
+
     fn run(&mut self) -> Result<()> {
         let horizon = self.scenario.run.horizon_days;
+        self.build_routes();
+        for (unit_idx, unit) in self.model.units.iter().enumerate() {
+            if unit.ends_on_day <= horizon {
+                self.queue.schedule(unit.ends_on_day, Event::ProjectEnds { unit_idx: unit_idx as u32 });
+            }
+        }
         if self.scenario.population.presentations_per_day > 0.0 {
             let first: f64 = self.arrivals.sample(Exp1);
             self.queue.schedule(first / self.scenario.population.presentations_per_day, Event::Arrival);
         }
         for (idx, instance) in self.instances.iter().enumerate() {
             if let Allocation::Panel { first_meeting_day, .. } = self.model.units[instance.unit_idx].allocation {
-                self.queue.schedule(first_meeting_day, Event::PanelMeeting { unit_instance: idx as u32 });
+                let day = self.scenario.run.calendar.next_working(first_meeting_day);
+                self.queue.schedule(day, Event::PanelMeeting { unit_instance: idx as u32, nominal_day: first_meeting_day });
             }
         }
         if MONTH_DAYS <= horizon {
@@ -353,7 +390,7 @@ impl<'a> Sim<'a> {
             Event::ServiceDone { practitioner, episode, serial, need, token } => {
                 self.release(now, practitioner);
                 if self.need_is(episode, serial, need, token) {
-                    self.close_need(now, episode, need, Closure::Served);
+                    self.service_done(now, episode, need, practitioner);
                 }
                 self.pull_work(now, practitioner);
             }
@@ -368,7 +405,20 @@ impl<'a> Sim<'a> {
                     self.represent(now, episode, need);
                 }
             }
-            Event::PanelMeeting { unit_instance } => self.panel_meeting(now, unit_instance),
+            Event::PanelMeeting { unit_instance, nominal_day } => self.panel_meeting(now, unit_instance, nominal_day),
+            Event::TeamAllocation { unit_instance } => self.team_allocation(now, unit_instance),
+            Event::ReOffer { episode, serial, need, token, unit_instance } => {
+                if self.need_is(episode, serial, need, token) {
+                    self.network_offer(now, episode, need, unit_instance);
+                }
+            }
+            Event::CalledIn { episode, serial, need, token, unit_instance } => {
+                if self.need_is(episode, serial, need, token) {
+                    let item = self.work_item(episode, need, WorkKind::Service { need });
+                    self.offer(now, unit_instance, item);
+                }
+            }
+            Event::ProjectEnds { unit_idx } => self.project_ends(now, unit_idx as usize),
             Event::MonthEnd { month_idx } => {
                 self.record.month_end(month_idx as usize, self.n_open);
                 let next = (month_idx + 2) as f64 * MONTH_DAYS;
@@ -560,16 +610,7 @@ impl<'a> Sim<'a> {
     }
 
     fn instance_for(&self, unit_idx: usize, locality: u16) -> u32 {
-        // Instances were created unit by unit, a locality unit once per locality.
-        let n_localities = self.scenario.population.locality_names.len();
-        let mut idx = 0usize;
-        for u in &self.model.units[..unit_idx] {
-            idx += if u.scope == Scope::Locality { n_localities } else { 1 };
-        }
-        if self.model.units[unit_idx].scope == Scope::Locality {
-            idx += locality as usize;
-        }
-        idx as u32
+        if self.active[unit_idx] { self.instance_of[unit_idx][locality as usize] } else { NO_UNIT }
     }
 
     fn route_for(&self, locality: u16, domain: u8, tier: u8) -> u32 {
@@ -622,15 +663,17 @@ impl<'a> Sim<'a> {
             n.overstated = false;
             if unit.accepts(n.domain, n.tier) {
                 match unit.allocation {
-                    Allocation::OnArrival => {
-                        self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
-                        let item = self.work_item(episode, need, WorkKind::Service { need });
-                        self.offer(now, unit_instance, item);
-                    }
-                    Allocation::Panel { .. } => {
+                    Allocation::OnArrival => self.allocated(now, episode, need, unit_instance),
+                    Allocation::Panel { .. } | Allocation::TeamLeader => {
                         self.set_state(episode, need, NeedState::AwaitingPanel { unit_instance });
                         let item = self.work_item(episode, need, WorkKind::Service { need });
-                        self.instances[unit_instance as usize].panel.push_back(item);
+                        let instance = &mut self.instances[unit_instance as usize];
+                        instance.panel.push_back(item);
+                        if unit.allocation == Allocation::TeamLeader && !instance.allocation_pending {
+                            instance.allocation_pending = true;
+                            let morning = self.scenario.run.calendar.next_working_morning(now);
+                            self.queue.schedule(morning, Event::TeamAllocation { unit_instance });
+                        }
                     }
                 }
             } else {
@@ -659,8 +702,9 @@ impl<'a> Sim<'a> {
 
     fn refer_on(&mut self, now: f64, episode: u32, need: u8, from: u32, to: u32) {
         let model = self.model;
+        let warm = self.warm_from(from);
         let e = &mut self.episodes[episode as usize];
-        let handoff = if e.lead.is_some() { model.coordinated_handoff } else { model.handoff };
+        let handoff = if e.lead.is_some() || warm { model.coordinated_handoff } else { model.handoff };
         e.n_handoffs += 1;
         let gap: f64 = e.rng.sample(Exp1);
         let mut delay = gap * handoff.delay_days_mean;
@@ -682,10 +726,19 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Whether referrals from this unit are warm handoffs: co-located staff, or a project
+    /// handing its families on under an exit strategy.
+    fn warm_from(&self, unit_instance: u32) -> bool {
+        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &self.model.units[unit_idx];
+        unit.kind.warm_handoffs() || (unit.exit_strategy && !self.active[unit_idx])
+    }
+
     fn bounced(&mut self, now: f64, episode: u32, need: u8, from: u32, to: u32) {
         let max_bounces = {
             let e = &self.episodes[episode as usize];
-            if e.lead.is_some() { self.model.coordinated_handoff.max_bounces } else { self.model.handoff.max_bounces }
+            let warm = self.warm_from(from);
+            if e.lead.is_some() || warm { self.model.coordinated_handoff.max_bounces } else { self.model.handoff.max_bounces }
         };
         let e = &mut self.episodes[episode as usize];
         e.n_bounces += 1;
@@ -893,8 +946,9 @@ impl<'a> Sim<'a> {
     /// A practitioner with a free slot takes the longest-waiting case they can do.
     fn pull_work(&mut self, now: f64, practitioner: u32) {
         let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         while self.practitioners[practitioner as usize].free_slots > 0 {
-            let mut found = None;
+            let mut found: Option<(usize, u8)> = None;
             let mut scanned = 0;
             let mut idx = 0;
             while idx < self.instances[unit_instance as usize].waiting.len() && scanned < QUEUE_SCAN_LIMIT {
@@ -905,15 +959,35 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 if self.can_do(practitioner, &item) {
-                    found = Some(idx);
-                    break;
+                    match priority {
+                        Priority::FirstComeFirstServed => {
+                            found = Some((idx, 0));
+                            break;
+                        }
+                        Priority::HighestTierFirst => {
+                            // Among the cases in view, the highest tier; ties to the longest wait.
+                            let tier = self.item_tier(&item);
+                            if found.is_none_or(|(_, best)| tier > best) {
+                                found = Some((idx, tier));
+                            }
+                        }
+                    }
                 }
                 scanned += 1;
                 idx += 1;
             }
+            let found = found.map(|(idx, _)| idx);
             let Some(idx) = found else { break };
             let item = self.instances[unit_instance as usize].waiting.remove(idx).expect("index in range");
             self.start_work(now, practitioner, item);
+        }
+    }
+
+    fn item_tier(&self, item: &WorkItem) -> u8 {
+        let e = &self.episodes[item.episode as usize];
+        match item.kind {
+            WorkKind::Service { need } => e.needs[need as usize].tier,
+            WorkKind::Assessment { needs } => bits(needs).map(|n| e.needs[n as usize].presented_tier()).max().unwrap_or(1),
         }
     }
 
@@ -944,6 +1018,9 @@ impl<'a> Sim<'a> {
         self.practitioners[practitioner as usize].free_slots -= 1;
         self.record.busy_slots_change(now, 1);
         self.unit_busy_change(now, practitioner, 1);
+        // Practitioners start work on working days: the slot is held from now, the family is
+        // seen from the next working moment.
+        let start_day = scenario.run.calendar.next_working(now);
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
             e.professionals.push(practitioner);
@@ -953,9 +1030,9 @@ impl<'a> Sim<'a> {
             e.lead_since_day = now;
         }
         if e.first_contact_day.is_none() {
-            e.first_contact_day = Some(now);
+            e.first_contact_day = Some(start_day);
             if e.measured {
-                self.record.wait(0, now - e.referral_day);
+                self.record.wait(0, start_day - e.referral_day);
             }
         }
         match item.kind {
@@ -979,25 +1056,53 @@ impl<'a> Sim<'a> {
                 let duration = scaled_duration(population.service.shape, days_mean, exp1, z);
                 self.record.coordination_hours(now, self.model.coordination.assessment_hours);
                 let serial = e.serial;
-                self.queue.schedule(now + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
+                self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
             }
             WorkKind::Service { need } => {
                 if e.service_start_day.is_none() {
-                    e.service_start_day = Some(now);
+                    e.service_start_day = Some(start_day);
                     if e.measured {
-                        self.record.wait(2, now - e.referral_day);
+                        self.record.wait(2, start_day - e.referral_day);
                     }
                 }
-                self.record.service_started(now, now - e.referral_day);
+                self.record.service_started(start_day, start_day - e.referral_day);
                 self.set_state(episode, need, NeedState::InService { practitioner });
                 self.stop_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let n = &e.needs[need as usize];
                 let duration = population.service.days(n.tier, n.service_exp1, n.service_normal);
                 let (serial, token) = (e.serial, n.token);
-                self.queue.schedule(now + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
+                self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
         }
+    }
+
+    /// An intervention ends: the need is met, or (after specialist work) steps down a tier
+    /// and is referred on for lower-tier support.
+    fn service_done(&mut self, now: f64, episode: u32, need: u8, practitioner: u32) {
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
+        let e = &mut self.episodes[episode as usize];
+        let tier = e.needs[need as usize].tier;
+        if tier >= 3 && unit.step_down_probability > 0.0 {
+            let u: f64 = e.rng.random();
+            if u < unit.step_down_probability {
+                let n = &mut e.needs[need as usize];
+                n.tier -= 1;
+                n.escalation_left = n.escalation_draws[n.tier as usize - 1];
+                self.start_untreated(now, episode, need);
+                let e = &self.episodes[episode as usize];
+                let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
+                if target == unit_instance {
+                    // The same unit carries on at the lower tier.
+                    self.allocated(now, episode, need, unit_instance);
+                } else {
+                    self.triage_away(now, episode, need, unit_instance);
+                }
+                return;
+            }
+        }
+        self.close_need(now, episode, need, Closure::Served);
     }
 
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
@@ -1016,28 +1121,132 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn panel_meeting(&mut self, now: f64, unit_instance: u32) {
+    /// A need is allocated at a unit: it joins the queue for a practitioner, after a network
+    /// member agrees to take it or a virtual team member is called in.
+    fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
+        self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
+        match self.model.units[self.instances[unit_instance as usize].unit_idx].kind {
+            UnitKind::Network { .. } => self.network_offer(now, episode, need, unit_instance),
+            UnitKind::VirtualTeam { call_in_days_mean } => {
+                let e = &mut self.episodes[episode as usize];
+                let gap: f64 = e.rng.sample(Exp1);
+                let (serial, token) = (e.serial, e.needs[need as usize].token);
+                self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
+            }
+            _ => {
+                let item = self.work_item(episode, need, WorkKind::Service { need });
+                self.offer(now, unit_instance, item);
+            }
+        }
+    }
+
+    /// Network membership is voluntary: the member offered a case may decline it, and the
+    /// case is offered again later, until it goes unanswered.
+    fn network_offer(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
+        let UnitKind::Network { take_probability, retry_days_mean } = self.model.units[self.instances[unit_instance as usize].unit_idx].kind
+        else {
+            unreachable!("only network units re-offer cases")
+        };
+        let max_bounces = self.model.handoff.max_bounces;
+        let e = &mut self.episodes[episode as usize];
+        let u: f64 = e.rng.random();
+        if u < take_probability {
+            let item = self.work_item(episode, need, WorkKind::Service { need });
+            self.offer(now, unit_instance, item);
+            return;
+        }
+        e.n_bounces += 1;
+        let n = &mut e.needs[need as usize];
+        n.bounces += 1;
+        if n.bounces > max_bounces {
+            self.lose(now, episode, need);
+        } else {
+            let gap: f64 = e.rng.sample(Exp1);
+            let (serial, token) = (e.serial, e.needs[need as usize].token);
+            self.queue.schedule(now + gap * retry_days_mean, Event::ReOffer { episode, serial, need, token, unit_instance });
+        }
+    }
+
+    fn panel_meeting(&mut self, now: f64, unit_instance: u32, nominal_day: f64) {
         let model = self.model;
         let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
-        let Allocation::Panel { cadence_days, slots_per_meeting, meeting_hours, n_members, .. } = unit.allocation else {
+        let Allocation::Panel { cadence_days, slots_per_meeting, meeting_hours, n_members, attendance, .. } = unit.allocation else {
             unreachable!("only panel units schedule meetings")
         };
-        self.record.coordination_hours(now, meeting_hours * f64::from(n_members));
+        // Each profession on the panel is represented at this meeting with probability
+        // `attendance`; a case waits for a meeting where someone who can take it attends.
+        let mut attending = Vec::with_capacity(unit.staff.len());
+        for &(profession_idx, _) in &unit.staff {
+            let u: f64 = self.instances[unit_instance as usize].rng.random();
+            if u < attendance {
+                attending.push(profession_idx);
+            }
+        }
+        self.record.coordination_hours(now, meeting_hours * f64::from(n_members) * attendance);
+        let professions = &self.scenario.workforce.professions;
         let mut allocated = 0;
-        while allocated < slots_per_meeting {
-            let Some(item) = self.instances[unit_instance as usize].panel.pop_front() else { break };
+        let mut kept = std::collections::VecDeque::new();
+        while let Some(item) = self.instances[unit_instance as usize].panel.pop_front() {
             if !self.item_is_live(&item, unit_instance) {
                 continue;
             }
             let WorkKind::Service { need } = item.kind else { unreachable!("panels allocate interventions") };
-            self.set_state(item.episode, need, NeedState::AwaitingService { unit_instance });
-            let item = self.work_item(item.episode, need, item.kind);
-            self.offer(now, unit_instance, item);
-            allocated += 1;
+            let n = &self.episodes[item.episode as usize].needs[need as usize];
+            let someone_attends = attending.iter().any(|&p| professions[p].can_work(n.domain, n.tier));
+            if allocated < slots_per_meeting && someone_attends {
+                self.allocated(now, item.episode, need, unit_instance);
+                allocated += 1;
+            } else {
+                kept.push_back(item);
+            }
         }
-        let next = now + cadence_days;
+        self.instances[unit_instance as usize].panel = kept;
+        let next = nominal_day + cadence_days;
         if next <= self.scenario.run.horizon_days {
-            self.queue.schedule(next, Event::PanelMeeting { unit_instance });
+            let day = self.scenario.run.calendar.next_working(next).max(now);
+            self.queue.schedule(day, Event::PanelMeeting { unit_instance, nominal_day: next });
+        }
+    }
+
+    fn team_allocation(&mut self, now: f64, unit_instance: u32) {
+        self.instances[unit_instance as usize].allocation_pending = false;
+        while let Some(item) = self.instances[unit_instance as usize].panel.pop_front() {
+            if let (true, WorkKind::Service { need }) = (self.item_is_live(&item, unit_instance), item.kind) {
+                self.allocated(now, item.episode, need, unit_instance);
+            }
+        }
+    }
+
+    /// A time-limited project ends: with an exit strategy its families are handed on to the
+    /// next service that takes their need; without one they are lost (seed paper, section 7).
+    fn project_ends(&mut self, now: f64, unit_idx: usize) {
+        self.active[unit_idx] = false;
+        self.build_routes();
+        let exit_strategy = self.model.units[unit_idx].exit_strategy;
+        for episode in 0..self.episodes.len() as u32 {
+            if self.episodes[episode as usize].serial == 0 {
+                continue;
+            }
+            for need in 0..self.episodes[episode as usize].needs.len() as u8 {
+                let state = self.episodes[episode as usize].needs[need as usize].state;
+                let here = match state {
+                    NeedState::AwaitingAssessment { unit_instance }
+                    | NeedState::AwaitingPanel { unit_instance }
+                    | NeedState::AwaitingService { unit_instance } => Some(unit_instance),
+                    NeedState::InService { practitioner } => Some(self.practitioners[practitioner as usize].unit_instance),
+                    _ => None,
+                };
+                let Some(unit_instance) = here else { continue };
+                if self.instances[unit_instance as usize].unit_idx != unit_idx {
+                    continue;
+                }
+                self.start_untreated(now, episode, need);
+                if exit_strategy {
+                    self.triage_away(now, episode, need, unit_instance);
+                } else {
+                    self.lose(now, episode, need);
+                }
+            }
         }
     }
 
@@ -1125,6 +1334,18 @@ impl<'a> Sim<'a> {
         for e in self.episodes.iter().filter(|e| e.serial != 0) {
             if e.lead.is_some() && e.needs.len() >= 2 {
                 self.record.lead_professional_time(e.lead_since_day, horizon, lead_hours);
+            }
+        }
+        // Team building and joint training take a share of a team's contracted hours.
+        for instance in &self.instances {
+            if let UnitKind::Team { team_time_share, .. } = self.model.units[instance.unit_idx].kind {
+                let hours_per_week: f64 = instance
+                    .practitioners
+                    .clone()
+                    .map(|p| self.scenario.workforce.professions[self.practitioners[p as usize].profession_idx as usize].hours_per_week)
+                    .sum();
+                let window_weeks = (horizon - self.scenario.run.warmup_days) / 7.0;
+                self.record.coordination_hours(horizon, team_time_share * hours_per_week * window_weeks);
             }
         }
         self.diagnostics.episodes_open_at_end = self.n_open;

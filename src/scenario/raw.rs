@@ -331,6 +331,23 @@ pub struct RawUnit {
     /// Whether the first practitioner becomes the family's lead professional.
     #[serde(default)]
     pub lead_professional: bool,
+    /// For a `Locality` unit, the localities that have one (default: all).
+    #[serde(default)]
+    pub localities: Option<Vec<String>>,
+    /// Which waiting case is taken first.
+    #[serde(default)]
+    pub priority: RawPriority,
+    /// Probability that a need at tier 3 or 4 steps down one tier after this unit's
+    /// intervention and is referred on for lower-tier support.
+    #[serde(default)]
+    pub step_down_probability: f64,
+    /// A time-limited project: the day its funding ends (default: never).
+    #[serde(default)]
+    pub ends_on_day: Option<f64>,
+    /// Whether the project has an exit strategy: at its end, families are handed on to the
+    /// next service that takes their need (with one); otherwise they are lost.
+    #[serde(default)]
+    pub exit_strategy: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -340,11 +357,58 @@ pub struct RawDomainTiers {
     pub tiers: Vec<u8>,
 }
 
+/// What kind of unit this is; each kind changes how work reaches practitioners.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub enum RawUnitKind {
+    /// One agency's own service.
     #[default]
     SingleAgency,
+    /// A multi-agency panel: members stay in their home agencies and allocate cases at
+    /// meetings (use with `allocation: Panel(..)`).
+    Panel,
+    /// A multi-agency team of seconded or recruited staff with a team leader.
+    Team {
+        /// Whether the team shares a base (co-location makes onward referrals warm handoffs).
+        #[serde(default = "default_true")]
+        shared_base: bool,
+        /// Share of contracted hours spent on team building and joint training (0-1).
+        #[serde(default = "default_team_time")]
+        team_time_share: f64,
+    },
+    /// An integrated service hub: single point of contact in a community setting, co-located
+    /// services; its onward referrals are warm handoffs.
     Hub,
+    /// A professional network: membership is voluntary, so a member offered a case takes it
+    /// only with `take_probability`; otherwise it is offered again after `retry_days_mean`,
+    /// and after `handoff.max_bounces` refusals it goes unanswered (the family is lost).
+    Network {
+        take_probability: f64,
+        #[serde(default = "default_retry_days")]
+        retry_days_mean: f64,
+    },
+    /// A virtual team called in on demand (Shropshire): work starts after a call-in delay.
+    VirtualTeam { call_in_days_mean: f64 },
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_team_time() -> f64 {
+    0.05
+}
+fn default_retry_days() -> f64 {
+    14.0
+}
+
+/// Which waiting case a practitioner with a free slot takes first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RawPriority {
+    /// The longest-waiting case they can do.
+    #[default]
+    FirstComeFirstServed,
+    /// The highest-tier case they can do (statutory work first): under pressure, early help
+    /// waits longer, which is how a team loses its prevention focus.
+    HighestTierFirst,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -397,10 +461,20 @@ pub enum RawAllocation {
         /// Hours each member spends in each meeting.
         #[serde(default = "default_meeting_hours")]
         meeting_hours: f64,
-        /// Members attending (their time is counted as coordination).
+        /// Members of the panel (their meeting time is counted as coordination).
         #[serde(default = "default_members")]
         n_members: u32,
+        /// Probability each member attends a given meeting. A case is allocated only when
+        /// a member able to take it attends; below 1, some cases wait for a later meeting.
+        #[serde(default = "default_attendance")]
+        attendance: f64,
     },
+    /// A team leader allocates waiting cases each working morning.
+    TeamLeader,
+}
+
+fn default_attendance() -> f64 {
+    1.0
 }
 
 fn default_meeting_hours() -> f64 {
@@ -426,6 +500,11 @@ pub struct RawRun {
     /// Master seed; every random stream derives from it and the replication number.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// `Weekdays` (practitioners start work Monday to Friday; panels meet on weekdays) or
+    /// `Continuous` (every day is a working day, as queueing theory assumes). Waits are
+    /// always reported in calendar days.
+    #[serde(default)]
+    pub calendar: RawCalendar,
     /// Open episodes a replication may hold before it stops with an error (a structure that
     /// cannot keep up would otherwise grow without bound).
     #[serde(default = "default_max_open")]
@@ -456,6 +535,14 @@ impl Default for RawRun {
             replications: default_replications(),
             seed: default_seed(),
             max_open_episodes: default_max_open(),
+            calendar: RawCalendar::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RawCalendar {
+    #[default]
+    Weekdays,
+    Continuous,
 }

@@ -318,7 +318,7 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
     let units: Vec<Unit> = raw
         .units
         .iter()
-        .map(|u| unit(check, &format!("{path}.units.{}", u.name), u, domain_names, workforce, &profession_names))
+        .map(|u| unit(check, &format!("{path}.units.{}", u.name), u, domain_names, workforce, &profession_names, population))
         .collect();
     // Every need that can present must have somewhere to go at tiers 2-4 (tier 1 is met by
     // universal services), otherwise families with that need can only be lost.
@@ -393,6 +393,7 @@ fn unit(
     domain_names: &[String],
     workforce: &Workforce,
     profession_names: &[String],
+    population: &Population,
 ) -> Unit {
     let mut domains = 0u16;
     if raw.domains.is_empty() {
@@ -487,7 +488,8 @@ fn unit(
     };
     let allocation = match &raw.allocation {
         RawAllocation::OnArrival => Allocation::OnArrival,
-        RawAllocation::Panel { cadence_days, slots_per_meeting, first_meeting_day, meeting_hours, n_members } => {
+        RawAllocation::TeamLeader => Allocation::TeamLeader,
+        RawAllocation::Panel { cadence_days, slots_per_meeting, first_meeting_day, meeting_hours, n_members, attendance } => {
             let ppath = format!("{path}.allocation.Panel");
             check.positive(&format!("{ppath}.cadence_days"), *cadence_days, "days");
             if *slots_per_meeting == Some(0) {
@@ -497,21 +499,75 @@ fn unit(
                 check.non_negative(&format!("{ppath}.first_meeting_day"), *day, "days");
             }
             check.non_negative(&format!("{ppath}.meeting_hours"), *meeting_hours, "hours");
+            check.probability(&format!("{ppath}.attendance"), *attendance);
+            if *attendance == 0.0 {
+                check.fail(format!("{ppath}.attendance"), "a panel nobody attends never allocates a case; give a probability above 0");
+            }
             Allocation::Panel {
                 cadence_days: *cadence_days,
                 slots_per_meeting: slots_per_meeting.unwrap_or(u32::MAX),
                 first_meeting_day: first_meeting_day.unwrap_or(*cadence_days),
                 meeting_hours: *meeting_hours,
                 n_members: *n_members,
+                attendance: *attendance,
             }
         }
     };
+    let kind = match raw.kind {
+        RawUnitKind::SingleAgency => UnitKind::SingleAgency,
+        RawUnitKind::Panel => UnitKind::Panel,
+        RawUnitKind::Hub => UnitKind::Hub,
+        RawUnitKind::Team { shared_base, team_time_share } => {
+            check.probability(&format!("{path}.kind.Team.team_time_share"), team_time_share);
+            UnitKind::Team { shared_base, team_time_share }
+        }
+        RawUnitKind::Network { take_probability, retry_days_mean } => {
+            check.probability(&format!("{path}.kind.Network.take_probability"), take_probability);
+            if take_probability == 0.0 {
+                check.fail(format!("{path}.kind.Network.take_probability"), "a network whose members never take a case loses every family; give a probability above 0");
+            }
+            check.positive(&format!("{path}.kind.Network.retry_days_mean"), retry_days_mean, "days");
+            UnitKind::Network { take_probability, retry_days_mean }
+        }
+        RawUnitKind::VirtualTeam { call_in_days_mean } => {
+            check.non_negative(&format!("{path}.kind.VirtualTeam.call_in_days_mean"), call_in_days_mean, "days");
+            UnitKind::VirtualTeam { call_in_days_mean }
+        }
+    };
+    if matches!(kind, UnitKind::Panel) && !matches!(allocation, Allocation::Panel { .. }) {
+        check.fail(format!("{path}.allocation"), "a Panel unit allocates at meetings; set allocation: Panel(cadence_days: 14.0)");
+    }
+    let all_localities: Vec<usize> = (0..population.locality_names.len()).collect();
+    let localities = match &raw.localities {
+        None => all_localities,
+        Some(names) => {
+            if names.is_empty() {
+                check.fail(format!("{path}.localities"), "lists no localities; remove the field to cover all of them");
+            }
+            if matches!(raw.scope, RawScope::BoroughWide) {
+                check.fail(format!("{path}.localities"), "a BoroughWide unit serves every locality; use scope: Locality to limit it");
+            }
+            names
+                .iter()
+                .filter_map(|name| lookup(&population.locality_names, name).map_err(|m| check.fail(format!("{path}.localities"), m)).ok())
+                .collect()
+        }
+    };
+    check.probability(&format!("{path}.step_down_probability"), raw.step_down_probability);
+    if let Some(day) = raw.ends_on_day {
+        check.positive(&format!("{path}.ends_on_day"), day, "days");
+    }
     Unit {
         name: raw.name.clone(),
-        kind: match raw.kind {
-            RawUnitKind::SingleAgency => UnitKind::SingleAgency,
-            RawUnitKind::Hub => UnitKind::Hub,
+        kind,
+        localities,
+        priority: match raw.priority {
+            RawPriority::FirstComeFirstServed => Priority::FirstComeFirstServed,
+            RawPriority::HighestTierFirst => Priority::HighestTierFirst,
         },
+        step_down_probability: raw.step_down_probability,
+        ends_on_day: raw.ends_on_day.unwrap_or(f64::INFINITY),
+        exit_strategy: raw.exit_strategy,
         domains,
         tiers,
         tiers_by_domain,
@@ -547,5 +603,9 @@ fn run(check: &mut Checker, raw: &RawRun) -> RunSettings {
         replications: raw.replications,
         seed: raw.seed,
         max_open_episodes: raw.max_open_episodes,
+        calendar: match raw.calendar {
+            RawCalendar::Weekdays => Calendar::Weekdays,
+            RawCalendar::Continuous => Calendar::Continuous,
+        },
     }
 }
