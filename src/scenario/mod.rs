@@ -3,6 +3,7 @@
 //!
 //! **Invariant:** only this module knows RON. Everything downstream sees `model::Scenario`.
 
+pub mod presets;
 pub mod raw;
 mod validate;
 
@@ -61,7 +62,8 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<LoadedScenario>
 /// Like [`load`], from text already in memory; `label` names it in error messages.
 pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<LoadedScenario> {
     let raw = parse(label, text)?;
-    let raw = apply_overrides(raw, overrides)?;
+    let mut raw = apply_overrides(raw, overrides)?;
+    presets::expand(&mut raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
     let scenario = validate::validate(&raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
     Ok(LoadedScenario { raw, scenario })
 }

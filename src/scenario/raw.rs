@@ -152,6 +152,37 @@ pub struct RawWorkforce {
     /// Employing agencies, for example `local_authority`, `health`, `police`.
     pub agencies: Vec<String>,
     pub professions: Vec<RawProfession>,
+    /// The county's services as they stand today (the status quo), with their staff. Preset
+    /// models rearrange exactly these staff into their structure, so every preset compared
+    /// in a scenario has the same workforce.
+    #[serde(default)]
+    pub services: Vec<RawService>,
+}
+
+/// One of the county's existing services, the raw material for preset models.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: String,
+    /// Home agency (one of `workforce.agencies`).
+    pub agency: String,
+    pub domains: Vec<String>,
+    /// Tiers the service accepts today (its threshold).
+    pub tiers: Vec<u8>,
+    #[serde(default)]
+    pub tiers_for: Vec<RawDomainTiers>,
+    /// `Locality` (a team in every locality) or `BoroughWide` (one specialist service).
+    #[serde(default)]
+    pub scope: RawScope,
+    /// Practitioners: in each locality for a `Locality` service, in all for `BoroughWide`.
+    pub staff: Vec<RawStaff>,
+    /// Mean days the service's own assessment takes.
+    #[serde(default = "default_assessment_days")]
+    pub assessment_days_mean: f64,
+}
+
+fn default_assessment_days() -> f64 {
+    10.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,10 +230,15 @@ pub struct RawModel {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// How families first reach a service.
+    /// Build the structure from a ready-made preset (see `joinedup models`) out of
+    /// `workforce.services`, instead of listing `units`.
+    #[serde(default)]
+    pub preset: Option<RawPreset>,
+    /// How families first reach a service (set by the preset when there is one).
     #[serde(default)]
     pub front_door: RawFrontDoor,
-    /// The service units of this structure.
+    /// The service units of this structure (leave empty when using a preset).
+    #[serde(default)]
     pub units: Vec<RawUnit>,
     /// Referring a need on from one unit to another, when nobody coordinates it.
     #[serde(default = "default_handoff")]
@@ -223,6 +259,72 @@ fn default_handoff() -> RawHandoff {
 }
 fn default_coordinated_handoff() -> RawHandoff {
     RawHandoff { delay_days_mean: 5.0, bounce_probability: 0.05, lost_probability: 0.01, max_bounces: 2 }
+}
+
+/// A ready-made structure and the settings it exposes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreset {
+    /// One of the names `joinedup models` lists.
+    pub name: String,
+    /// Days between panel meetings (presets with a panel).
+    #[serde(default = "default_cadence")]
+    pub panel_cadence_days: f64,
+    /// Cases a panel allocates per meeting; `None` for no limit.
+    #[serde(default)]
+    pub panel_slots_per_meeting: Option<u32>,
+    /// Probability each panel member attends a meeting.
+    #[serde(default = "default_panel_attendance")]
+    pub panel_attendance: f64,
+    /// Probability a network member offered a case takes it.
+    #[serde(default = "default_take")]
+    pub network_take_probability: f64,
+    /// Mean days before a declined network case is offered again.
+    #[serde(default = "default_retry_days")]
+    pub network_retry_days_mean: f64,
+    /// Share of a team's hours spent on team building and joint training.
+    #[serde(default = "default_team_time")]
+    pub team_time_share: f64,
+    /// Share of staff in services with statutory (tier 4) work who stay in a statutory
+    /// service behind an integrated hub (`integrated_hub` only).
+    #[serde(default = "default_statutory_share")]
+    pub statutory_share: f64,
+    /// Mean days to call in a member of a virtual team.
+    #[serde(default = "default_call_in")]
+    pub call_in_days_mean: f64,
+}
+
+fn default_cadence() -> f64 {
+    14.0
+}
+fn default_panel_attendance() -> f64 {
+    0.85
+}
+fn default_take() -> f64 {
+    0.7
+}
+fn default_statutory_share() -> f64 {
+    0.4
+}
+fn default_call_in() -> f64 {
+    7.0
+}
+
+impl RawPreset {
+    /// A preset with its default settings.
+    pub fn named(name: &str) -> Self {
+        RawPreset {
+            name: name.to_string(),
+            panel_cadence_days: default_cadence(),
+            panel_slots_per_meeting: None,
+            panel_attendance: default_panel_attendance(),
+            network_take_probability: default_take(),
+            network_retry_days_mean: default_retry_days(),
+            team_time_share: default_team_time(),
+            statutory_share: default_statutory_share(),
+            call_in_days_mean: default_call_in(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -350,6 +452,29 @@ pub struct RawUnit {
     pub exit_strategy: bool,
 }
 
+impl RawUnit {
+    /// A unit with every optional field at its default.
+    pub fn new(name: &str, domains: Vec<String>, tiers: Vec<u8>, staff: Vec<RawStaff>) -> Self {
+        RawUnit {
+            name: name.to_string(),
+            kind: RawUnitKind::default(),
+            domains,
+            tiers,
+            tiers_for: Vec::new(),
+            scope: RawScope::default(),
+            staff,
+            assessment: RawAssessment::default(),
+            allocation: RawAllocation::default(),
+            lead_professional: false,
+            localities: None,
+            priority: RawPriority::default(),
+            step_down_probability: 0.0,
+            ends_on_day: None,
+            exit_strategy: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDomainTiers {
@@ -411,7 +536,7 @@ pub enum RawPriority {
     HighestTierFirst,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RawScope {
     #[default]
     Locality,

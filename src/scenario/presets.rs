@@ -1,0 +1,400 @@
+//! Ready-made structures: the seed paper's integration models, built from a county's
+//! existing services (`workforce.services`) so every preset has exactly the same staff.
+//!
+//! A preset is expanded into ordinary units before validation, so the resolved scenario
+//! written with every run shows the structure in full and can be edited by hand. The
+//! section of the seed paper each preset follows is given in `PRESETS`.
+
+use super::raw::*;
+use crate::error::{nearest, Problem};
+
+/// Preset names (a contract: scenarios and scripts use them) and one-line descriptions.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("siloed", "The status quo: every service its own front door, assessment and threshold; needs outside a remit are referred on (paper §4.1 model 1 risks)."),
+    ("status_quo_plus", "Gloucestershire model 1: same services, but a common assessment used as the referral and shared (paper §4.1)."),
+    ("panel", "Multi-agency panel: locality staff stay in their agencies and allocate cases with a lead professional at regular meetings (paper §3 i)."),
+    ("multi_agency_team", "Multi-agency team: locality staff seconded into one team with a team leader allocating daily, a shared base and joint training (paper §3 ii)."),
+    ("integrated_service", "Integrated service: a locality hub, single point of contact, common assessment, lead professional and shared record (paper §3 iii)."),
+    ("integrated_hub", "Integrated hub for tiers 1-3 with statutory tier 4 work kept in separate services behind it (the foundation's hub)."),
+    ("networks", "Gloucestershire model 2: staff stay in their teams but work through voluntary locality networks; members may decline cases (paper §4.1)."),
+    ("networks_then_teams", "Gloucestershire model 3a: tier 1/2 services in networks, tier 3 (and locality statutory) services in integrated teams (paper §4.1)."),
+    ("teams_then_networks", "Gloucestershire model 3b: tier 1/2 services in locality teams, specialist services in networks (paper §4.1)."),
+    ("fully_integrated", "Gloucestershire model 4: every service, specialists included, in integrated locality teams; statutory work comes first (paper §4.1)."),
+];
+
+/// Expands every model that names a preset into units. Problems name the model's path.
+pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
+    let mut problems = Vec::new();
+    let services = raw.workforce.services.clone();
+    let n_localities = raw.population.localities.len().max(1);
+    let professions = raw.workforce.professions.clone();
+    for model in &mut raw.models {
+        let Some(preset) = model.preset.clone() else { continue };
+        let path = format!("models.{}.preset", model.name);
+        if !model.units.is_empty() {
+            problems.push(Problem {
+                path: format!("models.{}.units", model.name),
+                message: "give either a preset or a list of units, not both".into(),
+            });
+            continue;
+        }
+        if services.is_empty() {
+            problems.push(Problem {
+                path: path.clone(),
+                message: "presets are built from workforce.services (the county's existing services); add them, or list units instead".into(),
+            });
+            continue;
+        }
+        let Some(build) = builder(&preset.name) else {
+            let hint = match nearest(&preset.name, PRESETS.iter().map(|(n, _)| *n)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the presets are: {}", PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
+            };
+            problems.push(Problem { path: format!("{path}.name"), message: format!("there is no preset `{}`; {hint}", preset.name) });
+            continue;
+        };
+        for (field, value) in [
+            ("panel_attendance", preset.panel_attendance),
+            ("network_take_probability", preset.network_take_probability),
+            ("team_time_share", preset.team_time_share),
+            ("statutory_share", preset.statutory_share),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                problems.push(Problem { path: format!("{path}.{field}"), message: format!("must be between 0 and 1, found {value}") });
+            }
+        }
+        let context = Context { services: &services, preset: &preset, n_localities, professions: &professions };
+        let built = build(&context);
+        model.units = built.units;
+        model.front_door = built.front_door;
+        model.information = built.information;
+        if model.description.is_empty() {
+            model.description = PRESETS.iter().find(|(n, _)| *n == preset.name).map(|(_, d)| d.to_string()).unwrap_or_default();
+        }
+        // The resolved scenario lists the units in full; the preset has done its work.
+        model.preset = None;
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+struct Context<'a> {
+    services: &'a [RawService],
+    preset: &'a RawPreset,
+    n_localities: usize,
+    professions: &'a [RawProfession],
+}
+
+struct Built {
+    units: Vec<RawUnit>,
+    front_door: RawFrontDoor,
+    information: RawInformation,
+}
+
+type Builder = fn(&Context) -> Built;
+
+fn builder(name: &str) -> Option<Builder> {
+    Some(match name {
+        "siloed" => siloed,
+        "status_quo_plus" => status_quo_plus,
+        "panel" => panel,
+        "multi_agency_team" => multi_agency_team,
+        "integrated_service" => integrated_service,
+        "integrated_hub" => integrated_hub,
+        "networks" => networks,
+        "networks_then_teams" => networks_then_teams,
+        "teams_then_networks" => teams_then_networks,
+        "fully_integrated" => fully_integrated,
+        _ => return None,
+    })
+}
+
+const ALL_TIERS: u8 = 0b1111;
+const TIERS_1_2: u8 = 0b0011;
+const TIERS_1_3: u8 = 0b0111;
+const TIER_4: u8 = 0b1000;
+
+fn own_systems() -> RawInformation {
+    RawInformation::OwnSystems { consent_delay_days_mean: 5.0 }
+}
+
+fn mask(tiers: &[u8]) -> u8 {
+    tiers.iter().filter(|t| (1..=4).contains(*t)).fold(0, |m, t| m | 1 << (t - 1))
+}
+
+fn tiers_of(mask: u8) -> Vec<u8> {
+    (1..=4u8).filter(|t| mask & (1 << (t - 1)) != 0).collect()
+}
+
+/// Tiers a service takes in one domain.
+fn remit(service: &RawService, domain: &str) -> u8 {
+    if !service.domains.iter().any(|d| d == domain) {
+        return 0;
+    }
+    match service.tiers_for.iter().find(|t| t.domain == domain) {
+        Some(special) => mask(&special.tiers),
+        None => mask(&service.tiers),
+    }
+}
+
+fn highest_tier(service: &RawService) -> u8 {
+    let all = service.domains.iter().fold(0, |m, d| m | remit(service, d));
+    8 - all.leading_zeros() as u8
+}
+
+fn is_locality(service: &RawService) -> bool {
+    service.scope == RawScope::Locality
+}
+
+/// A service kept as its own single-agency unit.
+fn single(service: &RawService, common_assessment: bool) -> RawUnit {
+    let mut unit = RawUnit::new(&service.name, service.domains.clone(), service.tiers.clone(), service.staff.clone());
+    unit.tiers_for = service.tiers_for.clone();
+    unit.scope = service.scope;
+    unit.assessment = if common_assessment {
+        RawAssessment::Common { days_mean: service.assessment_days_mean }
+    } else {
+        RawAssessment::Own { days_mean: service.assessment_days_mean }
+    };
+    unit
+}
+
+/// Staff of a borough-wide service shared out to locality teams: each locality gets an
+/// equal share, rounded, at least one.
+fn per_locality(n: u32, n_localities: usize) -> u32 {
+    if n == 0 { 0 } else { ((f64::from(n) / n_localities as f64).round() as u32).max(1) }
+}
+
+/// One unit made of several services: their staff together, each domain at the tiers any
+/// of them took, limited to `band`. Borough-wide services joining a locality unit share
+/// their staff out across localities.
+fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_localities: usize) -> Option<RawUnit> {
+    let mut domains: Vec<String> = Vec::new();
+    for s in services {
+        for d in &s.domains {
+            if !domains.contains(d) {
+                domains.push(d.clone());
+            }
+        }
+    }
+    let remits: Vec<(String, u8)> =
+        domains.iter().map(|d| (d.clone(), services.iter().fold(0, |m, s| m | remit(s, d)) & band)).filter(|(_, m)| *m != 0).collect();
+    if remits.is_empty() {
+        return None;
+    }
+    let all = remits.iter().fold(0, |m, (_, r)| m | r);
+    let mut staff: Vec<RawStaff> = Vec::new();
+    for s in services {
+        for member in &s.staff {
+            let n = if scope == RawScope::Locality && s.scope == RawScope::BoroughWide {
+                per_locality(member.n_practitioners, n_localities)
+            } else {
+                member.n_practitioners
+            };
+            match staff.iter_mut().find(|m| m.profession == member.profession) {
+                Some(existing) => existing.n_practitioners += n,
+                None => staff.push(RawStaff { profession: member.profession.clone(), n_practitioners: n }),
+            }
+        }
+    }
+    let mut unit = RawUnit::new(name, remits.iter().map(|(d, _)| d.clone()).collect(), tiers_of(all), staff);
+    unit.tiers_for =
+        remits.iter().filter(|(_, r)| *r != all).map(|(d, r)| RawDomainTiers { domain: d.clone(), tiers: tiers_of(*r) }).collect();
+    unit.scope = scope;
+    let days: f64 = services.iter().map(|s| s.assessment_days_mean).sum::<f64>() / services.len() as f64;
+    unit.assessment = RawAssessment::Common { days_mean: days };
+    Some(unit)
+}
+
+fn partition(services: &[RawService], keep: impl Fn(&RawService) -> bool) -> (Vec<&RawService>, Vec<&RawService>) {
+    services.iter().partition(|s| keep(s))
+}
+
+fn siloed(c: &Context) -> Built {
+    Built { units: c.services.iter().map(|s| single(s, false)).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
+}
+
+fn status_quo_plus(c: &Context) -> Built {
+    Built {
+        units: c.services.iter().map(|s| single(s, true)).collect(),
+        front_door: RawFrontDoor::ByNeed,
+        information: RawInformation::SharedRecord,
+    }
+}
+
+fn panel(c: &Context) -> Built {
+    let (local, borough) = partition(c.services, is_locality);
+    let mut units = Vec::new();
+    if let Some(mut unit) = merged("locality_panel", &local, ALL_TIERS, RawScope::Locality, c.n_localities) {
+        unit.kind = RawUnitKind::Panel;
+        unit.lead_professional = true;
+        unit.allocation = RawAllocation::Panel {
+            cadence_days: c.preset.panel_cadence_days,
+            slots_per_meeting: c.preset.panel_slots_per_meeting,
+            first_meeting_day: None,
+            meeting_hours: 2.0,
+            n_members: unit.staff.len() as u32,
+            attendance: c.preset.panel_attendance,
+        };
+        units.push(unit);
+    }
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
+}
+
+fn team(mut unit: RawUnit, c: &Context) -> RawUnit {
+    unit.kind = RawUnitKind::Team { shared_base: true, team_time_share: c.preset.team_time_share };
+    unit.allocation = RawAllocation::TeamLeader;
+    unit.lead_professional = true;
+    unit
+}
+
+fn network(mut unit: RawUnit, c: &Context) -> RawUnit {
+    unit.kind = RawUnitKind::Network {
+        take_probability: c.preset.network_take_probability,
+        retry_days_mean: c.preset.network_retry_days_mean,
+    };
+    unit
+}
+
+fn multi_agency_team(c: &Context) -> Built {
+    let (local, borough) = partition(c.services, is_locality);
+    let mut units: Vec<RawUnit> =
+        merged("locality_team", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)).into_iter().collect();
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+}
+
+fn hub(mut unit: RawUnit) -> RawUnit {
+    unit.kind = RawUnitKind::Hub;
+    unit.lead_professional = true;
+    unit
+}
+
+fn integrated_service(c: &Context) -> Built {
+    let (local, borough) = partition(c.services, is_locality);
+    let mut units: Vec<RawUnit> =
+        merged("locality_hub", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
+    let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door, information: RawInformation::SharedRecord }
+}
+
+/// The professions of a service able to work at tier 4 in some domain it serves.
+fn statutory_professions(service: &RawService, professions: &[RawProfession]) -> Vec<String> {
+    service
+        .staff
+        .iter()
+        .filter(|member| {
+            professions.iter().any(|p| {
+                p.name == member.profession
+                    && p.competences.iter().any(|c| c.tier_max >= 4 && remit(service, &c.domain) & TIER_4 != 0)
+            })
+        })
+        .map(|m| m.profession.clone())
+        .collect()
+}
+
+fn integrated_hub(c: &Context) -> Built {
+    let (local, borough) = partition(c.services, is_locality);
+    // Locality services with statutory work keep a share of their tier-4-capable staff in a
+    // statutory service behind the hub; the rest join the hub.
+    let mut hub_services: Vec<RawService> = Vec::new();
+    let mut statutory_units = Vec::new();
+    for service in &local {
+        let statutory = statutory_professions(service, c.professions);
+        let mut to_hub = (*service).clone();
+        if !statutory.is_empty() && highest_tier(service) == 4 {
+            let mut kept = Vec::new();
+            for member in &mut to_hub.staff {
+                if statutory.contains(&member.profession) {
+                    let stay = ((f64::from(member.n_practitioners) * c.preset.statutory_share).round() as u32)
+                        .clamp(1, member.n_practitioners.max(1));
+                    member.n_practitioners -= stay.min(member.n_practitioners);
+                    kept.push(RawStaff { profession: member.profession.clone(), n_practitioners: stay });
+                }
+            }
+            to_hub.staff.retain(|m| m.n_practitioners > 0);
+            let mut unit = single(service, false);
+            unit.name = format!("{}_statutory", service.name);
+            unit.staff = kept;
+            unit.tiers = vec![4];
+            unit.tiers_for.clear();
+            statutory_units.push(unit);
+        }
+        hub_services.push(to_hub);
+    }
+    let refs: Vec<&RawService> = hub_services.iter().filter(|s| !s.staff.is_empty()).collect();
+    let mut units: Vec<RawUnit> = merged("hub", &refs, TIERS_1_3, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
+    let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
+    units.extend(statutory_units);
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door, information: RawInformation::SharedRecord }
+}
+
+fn networks(c: &Context) -> Built {
+    let (local, borough) = partition(c.services, is_locality);
+    let mut units: Vec<RawUnit> =
+        merged("locality_network", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)).into_iter().collect();
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
+}
+
+fn networks_then_teams(c: &Context) -> Built {
+    let (early, rest) = partition(c.services, |s| is_locality(s) && highest_tier(s) <= 2);
+    let (local_targeted, borough) = rest.into_iter().partition::<Vec<_>, _>(|s| is_locality(s));
+    let mut units = Vec::new();
+    units.extend(merged("tier12_network", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
+    units.extend(merged("tier3_team", &local_targeted, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
+    units.extend(borough.iter().map(|s| single(s, false)));
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+}
+
+fn teams_then_networks(c: &Context) -> Built {
+    let (early, rest) = partition(c.services, |s| is_locality(s) && highest_tier(s) <= 2);
+    let (local_specialist, borough) = rest.into_iter().partition::<Vec<_>, _>(|s| is_locality(s));
+    let mut units = Vec::new();
+    units.extend(merged("locality_team", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
+    units.extend(merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
+    units.extend(merged("specialist_network", &borough, ALL_TIERS, RawScope::BoroughWide, c.n_localities).map(|u| network(u, c)));
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+}
+
+fn fully_integrated(c: &Context) -> Built {
+    let all: Vec<&RawService> = c.services.iter().collect();
+    let mut units = Vec::new();
+    if let Some(unit) = merged("integrated_team", &all, ALL_TIERS, RawScope::Locality, c.n_localities) {
+        let mut unit = team(unit, c);
+        // The paper's named risk: with statutory work in the same team, it comes first.
+        unit.priority = RawPriority::HighestTierFirst;
+        units.push(unit);
+    }
+    let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
+    Built { units, front_door, information: RawInformation::SharedRecord }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_preset_has_a_builder() {
+        for (name, description) in PRESETS {
+            assert!(builder(name).is_some(), "{name} is listed but not built");
+            assert!(!description.is_empty());
+        }
+        assert!(builder("no_such_preset").is_none());
+    }
+
+    #[test]
+    fn borough_staff_are_shared_out_at_least_one_each() {
+        assert_eq!(per_locality(40, 8), 5);
+        assert_eq!(per_locality(3, 8), 1);
+        assert_eq!(per_locality(0, 8), 0);
+    }
+
+    #[test]
+    fn tier_masks_round_trip() {
+        assert_eq!(tiers_of(mask(&[1, 3, 4])), vec![1, 3, 4]);
+        assert_eq!(mask(&[3, 4]), 0b1100);
+    }
+}
