@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod output;

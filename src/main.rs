@@ -36,6 +36,14 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
     },
+    /// List the ready-made structures (presets) with a one-line description each.
+    Models,
+    /// Print, for each model, who serves which tier where and the routes between units.
+    Explain {
+        scenario: Option<PathBuf>,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<String>,
+    },
     /// Check a scenario file and report every problem, without running it.
     Check {
         scenario: Option<PathBuf>,
@@ -87,6 +95,15 @@ fn execute(command: Command) -> Result<(), Error> {
             }
             files.write(&dir)?;
             println!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).", dir.display());
+            Ok(())
+        }
+        Command::Models => {
+            print!("{}", joinedup::explain::presets_list());
+            Ok(())
+        }
+        Command::Explain { scenario: path, overrides } => {
+            let loaded = scenario::load(path.as_deref(), &overrides)?;
+            print!("{}", joinedup::explain::explain(&loaded.scenario));
             Ok(())
         }
         Command::Check { scenario: path, overrides } => {

@@ -165,6 +165,30 @@ pub struct Model {
     pub coordination: Coordination,
 }
 
+impl Model {
+    /// The unit that takes a need of this domain and tier in this locality: the first unit
+    /// listed (the model's order is its order of preference) that serves the locality, takes
+    /// the need and is still running.
+    pub fn route(&self, domain_idx: u8, tier: u8, locality_idx: usize, running: impl Fn(usize) -> bool) -> Option<usize> {
+        self.units
+            .iter()
+            .enumerate()
+            .find(|(u, unit)| running(*u) && unit.covers(locality_idx) && unit.accepts(domain_idx, tier))
+            .map(|(u, _)| u)
+    }
+
+    /// Where a family presenting a need nobody takes at its tier goes: the running unit for
+    /// its domain with the lowest threshold, which triages it.
+    pub fn fallback_door(&self, domain_idx: u8, locality_idx: usize, running: impl Fn(usize) -> bool) -> Option<usize> {
+        self.units
+            .iter()
+            .enumerate()
+            .filter(|(u, unit)| running(*u) && unit.covers(locality_idx) && unit.serves_domain(domain_idx))
+            .min_by_key(|(_, unit)| unit.lowest_tier(domain_idx))
+            .map(|(u, _)| u)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnitKind {
     SingleAgency,
@@ -281,6 +305,10 @@ pub struct Unit {
 impl Unit {
     pub fn accepts(&self, domain_idx: u8, tier: u8) -> bool {
         self.tiers_by_domain[domain_idx as usize] & tier_bit(tier) != 0
+    }
+    /// Whether a copy of this unit serves the locality.
+    pub fn covers(&self, locality_idx: usize) -> bool {
+        self.scope == Scope::BoroughWide || self.localities.contains(&locality_idx)
     }
     pub fn serves_domain(&self, domain_idx: u8) -> bool {
         self.domains & (1 << domain_idx) != 0

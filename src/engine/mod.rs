@@ -305,26 +305,13 @@ impl<'a> Sim<'a> {
         let n_domains = self.scenario.population.domains.len();
         for locality in 0..n_localities {
             for domain in 0..n_domains {
-                let present = |u: usize| self.active[u] && self.instance_of[u][locality] != NO_UNIT;
+                let running = |u: usize| self.active[u];
                 for tier in 1..=4u8 {
-                    // The first unit listed that takes the need here takes it: the model's order
-                    // of units is its order of preference.
-                    self.route[(locality * n_domains + domain) * 4 + tier as usize - 1] = model
-                        .units
-                        .iter()
-                        .enumerate()
-                        .find(|(u, unit)| present(*u) && unit.accepts(domain as u8, tier))
-                        .map_or(NO_UNIT, |(u, _)| self.instance_of[u][locality]);
+                    self.route[(locality * n_domains + domain) * 4 + tier as usize - 1] =
+                        model.route(domain as u8, tier, locality, running).map_or(NO_UNIT, |u| self.instance_of[u][locality]);
                 }
-                // A family presenting a need no one takes at its tier goes to the service for
-                // its domain with the lowest threshold, which triages it.
-                self.door_by_need[locality * n_domains + domain] = model
-                    .units
-                    .iter()
-                    .enumerate()
-                    .filter(|(u, unit)| present(*u) && unit.serves_domain(domain as u8))
-                    .min_by_key(|(_, unit)| unit.lowest_tier(domain as u8))
-                    .map_or(NO_UNIT, |(u, _)| self.instance_of[u][locality]);
+                self.door_by_need[locality * n_domains + domain] =
+                    model.fallback_door(domain as u8, locality, running).map_or(NO_UNIT, |u| self.instance_of[u][locality]);
             }
         }
     }

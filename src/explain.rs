@@ -1,0 +1,196 @@
+//! `joinedup explain` and `joinedup models`: plain-text descriptions of structures, so a
+//! planner can check that a scenario file says what they meant.
+
+use crate::model::*;
+use crate::scenario::presets::PRESETS;
+use std::fmt::Write as _;
+
+/// The preset list printed by `joinedup models`.
+pub fn presets_list() -> String {
+    let width = PRESETS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut out = String::from("Ready-made structures (use as `preset: (name: \"...\")` in a model; docs/scenarios.md):\n\n");
+    for (name, description) in PRESETS {
+        writeln!(out, "  {name:<width$}  {description}").expect("writing to a String");
+    }
+    out
+}
+
+fn tier_list(mask: u8) -> String {
+    let tiers: Vec<u8> = (1..=4u8).filter(|t| mask & tier_bit(*t) != 0).collect();
+    match (tiers.first(), tiers.last()) {
+        (Some(first), Some(last)) if tiers.len() as u8 == last - first + 1 && tiers.len() > 1 => format!("tiers {first}-{last}"),
+        _ => format!("tier{} {}", if tiers.len() > 1 { "s" } else { "" }, tiers.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn allocation_text(allocation: &Allocation) -> String {
+    match allocation {
+        Allocation::OnArrival => "on arrival".into(),
+        Allocation::TeamLeader => "by the team leader each working morning".into(),
+        Allocation::Panel { cadence_days, slots_per_meeting, attendance, .. } => format!(
+            "at a panel every {cadence_days} days ({}, attendance {:.0}%)",
+            if *slots_per_meeting == u32::MAX { "no limit per meeting".to_string() } else { format!("up to {slots_per_meeting} cases a meeting") },
+            attendance * 100.0
+        ),
+    }
+}
+
+fn kind_text(kind: UnitKind) -> String {
+    match kind {
+        UnitKind::Team { shared_base, team_time_share } => format!(
+            "multi-agency team ({}, {:.0}% of hours on team building)",
+            if shared_base { "shared base" } else { "no shared base" },
+            team_time_share * 100.0
+        ),
+        UnitKind::Network { take_probability, retry_days_mean } => {
+            format!("professional network (members take {:.0}% of cases offered; re-offered after {retry_days_mean} days)", take_probability * 100.0)
+        }
+        UnitKind::VirtualTeam { call_in_days_mean } => format!("virtual team (called in after {call_in_days_mean} days on average)"),
+        other => other.label().to_string(),
+    }
+}
+
+/// Who serves which tier where, and the routes between units, for every model.
+pub fn explain(scenario: &Scenario) -> String {
+    let population = &scenario.population;
+    let professions = &scenario.workforce.professions;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "Scenario `{}`: {}", scenario.name, scenario.description);
+    let _ = writeln!(w, "{} localities: {}.", population.locality_names.len(), population.locality_names.join(", "));
+    for (m, model) in scenario.models.iter().enumerate() {
+        let _ = writeln!(w, "\n== Model {} of {}: {} ==", m + 1, scenario.models.len(), model.name);
+        if !model.description.is_empty() {
+            let _ = writeln!(w, "{}", model.description);
+        }
+        let _ = writeln!(
+            w,
+            "Front door: {}.",
+            match model.front_door {
+                FrontDoor::ByNeed => "each family goes to the service for its presenting need".to_string(),
+                FrontDoor::Single(u) => format!("a single point of contact, `{}`", model.units[u].name),
+            }
+        );
+        let _ = writeln!(
+            w,
+            "Information: {}.",
+            match model.information {
+                Information::SharedRecord => "one shared record; later services read it, families tell their story once".to_string(),
+                Information::OwnSystems { consent_delay_days_mean } => format!(
+                    "each service its own records; every new service re-assesses and consent takes {consent_delay_days_mean} days on average"
+                ),
+            }
+        );
+        let _ = writeln!(w, "Units:");
+        for unit in &model.units {
+            let total: u32 = unit.staff.iter().map(|(_, n)| n).sum();
+            let staff: Vec<String> = unit.staff.iter().map(|(p, n)| format!("{n} {}", professions[*p].name)).collect();
+            let place = match unit.scope {
+                Scope::BoroughWide => "one borough-wide".to_string(),
+                Scope::Locality if unit.localities.len() == population.locality_names.len() => "one in each locality".to_string(),
+                Scope::Locality => format!(
+                    "one in each of {}",
+                    unit.localities.iter().map(|l| population.locality_names[*l].as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let _ = writeln!(w, "  {} - {}, {place}, {total} practitioners{} ({})", unit.name, kind_text(unit.kind), if unit.scope == Scope::Locality { " each" } else { "" }, staff.join(", "));
+            let takes: Vec<String> = population
+                .domains
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| unit.tiers_by_domain[*d] != 0)
+                .map(|(d, domain)| format!("{} {}", domain.name, tier_list(unit.tiers_by_domain[d])))
+                .collect();
+            let _ = writeln!(w, "      takes: {}", takes.join("; "));
+            let assessment = match unit.assessment {
+                Assessment::NoAssessment => "none".to_string(),
+                Assessment::Own { days_mean } => format!("its own, {days_mean} days"),
+                Assessment::Common { days_mean } => format!("common assessment, {days_mean} days"),
+            };
+            let mut extras = Vec::new();
+            if unit.lead_professional {
+                extras.push("lead professional".to_string());
+            }
+            if unit.priority == Priority::HighestTierFirst {
+                extras.push("highest tier first".to_string());
+            }
+            if unit.step_down_probability > 0.0 {
+                extras.push(format!("steps down {:.0}% of tier 3-4 needs", unit.step_down_probability * 100.0));
+            }
+            if unit.ends_on_day.is_finite() {
+                extras.push(format!(
+                    "project ends on day {} {}",
+                    unit.ends_on_day,
+                    if unit.exit_strategy { "with an exit strategy" } else { "without an exit strategy" }
+                ));
+            }
+            let _ = writeln!(
+                w,
+                "      assessment: {assessment}; allocation: {}{}",
+                allocation_text(&unit.allocation),
+                if extras.is_empty() { String::new() } else { format!("; {}", extras.join("; ")) }
+            );
+        }
+        routes(w, scenario, model);
+    }
+    out
+}
+
+/// The routing table: for each domain and tier, the unit that takes it. Localities with the
+/// same table are grouped.
+fn routes(w: &mut String, scenario: &Scenario, model: &Model) {
+    let population = &scenario.population;
+    let table_for = |locality: usize| -> Vec<Vec<String>> {
+        population
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(d, _)| {
+                (1..=4u8)
+                    .map(|tier| match model.route(d as u8, tier, locality, |_| true) {
+                        Some(u) => model.units[u].name.clone(),
+                        None if tier == 1 => "(universal services)".into(),
+                        None => "(no service)".into(),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut groups: Vec<(Vec<usize>, Vec<Vec<String>>)> = Vec::new();
+    for locality in 0..population.locality_names.len() {
+        let table = table_for(locality);
+        match groups.iter_mut().find(|(_, t)| *t == table) {
+            Some((members, _)) => members.push(locality),
+            None => groups.push((vec![locality], table)),
+        }
+    }
+    for (members, table) in groups {
+        let names: Vec<&str> = members.iter().map(|l| population.locality_names[*l].as_str()).collect();
+        let _ = writeln!(
+            w,
+            "Who takes what{}:",
+            if members.len() == population.locality_names.len() { String::new() } else { format!(" in {}", names.join(", ")) }
+        );
+        let domain_width = population.domains.iter().map(|d| d.name.len()).max().unwrap_or(6).max(6);
+        let cell = table.iter().flatten().map(String::len).max().unwrap_or(6).max(6);
+        let header = format!("  {:<domain_width$}  {:<cell$}  {:<cell$}  {:<cell$}  {}", "domain", "tier 1", "tier 2", "tier 3", "tier 4");
+        let _ = writeln!(w, "{}", header.trim_end());
+        for (d, row) in table.iter().enumerate() {
+            let line = format!(
+                "  {:<domain_width$}  {:<cell$}  {:<cell$}  {:<cell$}  {}",
+                population.domains[d].name, row[0], row[1], row[2], row[3]
+            );
+            let _ = writeln!(w, "{}", line.trim_end());
+        }
+    }
+    let _ = writeln!(
+        w,
+        "A service refers a need it does not take to the unit above for its domain and tier: a handoff (mean {} days, {:.0}% bounced, {:.0}% lost), or (mean {} days, {:.0}% bounced, {:.0}% lost) when a lead professional or co-located team arranges it.",
+        model.handoff.delay_days_mean,
+        model.handoff.bounce_probability * 100.0,
+        model.handoff.lost_probability * 100.0,
+        model.coordinated_handoff.delay_days_mean,
+        model.coordinated_handoff.bounce_probability * 100.0,
+        model.coordinated_handoff.lost_probability * 100.0
+    );
+}
