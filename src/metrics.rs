@@ -45,9 +45,13 @@ metrics! {
     PractitionerUtilisation = "practitioner_utilisation", "share of caseload slots in use (0-1)", false;
     CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1)", true;
     StaffCost = "staff_cost", "pounds per year of employing the structure's practitioners", true;
+    ComplexHandoffsPerEpisode = "complex_handoffs_per_episode", "handoffs per episode, for families presenting with needs in three or more domains", true;
+    ComplexAssessmentsPerEpisode = "complex_assessments_per_episode", "assessments per episode, for families presenting with needs in three or more domains", true;
+    ComplexRetellingsPerEpisode = "complex_story_retellings_per_episode", "story retellings per episode, for families presenting with needs in three or more domains", true;
+    ComplexProfessionalsPerFamilyYear = "complex_professionals_per_family_year", "distinct practitioners per year, for families presenting with needs in three or more domains", true;
 }
 
-pub const N_METRICS: usize = 17;
+pub const N_METRICS: usize = 21;
 const _: () = assert!(METRICS.len() == N_METRICS);
 
 /// The three waits, recorded in histograms for percentiles.

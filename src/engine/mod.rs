@@ -120,6 +120,8 @@ struct Episode {
     lost: bool,
     escalated_to_tier3: bool,
     escalated_to_tier4: bool,
+    /// Presented with needs in three or more domains.
+    complex: bool,
     n_untreated: u8,
     rng: Generator,
 }
@@ -521,6 +523,7 @@ impl<'a> Sim<'a> {
         }
         let serial = self.next_serial;
         self.next_serial += 1;
+        let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
         let episode = Episode {
             serial,
@@ -545,6 +548,7 @@ impl<'a> Sim<'a> {
             lost: false,
             escalated_to_tier3: false,
             escalated_to_tier4: false,
+            complex,
             n_untreated: 0,
             rng: rng::stream(
                 self.scenario.run.seed,
@@ -1279,6 +1283,7 @@ impl<'a> Sim<'a> {
                 professionals_per_year: e.professionals.len() as f64 / years,
                 escalated_to_tier3: e.escalated_to_tier3,
                 escalated_to_tier4: e.escalated_to_tier4,
+                complex: e.complex,
             });
         }
         self.record.closure_for_rereferral(now);

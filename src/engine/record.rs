@@ -16,6 +16,31 @@ pub struct ClosedEpisode {
     pub professionals_per_year: f64,
     pub escalated_to_tier3: bool,
     pub escalated_to_tier4: bool,
+    /// Presented with needs in three or more domains.
+    pub complex: bool,
+}
+
+/// Per-episode sums for one group of episodes.
+#[derive(Default)]
+struct EpisodeSums {
+    closed: u64,
+    handoffs: u64,
+    assessments: u64,
+    retellings: u64,
+    professionals_per_year: f64,
+}
+
+impl EpisodeSums {
+    fn add(&mut self, c: &ClosedEpisode) {
+        self.closed += 1;
+        self.handoffs += u64::from(c.handoffs);
+        self.assessments += u64::from(c.assessments);
+        self.retellings += u64::from(c.retellings);
+        self.professionals_per_year += c.professionals_per_year;
+    }
+    fn mean(&self, total: f64) -> Option<f64> {
+        (self.closed > 0).then(|| total / self.closed as f64)
+    }
 }
 
 /// The integral over time of a level (busy caseload slots, children with unmet need),
@@ -91,6 +116,7 @@ pub struct Recorder {
     escalated_tier4: u64,
     rereferral_base: u64,
     rereferred: u64,
+    complex: EpisodeSums,
     coordination_hours: f64,
     busy_slots: TimeIntegral,
     untreated_children: TimeIntegral,
@@ -127,6 +153,7 @@ impl Recorder {
             escalated_tier4: 0,
             rereferral_base: 0,
             rereferred: 0,
+            complex: EpisodeSums::default(),
             coordination_hours: 0.0,
             busy_slots: TimeIntegral::new(n_months),
             untreated_children: TimeIntegral::new(n_months),
@@ -231,6 +258,9 @@ impl Recorder {
     }
 
     pub fn closed_episode(&mut self, c: ClosedEpisode) {
+        if c.complex {
+            self.complex.add(&c);
+        }
         self.closed += 1;
         self.handoffs += u64::from(c.handoffs);
         self.bounces += u64::from(c.bounces);
@@ -277,6 +307,11 @@ impl Recorder {
             (self.staff_hours_per_week > 0.0).then(|| self.coordination_hours / (self.staff_hours_per_week * window_days / 7.0)),
         );
         set(Metric::StaffCost, Some(self.staff_cost_per_year));
+        let c = &self.complex;
+        set(Metric::ComplexHandoffsPerEpisode, c.mean(c.handoffs as f64));
+        set(Metric::ComplexAssessmentsPerEpisode, c.mean(c.assessments as f64));
+        set(Metric::ComplexRetellingsPerEpisode, c.mean(c.retellings as f64));
+        set(Metric::ComplexProfessionalsPerFamilyYear, c.mean(c.professionals_per_year));
 
         let n_months = self.months.len();
         let mut months = Vec::with_capacity(n_months);

@@ -11,7 +11,7 @@ use crate::error::{nearest, Problem};
 /// Preset names (a contract: scenarios and scripts use them) and one-line descriptions.
 pub const PRESETS: &[(&str, &str)] = &[
     ("siloed", "The status quo: every service its own front door, assessment and threshold; needs outside a remit are referred on (paper §4.1 model 1 risks)."),
-    ("status_quo_plus", "Gloucestershire model 1: same services, but a common assessment used as the referral and shared (paper §4.1)."),
+    ("status_quo_plus", "Gloucestershire model 1: same services and doors, but the common assessment travels with every referral, so families tell their story once (paper §4.1)."),
     ("panel", "Multi-agency panel: locality staff stay in their agencies and allocate cases with a lead professional at regular meetings (paper §3 i)."),
     ("multi_agency_team", "Multi-agency team: locality staff seconded into one team with a team leader allocating daily, a shared base and joint training (paper §3 ii)."),
     ("integrated_service", "Integrated service: a locality hub, single point of contact, common assessment, lead professional and shared record (paper §3 iii)."),
@@ -145,16 +145,12 @@ fn is_locality(service: &RawService) -> bool {
     service.scope == RawScope::Locality
 }
 
-/// A service kept as its own single-agency unit.
-fn single(service: &RawService, common_assessment: bool) -> RawUnit {
+/// A service kept as its own single-agency unit, with its own assessment.
+fn single(service: &RawService) -> RawUnit {
     let mut unit = RawUnit::new(&service.name, service.domains.clone(), service.tiers.clone(), service.staff.clone());
     unit.tiers_for = service.tiers_for.clone();
     unit.scope = service.scope;
-    unit.assessment = if common_assessment {
-        RawAssessment::Common { days_mean: service.assessment_days_mean }
-    } else {
-        RawAssessment::Own { days_mean: service.assessment_days_mean }
-    };
+    unit.assessment = RawAssessment::Own { days_mean: service.assessment_days_mean };
     unit
 }
 
@@ -210,12 +206,14 @@ fn partition(services: &[RawService], keep: impl Fn(&RawService) -> bool) -> (Ve
 }
 
 fn siloed(c: &Context) -> Built {
-    Built { units: c.services.iter().map(|s| single(s, false)).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
+    Built { units: c.services.iter().map(|s| single(s)).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
 }
 
 fn status_quo_plus(c: &Context) -> Built {
+    // The common assessment is the referral into each service, which still assesses for its
+    // own purposes: less retelling, the same number of doors and assessments.
     Built {
-        units: c.services.iter().map(|s| single(s, true)).collect(),
+        units: c.services.iter().map(|s| single(s)).collect(),
         front_door: RawFrontDoor::ByNeed,
         information: RawInformation::SharedRecord,
     }
@@ -237,7 +235,7 @@ fn panel(c: &Context) -> Built {
         };
         units.push(unit);
     }
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
 }
 
@@ -260,7 +258,7 @@ fn multi_agency_team(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     let mut units: Vec<RawUnit> =
         merged("locality_team", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)).into_iter().collect();
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
 }
 
@@ -275,7 +273,7 @@ fn integrated_service(c: &Context) -> Built {
     let mut units: Vec<RawUnit> =
         merged("locality_hub", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door, information: RawInformation::SharedRecord }
 }
 
@@ -314,7 +312,7 @@ fn integrated_hub(c: &Context) -> Built {
                 }
             }
             to_hub.staff.retain(|m| m.n_practitioners > 0);
-            let mut unit = single(service, false);
+            let mut unit = single(service);
             unit.name = format!("{}_statutory", service.name);
             unit.staff = kept;
             unit.tiers = vec![4];
@@ -327,7 +325,7 @@ fn integrated_hub(c: &Context) -> Built {
     let mut units: Vec<RawUnit> = merged("hub", &refs, TIERS_1_3, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     units.extend(statutory_units);
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door, information: RawInformation::SharedRecord }
 }
 
@@ -335,7 +333,7 @@ fn networks(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     let mut units: Vec<RawUnit> =
         merged("locality_network", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)).into_iter().collect();
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
 }
 
@@ -345,7 +343,7 @@ fn networks_then_teams(c: &Context) -> Built {
     let mut units = Vec::new();
     units.extend(merged("tier12_network", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
     units.extend(merged("tier3_team", &local_targeted, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
-    units.extend(borough.iter().map(|s| single(s, false)));
+    units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
 }
 
