@@ -64,6 +64,30 @@ pub struct RawPopulation {
     /// What happens after a need is met.
     #[serde(default)]
     pub recurrence: RawRecurrence,
+    /// Need that exists but does not present while services are hard to reach (seed paper
+    /// §7 "Time-frame": a new, accessible service can make demand look worse before better).
+    #[serde(default)]
+    pub hidden_need: RawHiddenNeed,
+}
+
+/// Hidden need: a pool of families with unmet need who present only as easily as services
+/// let them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHiddenNeed {
+    /// Share of families with hidden need at the start.
+    pub initial_share_of_families: f64,
+    /// New hidden need arising per family per year.
+    pub new_per_family_year: f64,
+    /// Rate at which a family with hidden need presents, per year, when access is as easy as
+    /// it gets (access ease 1); it scales with the model's access ease.
+    pub presentations_per_year_at_full_access: f64,
+}
+
+impl Default for RawHiddenNeed {
+    fn default() -> Self {
+        RawHiddenNeed { initial_share_of_families: 0.0, new_per_family_year: 0.0, presentations_per_year_at_full_access: 1.0 }
+    }
 }
 
 fn default_needs_per_episode() -> Vec<f64> {
@@ -152,6 +176,20 @@ pub struct RawWorkforce {
     /// Employing agencies, for example `local_authority`, `health`, `police`.
     pub agencies: Vec<String>,
     pub professions: Vec<RawProfession>,
+    /// Share of practitioners leaving each year (DfE social work workforce: 15.9% in 2023).
+    /// A leaver's post is vacant for a while and the newcomer starts with no relationships.
+    #[serde(default = "default_turnover")]
+    pub turnover_per_year: f64,
+    /// Mean days a post stays vacant after someone leaves (no new cases are taken on).
+    #[serde(default = "default_vacancy_days")]
+    pub vacancy_days_mean: f64,
+    /// Share of a unit's caseload slots in use above which work slows down.
+    #[serde(default = "default_overload_threshold")]
+    pub overload_threshold: f64,
+    /// How much longer work takes when a unit is completely full: durations are multiplied
+    /// by `1 + overload_slowdown * (use - threshold) / (1 - threshold)` above the threshold.
+    #[serde(default = "default_overload_slowdown")]
+    pub overload_slowdown: f64,
     /// The county's services as they stand today (the status quo), with their staff. Preset
     /// models rearrange exactly these staff into their structure, so every preset compared
     /// in a scenario has the same workforce.
@@ -183,6 +221,18 @@ pub struct RawService {
 
 fn default_assessment_days() -> f64 {
     10.0
+}
+fn default_turnover() -> f64 {
+    0.16
+}
+fn default_vacancy_days() -> f64 {
+    90.0
+}
+fn default_overload_threshold() -> f64 {
+    0.9
+}
+fn default_overload_slowdown() -> f64 {
+    0.3
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -252,6 +302,196 @@ pub struct RawModel {
     /// Staff time spent on coordination, in hours.
     #[serde(default)]
     pub coordination: RawCoordination,
+    /// Relationships between practitioners and the conditions for collaborative advantage.
+    #[serde(default)]
+    pub collaboration: RawCollaboration,
+    /// How easily families with hidden need reach this structure (0-1). Default: 0.8 when
+    /// the front door is a single point of contact, 0.3 when each agency has its own.
+    #[serde(default)]
+    pub access_ease: Option<f64>,
+    /// Switch some localities to another preset structure on a given day (preset models only).
+    #[serde(default)]
+    pub restructure: Option<RawRestructure>,
+}
+
+/// A restructure: from this model's preset to another, in some localities, on a day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRestructure {
+    /// Day the new structure starts.
+    pub day: f64,
+    /// Localities that change (default: all).
+    #[serde(default)]
+    pub localities: Option<Vec<String>>,
+    /// The structure they change to.
+    pub to: RawPreset,
+    /// Days of disruption: recruitment and team building before the new units are at full
+    /// strength.
+    #[serde(default = "default_disruption_days")]
+    pub disruption_days: f64,
+    /// Share of the new units' practitioners not yet available during the disruption.
+    #[serde(default = "default_capacity_loss")]
+    pub capacity_loss_share: f64,
+}
+
+fn default_disruption_days() -> f64 {
+    180.0
+}
+fn default_capacity_loss() -> f64 {
+    0.25
+}
+
+/// The conditions for collaborative advantage (Oxfordshire pilots' evaluation, seed paper
+/// §4.4) and the features of confident authorities (LARC, §5 i). Each is present or not;
+/// `docs/collaboration.md` says which mechanism each one moves and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConditions {
+    #[serde(default)]
+    pub clearly_bounded_localities: bool,
+    #[serde(default)]
+    pub links_to_centre: bool,
+    #[serde(default)]
+    pub local_ownership: bool,
+    #[serde(default)]
+    pub strong_project_management: bool,
+    #[serde(default)]
+    pub systems_minding: bool,
+    #[serde(default)]
+    pub inclusive_communication_access: bool,
+    #[serde(default)]
+    pub inclusive_communication_up_and_down: bool,
+    #[serde(default)]
+    pub appreciative_systems: bool,
+    #[serde(default)]
+    pub user_involvement: bool,
+    #[serde(default)]
+    pub support_for_schools: bool,
+    #[serde(default)]
+    pub shared_vision: bool,
+    #[serde(default)]
+    pub positive_leadership: bool,
+    #[serde(default)]
+    pub history_of_joint_working: bool,
+    #[serde(default)]
+    pub fewer_funding_worries: bool,
+    #[serde(default)]
+    pub consultation: bool,
+    #[serde(default)]
+    pub adequate_resourcing: bool,
+}
+
+impl RawConditions {
+    /// Every condition present.
+    pub fn all() -> Self {
+        RawConditions {
+            clearly_bounded_localities: true,
+            links_to_centre: true,
+            local_ownership: true,
+            strong_project_management: true,
+            systems_minding: true,
+            inclusive_communication_access: true,
+            inclusive_communication_up_and_down: true,
+            appreciative_systems: true,
+            user_involvement: true,
+            support_for_schools: true,
+            shared_vision: true,
+            positive_leadership: true,
+            history_of_joint_working: true,
+            fewer_funding_worries: true,
+            consultation: true,
+            adequate_resourcing: true,
+        }
+    }
+}
+
+/// How relationships between practitioners form, fade and change what happens to families.
+/// Trust runs from 0 (strangers, suspicion) to 1 (colleagues who know and rely on each other).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollaboration {
+    #[serde(default)]
+    pub conditions: RawConditions,
+    /// Number of conditions present, as a single lever for sweeps: when set, the first N
+    /// conditions in the order listed in `RawConditions` are present and `conditions` is
+    /// ignored.
+    #[serde(default)]
+    pub n_conditions: Option<u8>,
+    /// Trust a practitioner starts with towards other agencies (and returns to over time).
+    #[serde(default = "default_initial_trust")]
+    pub initial_trust: f64,
+    /// Trust gained (as a share of the distance to 1) each time two practitioners from
+    /// different agencies work the same family.
+    #[serde(default = "default_case_gain")]
+    pub gain_per_shared_case: f64,
+    /// Trust gained per week towards every agency sharing a base with the practitioner.
+    #[serde(default = "default_colocation_gain")]
+    pub gain_per_week_co_located: f64,
+    /// Trust gained at each joint training session (teams and hubs).
+    #[serde(default = "default_training_gain")]
+    pub gain_per_joint_training: f64,
+    /// Days between joint training sessions.
+    #[serde(default = "default_training_interval")]
+    pub joint_training_interval_days: f64,
+    /// Trust gained towards every agency present at a panel meeting attended.
+    #[serde(default = "default_meeting_gain")]
+    pub gain_per_shared_meeting: f64,
+    /// Days for trust above its starting level to halve when not renewed.
+    #[serde(default = "default_half_life")]
+    pub half_life_days: f64,
+    /// How much faster trust fades for a practitioner in an overloaded unit.
+    #[serde(default = "default_overload_erosion")]
+    pub overload_erosion_factor: f64,
+    /// Inside a multi-agency unit, mean days lost to friction when a lead professional hands
+    /// a need to a colleague from an agency they do not trust (an internal referral).
+    #[serde(default = "default_friction_days")]
+    pub friction_days_mean: f64,
+}
+
+fn default_initial_trust() -> f64 {
+    0.2
+}
+fn default_case_gain() -> f64 {
+    0.03
+}
+fn default_colocation_gain() -> f64 {
+    0.01
+}
+fn default_training_gain() -> f64 {
+    0.05
+}
+fn default_training_interval() -> f64 {
+    91.0
+}
+fn default_meeting_gain() -> f64 {
+    0.01
+}
+fn default_half_life() -> f64 {
+    240.0
+}
+fn default_overload_erosion() -> f64 {
+    3.0
+}
+fn default_friction_days() -> f64 {
+    10.0
+}
+
+impl Default for RawCollaboration {
+    fn default() -> Self {
+        RawCollaboration {
+            conditions: RawConditions::default(),
+            n_conditions: None,
+            initial_trust: default_initial_trust(),
+            gain_per_shared_case: default_case_gain(),
+            gain_per_week_co_located: default_colocation_gain(),
+            gain_per_joint_training: default_training_gain(),
+            joint_training_interval_days: default_training_interval(),
+            gain_per_shared_meeting: default_meeting_gain(),
+            half_life_days: default_half_life(),
+            overload_erosion_factor: default_overload_erosion(),
+            friction_days_mean: default_friction_days(),
+        }
+    }
 }
 
 fn default_handoff() -> RawHandoff {
@@ -450,6 +690,15 @@ pub struct RawUnit {
     /// next service that takes their need (with one); otherwise they are lost.
     #[serde(default)]
     pub exit_strategy: bool,
+    /// Day the unit opens (default: from the start). Set by restructures.
+    #[serde(default)]
+    pub starts_on_day: Option<f64>,
+    /// Days after opening during which `capacity_loss_share` of its staff are still being
+    /// recruited or building the team.
+    #[serde(default)]
+    pub disruption_days: f64,
+    #[serde(default)]
+    pub capacity_loss_share: f64,
 }
 
 impl RawUnit {
@@ -471,6 +720,9 @@ impl RawUnit {
             step_down_probability: 0.0,
             ends_on_day: None,
             exit_strategy: false,
+            starts_on_day: None,
+            disruption_days: 0.0,
+            capacity_loss_share: 0.0,
         }
     }
 }

@@ -1,0 +1,103 @@
+//! Every scenario file shipped under `scenarios/` loads, validates and runs, and every model
+//! in it produces referrals.
+//!
+//! The folder is walked recursively, so a scenario added later is covered without editing
+//! this test. Each file is shrunk (two replications of 500 days) because this checks that
+//! the files are runnable, not what they conclude.
+
+use joinedup::experiment;
+use joinedup::metrics::{METRICS, Metric};
+use std::path::{Path, PathBuf};
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+
+/// Folders under `scenarios/` whose `.ron` files are not scenarios, with the reason. None yet:
+/// if one is added (sweep plans under `scenarios/sweeps/`, say), list exactly that folder here
+/// with a comment saying what its files are, so nothing is skipped silently.
+const NOT_SCENARIOS: &[&str] = &[];
+
+/// Shrinks any scenario to a quick run: two replications of 500 days. The warm-up is set as
+/// well as the horizon because a file's own warm-up may be longer than the shortened horizon.
+/// Families are left as they are, so a scenario's queues are as busy as its author meant.
+const SHRINK: &[&str] = &["run.replications=2", "run.horizon_days=500", "run.warmup_days=100"];
+
+fn ron_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            let relative = path.strip_prefix(SCENARIOS).expect("under scenarios/").to_string_lossy().replace('\\', "/");
+            if !NOT_SCENARIOS.contains(&relative.as_str()) {
+                ron_files(&path, found);
+            }
+        } else if path.extension().is_some_and(|ext| ext == "ron") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_scenario_file_loads_and_runs() {
+    let mut files = Vec::new();
+    ron_files(Path::new(SCENARIOS), &mut files);
+    // The walk must at least find the default county and a validation scenario in its
+    // subfolder, or it is not looking where the scenarios are.
+    for expected in ["county.ron", "validation/mmc.ron"] {
+        assert!(files.iter().any(|f| f.ends_with(expected)), "the walk did not find scenarios/{expected}: {files:?}");
+    }
+    let overrides: Vec<String> = SHRINK.iter().map(|s| s.to_string()).collect();
+    // Every file is tried and every failure reported together, so one broken file does not
+    // hide another.
+    let mut failures = Vec::new();
+    for file in &files {
+        let name = file.strip_prefix(SCENARIOS).unwrap_or(file).display().to_string();
+        let loaded = match joinedup::scenario::load(Some(file), &overrides) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                failures.push(format!("{name}: does not load: {e}"));
+                continue;
+            }
+        };
+        let comparison = match experiment::run(&loaded.scenario, Some(2)) {
+            Ok(comparison) => comparison,
+            Err(e) => {
+                failures.push(format!("{name}: does not run: {e}"));
+                continue;
+            }
+        };
+        if comparison.model_names.len() != loaded.scenario.models.len() {
+            failures.push(format!(
+                "{name}: {} models in the file, {} in the results",
+                loaded.scenario.models.len(),
+                comparison.model_names.len()
+            ));
+        }
+        // The cheap invariants hold for every shipped scenario, not only the county that
+        // tests/engine_invariants.rs examines in detail.
+        for r in &comparison.results {
+            let d = &r.diagnostics;
+            if d.episodes_created != d.episodes_resolved + d.episodes_no_further_action + d.episodes_lost + d.episodes_open_at_end {
+                failures.push(format!(
+                    "{name}: model {} replication {}: episodes not conserved: {d:?}",
+                    comparison.model_names[r.model_idx], r.replication
+                ));
+            }
+            if let Some((metric, value)) = METRICS.iter().zip(r.values).find(|(_, v)| v.is_some_and(|v| !v.is_finite() || v < 0.0)) {
+                failures.push(format!(
+                    "{name}: model {} replication {}: {} = {value:?}",
+                    comparison.model_names[r.model_idx], r.replication, metric.name
+                ));
+            }
+        }
+        for (model_idx, model) in comparison.model_names.iter().enumerate() {
+            match comparison.estimate(model_idx, Metric::Referrals) {
+                Some(e) if e.mean > 0.0 && e.mean.is_finite() => {}
+                other => failures.push(format!("{name}: model {model} has no referrals: {other:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} scenario files failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+}

@@ -1,0 +1,136 @@
+//! Validation against queueing theory: the engine must reproduce textbook results (Erlang C
+//! for M/M/c, the M/M/1 formula, a fixed-cadence panel) on the scenarios in
+//! `scenarios/validation/`.
+//!
+//! Each scenario runs with its own settings, unchanged: the file is the referee, and its
+//! horizon and replications were chosen so that the tolerance here is several standard errors
+//! wide. The queue parameters (lambda, mu, c, cadence) are read back from the validated
+//! scenario rather than repeated here, and checked against the figures in the file's header
+//! comment, so the formula and the file cannot drift apart unnoticed.
+
+use joinedup::experiment::{self, Comparison};
+use joinedup::metrics::Metric;
+use joinedup::model::{Allocation, Scenario};
+use std::path::Path;
+
+const MMC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mmc.ron");
+const MM1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mm1.ron");
+const PANEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/panel.ron");
+
+/// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
+///
+/// P(wait) = [a^c/c! * 1/(1-rho)] / [sum_{k<c} a^k/k! + a^c/c! * 1/(1-rho)], with a = lambda/mu
+/// and rho = a/c. The terms a^k/k! are built one from the last, so no factorial overflows.
+fn erlang_c(lambda: f64, mu: f64, c: u32) -> f64 {
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    assert!(rho < 1.0, "the queue must be stable (rho = {rho})");
+    let mut term = 1.0; // a^0 / 0!
+    let mut below_c = 0.0;
+    for k in 0..c {
+        below_c += term;
+        term *= a / f64::from(k + 1);
+    }
+    // `term` is now a^c / c!.
+    let waiting = term / (1.0 - rho);
+    waiting / (below_c + waiting)
+}
+
+/// Mean wait in the queue (Wq) of an M/M/c queue, in the time unit of lambda and mu.
+fn mmc_wait(lambda: f64, mu: f64, c: u32) -> f64 {
+    erlang_c(lambda, mu, c) / (f64::from(c) * mu - lambda)
+}
+
+/// Loads a validation scenario exactly as written (no overrides).
+fn load(path: &str) -> Scenario {
+    joinedup::scenario::load(Some(Path::new(path)), &[]).unwrap_or_else(|e| panic!("{path} must load: {e}")).scenario
+}
+
+fn run(scenario: &Scenario) -> Comparison {
+    experiment::run(scenario, None).unwrap_or_else(|e| panic!("{} must run: {e}", scenario.name))
+}
+
+/// The M/M/c parameters a single-unit, single-profession validation scenario describes:
+/// (lambda per day, mu per day, c servers). Servers are caseload slots, since a practitioner
+/// with a caseload of k works k cases at once.
+fn queue_parameters(scenario: &Scenario) -> (f64, f64, u32) {
+    assert_eq!(scenario.models.len(), 1, "{}: a validation scenario has one model", scenario.name);
+    let units = &scenario.models[0].units;
+    assert_eq!(units.len(), 1, "{}: a validation scenario has one unit", scenario.name);
+    let servers: u32 = units[0].staff.iter().map(|&(profession, n)| n * scenario.workforce.professions[profession].caseload_capacity).sum();
+    // Every referral is a single tier-2 need (tier_mix puts all weight on tier 2).
+    let mean_service_days = scenario.population.service.days_mean_by_tier[1];
+    (scenario.population.presentations_per_day, 1.0 / mean_service_days, servers)
+}
+
+fn mean(comparison: &Comparison, metric: Metric) -> f64 {
+    comparison.estimate(0, metric).unwrap_or_else(|| panic!("{}: no value for {metric:?}", comparison.scenario_name)).mean
+}
+
+fn assert_within(what: &str, observed: f64, expected: f64, relative_tolerance: f64) {
+    let error = (observed - expected).abs() / expected;
+    assert!(
+        error <= relative_tolerance,
+        "{what}: engine {observed:.5}, theory {expected:.5}; off by {:.2}%, more than the {:.0}% allowed",
+        100.0 * error,
+        100.0 * relative_tolerance
+    );
+}
+
+#[test]
+fn erlang_c_reproduces_the_figures_in_mmc_ron() {
+    // The header of mmc.ron quotes P(wait) = 0.4092 and Wq = 0.2046 days for lambda 8, mu 1,
+    // c 10; if this function disagrees with the hand calculation, the other tests mean nothing.
+    assert!((erlang_c(8.0, 1.0, 10) - 0.4092).abs() < 5e-5, "P(wait) = {}", erlang_c(8.0, 1.0, 10));
+    let wq = mmc_wait(8.0, 1.0, 10);
+    assert_eq!(format!("{wq:.4}"), "0.2046", "Wq = {wq}");
+    // With one server Erlang C is rho, and Wq is the M/M/1 formula rho/(mu - lambda).
+    assert!((erlang_c(0.8, 1.0, 1) - 0.8).abs() < 1e-12);
+    assert!((mmc_wait(0.8, 1.0, 1) - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    let scenario = load(MMC);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    assert!((lambda - 8.0).abs() < 1e-3 && mu == 1.0 && c == 10, "mmc.ron no longer describes lambda 8, mu 1, c 10");
+    let theory = mmc_wait(lambda, mu, c);
+    let comparison = run(&scenario);
+    assert_within("mmc mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), theory, 0.03);
+    // Without assessment the first contact is the start of the intervention.
+    assert_eq!(comparison.estimate(0, Metric::WaitFirstContact), comparison.estimate(0, Metric::WaitServiceStart));
+    // Utilisation of the slots is the offered load per server, rho = lambda / (c mu).
+    let rho = lambda / (f64::from(c) * mu);
+    assert_within("mmc practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), rho, 0.01);
+}
+
+#[test]
+fn mm1_mean_wait_matches_the_single_server_formula() {
+    let scenario = load(MM1);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    assert!((lambda - 0.8).abs() < 1e-4 && mu == 1.0 && c == 1, "mm1.ron no longer describes lambda 0.8, mu 1, c 1");
+    let rho = lambda / mu;
+    let theory = rho / (mu - lambda);
+    let comparison = run(&scenario);
+    // M/M/1 at rho 0.8 converges slowly (strongly correlated waits): 5%, about four standard
+    // errors of the scenario's own run.
+    assert_within("mm1 mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), theory, 0.05);
+    assert_within("mm1 practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), rho, 0.01);
+}
+
+#[test]
+fn panel_mean_wait_is_half_the_cadence() {
+    let scenario = load(PANEL);
+    let units = &scenario.models[0].units;
+    assert_eq!(units.len(), 1, "panel.ron has one unit");
+    let Allocation::Panel { cadence_days, slots_per_meeting, first_meeting_day, .. } = units[0].allocation else {
+        panic!("panel.ron's unit must allocate by panel, found {:?}", units[0].allocation)
+    };
+    // The formula holds only when every waiting case is allocated at the next meeting and the
+    // meetings fall on a fixed grid from the start.
+    assert_eq!(slots_per_meeting, u32::MAX, "panel.ron's panel must allocate every waiting case");
+    assert_eq!(first_meeting_day, cadence_days, "panel.ron's first meeting must be one cadence in");
+    assert_eq!(cadence_days, 14.0, "panel.ron's header describes a 14-day cadence");
+    let comparison = run(&scenario);
+    assert_within("panel mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), cadence_days / 2.0, 0.03);
+}
