@@ -69,6 +69,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints to standard output; a reader that went away (`joinedup run | head`) is not an error.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn execute(command: Command) -> Result<(), Error> {
     match command {
         Command::Run { scenario: path, out, seed, replications, threads, mut overrides } => {
@@ -85,7 +91,9 @@ fn execute(command: Command) -> Result<(), Error> {
             let comparison = experiment::run(&loaded.scenario, threads)?;
             let files = output::run_files(&comparison, &loaded.resolved_ron());
             let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
-            print!("{}", output::comparison_table(&comparison));
+            // Results are written before anything is printed, so a closed pipe cannot lose them.
+            files.write(&dir)?;
+            say(&output::comparison_table(&comparison));
             if std::env::var_os("JOINEDUP_UNIT_LOADS").is_some() {
                 for r in comparison.results.iter().filter(|r| r.replication == 0) {
                     for load in &r.diagnostics.units {
@@ -93,31 +101,30 @@ fn execute(command: Command) -> Result<(), Error> {
                     }
                 }
             }
-            files.write(&dir)?;
-            println!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).", dir.display());
+            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).\n", dir.display()));
             Ok(())
         }
         Command::Models => {
-            print!("{}", joinedup::explain::presets_list());
+            say(&joinedup::explain::presets_list());
             Ok(())
         }
         Command::Explain { scenario: path, overrides } => {
             let loaded = scenario::load(path.as_deref(), &overrides)?;
-            print!("{}", joinedup::explain::explain(&loaded.scenario));
+            say(&joinedup::explain::explain(&loaded.scenario));
             Ok(())
         }
         Command::Check { scenario: path, overrides } => {
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             let s = &loaded.scenario;
-            println!(
-                "{}: valid. {} models ({}), {} localities, {} replications of {} days.",
+            say(&format!(
+                "{}: valid. {} models ({}), {} localities, {} replications of {} days.\n",
                 s.name,
                 s.models.len(),
                 s.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
                 s.population.locality_names.len(),
                 s.run.replications,
                 s.run.horizon_days
-            );
+            ));
             Ok(())
         }
     }

@@ -612,6 +612,19 @@ impl<'a> Sim<'a> {
     // ----- a unit receiving needs ----------------------------------------------------------
 
     fn arrive_at_unit(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        if !self.active[unit_idx] {
+            // A referral reaching a project that has closed: handed on under an exit
+            // strategy, otherwise nobody is there to receive it.
+            for need in bits(needs) {
+                if self.model.units[unit_idx].exit_strategy {
+                    self.triage_away(now, episode, need, unit_instance);
+                } else {
+                    self.lose(now, episode, need);
+                }
+            }
+            return;
+        }
         let model = self.model;
         let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
         let e = &self.episodes[episode as usize];

@@ -62,8 +62,12 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<LoadedScenario>
 /// Like [`load`], from text already in memory; `label` names it in error messages.
 pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<LoadedScenario> {
     let raw = parse(label, text)?;
-    let mut raw = apply_overrides(raw, overrides)?;
+    // Overrides of preset settings apply before presets are expanded; overrides of the units a
+    // preset builds (e.g. `models.siloed.units.camhs.tiers`) can only apply after.
+    let (before, after) = split_overrides(&raw, overrides);
+    let mut raw = apply_overrides(raw, &before)?;
     presets::expand(&mut raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
+    let raw = apply_overrides(raw, &after)?;
     let scenario = validate::validate(&raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
     Ok(LoadedScenario { raw, scenario })
 }
@@ -133,6 +137,21 @@ pub fn apply_overrides(raw: RawScenario, overrides: &[String]) -> Result<RawScen
     })
 }
 
+/// Splits overrides into those whose path exists in `raw` as written and the rest.
+fn split_overrides(raw: &RawScenario, overrides: &[String]) -> (Vec<String>, Vec<String>) {
+    if overrides.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let tree = serde_json::to_value(raw).expect("raw scenario types always serialise");
+    overrides.iter().cloned().partition(|assignment| match assignment.split_once('=') {
+        Some((path, _)) => {
+            let segments: Vec<&str> = path.trim().split('.').collect();
+            locate(&mut tree.clone(), &segments).is_ok()
+        }
+        None => true,
+    })
+}
+
 fn locate<'a>(tree: &'a mut serde_json::Value, segments: &[&str]) -> std::result::Result<&'a mut serde_json::Value, String> {
     let mut node = tree;
     let mut walked: Vec<&str> = Vec::new();
@@ -163,7 +182,8 @@ fn locate<'a>(tree: &'a mut serde_json::Value, segments: &[&str]) -> std::result
                         None => {
                             let suggestion = match nearest(segment, names.iter().map(String::as_str)) {
                                 Some(name) => format!("did you mean `{}`?", join_path(&walked, name)),
-                                None => format!("use an index 0-{} or one of the names: {}.", items.len().saturating_sub(1), names.join(", ")),
+                                None if items.is_empty() => "the list is empty.".to_string(),
+                                None => format!("use an index 0-{} or one of the names: {}.", items.len() - 1, names.join(", ")),
                             };
                             return Err(format!("{here} has no entry named `{segment}`; {suggestion}"));
                         }
