@@ -66,9 +66,12 @@ pub fn explain(scenario: &Scenario) -> String {
         let _ = writeln!(
             w,
             "Front door: {}.",
-            match model.front_door {
+            match &model.front_door {
                 FrontDoor::ByNeed => "each family goes to the service for its presenting need".to_string(),
-                FrontDoor::Single(u) => format!("a single point of contact, `{}`", model.units[u].name),
+                FrontDoor::Single(doors) => format!(
+                    "a single point of contact, {} (families in localities it does not cover go by need)",
+                    doors.iter().map(|u| format!("`{}`", model.units[*u].name)).collect::<Vec<_>>().join(", then ")
+                ),
             }
         );
         let _ = writeln!(

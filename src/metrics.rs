@@ -69,8 +69,9 @@ pub const TIMESERIES: &[&str] = &[
     "escalations",
     "unmet_need_child_days",
     "practitioner_utilisation",
+    "mean_trust",
 ];
-pub const N_TIMESERIES: usize = 8;
+pub const N_TIMESERIES: usize = 9;
 const _: () = assert!(TIMESERIES.len() == N_TIMESERIES);
 
 /// Days in a reporting month (a twelfth of a Julian year).
@@ -94,6 +95,8 @@ pub struct Diagnostics {
     /// models of one replication: the proof that they faced the same families (common
     /// random numbers).
     pub arrival_checksum: u64,
+    /// Families who presented from the hidden-need pool.
+    pub hidden_presentations: u64,
     pub episodes_created: u64,
     pub episodes_resolved: u64,
     pub episodes_no_further_action: u64,

@@ -44,6 +44,7 @@ pub struct Population {
     /// Natural resolution rate per untreated day at each tier (0 means never).
     pub natural_resolution_rate_per_day: [f64; N_TIERS],
     pub service: ServiceDuration,
+    pub hidden_need: HiddenNeed,
     pub recurrence_probability_by_tier: [f64; N_TIERS],
     pub recurrence_delay_days_mean: f64,
 }
@@ -54,6 +55,15 @@ impl Population {
         let previous = if domain_idx == 0 { 0.0 } else { self.domain_cumulative_share[domain_idx - 1] };
         self.domain_cumulative_share[domain_idx] - previous
     }
+}
+
+/// Hidden need as a pool of families (a count, not agents: memory does not grow with it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HiddenNeed {
+    pub initial_families: u64,
+    pub new_per_day: f64,
+    /// Presentations per family in the pool per day at access ease 1.
+    pub presentations_per_day_at_full_access: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +108,11 @@ impl ServiceDuration {
 pub struct Workforce {
     pub agencies: Vec<String>,
     pub professions: Vec<Profession>,
+    /// Leaving rate per practitioner per day.
+    pub turnover_per_day: f64,
+    pub vacancy_days_mean: f64,
+    pub overload_threshold: f64,
+    pub overload_slowdown: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -144,11 +159,12 @@ pub struct Coordination {
     pub lead_professional_hours_per_week: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrontDoor {
     ByNeed,
-    /// Index into `Model::units`.
-    Single(usize),
+    /// A single point of contact: the first of these units (indices into `Model::units`)
+    /// that serves the family's locality and is running; families elsewhere go by need.
+    Single(Vec<usize>),
 }
 
 /// One service structure.
@@ -163,6 +179,39 @@ pub struct Model {
     pub coordinated_handoff: Handoff,
     pub information: Information,
     pub coordination: Coordination,
+    pub collaboration: Collaboration,
+    /// How easily families with hidden need reach this structure (0-1).
+    pub access_ease: f64,
+}
+
+/// Relationship mechanics after the conditions for advantage have been applied. Every field
+/// is a mechanism parameter; `docs/collaboration.md` maps conditions to them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collaboration {
+    /// Names of the conditions present, in the format's order (for reports and `explain`).
+    pub conditions_present: Vec<&'static str>,
+    pub initial_trust: f64,
+    /// Extra starting trust between locality staff and borough-wide specialists.
+    pub centre_trust_bonus: f64,
+    pub gain_per_shared_case: f64,
+    pub gain_per_week_co_located: f64,
+    pub gain_per_joint_training: f64,
+    pub joint_training_interval_days: f64,
+    pub gain_per_shared_meeting: f64,
+    pub half_life_days: f64,
+    pub overload_erosion_factor: f64,
+    pub friction_days_mean: f64,
+    /// Multiplier on every handoff's bounce probability (referrals better targeted).
+    pub bounce_factor: f64,
+    /// Multiplier on the chance a referrer overstates a need's tier.
+    pub overstatement_factor: f64,
+    /// Multipliers applied to restructures' disruption and to staff turnover and vacancies.
+    pub disruption_days_factor: f64,
+    pub capacity_loss_factor: f64,
+    pub turnover_factor: f64,
+    pub vacancy_factor: f64,
+    /// Multiplier on coordination hours (time for integration is resourced and organised).
+    pub coordination_hours_factor: f64,
 }
 
 impl Model {
@@ -300,6 +349,10 @@ pub struct Unit {
     /// A time-limited project ends on this day: `f64::INFINITY` for a permanent service.
     pub ends_on_day: f64,
     pub exit_strategy: bool,
+    /// The day the unit opens (0 for a unit there from the start).
+    pub starts_on_day: f64,
+    pub disruption_days: f64,
+    pub capacity_loss_share: f64,
 }
 
 impl Unit {

@@ -23,6 +23,10 @@ pub enum Purpose {
     Recurrence = 3,
     /// A unit's own decisions (who attends a panel meeting).
     Unit = 4,
+    /// Staff turnover and vacancies (per model: staffing differs between models).
+    Staff = 5,
+    /// Hidden need arising and presenting (per model: access differs between models).
+    Hidden = 6,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

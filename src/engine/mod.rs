@@ -7,8 +7,10 @@
 //! **Invariant:** time never goes backwards and every episode that starts ends in exactly one
 //! state (resolved, no further action, lost, or open at the horizon); both are asserted.
 
+mod dynamics;
 mod queue;
 mod record;
+mod relationships;
 
 pub use queue::EventQueue;
 
@@ -19,6 +21,7 @@ use crate::rng::{self, Generator, Purpose};
 use rand::RngExt;
 use rand_distr::{Exp1, StandardNormal};
 use record::Recorder;
+use relationships::Relationships;
 
 /// Marks "no unit" in routing tables.
 const NO_UNIT: u32 = u32::MAX;
@@ -146,6 +149,20 @@ enum Event {
     CalledIn { episode: u32, serial: u64, need: u8, token: u32, unit_instance: u32 },
     /// A time-limited project's funding ends.
     ProjectEnds { unit_idx: u32 },
+    /// A unit opens (a restructure's new structure).
+    UnitOpens { unit_idx: u32 },
+    /// A practitioner leaves; the post falls vacant.
+    Leaves { practitioner: u32 },
+    /// A vacant post is filled, or a recruit joins a new team.
+    PostFilled { practitioner: u32 },
+    /// Weekly: trust fades, and grows between co-located colleagues.
+    RelationshipWeek,
+    /// Joint training for teams and hubs.
+    JointTraining,
+    /// New hidden need arises in a family.
+    HiddenNeedArises,
+    /// A family from the hidden-need pool presents; `generation` makes older draws stale.
+    HiddenNeedPresents { generation: u64 },
     MonthEnd { month_idx: u32 },
 }
 
@@ -167,10 +184,17 @@ struct Practitioner {
     profession_idx: u32,
     unit_instance: u32,
     free_slots: u32,
+    /// False while the post is vacant or the practitioner not yet recruited: no new work.
+    available: bool,
 }
 
 struct UnitInstance {
     unit_idx: usize,
+    /// Caseload slots of all its practitioners.
+    total_slots: u32,
+    /// When the instance opened and closed (for per-unit utilisation).
+    open_day: f64,
+    close_day: f64,
     /// Busy caseload slots now, and their integral over the measured window.
     busy_slots: u32,
     busy_since_day: f64,
@@ -210,6 +234,18 @@ struct Sim<'a> {
     /// Whether each unit still runs (a time-limited project stops at its end day).
     active: Vec<bool>,
     arrivals: Generator,
+    /// Staff turnover, hidden need and other model-dependent draws.
+    staff_rng: Generator,
+    hidden_rng: Generator,
+    hidden_pool: u64,
+    hidden_generation: u64,
+    relationships: Relationships,
+    /// The agency most of a unit's staff belong to (the agency a referrer deals with).
+    unit_agency: Vec<usize>,
+    /// Bit mask of agencies present in each unit instance.
+    instance_agencies: Vec<u32>,
+    /// Bit mask of agencies present anywhere in the model.
+    model_agencies: u32,
     record: Recorder,
     diagnostics: Diagnostics,
 }
@@ -238,11 +274,19 @@ impl<'a> Sim<'a> {
                             profession_idx: profession_idx as u32,
                             unit_instance: idx,
                             free_slots: capacity,
+                            available: true,
                         });
                     }
                 }
+                let total_slots = practitioners[start as usize..]
+                    .iter()
+                    .map(|p: &Practitioner| scenario.workforce.professions[p.profession_idx as usize].caseload_capacity)
+                    .sum();
                 instances.push(UnitInstance {
                     unit_idx,
+                    total_slots,
+                    open_day: unit.starts_on_day,
+                    close_day: f64::INFINITY,
                     busy_slots: 0,
                     busy_since_day: 0.0,
                     busy_slot_days: 0.0,
@@ -259,24 +303,30 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+        let professions = &scenario.workforce.professions;
+        let agency_of: Vec<u16> = practitioners.iter().map(|p| professions[p.profession_idx as usize].agency_idx as u16).collect();
+        let relationships = Relationships::new(agency_of, scenario.workforce.agencies.len(), model.collaboration.initial_trust);
+        let unit_agency: Vec<usize> = model
+            .units
+            .iter()
+            .map(|u| {
+                let mut counts = vec![0u32; scenario.workforce.agencies.len()];
+                for &(p, n) in &u.staff {
+                    counts[professions[p].agency_idx] += n;
+                }
+                // Ties go to the first agency listed, so the choice is stable.
+                counts.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0))).map_or(0, |(a, _)| a)
+            })
+            .collect();
+        let instance_agencies: Vec<u32> = instances
+            .iter()
+            .map(|i: &UnitInstance| {
+                i.practitioners.clone().fold(0u32, |m, p| m | 1 << professions[practitioners[p as usize].profession_idx as usize].agency_idx)
+            })
+            .collect();
+        let model_agencies = instance_agencies.iter().fold(0, |m, a| m | a);
         let months = (scenario.run.horizon_days / MONTH_DAYS).ceil() as usize;
-        let total_slots: u64 =
-            practitioners.iter().map(|p| u64::from(scenario.workforce.professions[p.profession_idx as usize].caseload_capacity)).sum();
-        let mut staff_hours_per_week = 0.0;
-        let mut staff_cost_per_year = 0.0;
-        for p in &practitioners {
-            let profession = &scenario.workforce.professions[p.profession_idx as usize];
-            staff_hours_per_week += profession.hours_per_week;
-            staff_cost_per_year += profession.cost_per_year_gbp;
-        }
-        let record = Recorder::new(
-            scenario.run.warmup_days,
-            scenario.run.horizon_days,
-            months,
-            total_slots,
-            staff_hours_per_week,
-            staff_cost_per_year,
-        );
+        let record = Recorder::new(scenario.run.warmup_days, scenario.run.horizon_days, months);
         Sim {
             scenario,
             model,
@@ -293,8 +343,16 @@ impl<'a> Sim<'a> {
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
             instance_of,
-            active: vec![true; model.units.len()],
+            active: model.units.iter().map(|u| u.starts_on_day <= 0.0).collect(),
             arrivals: rng::stream(scenario.run.seed, replication, Purpose::Arrivals, 0),
+            staff_rng: rng::stream(scenario.run.seed, replication, Purpose::Staff, model_idx as u64),
+            hidden_rng: rng::stream(scenario.run.seed, replication, Purpose::Hidden, model_idx as u64),
+            hidden_pool: population.hidden_need.initial_families,
+            hidden_generation: 0,
+            relationships,
+            unit_agency,
+            instance_agencies,
+            model_agencies,
             record,
             diagnostics: Diagnostics::default(),
         }
@@ -321,6 +379,12 @@ impl<'a> Sim<'a> {
     fn run(&mut self) -> Result<()> {
         let horizon = self.scenario.run.horizon_days;
         self.build_routes();
+        for idx in 0..self.instances.len() {
+            if self.active[self.instances[idx].unit_idx] {
+                self.capacity_change(0.0, idx, 1.0);
+            }
+        }
+        self.start_dynamics();
         for (unit_idx, unit) in self.model.units.iter().enumerate() {
             if unit.ends_on_day <= horizon {
                 self.queue.schedule(unit.ends_on_day, Event::ProjectEnds { unit_idx: unit_idx as u32 });
@@ -354,7 +418,7 @@ impl<'a> Sim<'a> {
             Event::Arrival => {
                 let gap: f64 = self.arrivals.sample(Exp1);
                 self.queue.schedule(now + gap / self.scenario.population.presentations_per_day, Event::Arrival);
-                self.new_family(now)?;
+                self.new_family(now, false)?;
             }
             Event::Recur { family_id, n_episode, locality, domain, tier, previous_close_day } => {
                 self.recur(now, family_id, n_episode, locality, domain, tier, previous_close_day)?;
@@ -408,8 +472,32 @@ impl<'a> Sim<'a> {
                 }
             }
             Event::ProjectEnds { unit_idx } => self.project_ends(now, unit_idx as usize),
+            Event::UnitOpens { unit_idx } => self.unit_opens(now, unit_idx as usize),
+            Event::Leaves { practitioner } => self.leaves(now, practitioner),
+            Event::PostFilled { practitioner } => {
+                self.practitioners[practitioner as usize].available = true;
+                self.schedule_leaving(now, practitioner);
+                self.pull_work(now, practitioner);
+            }
+            Event::RelationshipWeek => self.relationship_week(now),
+            Event::JointTraining => self.joint_training(now),
+            Event::HiddenNeedArises => {
+                self.hidden_pool += 1;
+                let gap: f64 = self.hidden_rng.sample(Exp1);
+                self.queue.schedule(now + gap / self.scenario.population.hidden_need.new_per_day, Event::HiddenNeedArises);
+                self.schedule_hidden_presentation(now);
+            }
+            Event::HiddenNeedPresents { generation } => {
+                if generation == self.hidden_generation && self.hidden_pool > 0 {
+                    self.hidden_pool -= 1;
+                    self.record.hidden_presentation();
+                    self.new_family(now, true)?;
+                    self.schedule_hidden_presentation(now);
+                }
+            }
             Event::MonthEnd { month_idx } => {
-                self.record.month_end(month_idx as usize, self.n_open);
+                let trust = self.mean_trust();
+                self.record.month_end(month_idx as usize, self.n_open, trust);
                 let next = (month_idx + 2) as f64 * MONTH_DAYS;
                 if next <= self.scenario.run.horizon_days {
                     self.queue.schedule(next, Event::MonthEnd { month_idx: month_idx + 1 });
@@ -430,19 +518,26 @@ impl<'a> Sim<'a> {
 
     // ----- families arriving -------------------------------------------------------------
 
-    fn new_family(&mut self, now: f64) -> Result<()> {
+    /// A family presents for the first time: from the model-independent arrival stream, or
+    /// (`hidden`) from the hidden-need pool, whose timing depends on the model's access.
+    fn new_family(&mut self, now: f64, hidden: bool) -> Result<()> {
         let scenario = self.scenario;
         let population = &scenario.population;
-        let family_id = self.next_family_id;
-        self.next_family_id += 1;
-        let rng = &mut self.arrivals;
+        let overstatement_factor = self.model.collaboration.overstatement_factor;
+        // Hidden families get ids from the top of the range so they never collide with the
+        // common arrival stream's ids (which must match across models).
+        let family_id = if hidden { u64::MAX - self.record.hidden_presentations() } else { self.next_family_id };
+        if !hidden {
+            self.next_family_id += 1;
+        }
+        let rng = if hidden { &mut self.hidden_rng } else { &mut self.arrivals };
         let locality = pick(&population.locality_cumulative_share, rng.random()) as u16;
         let primary = pick(&population.domain_cumulative_share, rng.random()) as u8;
         let tier = pick(&population.tier_cumulative, rng.random()) as u8 + 1;
         let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
         let domain = &population.domains[primary as usize];
         let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
-        let mut needs = vec![draw_need(rng, population, primary, tier)];
+        let mut needs = vec![draw_need(rng, population, primary, tier, overstatement_factor)];
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
@@ -468,14 +563,16 @@ impl<'a> Sim<'a> {
             taken |= 1 << chosen;
             let same: bool = rng.random::<f64>() < population.extra_need_same_tier_probability;
             let extra_tier = if same { tier } else { (tier - 1).max(1) };
-            needs.push(draw_need(rng, population, chosen as u8, extra_tier));
+            needs.push(draw_need(rng, population, chosen as u8, extra_tier, overstatement_factor));
         }
-        let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
-        for need in &needs {
-            checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
+        if !hidden {
+            let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
+            for need in &needs {
+                checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
+            }
+            self.diagnostics.arrival_checksum = checksum;
+            self.diagnostics.new_families += 1;
         }
-        self.diagnostics.arrival_checksum = checksum;
-        self.diagnostics.new_families += 1;
         let episode = self.open_episode(now, family_id, 0, locality, needs, None)?;
         self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
         Ok(())
@@ -498,7 +595,7 @@ impl<'a> Sim<'a> {
             Purpose::Recurrence,
             rng::mix64(family_id) ^ u64::from(n_episode),
         );
-        let need = draw_need(&mut rng, &self.scenario.population, domain, tier);
+        let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, vec![need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
         Ok(())
@@ -581,16 +678,17 @@ impl<'a> Sim<'a> {
     /// first of the needs.
     fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
         let e = &self.episodes[episode as usize];
-        let door = match self.model.front_door {
-            FrontDoor::Single(unit_idx) => self.instance_for(unit_idx, e.locality),
-            FrontDoor::ByNeed => {
-                let first = needs.trailing_zeros() as usize;
-                let need = &e.needs[first];
-                let n_domains = self.scenario.population.domains.len();
-                let routed = self.route_for(e.locality, need.domain, need.presented_tier());
-                if routed != NO_UNIT { routed } else { self.door_by_need[e.locality as usize * n_domains + need.domain as usize] }
-            }
+        let single = match &self.model.front_door {
+            FrontDoor::Single(doors) => doors.iter().map(|&u| self.instance_for(u, e.locality)).find(|&i| i != NO_UNIT),
+            FrontDoor::ByNeed => None,
         };
+        let door = single.unwrap_or_else(|| {
+            let first = needs.trailing_zeros() as usize;
+            let need = &e.needs[first];
+            let n_domains = self.scenario.population.domains.len();
+            let routed = self.route_for(e.locality, need.domain, need.presented_tier());
+            if routed != NO_UNIT { routed } else { self.door_by_need[e.locality as usize * n_domains + need.domain as usize] }
+        });
         if door == NO_UNIT {
             for need in bits(needs) {
                 self.close_need(now, episode, need, Closure::NoService);
@@ -707,8 +805,12 @@ impl<'a> Sim<'a> {
     fn refer_on(&mut self, now: f64, episode: u32, need: u8, from: u32, to: u32) {
         let model = self.model;
         let warm = self.warm_from(from);
+        let trust = self.referral_trust(episode, from, to);
         let e = &mut self.episodes[episode as usize];
-        let handoff = if e.lead.is_some() || warm { model.coordinated_handoff } else { model.handoff };
+        // A handoff arranged by a lead professional or co-located team is only as warm as the
+        // relationship behind it; an unarranged one still gains a little from trust.
+        let warmth = if e.lead.is_some() || warm { trust } else { 0.5 * trust };
+        let handoff = blend(&model.handoff, &model.coordinated_handoff, warmth, model.collaboration.bounce_factor);
         e.n_handoffs += 1;
         let gap: f64 = e.rng.sample(Exp1);
         let mut delay = gap * handoff.delay_days_mean;
@@ -718,7 +820,7 @@ impl<'a> Sim<'a> {
         }
         let u: f64 = e.rng.random();
         let serial = e.serial;
-        self.record.coordination_hours(now, model.coordination.referral_hours);
+        self.coordination_hours(now, model.coordination.referral_hours);
         self.set_state(episode, need, NeedState::InTransit);
         let token = self.episodes[episode as usize].needs[need as usize].token;
         if u < handoff.lost_probability {
@@ -728,6 +830,11 @@ impl<'a> Sim<'a> {
         } else {
             self.queue.schedule(now + delay, Event::ReferralArrives { episode, serial, need, token, to });
         }
+    }
+
+    /// Coordination time, scaled down when integration is adequately resourced.
+    fn coordination_hours(&mut self, now: f64, hours: f64) {
+        self.record.coordination_hours(now, hours * self.model.collaboration.coordination_hours_factor);
     }
 
     /// Whether referrals from this unit are warm handoffs: co-located staff, or a project
@@ -924,6 +1031,7 @@ impl<'a> Sim<'a> {
         // if they can, as a key worker would.
         let known = self.episodes[item.episode as usize].professionals.iter().copied().find(|&p| {
             self.practitioners[p as usize].unit_instance == unit_instance
+                && self.practitioners[p as usize].available
                 && self.practitioners[p as usize].free_slots > 0
                 && self.can_do(p, &item)
         });
@@ -936,7 +1044,7 @@ impl<'a> Sim<'a> {
         let range = self.instances[unit_instance as usize].practitioners.clone();
         let mut best: Option<(u32, u32)> = None;
         for p in range {
-            let free = self.practitioners[p as usize].free_slots;
+            let free = if self.practitioners[p as usize].available { self.practitioners[p as usize].free_slots } else { 0 };
             if free > 0 && best.is_none_or(|(_, f)| free > f) && self.can_do(p, &item) {
                 best = Some((p, free));
             }
@@ -951,7 +1059,7 @@ impl<'a> Sim<'a> {
     fn pull_work(&mut self, now: f64, practitioner: u32) {
         let unit_instance = self.practitioners[practitioner as usize].unit_instance;
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
-        while self.practitioners[practitioner as usize].free_slots > 0 {
+        while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
             let mut found: Option<(usize, u8)> = None;
             let mut scanned = 0;
             let mut idx = 0;
@@ -1025,6 +1133,29 @@ impl<'a> Sim<'a> {
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
         let start_day = scenario.run.calendar.next_working(now);
+        // Working a family together builds trust both ways between agencies.
+        let gain = model.collaboration.gain_per_shared_case;
+        let own_agency = self.relationships.agency_of(practitioner);
+        let previous = self.episodes[episode as usize].professionals.last().copied();
+        for idx in 0..self.episodes[episode as usize].professionals.len() {
+            let colleague = self.episodes[episode as usize].professionals[idx];
+            let their_agency = self.relationships.agency_of(colleague);
+            if their_agency != own_agency {
+                self.relationships.gain(practitioner, their_agency, gain);
+                self.relationships.gain(colleague, own_agency, gain);
+            }
+        }
+        // Information travels between people who trust each other even without a shared
+        // record: the family need not repeat its story.
+        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
+        let instance = &self.instances[unit_instance as usize];
+        let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
+        let workforce = &scenario.workforce;
+        let slowdown = if occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
+            1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
+        } else {
+            1.0
+        };
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
             e.professionals.push(practitioner);
@@ -1048,7 +1179,8 @@ impl<'a> Sim<'a> {
                 e.n_assessments += 1;
                 // The first telling is not a retelling; later ones are, unless the unit can
                 // read a shared record.
-                if e.n_tellings == 0 || self.model.information != Information::SharedRecord {
+                let shared = self.model.information == Information::SharedRecord;
+                if e.n_tellings == 0 || (!shared && e.rng.random::<f64>() >= travels_trust) {
                     e.n_tellings += 1;
                 }
                 e.assessed_units.push(unit_idx as u16);
@@ -1057,9 +1189,9 @@ impl<'a> Sim<'a> {
                 }
                 let exp1: f64 = e.rng.sample(Exp1);
                 let z: f64 = e.rng.sample(StandardNormal);
-                let duration = scaled_duration(population.service.shape, days_mean, exp1, z);
-                self.record.coordination_hours(now, self.model.coordination.assessment_hours);
+                let duration = scaled_duration(population.service.shape, days_mean, exp1, z) * slowdown;
                 let serial = e.serial;
+                self.coordination_hours(now, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
             }
             WorkKind::Service { need } => {
@@ -1074,7 +1206,7 @@ impl<'a> Sim<'a> {
                 self.stop_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let n = &e.needs[need as usize];
-                let duration = population.service.days(n.tier, n.service_exp1, n.service_normal);
+                let duration = population.service.days(n.tier, n.service_exp1, n.service_normal) * slowdown;
                 let (serial, token) = (e.serial, n.token);
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
@@ -1129,6 +1261,17 @@ impl<'a> Sim<'a> {
     /// member agrees to take it or a virtual team member is called in.
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
+        if let Some(delay) = self.internal_friction(episode, need, unit_instance) {
+            // The lead passes the need to a colleague from an agency they do not trust: an
+            // internal referral, with its delay and the family explaining itself again.
+            let model = self.model;
+            self.coordination_hours(now, model.coordination.referral_hours);
+            let e = &mut self.episodes[episode as usize];
+            e.n_tellings += 1;
+            let (serial, token) = (e.serial, e.needs[need as usize].token);
+            self.queue.schedule(now + delay, Event::CalledIn { episode, serial, need, token, unit_instance });
+            return;
+        }
         match self.model.units[self.instances[unit_instance as usize].unit_idx].kind {
             UnitKind::Network { .. } => self.network_offer(now, episode, need, unit_instance),
             UnitKind::VirtualTeam { call_in_days_mean } => {
@@ -1142,6 +1285,34 @@ impl<'a> Sim<'a> {
                 self.offer(now, unit_instance, item);
             }
         }
+    }
+
+    /// Inside a multi-agency unit, whether handing a need from the family's lead professional
+    /// to a colleague of another agency meets friction, and the delay it costs. With trust the
+    /// handover is seamless (the "team around the family"); without it, it is an internal
+    /// referral. `None` when there is no friction.
+    fn internal_friction(&mut self, episode: u32, need: u8, unit_instance: u32) -> Option<f64> {
+        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
+        if unit.kind == UnitKind::SingleAgency || self.model.collaboration.friction_days_mean <= 0.0 {
+            return None;
+        }
+        let lead = self.episodes[episode as usize].lead?;
+        if self.practitioners[lead as usize].unit_instance != unit_instance {
+            return None;
+        }
+        let professions = &self.scenario.workforce.professions;
+        let n = &self.episodes[episode as usize].needs[need as usize];
+        let (domain, tier) = (n.domain, n.tier);
+        if professions[self.practitioners[lead as usize].profession_idx as usize].can_work(domain, tier) {
+            return None;
+        }
+        // The colleagues who could take it belong to this agency.
+        let agency = unit.staff.iter().map(|(p, _)| &professions[*p]).find(|p| p.can_work(domain, tier))?.agency_idx;
+        let trust = self.relationships.trust(lead, agency);
+        let e = &mut self.episodes[episode as usize];
+        let u: f64 = e.rng.random();
+        let gap: f64 = e.rng.sample(Exp1);
+        (u >= trust).then(|| gap * self.model.collaboration.friction_days_mean)
     }
 
     /// Network membership is voluntary: the member offered a case may decline it, and the
@@ -1186,8 +1357,19 @@ impl<'a> Sim<'a> {
                 attending.push(profession_idx);
             }
         }
-        self.record.coordination_hours(now, meeting_hours * f64::from(n_members) * attendance);
+        self.coordination_hours(now, meeting_hours * f64::from(n_members) * attendance);
+        // Meeting builds relationships between the agencies that turned up.
         let professions = &self.scenario.workforce.professions;
+        let present: u32 = attending.iter().fold(0, |m, &p| m | 1 << professions[p].agency_idx);
+        let gain = self.model.collaboration.gain_per_shared_meeting;
+        for practitioner in self.instances[unit_instance as usize].practitioners.clone() {
+            let profession = self.practitioners[practitioner as usize].profession_idx as usize;
+            if attending.contains(&profession) {
+                for agency in dynamics::bits32(present) {
+                    self.relationships.gain(practitioner, agency, gain);
+                }
+            }
+        }
         let mut allocated = 0;
         let mut kept = std::collections::VecDeque::new();
         while let Some(item) = self.instances[unit_instance as usize].panel.pop_front() {
@@ -1226,6 +1408,11 @@ impl<'a> Sim<'a> {
     fn project_ends(&mut self, now: f64, unit_idx: usize) {
         self.active[unit_idx] = false;
         self.build_routes();
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].unit_idx == unit_idx {
+                self.capacity_change(now, idx, -1.0);
+            }
+        }
         let exit_strategy = self.model.units[unit_idx].exit_strategy;
         for episode in 0..self.episodes.len() as u32 {
             if self.episodes[episode as usize].serial == 0 {
@@ -1342,6 +1529,7 @@ impl<'a> Sim<'a> {
             }
         }
         // Team building and joint training take a share of a team's contracted hours.
+        let mut team_hours = 0.0;
         for instance in &self.instances {
             if let UnitKind::Team { team_time_share, .. } = self.model.units[instance.unit_idx].kind {
                 let hours_per_week: f64 = instance
@@ -1349,10 +1537,11 @@ impl<'a> Sim<'a> {
                     .clone()
                     .map(|p| self.scenario.workforce.professions[self.practitioners[p as usize].profession_idx as usize].hours_per_week)
                     .sum();
-                let window_weeks = (horizon - self.scenario.run.warmup_days) / 7.0;
-                self.record.coordination_hours(horizon, team_time_share * hours_per_week * window_weeks);
+                let open_days = (instance.close_day.min(horizon) - instance.open_day.max(self.scenario.run.warmup_days)).max(0.0);
+                team_hours += team_time_share * hours_per_week * open_days / 7.0;
             }
         }
+        self.record.coordination_hours(horizon, team_hours);
         self.diagnostics.episodes_open_at_end = self.n_open;
         self.diagnostics.units = self.unit_loads();
         let d = &self.diagnostics;
@@ -1361,7 +1550,9 @@ impl<'a> Sim<'a> {
             d.episodes_resolved + d.episodes_no_further_action + d.episodes_lost + d.episodes_open_at_end,
             "families are conserved: every episode ends in exactly one state"
         );
-        let (values, waits, months) = self.record.finish(self.n_open);
+        self.diagnostics.hidden_presentations = self.record.hidden_presentations();
+        let trust = self.mean_trust();
+        let (values, waits, months) = self.record.finish(self.n_open, trust);
         ReplicationResult { model_idx: self.model_idx, replication: self.replication, values, waits, months, diagnostics: self.diagnostics }
     }
 }
@@ -1369,14 +1560,14 @@ impl<'a> Sim<'a> {
 impl Sim<'_> {
     fn unit_loads(&mut self) -> Vec<crate::metrics::UnitLoad> {
         let horizon = self.scenario.run.horizon_days;
-        let window = horizon - self.scenario.run.warmup_days;
         let mut loads: Vec<crate::metrics::UnitLoad> = self
             .model
             .units
             .iter()
             .map(|u| crate::metrics::UnitLoad { name: u.name.clone(), ..Default::default() })
             .collect();
-        let mut slots = vec![0u64; loads.len()];
+        // Slot-days each unit was open in the measured window.
+        let mut slots = vec![0f64; loads.len()];
         let mut busy = vec![0f64; loads.len()];
         for idx in 0..self.instances.len() {
             let (from, level) = (self.instances[idx].busy_since_day.max(self.scenario.run.warmup_days), self.instances[idx].busy_slots);
@@ -1386,15 +1577,13 @@ impl Sim<'_> {
             }
             let u = instance.unit_idx;
             busy[u] += instance.busy_slot_days;
-            for p in instance.practitioners.clone() {
-                let profession = self.practitioners[p as usize].profession_idx as usize;
-                slots[u] += u64::from(self.scenario.workforce.professions[profession].caseload_capacity);
-            }
+            let open_days = (instance.close_day.min(horizon) - instance.open_day.max(self.scenario.run.warmup_days)).max(0.0);
+            slots[u] += f64::from(instance.total_slots) * open_days;
             let waiting = self.instances[idx].waiting.len() + self.instances[idx].panel.len();
             loads[u].waiting_at_end += waiting as u64;
         }
         for (u, load) in loads.iter_mut().enumerate() {
-            load.utilisation = if slots[u] > 0 { busy[u] / (slots[u] as f64 * window) } else { 0.0 };
+            load.utilisation = if slots[u] > 0.0 { busy[u] / slots[u] } else { 0.0 };
         }
         loads
     }
@@ -1414,8 +1603,11 @@ fn pick(cumulative: &[f64], u: f64) -> usize {
     cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1)
 }
 
-fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8) -> Need {
-    let overstated = tier < 4 && rng.random::<f64>() < population.overstated_tier_probability;
+/// A new need with every random quantity it will ever use drawn now, in a fixed order, so
+/// the same family gets the same draws in every model. `overstatement_factor` (a condition
+/// for advantage) scales the probability, not the draw.
+fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
+    let overstated = tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
     let escalation_draws: [f64; 3] = [rng.sample(Exp1), rng.sample(Exp1), rng.sample(Exp1)];
     Need {
         domain,
@@ -1431,6 +1623,18 @@ fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8)
         service_exp1: rng.sample(Exp1),
         service_normal: rng.sample(StandardNormal),
         bounces: 0,
+    }
+}
+
+/// Handoff parameters between cold (`cold`) and arranged (`warm`) by `warmth` in [0, 1];
+/// `bounce_factor` scales bounces for referrals that are better targeted.
+fn blend(cold: &Handoff, warm: &Handoff, warmth: f64, bounce_factor: f64) -> Handoff {
+    let mix = |a: f64, b: f64| a + (b - a) * warmth;
+    Handoff {
+        delay_days_mean: mix(cold.delay_days_mean, warm.delay_days_mean),
+        bounce_probability: mix(cold.bounce_probability, warm.bounce_probability) * bounce_factor,
+        lost_probability: mix(cold.lost_probability, warm.lost_probability),
+        max_bounces: if warmth >= 0.5 { warm.max_bounces } else { cold.max_bounces },
     }
 }
 

@@ -96,6 +96,7 @@ struct MonthBin {
     open_episodes: Option<u64>,
     lost: u64,
     escalations: u64,
+    mean_trust: Option<f64>,
 }
 
 pub struct Recorder {
@@ -120,21 +121,18 @@ pub struct Recorder {
     coordination_hours: f64,
     busy_slots: TimeIntegral,
     untreated_children: TimeIntegral,
+    /// Capacity of the units open at each moment: caseload slots, contracted hours per week
+    /// and employment cost per year. Integrated over time so that a restructure's units count
+    /// only while they run.
+    open_slots: TimeIntegral,
+    open_hours_per_week: TimeIntegral,
+    open_cost_per_year: TimeIntegral,
     months: Vec<MonthBin>,
-    total_slots: u64,
-    staff_hours_per_week: f64,
-    staff_cost_per_year: f64,
+    hidden_presentations: u64,
 }
 
 impl Recorder {
-    pub fn new(
-        warmup_day: f64,
-        horizon_day: f64,
-        n_months: usize,
-        total_slots: u64,
-        staff_hours_per_week: f64,
-        staff_cost_per_year: f64,
-    ) -> Self {
+    pub fn new(warmup_day: f64, horizon_day: f64, n_months: usize) -> Self {
         Recorder {
             warmup_day,
             horizon_day,
@@ -157,10 +155,11 @@ impl Recorder {
             coordination_hours: 0.0,
             busy_slots: TimeIntegral::new(n_months),
             untreated_children: TimeIntegral::new(n_months),
+            open_slots: TimeIntegral::new(n_months),
+            open_hours_per_week: TimeIntegral::new(n_months),
+            open_cost_per_year: TimeIntegral::new(n_months),
             months: vec![MonthBin::default(); n_months],
-            total_slots,
-            staff_hours_per_week,
-            staff_cost_per_year,
+            hidden_presentations: 0,
         }
     }
 
@@ -243,6 +242,21 @@ impl Recorder {
         self.coordination_hours += hours_per_week * days / 7.0;
     }
 
+    /// Units opening (positive) or closing (negative) change the capacity measured against.
+    pub fn capacity_change(&mut self, now: f64, slots: f64, hours_per_week: f64, cost_per_year: f64) {
+        self.open_slots.change(now, slots, self.warmup_day);
+        self.open_hours_per_week.change(now, hours_per_week, self.warmup_day);
+        self.open_cost_per_year.change(now, cost_per_year, self.warmup_day);
+    }
+
+    pub fn hidden_presentation(&mut self) {
+        self.hidden_presentations += 1;
+    }
+
+    pub fn hidden_presentations(&self) -> u64 {
+        self.hidden_presentations
+    }
+
     pub fn busy_slots_change(&mut self, now: f64, delta: i32) {
         self.busy_slots.change(now, f64::from(delta), self.warmup_day);
     }
@@ -251,9 +265,10 @@ impl Recorder {
         self.untreated_children.change(now, f64::from(delta), self.warmup_day);
     }
 
-    pub fn month_end(&mut self, month_idx: usize, n_open: u64) {
+    pub fn month_end(&mut self, month_idx: usize, n_open: u64, mean_trust: Option<f64>) {
         if let Some(bin) = self.months.get_mut(month_idx) {
             bin.open_episodes = Some(n_open);
+            bin.mean_trust = mean_trust;
         }
     }
 
@@ -275,10 +290,18 @@ impl Recorder {
     pub fn finish(
         mut self,
         n_open_at_end: u64,
+        mean_trust_at_end: Option<f64>,
     ) -> ([Option<f64>; N_METRICS], [Histogram<u64>; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
         let horizon = self.horizon_day;
-        self.busy_slots.advance(horizon, self.warmup_day);
-        self.untreated_children.advance(horizon, self.warmup_day);
+        for integral in [
+            &mut self.busy_slots,
+            &mut self.untreated_children,
+            &mut self.open_slots,
+            &mut self.open_hours_per_week,
+            &mut self.open_cost_per_year,
+        ] {
+            integral.advance(horizon, self.warmup_day);
+        }
         let window_days = horizon - self.warmup_day;
         let window_years = window_days / 365.25;
         let per_episode = |count: u64, closed: u64| (closed > 0).then(|| count as f64 / closed as f64);
@@ -298,15 +321,11 @@ impl Recorder {
         set(Metric::Rereferral12m, per_episode(self.rereferred, self.rereferral_base));
         set(Metric::LostEpisodes, Some(self.lost as f64 / window_years));
         set(Metric::UnmetNeedChildDays, Some(self.untreated_children.window_total / window_years));
-        set(
-            Metric::PractitionerUtilisation,
-            (self.total_slots > 0).then(|| self.busy_slots.window_total / (self.total_slots as f64 * window_days)),
-        );
-        set(
-            Metric::CoordinationTimeShare,
-            (self.staff_hours_per_week > 0.0).then(|| self.coordination_hours / (self.staff_hours_per_week * window_days / 7.0)),
-        );
-        set(Metric::StaffCost, Some(self.staff_cost_per_year));
+        let slot_days = self.open_slots.window_total;
+        set(Metric::PractitionerUtilisation, (slot_days > 0.0).then(|| self.busy_slots.window_total / slot_days));
+        let contracted_hours = self.open_hours_per_week.window_total / 7.0;
+        set(Metric::CoordinationTimeShare, (contracted_hours > 0.0).then(|| self.coordination_hours / contracted_hours));
+        set(Metric::StaffCost, Some(self.open_cost_per_year.window_total / window_days));
         let c = &self.complex;
         set(Metric::ComplexHandoffsPerEpisode, c.mean(c.handoffs as f64));
         set(Metric::ComplexAssessmentsPerEpisode, c.mean(c.assessments as f64));
@@ -319,6 +338,7 @@ impl Recorder {
             let start = m as f64 * MONTH_DAYS;
             let length = (horizon.min(start + MONTH_DAYS) - start).max(0.0);
             let open = bin.open_episodes.or((m + 1 == n_months).then_some(n_open_at_end));
+            let trust = bin.mean_trust.or(if m + 1 == n_months { mean_trust_at_end } else { None });
             months.push([
                 Some(bin.referrals as f64),
                 Some(bin.services_started as f64),
@@ -327,7 +347,8 @@ impl Recorder {
                 Some(bin.lost as f64),
                 Some(bin.escalations as f64),
                 Some(self.untreated_children.monthly[m]),
-                (self.total_slots > 0 && length > 0.0).then(|| self.busy_slots.monthly[m] / (self.total_slots as f64 * length)),
+                (self.open_slots.monthly[m] > 0.0 && length > 0.0).then(|| self.busy_slots.monthly[m] / self.open_slots.monthly[m]),
+                trust,
             ]);
         }
         (values, self.waits, months)

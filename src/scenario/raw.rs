@@ -574,6 +574,9 @@ pub enum RawFrontDoor {
     ByNeed,
     /// Every family enters by this one unit (a single point of contact).
     Single(String),
+    /// A single point of contact that changes over time or by locality: the first of these
+    /// units that serves the family's locality and is open (set by restructures).
+    FirstOf(Vec<String>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -15,6 +15,8 @@ pub const MAX_LOCALITIES: usize = 512;
 pub const MAX_UNITS: usize = 256;
 /// Largest number of practitioners in one unit instance.
 pub const MAX_PRACTITIONERS_PER_UNIT: u32 = 100_000;
+/// Most agencies: trust is kept per practitioner and agency.
+pub const MAX_AGENCIES: usize = 32;
 /// Longest horizon: a century of simulated days.
 pub const MAX_HORIZON_DAYS: f64 = 36_525.0;
 /// Most replications in one run.
@@ -212,6 +214,21 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         escalation_rate_per_day,
         natural_resolution_rate_per_day,
         service: ServiceDuration { shape, days_mean_by_tier: to4(service_days) },
+        hidden_need: {
+            let h = &raw.hidden_need;
+            check.probability(&format!("{p}.hidden_need.initial_share_of_families"), h.initial_share_of_families);
+            check.non_negative(&format!("{p}.hidden_need.new_per_family_year"), h.new_per_family_year, "per family per year");
+            check.non_negative(
+                &format!("{p}.hidden_need.presentations_per_year_at_full_access"),
+                h.presentations_per_year_at_full_access,
+                "per year",
+            );
+            HiddenNeed {
+                initial_families: (raw.n_families as f64 * h.initial_share_of_families).round() as u64,
+                new_per_day: raw.n_families as f64 * h.new_per_family_year / 365.25,
+                presentations_per_day_at_full_access: h.presentations_per_year_at_full_access / 365.25,
+            }
+        },
         recurrence_probability_by_tier: to4(recurrence),
         recurrence_delay_days_mean: raw.recurrence.delay_days_mean,
     }
@@ -279,7 +296,24 @@ fn workforce(check: &mut Checker, raw: &RawWorkforce, domains: &[Domain]) -> Wor
             }
         })
         .collect();
-    Workforce { agencies: raw.agencies.clone(), professions }
+    check.probability(&format!("{w}.turnover_per_year"), raw.turnover_per_year);
+    check.non_negative(&format!("{w}.vacancy_days_mean"), raw.vacancy_days_mean, "days");
+    check.probability(&format!("{w}.overload_threshold"), raw.overload_threshold);
+    if raw.overload_threshold >= 1.0 && raw.overload_slowdown > 0.0 {
+        check.fail(format!("{w}.overload_threshold"), "must be below 1 for the slowdown to take effect");
+    }
+    check.non_negative(&format!("{w}.overload_slowdown"), raw.overload_slowdown, "(a multiplier)");
+    if raw.agencies.len() > MAX_AGENCIES {
+        check.fail(format!("{w}.agencies"), format!("at most {MAX_AGENCIES} agencies are supported (relationships are kept per agency)"));
+    }
+    Workforce {
+        agencies: raw.agencies.clone(),
+        professions,
+        turnover_per_day: raw.turnover_per_year / 365.25,
+        vacancy_days_mean: raw.vacancy_days_mean,
+        overload_threshold: raw.overload_threshold,
+        overload_slowdown: raw.overload_slowdown,
+    }
 }
 
 fn handoff(check: &mut Checker, path: &str, raw: &RawHandoff) -> Handoff {
@@ -307,14 +341,26 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
     let profession_names: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
     let front_door = match &raw.front_door {
         RawFrontDoor::ByNeed => FrontDoor::ByNeed,
-        RawFrontDoor::Single(name) => match lookup(&unit_names, name) {
-            Ok(i) => FrontDoor::Single(i),
-            Err(m) => {
-                check.fail(format!("{path}.front_door"), m);
-                FrontDoor::ByNeed
-            }
-        },
+        RawFrontDoor::Single(name) => FrontDoor::Single(
+            lookup(&unit_names, name).map_err(|m| check.fail(format!("{path}.front_door"), m)).into_iter().collect(),
+        ),
+        RawFrontDoor::FirstOf(names) => FrontDoor::Single(
+            names.iter().filter_map(|n| lookup(&unit_names, n).map_err(|m| check.fail(format!("{path}.front_door"), m)).ok()).collect(),
+        ),
     };
+    let access_ease = match raw.access_ease {
+        Some(ease) => {
+            check.probability(&format!("{path}.access_ease"), ease);
+            ease
+        }
+        None if matches!(front_door, FrontDoor::Single(_)) => 0.8,
+        None => 0.3,
+    };
+    let collaboration = collaboration(check, &format!("{path}.collaboration"), &raw.collaboration);
+    let access_ease = (access_ease
+        + 0.1 * f64::from(u8::from(raw_conditions(&raw.collaboration).user_involvement))
+        + 0.1 * f64::from(u8::from(raw_conditions(&raw.collaboration).support_for_schools)))
+    .min(1.0);
     let units: Vec<Unit> = raw
         .units
         .iter()
@@ -360,6 +406,123 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
             referral_hours: c.referral_hours,
             lead_professional_hours_per_week: c.lead_professional_hours_per_week,
         },
+        collaboration,
+        access_ease,
+    }
+}
+
+/// The order conditions are counted in when `n_conditions` is given: the Oxfordshire
+/// evaluation's ten, then LARC's six.
+pub const CONDITION_NAMES: [&str; 16] = [
+    "clearly_bounded_localities",
+    "links_to_centre",
+    "local_ownership",
+    "strong_project_management",
+    "systems_minding",
+    "inclusive_communication_access",
+    "inclusive_communication_up_and_down",
+    "appreciative_systems",
+    "user_involvement",
+    "support_for_schools",
+    "shared_vision",
+    "positive_leadership",
+    "history_of_joint_working",
+    "fewer_funding_worries",
+    "consultation",
+    "adequate_resourcing",
+];
+
+fn condition_flags(c: &RawConditions) -> [bool; 16] {
+    [
+        c.clearly_bounded_localities,
+        c.links_to_centre,
+        c.local_ownership,
+        c.strong_project_management,
+        c.systems_minding,
+        c.inclusive_communication_access,
+        c.inclusive_communication_up_and_down,
+        c.appreciative_systems,
+        c.user_involvement,
+        c.support_for_schools,
+        c.shared_vision,
+        c.positive_leadership,
+        c.history_of_joint_working,
+        c.fewer_funding_worries,
+        c.consultation,
+        c.adequate_resourcing,
+    ]
+}
+
+/// The conditions in force: the listed ones, or the first `n_conditions` when that is set.
+fn raw_conditions(raw: &RawCollaboration) -> RawConditions {
+    let Some(n) = raw.n_conditions else { return raw.conditions.clone() };
+    let on = |i: usize| i < n as usize;
+    RawConditions {
+        clearly_bounded_localities: on(0),
+        links_to_centre: on(1),
+        local_ownership: on(2),
+        strong_project_management: on(3),
+        systems_minding: on(4),
+        inclusive_communication_access: on(5),
+        inclusive_communication_up_and_down: on(6),
+        appreciative_systems: on(7),
+        user_involvement: on(8),
+        support_for_schools: on(9),
+        shared_vision: on(10),
+        positive_leadership: on(11),
+        history_of_joint_working: on(12),
+        fewer_funding_worries: on(13),
+        consultation: on(14),
+        adequate_resourcing: on(15),
+    }
+}
+
+/// Applies the conditions for advantage to the relationship mechanics. Each condition moves
+/// one mechanism; docs/collaboration.md gives the reasoning and the paper's words for each.
+fn collaboration(check: &mut Checker, path: &str, raw: &RawCollaboration) -> Collaboration {
+    if let Some(n) = raw.n_conditions
+        && n > 16
+    {
+        check.fail(format!("{path}.n_conditions"), format!("there are 16 conditions, found {n}"));
+    }
+    check.probability(&format!("{path}.initial_trust"), raw.initial_trust);
+    for (field, value) in [
+        ("gain_per_shared_case", raw.gain_per_shared_case),
+        ("gain_per_week_co_located", raw.gain_per_week_co_located),
+        ("gain_per_joint_training", raw.gain_per_joint_training),
+        ("gain_per_shared_meeting", raw.gain_per_shared_meeting),
+    ] {
+        check.probability(&format!("{path}.{field}"), value);
+    }
+    check.positive(&format!("{path}.joint_training_interval_days"), raw.joint_training_interval_days, "days");
+    check.positive(&format!("{path}.half_life_days"), raw.half_life_days, "days");
+    check.positive(&format!("{path}.overload_erosion_factor"), raw.overload_erosion_factor, "(a multiplier)");
+    check.non_negative(&format!("{path}.friction_days_mean"), raw.friction_days_mean, "days");
+    let c = raw_conditions(raw);
+    let flags = condition_flags(&c);
+    let factor = |present: bool, when_present: f64| if present { when_present } else { 1.0 };
+    Collaboration {
+        conditions_present: CONDITION_NAMES.iter().zip(flags).filter(|(_, on)| *on).map(|(n, _)| *n).collect(),
+        initial_trust: (raw.initial_trust + if c.history_of_joint_working { 0.2 } else { 0.0 }).min(1.0),
+        centre_trust_bonus: if c.links_to_centre { 0.2 } else { 0.0 },
+        gain_per_shared_case: (raw.gain_per_shared_case
+            * factor(c.inclusive_communication_access, 1.5)
+            * factor(c.shared_vision, 1.3))
+        .min(1.0),
+        gain_per_week_co_located: (raw.gain_per_week_co_located * factor(c.clearly_bounded_localities, 1.5)).min(1.0),
+        gain_per_joint_training: raw.gain_per_joint_training,
+        joint_training_interval_days: raw.joint_training_interval_days * factor(c.local_ownership, 0.5),
+        gain_per_shared_meeting: (raw.gain_per_shared_meeting * factor(c.inclusive_communication_up_and_down, 2.0)).min(1.0),
+        half_life_days: raw.half_life_days * factor(c.systems_minding, 2.0),
+        overload_erosion_factor: if c.appreciative_systems { 1.0 } else { raw.overload_erosion_factor },
+        friction_days_mean: raw.friction_days_mean,
+        bounce_factor: factor(c.user_involvement, 0.7),
+        overstatement_factor: factor(c.support_for_schools, 0.7),
+        disruption_days_factor: factor(c.strong_project_management, 0.5),
+        capacity_loss_factor: factor(c.consultation, 0.5),
+        turnover_factor: factor(c.positive_leadership, 0.7),
+        vacancy_factor: factor(c.fewer_funding_worries, 0.5),
+        coordination_hours_factor: factor(c.adequate_resourcing, 0.7),
     }
 }
 
@@ -557,6 +720,14 @@ fn unit(
     if let Some(day) = raw.ends_on_day {
         check.positive(&format!("{path}.ends_on_day"), day, "days");
     }
+    if let Some(day) = raw.starts_on_day {
+        check.non_negative(&format!("{path}.starts_on_day"), day, "days");
+        if raw.ends_on_day.is_some_and(|end| end <= day) {
+            check.fail(format!("{path}.ends_on_day"), "a unit must open before it closes");
+        }
+    }
+    check.non_negative(&format!("{path}.disruption_days"), raw.disruption_days, "days");
+    check.probability(&format!("{path}.capacity_loss_share"), raw.capacity_loss_share);
     Unit {
         name: raw.name.clone(),
         kind,
@@ -568,6 +739,9 @@ fn unit(
         step_down_probability: raw.step_down_probability,
         ends_on_day: raw.ends_on_day.unwrap_or(f64::INFINITY),
         exit_strategy: raw.exit_strategy,
+        starts_on_day: raw.starts_on_day.unwrap_or(0.0),
+        disruption_days: raw.disruption_days,
+        capacity_loss_share: raw.capacity_loss_share,
         domains,
         tiers,
         tiers_by_domain,

@@ -1,0 +1,100 @@
+//! Trust between practitioners and the agencies they work with: the agent-based part of
+//! collaboration (seed paper §4.4, §6: "integrated working was founded on and sustained by
+//! very strong personal relationships between staff").
+//!
+//! Memory is bounded by design: each practitioner holds one trust value per agency, not one
+//! per colleague, so the table is practitioners × agencies (a few thousand numbers for a
+//! county) however many colleagues they meet. Trust towards one's own agency is always 1.
+
+/// Trust of every practitioner towards every agency, in [0, 1].
+pub struct Relationships {
+    n_agencies: usize,
+    /// `trust[practitioner * n_agencies + agency]`.
+    trust: Vec<f32>,
+    /// Each practitioner's own agency.
+    agency_of: Vec<u16>,
+    /// The level trust starts at and fades back to.
+    baseline: f32,
+}
+
+impl Relationships {
+    pub fn new(agency_of: Vec<u16>, n_agencies: usize, baseline: f64) -> Self {
+        let baseline = baseline as f32;
+        Relationships { n_agencies, trust: vec![baseline; agency_of.len() * n_agencies], agency_of, baseline }
+    }
+
+    pub fn agency_of(&self, practitioner: u32) -> usize {
+        self.agency_of[practitioner as usize] as usize
+    }
+
+    /// Trust of `practitioner` towards `agency`.
+    pub fn trust(&self, practitioner: u32, agency: usize) -> f64 {
+        if self.agency_of(practitioner) == agency {
+            return 1.0;
+        }
+        f64::from(self.trust[practitioner as usize * self.n_agencies + agency])
+    }
+
+    /// Moves trust a share `gain` of the way towards 1 (so repeated gains saturate).
+    pub fn gain(&mut self, practitioner: u32, agency: usize, gain: f64) {
+        if self.agency_of(practitioner) == agency || gain <= 0.0 {
+            return;
+        }
+        let slot = &mut self.trust[practitioner as usize * self.n_agencies + agency];
+        *slot += (1.0 - *slot) * gain as f32;
+    }
+
+    /// Lets trust above (or below) the baseline fade back towards it by `keep`, the share of
+    /// the difference that survives.
+    pub fn fade(&mut self, practitioner: u32, keep: f64) {
+        let baseline = self.baseline;
+        let start = practitioner as usize * self.n_agencies;
+        for slot in &mut self.trust[start..start + self.n_agencies] {
+            *slot = baseline + (*slot - baseline) * keep as f32;
+        }
+    }
+
+    /// A newcomer replaces a leaver: relationships start again from the baseline.
+    pub fn reset(&mut self, practitioner: u32) {
+        let start = practitioner as usize * self.n_agencies;
+        let baseline = self.baseline;
+        self.trust[start..start + self.n_agencies].iter_mut().for_each(|slot| *slot = baseline);
+    }
+
+    /// Mean trust towards the other agencies in `agencies` (a bit mask), over all
+    /// practitioners in `practitioners`; `None` when there is no other agency to trust.
+    pub fn mean_cross_agency(&self, practitioners: impl Iterator<Item = u32>, agencies: u32) -> Option<f64> {
+        let (mut sum, mut n) = (0.0, 0u64);
+        for p in practitioners {
+            let own = self.agency_of(p);
+            for agency in 0..self.n_agencies {
+                if agency != own && agencies & (1 << agency) != 0 {
+                    sum += self.trust(p, agency);
+                    n += 1;
+                }
+            }
+        }
+        (n > 0).then(|| sum / n as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_gains_saturate_fade_and_reset() {
+        let mut r = Relationships::new(vec![0, 1], 2, 0.2);
+        assert_eq!(r.trust(0, 0), 1.0, "own agency is always trusted");
+        r.gain(0, 1, 0.5);
+        assert!((r.trust(0, 1) - 0.6).abs() < 1e-6);
+        r.gain(0, 1, 0.5);
+        assert!((r.trust(0, 1) - 0.8).abs() < 1e-6);
+        r.fade(0, 0.5);
+        assert!((r.trust(0, 1) - 0.5).abs() < 1e-6);
+        r.reset(0);
+        assert!((r.trust(0, 1) - 0.2).abs() < 1e-6);
+        assert_eq!(r.mean_cross_agency([0, 1].into_iter(), 0b11), Some(0.2f32 as f64));
+        assert_eq!(r.mean_cross_agency([0].into_iter(), 0b01), None);
+    }
+}
