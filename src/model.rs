@@ -178,6 +178,8 @@ pub struct Model {
     pub handoff: Handoff,
     pub coordinated_handoff: Handoff,
     pub information: Information,
+    /// A county-wide restructure changes how information is shared from this day.
+    pub information_after: Option<(f64, Information)>,
     pub coordination: Coordination,
     pub collaboration: Collaboration,
     /// How easily families with hidden need reach this structure (0-1).
@@ -215,6 +217,14 @@ pub struct Collaboration {
 }
 
 impl Model {
+    /// How information is shared on `day`.
+    pub fn information_at(&self, day: f64) -> Information {
+        match self.information_after {
+            Some((from_day, after)) if day >= from_day => after,
+            _ => self.information,
+        }
+    }
+
     /// The unit that takes a need of this domain and tier in this locality: the first unit
     /// listed (the model's order is its order of preference) that serves the locality, takes
     /// the need and is still running.

@@ -736,7 +736,7 @@ impl<'a> Sim<'a> {
         }
         let unit_id = self.instances[unit_instance as usize].unit_idx as u16;
         let already_assessed = e.assessed_units.contains(&unit_id);
-        let shared = self.model.information == Information::SharedRecord;
+        let shared = self.model.information_at(now) == Information::SharedRecord;
         let assess = match unit.assessment {
             Assessment::NoAssessment => false,
             Assessment::Own { .. } => !already_assessed,
@@ -814,7 +814,7 @@ impl<'a> Sim<'a> {
         e.n_handoffs += 1;
         let gap: f64 = e.rng.sample(Exp1);
         let mut delay = gap * handoff.delay_days_mean;
-        if let Information::OwnSystems { consent_delay_days_mean } = model.information {
+        if let Information::OwnSystems { consent_delay_days_mean } = model.information_at(now) {
             let consent: f64 = e.rng.sample(Exp1);
             delay += consent * consent_delay_days_mean;
         }
@@ -1179,7 +1179,7 @@ impl<'a> Sim<'a> {
                 e.n_assessments += 1;
                 // The first telling is not a retelling; later ones are, unless the unit can
                 // read a shared record.
-                let shared = self.model.information == Information::SharedRecord;
+                let shared = self.model.information_at(now) == Information::SharedRecord;
                 if e.n_tellings == 0 || (!shared && e.rng.random::<f64>() >= travels_trust) {
                     e.n_tellings += 1;
                 }
@@ -1418,7 +1418,12 @@ impl<'a> Sim<'a> {
             if self.episodes[episode as usize].serial == 0 {
                 continue;
             }
+            let serial = self.episodes[episode as usize].serial;
             for need in 0..self.episodes[episode as usize].needs.len() as u8 {
+                // Handing one need on can close the whole episode.
+                if self.episodes[episode as usize].serial != serial {
+                    break;
+                }
                 let state = self.episodes[episode as usize].needs[need as usize].state;
                 let here = match state {
                     NeedState::AwaitingAssessment { unit_instance }

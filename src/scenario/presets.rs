@@ -27,9 +27,18 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
     let services = raw.workforce.services.clone();
     let n_localities = raw.population.localities.len().max(1);
+    let locality_names: Vec<String> = raw.population.localities.iter().map(|l| l.name.clone()).collect();
     let professions = raw.workforce.professions.clone();
     for model in &mut raw.models {
-        let Some(preset) = model.preset.clone() else { continue };
+        let Some(preset) = model.preset.clone() else {
+            if model.restructure.is_some() {
+                problems.push(Problem {
+                    path: format!("models.{}.restructure", model.name),
+                    message: "a restructure switches between presets; give this model a preset, or model the change with units' starts_on_day and ends_on_day".into(),
+                });
+            }
+            continue;
+        };
         let path = format!("models.{}.preset", model.name);
         if !model.units.is_empty() {
             problems.push(Problem {
@@ -64,15 +73,54 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
             }
         }
         let context = Context { services: &services, preset: &preset, n_localities, professions: &professions };
-        let built = build(&context);
+        let mut built = build(&context);
+        if let Some(restructure) = model.restructure.clone() {
+            let rpath = format!("models.{}.restructure", model.name);
+            let Some(build_to) = builder(&restructure.to.name) else {
+                problems.push(Problem {
+                    path: format!("{rpath}.to.name"),
+                    message: format!(
+                        "there is no preset `{}`; {}",
+                        restructure.to.name,
+                        nearest(&restructure.to.name, PRESETS.iter().map(|(n, _)| *n))
+                            .map_or("`joinedup models` lists them".to_string(), |c| format!("did you mean `{c}`?"))
+                    ),
+                });
+                continue;
+            };
+            let to = build_to(&Context { services: &services, preset: &restructure.to, n_localities, professions: &professions });
+            let all: Vec<String> = locality_names.clone();
+            let changing: Vec<String> = match &restructure.localities {
+                None => all.clone(),
+                Some(names) => {
+                    for name in names {
+                        if !all.contains(name) {
+                            problems.push(Problem {
+                                path: format!("{rpath}.localities"),
+                                message: format!("`{name}` is not a locality; the localities are: {}", all.join(", ")),
+                            });
+                        }
+                    }
+                    names.clone()
+                }
+            };
+            if !(restructure.day > 0.0 && restructure.day.is_finite()) {
+                problems.push(Problem { path: format!("{rpath}.day"), message: format!("must be a positive day, found {}", restructure.day) });
+                continue;
+            }
+            built = combine(built, to, &restructure, &all, &changing);
+        }
         model.units = built.units;
         model.front_door = built.front_door;
         model.information = built.information;
+        model.information_after_restructure = built.information_after;
         if model.description.is_empty() {
             model.description = PRESETS.iter().find(|(n, _)| *n == preset.name).map(|(_, d)| d.to_string()).unwrap_or_default();
         }
-        // The resolved scenario lists the units in full; the preset has done its work.
+        // The resolved scenario lists the units in full; the preset and restructure have done
+        // their work.
         model.preset = None;
+        model.restructure = None;
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
@@ -88,6 +136,8 @@ struct Built {
     units: Vec<RawUnit>,
     front_door: RawFrontDoor,
     information: RawInformation,
+    /// After a county-wide restructure, the new structure's way of sharing information.
+    information_after: Option<(f64, RawInformation)>,
 }
 
 type Builder = fn(&Context) -> Built;
@@ -206,7 +256,7 @@ fn partition(services: &[RawService], keep: impl Fn(&RawService) -> bool) -> (Ve
 }
 
 fn siloed(c: &Context) -> Built {
-    Built { units: c.services.iter().map(|s| single(s)).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
+    Built { units: c.services.iter().map(single).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems(), information_after: None }
 }
 
 fn status_quo_plus(c: &Context) -> Built {
@@ -216,6 +266,7 @@ fn status_quo_plus(c: &Context) -> Built {
         units: c.services.iter().map(|s| single(s)).collect(),
         front_door: RawFrontDoor::ByNeed,
         information: RawInformation::SharedRecord,
+        information_after: None,
     }
 }
 
@@ -236,7 +287,7 @@ fn panel(c: &Context) -> Built {
         units.push(unit);
     }
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
+    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems(), information_after: None }
 }
 
 fn team(mut unit: RawUnit, c: &Context) -> RawUnit {
@@ -259,7 +310,7 @@ fn multi_agency_team(c: &Context) -> Built {
     let mut units: Vec<RawUnit> =
         merged("locality_team", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)).into_iter().collect();
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
 
 fn hub(mut unit: RawUnit) -> RawUnit {
@@ -274,7 +325,7 @@ fn integrated_service(c: &Context) -> Built {
         merged("locality_hub", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door, information: RawInformation::SharedRecord }
+    Built { units, front_door, information: RawInformation::SharedRecord, information_after: None }
 }
 
 /// The professions of a service able to work at tier 4 in some domain it serves.
@@ -326,7 +377,7 @@ fn integrated_hub(c: &Context) -> Built {
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     units.extend(statutory_units);
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door, information: RawInformation::SharedRecord }
+    Built { units, front_door, information: RawInformation::SharedRecord, information_after: None }
 }
 
 fn networks(c: &Context) -> Built {
@@ -334,7 +385,7 @@ fn networks(c: &Context) -> Built {
     let mut units: Vec<RawUnit> =
         merged("locality_network", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)).into_iter().collect();
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems() }
+    Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems(), information_after: None }
 }
 
 fn networks_then_teams(c: &Context) -> Built {
@@ -344,7 +395,7 @@ fn networks_then_teams(c: &Context) -> Built {
     units.extend(merged("tier12_network", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
     units.extend(merged("tier3_team", &local_targeted, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
     units.extend(borough.iter().map(|s| single(s)));
-    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
 
 fn teams_then_networks(c: &Context) -> Built {
@@ -354,7 +405,7 @@ fn teams_then_networks(c: &Context) -> Built {
     units.extend(merged("locality_team", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
     units.extend(merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
     units.extend(merged("specialist_network", &borough, ALL_TIERS, RawScope::BoroughWide, c.n_localities).map(|u| network(u, c)));
-    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord }
+    Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
 
 fn fully_integrated(c: &Context) -> Built {
@@ -367,7 +418,88 @@ fn fully_integrated(c: &Context) -> Built {
         units.push(unit);
     }
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
-    Built { units, front_door, information: RawInformation::SharedRecord }
+    Built { units, front_door, information: RawInformation::SharedRecord, information_after: None }
+}
+
+/// The units of a restructure: the old structure until `day` in the changing localities
+/// (handing its families on under an exit strategy), the new one from `day` there, with the
+/// disruption the paper warns of. Borough-wide services the two structures share carry on;
+/// the old structure's other borough-wide services stop only when every locality changes.
+fn combine(from: Built, to: Built, restructure: &RawRestructure, all: &[String], changing: &[String]) -> Built {
+    let everywhere = all.iter().all(|l| changing.contains(l));
+    let from_names: Vec<String> = from.units.iter().map(|u| u.name.clone()).collect();
+    let same = |a: &RawUnit, b: &RawUnit| serde_json::to_value(a).ok() == serde_json::to_value(b).ok();
+    let mut units = Vec::new();
+    // New units first: where they run, they are the model's first preference.
+    for unit in &to.units {
+        let mut unit = unit.clone();
+        if unit.scope == RawScope::BoroughWide {
+            let shared = from.units.iter().any(|f| same(f, &unit));
+            if shared || !everywhere {
+                continue;
+            }
+        } else {
+            let covered: Vec<String> =
+                changing.iter().filter(|l| unit.localities.as_ref().is_none_or(|ls| ls.contains(l))).cloned().collect();
+            if covered.is_empty() {
+                continue;
+            }
+            unit.localities = Some(covered);
+        }
+        if from_names.contains(&unit.name) {
+            unit.name = format!("{}_new", unit.name);
+        }
+        unit.starts_on_day = Some(restructure.day);
+        unit.disruption_days = restructure.disruption_days;
+        unit.capacity_loss_share = restructure.capacity_loss_share;
+        units.push(unit);
+    }
+    let mut front_doors: Vec<String> = Vec::new();
+    for unit in &from.units {
+        if unit.scope == RawScope::BoroughWide {
+            let mut unit = unit.clone();
+            if everywhere && !to.units.iter().any(|t| same(t, &unit)) {
+                unit.ends_on_day = Some(restructure.day);
+                unit.exit_strategy = true;
+            }
+            units.push(unit);
+            continue;
+        }
+        let mine: Vec<String> = unit.localities.clone().unwrap_or_else(|| all.to_vec());
+        let staying: Vec<String> = mine.iter().filter(|l| !changing.contains(l)).cloned().collect();
+        let leaving: Vec<String> = mine.iter().filter(|l| changing.contains(l)).cloned().collect();
+        if !staying.is_empty() {
+            let mut kept = unit.clone();
+            kept.localities = if staying.len() == all.len() { None } else { Some(staying) };
+            units.push(kept);
+        }
+        if !leaving.is_empty() {
+            let mut ending = unit.clone();
+            if ending.localities.is_some() || mine.len() != leaving.len() || units.iter().any(|u| u.name == ending.name) {
+                ending.name = format!("{}_before", unit.name);
+            }
+            ending.localities = Some(leaving);
+            ending.ends_on_day = Some(restructure.day);
+            ending.exit_strategy = true;
+            units.push(ending);
+        }
+    }
+    // Single points of contact: the new structure's first, then the old one's (which, where
+    // it closed, no longer counts); families with neither go to the service for their need.
+    if let RawFrontDoor::Single(door) = &to.front_door {
+        let renamed = if from_names.contains(door) { format!("{door}_new") } else { door.clone() };
+        front_doors.push(renamed);
+    }
+    if let RawFrontDoor::Single(door) = &from.front_door {
+        for candidate in [door.clone(), format!("{door}_before")] {
+            if units.iter().any(|u| u.name == candidate) {
+                front_doors.push(candidate);
+            }
+        }
+    }
+    let front_door = if front_doors.is_empty() { RawFrontDoor::ByNeed } else { RawFrontDoor::FirstOf(front_doors) };
+    let information_after = everywhere.then(|| (restructure.day, to.information.clone()));
+    Built { units, front_door, information: from.information, information_after }
 }
 
 #[cfg(test)]

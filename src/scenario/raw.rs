@@ -312,6 +312,10 @@ pub struct RawModel {
     /// Switch some localities to another preset structure on a given day (preset models only).
     #[serde(default)]
     pub restructure: Option<RawRestructure>,
+    /// From this day, information is shared this way instead (set by a county-wide
+    /// restructure; `information` applies before it).
+    #[serde(default)]
+    pub information_after_restructure: Option<(f64, RawInformation)>,
 }
 
 /// A restructure: from this model's preset to another, in some localities, on a day.

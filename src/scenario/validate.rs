@@ -382,13 +382,11 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
             }
         }
     }
-    let information = match raw.information {
-        RawInformation::SharedRecord => Information::SharedRecord,
-        RawInformation::OwnSystems { consent_delay_days_mean } => {
-            check.non_negative(&format!("{path}.information.consent_delay_days_mean"), consent_delay_days_mean, "days");
-            Information::OwnSystems { consent_delay_days_mean }
-        }
-    };
+    let information = information_sharing(check, &format!("{path}.information"), &raw.information);
+    let information_after = raw.information_after_restructure.as_ref().map(|(day, after)| {
+        check.non_negative(&format!("{path}.information_after_restructure.0"), *day, "days");
+        (*day, information_sharing(check, &format!("{path}.information_after_restructure.1"), after))
+    });
     let c = &raw.coordination;
     check.non_negative(&format!("{path}.coordination.assessment_hours"), c.assessment_hours, "hours");
     check.non_negative(&format!("{path}.coordination.referral_hours"), c.referral_hours, "hours");
@@ -401,6 +399,7 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
         handoff: handoff(check, &format!("{path}.handoff"), &raw.handoff),
         coordinated_handoff: handoff(check, &format!("{path}.coordinated_handoff"), &raw.coordinated_handoff),
         information,
+        information_after,
         coordination: Coordination {
             assessment_hours: c.assessment_hours,
             referral_hours: c.referral_hours,
@@ -408,6 +407,16 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
         },
         collaboration,
         access_ease,
+    }
+}
+
+fn information_sharing(check: &mut Checker, path: &str, raw: &RawInformation) -> Information {
+    match raw {
+        RawInformation::SharedRecord => Information::SharedRecord,
+        RawInformation::OwnSystems { consent_delay_days_mean } => {
+            check.non_negative(&format!("{path}.consent_delay_days_mean"), *consent_delay_days_mean, "days");
+            Information::OwnSystems { consent_delay_days_mean: *consent_delay_days_mean }
+        }
     }
 }
 
