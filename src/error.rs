@@ -53,6 +53,9 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
     #[error("cannot write results to {path}: {source}. Check the folder exists, is writable and the disk is not full.")]
     Output { path: PathBuf, source: std::io::Error },
 
+    #[error("{n_failed} of {n_patterns} calibration patterns fall outside their accepted range (see the table above and docs/ODD.md).")]
+    CalibrationFailed { n_failed: usize, n_patterns: usize },
+
     #[error("results folder {path} already holds results from another scenario ({found}). Choose another --out folder or remove it.")]
     OutputInUse { path: PathBuf, found: String },
 }
@@ -66,7 +69,9 @@ impl Error {
             | Error::BadOverride { .. }
             | Error::Invalid { .. }
             | Error::BadArgument { .. } => EXIT_BAD_INPUT,
-            Error::OpenEpisodeLimit { .. } | Error::Output { .. } | Error::OutputInUse { .. } => EXIT_FAILED,
+            Error::OpenEpisodeLimit { .. } | Error::Output { .. } | Error::OutputInUse { .. } | Error::CalibrationFailed { .. } => {
+                EXIT_FAILED
+            }
         }
     }
 }

@@ -38,6 +38,18 @@ enum Command {
     },
     /// List the ready-made structures (presets) with a one-line description each.
     Models,
+    /// Check the status-quo model (the scenario's first) against published English
+    /// statistics; exits with 1 when any pattern is outside its accepted range.
+    Calibrate {
+        scenario: Option<PathBuf>,
+        /// Replications (overrides run.replications).
+        #[arg(long)]
+        replications: Option<u32>,
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        overrides: Vec<String>,
+    },
     /// Print, for each model, who serves which tier where and the routes between units.
     Explain {
         scenario: Option<PathBuf>,
@@ -102,6 +114,30 @@ fn execute(command: Command) -> Result<(), Error> {
                 }
             }
             say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).\n", dir.display()));
+            Ok(())
+        }
+        Command::Calibrate { scenario: path, replications, threads, mut overrides } => {
+            if let Some(replications) = replications {
+                overrides.push(format!("run.replications={replications}"));
+            }
+            let loaded = scenario::load(path.as_deref(), &overrides)?;
+            let mut status_quo = loaded.scenario.clone();
+            status_quo.models.truncate(1);
+            let comparison = experiment::run(&status_quo, threads)?;
+            let Some(results) = joinedup::calibration::patterns(&status_quo, &comparison) else {
+                return Err(Error::BadArgument {
+                    option: "SCENARIO".into(),
+                    message: format!(
+                        "scenario `{}` has no `calibration: (...)` section naming its social care, early help and CAMHS units; see docs/scenarios.md",
+                        status_quo.name
+                    ),
+                });
+            };
+            say(&joinedup::calibration::table(&status_quo.models[0].name, &results));
+            let n_failed = results.iter().filter(|r| !r.passes()).count();
+            if n_failed > 0 {
+                return Err(Error::CalibrationFailed { n_failed, n_patterns: results.len() });
+            }
             Ok(())
         }
         Command::Models => {

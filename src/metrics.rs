@@ -86,7 +86,7 @@ pub fn new_wait_histogram() -> Histogram<u64> {
 }
 
 /// Counts kept to check the engine's bookkeeping (families are conserved) and for diagnostics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Diagnostics {
     pub events: u64,
     /// Families presenting for the first time (not recurrences): the same in every model.
@@ -105,6 +105,55 @@ pub struct Diagnostics {
     pub peak_open_episodes: u64,
     /// Load on each unit of the model (all its locality copies together), in unit order.
     pub units: Vec<UnitLoad>,
+    /// What happened to needs at each unit, in unit order (for calibration).
+    pub unit_stats: Vec<UnitStats>,
+    /// Closed measured episodes with a need in each domain at presentation, and the sum of
+    /// their professionals per year, in domain order.
+    pub professionals_by_domain: Vec<(u64, f64)>,
+    /// Sum over measured month-ends of cases held per practitioner, by profession.
+    pub caseload_by_profession_month_sum: Vec<f64>,
+    /// Month-ends inside the measured window.
+    pub measured_month_ends: u64,
+}
+
+/// What happened to needs arriving at one unit (all its copies), in the measured window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitStats {
+    pub needs_arrived: u64,
+    /// Closed at the door: universal services can cope (tier 1).
+    pub needs_no_further_action: u64,
+    /// Passed on at the door without an assessment (not this unit's remit or threshold).
+    pub needs_redirected: u64,
+    pub needs_assessed: u64,
+    /// Assessed and found below the unit's threshold.
+    pub needs_assessed_not_in_need: u64,
+    /// Interventions started here.
+    pub needs_served: u64,
+    /// Assessment durations (minutes).
+    pub assessment_minutes: Histogram<u64>,
+    /// From a referral reaching the unit to its assessment starting (minutes).
+    pub wait_to_assessment_minutes: Histogram<u64>,
+    /// Sum over measured month-ends of children with an open need at the unit.
+    pub open_children_month_sum: f64,
+    /// Sum over measured month-ends of tier 4 needs in intervention here, by domain.
+    pub tier4_in_service_month_sum: Vec<f64>,
+}
+
+impl UnitStats {
+    pub fn new(n_domains: usize) -> Self {
+        UnitStats {
+            needs_arrived: 0,
+            needs_no_further_action: 0,
+            needs_redirected: 0,
+            needs_assessed: 0,
+            needs_assessed_not_in_need: 0,
+            needs_served: 0,
+            assessment_minutes: new_wait_histogram(),
+            wait_to_assessment_minutes: new_wait_histogram(),
+            open_children_month_sum: 0.0,
+            tier4_in_service_month_sum: vec![0.0; n_domains],
+        }
+    }
 }
 
 /// How busy one unit was: for spotting a unit that cannot keep up.

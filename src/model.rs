@@ -20,6 +20,20 @@ pub struct Scenario {
     /// **Invariant:** at least one model; names are unique.
     pub models: Vec<Model>,
     pub run: RunSettings,
+    pub calibration: Option<CalibrationParts>,
+}
+
+/// The parts of the scenario the published statistics refer to (indices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalibrationParts {
+    /// Units of the first model.
+    pub social_care_unit: usize,
+    pub early_help_unit: usize,
+    pub camhs_unit: usize,
+    pub social_worker_profession: usize,
+    pub child_protection_domain: usize,
+    pub looked_after_domain: usize,
+    pub disability_domain: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +53,7 @@ pub struct Population {
     pub needs_cumulative: [f64; MAX_NEEDS],
     pub extra_need_same_tier_probability: f64,
     pub overstated_tier_probability: f64,
+    pub misdirected_probability: f64,
     /// Escalation rate per untreated day at tiers 1-3 (0 means never; tier 4 cannot escalate).
     pub escalation_rate_per_day: [f64; 3],
     /// Natural resolution rate per untreated day at each tier (0 means never).
@@ -71,6 +86,10 @@ pub struct Domain {
     pub name: String,
     pub age_min_years: u8,
     pub age_max_years: u8,
+    /// This domain's own cumulative tier mix, if it differs from the population's.
+    pub tier_cumulative: Option<[f64; N_TIERS]>,
+    /// This domain's own mean intervention days by tier.
+    pub service_days_mean_by_tier: Option<[f64; N_TIERS]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,11 +107,12 @@ pub struct ServiceDuration {
 }
 
 impl ServiceDuration {
-    /// Turns a family's pre-drawn standard variates into a duration for this tier, so every
-    /// model gives the same family the same quantile of the duration distribution (common
-    /// random numbers).
-    pub fn days(&self, tier: u8, exp1: f64, std_normal: f64) -> f64 {
-        let mean = self.days_mean_by_tier[tier as usize - 1];
+    /// Turns a family's pre-drawn standard variates into a duration for this tier (with the
+    /// domain's own means if it has them), so every model gives the same family the same
+    /// quantile of the duration distribution (common random numbers).
+    pub fn days(&self, domain: &Domain, tier: u8, exp1: f64, std_normal: f64) -> f64 {
+        let means = domain.service_days_mean_by_tier.as_ref().unwrap_or(&self.days_mean_by_tier);
+        let mean = means[tier as usize - 1];
         match self.shape {
             DurationShape::Exponential => mean * exp1,
             DurationShape::LogNormal { sigma } => {
@@ -352,6 +372,8 @@ pub struct Unit {
     pub assessment: Assessment,
     pub allocation: Allocation,
     pub lead_professional: bool,
+    /// **Invariant:** at least 1.
+    pub professionals_per_intervention: u32,
     /// For a `Locality` unit: which localities have a copy (indices). **Invariant:** non-empty.
     pub localities: Vec<usize>,
     pub priority: Priority,

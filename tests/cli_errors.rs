@@ -64,7 +64,7 @@ fn assert_rejected(text: &str) -> (String, String) {
 #[test]
 fn a_missing_bracket_is_reported_at_its_line_and_column() {
     // Drop the closing bracket of the tier mix: the list then runs into the next field.
-    let (text, line) = county_with_line_edited("tier_mix:", |l| l.replacen(']', "", 1));
+    let (text, line) = county_with_line_edited("    tier_mix:", |l| l.replacen(']', "", 1));
     let (stderr, path) = assert_rejected(&text);
     // A parser notices a missing bracket at the next token, which is on the following line.
     let place = [line, line + 1].iter().find_map(|n| {

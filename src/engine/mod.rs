@@ -15,7 +15,7 @@ mod relationships;
 pub use queue::EventQueue;
 
 use crate::error::{Error, Result};
-use crate::metrics::{Diagnostics, ReplicationResult, MONTH_DAYS};
+use crate::metrics::{Diagnostics, ReplicationResult, UnitStats, MINUTES_PER_DAY, MONTH_DAYS};
 use crate::model::*;
 use crate::rng::{self, Generator, Purpose};
 use rand::RngExt;
@@ -178,6 +178,8 @@ struct WorkItem {
     serial: u64,
     token: u32,
     kind: WorkKind,
+    /// When the work reached the unit.
+    since_day: f64,
 }
 
 struct Practitioner {
@@ -246,6 +248,10 @@ struct Sim<'a> {
     instance_agencies: Vec<u32>,
     /// Bit mask of agencies present anywhere in the model.
     model_agencies: u32,
+    unit_stats: Vec<UnitStats>,
+    professionals_by_domain: Vec<(u64, f64)>,
+    caseload_by_profession_month_sum: Vec<f64>,
+    measured_month_ends: u64,
     record: Recorder,
     diagnostics: Diagnostics,
 }
@@ -345,14 +351,20 @@ impl<'a> Sim<'a> {
             instance_of,
             active: model.units.iter().map(|u| u.starts_on_day <= 0.0).collect(),
             arrivals: rng::stream(scenario.run.seed, replication, Purpose::Arrivals, 0),
-            staff_rng: rng::stream(scenario.run.seed, replication, Purpose::Staff, model_idx as u64),
-            hidden_rng: rng::stream(scenario.run.seed, replication, Purpose::Hidden, model_idx as u64),
+            // Keyed by replication only: two identical models draw identically (common random
+            // numbers), and different models draw from the same stream as far as they agree.
+            staff_rng: rng::stream(scenario.run.seed, replication, Purpose::Staff, 0),
+            hidden_rng: rng::stream(scenario.run.seed, replication, Purpose::Hidden, 0),
             hidden_pool: population.hidden_need.initial_families,
             hidden_generation: 0,
             relationships,
             unit_agency,
             instance_agencies,
             model_agencies,
+            unit_stats: vec![UnitStats::new(population.domains.len()); model.units.len()],
+            professionals_by_domain: vec![(0, 0.0); population.domains.len()],
+            caseload_by_profession_month_sum: vec![0.0; scenario.workforce.professions.len()],
+            measured_month_ends: 0,
             record,
             diagnostics: Diagnostics::default(),
         }
@@ -498,6 +510,9 @@ impl<'a> Sim<'a> {
             Event::MonthEnd { month_idx } => {
                 let trust = self.mean_trust();
                 self.record.month_end(month_idx as usize, self.n_open, trust);
+                if now >= self.scenario.run.warmup_days {
+                    self.month_end_census();
+                }
                 let next = (month_idx + 2) as f64 * MONTH_DAYS;
                 if next <= self.scenario.run.horizon_days {
                     self.queue.schedule(next, Event::MonthEnd { month_idx: month_idx + 1 });
@@ -505,6 +520,49 @@ impl<'a> Sim<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Point-in-time counts at a month-end: children open to each unit, tier 4 work by
+    /// domain, and caseloads by profession (the published statistics are snapshots).
+    fn month_end_census(&mut self) {
+        self.measured_month_ends += 1;
+        let n_units = self.model.units.len();
+        let mut seen = vec![u64::MAX; n_units];
+        for e in self.episodes.iter().filter(|e| e.serial != 0) {
+            for n in &e.needs {
+                let unit_instance = match n.state {
+                    NeedState::AwaitingAssessment { unit_instance }
+                    | NeedState::AwaitingPanel { unit_instance }
+                    | NeedState::AwaitingService { unit_instance } => unit_instance,
+                    NeedState::InService { practitioner } => self.practitioners[practitioner as usize].unit_instance,
+                    _ => continue,
+                };
+                let unit = self.instances[unit_instance as usize].unit_idx;
+                let stats = &mut self.unit_stats[unit];
+                if seen[unit] != e.serial {
+                    seen[unit] = e.serial;
+                    stats.open_children_month_sum += 1.0;
+                }
+                if n.tier == 4 && matches!(n.state, NeedState::InService { .. }) {
+                    stats.tier4_in_service_month_sum[n.domain as usize] += 1.0;
+                }
+            }
+        }
+        let professions = &self.scenario.workforce.professions;
+        let mut held = vec![0f64; professions.len()];
+        let mut heads = vec![0f64; professions.len()];
+        for p in &self.practitioners {
+            if self.active[self.instances[p.unit_instance as usize].unit_idx] {
+                let profession = p.profession_idx as usize;
+                held[profession] += f64::from(professions[profession].caseload_capacity - p.free_slots);
+                heads[profession] += 1.0;
+            }
+        }
+        for (sum, (cases, n)) in self.caseload_by_profession_month_sum.iter_mut().zip(held.iter().zip(&heads)) {
+            if *n > 0.0 {
+                *sum += cases / n;
+            }
+        }
     }
 
     fn episode_is(&self, episode: u32, serial: u64) -> bool {
@@ -533,7 +591,8 @@ impl<'a> Sim<'a> {
         let rng = if hidden { &mut self.hidden_rng } else { &mut self.arrivals };
         let locality = pick(&population.locality_cumulative_share, rng.random()) as u16;
         let primary = pick(&population.domain_cumulative_share, rng.random()) as u8;
-        let tier = pick(&population.tier_cumulative, rng.random()) as u8 + 1;
+        let mix = population.domains[primary as usize].tier_cumulative.as_ref().unwrap_or(&population.tier_cumulative);
+        let tier = pick(mix, rng.random()) as u8 + 1;
         let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
         let domain = &population.domains[primary as usize];
         let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
@@ -561,8 +620,13 @@ impl<'a> Sim<'a> {
                 target -= w;
             }
             taken |= 1 << chosen;
-            let same: bool = rng.random::<f64>() < population.extra_need_same_tier_probability;
-            let extra_tier = if same { tier } else { (tier - 1).max(1) };
+            let u: f64 = rng.random();
+            let extra_tier = match &population.domains[chosen].tier_cumulative {
+                // A domain with its own tiers (entering care is tier 4) keeps them.
+                Some(own) => pick(own, u) as u8 + 1,
+                None if u < population.extra_need_same_tier_probability => tier,
+                None => (tier - 1).max(1),
+            };
             needs.push(draw_need(rng, population, chosen as u8, extra_tier, overstatement_factor));
         }
         if !hidden {
@@ -682,12 +746,26 @@ impl<'a> Sim<'a> {
             FrontDoor::Single(doors) => doors.iter().map(|&u| self.instance_for(u, e.locality)).find(|&i| i != NO_UNIT),
             FrontDoor::ByNeed => None,
         };
+        let misdirected = single.is_none() && {
+            let p = self.scenario.population.misdirected_probability;
+            let e = &mut self.episodes[episode as usize];
+            p > 0.0 && e.rng.random::<f64>() < p
+        };
+        let e = &self.episodes[episode as usize];
         let door = single.unwrap_or_else(|| {
             let first = needs.trailing_zeros() as usize;
             let need = &e.needs[first];
             let n_domains = self.scenario.population.domains.len();
+            // Sent to the wrong place: the service with the highest threshold for the domain.
+            let wrong = if misdirected { self.route_for(e.locality, need.domain, 4) } else { NO_UNIT };
             let routed = self.route_for(e.locality, need.domain, need.presented_tier());
-            if routed != NO_UNIT { routed } else { self.door_by_need[e.locality as usize * n_domains + need.domain as usize] }
+            if wrong != NO_UNIT {
+                wrong
+            } else if routed != NO_UNIT {
+                routed
+            } else {
+                self.door_by_need[e.locality as usize * n_domains + need.domain as usize]
+            }
         });
         if door == NO_UNIT {
             for need in bits(needs) {
@@ -724,12 +802,25 @@ impl<'a> Sim<'a> {
             return;
         }
         let model = self.model;
-        let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
+        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &model.units[unit_idx];
         let e = &self.episodes[episode as usize];
         let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
+        let measured = now >= self.scenario.run.warmup_days;
+        if measured {
+            self.unit_stats[unit_idx].needs_arrived += u64::from(needs.count_ones());
+        }
         if accepted == 0 {
             // Triage at the door: nothing here for this unit, so no assessment.
             for need in bits(needs) {
+                if measured {
+                    let stats = &mut self.unit_stats[unit_idx];
+                    if self.episodes[episode as usize].needs[need as usize].presented_tier() == 1 {
+                        stats.needs_no_further_action += 1;
+                    } else {
+                        stats.needs_redirected += 1;
+                    }
+                }
                 self.triage_away(now, episode, need, unit_instance);
             }
             return;
@@ -750,20 +841,27 @@ impl<'a> Sim<'a> {
             let item = self.work_item(episode, 0, WorkKind::Assessment { needs });
             self.offer(now, unit_instance, item);
         } else {
-            self.after_assessment(now, episode, needs, unit_instance);
+            self.after_assessment(now, episode, needs, unit_instance, false);
         }
     }
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope).
-    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, assessed: bool) {
         let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
         let unit = &model.units[unit_idx];
+        let measured = assessed && now >= self.scenario.run.warmup_days;
         for need in bits(needs) {
             let n = &mut self.episodes[episode as usize].needs[need as usize];
             n.overstated = false;
-            if unit.accepts(n.domain, n.tier) {
+            let in_need = unit.accepts(n.domain, n.tier);
+            if measured {
+                let stats = &mut self.unit_stats[unit_idx];
+                stats.needs_assessed += 1;
+                stats.needs_assessed_not_in_need += u64::from(!in_need);
+            }
+            if in_need {
                 match unit.allocation {
                     Allocation::OnArrival => self.allocated(now, episode, need, unit_instance),
                     Allocation::Panel { .. } | Allocation::TeamLeader => {
@@ -788,11 +886,12 @@ impl<'a> Sim<'a> {
         let e = &self.episodes[episode as usize];
         let n = &e.needs[need as usize];
         let tier = n.presented_tier();
-        if tier == 1 {
+        let target = self.route_for(e.locality, n.domain, tier);
+        if tier == 1 && (target == NO_UNIT || target == from) {
+            // Universal services can cope: no further action.
             self.close_need(now, episode, need, Closure::NoFurtherAction);
             return;
         }
-        let target = self.route_for(e.locality, n.domain, tier);
         if target == NO_UNIT || target == from {
             self.close_need(now, episode, need, Closure::NoService);
         } else {
@@ -990,7 +1089,7 @@ impl<'a> Sim<'a> {
     fn work_item(&self, episode: u32, need: u8, kind: WorkKind) -> WorkItem {
         let e = &self.episodes[episode as usize];
         let token = if let WorkKind::Service { .. } = kind { e.needs[need as usize].token } else { 0 };
-        WorkItem { episode, serial: e.serial, token, kind }
+        WorkItem { episode, serial: e.serial, token, kind, since_day: self.queue.now_day() }
     }
 
     fn item_is_live(&self, item: &WorkItem, unit_instance: u32) -> bool {
@@ -1190,9 +1289,16 @@ impl<'a> Sim<'a> {
                 let exp1: f64 = e.rng.sample(Exp1);
                 let z: f64 = e.rng.sample(StandardNormal);
                 let duration = scaled_duration(population.service.shape, days_mean, exp1, z) * slowdown;
+                if start_day >= scenario.run.warmup_days {
+                    let stats = &mut self.unit_stats[unit_idx];
+                    stats.assessment_minutes.saturating_record((duration * MINUTES_PER_DAY).round() as u64);
+                    stats.wait_to_assessment_minutes.saturating_record(((start_day - item.since_day) * MINUTES_PER_DAY).round() as u64);
+                }
                 let serial = e.serial;
                 self.coordination_hours(now, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
+                let domain = self.episodes[episode as usize].needs[needs.trailing_zeros() as usize].domain;
+                self.involve_colleagues(episode, domain, practitioner, unit_instance);
             }
             WorkKind::Service { need } => {
                 if e.service_start_day.is_none() {
@@ -1201,12 +1307,19 @@ impl<'a> Sim<'a> {
                         self.record.wait(2, start_day - e.referral_day);
                     }
                 }
+                let domain = e.needs[need as usize].domain;
+                self.involve_colleagues(episode, domain, practitioner, unit_instance);
+                let e = &mut self.episodes[episode as usize];
                 self.record.service_started(start_day, start_day - e.referral_day);
+                if start_day >= scenario.run.warmup_days {
+                    self.unit_stats[unit_idx].needs_served += 1;
+                }
                 self.set_state(episode, need, NeedState::InService { practitioner });
                 self.stop_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let n = &e.needs[need as usize];
-                let duration = population.service.days(n.tier, n.service_exp1, n.service_normal) * slowdown;
+                let duration =
+                    population.service.days(&population.domains[n.domain as usize], n.tier, n.service_exp1, n.service_normal) * slowdown;
                 let (serial, token) = (e.serial, n.token);
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
@@ -1241,6 +1354,30 @@ impl<'a> Sim<'a> {
         self.close_need(now, episode, need, Closure::Served);
     }
 
+    /// Multi-disciplinary work: colleagues of `practitioner` who also see the family in an
+    /// assessment or intervention (they hold no caseload slot for it).
+    fn involve_colleagues(&mut self, episode: u32, domain: u8, practitioner: u32, unit_instance: u32) {
+        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
+        let extra = unit.professionals_per_intervention.saturating_sub(1);
+        if extra == 0 {
+            return;
+        }
+        let members = self.instances[unit_instance as usize].practitioners.clone();
+        let professions = &self.scenario.workforce.professions;
+        let e = &mut self.episodes[episode as usize];
+        let mut added = 0;
+        for p in members.clone().skip_while(|&p| p != practitioner).skip(1).chain(members) {
+            if added == extra {
+                break;
+            }
+            let profession = &professions[self.practitioners[p as usize].profession_idx as usize];
+            if profession.competence_tiers_by_domain[domain as usize] != 0 && !e.professionals.contains(&p) {
+                e.professionals.push(p);
+                added += 1;
+            }
+        }
+    }
+
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
         let e = &mut self.episodes[episode as usize];
         if e.assessment_done_day.is_none() {
@@ -1253,7 +1390,7 @@ impl<'a> Sim<'a> {
             .filter(|&n| matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance))
             .fold(0, |mask, n| mask | 1 << n);
         if still_here != 0 {
-            self.after_assessment(now, episode, still_here, unit_instance);
+            self.after_assessment(now, episode, still_here, unit_instance, true);
         }
     }
 
@@ -1480,6 +1617,16 @@ impl<'a> Sim<'a> {
         }
         if e.measured {
             let years = ((now - e.referral_day) / 365.25).max(1.0);
+            let per_year = e.professionals.len() as f64 / years;
+            let mut counted = 0u32;
+            for n in &e.needs {
+                if counted & (1 << n.domain) == 0 {
+                    counted |= 1 << n.domain;
+                    let group = &mut self.professionals_by_domain[n.domain as usize];
+                    group.0 += 1;
+                    group.1 += per_year;
+                }
+            }
             self.record.closed_episode(record::ClosedEpisode {
                 handoffs: e.n_handoffs,
                 bounces: e.n_bounces,
@@ -1549,6 +1696,10 @@ impl<'a> Sim<'a> {
         self.record.coordination_hours(horizon, team_hours);
         self.diagnostics.episodes_open_at_end = self.n_open;
         self.diagnostics.units = self.unit_loads();
+        self.diagnostics.unit_stats = std::mem::take(&mut self.unit_stats);
+        self.diagnostics.professionals_by_domain = std::mem::take(&mut self.professionals_by_domain);
+        self.diagnostics.caseload_by_profession_month_sum = std::mem::take(&mut self.caseload_by_profession_month_sum);
+        self.diagnostics.measured_month_ends = self.measured_month_ends;
         let d = &self.diagnostics;
         assert_eq!(
             d.episodes_created,

@@ -208,7 +208,14 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         return Ok(value);
     }
-    if let Ok(value) = ron::from_str::<serde_json::Value>(text) {
+    // A bare word (`siloed`, `Continuous`) is a name or a choice, which RON would read as `()`.
+    let bare_word = !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if bare_word && !matches!(current, serde_json::Value::Number(_) | serde_json::Value::Bool(_)) {
+        return Ok(serde_json::Value::String(text.to_string()));
+    }
+    if let Ok(value) = ron::from_str::<serde_json::Value>(text)
+        && !value.is_null()
+    {
         return Ok(value);
     }
     match current {

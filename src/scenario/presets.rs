@@ -201,6 +201,7 @@ fn single(service: &RawService) -> RawUnit {
     unit.tiers_for = service.tiers_for.clone();
     unit.scope = service.scope;
     unit.assessment = RawAssessment::Own { days_mean: service.assessment_days_mean };
+    unit.professionals_per_intervention = service.professionals_per_intervention;
     unit
 }
 
@@ -248,6 +249,7 @@ fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_loc
     unit.scope = scope;
     let days: f64 = services.iter().map(|s| s.assessment_days_mean).sum::<f64>() / services.len() as f64;
     unit.assessment = RawAssessment::Common { days_mean: days };
+    unit.professionals_per_intervention = services.iter().map(|s| s.professionals_per_intervention).max().unwrap_or(1);
     Some(unit)
 }
 

@@ -22,6 +22,30 @@ pub struct RawScenario {
     pub models: Vec<RawModel>,
     #[serde(default)]
     pub run: RawRun,
+    /// Which units, professions and domains the published statistics refer to, for
+    /// `joinedup calibrate` (checked against the first model, the status quo).
+    #[serde(default)]
+    pub calibration: Option<RawCalibration>,
+}
+
+/// Names that tie the published English statistics to this scenario's parts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalibration {
+    /// Children's social care (referrals, assessments, children in need).
+    pub social_care_unit: String,
+    /// Early help (children in early help versus social care).
+    pub early_help_unit: String,
+    /// Child and adolescent mental health services.
+    pub camhs_unit: String,
+    /// The profession whose caseload DfE reports.
+    pub social_worker_profession: String,
+    /// The domain whose tier 4 work at social care is a child protection plan.
+    pub child_protection_domain: String,
+    /// The domain whose tier 4 work at social care is being looked after.
+    pub looked_after_domain: String,
+    /// The domain identifying families with disabled children.
+    pub disability_domain: String,
 }
 
 /// The synthetic county: families, children, localities and how need arises and evolves.
@@ -52,6 +76,11 @@ pub struct RawPopulation {
     /// uses the presented tier; assessment finds the true one ("assessed, not in need").
     #[serde(default)]
     pub overstated_tier_probability: f64,
+    /// Probability that a family is sent to the wrong place: where each agency has its own
+    /// door, the referral goes to the service with the highest threshold for the need's domain
+    /// (typically children's social care), which triages it back out.
+    #[serde(default)]
+    pub misdirected_probability: f64,
     /// Mean days a need stays untreated at tier 1, 2 and 3 before it escalates one tier;
     /// `None` means it does not escalate from that tier.
     pub escalation_days_mean: Vec<Option<f64>>,
@@ -122,6 +151,14 @@ pub struct RawDomain {
     /// Oldest age in years at which children present with this need (at most 17).
     #[serde(default = "default_age_max")]
     pub age_max_years: u8,
+    /// This domain's own share of presenting needs at tiers 1-4 (default: the population's
+    /// `tier_mix`); e.g. entering care presents at tier 4 only.
+    #[serde(default)]
+    pub tier_mix: Option<Vec<f64>>,
+    /// This domain's own mean days of intervention by tier (default: `service.days_mean_by_tier`);
+    /// e.g. a period in care lasts years.
+    #[serde(default)]
+    pub service_days_mean_by_tier: Option<Vec<f64>>,
 }
 
 fn default_age_max() -> u8 {
@@ -217,6 +254,9 @@ pub struct RawService {
     /// Mean days the service's own assessment takes.
     #[serde(default = "default_assessment_days")]
     pub assessment_days_mean: f64,
+    /// Practitioners who see the family in each intervention (see units).
+    #[serde(default = "default_one_u32")]
+    pub professionals_per_intervention: u32,
 }
 
 fn default_assessment_days() -> f64 {
@@ -680,6 +720,11 @@ pub struct RawUnit {
     /// Whether the first practitioner becomes the family's lead professional.
     #[serde(default)]
     pub lead_professional: bool,
+    /// Practitioners involved in each intervention: the one holding the case plus colleagues
+    /// who see the family (a multi-disciplinary clinic, therapists). Only the first uses a
+    /// caseload slot; all count as professionals the family sees.
+    #[serde(default = "default_one_u32")]
+    pub professionals_per_intervention: u32,
     /// For a `Locality` unit, the localities that have one (default: all).
     #[serde(default)]
     pub localities: Option<Vec<String>>,
@@ -722,6 +767,7 @@ impl RawUnit {
             assessment: RawAssessment::default(),
             allocation: RawAllocation::default(),
             lead_professional: false,
+            professionals_per_intervention: 1,
             localities: None,
             priority: RawPriority::default(),
             step_down_probability: 0.0,
@@ -774,6 +820,9 @@ pub enum RawUnitKind {
     VirtualTeam { call_in_days_mean: f64 },
 }
 
+fn default_one_u32() -> u32 {
+    1
+}
 fn default_true() -> bool {
     true
 }

@@ -107,11 +107,37 @@ pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     let models: Vec<Model> =
         raw.models.iter().map(|m| model(&mut check, m, &domain_names, &workforce, &population)).collect();
     let run = run(&mut check, &raw.run);
+    let calibration = raw.calibration.as_ref().and_then(|c| calibration(&mut check, c, &models, &workforce, &population));
     if check.problems.is_empty() {
-        Ok(Scenario { name: raw.name.clone(), description: raw.description.clone(), population, workforce, models, run })
+        Ok(Scenario { name: raw.name.clone(), description: raw.description.clone(), population, workforce, models, run, calibration })
     } else {
         Err(check.problems)
     }
+}
+
+fn calibration(
+    check: &mut Checker,
+    raw: &RawCalibration,
+    models: &[Model],
+    workforce: &Workforce,
+    population: &Population,
+) -> Option<CalibrationParts> {
+    let first = models.first()?;
+    let units: Vec<String> = first.units.iter().map(|u| u.name.clone()).collect();
+    let professions: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
+    let domains: Vec<String> = population.domains.iter().map(|d| d.name.clone()).collect();
+    let mut find = |field: &str, names: &[String], wanted: &str| {
+        lookup(names, wanted).map_err(|m| check.fail(format!("calibration.{field}"), format!("{m} (in the first model)"))).ok()
+    };
+    Some(CalibrationParts {
+        social_care_unit: find("social_care_unit", &units, &raw.social_care_unit)?,
+        early_help_unit: find("early_help_unit", &units, &raw.early_help_unit)?,
+        camhs_unit: find("camhs_unit", &units, &raw.camhs_unit)?,
+        social_worker_profession: find("social_worker_profession", &professions, &raw.social_worker_profession)?,
+        child_protection_domain: find("child_protection_domain", &domains, &raw.child_protection_domain)?,
+        looked_after_domain: find("looked_after_domain", &domains, &raw.looked_after_domain)?,
+        disability_domain: find("disability_domain", &domains, &raw.disability_domain)?,
+    })
 }
 
 fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
@@ -154,6 +180,7 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     }
     check.probability(&format!("{p}.extra_need_same_tier_probability"), raw.extra_need_same_tier_probability);
     check.probability(&format!("{p}.overstated_tier_probability"), raw.overstated_tier_probability);
+    check.probability(&format!("{p}.misdirected_probability"), raw.misdirected_probability);
     let mut escalation_rate_per_day = [0.0; 3];
     let escalation = check.per_tier(&format!("{p}.escalation_days_mean"), &raw.escalation_days_mean, 3, "for tiers 1, 2 and 3");
     for (i, days) in escalation.iter().enumerate() {
@@ -204,13 +231,34 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         domains: raw
             .domains
             .iter()
-            .map(|d| Domain { name: d.name.clone(), age_min_years: d.age_min_years, age_max_years: d.age_max_years.min(17) })
+            .map(|d| {
+                let dpath = format!("{p}.domains.{}", d.name);
+                let tier_cumulative = d.tier_mix.as_ref().map(|mix| {
+                    let mix = check.per_tier(&format!("{dpath}.tier_mix"), mix, 4, "one share per tier 1-4");
+                    to4(check.cumulative(&format!("{dpath}.tier_mix"), &mix))
+                });
+                let service_days_mean_by_tier = d.service_days_mean_by_tier.as_ref().map(|days| {
+                    let days = check.per_tier(&format!("{dpath}.service_days_mean_by_tier"), days, 4, "one per tier 1-4");
+                    for (i, value) in days.iter().enumerate() {
+                        check.positive(&format!("{dpath}.service_days_mean_by_tier.{i}"), *value, "days");
+                    }
+                    to4(days)
+                });
+                Domain {
+                    name: d.name.clone(),
+                    age_min_years: d.age_min_years,
+                    age_max_years: d.age_max_years.min(17),
+                    tier_cumulative,
+                    service_days_mean_by_tier,
+                }
+            })
             .collect(),
         domain_cumulative_share,
         tier_cumulative,
         needs_cumulative,
         extra_need_same_tier_probability: raw.extra_need_same_tier_probability,
         overstated_tier_probability: raw.overstated_tier_probability,
+        misdirected_probability: raw.misdirected_probability,
         escalation_rate_per_day,
         natural_resolution_rate_per_day,
         service: ServiceDuration { shape, days_mean_by_tier: to4(service_days) },
@@ -368,11 +416,11 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
         .collect();
     // Every need that can present must have somewhere to go at tiers 2-4 (tier 1 is met by
     // universal services), otherwise families with that need can only be lost.
-    let reachable = reachable_tiers(population);
     for (d, name) in domain_names.iter().enumerate() {
         if population.domain_share(d) == 0.0 {
             continue;
         }
+        let reachable = reachable_tiers(population, d);
         for tier in 2..=4u8 {
             if reachable & tier_bit(tier) != 0 && !units.iter().any(|u| u.accepts(d as u8, tier)) {
                 check.fail(
@@ -535,13 +583,14 @@ fn collaboration(check: &mut Checker, path: &str, raw: &RawCollaboration) -> Col
     }
 }
 
-/// Tiers a need can be at: those that present, those one above them when referrers
-/// overstate, and those reached by escalation.
-fn reachable_tiers(population: &Population) -> u8 {
+/// Tiers a need in a domain can be at: those that present, those one above them when
+/// referrers overstate, and those reached by escalation.
+fn reachable_tiers(population: &Population, domain_idx: usize) -> u8 {
+    let mix = population.domains[domain_idx].tier_cumulative.as_ref().unwrap_or(&population.tier_cumulative);
     let mut mask = 0u8;
     let mut previous = 0.0;
     for tier in 1..=4u8 {
-        let cumulative = population.tier_cumulative[tier as usize - 1];
+        let cumulative = mix[tier as usize - 1];
         if cumulative - previous > 0.0 {
             mask |= tier_bit(tier);
             if population.overstated_tier_probability > 0.0 && tier < 4 {
@@ -726,6 +775,12 @@ fn unit(
         }
     };
     check.probability(&format!("{path}.step_down_probability"), raw.step_down_probability);
+    if raw.professionals_per_intervention == 0 || raw.professionals_per_intervention > 20 {
+        check.fail(
+            format!("{path}.professionals_per_intervention"),
+            format!("must be between 1 and 20, found {}", raw.professionals_per_intervention),
+        );
+    }
     if let Some(day) = raw.ends_on_day {
         check.positive(&format!("{path}.ends_on_day"), day, "days");
     }
@@ -762,6 +817,7 @@ fn unit(
         assessment,
         allocation,
         lead_professional: raw.lead_professional,
+        professionals_per_intervention: raw.professionals_per_intervention.max(1),
     }
 }
 
