@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod design;
 pub mod engine;
 pub mod error;
 pub mod experiment;
@@ -16,5 +17,6 @@ pub mod model;
 pub mod output;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -23,6 +23,9 @@ pub enum Purpose {
     Recurrence = 3,
     /// A unit's own decisions (who attends a panel meeting).
     Unit = 4,
+    /// A sweep's design points and Morris trajectories (drawn from the plan seed with
+    /// replication 0, never from a replication's streams).
+    Design = 5,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.
