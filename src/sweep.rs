@@ -574,14 +574,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     if !missing.is_empty() {
         return Err(Error::Merge {
             message: format!(
-                "shard{} {} of plan `{}` {} missing; give {} folder{} too, or run `joinedup sweep PLAN --shard K/{n_shards}` for {}",
+                "shard{} {} of plan `{}` {} missing; give {} folder{} too, or run {} first",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
                 first.info.plan,
                 if missing.len() == 1 { "is" } else { "are" },
                 if missing.len() == 1 { "its" } else { "their" },
                 if missing.len() == 1 { "" } else { "s" },
-                if missing.len() == 1 { "it" } else { "each" },
+                missing.iter().map(|m| format!("`joinedup sweep PLAN --shard {m}`")).collect::<Vec<_>>().join(", "),
             ),
         });
     }

@@ -237,7 +237,10 @@ pub fn load(path: &Path, plan_overrides: &[String], scenario_overrides: &[String
 /// Like [`load`], from text in memory; the base scenario path is relative to `base_dir`.
 pub fn load_str(label: &str, text: &str, base_dir: &Path, plan_overrides: &[String], scenario_overrides: &[String]) -> Result<Plan> {
     let raw: RawPlan = parse(label, text)?;
-    let mut raw = apply_overrides_to(raw, plan_overrides, "docs/sweeps.md")?;
+    let mut raw = apply_overrides_to(raw, plan_overrides, "docs/sweeps.md").map_err(|error| match error {
+        Error::BadOverride { assignment, message } => Error::BadArgument { option: format!("--plan-set {assignment}"), message },
+        other => other,
+    })?;
     raw.set.extend(scenario_overrides.iter().cloned());
     validate(label, raw, base_dir)
 }
