@@ -246,7 +246,7 @@ pub fn load_str(label: &str, text: &str, base_dir: &Path, plan_overrides: &[Stri
 }
 
 fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
-    let invalid = |problems: Vec<Problem>| Error::Invalid { path: label.to_string(), problems };
+    let invalid = |problems: Vec<Problem>| Error::InvalidPlan { path: label.to_string(), problems };
     let mut problems = Vec::new();
     let mut fail = |path: String, message: String| problems.push(Problem { path, message });
     if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
@@ -432,10 +432,10 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Tries every factor at its extreme values (a few of its levels), the others at their
-/// first, so that a wrong path or an impossible value is reported before anything runs.
+/// Tries every factor alone at its extreme values (a few of its levels), so that a wrong
+/// path or an impossible value is reported before anything runs. Combinations are checked
+/// when their point runs.
 fn check_factor_values(plan: &Plan) -> Result<()> {
-    let first: Vec<Value> = plan.factors.iter().map(|f| f.at(0.0)).collect();
     let mut problems = Vec::new();
     for (i, factor) in plan.factors.iter().enumerate() {
         let candidates: Vec<Value> = match &factor.values {
@@ -447,13 +447,17 @@ fn check_factor_values(plan: &Plan) -> Result<()> {
             }
         };
         for value in candidates {
-            let mut values = first.clone();
-            values[i] = value.clone();
-            if let Err(error) = plan.scenario_at(&values) {
-                problems.push(Problem { path: format!("factors.{i}"), message: format!("at {} = {value}: {error}", factor.name) });
+            let assignment = format!("{}={}", factor.path, value.override_text());
+            if let Err(error) = load_raw(&plan.label, plan.base_raw.clone(), &[assignment]) {
+                let why = match error {
+                    Error::BadOverride { message, .. } => message,
+                    Error::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
+                    other => other.to_string(),
+                };
+                problems.push(Problem { path: format!("factors.{i}"), message: format!("at {} = {value}: {why}", factor.path) });
                 break;
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid { path: plan.label.clone(), problems }) }
+    if problems.is_empty() { Ok(()) } else { Err(Error::InvalidPlan { path: plan.label.clone(), problems }) }
 }
