@@ -9,6 +9,7 @@
 //! meets another cluster on the machine. Without Slurm the test FAILS, unless
 //! JOINEDUP_SKIP_SLURM=1 is set, when it says loudly that it was skipped.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -232,9 +233,21 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Whether Slurm can run here; if not, either fails or (with JOINEDUP_SKIP_SLURM=1) says
-/// loudly that the test is skipped.
+/// Whether to run: `false` (with a loud notice) when JOINEDUP_SKIP_SLURM=1 is set; otherwise
+/// `true` when Slurm can run here, and a failure naming what is missing when it cannot.
 fn slurm_available() -> bool {
+    let skip = std::env::var("JOINEDUP_SKIP_SLURM").is_ok_and(|v| v == "1");
+    if skip {
+        // Straight to stderr, not through eprintln!: the test harness captures (and hides) a
+        // passing test's eprintln! output, and this notice must be seen.
+        let bar = "!".repeat(78);
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n{bar}\n!!! SKIPPED: the Slurm cluster test did NOT run, because JOINEDUP_SKIP_SLURM=1 is set.\n\
+!!! Unset it and run .ci/test.sh as root (it installs Slurm) to run it.\n{bar}\n"
+        );
+        return false;
+    }
     let missing: Vec<&str> = [
         "/usr/sbin/slurmctld",
         "/usr/sbin/slurmd",
@@ -259,16 +272,10 @@ fn slurm_available() -> bool {
     } else {
         format!("missing: {}", missing.join(", "))
     };
-    if std::env::var("JOINEDUP_SKIP_SLURM").is_ok_and(|v| v == "1") {
-        eprintln!(
-            "\n{bar}\n!!! SKIPPED: the Slurm cluster test did NOT run ({why}).\n!!! JOINEDUP_SKIP_SLURM=1 is set. Run .ci/test.sh as root to install Slurm and run it.\n{bar}\n",
-            bar = "!".repeat(78)
-        );
-        return false;
-    }
     panic!(
         "Slurm cannot run here ({why}). Run .ci/test.sh as root, which installs slurmctld, slurmd, slurm-client and munge \
-         (apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge), or set JOINEDUP_SKIP_SLURM=1 to skip this test (it then says so loudly)."
+         (apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge), or set JOINEDUP_SKIP_SLURM=1 \
+         to skip this test (it then says so loudly)."
     );
 }
 

@@ -654,3 +654,33 @@ fn every_example_plan_runs_shrunk() {
         "the examples cover factorial, Latin hypercube and Morris designs"
     );
 }
+
+#[test]
+fn a_failing_point_names_itself_and_keeps_the_finished_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    // At the second level the structure may hold only 5 open cases: that point must fail.
+    let body = "factors: [(name: \"max_open\", path: \"run.max_open_episodes\", levels: [2000000, 5])], design: Factorial";
+    let plan = load(&write_plan(tmp.path(), "failing", body), &[]);
+    let out = tmp.path().join("out");
+    let error = sweep::run(
+        &plan,
+        &SweepOptions {
+            out_dir: out.clone(),
+            threads: Some(1),
+            shard: Shard::WHOLE,
+        },
+    )
+    .expect_err("the second point cannot keep up");
+    let message = error.to_string();
+    assert!(
+        message.contains("design point 1 (max_open = 5)")
+            && message.contains("run.max_open_episodes"),
+        "{message}"
+    );
+    assert_eq!(error.exit_code(), joinedup::error::EXIT_FAILED);
+    assert!(
+        out.join("points/point-000000.json").exists(),
+        "the finished point is kept"
+    );
+    assert!(!out.join("replications.csv").exists());
+}

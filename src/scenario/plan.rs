@@ -284,7 +284,25 @@ pub fn load_str(
     plan_overrides: &[String],
     scenario_overrides: &[String],
 ) -> Result<Plan> {
-    let raw: RawPlan = parse(label, text)?;
+    let raw: RawPlan = parse(label, text).map_err(|error| match error {
+        // The shared parser points scenario writers at their page; plans have their own.
+        Error::Syntax {
+            path,
+            line,
+            column,
+            message,
+            snippet,
+            hint,
+        } => Error::Syntax {
+            path,
+            line,
+            column,
+            message,
+            snippet,
+            hint: hint.replace("docs/scenarios.md", "docs/sweeps.md"),
+        },
+        other => other,
+    })?;
     let mut raw =
         apply_overrides_to(raw, plan_overrides, "docs/sweeps.md").map_err(|error| match error {
             Error::BadOverride {
