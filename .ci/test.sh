@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (see README.md, "Testing").
 #
-# Installs what the tests need, then runs them. Today the tests need nothing beyond a Rust
-# toolchain (cargo, rustc 1.85 or later), so the install step only checks that one is there.
+# Installs what the tests need (a Rust toolchain, Debian's Slurm for the cluster test,
+# Debian's Chromium for the report's browser test), then runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +10,24 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "error: cargo is not installed; install Rust 1.85 or later from https://rustup.rs" >&2
     exit 1
 fi
+
+# --- Slurm, for tests/slurm_cluster.rs (sweeps on a real single-node cluster) -------------
+# Debian's packages, as shared/design/cluster.md describes; the test starts and stops the
+# daemons itself. Needs root. Set JOINEDUP_SKIP_SLURM=1 to skip installing; the test then
+# says loudly that it did not run (without that variable it fails when Slurm is missing).
+if [ "${JOINEDUP_SKIP_SLURM:-}" != "1" ]; then
+    if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1 \
+        || ! command -v sbatch >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+        if [ "$(id -u)" != "0" ]; then
+            echo "error: the Slurm test needs slurmctld, slurmd, slurm-client and munge, and root to install them;" >&2
+            echo "       run as root, or set JOINEDUP_SKIP_SLURM=1 to skip that test (loudly)." >&2
+            exit 1
+        fi
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            slurmctld slurmd slurm-client munge
+    fi
+fi
+# --- end Slurm ------------------------------------------------------------------------------
 
 cargo test "$@"

@@ -58,6 +58,22 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
 
     #[error("results folder {path} already holds results from another scenario ({found}). Choose another --out folder or remove it.")]
     OutputInUse { path: PathBuf, found: String },
+
+    #[error("cannot read sweep plan {path}: {source}. Check the path is right and the file is readable.")]
+    ReadPlan { path: PathBuf, source: std::io::Error },
+
+    #[error("{path}: the sweep plan has {} problem{}:\n{}\ndocs/sweeps.md describes every field of a plan.", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    InvalidPlan { path: String, problems: Vec<Problem> },
+
+    #[error("design point {point_idx} ({values}): {source}\nPoints finished so far are kept; change the plan or the base scenario, or run the same command again to resume.")]
+    Point { point_idx: usize, values: String, source: Box<Error> },
+
+    #[error("cannot use the sweep results in {path}: {message}")]
+    SweepResults { path: PathBuf, message: String },
+
+    #[error("cannot merge: {message}")]
+    Merge { message: String },
 }
 
 impl Error {
@@ -68,10 +84,16 @@ impl Error {
             | Error::Syntax { .. }
             | Error::BadOverride { .. }
             | Error::Invalid { .. }
-            | Error::BadArgument { .. } => EXIT_BAD_INPUT,
-            Error::OpenEpisodeLimit { .. } | Error::Output { .. } | Error::OutputInUse { .. } | Error::CalibrationFailed { .. } => {
-                EXIT_FAILED
-            }
+            | Error::BadArgument { .. }
+            | Error::ReadPlan { .. }
+            | Error::InvalidPlan { .. }
+            | Error::Merge { .. } => EXIT_BAD_INPUT,
+            Error::Point { source, .. } => source.exit_code(),
+            Error::OpenEpisodeLimit { .. }
+            | Error::Output { .. }
+            | Error::OutputInUse { .. }
+            | Error::SweepResults { .. }
+            | Error::CalibrationFailed { .. } => EXIT_FAILED,
         }
     }
 }

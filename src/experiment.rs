@@ -1,12 +1,16 @@
 //! Running an experiment: every model for every replication, in parallel, combined in index
 //! order so results never depend on the thread count.
 //!
-//! **Invariant:** rayon is used only here, across (model, replication) pairs; each pair is a
-//! pure function of its indices, and results are collected in index order.
+//! **Invariant:** rayon is used only here, across sweep points and (model, replication)
+//! pairs; each pair is a pure function of its indices, and results are collected in index
+//! order.
 
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::metrics::{new_wait_histogram, percentile_days, Estimate, Metric, ReplicationResult, METRICS, N_METRICS, PERCENTILES, WAIT_METRICS};
+use crate::metrics::{
+    Estimate, METRICS, Metric, N_METRICS, PERCENTILES, ReplicationResult, WAIT_METRICS,
+    new_wait_histogram, percentile_days,
+};
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
@@ -33,28 +37,188 @@ pub struct MetricSummary {
 /// Runs every model of `scenario` for `scenario.run.replications` replications on `threads`
 /// threads (all cores when `None`).
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Comparison> {
-    let n_reps = scenario.run.replications;
-    let jobs: Vec<(usize, u32)> =
-        (0..scenario.models.len()).flat_map(|m| (0..n_reps).map(move |r| (m, r))).collect();
-    let work = || -> Vec<Result<ReplicationResult>> {
-        jobs.par_iter().map(|&(model_idx, replication)| engine::simulate(scenario, model_idx, replication)).collect()
-    };
-    let outcomes = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
+    with_threads(threads, || {
+        replicate(scenario, None).map(|(comparison, _)| comparison)
+    })?
+}
+
+/// Runs `work` on a pool of `threads` threads (the global pool, all cores, when `None`).
+fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R> {
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
-            .map_err(|e| Error::BadArgument { option: "--threads".into(), message: format!("cannot start {n} threads: {e}") })?
-            .install(work),
-        None => work(),
+            .map_err(|e| Error::BadArgument {
+                option: "--threads".into(),
+                message: format!("cannot start {n} threads: {e}"),
+            })?
+            .install(work)),
+        None => Ok(work()),
+    }
+}
+
+/// Replications `range` of every model, model-major, in parallel on the current pool.
+fn run_range(scenario: &Scenario, range: std::ops::Range<u32>) -> Result<Vec<ReplicationResult>> {
+    let jobs: Vec<(usize, u32)> = (0..scenario.models.len())
+        .flat_map(|m| range.clone().map(move |r| (m, r)))
+        .collect();
+    jobs.par_iter()
+        .map(|&(model_idx, replication)| engine::simulate(scenario, model_idx, replication))
+        .collect()
+}
+
+/// When to stop adding replications: every metric's 95% half-width within
+/// `relative_half_width` of its mean, or `max_replications` reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrecisionRule {
+    pub relative_half_width: f64,
+    pub max_replications: u32,
+}
+
+/// Replications added in a batch at the least: enough to move a noisy estimate.
+pub const MIN_BATCH: u32 = 2;
+
+/// One (model, metric) whose interval is still wider than asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmet {
+    pub model_idx: usize,
+    pub metric_idx: usize,
+    /// Half-width over |mean|; `None` when the metric was observed in fewer than two
+    /// replications (no interval) or its mean is exactly zero.
+    pub relative_half_width: Option<f64>,
+}
+
+/// How a run to a precision ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionReport {
+    pub rule: PrecisionRule,
+    pub met: bool,
+    pub n_replications: u32,
+    /// What was still too wide when the maximum stopped the run (empty when `met`).
+    pub unmet: Vec<Unmet>,
+}
+
+/// Like [`run`], adding replications in batches until `rule` holds (see [`precision_unmet`]
+/// for the rule) or its maximum is reached. Replication `r` is seeded by `r` alone, so the
+/// first n replications are the same whatever the batches, and the thread count changes
+/// nothing.
+pub fn run_to_precision(
+    scenario: &Scenario,
+    rule: PrecisionRule,
+    threads: Option<usize>,
+) -> Result<(Comparison, PrecisionReport)> {
+    with_threads(threads, || {
+        replicate(scenario, Some(rule))
+            .map(|(comparison, report)| (comparison, report.expect("a rule gives a report")))
+    })?
+}
+
+/// Runs `scenario.run.replications` replications of every model on the current pool, then,
+/// with a rule, more in batches until it holds. The first batch has at least two
+/// replications (an interval needs two); each later batch aims at the size the widest
+/// interval projects (n (half-width / target)^2), at least [`MIN_BATCH`] more and at most
+/// double, never past the maximum.
+pub fn replicate(
+    scenario: &Scenario,
+    rule: Option<PrecisionRule>,
+) -> Result<(Comparison, Option<PrecisionReport>)> {
+    let n_models = scenario.models.len();
+    let mut n = match rule {
+        Some(rule) => scenario.run.replications.max(2).min(rule.max_replications),
+        None => scenario.run.replications,
     };
-    let results = outcomes.into_iter().collect::<Result<Vec<_>>>()?;
-    Ok(Comparison {
+    let mut per_model: Vec<Vec<ReplicationResult>> = vec![Vec::new(); n_models];
+    let mut done = 0;
+    let mut report = None;
+    loop {
+        let batch = run_range(scenario, done..n)?;
+        for (i, result) in batch.into_iter().enumerate() {
+            per_model[i / (n - done) as usize].push(result);
+        }
+        done = n;
+        let Some(rule) = rule else { break };
+        let (unmet, projected) = unmet_in(&per_model, n, rule.relative_half_width);
+        if unmet.is_empty() || n >= rule.max_replications {
+            report = Some(PrecisionReport {
+                rule,
+                met: unmet.is_empty(),
+                n_replications: n,
+                unmet,
+            });
+            break;
+        }
+        n = (n + MIN_BATCH)
+            .max(projected.min(2 * n))
+            .min(rule.max_replications);
+    }
+    let comparison = Comparison {
         scenario_name: scenario.name.clone(),
         seed: scenario.run.seed,
-        replications: n_reps,
+        replications: n,
         model_names: scenario.models.iter().map(|m| m.name.clone()).collect(),
-        results,
-    })
+        results: per_model.into_iter().flatten().collect(),
+    };
+    Ok((comparison, report))
+}
+
+/// The (model, metric) pairs whose 95% half-width is wider than `relative_half_width` x
+/// |mean|, and the replications the widest projects to be enough.
+///
+/// The rule, metric by metric: a metric never observed (no mean) is left out; one observed
+/// in fewer than two replications is unmet; otherwise it is met when half-width <=
+/// relative_half_width x |mean|. So a metric that is exactly zero in every replication
+/// (half-width 0) is met, while one whose mean is near zero but which varies (a rare lost
+/// family) is relatively wide and may need the maximum: the report then names it.
+pub fn precision_unmet(comparison: &Comparison, relative_half_width: f64) -> (Vec<Unmet>, u32) {
+    let per_model: Vec<&[ReplicationResult]> = (0..comparison.model_names.len())
+        .map(|m| comparison.model_results(m))
+        .collect();
+    unmet_in(&per_model, comparison.replications, relative_half_width)
+}
+
+fn unmet_in<R: AsRef<[ReplicationResult]>>(
+    per_model: &[R],
+    n: u32,
+    relative_half_width: f64,
+) -> (Vec<Unmet>, u32) {
+    let mut unmet = Vec::new();
+    let mut projected = n;
+    for (model_idx, results) in per_model.iter().enumerate() {
+        for metric_idx in 0..N_METRICS {
+            let values = results.as_ref().iter().filter_map(|r| r.values[metric_idx]);
+            let Some(estimate) = Estimate::from_values(values) else {
+                continue;
+            };
+            let target = relative_half_width * estimate.mean.abs();
+            let (relative, wanted) = match estimate.half_width() {
+                Some(half) if half <= target => continue,
+                Some(half) if target > 0.0 => {
+                    let wanted = (f64::from(n) * (half / target).powi(2))
+                        .ceil()
+                        .min(f64::from(u32::MAX)) as u32;
+                    (Some(half / estimate.mean.abs()), wanted)
+                }
+                _ => (None, n.saturating_mul(2)),
+            };
+            projected = projected.max(wanted);
+            unmet.push(Unmet {
+                model_idx,
+                metric_idx,
+                relative_half_width: relative,
+            });
+        }
+    }
+    (unmet, projected)
+}
+
+/// Runs `work` for every item on `threads` threads (all cores when `None`), results in item
+/// order. Each item may itself call [`replicate`]; its replications share the same pool.
+pub fn for_each_point<T: Sync, R: Send>(
+    items: &[T],
+    threads: Option<usize>,
+    work: impl Fn(&T) -> R + Sync + Send,
+) -> Result<Vec<R>> {
+    with_threads(threads, || items.par_iter().map(&work).collect())
 }
 
 impl Comparison {
@@ -70,21 +234,34 @@ impl Comparison {
         (0..N_METRICS)
             .map(|m| {
                 let estimate = Estimate::from_values(reps.iter().filter_map(|r| r.values[m]));
-                let percentiles = WAIT_METRICS.iter().position(|w| *w as usize == m).map(|wait_idx| {
-                    let mut pooled: Histogram<u64> = new_wait_histogram();
-                    for r in reps {
-                        pooled.add(&r.waits[wait_idx]).expect("histograms share bounds");
-                    }
-                    PERCENTILES.map(|(_, q)| percentile_days(&pooled, q))
-                });
-                MetricSummary { estimate, percentiles }
+                let percentiles =
+                    WAIT_METRICS
+                        .iter()
+                        .position(|w| *w as usize == m)
+                        .map(|wait_idx| {
+                            let mut pooled: Histogram<u64> = new_wait_histogram();
+                            for r in reps {
+                                pooled
+                                    .add(&r.waits[wait_idx])
+                                    .expect("histograms share bounds");
+                            }
+                            PERCENTILES.map(|(_, q)| percentile_days(&pooled, q))
+                        });
+                MetricSummary {
+                    estimate,
+                    percentiles,
+                }
             })
             .collect()
     }
 
     /// The estimate of one metric for one model.
     pub fn estimate(&self, model_idx: usize, metric: Metric) -> Option<Estimate> {
-        Estimate::from_values(self.model_results(model_idx).iter().filter_map(|r| r.value(metric)))
+        Estimate::from_values(
+            self.model_results(model_idx)
+                .iter()
+                .filter_map(|r| r.value(metric)),
+        )
     }
 }
 

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calibration;
+pub mod design;
 pub mod engine;
 pub mod error;
 pub mod experiment;
@@ -17,5 +18,6 @@ pub mod model;
 pub mod output;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -5,6 +5,9 @@ use joinedup::error::{EXIT_BAD_INPUT, EXIT_OK};
 use joinedup::{experiment, output, scenario, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use sweep_cli::SweepArgs;
+
+mod sweep_cli;
 
 #[derive(Parser)]
 #[command(name = "joinedup", version, about = "Simulate how children's services are organised and compare integration models.")]
@@ -35,6 +38,26 @@ enum Command {
         /// Override any scenario field: --set run.horizon_days=1825 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
+        /// Add replications in batches until every metric's 95% half-width is within this
+        /// share of its mean (0.05 for 5%).
+        #[arg(long)]
+        precision: Option<f64>,
+        /// With --precision: the most replications per model (default 200).
+        #[arg(long)]
+        max_replications: Option<u32>,
+    },
+    /// Run a sweep plan (docs/sweeps.md): every design point, every model, common random
+    /// numbers. Resumes when run again; --shard and --emit-slurm for clusters.
+    Sweep(SweepArgs),
+    /// Combine the output folders of every shard of a sweep into the files an unsharded
+    /// run writes.
+    Merge {
+        /// The shards' output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder for the merged files.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// List the ready-made structures (presets) with a one-line description each.
     Models,
@@ -89,7 +112,7 @@ fn say(text: &str) {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { scenario: path, out, seed, replications, threads, mut overrides } => {
+        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications } => {
             if let Some(seed) = seed {
                 overrides.push(format!("run.seed={seed}"));
             }
@@ -100,12 +123,19 @@ fn execute(command: Command) -> Result<(), Error> {
                 return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
             }
             let loaded = scenario::load(path.as_deref(), &overrides)?;
-            let comparison = experiment::run(&loaded.scenario, threads)?;
+            let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
+            let (comparison, report) = match rule {
+                Some(rule) => experiment::run_to_precision(&loaded.scenario, rule, threads).map(|(c, r)| (c, Some(r)))?,
+                None => (experiment::run(&loaded.scenario, threads)?, None),
+            };
             let files = output::run_files(&comparison, &loaded.resolved_ron());
             let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
             files.write(&dir)?;
             say(&output::comparison_table(&comparison));
+            if let Some(report) = &report {
+                say(&output::precision_report(&comparison, report));
+            }
             if std::env::var_os("JOINEDUP_UNIT_LOADS").is_some() {
                 for r in comparison.results.iter().filter(|r| r.replication == 0) {
                     for load in &r.diagnostics.units {
@@ -140,6 +170,8 @@ fn execute(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Sweep(args) => sweep_cli::sweep(args),
+        Command::Merge { dirs, out } => sweep_cli::merge(&dirs, &out),
         Command::Models => {
             say(&joinedup::explain::presets_list());
             Ok(())

@@ -60,6 +60,39 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// A file written through a temporary file beside it and renamed into place on
+/// [`AtomicWriter::commit`], for files too large to build in memory first. Dropped without
+/// a commit, it leaves only the temporary file, which the next write replaces.
+pub struct AtomicWriter {
+    path: PathBuf,
+    temporary: PathBuf,
+    writer: std::io::BufWriter<std::fs::File>,
+}
+
+impl AtomicWriter {
+    pub fn create(path: &Path) -> Result<AtomicWriter> {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary = path.with_file_name(format!(".{file_name}.partial"));
+        let file = std::fs::File::create(&temporary).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
+        Ok(AtomicWriter { path: path.to_path_buf(), temporary, writer: std::io::BufWriter::new(file) })
+    }
+
+    pub fn write_str(&mut self, text: &str) -> Result<()> {
+        use std::io::Write;
+        self.writer.write_all(text.as_bytes()).map_err(|source| Error::Output { path: self.path.clone(), source })
+    }
+
+    /// Flushes the temporary file and renames it over the destination. (No fsync: like
+    /// [`write_atomically`], this guards against a killed process, not a power cut.)
+    pub fn commit(self) -> Result<PathBuf> {
+        let AtomicWriter { path, temporary, writer } = self;
+        let fail = |source| Error::Output { path: path.clone(), source };
+        writer.into_inner().map_err(|e| fail(e.into_error()))?;
+        std::fs::rename(&temporary, &path).map_err(fail)?;
+        Ok(path)
+    }
+}
+
 struct MetricJson<'a>(&'a MetricSummary);
 
 impl Serialize for MetricJson<'_> {
@@ -124,14 +157,22 @@ pub fn summary_json(comparison: &Comparison) -> String {
     text
 }
 
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }
 
 pub fn replications_csv(comparison: &Comparison) -> String {
     let mut out = String::from("model,replication,metric,value\n");
+    replication_rows(comparison, "", &mut out);
+    out
+}
+
+/// The rows of `replications.csv` (every metric, then each wait's percentiles, of every
+/// replication), each line starting with `prefix` (a sweep puts the point and factor values
+/// there).
+pub fn replication_rows(comparison: &Comparison, prefix: &str, out: &mut String) {
     for r in &comparison.results {
-        let model = csv_field(&comparison.model_names[r.model_idx]);
+        let model = format!("{prefix}{}", csv_field(&comparison.model_names[r.model_idx]));
         for (def, value) in METRICS.iter().zip(r.values) {
             if let Some(v) = value {
                 writeln!(out, "{model},{},{},{v}", r.replication, def.name).expect("writing to a String");
@@ -145,7 +186,6 @@ pub fn replications_csv(comparison: &Comparison) -> String {
             }
         }
     }
-    out
 }
 
 pub fn timeseries_csv(comparison: &Comparison) -> String {
@@ -228,5 +268,31 @@ pub fn comparison_table(comparison: &Comparison) -> String {
         comparison.replications, comparison.seed
     )
     .expect("writing to a String");
+    out
+}
+
+/// What a run to a precision says after its table: whether every interval is narrow enough,
+/// after how many replications, and, when the maximum stopped it, what is still too wide.
+pub fn precision_report(comparison: &Comparison, report: &crate::experiment::PrecisionReport) -> String {
+    let percent = report.rule.relative_half_width * 100.0;
+    if report.met {
+        return format!(
+            "Precision reached: every metric's 95% half-width is within {percent}% of its mean after {} replications per model.\n",
+            report.n_replications
+        );
+    }
+    let mut out = format!(
+        "Precision NOT reached: stopped at the maximum of {} replications per model with {} metric(s) wider than {percent}% of their mean:\n",
+        report.rule.max_replications,
+        report.unmet.len()
+    );
+    for unmet in &report.unmet {
+        let width = match unmet.relative_half_width {
+            Some(r) => format!("half-width {:.1}% of the mean", r * 100.0),
+            None => "no interval (observed in fewer than two replications, or a mean of zero)".to_string(),
+        };
+        writeln!(out, "  {} {}: {width}", comparison.model_names[unmet.model_idx], METRICS[unmet.metric_idx].name).expect("writing to a String");
+    }
+    out.push_str("Raise --max-replications, or accept a wider --precision.\n");
     out
 }

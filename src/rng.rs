@@ -27,6 +27,9 @@ pub enum Purpose {
     Staff = 5,
     /// Hidden need arising and presenting (per model: access differs between models).
     Hidden = 6,
+    /// A sweep's design points and Morris trajectories (drawn from the plan seed with
+    /// replication 0, never from a replication's streams).
+    Design = 7,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

@@ -3,9 +3,11 @@
 //!
 //! **Invariant:** only this module knows RON. Everything downstream sees `model::Scenario`.
 
+pub mod plan;
 pub mod presets;
 pub mod raw;
 mod validate;
+pub use validate::MAX_REPLICATIONS;
 
 use crate::error::{nearest, Error, Result};
 use crate::model::Scenario;
@@ -62,6 +64,12 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<LoadedScenario>
 /// Like [`load`], from text already in memory; `label` names it in error messages.
 pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<LoadedScenario> {
     let raw = parse(label, text)?;
+    load_raw(label, raw, overrides)
+}
+
+/// Like [`load_str`], from a scenario already parsed (a sweep applies each design point's
+/// overrides to its base scenario this way).
+pub fn load_raw(label: &str, raw: RawScenario, overrides: &[String]) -> Result<LoadedScenario> {
     // Overrides of preset settings apply before presets are expanded; overrides of the units a
     // preset builds (e.g. `models.siloed.units.camhs.tiers`) can only apply after.
     let (before, after) = split_overrides(&raw, overrides);
@@ -118,10 +126,16 @@ fn hint_for(code: &ron::Error) -> String {
 /// index or by the `name` of an element (`models.siloed.units.camhs.tiers=[3,4]`). An unknown
 /// path is an error naming the nearest valid one.
 pub fn apply_overrides(raw: RawScenario, overrides: &[String]) -> Result<RawScenario> {
+    apply_overrides_to(raw, overrides, "docs/scenarios.md")
+}
+
+/// [`apply_overrides`] for any raw type (scenarios, sweep plans); `docs` names the page that
+/// gives each field's type.
+pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwned>(raw: T, overrides: &[String], docs: &str) -> Result<T> {
     if overrides.is_empty() {
         return Ok(raw);
     }
-    let mut tree = serde_json::to_value(&raw).expect("raw scenario types always serialise");
+    let mut tree = serde_json::to_value(&raw).expect("raw types always serialise");
     for assignment in overrides {
         let bad = |message: String| Error::BadOverride { assignment: assignment.clone(), message };
         let (path, value_text) = assignment
@@ -133,7 +147,7 @@ pub fn apply_overrides(raw: RawScenario, overrides: &[String]) -> Result<RawScen
     }
     serde_json::from_value(tree).map_err(|error| Error::BadOverride {
         assignment: overrides.join(" "),
-        message: format!("the value does not fit the field: {error}. docs/scenarios.md gives each field's type."),
+        message: format!("the value does not fit the field: {error}. {docs} gives each field's type."),
     })
 }
 

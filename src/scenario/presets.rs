@@ -265,7 +265,7 @@ fn status_quo_plus(c: &Context) -> Built {
     // The common assessment is the referral into each service, which still assesses for its
     // own purposes: less retelling, the same number of doors and assessments.
     Built {
-        units: c.services.iter().map(|s| single(s)).collect(),
+        units: c.services.iter().map(single).collect(),
         front_door: RawFrontDoor::ByNeed,
         information: RawInformation::SharedRecord,
         information_after: None,
