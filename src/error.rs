@@ -55,6 +55,11 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
 
     #[error("results folder {path} already holds results from another scenario ({found}). Choose another --out folder or remove it.")]
     OutputInUse { path: PathBuf, found: String },
+
+    /// A results folder that `joinedup report` cannot read; `message` names the place in the
+    /// file and what would fix it.
+    #[error("cannot make a report from {path}: {message}")]
+    ReadResults { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -65,7 +70,8 @@ impl Error {
             | Error::Syntax { .. }
             | Error::BadOverride { .. }
             | Error::Invalid { .. }
-            | Error::BadArgument { .. } => EXIT_BAD_INPUT,
+            | Error::BadArgument { .. }
+            | Error::ReadResults { .. } => EXIT_BAD_INPUT,
             Error::OpenEpisodeLimit { .. } | Error::Output { .. } | Error::OutputInUse { .. } => EXIT_FAILED,
         }
     }

@@ -14,6 +14,8 @@ pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod provenance;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use joinedup::error::{EXIT_BAD_INPUT, EXIT_OK};
-use joinedup::{experiment, output, scenario, Error};
+use joinedup::{experiment, output, provenance, scenario, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +35,18 @@ enum Command {
         /// Override any scenario field: --set run.horizon_days=1825 (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
+        /// Also write report.html (summary in words, charts, provenance) into the results folder.
+        #[arg(long)]
+        report: bool,
+    },
+    /// Write a self-contained HTML report (plain-language summary, charts, provenance) from a
+    /// finished results folder.
+    Report {
+        /// Results folder written by `joinedup run`.
+        results: PathBuf,
+        /// HTML file to write (default: RESULTS/report.html).
+        #[arg(short = 'o', long = "out", value_name = "FILE.html")]
+        out: Option<PathBuf>,
     },
     /// List the ready-made structures (presets) with a one-line description each.
     Models,
@@ -77,7 +89,7 @@ fn say(text: &str) {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { scenario: path, out, seed, replications, threads, mut overrides } => {
+        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, report } => {
             if let Some(seed) = seed {
                 overrides.push(format!("run.seed={seed}"));
             }
@@ -89,7 +101,10 @@ fn execute(command: Command) -> Result<(), Error> {
             }
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             let comparison = experiment::run(&loaded.scenario, threads)?;
-            let files = output::run_files(&comparison, &loaded.resolved_ron());
+            let resolved = loaded.resolved_ron();
+            let mut files = output::run_files(&comparison, &resolved);
+            let arguments: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+            files.files.push((provenance::FILE_NAME, provenance::Provenance::new(&loaded.scenario, &resolved, &arguments).to_json()));
             let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
             files.write(&dir)?;
@@ -101,7 +116,16 @@ fn execute(command: Command) -> Result<(), Error> {
                     }
                 }
             }
-            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).\n", dir.display()));
+            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n", dir.display()));
+            if report {
+                let path = joinedup::report::write(&dir, None, &joinedup::report::today_utc())?;
+                say(&format!("Report written to {}.\n", path.display()));
+            }
+            Ok(())
+        }
+        Command::Report { results, out } => {
+            let path = joinedup::report::write(&results, out.as_deref(), &joinedup::report::today_utc())?;
+            say(&format!("Report written to {}.\n", path.display()));
             Ok(())
         }
         Command::Models => {
