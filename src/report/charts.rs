@@ -704,6 +704,11 @@ fn diamond(centre: (i32, i32), c: RGBColor) -> Polygon<(i32, i32)> {
 mod tests {
     use super::*;
 
+    /// Plotters puts each text on its own line inside `<text>`; joined, `>days<` finds it.
+    fn flat(svg: String) -> String {
+        svg.replace('\n', "")
+    }
+
     #[test]
     fn every_chart_is_a_titled_svg_with_its_axis_units() {
         let labels = vec!["siloed".to_string(), "hub & spoke".to_string()];
@@ -714,7 +719,12 @@ mod tests {
             }),
             None,
         ];
-        let svg = interval_chart("Wait to service start", "days", &labels, &points);
+        let svg = flat(interval_chart(
+            "Wait to service start",
+            "days",
+            &labels,
+            &points,
+        ));
         assert!(
             svg.starts_with("<svg role=\"img\" aria-label=\"Wait to service start\""),
             "{}",
@@ -731,12 +741,12 @@ mod tests {
             "the baseline is drawn in black"
         );
 
-        let svg = percentile_chart(
+        let svg = flat(percentile_chart(
             "Waits",
             "days",
             &labels,
             &[[Some(10.0), Some(40.0), Some(90.0)], [None, None, None]],
-        );
+        ));
         assert!(
             svg.contains(">median (p50)<")
                 && svg.contains(">99th percentile<")
@@ -747,7 +757,7 @@ mod tests {
             vec![(0.0, Some(1.0)), (1.0, None), (2.0, Some(3.0))],
             vec![(0.0, Some(2.0)), (1.0, Some(2.5))],
         ];
-        let svg = line_chart(&Lines {
+        let svg = flat(line_chart(&Lines {
             title: "Referrals",
             x_axis: "month",
             y_axis: "referrals per month",
@@ -756,21 +766,21 @@ mod tests {
             shaded: Some((0.0, 1.0, "warm-up")),
             intervals: None,
             y_from_zero: true,
-        });
+        }));
         assert!(
             svg.contains(">referrals per month<")
                 && svg.contains(">warm-up<")
                 && svg.contains(">Model<")
         );
 
-        let svg = ranking_chart(
+        let svg = flat(ranking_chart(
             "What moves the wait",
             "days",
             &[
                 ("staff".into(), 3.0, 1.0),
                 ("panel_interval".into(), 5.0, 0.5),
             ],
-        );
+        ));
         let (staff, panel) = (
             svg.find(">staff<").unwrap(),
             svg.find(">panel_interval<").unwrap(),
