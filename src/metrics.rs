@@ -141,7 +141,7 @@ impl ReplicationResult {
 }
 
 pub fn percentile_days(histogram: &Histogram<u64>, quantile: f64) -> Option<f64> {
-    (histogram.len() > 0).then(|| histogram.value_at_quantile(quantile) as f64 / MINUTES_PER_DAY)
+    (!histogram.is_empty()).then(|| histogram.value_at_quantile(quantile) as f64 / MINUTES_PER_DAY)
 }
 
 /// Mean and 95% confidence interval across replications.

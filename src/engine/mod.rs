@@ -643,7 +643,7 @@ impl<'a> Sim<'a> {
             Assessment::NoAssessment => false,
             Assessment::Own { .. } => !already_assessed,
             // A common assessment is done once and read by everyone when the record is shared.
-            Assessment::Common { .. } => !already_assessed && !(e.common_assessed && shared),
+            Assessment::Common { .. } => !(already_assessed || e.common_assessed && shared),
         };
         if assess {
             for need in bits(needs) {

@@ -411,6 +411,9 @@ fn percentile_legend(area: &DrawingArea<SVGBackend<'_>, Shift>, width: u32) {
     .unwrap_or_else(|e| draw_failed(e));
 }
 
+/// 95% intervals per model and point: `None` where a point has none.
+pub type Intervals = [Vec<Option<(f64, f64)>>];
+
 /// A line per model against a numeric x axis, with a legend beside the plot.
 pub struct Lines<'a> {
     pub title: &'a str,
@@ -422,7 +425,7 @@ pub struct Lines<'a> {
     /// A shaded band on the x axis with its label (the warm-up).
     pub shaded: Option<(f64, f64, &'a str)>,
     /// Draw 95% intervals as vertical bars at each point (sweeps), given per model and point.
-    pub intervals: Option<&'a [Vec<Option<(f64, f64)>>]>,
+    pub intervals: Option<&'a Intervals>,
     /// Include zero on the y axis (counts), so changes are not exaggerated.
     pub y_from_zero: bool,
 }

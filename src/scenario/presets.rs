@@ -206,14 +206,14 @@ fn partition(services: &[RawService], keep: impl Fn(&RawService) -> bool) -> (Ve
 }
 
 fn siloed(c: &Context) -> Built {
-    Built { units: c.services.iter().map(|s| single(s)).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
+    Built { units: c.services.iter().map(single).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems() }
 }
 
 fn status_quo_plus(c: &Context) -> Built {
     // The common assessment is the referral into each service, which still assesses for its
     // own purposes: less retelling, the same number of doors and assessments.
     Built {
-        units: c.services.iter().map(|s| single(s)).collect(),
+        units: c.services.iter().map(single).collect(),
         front_door: RawFrontDoor::ByNeed,
         information: RawInformation::SharedRecord,
     }
