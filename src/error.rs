@@ -74,6 +74,11 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
 
     #[error("cannot merge: {message}")]
     Merge { message: String },
+
+    /// A results folder that `joinedup report` cannot read; `message` names the place in the
+    /// file and what would fix it.
+    #[error("cannot make a report from {path}: {message}")]
+    ReadResults { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -87,7 +92,8 @@ impl Error {
             | Error::BadArgument { .. }
             | Error::ReadPlan { .. }
             | Error::InvalidPlan { .. }
-            | Error::Merge { .. } => EXIT_BAD_INPUT,
+            | Error::Merge { .. }
+            | Error::ReadResults { .. } => EXIT_BAD_INPUT,
             Error::Point { source, .. } => source.exit_code(),
             Error::OpenEpisodeLimit { .. }
             | Error::Output { .. }

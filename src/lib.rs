@@ -16,6 +16,8 @@ pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod provenance;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;

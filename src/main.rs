@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use joinedup::error::{EXIT_BAD_INPUT, EXIT_OK};
-use joinedup::{experiment, output, scenario, Error};
+use joinedup::{experiment, output, provenance, scenario, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use sweep_cli::SweepArgs;
@@ -45,6 +45,9 @@ enum Command {
         /// With --precision: the most replications per model (default 200).
         #[arg(long)]
         max_replications: Option<u32>,
+        /// Also write report.html (summary in words, charts, provenance) into the results folder.
+        #[arg(long)]
+        report: bool,
     },
     /// Run a sweep plan (docs/sweeps.md): every design point, every model, common random
     /// numbers. Resumes when run again; --shard and --emit-slurm for clusters.
@@ -58,6 +61,15 @@ enum Command {
         /// Folder for the merged files.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Write a self-contained HTML report (plain-language summary, charts, provenance) from a
+    /// finished results folder.
+    Report {
+        /// Results folder written by `joinedup run`.
+        results: PathBuf,
+        /// HTML file to write (default: RESULTS/report.html).
+        #[arg(short = 'o', long = "out", value_name = "FILE.html")]
+        out: Option<PathBuf>,
     },
     /// List the ready-made structures (presets) with a one-line description each.
     Models,
@@ -112,7 +124,7 @@ fn say(text: &str) {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications } => {
+        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications, report } => {
             if let Some(seed) = seed {
                 overrides.push(format!("run.seed={seed}"));
             }
@@ -124,17 +136,20 @@ fn execute(command: Command) -> Result<(), Error> {
             }
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
-            let (comparison, report) = match rule {
+            let (comparison, precision_report) = match rule {
                 Some(rule) => experiment::run_to_precision(&loaded.scenario, rule, threads).map(|(c, r)| (c, Some(r)))?,
                 None => (experiment::run(&loaded.scenario, threads)?, None),
             };
-            let files = output::run_files(&comparison, &loaded.resolved_ron());
+            let resolved = loaded.resolved_ron();
+            let mut files = output::run_files(&comparison, &resolved);
+            let arguments: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+            files.files.push((provenance::FILE_NAME, provenance::Provenance::new(&loaded.scenario, &resolved, &arguments).to_json()));
             let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
             files.write(&dir)?;
             say(&output::comparison_table(&comparison));
-            if let Some(report) = &report {
-                say(&output::precision_report(&comparison, report));
+            if let Some(precision) = &precision_report {
+                say(&output::precision_report(&comparison, precision));
             }
             if std::env::var_os("JOINEDUP_UNIT_LOADS").is_some() {
                 for r in comparison.results.iter().filter(|r| r.replication == 0) {
@@ -143,7 +158,16 @@ fn execute(command: Command) -> Result<(), Error> {
                     }
                 }
             }
-            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron).\n", dir.display()));
+            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n", dir.display()));
+            if report {
+                let path = joinedup::report::write(&dir, None, &joinedup::report::today_utc())?;
+                say(&format!("Report written to {}.\n", path.display()));
+            }
+            Ok(())
+        }
+        Command::Report { results, out } => {
+            let path = joinedup::report::write(&results, out.as_deref(), &joinedup::report::today_utc())?;
+            say(&format!("Report written to {}.\n", path.display()));
             Ok(())
         }
         Command::Calibrate { scenario: path, replications, threads, mut overrides } => {

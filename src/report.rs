@@ -1,0 +1,699 @@
+//! The HTML report: one self-contained page (styles, SVG charts and a few lines of script
+//! inline, no network fetches) that a planner can read and a reviewer can reproduce from.
+//!
+//! It is built from a finished results folder only ([`read`]), so `joinedup report DIR` and
+//! `joinedup run --report` give the same page. The page opens with plain-language sentences
+//! (each model against the first, the baseline), then charts, then how the run was made.
+//!
+//! **Invariant:** the page is a pure function of the results folder and the date passed in,
+//! so it can be regenerated and compared; the date is the only thing that is not in the
+//! results.
+//!
+//! **Extension point, sweeps:** a sweep results folder (points and factors) adds its sections
+//! in [`sweep_sections`]; the charts it needs ([`charts::line_chart`] with intervals for a
+//! metric against a factor, [`charts::ranking_chart`] for Morris μ*/σ) are already here.
+
+pub mod charts;
+pub mod compare;
+pub mod read;
+
+use crate::error::Result;
+use crate::metrics::{METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS};
+use crate::output::{human, write_atomically};
+use compare::{Row, Verdict, against_baseline, words_for};
+use read::Results;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Default file name of the report inside a results folder.
+pub const FILE_NAME: &str = "report.html";
+
+/// Reads the results in `results_dir`, renders the report dated `generated` and writes it to
+/// `out` (default `results_dir/report.html`). Returns the path written.
+pub fn write(results_dir: &Path, out: Option<&Path>, generated: &str) -> Result<PathBuf> {
+    let results = read::read(results_dir)?;
+    let html = render(&results, generated);
+    let path = out.map_or_else(|| results_dir.join(FILE_NAME), Path::to_path_buf);
+    write_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+/// One part of the page, listed in the contents at the top.
+pub struct Section {
+    pub id: &'static str,
+    pub title: String,
+    pub html: String,
+}
+
+/// The whole page.
+pub fn render(results: &Results, generated: &str) -> String {
+    let mut sections = vec![
+        summary_section(results),
+        metrics_section(results),
+        waits_section(results),
+        timeseries_section(results),
+    ];
+    sections.extend(sweep_sections(results));
+    sections.push(table_section(results));
+    sections.push(provenance_section(results, generated));
+
+    let mut page = String::new();
+    let title = format!("{}: how the models compare", results.scenario);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+<meta name=\"generator\" content=\"joinedup {version}\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n",
+        version = env!("CARGO_PKG_VERSION"),
+        title = esc(&title),
+    );
+    if let Some(description) = &results.description {
+        let _ = writeln!(page, "<p class=\"lead\">{}</p>", esc(description));
+    }
+    let _ = writeln!(
+        page,
+        "<p>{} models, {} replications each, seed {}. Every model is compared with the first, <strong>{}</strong> (the baseline). Report generated {}.</p>",
+        results.models.len(),
+        results.replications,
+        results.seed,
+        esc(&results.models[0].name),
+        esc(generated)
+    );
+    page.push_str("<nav><strong>Contents:</strong> ");
+    let links: Vec<String> = sections
+        .iter()
+        .map(|s| format!("<a href=\"#{}\">{}</a>", s.id, esc(&s.title)))
+        .collect();
+    page.push_str(&links.join(" · "));
+    page.push_str("</nav>\n</header>\n<main>\n");
+    for section in &sections {
+        let _ = write!(
+            page,
+            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+            section.id,
+            esc(&section.title),
+            section.html
+        );
+    }
+    page.push_str("</main>\n");
+    page.push_str(SCRIPT);
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
+/// Sections for a sweep results folder. A plain run has none.
+///
+/// **Extension point.** The sweep format is being written on another branch. When a results
+/// folder holds a sweep (points and factors), read its files in `read` and return here:
+/// - "Metric against each factor": for each metric, a [`charts::line_chart`] per factor with
+///   the factor's values on x, the metric's mean on y and `intervals` set to the 95% CIs, one
+///   line per model (colours stay consistent because they come from the model index);
+/// - "What matters most": a [`charts::ranking_chart`] per metric of the factors' Morris μ*
+///   and σ, with a sentence naming the top factors.
+///
+/// `run --report` and `sweep --report` both call [`write`], so nothing else changes.
+pub fn sweep_sections(_results: &Results) -> Vec<Section> {
+    Vec::new()
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn swatch(model: usize) -> String {
+    let style = if charts::dashed(model) {
+        format!("border: 2px dashed {}", charts::colour_hex(model))
+    } else {
+        format!("background: {}", charts::colour_hex(model))
+    };
+    format!("<span class=\"swatch\" style=\"{style}\"></span>")
+}
+
+fn model_legend(results: &Results) -> String {
+    let items: Vec<String> = results
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| format!("<span class=\"key\">{}{}</span>", swatch(i), esc(&m.name)))
+        .collect();
+    format!(
+        "<p class=\"legend\"><strong>Model colours, the same in every chart:</strong> {}</p>\n",
+        items.join(" ")
+    )
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn summary_section(results: &Results) -> Section {
+    let baseline = &results.models[0].name;
+    let mut html = format!(
+        "<p>Each model is compared with <strong>{}</strong> on every measure. A difference is the model's mean across replications minus the baseline's, \
+with its 95% confidence interval (Welch's two-sample interval on the {} replications of each). A difference is <em>within noise</em> when its interval includes zero: \
+the replications cannot tell the two models apart on that measure. Referrals and utilisation are reported as changes, neither better nor worse: \
+more referrals can be hidden need surfacing, and higher utilisation can be overload.</p>\n",
+        esc(baseline),
+        results.replications
+    );
+    if results.models.len() == 1 {
+        html.push_str("<p>This run has a single model, so there is nothing to compare it with. Its results are in the charts and the table below.</p>\n");
+        return Section {
+            id: "summary",
+            title: "Summary".into(),
+            html,
+        };
+    }
+    let comparisons: Vec<Vec<Row>> = (1..results.models.len())
+        .map(|m| against_baseline(results, m))
+        .collect();
+    html.push_str("<div class=\"glance\"><h3>At a glance</h3><ul>\n");
+    for (k, rows) in comparisons.iter().enumerate() {
+        let n = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
+        let _ = writeln!(
+            html,
+            "<li>{}<strong>{}</strong>: better on {}, worse on {}; {} within noise.</li>",
+            swatch(k + 1),
+            esc(&results.models[k + 1].name),
+            count(n(Verdict::Better), "measure"),
+            n(Verdict::Worse),
+            n(Verdict::WithinNoise),
+        );
+    }
+    html.push_str("</ul></div>\n<div class=\"comparisons\">\n");
+    for (k, rows) in comparisons.iter().enumerate() {
+        let model = &results.models[k + 1].name;
+        let _ = writeln!(
+            html,
+            "<article class=\"comparison\" data-model=\"{}\">\n<h3>{}{} compared with {}</h3>",
+            esc(model),
+            swatch(k + 1),
+            esc(model),
+            esc(baseline)
+        );
+        for (verdict, heading, class) in [
+            (Verdict::Better, "Better", "better"),
+            (Verdict::Worse, "Worse", "worse"),
+            (
+                Verdict::Changed,
+                "Changed, neither better nor worse",
+                "changed",
+            ),
+        ] {
+            let chosen: Vec<&Row> = rows.iter().filter(|r| r.verdict == verdict).collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                html,
+                "<h4 class=\"{class}\">{heading}</h4>\n<ul class=\"{class}\">"
+            );
+            for row in chosen {
+                let _ = writeln!(
+                    html,
+                    "<li class=\"sentence\" data-metric=\"{}\" data-verdict=\"{class}\">{}</li>",
+                    METRICS[row.metric].name,
+                    esc(&row.sentence(baseline, model))
+                );
+            }
+            html.push_str("</ul>\n");
+        }
+        for (verdict, lead, class) in [
+            (
+                Verdict::WithinNoise,
+                "Within noise (the interval of the difference includes zero)",
+                "noise",
+            ),
+            (
+                Verdict::Identical,
+                "Identical in every replication",
+                "identical",
+            ),
+            (
+                Verdict::Unknown,
+                "Not compared (fewer than two replications, or not observed in one of the models)",
+                "unknown",
+            ),
+        ] {
+            let chosen: Vec<&Row> = rows.iter().filter(|r| r.verdict == verdict).collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            // Names first, numbers on request: these are the differences that do not matter.
+            let names: Vec<String> = chosen
+                .iter()
+                .map(|r| {
+                    format!(
+                        "<span class=\"brief\" data-metric=\"{}\">{}</span>",
+                        METRICS[r.metric].name,
+                        esc(words_for(r.metric).phrase)
+                    )
+                })
+                .collect();
+            let numbers: Vec<String> = chosen
+                .iter()
+                .map(|r| format!("<li>{}</li>", esc(&r.brief())))
+                .collect();
+            let _ = writeln!(
+                html,
+                "<div class=\"{class}\"><p><strong>{lead}:</strong> {}.</p>\n<details><summary>The numbers</summary><ul>{}</ul></details></div>",
+                names.join(", "),
+                numbers.join("")
+            );
+        }
+        html.push_str("</article>\n");
+    }
+    html.push_str("</div>\n");
+    Section {
+        id: "summary",
+        title: "Summary".into(),
+        html,
+    }
+}
+
+fn figure(id: &str, svg: &str, caption: &str) -> String {
+    format!(
+        "<figure class=\"chart\" id=\"chart-{id}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
+        esc(caption)
+    )
+}
+
+fn labels(results: &Results) -> Vec<String> {
+    results.models.iter().map(|m| m.name.clone()).collect()
+}
+
+fn metrics_section(results: &Results) -> Section {
+    let names = labels(results);
+    let mut html = String::from(
+        "<p>Each dot is a model's mean across replications; the bar is its 95% confidence interval. The dashed vertical line is the baseline's mean. \
+Where two bars overlap a lot, the replications cannot separate the models on that measure.</p>\n",
+    );
+    html.push_str(&model_legend(results));
+    html.push_str("<div class=\"grid\">\n");
+    for (m, def) in METRICS.iter().enumerate() {
+        let w = words_for(m);
+        let scale = w.kind.scale();
+        let points: Vec<Option<charts::Point>> = results
+            .models
+            .iter()
+            .map(|model| {
+                model.summary[m].and_then(|s| {
+                    s.mean.map(|mean| charts::Point {
+                        mean: mean * scale,
+                        ci95: s
+                            .ci95_low
+                            .zip(s.ci95_high)
+                            .map(|(l, h)| (l * scale, h * scale)),
+                    })
+                })
+            })
+            .collect();
+        let svg = charts::interval_chart(w.title, w.axis, &names, &points);
+        let direction = if w.neutral {
+            "neither direction is better"
+        } else if def.lower_is_better {
+            "lower is better"
+        } else {
+            "higher is better"
+        };
+        html.push_str(&figure(
+            def.name,
+            &svg,
+            &format!(
+                "{}: {} ({direction}). Metric `{}`.",
+                w.title, def.unit, def.name
+            ),
+        ));
+    }
+    html.push_str("</div>\n");
+    Section {
+        id: "metrics",
+        title: "Every measure, every model".into(),
+        html,
+    }
+}
+
+fn waits_section(results: &Results) -> Section {
+    let names = labels(results);
+    let mut html = String::from(
+        "<p>Means hide the families who wait longest. These charts pool every family's wait across replications and show the median (half wait less), \
+the 90th percentile (one family in ten waits longer) and the 99th (one in a hundred).</p>\n",
+    );
+    html.push_str("<div class=\"grid\">\n");
+    for metric in WAIT_METRICS {
+        let m = metric as usize;
+        let w = words_for(m);
+        let percentiles: Vec<[Option<f64>; 3]> = results
+            .models
+            .iter()
+            .map(|model| {
+                model.summary[m]
+                    .map(|s| s.percentiles())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let title = format!("{}: median, 90th and 99th percentile", w.title);
+        let svg = charts::percentile_chart(
+            &title,
+            "days from referral (every family pooled)",
+            &names,
+            &percentiles,
+        );
+        let suffixes: Vec<&str> = PERCENTILES.iter().map(|(s, _)| *s).collect();
+        html.push_str(&figure(
+            &format!("{}-percentiles", METRICS[m].name),
+            &svg,
+            &format!(
+                "{}: {}, pooled over all replications (`{}` {}).",
+                w.title,
+                METRICS[m].unit,
+                METRICS[m].name,
+                suffixes.join(", ")
+            ),
+        ));
+    }
+    html.push_str("</div>\n");
+    Section {
+        id: "waits",
+        title: "Who waits longest".into(),
+        html,
+    }
+}
+
+/// Title, y-axis unit, scale and what to look for, for each monthly series.
+fn series_words(name: &str) -> (&str, &str, f64, &str) {
+    match name {
+        "referrals" => (
+            "Referrals each month",
+            "referrals per month",
+            1.0,
+            "A rise after a new, easier front door opens can be hidden need surfacing: demand looks worse before it gets better.",
+        ),
+        "services_started" => (
+            "Services started each month",
+            "services started per month",
+            1.0,
+            "How fast each structure turns referrals into help.",
+        ),
+        "wait_service_start_days" => (
+            "Mean wait to service start, by month the service started",
+            "days",
+            1.0,
+            "A wait that keeps climbing means queues grow without limit; a step marks a restructure or a change in demand.",
+        ),
+        "open_episodes" => (
+            "Open episodes at the end of each month",
+            "open episodes",
+            1.0,
+            "The system filling up during the warm-up, then levelling off (or not).",
+        ),
+        "lost_episodes" => (
+            "Families lost between services each month",
+            "episodes lost per month",
+            1.0,
+            "Losses at handoffs and when time-limited projects close.",
+        ),
+        "escalations" => (
+            "Escalations each month",
+            "needs stepping up a tier, per month",
+            1.0,
+            "Untreated need escalating; early help should bring this down over years, not weeks.",
+        ),
+        "unmet_need_child_days" => (
+            "Unmet need each month",
+            "child-days per month",
+            1.0,
+            "Children with a need nobody is yet working with.",
+        ),
+        "practitioner_utilisation" => (
+            "Practitioner utilisation each month",
+            "% of caseload slots in use",
+            100.0,
+            "Near 100% is overload: prevention gets squeezed out.",
+        ),
+        other => (other, other, 1.0, ""),
+    }
+}
+
+fn timeseries_section(results: &Results) -> Section {
+    let names = labels(results);
+    let months = results.full_months();
+    let warmup_months = results.provenance.warmup_days / MONTH_DAYS;
+    let mut html = format!(
+        "<p>Month by month, the mean across replications. The grey band is the warm-up ({} days), when the county fills up from empty; it is left out of every other number in this report. \
+Look for transients: a restructure's disruption, hidden need surfacing when access gets easier, and the slow arrival of advantage (waits and losses falling over time) or inertia (no change, or things getting worse). \
+Only whole months are drawn ({} of them).</p>\n",
+        human(results.provenance.warmup_days),
+        months
+    );
+    html.push_str(&model_legend(results));
+    for series in &results.timeseries {
+        let (title, unit, scale, look_for) = series_words(&series.name);
+        let lines: Vec<Vec<(f64, Option<f64>)>> = series
+            .by_model
+            .iter()
+            .map(|values| {
+                (0..months)
+                    .map(|month| {
+                        (
+                            month as f64 + 0.5,
+                            values.get(month).copied().flatten().map(|v| v * scale),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let svg = charts::line_chart(&charts::Lines {
+            title,
+            x_axis: "month since the start of the run",
+            y_axis: unit,
+            labels: &names,
+            series: &lines,
+            shaded: Some((0.0, warmup_months, "warm-up")),
+            intervals: None,
+            y_from_zero: true,
+        });
+        html.push_str(&figure(
+            &format!("series-{}", series.name),
+            &svg,
+            &format!("{title} (`{}` in timeseries.csv). {look_for}", series.name),
+        ));
+    }
+    Section {
+        id: "timeseries",
+        title: "Over time".into(),
+        html,
+    }
+}
+
+fn table_section(results: &Results) -> Section {
+    let mut html = String::from(
+        "<details><summary>Show the table of every measure (mean and 95% confidence interval)</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>measure</th>",
+    );
+    for model in &results.models {
+        let _ = write!(html, "<th>{}</th>", esc(&model.name));
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for (m, def) in METRICS.iter().enumerate() {
+        let kind = words_for(m).kind;
+        let _ = write!(
+            html,
+            "<tr><th title=\"{}\">{}<br><small>{}</small></th>",
+            esc(def.unit),
+            esc(words_for(m).title),
+            esc(words_for(m).axis)
+        );
+        for model in &results.models {
+            let cell = match model.summary[m] {
+                Some(read::MetricFile {
+                    mean: Some(mean),
+                    ci95_low,
+                    ci95_high,
+                    ..
+                }) => {
+                    let s = kind.scale();
+                    match ci95_low.zip(ci95_high) {
+                        Some((l, h)) => format!(
+                            "{} <small>[{}, {}]</small>",
+                            human(mean * s),
+                            human(l * s),
+                            human(h * s)
+                        ),
+                        None => human(mean * s),
+                    }
+                }
+                _ => "–".into(),
+            };
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody></table></div>\n</details>\n");
+    Section {
+        id: "table",
+        title: "Table".into(),
+        html,
+    }
+}
+
+fn provenance_section(results: &Results, generated: &str) -> Section {
+    let p = &results.provenance;
+    let mut html = String::from("<table class=\"facts\">\n");
+    let mut fact = |name: &str, value: String| {
+        let _ = writeln!(html, "<tr><th>{}</th><td>{value}</td></tr>", esc(name));
+    };
+    fact("joinedup version (run)", esc(&p.joinedup_version));
+    fact(
+        "joinedup version (report)",
+        env!("CARGO_PKG_VERSION").into(),
+    );
+    fact("scenario", esc(&p.scenario));
+    fact(
+        "scenario.ron SHA-256",
+        format!("<code>{}</code>", esc(&p.scenario_sha256)),
+    );
+    fact("seed", p.seed.to_string());
+    fact("replications per model", p.replications.to_string());
+    fact(
+        "warm-up",
+        format!("{} days (left out of every measure)", human(p.warmup_days)),
+    );
+    fact("horizon", format!("{} days", human(p.horizon_days)));
+    fact(
+        "command",
+        if results.provenance_recorded {
+            format!("<code>{}</code>", esc(&p.command_line()))
+        } else {
+            "not recorded (this run predates provenance.json)".into()
+        },
+    );
+    fact(
+        "results folder",
+        format!("<code>{}</code>", esc(&results.dir.display().to_string())),
+    );
+    fact("report generated", esc(generated));
+    html.push_str("</table>\n");
+    if results.scenario_sha256_now != p.scenario_sha256 {
+        let _ = writeln!(
+            html,
+            "<p class=\"warning\"><strong>Warning:</strong> scenario.ron has changed since the run (its SHA-256 is now <code>{}</code>). The results were not made from the file now in the folder.</p>",
+            esc(&results.scenario_sha256_now)
+        );
+    }
+    let _ = writeln!(
+        html,
+        "<p><strong>To reproduce these results exactly</strong>, run <code>joinedup run scenario.ron --out DIR</code> on the scenario.ron in the results folder, with joinedup {}: \
+the file holds every setting after overrides, including the seed and the number of replications. The same scenario and seed give byte-identical summary.json, \
+replications.csv and timeseries.csv on any number of threads.</p>\n\
+<p><strong>Method.</strong> Each replication simulates the same families arriving (common random numbers) under every model; measures are taken after the warm-up. \
+A model's interval is a Student-t 95% interval across its replications. Differences between models use Welch's interval, which does not use the pairing, \
+so it is on the cautious side: a difference it calls clear is clear. Percentiles pool every family's wait over all replications. \
+The STRESS checklist for this study is in docs/STRESS.md.</p>",
+        esc(&p.joinedup_version)
+    );
+    Section {
+        id: "provenance",
+        title: "How this was run".into(),
+        html,
+    }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when it is set, so
+/// a report can be regenerated byte for byte.
+pub fn today_utc() -> String {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    date_from_unix_seconds(seconds)
+}
+
+/// Civil date from seconds since 1970 (Howard Hinnant's days-to-civil algorithm).
+pub fn date_from_unix_seconds(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; color: #1a1a1a; background: #fff;
+  margin: 0 auto; max-width: 1320px; padding: 1rem 1.5rem 3rem; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin-bottom: 0.3rem; }
+h2 { border-bottom: 2px solid #0072b2; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+h3 { margin-bottom: 0.3rem; }
+h4 { margin: 0.6rem 0 0.2rem; }
+.lead { font-size: 1.1rem; }
+nav a { color: #0072b2; }
+.glance { background: #f4f8fb; border-left: 4px solid #0072b2; padding: 0.3rem 1rem; }
+.glance ul { padding-left: 1rem; list-style: none; }
+.comparisons { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 0 2rem; }
+.comparison { border-top: 1px solid #ddd; margin-top: 1rem; }
+.comparison ul { padding-left: 1.3rem; }
+.comparison li { margin-bottom: 0.25rem; }
+div.noise details, div.identical details, div.unknown details { font-size: 0.9rem; margin: -0.6rem 0 0.6rem; }
+h4.better { color: #00734f; } h4.worse { color: #a63d00; } h4.changed { color: #444; }
+ul.better li::marker { content: '\\25B2  '; color: #00734f; }
+ul.worse li::marker { content: '\\25BC  '; color: #a63d00; }
+div.noise, div.identical, div.unknown { color: #333; font-size: 0.95rem; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em; vertical-align: -0.1em; border-radius: 2px; box-sizing: border-box; }
+.legend .key { margin-right: 1em; white-space: nowrap; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1rem; }
+figure.chart { margin: 0.5rem 0; border: 1px solid #e4e4e4; border-radius: 4px; padding: 0.4rem; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.45rem; text-align: right; vertical-align: top; }
+th { background: #f6f6f6; text-align: left; }
+table.facts td { text-align: left; }
+code { font-size: 0.9em; word-break: break-all; }
+.warning { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.5rem; }
+@media print { nav { display: none; } figure.chart { break-inside: avoid; } details { display: block; } }
+";
+
+/// Records every chart's rendered size on `<body data-chart-sizes>` once the page has laid
+/// out, so a headless browser's DOM dump shows that each chart really drew (the browser test
+/// reads it).
+const SCRIPT: &str = "<script>
+window.addEventListener('load', function () {
+  var charts = document.querySelectorAll('figure.chart svg');
+  var sizes = [];
+  for (var i = 0; i < charts.length; i++) {
+    var box = charts[i].getBoundingClientRect();
+    sizes.push(charts[i].parentNode.id + '=' + Math.round(box.width) + 'x' + Math.round(box.height));
+  }
+  document.body.setAttribute('data-chart-count', String(charts.length));
+  document.body.setAttribute('data-chart-sizes', sizes.join(' '));
+});
+</script>
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_unix_seconds() {
+        assert_eq!(date_from_unix_seconds(0), "1970-01-01");
+        assert_eq!(date_from_unix_seconds(951_782_400), "2000-02-29");
+        assert_eq!(date_from_unix_seconds(1_767_225_599), "2025-12-31");
+        assert_eq!(date_from_unix_seconds(-86_400), "1969-12-31");
+    }
+}
