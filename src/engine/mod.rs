@@ -25,6 +25,10 @@ use relationships::Relationships;
 
 /// Marks "no unit" in routing tables.
 const NO_UNIT: u32 = u32::MAX;
+/// Days over which recent coordination time is remembered when it slows casework.
+const COORDINATION_MEMORY_DAYS: f64 = 28.0;
+/// Coordination never takes more than this share of a unit's time in the casework slowdown.
+const MAX_COORDINATION_SHARE: f64 = 0.6;
 /// How far down a queue a practitioner with a free slot looks for a case they are competent
 /// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
 const QUEUE_SCAN_LIMIT: usize = 64;
@@ -197,6 +201,11 @@ struct UnitInstance {
     /// When the instance opened and closed (for per-unit utilisation).
     open_day: f64,
     close_day: f64,
+    /// Contracted hours per day of its staff, and coordination hours spent recently
+    /// (exponentially forgotten over `COORDINATION_MEMORY_DAYS`) as of `coordination_since_day`.
+    hours_per_day: f64,
+    recent_coordination_hours: f64,
+    coordination_since_day: f64,
     /// Busy caseload slots now, and their integral over the measured window.
     busy_slots: u32,
     busy_since_day: f64,
@@ -288,9 +297,17 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|p: &Practitioner| scenario.workforce.professions[p.profession_idx as usize].caseload_capacity)
                     .sum();
+                let hours_per_day = practitioners[start as usize..]
+                    .iter()
+                    .map(|p: &Practitioner| scenario.workforce.professions[p.profession_idx as usize].hours_per_week)
+                    .sum::<f64>()
+                    / 7.0;
                 instances.push(UnitInstance {
                     unit_idx,
                     total_slots,
+                    hours_per_day,
+                    recent_coordination_hours: 0.0,
+                    coordination_since_day: 0.0,
                     open_day: unit.starts_on_day,
                     close_day: f64::INFINITY,
                     busy_slots: 0,
@@ -919,7 +936,7 @@ impl<'a> Sim<'a> {
         }
         let u: f64 = e.rng.random();
         let serial = e.serial;
-        self.coordination_hours(now, model.coordination.referral_hours);
+        self.coordination_hours(now, from, model.coordination.referral_hours);
         self.set_state(episode, need, NeedState::InTransit);
         let token = self.episodes[episode as usize].needs[need as usize].token;
         if u < handoff.lost_probability {
@@ -932,8 +949,34 @@ impl<'a> Sim<'a> {
     }
 
     /// Coordination time, scaled down when integration is adequately resourced.
-    fn coordination_hours(&mut self, now: f64, hours: f64) {
-        self.record.coordination_hours(now, hours * self.model.collaboration.coordination_hours_factor);
+    /// Records coordination time spent by a unit's staff. It is counted in the metric and it
+    /// comes out of the unit's time for casework: see `casework_slowdown`.
+    fn coordination_hours(&mut self, now: f64, unit_instance: u32, hours: f64) {
+        let hours = hours * self.model.collaboration.coordination_hours_factor;
+        self.record.coordination_hours(now, hours);
+        let instance = &mut self.instances[unit_instance as usize];
+        instance.recent_coordination_hours =
+            instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp() + hours;
+        instance.coordination_since_day = now;
+    }
+
+    /// How much longer casework takes because staff time goes on meetings, assessments'
+    /// paperwork, referrals and team building (seed paper §3: "case planning meetings can take
+    /// up a significant amount of time"). The share of the unit's contracted hours spent
+    /// coordinating over the last few weeks, capped so work never stops entirely.
+    fn casework_slowdown(&self, now: f64, unit_instance: u32) -> f64 {
+        let instance = &self.instances[unit_instance as usize];
+        if instance.hours_per_day <= 0.0 {
+            return 1.0;
+        }
+        let recent = instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp();
+        let team_share = match self.model.units[instance.unit_idx].kind {
+            UnitKind::Team { team_time_share, .. } => team_time_share,
+            _ => 0.0,
+        };
+        // `recent` is about rate x memory, so rate per day = recent / memory.
+        let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
+        1.0 / (1.0 - share)
     }
 
     /// Whether referrals from this unit are warm handoffs: co-located staff, or a project
@@ -1117,10 +1160,11 @@ impl<'a> Sim<'a> {
                 let n = &e.needs[need as usize];
                 profession.can_work(n.domain, n.tier)
             }
-            WorkKind::Assessment { needs } => bits(needs).any(|n| {
-                let n = &e.needs[n as usize];
-                profession.can_work(n.domain, n.presented_tier())
-            }),
+            // Anyone who works in a need's domain can assess it, whatever its tier has become
+            // while the family waited (an assessment that finds a higher tier refers it on).
+            WorkKind::Assessment { needs } => {
+                bits(needs).any(|n| profession.competence_tiers_by_domain[e.needs[n as usize].domain as usize] != 0)
+            }
         }
     }
 
@@ -1250,11 +1294,12 @@ impl<'a> Sim<'a> {
         let instance = &self.instances[unit_instance as usize];
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
-        let slowdown = if occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
+        let overload = if occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
             1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
         } else {
             1.0
         };
+        let slowdown = overload * self.casework_slowdown(now, unit_instance);
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
             e.professionals.push(practitioner);
@@ -1295,7 +1340,7 @@ impl<'a> Sim<'a> {
                     stats.wait_to_assessment_minutes.saturating_record(((start_day - item.since_day) * MINUTES_PER_DAY).round() as u64);
                 }
                 let serial = e.serial;
-                self.coordination_hours(now, self.model.coordination.assessment_hours);
+                self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
                 let domain = self.episodes[episode as usize].needs[needs.trailing_zeros() as usize].domain;
                 self.involve_colleagues(episode, domain, practitioner, unit_instance);
@@ -1402,7 +1447,7 @@ impl<'a> Sim<'a> {
             // The lead passes the need to a colleague from an agency they do not trust: an
             // internal referral, with its delay and the family explaining itself again.
             let model = self.model;
-            self.coordination_hours(now, model.coordination.referral_hours);
+            self.coordination_hours(now, unit_instance, model.coordination.referral_hours);
             let e = &mut self.episodes[episode as usize];
             e.n_tellings += 1;
             let (serial, token) = (e.serial, e.needs[need as usize].token);
@@ -1494,7 +1539,7 @@ impl<'a> Sim<'a> {
                 attending.push(profession_idx);
             }
         }
-        self.coordination_hours(now, meeting_hours * f64::from(n_members) * attendance);
+        self.coordination_hours(now, unit_instance, meeting_hours * f64::from(n_members) * attendance);
         // Meeting builds relationships between the agencies that turned up.
         let professions = &self.scenario.workforce.professions;
         let present: u32 = attending.iter().fold(0, |m, &p| m | 1 << professions[p].agency_idx);
