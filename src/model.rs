@@ -65,6 +65,12 @@ pub struct Population {
 }
 
 impl Population {
+    /// Share of families living in locality `locality_idx`.
+    pub fn locality_share(&self, locality_idx: usize) -> f64 {
+        let previous = if locality_idx == 0 { 0.0 } else { self.locality_cumulative_share[locality_idx - 1] };
+        self.locality_cumulative_share[locality_idx] - previous
+    }
+
     /// Share of presenting needs in domain `domain_idx`.
     pub fn domain_share(&self, domain_idx: usize) -> f64 {
         let previous = if domain_idx == 0 { 0.0 } else { self.domain_cumulative_share[domain_idx - 1] };

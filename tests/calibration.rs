@@ -5,13 +5,16 @@ use std::process::Command;
 
 /// Patterns the model does not yet reproduce, each explained in docs/ODD.md ("Known gaps").
 /// A pattern leaves this list the day it passes; a pattern that starts failing fails here.
-/// None today: every pattern passes.
-const KNOWN_GAPS: &[&str] = &[];
+/// The county's CAMHS runs so close to capacity that its queue is bistable: in some
+/// replications a waiting list builds up, in others it does not, so the median wait and the
+/// share turned away are not reproduced together (docs/ODD.md, "Known limitations").
+const KNOWN_GAPS: &[&str] = &["CAMHS referrals turned away", "CAMHS wait to assessment (median)"];
 
 #[test]
 fn the_status_quo_reproduces_the_published_patterns() {
     let output = Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(["calibrate", "--replications", "3"])
+        // The scenario's own replications: calibration is claimed for the default run.
+        .args(["calibrate"])
         .output()
         .expect("the joinedup binary starts");
     let stdout = String::from_utf8_lossy(&output.stdout);

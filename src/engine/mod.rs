@@ -282,8 +282,13 @@ impl<'a> Sim<'a> {
             for copy in copies {
                 let idx = instances.len() as u32;
                 let start = practitioners.len() as u32;
+                // A locality unit's staffing is for a locality of average size; each copy is
+                // scaled to its locality's share of families, so big localities are not
+                // starved while small ones sit idle.
+                let scale = if unit.scope == Scope::Locality { population.locality_share(copy) * n_localities as f64 } else { 1.0 };
                 for &(profession_idx, n) in &unit.staff {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
+                    let n = ((f64::from(n) * scale).round() as u32).max(1);
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
