@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-/// Patterns the model does not yet reproduce, each explained in docs/ODD.md ("Known gaps").
-/// A pattern leaves this list the day it passes; a pattern that starts failing fails here.
+/// Patterns the model does not yet reproduce reliably, each explained in docs/ODD.md ("Known
+/// limitations"); their verdict is reported but not asserted. Every other pattern must pass.
 /// The county's CAMHS runs so close to capacity that its queue is bistable: in some
 /// replications a waiting list builds up, in others it does not, so the median wait and the
 /// share turned away are not reproduced together (docs/ODD.md, "Known limitations").
@@ -27,9 +27,11 @@ fn the_status_quo_reproduces_the_published_patterns() {
         })
         .collect();
     assert_eq!(verdicts.len(), 14, "calibrate should report all 14 patterns:\n{stdout}");
-    for (verdict, name) in &verdicts {
-        let expected = if KNOWN_GAPS.contains(name) { "FAIL" } else { "pass" };
-        assert_eq!(*verdict, expected, "pattern `{name}`:\n{stdout}");
+    for (verdict, name) in verdicts.iter().filter(|(_, name)| !KNOWN_GAPS.contains(name)) {
+        assert_eq!(*verdict, "pass", "pattern `{name}`:\n{stdout}");
+    }
+    for gap in KNOWN_GAPS {
+        assert!(verdicts.iter().any(|(_, name)| name == gap), "known gap `{gap}` is no longer a pattern; remove it");
     }
     // The exit code follows the verdicts: 1 when any pattern is outside its range.
     let any_failed = verdicts.iter().any(|(v, _)| *v == "FAIL");
