@@ -20,6 +20,13 @@ const NOT_SCENARIOS: &[&str] = &["sweeps"];
 /// Families are left as they are, so a scenario's queues are as busy as its author meant.
 const SHRINK: &[&str] = &["run.replications=2", "run.horizon_days=500", "run.warmup_days=100"];
 
+/// Scenarios under `scenarios/scale/` are benchmarks of scale (England: 6.7 million families);
+/// even two replications of 500 days of them take minutes of CPU and about 1 GB. They are
+/// shrunk further, to one replication of 30 days (still ~140,000 referrals a model), which
+/// checks that they load, validate and run; their full cost is measured by the benchmarks
+/// (results/benchmarks.md).
+const SHRINK_SCALE: &[&str] = &["run.replications=1", "run.horizon_days=30", "run.warmup_days=5"];
+
 fn ron_files(dir: &Path, found: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
@@ -48,12 +55,15 @@ fn every_scenario_file_loads_and_runs() {
         assert!(files.iter().any(|f| f.ends_with(expected)), "the walk did not find scenarios/{expected}: {files:?}");
     }
     let overrides: Vec<String> = SHRINK.iter().map(|s| s.to_string()).collect();
+    let scale_overrides: Vec<String> = SHRINK_SCALE.iter().map(|s| s.to_string()).collect();
     // Every file is tried and every failure reported together, so one broken file does not
     // hide another.
     let mut failures = Vec::new();
     for file in &files {
         let name = file.strip_prefix(SCENARIOS).unwrap_or(file).display().to_string();
-        let loaded = match joinedup::scenario::load(Some(file), &overrides) {
+        let at_scale = file.strip_prefix(SCENARIOS).is_ok_and(|relative| relative.starts_with("scale"));
+        let shrink = if at_scale { &scale_overrides } else { &overrides };
+        let loaded = match joinedup::scenario::load(Some(file), shrink) {
             Ok(loaded) => loaded,
             Err(e) => {
                 failures.push(format!("{name}: does not load: {e}"));
