@@ -15,7 +15,7 @@
 //!     [--replications 8] [--seed 1] [--repeat 1]
 //! ```
 //!
-//! Prints the same `key=value` line as `examples/timed_run.rs`.
+//! Prints the same `key=value` line as `benches/timed_run.rs`.
 
 use hdrhistogram::Histogram;
 use rand::SeedableRng;
