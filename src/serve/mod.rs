@@ -317,6 +317,13 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
     let method = request.method().clone();
     let (segments, query) = split_url(request.url());
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // No name the API hands out has a `..`, `.` or separator in it: such a request is an
+    // attempt to leave the folders, whatever it was aimed at.
+    if segments.iter().any(|s| matches!(*s, ".." | ".") || s.contains(['/', '\\', '\0'])) {
+        let what = if segments.first() == Some(&"api") && segments.get(1) == Some(&"runs") { "results" } else { "scenarios" };
+        let folder = if what == "results" { state.results.shown() } else { state.scenarios.shown() };
+        return Reply::error(&Error::OutsideFolder { requested: segments.join("/"), what, folder: folder.to_path_buf() });
+    }
     use tiny_http::Method::{Get, Head, Post};
     match (&method, segments.as_slice()) {
         (Get | Head, []) => Reply {
@@ -330,7 +337,7 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
         (Post, ["api", "scenario"]) => post(request, |body| scenario(state, body)),
         (Get | Head, ["api", "runs", id]) => status(state, id),
         (Get | Head, ["api", "runs", id, file]) => run_file(state, id, file, query.split('&').any(|p| p == "download=1")),
-        (_, [] | ["api", "scenarios"] | ["api", "run"] | ["api", "scenario"] | ["api", "runs", ..]) => {
+        (_, [] | ["api", "scenarios"] | ["api", "run"] | ["api", "scenario"] | ["api", "runs", _] | ["api", "runs", _, _]) => {
             Reply::refuse(405, &format!("{method} is not used here; docs/workbench.md lists the requests"))
         }
         _ => Reply::refuse(404, &format!("nothing here at {}; docs/workbench.md lists the requests", request.url())),

@@ -29,7 +29,9 @@ header p { margin: 0.2rem 0 0; color: #333; }
 aside { border-right: 1px solid #ddd; padding-right: 1rem; }
 h2 { font-size: 1.1rem; margin: 1rem 0 0.4rem; color: var(--blue); }
 .hint { color: var(--grey); font-size: 0.88rem; margin: 0.2rem 0 0.5rem; }
-.choice { display: block; padding: 0.3rem 0.4rem; border-radius: 4px; cursor: pointer; }
+.choice { display: block; padding: 0.15rem 0.4rem; border-radius: 4px; cursor: pointer; }
+.list { max-height: 15rem; overflow-y: auto; border: 1px solid #e2e2e2; border-radius: 4px; padding: 0.2rem; }
+#scenario-about { font-size: 0.9rem; margin: 0.4rem 0; }
 .choice:hover { background: #eef4f9; }
 .choice small { display: block; color: var(--grey); margin-left: 1.5rem; }
 .choice.invalid { color: #a63d00; }
@@ -71,10 +73,11 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 <div class="layout">
 <aside id="controls">
 <h2>1. Scenario</h2>
-<div id="scenario-list" role="radiogroup" aria-label="Scenario"></div>
+<div id="scenario-list" class="list" role="radiogroup" aria-label="Scenario"></div>
+<p id="scenario-about"></p>
 <h2>2. Models to compare</h2>
 <p class="hint">The first one ticked is the baseline every other is compared with. Fewer models run faster.</p>
-<div id="model-list"></div>
+<div id="model-list" class="list"></div>
 <h2>3. Levers</h2>
 <p class="hint">Only levers you change are sent; each becomes a <code>--set</code> the command line would take.</p>
 <div id="levers"></div>
@@ -173,8 +176,8 @@ function loadCatalogue(keep) {
     data.scenarios.forEach(function (s) {
       var label = s.id === 'county' ? 'Default county (built in)' : s.id;
       var input = el('input', {type: 'radio', name: 'scenario', value: s.id, disabled: !!s.error && !s.models});
-      var choice = el('label', {'class': 'choice' + (s.error ? ' invalid' : '')}, input, ' ' + label,
-        el('small', {text: s.error ? 'Does not load: ' + s.error.split('\n')[0] : (s.description || s.name)}));
+      var choice = el('label', {'class': 'choice' + (s.error ? ' invalid' : ''), title: s.error ? 'Does not load: ' + s.error : (s.description || s.name)},
+        input, ' ' + label + (s.error ? ' (does not load)' : ''));
       input.addEventListener('change', function () { choose(s.id); });
       list.appendChild(choice);
     });
@@ -192,8 +195,9 @@ function choose(id) {
   (current.models || []).forEach(function (m, i) {
     var input = el('input', {type: 'checkbox', name: 'model', value: m.name, checked: i < 3});
     input.addEventListener('change', function () { showModelCards(); changed(); });
-    models.appendChild(el('label', {'class': 'choice'}, input, ' ' + m.name, el('small', {text: m.description || ''})));
+    models.appendChild(el('label', {'class': 'choice', title: m.description || ''}, input, ' ' + m.name));
   });
+  $('scenario-about').textContent = (current.description || '') + (current.file ? ' (' + current.file + ')' : ' (built into joinedup)');
   buildLevers();
   showError(current.error || '');
   $('run').disabled = $('reset').disabled = $('save-button').disabled = $('download-ron').disabled = false;
