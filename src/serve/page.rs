@@ -18,6 +18,7 @@ pub const PAGE: &str = r##"<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>joinedup workbench</title>
+<link rel="icon" href="data:,">
 <style>
 :root { color-scheme: light; --blue: #0072b2; --grey: #666; }
 * { box-sizing: border-box; }
@@ -269,6 +270,7 @@ function buildLevers() {
   root.appendChild(run);
 
   var advanced = section('Advanced: any --set', false);
+  advanced.id = 'advanced';
   advanced.appendChild(el('p', {'class': 'hint', text: 'One PATH=VALUE a line, as joinedup run --set takes it (docs/scenarios.md).'}));
   var extra = el('textarea', {id: 'extra-sets', 'aria-label': 'Extra overrides', placeholder: 'population.misdirected_probability=0.05'});
   advanced.appendChild(extra);
