@@ -356,3 +356,14 @@ fn a_saved_scenario_keeps_its_presets_and_runs_to_the_same_numbers() {
     assert_eq!(resolved["saved"], Value::Null, "without save_as nothing is written");
     assert!(!resolved["ron"].as_str().unwrap().contains("preset: ("));
 }
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config { port, scenarios: dir.path().join("s"), results: dir.path().join("r"), ..Config::default() };
+    let error = Workbench::start(&config).err().expect("the port is taken").to_string();
+    assert!(error.starts_with(&format!("the workbench cannot serve on 127.0.0.1:{port}:")), "{error}");
+    assert!(error.contains("Choose another --port"), "{error}");
+}

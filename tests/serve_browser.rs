@@ -366,6 +366,19 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
     assert_eq!(std::fs::read(work.join("cli_saved/summary.json")).unwrap(), std::fs::read(served.join("summary.json")).unwrap());
 
+    // A restructure, as the page writes it, is an override the command line takes: the
+    // integrated hub in two localities from the second year.
+    b.eval("(() => { const s = document.querySelector(\".restructure[data-model='siloed'] .restructure-to\"); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    b.type_into(".restructure[data-model='siloed'] .restructure-day", "366");
+    for place in ["north_east", "east", "south_east", "south", "south_west", "central"] {
+        b.click(&format!(".restructure[data-model='siloed'] .localities input[value='{place}']"));
+    }
+    let restructure = r#"models.siloed.restructure=(day: 366, to: (name: "integrated_hub"), localities: ["north","west"])"#;
+    let command = b.text("#command");
+    assert!(command.contains(&joinedup::provenance::shell_quote(restructure)), "the page's command lacks the restructure: {command}");
+    let check = joinedup(&["check".into(), "scenarios/mini.ron".into(), "--set".into(), restructure.into()], work);
+    assert!(check.status.success(), "the command line refuses the page's restructure: {}", String::from_utf8_lossy(&check.stderr));
+
     b.eval("document.getElementById('results').scrollIntoView()");
     let shot = b.call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": false}));
     let png = base64_decode(shot["data"].as_str().unwrap());

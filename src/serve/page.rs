@@ -27,7 +27,7 @@ header { background: #f4f8fb; border-bottom: 3px solid var(--blue); padding: 0.6
 header h1 { margin: 0; font-size: 1.5rem; }
 header p { margin: 0.2rem 0 0; color: #333; }
 .layout { display: grid; grid-template-columns: minmax(360px, 440px) 1fr; gap: 0 1.5rem; padding: 0 1.2rem 2rem; }
-aside { border-right: 1px solid #ddd; padding-right: 1rem; }
+aside { border-right: 1px solid #ddd; padding-right: 1rem; position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; }
 h2 { font-size: 1.1rem; margin: 1rem 0 0.4rem; color: var(--blue); }
 .hint { color: var(--grey); font-size: 0.88rem; margin: 0.2rem 0 0.5rem; }
 .choice { display: block; padding: 0.15rem 0.4rem; border-radius: 4px; cursor: pointer; }
