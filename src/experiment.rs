@@ -66,7 +66,11 @@ impl Progress {
 
 /// Like [`run`], counting finished jobs in `progress` as they end. The results are exactly
 /// those of [`run`]: counting touches nothing the replications read.
-pub fn run_with_progress(scenario: &Scenario, threads: Option<usize>, progress: &Progress) -> Result<Comparison> {
+pub fn run_with_progress(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    progress: &Progress,
+) -> Result<Comparison> {
     with_threads(threads, || {
         replicate_observed(scenario, None, Some(progress)).map(|(comparison, _)| comparison)
     })?
@@ -88,12 +92,18 @@ fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send
 }
 
 /// Replications `range` of every model, model-major, in parallel on the current pool.
-fn run_range(scenario: &Scenario, range: std::ops::Range<u32>, progress: Option<&Progress>) -> Result<Vec<ReplicationResult>> {
+fn run_range(
+    scenario: &Scenario,
+    range: std::ops::Range<u32>,
+    progress: Option<&Progress>,
+) -> Result<Vec<ReplicationResult>> {
     let jobs: Vec<(usize, u32)> = (0..scenario.models.len())
         .flat_map(|m| range.clone().map(move |r| (m, r)))
         .collect();
     if let Some(progress) = progress {
-        progress.total.fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        progress
+            .total
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
     }
     jobs.par_iter()
         .map(|&(model_idx, replication)| {
