@@ -91,7 +91,8 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 <span id="status" role="status">Loading scenarios…</span>
 </div>
 <pre id="error" hidden></pre>
-<p id="command-line">Same run from the command line: <code id="command"></code></p>
+<p id="command-line">Same run from the command line: <code id="command"></code><span id="command-note"></span></p>
+<p id="placeholder" class="hint">Press Run to see how the ticked models compare: key numbers here, then the full report with every chart and the summary in words.</p>
 <section id="results" hidden>
 <h2>Results <small id="run-label"></small></h2>
 <p id="downloads"></p>
@@ -390,8 +391,8 @@ function changed() {
   var words = ['joinedup', 'run'];
   if (current.file) words.push(current.file);
   body.set.forEach(function (s) { words.push('--set', s); });
-  $('command').textContent = body.models ? '(only some models are chosen, which the command line cannot do: save the scenario and run the saved file)' :
-    words.map(shellQuote).join(' ');
+  $('command').textContent = body.models ? '' : words.map(shellQuote).join(' ');
+  $('command-note').textContent = body.models ? 'none, as only some of the models are ticked, which the command line cannot do: save the scenario below and run the saved file.' : '';
 }
 
 function run() {
@@ -435,6 +436,7 @@ function poll(id, scenarioId) {
 
 function show(s, scenarioId) {
   $('results').hidden = false;
+  $('placeholder').hidden = true;
   $('run-label').textContent = 'run ' + s.id;
   var links = $('downloads');
   links.textContent = 'Download: ';
