@@ -617,6 +617,32 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
         std::fs::read(served.join("summary.json")).unwrap()
     );
 
+    // Downloads: the tidy CSV from the run's links, and the scenario as a file, land in the
+    // browser's download folder with the run's and the saved file's contents.
+    let downloads = work.join("downloads");
+    b.call(
+        "Browser.setDownloadBehavior",
+        json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
+    );
+    b.click("#downloads a[download$='replications.csv']");
+    let csv = downloads.join(format!("{second}-replications.csv"));
+    wait_for_file(&csv);
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        std::fs::read(served.join("replications.csv")).unwrap()
+    );
+    b.click("#download-ron");
+    let ron = downloads.join("fewer_social_workers.ron");
+    wait_for_file(&ron);
+    let without_date = |text: String| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        without_date(std::fs::read_to_string(&ron).unwrap()),
+        without_date(
+            std::fs::read_to_string(work.join("scenarios/fewer_social_workers.ron")).unwrap()
+        ),
+        "the downloaded scenario is not the saved one"
+    );
+
     // A restructure, as the page writes it, is an override the command line takes: the
     // integrated hub in two localities from the second year.
     b.eval("(() => { const s = document.querySelector(\".restructure[data-model='siloed'] .restructure-to\"); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
@@ -669,6 +695,19 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
         b.problems.join("\n")
     );
     eprintln!("screenshot kept in {}", out.display());
+}
+
+/// Waits for a download to be complete (Chromium writes to a `.crdownload` file, then renames).
+fn wait_for_file(path: &Path) {
+    let start = Instant::now();
+    while !path.is_file() {
+        assert!(
+            start.elapsed() < HANG,
+            "{} never arrived (hung download)",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Whether two JSON values are equal, numbers compared as numbers: JavaScript hands back
