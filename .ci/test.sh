@@ -26,7 +26,8 @@ apt_install() {
 
 # --- report: headless Chromium for tests/report_browser.rs ---------------------------------
 # The report test opens report.html in Debian's chromium (with a font, so the screenshot has
-# readable text). Without chromium that test fails; JOINEDUP_SKIP_BROWSER=1 skips it instead.
+# readable text), and tests/serve_browser.rs drives the workbench page in it over DevTools.
+# Without chromium those tests fail; JOINEDUP_SKIP_BROWSER=1 skips them instead.
 if [[ "${JOINEDUP_SKIP_BROWSER:-}" != "1" ]]; then
     if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
         apt_install chromium fonts-dejavu-core

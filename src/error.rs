@@ -79,6 +79,19 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
     /// file and what would fix it.
     #[error("cannot make a report from {path}: {message}")]
     ReadResults { path: PathBuf, message: String },
+
+    /// The workbench was asked for a file outside the folders it serves (a `..`, an absolute
+    /// path, or a link leading out).
+    #[error("`{requested}` is outside the {what} folder {folder}. The workbench reads and writes only inside its scenarios and results folders; name a file inside it, without `..` or a leading `/`.")]
+    OutsideFolder { requested: String, what: &'static str, folder: PathBuf },
+
+    /// The workbench has no scenario, run or file by this name.
+    #[error("there is no {what} `{name}`; {hint}")]
+    NotFound { what: &'static str, name: String, hint: String },
+
+    /// The workbench's web server could not start or stopped.
+    #[error("the workbench cannot serve on {address}: {message}")]
+    Serve { address: String, message: String },
 }
 
 impl Error {
@@ -93,13 +106,16 @@ impl Error {
             | Error::ReadPlan { .. }
             | Error::InvalidPlan { .. }
             | Error::Merge { .. }
-            | Error::ReadResults { .. } => EXIT_BAD_INPUT,
+            | Error::ReadResults { .. }
+            | Error::OutsideFolder { .. }
+            | Error::NotFound { .. } => EXIT_BAD_INPUT,
             Error::Point { source, .. } => source.exit_code(),
             Error::OpenEpisodeLimit { .. }
             | Error::Output { .. }
             | Error::OutputInUse { .. }
             | Error::SweepResults { .. }
-            | Error::CalibrationFailed { .. } => EXIT_FAILED,
+            | Error::CalibrationFailed { .. }
+            | Error::Serve { .. } => EXIT_FAILED,
         }
     }
 }

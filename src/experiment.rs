@@ -14,6 +14,7 @@ use crate::metrics::{
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// All replications of all models of one scenario.
 #[derive(Debug, Clone)]
@@ -42,6 +43,39 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Comparison> {
     })?
 }
 
+/// How far a run has got, in (model, replication) jobs, readable from another thread while
+/// the run goes on (the workbench shows it as a progress bar). Jobs are of uneven length, so
+/// this is a count, not a time estimate.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+impl Progress {
+    /// Jobs finished so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Jobs started or queued so far (grows with each batch of a run to a precision).
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+}
+
+/// Like [`run`], counting finished jobs in `progress` as they end. The results are exactly
+/// those of [`run`]: counting touches nothing the replications read.
+pub fn run_with_progress(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    progress: &Progress,
+) -> Result<Comparison> {
+    with_threads(threads, || {
+        replicate_observed(scenario, None, Some(progress)).map(|(comparison, _)| comparison)
+    })?
+}
+
 /// Runs `work` on a pool of `threads` threads (the global pool, all cores, when `None`).
 fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R> {
     match threads {
@@ -58,12 +92,27 @@ fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send
 }
 
 /// Replications `range` of every model, model-major, in parallel on the current pool.
-fn run_range(scenario: &Scenario, range: std::ops::Range<u32>) -> Result<Vec<ReplicationResult>> {
+fn run_range(
+    scenario: &Scenario,
+    range: std::ops::Range<u32>,
+    progress: Option<&Progress>,
+) -> Result<Vec<ReplicationResult>> {
     let jobs: Vec<(usize, u32)> = (0..scenario.models.len())
         .flat_map(|m| range.clone().map(move |r| (m, r)))
         .collect();
+    if let Some(progress) = progress {
+        progress
+            .total
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+    }
     jobs.par_iter()
-        .map(|&(model_idx, replication)| engine::simulate(scenario, model_idx, replication))
+        .map(|&(model_idx, replication)| {
+            let result = engine::simulate(scenario, model_idx, replication);
+            if let Some(progress) = progress {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+            }
+            result
+        })
         .collect()
 }
 
@@ -122,6 +171,15 @@ pub fn replicate(
     scenario: &Scenario,
     rule: Option<PrecisionRule>,
 ) -> Result<(Comparison, Option<PrecisionReport>)> {
+    replicate_observed(scenario, rule, None)
+}
+
+/// [`replicate`], counting finished jobs in `progress` when given.
+fn replicate_observed(
+    scenario: &Scenario,
+    rule: Option<PrecisionRule>,
+    progress: Option<&Progress>,
+) -> Result<(Comparison, Option<PrecisionReport>)> {
     let n_models = scenario.models.len();
     let mut n = match rule {
         Some(rule) => scenario.run.replications.max(2).min(rule.max_replications),
@@ -131,7 +189,7 @@ pub fn replicate(
     let mut done = 0;
     let mut report = None;
     loop {
-        let batch = run_range(scenario, done..n)?;
+        let batch = run_range(scenario, done..n, progress)?;
         for (i, result) in batch.into_iter().enumerate() {
             per_model[i / (n - done) as usize].push(result);
         }

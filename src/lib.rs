@@ -20,6 +20,7 @@ pub mod provenance;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 
 pub use error::{Error, Result};

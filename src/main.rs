@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use sweep_cli::SweepArgs;
 
+mod serve_cli;
 mod sweep_cli;
 
 #[derive(Parser)]
@@ -91,6 +92,9 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
     },
+    /// Start the workbench: a page in your web browser to pick a scenario, move its levers,
+    /// run it and see the report (docs/workbench.md). Serves this machine only by default.
+    Serve(serve_cli::ServeArgs),
     /// Check a scenario file and report every problem, without running it.
     Check {
         scenario: Option<PathBuf>,
@@ -195,6 +199,7 @@ fn execute(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Sweep(args) => sweep_cli::sweep(args),
+        Command::Serve(args) => serve_cli::serve(args),
         Command::Merge { dirs, out } => sweep_cli::merge(&dirs, &out),
         Command::Models => {
             say(&joinedup::explain::presets_list());

@@ -1,0 +1,515 @@
+//! The workbench page: one self-contained HTML document (styles and script inline, nothing
+//! fetched from elsewhere) that calls the JSON API of `serve::route`.
+//!
+//! The page turns every lever into a `--set PATH=VALUE` override, sent only when its value
+//! differs from the scenario's, so the server checks it with the command line's own code and
+//! the page can show the equivalent command. It builds its elements with `textContent`, never
+//! by pasting scenario text into HTML, so a name in a scenario file cannot become markup.
+//!
+//! For the browser test, `<body>` carries `data-state` (`loading`, `ready`, `running`, `done`,
+//! `error`) and `data-run-id`; lever inputs carry their override path in `data-path`.
+
+/// What the page may load: itself and its own API, the run reports in a frame, nothing else.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub const PAGE: &str = r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>joinedup workbench</title>
+<link rel="icon" href="data:,">
+<style>
+:root { color-scheme: light; --blue: #0072b2; --grey: #666; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; color: #1a1a1a; margin: 0; line-height: 1.4; }
+header { background: #f4f8fb; border-bottom: 3px solid var(--blue); padding: 0.6rem 1.2rem; }
+header h1 { margin: 0; font-size: 1.5rem; }
+header p { margin: 0.2rem 0 0; color: #333; }
+.layout { display: grid; grid-template-columns: minmax(360px, 440px) 1fr; gap: 0 1.5rem; padding: 0 1.2rem 2rem; }
+aside { border-right: 1px solid #ddd; padding-right: 1rem; position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; }
+h2 { font-size: 1.1rem; margin: 1rem 0 0.4rem; color: var(--blue); }
+.hint { color: var(--grey); font-size: 0.88rem; margin: 0.2rem 0 0.5rem; }
+.choice { display: block; padding: 0.15rem 0.4rem; border-radius: 4px; cursor: pointer; }
+.list { max-height: 15rem; overflow-y: auto; border: 1px solid #e2e2e2; border-radius: 4px; padding: 0.2rem; }
+#scenario-about { font-size: 0.9rem; margin: 0.4rem 0; }
+.choice:hover { background: #eef4f9; }
+.choice small { display: block; color: var(--grey); margin-left: 1.5rem; }
+.choice.invalid { color: #a63d00; }
+details { border: 1px solid #e2e2e2; border-radius: 4px; margin: 0.4rem 0; padding: 0.2rem 0.5rem; }
+details > summary { cursor: pointer; font-weight: 600; padding: 0.2rem 0; }
+.lever { display: grid; grid-template-columns: 1fr 6.5rem; align-items: center; gap: 0.2rem 0.5rem; margin: 0.35rem 0; }
+.lever label { font-size: 0.92rem; }
+.lever input[type=range] { grid-column: 1 / 3; width: 100%; }
+.lever input[type=number], .lever select { width: 100%; }
+.lever.changed label { font-weight: 700; }
+.lever.changed input[type=number] { background: #fff3d6; }
+.model-card { border-left: 4px solid var(--blue); padding: 0.1rem 0 0.3rem 0.6rem; margin: 0.6rem 0; }
+.model-card h3 { font-size: 1rem; margin: 0.2rem 0; }
+.conditions label { display: block; font-size: 0.88rem; }
+.localities label { display: inline-block; margin-right: 0.6rem; font-size: 0.88rem; }
+textarea { width: 100%; min-height: 4rem; font-family: ui-monospace, monospace; font-size: 0.85rem; }
+#actions { position: sticky; top: 0; background: #fff; padding: 0.7rem 0; border-bottom: 1px solid #eee; z-index: 1; display: flex; gap: 0.7rem; align-items: center; flex-wrap: wrap; }
+button { font: inherit; padding: 0.35rem 0.9rem; border-radius: 4px; border: 1px solid #888; background: #fafafa; cursor: pointer; }
+button.primary { background: var(--blue); color: #fff; border-color: var(--blue); font-weight: 600; }
+button:disabled { opacity: 0.5; cursor: default; }
+progress { width: 14rem; }
+#error { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.6rem; white-space: pre-wrap; font-size: 0.9rem; }
+#command-line { font-size: 0.85rem; color: #333; }
+#command { word-break: break-all; }
+table { border-collapse: collapse; font-size: 0.88rem; margin: 0.5rem 0; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; vertical-align: top; }
+th { background: #f6f6f6; text-align: left; }
+td .was { display: block; color: var(--grey); font-size: 0.8rem; }
+#report { width: 100%; border: 1px solid #ddd; min-height: 40rem; }
+#downloads a { margin-right: 0.9rem; }
+.saved { color: #00734f; }
+</style>
+</head>
+<body data-state="loading">
+<header>
+<h1>joinedup workbench</h1>
+<p>Pick a scenario, move the levers, run it, and see how the structures compare. Everything runs on this computer, with the same engine and files as <code>joinedup run</code>.</p>
+</header>
+<div class="layout">
+<aside id="controls">
+<h2>1. Scenario</h2>
+<div id="scenario-list" class="list" role="radiogroup" aria-label="Scenario"></div>
+<p id="scenario-about"></p>
+<h2>2. Models to compare</h2>
+<p class="hint">The first one ticked is the baseline every other is compared with. Fewer models run faster.</p>
+<div id="model-list" class="list"></div>
+<h2>3. Levers</h2>
+<p class="hint">Only levers you change are sent; each becomes a <code>--set</code> the command line would take.</p>
+<div id="levers"></div>
+</aside>
+<main>
+<div id="actions">
+<button id="run" class="primary" disabled>Run</button>
+<button id="reset" disabled>Reset levers</button>
+<progress id="progress" max="1" value="0" hidden></progress>
+<span id="status" role="status">Loading scenarios…</span>
+</div>
+<pre id="error" hidden></pre>
+<p id="command-line">Same run from the command line: <code id="command"></code><span id="command-note"></span></p>
+<p id="placeholder" class="hint">Press Run to see how the ticked models compare: key numbers here, then the full report with every chart and the summary in words.</p>
+<section id="results" hidden>
+<h2>Results <small id="run-label"></small></h2>
+<p id="downloads"></p>
+<p class="hint">Key numbers: mean across replications [95% confidence interval]. Grey: the previous run of the same scenario. Every measure, the charts and the plain-language summary are in the report below.</p>
+<div id="headline"></div>
+<iframe id="report" title="Report of the latest run"></iframe>
+</section>
+<section id="save">
+<h2>Save this scenario</h2>
+<p class="hint">Saves the scenario with your levers as a RON file in the scenarios folder, which <code>joinedup run</code> can run. Downloading gives you the same file.</p>
+<div class="lever"><label for="save-name">File name</label><input id="save-name" type="text" placeholder="my_plan" style="grid-column: 1 / 3"></div>
+<label><input id="save-overwrite" type="checkbox"> replace a file with that name</label>
+<p><button id="save-button" disabled>Save to scenarios folder</button> <button id="download-ron" disabled>Download .ron</button></p>
+<p id="save-message" role="status"></p>
+</section>
+</main>
+</div>
+<script>
+'use strict';
+var KEY_METRICS = ['wait_service_start_days', 'lost_episodes', 'handoffs_per_episode', 'story_retellings_per_episode', 'unmet_need_child_days', 'staff_cost'];
+var QUICK_REPLICATIONS = 3;
+var QUICK_YEARS = 3;
+var catalogue = null;
+var current = null;
+var previous = null;
+var running = false;
+
+function $(id) { return document.getElementById(id); }
+function el(tag, attrs) {
+  var node = document.createElement(tag);
+  for (var key in (attrs || {})) {
+    var value = attrs[key];
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') node.textContent = value;
+    else if (key === 'dataset') { for (var d in value) node.dataset[d] = value[d]; }
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  for (var i = 2; i < arguments.length; i++) {
+    var child = arguments[i];
+    if (child === null || child === undefined) continue;
+    node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+function setState(state) { document.body.dataset.state = state; }
+function showError(message) { var e = $('error'); e.textContent = message; e.hidden = !message; }
+function status(text) { $('status').textContent = text; }
+function num(value) { return String(value); }
+var uid = 0;
+
+// A number lever: a label, an optional slider and a number box carrying the override path.
+function numberLever(label, path, value, options) {
+  options = options || {};
+  var id = 'lever-' + (++uid);
+  var box = el('input', {type: 'number', id: id, step: options.step || 'any', min: options.min, max: options.max, value: num(value),
+    dataset: {path: path, original: options.original !== undefined ? options.original : num(value), scale: options.scale || ''}});
+  var row = el('div', {'class': 'lever'}, el('label', {'for': id, text: label}), box);
+  if (options.slider) {
+    var range = el('input', {type: 'range', min: options.min, max: options.max, step: options.step || 'any', value: num(value), 'aria-label': label});
+    range.addEventListener('input', function () { box.value = range.value; changed(); });
+    box.addEventListener('input', function () { range.value = box.value; });
+    row.appendChild(range);
+  }
+  if (options.note) row.appendChild(el('small', {'class': 'hint', style: 'grid-column: 1 / 3', text: options.note}));
+  return row;
+}
+
+function checkboxLever(label, path, value) {
+  return el('label', {}, el('input', {type: 'checkbox', checked: !!value, dataset: {path: path, original: String(!!value)}}), ' ' + label.replace(/_/g, ' '));
+}
+
+function section(title, open) {
+  var d = el('details', {open: open});
+  d.appendChild(el('summary', {text: title}));
+  return d;
+}
+
+function loadCatalogue(keep) {
+  return fetch('/api/scenarios').then(function (r) { return r.json(); }).then(function (data) {
+    catalogue = data;
+    var list = $('scenario-list');
+    list.textContent = '';
+    data.scenarios.forEach(function (s) {
+      var label = s.id === 'county' ? 'Default county (built in)' : s.id;
+      var input = el('input', {type: 'radio', name: 'scenario', value: s.id, disabled: !!s.error && !s.models});
+      var choice = el('label', {'class': 'choice' + (s.error ? ' invalid' : ''), title: s.error ? 'Does not load: ' + s.error : (s.description || s.name)},
+        input, ' ' + label + (s.error ? ' (does not load)' : ''));
+      input.addEventListener('change', function () { choose(s.id); });
+      list.appendChild(choice);
+    });
+    var pick = keep && data.scenarios.some(function (s) { return s.id === keep; }) ? keep : 'county';
+    if (!keep || !current || current.id !== pick) choose(pick);
+    else document.querySelector('input[name=scenario][value="' + CSS.escape(pick) + '"]').checked = true;
+  });
+}
+
+function choose(id) {
+  current = catalogue.scenarios.filter(function (s) { return s.id === id; })[0];
+  document.querySelector('input[name=scenario][value="' + CSS.escape(id) + '"]').checked = true;
+  var models = $('model-list');
+  models.textContent = '';
+  (current.models || []).forEach(function (m, i) {
+    var input = el('input', {type: 'checkbox', name: 'model', value: m.name, checked: i < 3});
+    input.addEventListener('change', function () { showModelCards(); changed(); });
+    models.appendChild(el('label', {'class': 'choice', title: m.description || ''}, input, ' ' + m.name));
+  });
+  $('scenario-about').textContent = (current.description || '') + (current.file ? ' (' + current.file + ')' : ' (built into joinedup)');
+  buildLevers();
+  showError(current.error || '');
+  $('run').disabled = $('reset').disabled = $('save-button').disabled = $('download-ron').disabled = false;
+  setState('ready');
+  status('Ready. ' + (current.error ? 'This scenario does not load as it is; a lever may fix it.' : 'Move a lever, then Run.'));
+}
+
+function buildLevers() {
+  var s = current;
+  var root = $('levers');
+  root.textContent = '';
+
+  var demand = section('Demand', true);
+  demand.appendChild(numberLever('New presentations per family per year', 'population.presentations_per_family_year',
+    s.population.presentations_per_family_year, {slider: true, min: 0, max: Math.max(1, s.population.presentations_per_family_year * 3).toFixed(2), step: 0.01,
+    note: 'Referral rate before re-referrals and hidden need. ' + s.population.n_families.toLocaleString('en-GB') + ' families.'}));
+  root.appendChild(demand);
+
+  if (s.services.length) {
+    var staffing = section('Staffing of the county\'s services', true);
+    staffing.appendChild(el('p', {'class': 'hint', text: 'Every preset structure rearranges these staff. A locality service has this many in each of the ' +
+      s.localities.length + ' localities (' + s.localities.join(', ') + ').'}));
+    s.services.forEach(function (service) {
+      service.staff.forEach(function (staff, i) {
+        staffing.appendChild(numberLever(service.name + ': ' + staff.profession.replace(/_/g, ' ') + (service.scope === 'Locality' ? ' (per locality)' : ' (in all)'),
+          'workforce.services.' + service.name + '.staff.' + i + '.n_practitioners', staff.n_practitioners, {min: 0, step: 1}));
+      });
+    });
+    root.appendChild(staffing);
+  }
+
+  var structures = section('Structures: panels, restructures, conditions', true);
+  structures.id = 'model-levers';
+  s.models.forEach(function (m) {
+    var card = el('div', {'class': 'model-card', dataset: {model: m.name}});
+    card.appendChild(el('h3', {text: m.name + (m.preset ? ' (preset ' + m.preset.name + ')' : '')}));
+    var base = 'models.' + m.name;
+    if (m.preset && m.has_panel) {
+      card.appendChild(numberLever('Days between panel meetings', base + '.preset.panel_cadence_days', m.preset.panel_cadence_days, {slider: true, min: 1, max: 56, step: 1}));
+      card.appendChild(numberLever('Share of panel members attending', base + '.preset.panel_attendance', m.preset.panel_attendance, {slider: true, min: 0, max: 1, step: 0.05}));
+    }
+    m.units.forEach(function (unit) {
+      unit.staff.forEach(function (staff, i) {
+        card.appendChild(numberLever(unit.name + ': ' + staff.profession.replace(/_/g, ' ') + (unit.scope === 'Locality' ? ' (per locality)' : ' (in all)'),
+          base + '.units.' + unit.name + '.staff.' + i + '.n_practitioners', staff.n_practitioners, {min: 0, step: 1}));
+      });
+    });
+    if (m.preset) card.appendChild(restructureLever(m));
+    var conditions = el('details', {'class': 'conditions'});
+    conditions.appendChild(el('summary', {text: 'Conditions for collaborative advantage'}));
+    if (m.n_conditions !== null && m.n_conditions !== undefined) {
+      conditions.appendChild(numberLever('Number of conditions present (the first N)', base + '.collaboration.n_conditions', m.n_conditions, {min: 0, max: catalogue.conditions.length, step: 1}));
+    } else {
+      catalogue.conditions.forEach(function (c) { conditions.appendChild(checkboxLever(c, base + '.collaboration.conditions.' + c, m.conditions[c])); });
+    }
+    card.appendChild(conditions);
+    structures.appendChild(card);
+  });
+  root.appendChild(structures);
+
+  var run = section('Run', true);
+  run.appendChild(numberLever('Replications per model', 'run.replications', QUICK_REPLICATIONS, {min: 1, step: 1, original: num(s.run.replications),
+    note: 'The scenario asks for ' + s.run.replications + '; a few give quick answers with wider intervals.'}));
+  var years = Math.min(QUICK_YEARS, s.run.horizon_days / 365.25);
+  run.appendChild(numberLever('Years simulated (warm-up included)', 'run.horizon_days', years, {min: 0.5, step: 0.5, scale: '365.25',
+    original: num(s.run.horizon_days / 365.25), note: 'The scenario asks for ' + (s.run.horizon_days / 365.25).toFixed(1) + ' years.'}));
+  run.appendChild(numberLever('Warm-up days (not counted)', 'run.warmup_days', s.run.warmup_days, {min: 0, step: 1}));
+  run.appendChild(numberLever('Seed', 'run.seed', s.run.seed, {min: 0, step: 1, note: 'The same seed and levers give the same numbers, here and on the command line.'}));
+  root.appendChild(run);
+
+  var advanced = section('Advanced: any --set', false);
+  advanced.id = 'advanced';
+  advanced.appendChild(el('p', {'class': 'hint', text: 'One PATH=VALUE a line, as joinedup run --set takes it (docs/scenarios.md).'}));
+  var extra = el('textarea', {id: 'extra-sets', 'aria-label': 'Extra overrides', placeholder: 'population.misdirected_probability=0.05'});
+  advanced.appendChild(extra);
+  root.appendChild(advanced);
+
+  root.querySelectorAll('input, select, textarea').forEach(function (input) {
+    input.addEventListener('input', changed);
+    input.addEventListener('change', changed);
+  });
+  showModelCards();
+  changed();
+}
+
+// The restructure lever of a preset model: to which preset, on which day, in which localities.
+function restructureLever(m) {
+  var r = m.restructure;
+  var box = el('div', {'class': 'restructure', dataset: {model: m.name, original: r ? JSON.stringify(r) : ''}});
+  var select = el('select', {'class': 'restructure-to', 'aria-label': 'Restructure ' + m.name + ' to'});
+  select.appendChild(el('option', {value: '', text: 'no restructure'}));
+  catalogue.presets.forEach(function (p) {
+    if (p.name !== m.preset.name) select.appendChild(el('option', {value: p.name, text: 'restructure to ' + p.name}));
+  });
+  select.value = r ? r.to : '';
+  var id = 'lever-' + (++uid);
+  var day = el('input', {type: 'number', id: id, 'class': 'restructure-day', min: 1, step: 1, value: num(r ? r.day : 730)});
+  var places = el('div', {'class': 'localities'});
+  current.localities.forEach(function (name) {
+    var ticked = !r || !r.localities || r.localities.indexOf(name) >= 0;
+    places.appendChild(el('label', {}, el('input', {type: 'checkbox', value: name, checked: ticked}), ' ' + name));
+  });
+  box.appendChild(el('div', {'class': 'lever'}, el('label', {text: 'Restructure'}), select));
+  box.appendChild(el('div', {'class': 'lever'}, el('label', {'for': id, text: 'on day (from the start of the run)'}), day));
+  box.appendChild(el('p', {'class': 'hint', text: 'In these localities:'}));
+  box.appendChild(places);
+  return box;
+}
+
+function restructureOverrides(box, sets) {
+  var model = box.dataset.model;
+  var path = 'models.' + model + '.restructure';
+  var original = box.dataset.original ? JSON.parse(box.dataset.original) : null;
+  var to = box.querySelector('.restructure-to').value;
+  var day = box.querySelector('.restructure-day').value.trim();
+  var ticked = [], all = [];
+  box.querySelectorAll('.localities input').forEach(function (c) { all.push(c.value); if (c.checked) ticked.push(c.value); });
+  var localities = ticked.length === all.length ? null : ticked;
+  if (!to) { if (original) sets.push(path + '=null'); return; }
+  if (!original) {
+    var text = '(day: ' + day + ', to: (name: "' + to + '")' + (localities ? ', localities: ' + JSON.stringify(localities) : '') + ')';
+    sets.push(path + '=' + text);
+    return;
+  }
+  if (to !== original.to) sets.push(path + '.to.name=' + to);
+  if (day !== num(original.day)) sets.push(path + '.day=' + day);
+  var before = original.localities ? JSON.stringify(original.localities) : null;
+  var after = localities ? JSON.stringify(localities) : null;
+  if (before !== after) sets.push(path + '.localities=' + (after || 'null'));
+}
+
+function valueOf(input) {
+  if (input.type === 'checkbox') return String(input.checked);
+  var text = input.value.trim();
+  if (input.dataset.scale && text !== '' && isFinite(Number(text))) return num(Number(text) * Number(input.dataset.scale));
+  return text;
+}
+
+function originalOf(input) {
+  if (input.dataset.scale) return num(Number(input.dataset.original) * Number(input.dataset.scale));
+  return input.dataset.original;
+}
+
+function chosenModels() {
+  var chosen = [], all = [];
+  document.querySelectorAll('input[name=model]').forEach(function (c) { all.push(c.value); if (c.checked) chosen.push(c.value); });
+  return chosen.length === all.length ? null : chosen;
+}
+
+function showModelCards() {
+  var chosen = chosenModels();
+  document.querySelectorAll('.model-card').forEach(function (card) {
+    card.hidden = chosen !== null && chosen.indexOf(card.dataset.model) < 0;
+  });
+}
+
+// Every changed lever as a --set, in page order; levers of models left out are not sent.
+function overrides() {
+  var sets = [];
+  document.querySelectorAll('#levers [data-path]').forEach(function (input) {
+    if (input.closest('[hidden]')) return;
+    var value = valueOf(input);
+    var differs = value !== originalOf(input);
+    input.closest('.lever, label').classList.toggle('changed', differs);
+    if (differs) sets.push(input.dataset.path + '=' + value);
+  });
+  document.querySelectorAll('#levers .restructure').forEach(function (box) {
+    if (!box.closest('[hidden]')) restructureOverrides(box, sets);
+  });
+  var extra = $('extra-sets');
+  if (extra) extra.value.split('\n').forEach(function (line) { if (line.trim()) sets.push(line.trim()); });
+  return sets;
+}
+
+function requestBody() {
+  var body = {scenario: current.id, set: overrides()};
+  var models = chosenModels();
+  if (models) body.models = models;
+  return body;
+}
+
+function shellQuote(text) {
+  return /^[A-Za-z0-9_\-.\/=,:+@%]+$/.test(text) ? text : "'" + text.replace(/'/g, "'\\''") + "'";
+}
+
+function changed() {
+  if (!current) return;
+  var body = requestBody();
+  var words = ['joinedup', 'run'];
+  if (current.file) words.push(current.file);
+  body.set.forEach(function (s) { words.push('--set', s); });
+  $('command').textContent = body.models ? '' : words.map(shellQuote).join(' ');
+  $('command-note').textContent = body.models ? 'none, as only some of the models are ticked, which the command line cannot do: save the scenario below and run the saved file.' : '';
+}
+
+function run() {
+  if (running) return;
+  running = true;
+  $('run').disabled = true;
+  showError('');
+  setState('running');
+  status('Checking the scenario…');
+  var body = requestBody();
+  body.wait = false;
+  fetch('/api/run', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+    .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
+    .then(function (answer) {
+      if (!answer.ok) return fail(answer.body.error);
+      poll(answer.body.id, current.id);
+    })
+    .catch(function (e) { fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
+}
+
+function fail(message) {
+  running = false;
+  $('run').disabled = false;
+  $('progress').hidden = true;
+  showError(message);
+  status('Not run: see the message.');
+  setState('error');
+}
+
+function poll(id, scenarioId) {
+  fetch('/api/runs/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (s) {
+    if (s.state === 'failed') return fail(s.error);
+    if (s.state === 'done') return show(s, scenarioId);
+    var bar = $('progress');
+    bar.hidden = false;
+    if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute('value'); }
+    status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' replications finished.');
+    setTimeout(function () { poll(id, scenarioId); }, 300);
+  }).catch(function (e) { fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
+}
+
+function show(s, scenarioId) {
+  $('results').hidden = false;
+  $('placeholder').hidden = true;
+  $('run-label').textContent = 'run ' + s.id;
+  var links = $('downloads');
+  links.textContent = 'Download: ';
+  [['report.html', 'report'], ['replications.csv', 'tidy CSV (every replication)'], ['timeseries.csv', 'monthly CSV'], ['summary.json', 'summary.json'], ['scenario.ron', 'scenario.ron (resolved)']]
+    .forEach(function (f) { links.appendChild(el('a', {href: s.files[f[0]] + '?download=1', download: s.id + '-' + f[0], text: f[1]})); });
+  var table = el('table', {id: 'headline-table'});
+  var head = el('tr', {}, el('th', {text: 'measure'}));
+  s.table.models.forEach(function (m) { head.appendChild(el('th', {text: m})); });
+  table.appendChild(head);
+  var wasSame = previous && previous.scenario === scenarioId;
+  KEY_METRICS.forEach(function (name) {
+    var def = catalogue.metrics.filter(function (m) { return m.name === name; })[0];
+    var row = el('tr', {}, el('th', {title: def.unit, text: def.title}));
+    s.table.rows[name].forEach(function (cell, i) {
+      var model = s.table.models[i];
+      var td = el('td', {dataset: {model: model, metric: name}}, el('span', {'class': 'now', text: cell}));
+      if (wasSame) {
+        var j = previous.table.models.indexOf(model);
+        if (j >= 0) td.appendChild(el('span', {'class': 'was', text: 'was ' + previous.table.rows[name][j]}));
+      }
+      row.appendChild(td);
+    });
+    table.appendChild(row);
+  });
+  var headline = $('headline');
+  headline.textContent = '';
+  headline.appendChild(table);
+  previous = {scenario: scenarioId, table: s.table};
+  window.lastSummary = s.summary;
+  var frame = $('report');
+  frame.onload = function () {
+    var doc = frame.contentDocument;
+    if (doc && doc.body) frame.style.height = (doc.documentElement.scrollHeight + 20) + 'px';
+    running = false;
+    $('run').disabled = false;
+    $('progress').hidden = true;
+    document.body.dataset.runId = s.id;
+    status('Done: run ' + s.id + '.');
+    setState('done');
+  };
+  frame.src = s.files['report.html'];
+}
+
+function saveOrDownload(save) {
+  var body = requestBody();
+  var name = $('save-name').value.trim();
+  if (save) { body.save_as = name; body.overwrite = $('save-overwrite').checked; }
+  var message = $('save-message');
+  message.textContent = '';
+  fetch('/api/scenario', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
+    .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
+    .then(function (answer) {
+      if (!answer.ok) { showError(answer.body.error); return; }
+      showError('');
+      if (save) {
+        message.className = 'saved';
+        message.textContent = 'Saved as ' + answer.body.saved.path + '. Run it with: joinedup run ' + shellQuote(answer.body.saved.path);
+        loadCatalogue(current.id);
+      } else {
+        var link = el('a', {href: URL.createObjectURL(new Blob([answer.body.ron], {type: 'text/plain'})), download: (name || current.name) + '.ron'});
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      }
+    });
+}
+
+$('run').addEventListener('click', run);
+$('reset').addEventListener('click', function () { buildLevers(); });
+$('save-button').addEventListener('click', function () { saveOrDownload(true); });
+$('download-ron').addEventListener('click', function () { saveOrDownload(false); });
+loadCatalogue(null).catch(function (e) { showError('Cannot list the scenarios: ' + e); setState('error'); });
+</script>
+</body>
+</html>
+"##;

@@ -1,0 +1,750 @@
+//! The workbench in a real browser, clicked through as a planner would: `joinedup serve`
+//! starts, headless Chromium opens the page, chooses a scenario, runs it, changes a staffing
+//! lever, sees a bad override refused with the command line's message, runs again and sees
+//! the charts change, then saves the scenario. The numbers on the page must be those of
+//! `joinedup run` with the same settings (and of the saved file), byte for byte in
+//! `summary.json`.
+//!
+//! Chromium is driven over its DevTools protocol (a WebSocket, `tungstenite`): clicks are
+//! mouse events at an element's place on the screen and typing is key and text events, so
+//! the page's own event handlers do the work, as they would for a person. Chromium is
+//! Debian's `chromium`, installed by `.ci/test.sh`; without it this test fails, unless
+//! JOINEDUP_SKIP_BROWSER=1 says to skip it (and it says so loudly).
+
+use joinedup::metrics::METRICS;
+use joinedup::report::compare::words_for;
+use joinedup::scenario::{self, DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON, raw::RawScenario};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long anything may take before the test calls it hung. Far above what a step needs (a
+/// run here takes seconds); it only stops a broken browser or server from hanging the suite.
+const HANG: Duration = Duration::from_secs(300);
+/// The staffing lever the test moves: social workers in each locality's social care team.
+const LEVER: &str = "workforce.services.social_care.staff.0.n_practitioners";
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("JOINEDUP_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|c| c.is_file())
+}
+
+/// Where the screenshot is kept after the test: `target/test-output/workbench/`.
+fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("test-output")
+        .join("workbench");
+    std::fs::create_dir_all(&dir).expect("create the test output folder");
+    dir
+}
+
+/// A child process ended (by its own id) when the test ends, passing or failing.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The DevTools protocol over one WebSocket, attached to one page.
+struct Browser {
+    socket: tungstenite::WebSocket<TcpStream>,
+    session: String,
+    next_id: u64,
+    /// Script errors and console errors the page produced.
+    problems: Vec<String>,
+}
+
+impl Browser {
+    fn connect(ws_url: &str) -> Browser {
+        let address = ws_url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .expect("host:port");
+        let stream = TcpStream::connect(address).expect("connect to Chromium's DevTools");
+        stream.set_read_timeout(Some(HANG)).unwrap();
+        let (socket, _) =
+            tungstenite::client(ws_url, stream).expect("the DevTools WebSocket handshake");
+        let mut browser = Browser {
+            socket,
+            session: String::new(),
+            next_id: 0,
+            problems: Vec::new(),
+        };
+        let targets = browser.call("Target.getTargets", json!({}));
+        let page = targets["targetInfos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["type"] == "page")
+            .expect("a page target")["targetId"]
+            .clone();
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({"targetId": page, "flatten": true}),
+        );
+        browser.session = attached["sessionId"].as_str().unwrap().to_string();
+        for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
+            browser.call(domain, json!({}));
+        }
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
+        );
+        browser
+    }
+
+    /// Sends one command (to the page once attached) and returns its result, noting every
+    /// error event that arrives meanwhile.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if !self.session.is_empty() {
+            message["sessionId"] = json!(self.session);
+        }
+        self.socket
+            .send(tungstenite::Message::Text(message.to_string().into()))
+            .expect("send to Chromium");
+        loop {
+            let text = match self.socket.read().expect("Chromium answered in time") {
+                tungstenite::Message::Text(text) => text.as_str().to_string(),
+                _ => continue,
+            };
+            let reply: Value = serde_json::from_str(&text).expect("DevTools speaks JSON");
+            if reply["id"] == json!(id) {
+                assert!(
+                    reply.get("error").is_none(),
+                    "{method} failed: {}",
+                    reply["error"]
+                );
+                return reply["result"].clone();
+            }
+            self.note(&reply);
+        }
+    }
+
+    fn note(&mut self, event: &Value) {
+        let params = &event["params"];
+        match event["method"].as_str() {
+            Some("Runtime.exceptionThrown") => self
+                .problems
+                .push(format!("script error: {}", params["exceptionDetails"])),
+            Some("Runtime.consoleAPICalled")
+                if params["type"] == "error" || params["type"] == "warning" =>
+            {
+                self.problems
+                    .push(format!("console {}: {}", params["type"], params["args"]))
+            }
+            // The one refusal the test provokes (a 400 for a bad override) is the only failed
+            // request allowed.
+            Some("Log.entryAdded")
+                if params["entry"]["level"] == "error"
+                    && !(params["entry"]["source"] == "network"
+                        && params["entry"]["url"]
+                            .as_str()
+                            .is_some_and(|u| u.ends_with("/api/run"))) =>
+            {
+                self.problems.push(format!(
+                    "log: {} {}",
+                    params["entry"]["text"], params["entry"]["url"]
+                ))
+            }
+            _ => {}
+        }
+    }
+
+    /// The value of a JavaScript expression in the page (promises awaited).
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+        );
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "`{expression}` threw: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until `condition` (a JavaScript expression) is true.
+    fn wait_for(&mut self, condition: &str) {
+        let start = Instant::now();
+        while self.eval(&format!("!!({condition})")) != json!(true) {
+            if self.eval("document.body.dataset.state") == json!("error")
+                && !condition.contains("error")
+            {
+                panic!(
+                    "the page shows an error while waiting for `{condition}`: {}",
+                    self.eval("document.getElementById('error').textContent")
+                );
+            }
+            assert!(
+                start.elapsed() < HANG,
+                "the page never reached `{condition}` (hung)"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Clicks the middle of the element `selector` names, as a mouse would.
+    fn click(&mut self, selector: &str) {
+        let place = self.eval(&format!(
+            "(() => {{ const e = document.querySelector({s}); if (!e) return null; e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
+            s = json!(selector)
+        ));
+        let (x, y) = (
+            place[0]
+                .as_f64()
+                .unwrap_or_else(|| panic!("nothing on the page matches {selector}")),
+            place[1].as_f64().unwrap(),
+        );
+        self.call(
+            "Input.dispatchMouseEvent",
+            json!({"type": "mouseMoved", "x": x, "y": y}),
+        );
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            );
+        }
+    }
+
+    /// Clicks into a text or number box, selects what is there and types `text` over it.
+    fn type_into(&mut self, selector: &str, text: &str) {
+        self.click(selector);
+        self.call("Input.dispatchKeyEvent", json!({"type": "rawKeyDown", "key": "a", "code": "KeyA", "modifiers": 2, "windowsVirtualKeyCode": 65, "commands": ["selectAll"]}));
+        self.call("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": "a", "code": "KeyA", "modifiers": 2, "windowsVirtualKeyCode": 65}));
+        if text.is_empty() {
+            self.call("Input.dispatchKeyEvent", json!({"type": "rawKeyDown", "key": "Delete", "code": "Delete", "windowsVirtualKeyCode": 46}));
+            self.call("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": "Delete", "code": "Delete", "windowsVirtualKeyCode": 46}));
+        } else {
+            self.call("Input.insertText", json!({"text": text}));
+        }
+    }
+
+    fn text(&mut self, selector: &str) -> String {
+        self.eval(&format!(
+            "document.querySelector({}).textContent",
+            json!(selector)
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Clicks Run and waits for the report of a new run; returns the run's id.
+    fn run(&mut self) -> String {
+        let before = self.eval("document.body.dataset.runId || ''");
+        self.click("#run");
+        self.wait_for(&format!(
+            "document.body.dataset.state === 'done' && document.body.dataset.runId !== {before}"
+        ));
+        self.eval("document.body.dataset.runId")
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The report's charts inside the page's frame: how many the report's own script counted
+    /// and each one's rendered size, and the wait chart's drawing.
+    fn charts(&mut self) -> (usize, Vec<(u32, u32)>, String) {
+        let found = self.eval(
+            "(() => { const d = document.getElementById('report').contentDocument; \
+             return [Number(d.body.dataset.chartCount), d.querySelectorAll('figure.chart').length, \
+               Array.from(d.querySelectorAll('figure.chart svg')).map(s => { const r = s.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; }), \
+               d.querySelector('#chart-wait_service_start_days svg').outerHTML]; })()",
+        );
+        let counted = found[0]
+            .as_u64()
+            .expect("the report's script counted its charts") as usize;
+        assert_eq!(
+            counted,
+            found[1].as_u64().unwrap() as usize,
+            "the report's script saw a different number of charts"
+        );
+        let sizes = found[2]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s[0].as_u64().unwrap() as u32, s[1].as_u64().unwrap() as u32))
+            .collect();
+        (counted, sizes, found[3].as_str().unwrap().to_string())
+    }
+}
+
+/// The default county made small enough to run in seconds in the test build: a tenth of the
+/// families, and three of its models (two with panels to offer the panel levers).
+fn small_county() -> String {
+    let mut raw: RawScenario =
+        scenario::parse(DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON).expect("the county parses");
+    raw.name = "mini".into();
+    raw.population.n_families = 10_000;
+    raw.population.n_children = 18_000;
+    raw.models
+        .retain(|m| ["siloed", "integrated_hub", "panel"].contains(&m.name.as_str()));
+    scenario::to_ron(&raw)
+}
+
+fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_joinedup"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the joinedup binary starts")
+}
+
+/// A cell as the report's table writes it: mean [95% interval], scaled as the report scales.
+fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
+    let m = METRICS
+        .iter()
+        .position(|d| d.name == metric)
+        .expect("a metric");
+    let scale = words_for(m).kind.scale();
+    let v = &summary["models"][model]["metrics"][metric];
+    let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(x * scale));
+    match (h("mean"), h("ci95_low"), h("ci95_high")) {
+        (Some(mean), Some(low), Some(high)) => format!("{mean} [{low}, {high}]"),
+        (Some(mean), _, _) => mean,
+        _ => "–".into(),
+    }
+}
+
+#[test]
+fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
+    let Some(chromium) = find_chromium() else {
+        if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!(
+                "\n***************************************************************************"
+            );
+            eprintln!(
+                "* SKIPPED: the workbench's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *"
+            );
+            eprintln!("* Nothing checked the page in a browser. Run .ci/test.sh to do so.      *");
+            eprintln!(
+                "***************************************************************************\n"
+            );
+            return;
+        }
+        panic!(
+            "chromium is not installed, so the workbench cannot be tested in a browser. Run .ci/test.sh (it installs Debian's chromium), or `apt-get install chromium`, or set JOINEDUP_SKIP_BROWSER=1 to skip this test knowingly."
+        );
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let work = dir.path();
+    std::fs::create_dir_all(work.join("scenarios")).unwrap();
+    std::fs::write(work.join("scenarios/mini.ron"), small_county()).unwrap();
+
+    // The server, as a planner starts it, from the folder holding `scenarios/`.
+    let mut server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_joinedup"))
+            .args(["serve", "--port", "0"])
+            .current_dir(work)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("joinedup serve starts"),
+    );
+    let mut first_line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .expect("joinedup serve says where it listens");
+    let url = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
+        .to_string();
+
+    // Chromium with its DevTools on a free port, which it announces on stderr.
+    let mut browser_process = Killed(
+        Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                work.join("profile").display()
+            ))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("chromium starts"),
+    );
+    let mut stderr = BufReader::new(browser_process.0.stderr.take().unwrap());
+    let ws_url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("read chromium's stderr") > 0,
+            "chromium ended without opening its DevTools"
+        );
+        if let Some(at) = line.find("ws://") {
+            break line[at..].trim().to_string();
+        }
+    };
+    // Keep reading Chromium's chatter, or a full pipe would stall it.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let mut b = Browser::connect(&ws_url);
+
+    // Open the page and choose the scenario.
+    b.call("Page.navigate", json!({"url": url}));
+    b.wait_for("document.body && document.body.dataset.state === 'ready'");
+    assert_eq!(
+        b.eval("document.querySelector('input[name=scenario]:checked').value"),
+        json!("county"),
+        "the built-in county is chosen first"
+    );
+    b.click("input[name=scenario][value='mini.ron']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron'");
+    let lever = format!("[data-path='{LEVER}']");
+    b.wait_for(&format!("document.querySelector({})", json!(lever)));
+    assert_eq!(
+        b.eval("document.querySelectorAll('input[name=model]:checked').length"),
+        json!(3),
+        "all three models are ticked"
+    );
+    assert!(
+        b.eval(
+            "!!document.querySelector(\"[data-path='models.panel.preset.panel_cadence_days']\")"
+        ) == json!(true),
+        "the panel model offers its cadence"
+    );
+    let original: u32 = b
+        .eval(&format!("document.querySelector({}).value", json!(lever)))
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(original, 50);
+
+    // A first run, then the lever: far fewer social workers in every locality.
+    let first = b.run();
+    let (n_charts, _, first_chart) = b.charts();
+    assert!(
+        n_charts >= 21 + 3 + 8,
+        "expected a chart per metric, wait and monthly series; found {n_charts}"
+    );
+    b.type_into(&lever, "4");
+    let command = b.text("#command");
+    assert!(
+        command.contains(&format!("--set {LEVER}=4")),
+        "the page's command does not show the lever: {command}"
+    );
+
+    // A bad override typed into the advanced box is refused with the command line's words.
+    b.click("#advanced > summary");
+    b.type_into("#extra-sets", "run.replicatoins=3");
+    b.click("#run");
+    b.wait_for("document.body.dataset.state === 'error'");
+    let shown_error = b.text("#error");
+    let check = joinedup(
+        &[
+            "check".into(),
+            "scenarios/mini.ron".into(),
+            "--set".into(),
+            "run.replicatoins=3".into(),
+        ],
+        work,
+    );
+    assert_eq!(
+        format!("error: {shown_error}\n"),
+        String::from_utf8_lossy(&check.stderr),
+        "the page and the command line say different things"
+    );
+    b.type_into("#extra-sets", "");
+
+    // The run with the lever moved: new numbers, new charts.
+    let second = b.run();
+    assert_ne!(first, second);
+    let (n_after, sizes, second_chart) = b.charts();
+    assert_eq!(n_after, n_charts);
+    for (width, height) in sizes {
+        assert!(
+            width >= 200 && height >= 100,
+            "a chart rendered at {width}x{height}: too small to read"
+        );
+    }
+    assert_ne!(
+        first_chart, second_chart,
+        "the wait chart did not change with far fewer social workers"
+    );
+
+    // The same settings on the command line: the lever and the page's quick run settings.
+    let replications = b
+        .eval("document.querySelector(\"[data-path='run.replications']\").value")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let years: f64 = b
+        .eval("document.querySelector(\"[data-path='run.horizon_days']\").value")
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sets = [
+        format!("{LEVER}=4"),
+        format!("run.replications={replications}"),
+        format!("run.horizon_days={}", years * 365.25),
+    ];
+    for set in &sets {
+        assert!(
+            command.contains(&format!("--set {set}")) || set.starts_with(LEVER),
+            "the page's command lacks {set}: {command}"
+        );
+    }
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "scenarios/mini.ron".into(),
+        "--out".into(),
+        "cli".into(),
+    ];
+    for set in &sets {
+        args.extend(["--set".to_string(), set.clone()]);
+    }
+    let cli = joinedup(&args, work);
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let served = work.join("results/workbench").join(&second);
+    for file in [
+        "summary.json",
+        "replications.csv",
+        "timeseries.csv",
+        "scenario.ron",
+    ] {
+        assert_eq!(
+            std::fs::read(served.join(file)).unwrap(),
+            std::fs::read(work.join("cli").join(file)).unwrap(),
+            "the page's {file} is not joinedup run's"
+        );
+    }
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(work.join("cli/summary.json")).unwrap()).unwrap();
+    assert!(
+        same_numbers(&b.eval("window.lastSummary"), &summary),
+        "the summary the page received is not joinedup run's"
+    );
+
+    // The numbers shown: the page's key numbers and the report's table.
+    let cells = b.eval("Array.from(document.querySelectorAll('#headline-table td')).map(td => [td.dataset.model, td.dataset.metric, td.querySelector('.now').textContent, (td.querySelector('.was') || {}).textContent || ''])");
+    let cells = cells.as_array().unwrap();
+    assert!(cells.len() >= 3 * 5, "too few key numbers shown: {cells:?}");
+    let models: Vec<&str> = summary["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    for cell in cells {
+        let model = models
+            .iter()
+            .position(|m| *m == cell[0].as_str().unwrap())
+            .expect("a model of the run");
+        let metric = cell[1].as_str().unwrap();
+        assert_eq!(
+            cell[2].as_str().unwrap(),
+            expected_cell(&summary, model, metric),
+            "{} {metric}",
+            models[model]
+        );
+        assert!(
+            cell[3].as_str().unwrap().starts_with("was "),
+            "the previous run is shown beside each number"
+        );
+    }
+    let report_rows = b.eval("Array.from(document.getElementById('report').contentDocument.querySelectorAll('#table tbody tr')).map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.textContent))");
+    for (m, row) in report_rows.as_array().unwrap().iter().enumerate() {
+        for (model, cell) in row.as_array().unwrap().iter().enumerate() {
+            assert_eq!(
+                cell.as_str().unwrap(),
+                expected_cell(&summary, model, METRICS[m].name),
+                "the report's {} for {}",
+                METRICS[m].name,
+                models[model]
+            );
+        }
+    }
+
+    // Save the scenario; the command line runs the saved file to the same numbers.
+    b.type_into("#save-name", "fewer_social_workers");
+    b.click("#save-button");
+    b.wait_for("document.getElementById('save-message').textContent.startsWith('Saved as')");
+    b.wait_for(
+        "!!document.querySelector(\"input[name=scenario][value='fewer_social_workers.ron']\")",
+    );
+    let saved = joinedup(
+        &[
+            "run".into(),
+            "scenarios/fewer_social_workers.ron".into(),
+            "--out".into(),
+            "cli_saved".into(),
+        ],
+        work,
+    );
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    assert_eq!(
+        std::fs::read(work.join("cli_saved/summary.json")).unwrap(),
+        std::fs::read(served.join("summary.json")).unwrap()
+    );
+
+    // Downloads: the tidy CSV from the run's links, and the scenario as a file, land in the
+    // browser's download folder with the run's and the saved file's contents.
+    let downloads = work.join("downloads");
+    b.call(
+        "Browser.setDownloadBehavior",
+        json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
+    );
+    b.click("#downloads a[download$='replications.csv']");
+    let csv = downloads.join(format!("{second}-replications.csv"));
+    wait_for_file(&csv);
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        std::fs::read(served.join("replications.csv")).unwrap()
+    );
+    b.click("#download-ron");
+    let ron = downloads.join("fewer_social_workers.ron");
+    wait_for_file(&ron);
+    let without_date = |text: String| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        without_date(std::fs::read_to_string(&ron).unwrap()),
+        without_date(
+            std::fs::read_to_string(work.join("scenarios/fewer_social_workers.ron")).unwrap()
+        ),
+        "the downloaded scenario is not the saved one"
+    );
+
+    // A restructure, as the page writes it, is an override the command line takes: the
+    // integrated hub in two localities from the second year.
+    b.eval("(() => { const s = document.querySelector(\".restructure[data-model='siloed'] .restructure-to\"); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    b.type_into(".restructure[data-model='siloed'] .restructure-day", "366");
+    for place in [
+        "north_east",
+        "east",
+        "south_east",
+        "south",
+        "south_west",
+        "central",
+    ] {
+        b.click(&format!(
+            ".restructure[data-model='siloed'] .localities input[value='{place}']"
+        ));
+    }
+    let restructure = r#"models.siloed.restructure=(day: 366, to: (name: "integrated_hub"), localities: ["north","west"])"#;
+    let command = b.text("#command");
+    assert!(
+        command.contains(&joinedup::provenance::shell_quote(restructure)),
+        "the page's command lacks the restructure: {command}"
+    );
+    let check = joinedup(
+        &[
+            "check".into(),
+            "scenarios/mini.ron".into(),
+            "--set".into(),
+            restructure.into(),
+        ],
+        work,
+    );
+    assert!(
+        check.status.success(),
+        "the command line refuses the page's restructure: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    b.eval("document.getElementById('results').scrollIntoView()");
+    let shot = b.call(
+        "Page.captureScreenshot",
+        json!({"format": "png", "captureBeyondViewport": false}),
+    );
+    let png = base64_decode(shot["data"].as_str().unwrap());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let out = output_dir().join("workbench.png");
+    std::fs::write(&out, png).unwrap();
+    assert!(
+        b.problems.is_empty(),
+        "the page logged errors:\n{}",
+        b.problems.join("\n")
+    );
+    eprintln!("screenshot kept in {}", out.display());
+}
+
+/// Waits for a download to be complete (Chromium writes to a `.crdownload` file, then renames).
+fn wait_for_file(path: &Path) {
+    let start = Instant::now();
+    while !path.is_file() {
+        assert!(
+            start.elapsed() < HANG,
+            "{} never arrived (hung download)",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether two JSON values are equal, numbers compared as numbers: JavaScript hands back
+/// `37174000.0` as `37174000`.
+fn same_numbers(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_numbers(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_numbers(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Standard base64 (the screenshot's encoding), without pulling in a crate for it.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    let bytes: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for chunk in bytes.chunks(4) {
+        let real: Vec<u8> = chunk.iter().copied().take_while(|c| *c != b'=').collect();
+        let n = real.iter().fold(0u32, |acc, c| acc << 6 | value(*c)) << (6 * (4 - real.len()));
+        out.extend_from_slice(&n.to_be_bytes()[1..real.len()]);
+    }
+    out
+}
