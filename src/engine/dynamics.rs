@@ -55,7 +55,7 @@ impl Sim<'_> {
         let vacancy = self.scenario.workforce.vacancy_days_mean * self.model.collaboration.vacancy_factor;
         let gap: f64 = self.staff_rng.sample(Exp1);
         self.practitioners[practitioner as usize].available = false;
-        self.queue.schedule(now + gap * vacancy, Event::PostFilled { practitioner });
+        self.queue.schedule(now + gap * vacancy, Event::PostFilled { practitioner, replaces_leaver: true });
     }
 
     /// Weekly: every practitioner's trust fades towards its starting level (faster in an
@@ -152,7 +152,7 @@ impl Sim<'_> {
                     self.practitioners[practitioner as usize].available = false;
                     // Recruits arrive spread over the disruption period.
                     let day = now + disruption_days * (i + 1) as f64 / n_late as f64;
-                    self.queue.schedule(day, Event::PostFilled { practitioner });
+                    self.queue.schedule(day, Event::PostFilled { practitioner, replaces_leaver: false });
                 }
             }
         }

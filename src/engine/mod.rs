@@ -157,8 +157,8 @@ enum Event {
     UnitOpens { unit_idx: u32 },
     /// A practitioner leaves; the post falls vacant.
     Leaves { practitioner: u32 },
-    /// A vacant post is filled, or a recruit joins a new team.
-    PostFilled { practitioner: u32 },
+    /// A vacant post is filled (`replaces_leaver`), or a recruit joins a new team.
+    PostFilled { practitioner: u32, replaces_leaver: bool },
     /// Weekly: trust fades, and grows between co-located colleagues.
     RelationshipWeek,
     /// Joint training for teams and hubs.
@@ -508,9 +508,13 @@ impl<'a> Sim<'a> {
             Event::ProjectEnds { unit_idx } => self.project_ends(now, unit_idx as usize),
             Event::UnitOpens { unit_idx } => self.unit_opens(now, unit_idx as usize),
             Event::Leaves { practitioner } => self.leaves(now, practitioner),
-            Event::PostFilled { practitioner } => {
+            Event::PostFilled { practitioner, replaces_leaver } => {
                 self.practitioners[practitioner as usize].available = true;
-                self.schedule_leaving(now, practitioner);
+                // A newcomer in a vacated post may leave in turn; a restructure's recruit
+                // already has a leaving time from the start.
+                if replaces_leaver {
+                    self.schedule_leaving(now, practitioner);
+                }
                 self.pull_work(now, practitioner);
             }
             Event::RelationshipWeek => self.relationship_week(now),
