@@ -12,10 +12,13 @@
 //! The machine has 2 cores shared with other people's builds, so the single-threaded groups
 //! (event_queue, mmc, county) measure the benchmark thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`), not wall time: when other processes hold the core, wall time
-//! grows (7 times, seen at a load average of 10) but CPU time barely moves. On an idle machine
-//! the two agree. The sweep group measures wall time, since what it measures is the gain
-//! from a second core; trust it only when the load average it prints is well under 1. For
-//! comparing two versions of the engine on a busy machine, count instructions with
+//! grows (7 times, seen at a load average of 10) but CPU time does not count their turns.
+//! It still counts the cache misses they cause: the county's CPU time was 10-70% above its
+//! idle-machine time at load averages of 7-12, mmc's (small working set) within 2%. On an
+//! idle machine CPU time and wall time agree. The sweep group measures wall time, since what
+//! it measures is the gain from a second core; trust it only when the load average it prints
+//! is well under 1 (results/benchmarks.md says how its figures were taken on a busy machine).
+//! For comparing two versions of the engine on a busy machine, count instructions with
 //! `valgrind --tool=callgrind` (see results/benchmarks.md).
 //! Each group's comment gives the cost it expects from a back-of-envelope count, so a result
 //! far off that estimate is a finding in itself.
@@ -91,6 +94,9 @@ fn note_load(group: &str) {
 /// about 2 levels on average. At ~3 ns a level: n = 16 (~4 levels): ~15 ns; n = 4,096 (12
 /// levels, all in L1/L2): ~40 ns; n = 262,144 (18 levels, 12 MiB, misses L2 from about level
 /// 14): ~100-150 ns. The county's queue holds tens of thousands of events, England's millions.
+/// Measured when this bench was written (thread CPU time, load 7): 47 ns, 111 ns and 582 ns,
+/// three to five times the estimate; the fill-and-drain 19 ms. That gap is the first
+/// optimisation suggestion in results/benchmarks.md.
 fn event_queue(c: &mut Cpu) {
     note_load("event_queue");
     let mut group = c.benchmark_group("event_queue");
@@ -111,7 +117,8 @@ fn event_queue(c: &mut Cpu) {
         });
     }
     // Filling an empty queue with 100,000 events and draining it: the pattern of a burst of
-    // scheduling. Expected: ~17 levels per pop, ~60-80 ns per event in and out: ~7 ms.
+    // scheduling. Expected: ~17 levels per pop, ~60-80 ns per event in and out: ~7 ms
+    // (measured when written: 19 ms).
     group.throughput(Throughput::Elements(100_000));
     group.sample_size(20);
     group.bench_function("fill_drain/100000", |b| {
@@ -147,7 +154,7 @@ fn event_queue(c: &mut Cpu) {
 /// more per referral (an episode with its own random stream, need draws for common random
 /// numbers, untreated-need bookkeeping, time integrals, three wait histograms), so 2-3 times
 /// the minimal loop is the budget. Measured when this bench was written: ~400 ns per referral
-/// (CPU time), see results/benchmarks.md.
+/// (62-65 ms per replication, 2.4-2.6 M referrals/s), see results/benchmarks.md.
 fn mmc(c: &mut Cpu) {
     note_load("mmc");
     let s = scenario("scenarios/validation/mmc.ron", &[]);
@@ -167,14 +174,16 @@ fn mmc(c: &mut Cpu) {
 /// under ~350 ns per event. Back of envelope for today's engine: a pop from a heap of ~10^4-10^5
 /// events (~15-17 levels, ~150-250 ns with the 48-byte entries), an allocation scan over the
 /// unit's practitioners (30-85 of them, ~5 ns each), need draws and bookkeeping (~200 ns):
-/// ~600-700 ns per event, ~1 s per replication. siloed is the baseline; fully_integrated has
-/// the largest units (every service in one locality team), so the longest allocation scans.
+/// ~500-700 ns per event, 0.7-1 s per replication. Measured when this bench was written, on
+/// a machine whose other users were held back: siloed 0.70 s, integrated_hub 0.75 s,
+/// fully_integrated 0.75 s (~500 ns per event). siloed is the baseline; integrated_hub and
+/// fully_integrated have the largest units, so the longest allocation scans.
 fn county(c: &mut Cpu) {
     note_load("county");
     let s = scenario("scenarios/county.ron", &[]);
     let mut group = c.benchmark_group("county");
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
+    group.measurement_time(Duration::from_secs(20));
     for name in ["siloed", "integrated_hub", "fully_integrated"] {
         let idx = s.models.iter().position(|m| m.name == name).unwrap_or_else(|| panic!("county has no model {name}"));
         let events = engine::simulate(&s, idx, 0).expect("county runs").diagnostics.events;
@@ -208,7 +217,7 @@ fn sweep(c: &mut Criterion) {
     s.models.retain(|m| m.name == "siloed" || m.name == "integrated_hub");
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
+    group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(s.models.len() as u64 * u64::from(s.run.replications)));
     for threads in [1usize, 2] {
         group.bench_with_input(BenchmarkId::new("county_2y_2models_4reps", format!("threads={threads}")), &threads, |b, &t| {
