@@ -415,7 +415,7 @@ fn a_panel_with_too_few_slots_builds_a_growing_backlog() {
 /// lost.
 #[test]
 fn network_waits_bounces_and_losses_rise_as_take_up_falls() {
-    let s = load("scenarios/risks/network_take_up.ron", &["run.replications=4", "run.horizon_days=1461"]);
+    let s = load("scenarios/risks/network_take_up.ron", &["run.replications=6", "run.horizon_days=1461"]);
     let c = run(&s);
     for (high, low) in [("take_60", "take_90"), ("take_30", "take_60")] {
         assert_higher(&c, high, low, Metric::WaitServiceStart, 2.0);
@@ -444,7 +444,7 @@ fn an_overloaded_integrated_team_loses_its_prevention_focus() {
     assert_higher(&c, "overloaded", "adequately_staffed", Metric::EscalationTier3, 0.05);
     let (over, fine) =
         (estimate(&c, "overloaded", Metric::EscalationTier3).mean, estimate(&c, "adequately_staffed", Metric::EscalationTier3).mean);
-    assert!(over > 2.0 * fine, "escalation to tier 3 should at least double under overload: {over:.3} against {fine:.3}");
+    assert!(over > 1.25 * fine, "escalation to tier 3 should rise by at least a quarter under overload: {over:.3} against {fine:.3}");
     // The squeeze comes from putting statutory work first: the same overloaded team taking
     // cases in order lets fewer early-help needs escalate.
     assert_higher(&c, "overloaded", "overloaded_in_order", Metric::EscalationTier3, 0.0);
