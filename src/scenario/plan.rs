@@ -117,6 +117,7 @@ pub enum RawLevel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawDesign {
     /// Every combination of every factor's levels.
     Factorial,
@@ -262,7 +263,7 @@ impl Plan {
 /// `design.Morris.trajectories=2`) and `scenario_overrides` to its base scenario (after the
 /// plan's own `set`), and validates it.
 pub fn load(path: &Path, plan_overrides: &[String], scenario_overrides: &[String]) -> Result<Plan> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadPlan {
+    let text = super::read_text(path).map_err(|source| Error::ReadPlan {
         path: path.to_path_buf(),
         source,
     })?;
