@@ -14,6 +14,21 @@ use crate::metrics::{
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C (the binary's signal handler): no new replication or sweep point starts,
+/// and replications under way stop at their next check. Process-wide, like the signal.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every run in this process to stop soon (see [`stop_requested`]).
+pub fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`request_stop`] has been called.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
 
 /// All replications of all models of one scenario.
 #[derive(Debug, Clone)]
@@ -63,7 +78,14 @@ fn run_range(scenario: &Scenario, range: std::ops::Range<u32>) -> Result<Vec<Rep
         .flat_map(|m| range.clone().map(move |r| (m, r)))
         .collect();
     jobs.par_iter()
-        .map(|&(model_idx, replication)| engine::simulate(scenario, model_idx, replication))
+        .map(|&(model_idx, replication)| {
+            if stop_requested() {
+                return Err(Error::Interrupted {
+                    message: "stopped before a replication".into(),
+                });
+            }
+            engine::simulate(scenario, model_idx, replication)
+        })
         .collect()
 }
 

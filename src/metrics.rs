@@ -164,6 +164,9 @@ pub struct UnitLoad {
     pub utilisation: f64,
     /// Cases waiting for a practitioner or a panel at the horizon.
     pub waiting_at_end: u64,
+    /// (day, cases waiting) at the first month end past the middle of the measured window;
+    /// `None` when the window holds no month end.
+    pub waiting_midway: Option<(f64, u64)>,
 }
 
 impl Eq for UnitLoad {}

@@ -252,6 +252,10 @@ struct Sim<'a> {
     professionals_by_domain: Vec<(u64, f64)>,
     caseload_by_profession_month_sum: Vec<f64>,
     measured_month_ends: u64,
+    /// Cases waiting at each unit at the first month end past the middle of the measured
+    /// window, and that day: compared with the horizon, it tells a queue that keeps growing
+    /// (a unit that cannot keep up) from one that is merely long.
+    waiting_midway: Option<(f64, Vec<u64>)>,
     record: Recorder,
     diagnostics: Diagnostics,
 }
@@ -365,6 +369,7 @@ impl<'a> Sim<'a> {
             professionals_by_domain: vec![(0, 0.0); population.domains.len()],
             caseload_by_profession_month_sum: vec![0.0; scenario.workforce.professions.len()],
             measured_month_ends: 0,
+            waiting_midway: None,
             record,
             diagnostics: Diagnostics::default(),
         }
@@ -420,6 +425,12 @@ impl<'a> Sim<'a> {
             assert!(day >= last_day, "time went backwards: {day} after {last_day}");
             last_day = day;
             self.diagnostics.events += 1;
+            // Ctrl-C: a replication stops within a few milliseconds rather than running on
+            // for minutes. Reading one flag now and then leaves the result unchanged when
+            // nobody interrupts.
+            if self.diagnostics.events % 65_536 == 0 && crate::experiment::stop_requested() {
+                return Err(Error::Interrupted { message: "stopped during a replication".into() });
+            }
             self.handle(day, event)?;
         }
         Ok(())
@@ -512,6 +523,14 @@ impl<'a> Sim<'a> {
                 self.record.month_end(month_idx as usize, self.n_open, trust);
                 if now >= self.scenario.run.warmup_days {
                     self.month_end_census();
+                }
+                let run = &self.scenario.run;
+                if self.waiting_midway.is_none() && now >= (run.warmup_days + run.horizon_days) / 2.0 {
+                    let mut waiting = vec![0u64; self.model.units.len()];
+                    for instance in &self.instances {
+                        waiting[instance.unit_idx] += (instance.waiting.len() + instance.panel.len()) as u64;
+                    }
+                    self.waiting_midway = Some((now, waiting));
                 }
                 let next = (month_idx + 2) as f64 * MONTH_DAYS;
                 if next <= self.scenario.run.horizon_days {
@@ -1740,6 +1759,7 @@ impl Sim<'_> {
         }
         for (u, load) in loads.iter_mut().enumerate() {
             load.utilisation = if slots[u] > 0.0 { busy[u] / slots[u] } else { 0.0 };
+            load.waiting_midway = self.waiting_midway.as_ref().map(|(day, waiting)| (*day, waiting[u]));
         }
         loads
     }

@@ -606,6 +606,19 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
             }]));
         }
     }
+    // A point holds all its replications until it is written, one point per worker thread.
+    let point_bytes = super::results_memory_bytes(&plan.base, u32::try_from(per_point).unwrap_or(u32::MAX));
+    if point_bytes > super::MAX_RESULTS_BYTES {
+        let field = if plan.precision.is_some() { "max_replications" } else { "replications" };
+        return Err(invalid(vec![Problem {
+            path: field.into(),
+            message: format!(
+                "{per_point} replications of {n_models} models at one point would hold about {:.1} GB of results in memory (wait histograms for every unit), above the limit of {:.1} GB; ask for fewer replications or fewer models",
+                point_bytes as f64 / f64::from(1u32 << 30),
+                super::MAX_RESULTS_BYTES as f64 / f64::from(1u32 << 30)
+            ),
+        }]));
+    }
     check_factor_values(&plan)?;
     Ok(plan)
 }
