@@ -219,6 +219,12 @@ fn execute(command: Command) -> Result<(), Error> {
             for overload in joinedup::overload::overloaded_units(&loaded.scenario, &comparison) {
                 eprintln!("warning: {overload}");
             }
+            for (model, share) in joinedup::overload::coordination_beyond_hours(&comparison) {
+                eprintln!(
+                    "warning: model `{model}`: coordination (assessments, referrals, meetings, lead-professional time) would take {:.0}% of its staff's contracted hours. Hours do not pace work in the simulation, so its staff could not in fact do all this: add staff or cut coordination hours.",
+                    share * 100.0
+                );
+            }
             say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n", dir.display()));
             if report {
                 let path = joinedup::report::write(&dir, None, &joinedup::report::today_utc())?;

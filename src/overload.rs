@@ -1,5 +1,6 @@
 //! Warnings for structures that are valid but cannot keep up: a unit whose caseload slots are
-//! all in use while its queue keeps growing (or holds more cases than the unit can).
+//! all in use while its queue keeps growing (or holds more cases than the unit can), and a
+//! model whose coordination would take more hours than its staff are contracted for.
 //!
 //! Judged after the run, from what each unit actually did (`Diagnostics::units`), rather than
 //! from an estimate of offered load before it: how much work reaches a unit depends on
@@ -127,4 +128,18 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
         }
     }
     found
+}
+
+/// Models whose coordination (assessments, referrals, meetings, lead-professional time) would
+/// take more than their staff's contracted hours, with the mean share. Hours do not pace
+/// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
+/// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
+/// all it asks of them.
+pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> {
+    (0..comparison.model_names.len())
+        .filter_map(|m| {
+            let share = comparison.estimate(m, crate::metrics::Metric::CoordinationTimeShare)?.mean;
+            (share > 1.0).then(|| (comparison.model_names[m].clone(), share))
+        })
+        .collect()
 }

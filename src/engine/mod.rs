@@ -1222,6 +1222,12 @@ impl<'a> Sim<'a> {
     }
 
     fn release(&mut self, now: f64, practitioner: u32) {
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        if !self.active[self.instances[unit_instance as usize].unit_idx] {
+            // The unit has closed: `project_ends` freed every slot on its last day, so the
+            // end of work the closure cut short frees nothing more.
+            return;
+        }
         self.practitioners[practitioner as usize].free_slots += 1;
         self.record.busy_slots_change(now, -1);
         self.unit_busy_change(now, practitioner, -1);
@@ -1567,6 +1573,19 @@ impl<'a> Sim<'a> {
         for idx in 0..self.instances.len() {
             if self.instances[idx].unit_idx == unit_idx {
                 self.capacity_change(now, idx, -1.0);
+                // Its practitioners stop work today (their families are handed on or lost
+                // below), so the slots they held are free from now: counted busy until the
+                // work would have ended, they made utilisation exceed 1 (found by
+                // tests/properties.rs).
+                for practitioner in self.instances[idx].practitioners.clone() {
+                    let capacity = self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize].caseload_capacity;
+                    let held = capacity - self.practitioners[practitioner as usize].free_slots;
+                    if held > 0 {
+                        self.practitioners[practitioner as usize].free_slots = capacity;
+                        self.record.busy_slots_change(now, -(held as i32));
+                        self.unit_busy_change(now, practitioner, -(held as i32));
+                    }
+                }
             }
         }
         let exit_strategy = self.model.units[unit_idx].exit_strategy;

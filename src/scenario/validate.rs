@@ -50,7 +50,8 @@ impl Checker {
         self.problems.push(Problem { path: path.into(), message: message.into() });
     }
     pub(super) fn positive(&mut self, path: &str, value: f64, unit: &str) {
-        if !(value.is_finite() && value > 0.0) {
+        // A value so small its reciprocal (a rate) is infinite is zero in all but name.
+        if !(value.is_finite() && value > 0.0 && (1.0 / value).is_finite()) {
             self.fail(path, format!("must be a positive number of {unit}, found {value}"));
         }
     }
@@ -65,17 +66,18 @@ impl Checker {
         }
     }
     /// Turns shares into a cumulative distribution, reporting shares that do not sum to 1.
-    fn cumulative(&mut self, path: &str, shares: &[f64]) -> Vec<f64> {
+    /// `path` names the whole list, `entry` the place of the i-th share.
+    fn cumulative(&mut self, path: &str, entry: impl Fn(usize) -> String, shares: &[f64]) -> Vec<f64> {
         let mut total = 0.0;
         let mut out = Vec::with_capacity(shares.len());
         for (i, share) in shares.iter().enumerate() {
             if !(share.is_finite() && *share >= 0.0) {
-                self.fail(format!("{path}.{i}"), format!("must be a share between 0 and 1, found {share}"));
+                self.fail(entry(i), format!("must be a share between 0 and 1, found {share}"));
             }
             total += share.max(0.0);
             out.push(total);
         }
-        if shares.is_empty() || (total - 1.0).abs() > 1e-6 {
+        if shares.is_empty() || !((total - 1.0).abs() <= 1e-6) {
             self.fail(path, format!("shares must add up to 1, they add up to {total}"));
         } else {
             // Exactly 1 at the end, so a uniform draw below 1 always finds an entry.
@@ -190,7 +192,8 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     }
     check.unique_names(&format!("{p}.localities"), raw.localities.iter().map(|l| l.name.as_str()));
     let shares: Vec<f64> = raw.localities.iter().map(|l| l.share).collect();
-    let locality_cumulative_share = check.cumulative(&format!("{p}.localities (share)"), &shares);
+    let locality_cumulative_share =
+        check.cumulative(&format!("{p}.localities"), |i| format!("{p}.localities.{}.share", raw.localities[i].name), &shares);
     check.positive(&format!("{p}.presentations_per_family_year"), raw.presentations_per_family_year, "presentations per family per year");
     if raw.presentations_per_family_year > MAX_PER_FAMILY_YEAR {
         check.fail(
@@ -212,12 +215,14 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         }
     }
     let domain_shares: Vec<f64> = raw.domains.iter().map(|d| d.share).collect();
-    let domain_cumulative_share = check.cumulative(&format!("{p}.domains (share)"), &domain_shares);
+    let domain_cumulative_share =
+        check.cumulative(&format!("{p}.domains"), |i| format!("{p}.domains.{}.share", raw.domains[i].name), &domain_shares);
     let tier_mix = check.per_tier(&format!("{p}.tier_mix"), &raw.tier_mix, 4, "one share per tier 1-4");
-    let tier_cumulative = to4(check.cumulative(&format!("{p}.tier_mix"), &tier_mix));
+    let tier_cumulative = to4(check.cumulative(&format!("{p}.tier_mix"), |i| format!("{p}.tier_mix.{i}"), &tier_mix));
     let needs_per_episode =
         check.per_tier(&format!("{p}.needs_per_episode"), &raw.needs_per_episode, 4, "the probability of 1, 2, 3 and 4 needs");
-    let needs_cumulative = to4(check.cumulative(&format!("{p}.needs_per_episode"), &needs_per_episode));
+    let needs_cumulative =
+        to4(check.cumulative(&format!("{p}.needs_per_episode"), |i| format!("{p}.needs_per_episode.{i}"), &needs_per_episode));
     if raw.domains.len() < needs_per_episode.iter().rposition(|p| *p > 0.0).map_or(1, |i| i + 1) {
         check.fail(format!("{p}.needs_per_episode"), "asks for more needs per episode than there are domains; add domains or move probability to fewer needs");
     }
@@ -278,7 +283,7 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
                 let dpath = format!("{p}.domains.{}", d.name);
                 let tier_cumulative = d.tier_mix.as_ref().map(|mix| {
                     let mix = check.per_tier(&format!("{dpath}.tier_mix"), mix, 4, "one share per tier 1-4");
-                    to4(check.cumulative(&format!("{dpath}.tier_mix"), &mix))
+                    to4(check.cumulative(&format!("{dpath}.tier_mix"), |i| format!("{dpath}.tier_mix.{i}"), &mix))
                 });
                 let service_days_mean_by_tier = d.service_days_mean_by_tier.as_ref().map(|days| {
                     let days = check.per_tier(&format!("{dpath}.service_days_mean_by_tier"), days, 4, "one per tier 1-4");
