@@ -53,7 +53,7 @@ pub fn patterns(scenario: &Scenario, comparison: &Comparison) -> Option<Vec<Patt
             let h = if assessment { &stats.assessment_minutes } else { &stats.wait_to_assessment_minutes };
             pooled.add(h).expect("histograms share bounds");
         }
-        (pooled.len() > 0).then(|| pooled.value_at_quantile(0.5) as f64 / MINUTES_PER_DAY)
+        (!pooled.is_empty()).then(|| pooled.value_at_quantile(0.5) as f64 / MINUTES_PER_DAY)
     };
     let results = vec![
         PatternResult {

@@ -204,7 +204,7 @@ fn sizes_beyond_the_limits_are_refused_before_they_could_exhaust_memory() {
     let found = problems(DEFAULT_COUNTY_RON, &["run.replications=100000"]);
     assert_reported(&found, "run.replications", "GB of results in memory");
     // Six staff lines at the most a unit may have, in each of two localities: 1.2 million.
-    let staff = vec!["{\"profession\": \"family_support_worker\", \"n_practitioners\": 100000}"; 6].join(", ");
+    let staff = ["{\"profession\": \"family_support_worker\", \"n_practitioners\": 100000}"; 6].join(", ");
     let found = problems(SMALL, &["population.n_families=60000000", &format!("models.siloed.units.early_help.staff=[{staff}]")]);
     assert_reported(&found, "population.n_families", "between 1 and");
     assert_reported(&found, "models.siloed.units", "more than the limit");

@@ -1474,7 +1474,7 @@ impl<'a> Sim<'a> {
         let e = &mut self.episodes[episode as usize];
         let u: f64 = e.rng.random();
         let gap: f64 = e.rng.sample(Exp1);
-        (u >= trust).then(|| gap * self.model.collaboration.friction_days_mean)
+        (u >= trust).then_some(gap * self.model.collaboration.friction_days_mean)
     }
 
     /// Network membership is voluntary: the member offered a case may decline it, and the

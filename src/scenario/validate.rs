@@ -77,7 +77,8 @@ impl Checker {
             total += share.max(0.0);
             out.push(total);
         }
-        if shares.is_empty() || !((total - 1.0).abs() <= 1e-6) {
+        let off_by = (total - 1.0).abs();
+        if shares.is_empty() || off_by.is_nan() || off_by > 1e-6 {
             self.fail(path, format!("shares must add up to 1, they add up to {total}"));
         } else {
             // Exactly 1 at the end, so a uniform draw below 1 always finds an entry.
@@ -650,7 +651,7 @@ fn somewhere_to_go(check: &mut Checker, path: &str, units: &[Unit], population: 
         }
         let reachable = reachable_tiers(population, d);
         // (gap, localities) -> tiers, so one gap left by one unit is one problem.
-        let mut gaps: Vec<((f64, f64), Vec<&str>, Vec<u8>)> = Vec::new();
+        let mut gaps: Vec<Gap> = Vec::new();
         for tier in 2..=4u8 {
             if reachable & tier_bit(tier) == 0 {
                 continue;
@@ -698,6 +699,9 @@ fn somewhere_to_go(check: &mut Checker, path: &str, units: &[Unit], population: 
         }
     }
 }
+
+/// A stretch of days, the localities without service in it, and the tiers affected.
+type Gap<'a> = ((f64, f64), Vec<&'a str>, Vec<u8>);
 
 /// The first stretch of [0, horizon) that no (start, end) spell covers.
 fn first_gap(spells: &mut [(f64, f64)], horizon: f64) -> Option<(f64, f64)> {
