@@ -81,7 +81,7 @@ fn run_range(scenario: &Scenario, range: std::ops::Range<u32>) -> Result<Vec<Rep
         .map(|&(model_idx, replication)| {
             if stop_requested() {
                 return Err(Error::Interrupted {
-                    message: "stopped before a replication".into(),
+                    message: "stopped before every replication had finished, so there are no results".into(),
                 });
             }
             engine::simulate(scenario, model_idx, replication)

@@ -194,3 +194,19 @@ fn sigterm_stops_a_run_at_once_leaving_earlier_results_untouched() {
     assert!(stderr.contains("no results were written") && stderr.contains("is as it was"), "{stderr}");
     assert_eq!(files(&out), before, "an interrupted run changed the results folder");
 }
+
+#[test]
+fn a_write_that_fails_part_way_leaves_the_earlier_results_whole() {
+    // A folder where the second file's temporary file should go makes that write fail, as a
+    // full disk would: nothing may be renamed into place, and no temporary file may be left.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let old = joinedup::output::RunFiles { files: vec![("summary.json", "old summary".into()), ("replications.csv", "old rows".into())] };
+    old.write(dir.path()).expect("the first write succeeds");
+    std::fs::create_dir(dir.path().join(".replications.csv.partial")).expect("block the second temporary file");
+    let new = joinedup::output::RunFiles { files: vec![("summary.json", "new summary".into()), ("replications.csv", "new rows".into())] };
+    let error = new.write(dir.path()).expect_err("the blocked write fails");
+    assert!(error.to_string().contains("replications.csv"), "{error}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("summary.json")).expect("summary.json"), "old summary", "a file was replaced although the set was not complete");
+    assert_eq!(std::fs::read_to_string(dir.path().join("replications.csv")).expect("replications.csv"), "old rows");
+    assert!(!dir.path().join(".summary.json.partial").exists(), "a temporary file was left behind");
+}

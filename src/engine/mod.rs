@@ -429,7 +429,7 @@ impl<'a> Sim<'a> {
             // for minutes. Reading one flag now and then leaves the result unchanged when
             // nobody interrupts.
             if self.diagnostics.events % 65_536 == 0 && crate::experiment::stop_requested() {
-                return Err(Error::Interrupted { message: "stopped during a replication".into() });
+                return Err(Error::Interrupted { message: "stopped before every replication had finished, so there are no results".into() });
             }
             self.handle(day, event)?;
         }
