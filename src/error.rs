@@ -12,6 +12,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code for bad input: the scenario, an override or a command-line value.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when Ctrl-C (or SIGTERM, as a cluster's time limit sends) stopped the work;
+/// 128 + SIGINT, as shells report an interrupted command.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// One problem found while validating a scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,8 +59,12 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
     #[error("{n_failed} of {n_patterns} calibration patterns fall outside their accepted range (see the table above and docs/ODD.md).")]
     CalibrationFailed { n_failed: usize, n_patterns: usize },
 
-    #[error("results folder {path} already holds results from another scenario ({found}). Choose another --out folder or remove it.")]
+    #[error("results folder {path} already holds results ({found}). Choose another --out folder, remove it, or (for `joinedup run`) add --force to replace them.")]
     OutputInUse { path: PathBuf, found: String },
+
+    /// Ctrl-C or SIGTERM: `message` says what was kept and how to carry on.
+    #[error("interrupted: {message}")]
+    Interrupted { message: String },
 
     #[error("cannot read sweep plan {path}: {source}. Check the path is right and the file is readable.")]
     ReadPlan { path: PathBuf, source: std::io::Error },
@@ -116,6 +123,7 @@ impl Error {
             | Error::SweepResults { .. }
             | Error::CalibrationFailed { .. }
             | Error::Serve { .. } => EXIT_FAILED,
+            Error::Interrupted { .. } => EXIT_INTERRUPTED,
         }
     }
 }

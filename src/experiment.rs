@@ -14,7 +14,21 @@ use crate::metrics::{
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Set by Ctrl-C (the binary's signal handler): no new replication or sweep point starts,
+/// and replications under way stop at their next check. Process-wide, like the signal.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every run in this process to stop soon (see [`stop_requested`]).
+pub fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`request_stop`] has been called.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
 
 /// All replications of all models of one scenario.
 #[derive(Debug, Clone)]
@@ -107,6 +121,11 @@ fn run_range(
     }
     jobs.par_iter()
         .map(|&(model_idx, replication)| {
+            if stop_requested() {
+                return Err(Error::Interrupted {
+                    message: "stopped before every replication had finished, so there are no results".into(),
+                });
+            }
             let result = engine::simulate(scenario, model_idx, replication);
             if let Some(progress) = progress {
                 progress.done.fetch_add(1, Ordering::Relaxed);

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod overload;
 pub mod provenance;
 pub mod report;
 pub mod rng;

@@ -1,7 +1,7 @@
 //! The `joinedup` command: parses arguments, calls the library, maps errors to exit codes.
 
 use clap::{Parser, Subcommand};
-use joinedup::error::{EXIT_BAD_INPUT, EXIT_OK};
+use joinedup::error::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK};
 use joinedup::{experiment, output, provenance, scenario, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +49,10 @@ enum Command {
         /// Also write report.html (summary in words, charts, provenance) into the results folder.
         #[arg(long)]
         report: bool,
+        /// Replace the results already in the output folder (without it, a folder holding
+        /// results is refused before anything runs).
+        #[arg(long)]
+        force: bool,
     },
     /// Run a sweep plan (docs/sweeps.md): every design point, every model, common random
     /// numbers. Resumes when run again; --shard and --emit-slurm for clusters.
@@ -111,12 +115,32 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
         }
     };
+    install_interrupt_handler();
     match execute(cli.command) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(error.exit_code())
         }
+    }
+}
+
+/// Ctrl-C (or SIGTERM, which a cluster sends at a job's time limit) asks the library to stop:
+/// no new replication or sweep point starts and those under way stop at their next check, so
+/// the command ends within moments with an `Interrupted` error naming what was kept. A second
+/// Ctrl-C stops at once; finished work is safe either way, since every file is written whole.
+fn install_interrupt_handler() {
+    let result = ctrlc::set_handler(|| {
+        if joinedup::experiment::stop_requested() {
+            eprintln!("\nStopped at once. Finished work is kept: run the same command again to carry on.");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        eprintln!("\nStopping: finishing nothing new, keeping everything finished (press Ctrl-C again to stop at once)...");
+        joinedup::experiment::request_stop();
+    });
+    if let Err(error) = result {
+        // Without the handler Ctrl-C still stops the process; only the tidy message is lost.
+        eprintln!("warning: cannot catch Ctrl-C ({error}); it will stop joinedup abruptly, though finished files are still whole.");
     }
 }
 
@@ -128,7 +152,7 @@ fn say(text: &str) {
 
 fn execute(command: Command) -> Result<(), Error> {
     match command {
-        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications, report } => {
+        Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications, report, force } => {
             if let Some(seed) = seed {
                 overrides.push(format!("run.seed={seed}"));
             }
@@ -140,15 +164,48 @@ fn execute(command: Command) -> Result<(), Error> {
             }
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
-            let (comparison, precision_report) = match rule {
-                Some(rule) => experiment::run_to_precision(&loaded.scenario, rule, threads).map(|(c, r)| (c, Some(r)))?,
-                None => (experiment::run(&loaded.scenario, threads)?, None),
+            let most_replications = rule.map_or(loaded.scenario.run.replications, |r| r.max_replications);
+            if rule.is_some() && scenario::results_memory_bytes(&loaded.scenario, most_replications) > scenario::MAX_RESULTS_BYTES {
+                return Err(Error::BadArgument {
+                    option: "--max-replications".into(),
+                    message: format!(
+                        "{most_replications} replications of {} models would hold more than {} GB of results in memory; give a smaller maximum",
+                        loaded.scenario.models.len(),
+                        scenario::MAX_RESULTS_BYTES >> 30
+                    ),
+                });
+            }
+            let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
+            // Before any simulation: a folder that cannot take the results, or holds results
+            // already, is reported now rather than after hours of work.
+            let dir_existed = dir.exists();
+            output::prepare_run_dir(&dir, force, output::estimated_run_bytes(&loaded.scenario, most_replications))?;
+            let outcome = match rule {
+                Some(rule) => experiment::run_to_precision(&loaded.scenario, rule, threads).map(|(c, r)| (c, Some(r))),
+                None => experiment::run(&loaded.scenario, threads).map(|c| (c, None)),
+            };
+            let (comparison, precision_report) = match outcome {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    if !dir_existed {
+                        // Only removes the folder if it is still empty.
+                        let _ = std::fs::remove_dir(&dir);
+                    }
+                    return Err(match error {
+                        Error::Interrupted { .. } => Error::Interrupted {
+                            message: format!(
+                                "no results were written (a run writes its files only once every replication has finished){}.",
+                                if dir_existed { format!("; {} is as it was", dir.display()) } else { String::new() }
+                            ),
+                        },
+                        other => other,
+                    });
+                }
             };
             let resolved = loaded.resolved_ron();
             let mut files = output::run_files(&comparison, &resolved);
             let arguments: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
             files.files.push((provenance::FILE_NAME, provenance::Provenance::new(&loaded.scenario, &resolved, &arguments).to_json()));
-            let dir = out.unwrap_or_else(|| PathBuf::from("results").join(&loaded.scenario.name));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
             files.write(&dir)?;
             say(&output::comparison_table(&comparison));
@@ -158,9 +215,19 @@ fn execute(command: Command) -> Result<(), Error> {
             if std::env::var_os("JOINEDUP_UNIT_LOADS").is_some() {
                 for r in comparison.results.iter().filter(|r| r.replication == 0) {
                     for load in &r.diagnostics.units {
-                        eprintln!("{} {:<22} utilisation {:.2} waiting {}", comparison.model_names[r.model_idx], load.name, load.utilisation, load.waiting_at_end);
+                        let midway = load.waiting_midway.map_or(String::new(), |(day, n)| format!(" (day {day:.0}: {n})"));
+                        eprintln!("{} {:<22} utilisation {:.2} waiting {}{midway}", comparison.model_names[r.model_idx], load.name, load.utilisation, load.waiting_at_end);
                     }
                 }
+            }
+            for overload in joinedup::overload::overloaded_units(&loaded.scenario, &comparison) {
+                eprintln!("warning: {overload}");
+            }
+            for (model, share) in joinedup::overload::coordination_beyond_hours(&comparison) {
+                eprintln!(
+                    "warning: model `{model}`: coordination (assessments, referrals, meetings, lead-professional time) would take {:.0}% of its staff's contracted hours. Hours do not pace work in the simulation, so its staff could not in fact do all this: add staff or cut coordination hours.",
+                    share * 100.0
+                );
             }
             say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n", dir.display()));
             if report {

@@ -43,7 +43,7 @@ metrics! {
     LostEpisodes = "lost_episodes", "episodes per year in which a family was lost between services", true;
     UnmetNeedChildDays = "unmet_need_child_days", "child-days per year with at least one need not yet being worked with", true;
     PractitionerUtilisation = "practitioner_utilisation", "share of caseload slots in use (0-1)", false;
-    CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1)", true;
+    CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1; above 1 when a structure asks for more coordination than its staff have hours, which `joinedup run` warns about)", true;
     StaffCost = "staff_cost", "pounds per year of employing the structure's practitioners", true;
     ComplexHandoffsPerEpisode = "complex_handoffs_per_episode", "handoffs per episode, for families presenting with needs in three or more domains", true;
     ComplexAssessmentsPerEpisode = "complex_assessments_per_episode", "assessments per episode, for families presenting with needs in three or more domains", true;
@@ -164,6 +164,9 @@ pub struct UnitLoad {
     pub utilisation: f64,
     /// Cases waiting for a practitioner or a panel at the horizon.
     pub waiting_at_end: u64,
+    /// (day, cases waiting) at the first month end past the middle of the measured window;
+    /// `None` when the window holds no month end.
+    pub waiting_midway: Option<(f64, u64)>,
 }
 
 impl Eq for UnitLoad {}
@@ -214,11 +217,17 @@ impl Estimate {
             return None;
         }
         let mean = values.iter().sum::<f64>() / n as f64;
-        let ci95 = (n >= 2).then(|| {
-            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            let half = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
-            (mean - half, mean + half)
-        });
+        if !mean.is_finite() {
+            // Values so large their sum overflows: absent rather than infinity in a file.
+            return None;
+        }
+        let ci95 = (n >= 2)
+            .then(|| {
+                let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+                let half = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
+                (mean - half, mean + half)
+            })
+            .filter(|(low, high)| low.is_finite() && high.is_finite());
         Some(Estimate { mean, ci95, n })
     }
 

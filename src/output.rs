@@ -34,26 +34,94 @@ pub fn run_files(comparison: &Comparison, resolved_scenario_ron: &str) -> RunFil
 }
 
 impl RunFiles {
-    /// Writes every file into `dir` atomically (temporary file, then rename).
+    /// Writes every file into `dir` atomically (temporary file, then rename). Every
+    /// temporary file is written before any is renamed, so a disk that fills part way leaves
+    /// the folder as it was (older results stay whole) rather than a mix of old and new.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Output { path: dir.to_path_buf(), source })?;
-        let mut written = Vec::new();
+        let mut temporaries: Vec<(PathBuf, PathBuf)> = Vec::new();
         for (name, text) in &self.files {
             let path = dir.join(name);
-            write_atomically(&path, text.as_bytes())?;
+            let temporary = temporary_path(&path);
+            if let Err(source) = std::fs::write(&temporary, text.as_bytes()) {
+                for (t, _) in temporaries.iter().chain(std::iter::once(&(temporary, path.clone()))) {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(Error::Output { path, source });
+            }
+            temporaries.push((temporary, path));
+        }
+        let mut written = Vec::new();
+        for (temporary, path) in temporaries {
+            std::fs::rename(&temporary, &path).map_err(|source| Error::Output { path: path.clone(), source })?;
             written.push(path);
         }
         Ok(written)
     }
 }
 
+/// Files `joinedup run` may write into its results folder (`report.html` with `--report`).
+pub const RUN_FILE_NAMES: &[&str] =
+    &["summary.json", "replications.csv", "timeseries.csv", "scenario.ron", "provenance.json", "report.html"];
+
+/// Checks, before any simulation, that a run's results can be written to `dir`: refuses a
+/// folder already holding a run's results unless `force`, creates the folder, and writes
+/// and removes a file of `expected_bytes` (at most 256 MiB) so that an unwritable folder or
+/// a disk without room for the results is reported now rather than after hours of work.
+pub fn prepare_run_dir(dir: &Path, force: bool, expected_bytes: u64) -> Result<()> {
+    if !force {
+        let found: Vec<&str> = RUN_FILE_NAMES.iter().copied().filter(|name| dir.join(name).exists()).collect();
+        if !found.is_empty() {
+            let scenario = std::fs::read_to_string(dir.join("summary.json"))
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|summary| summary.get("scenario").and_then(|s| s.as_str()).map(|s| format!(" of scenario `{s}`")))
+                .unwrap_or_default();
+            return Err(Error::OutputInUse { path: dir.to_path_buf(), found: format!("{}{scenario}", found.join(", ")) });
+        }
+    }
+    let fail = |path: &Path, source| Error::Output { path: path.to_path_buf(), source };
+    std::fs::create_dir_all(dir).map_err(|source| fail(dir, source))?;
+    let probe = dir.join(".joinedup-space-check.partial");
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&probe)?;
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = expected_bytes.min(256 << 20);
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            file.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        file.sync_all()
+    })();
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|source| fail(dir, source))
+}
+
+/// A generous estimate of the bytes a run's files take: every metric of every replication
+/// and every month of every time series, at about 64 bytes a row.
+pub fn estimated_run_bytes(scenario: &crate::model::Scenario, replications: u32) -> u64 {
+    let months = (scenario.run.horizon_days / crate::metrics::MONTH_DAYS).max(0.0) as u64 + 1;
+    let rows_per_replication = (METRICS.len() + 3 * PERCENTILES.len()) as u64 + months * TIMESERIES.len() as u64;
+    scenario.models.len() as u64 * u64::from(replications) * rows_per_replication * 64 + (1 << 20)
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{file_name}.partial"))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader never sees a half-written file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.partial"));
+    let temporary = temporary_path(path);
     let fail = |source| Error::Output { path: path.to_path_buf(), source };
-    std::fs::write(&temporary, bytes).map_err(fail)?;
+    // A write that fails (a full disk) must not leave a partial file taking up the space.
+    std::fs::write(&temporary, bytes).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        fail(source)
+    })?;
     std::fs::rename(&temporary, path).map_err(|source| {
         let _ = std::fs::remove_file(&temporary);
         Error::Output { path: path.to_path_buf(), source }

@@ -367,7 +367,7 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
     let outcomes = experiment::for_each_point(&pending, options.threads, |point| -> Result<()> {
         // After one point fails the others are not started: the sweep stops soon with its
         // error, and what finished is kept for the rerun.
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || experiment::stop_requested() {
             return Ok(());
         }
         let result = run_point(plan, point, rule, &fingerprint).and_then(|file| {
@@ -380,6 +380,19 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         result
     })?;
     progress.finish_and_clear();
+    if experiment::stop_requested() {
+        // Points under way when Ctrl-C came were abandoned, not written; every finished one
+        // is on disk whole, so running the same command again carries on from here.
+        let n_done = mine.iter().filter(|p| point_done(dir, p.idx, &fingerprint)).count();
+        return Err(Error::Interrupted {
+            message: format!(
+                "{n_done} of the {} points{} are finished and kept in {}; run the same command again to carry on from there.",
+                mine.len(),
+                if options.shard.n > 1 { format!(" of shard {}", options.shard) } else { String::new() },
+                dir.join("points").display()
+            ),
+        });
+    }
     // The first failure in point order, so the message does not depend on thread timing
     // more than it must.
     outcomes.into_iter().collect::<Result<Vec<()>>>()?;

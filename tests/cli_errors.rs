@@ -177,3 +177,16 @@ fn an_override_addressed_by_name_reaches_its_element_and_errors_name_its_path() 
         "the message does not give the dotted path of the overridden field:\n{stderr}"
     );
 }
+
+#[test]
+fn a_structure_that_cannot_keep_up_runs_with_a_warning_naming_the_unit() {
+    let risk = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/risks/overloaded_integrated_team.ron");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("out");
+    let output = joinedup(&["run", risk, "--replications", "2", "--out", out.to_str().expect("a UTF-8 path")], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "a hopeless but valid structure still runs; stderr:\n{stderr}");
+    assert!(out.join("summary.json").is_file(), "no results written");
+    assert!(stderr.contains("warning: model `overloaded`, unit `integrated_team` cannot keep up"), "no warning for the overloaded team:\n{stderr}");
+    assert!(!stderr.contains("`adequately_staffed`"), "the adequately staffed team was warned about:\n{stderr}");
+}

@@ -261,6 +261,10 @@ struct Sim<'a> {
     professionals_by_domain: Vec<(u64, f64)>,
     caseload_by_profession_month_sum: Vec<f64>,
     measured_month_ends: u64,
+    /// Cases waiting at each unit at the first month end past the middle of the measured
+    /// window, and that day: compared with the horizon, it tells a queue that keeps growing
+    /// (a unit that cannot keep up) from one that is merely long.
+    waiting_midway: Option<(f64, Vec<u64>)>,
     record: Recorder,
     diagnostics: Diagnostics,
 }
@@ -387,6 +391,7 @@ impl<'a> Sim<'a> {
             professionals_by_domain: vec![(0, 0.0); population.domains.len()],
             caseload_by_profession_month_sum: vec![0.0; scenario.workforce.professions.len()],
             measured_month_ends: 0,
+            waiting_midway: None,
             record,
             diagnostics: Diagnostics::default(),
         }
@@ -442,6 +447,12 @@ impl<'a> Sim<'a> {
             assert!(day >= last_day, "time went backwards: {day} after {last_day}");
             last_day = day;
             self.diagnostics.events += 1;
+            // Ctrl-C: a replication stops within a few milliseconds rather than running on
+            // for minutes. Reading one flag now and then leaves the result unchanged when
+            // nobody interrupts.
+            if self.diagnostics.events % 65_536 == 0 && crate::experiment::stop_requested() {
+                return Err(Error::Interrupted { message: "stopped before every replication had finished, so there are no results".into() });
+            }
             self.handle(day, event)?;
         }
         Ok(())
@@ -538,6 +549,14 @@ impl<'a> Sim<'a> {
                 self.record.month_end(month_idx as usize, self.n_open, trust);
                 if now >= self.scenario.run.warmup_days {
                     self.month_end_census();
+                }
+                let run = &self.scenario.run;
+                if self.waiting_midway.is_none() && now >= (run.warmup_days + run.horizon_days) / 2.0 {
+                    let mut waiting = vec![0u64; self.model.units.len()];
+                    for instance in &self.instances {
+                        waiting[instance.unit_idx] += (instance.waiting.len() + instance.panel.len()) as u64;
+                    }
+                    self.waiting_midway = Some((now, waiting));
                 }
                 let next = (month_idx + 2) as f64 * MONTH_DAYS;
                 if next <= self.scenario.run.horizon_days {
@@ -1256,6 +1275,12 @@ impl<'a> Sim<'a> {
     }
 
     fn release(&mut self, now: f64, practitioner: u32) {
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        if !self.active[self.instances[unit_instance as usize].unit_idx] {
+            // The unit has closed: `project_ends` freed every slot on its last day, so the
+            // end of work the closure cut short frees nothing more.
+            return;
+        }
         self.practitioners[practitioner as usize].free_slots += 1;
         self.record.busy_slots_change(now, -1);
         self.unit_busy_change(now, practitioner, -1);
@@ -1602,6 +1627,19 @@ impl<'a> Sim<'a> {
         for idx in 0..self.instances.len() {
             if self.instances[idx].unit_idx == unit_idx {
                 self.capacity_change(now, idx, -1.0);
+                // Its practitioners stop work today (their families are handed on or lost
+                // below), so the slots they held are free from now: counted busy until the
+                // work would have ended, they made utilisation exceed 1 (found by
+                // tests/properties.rs).
+                for practitioner in self.instances[idx].practitioners.clone() {
+                    let capacity = self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize].caseload_capacity;
+                    let held = capacity - self.practitioners[practitioner as usize].free_slots;
+                    if held > 0 {
+                        self.practitioners[practitioner as usize].free_slots = capacity;
+                        self.record.busy_slots_change(now, -(held as i32));
+                        self.unit_busy_change(now, practitioner, -(held as i32));
+                    }
+                }
             }
         }
         let exit_strategy = self.model.units[unit_idx].exit_strategy;
@@ -1794,6 +1832,7 @@ impl Sim<'_> {
         }
         for (u, load) in loads.iter_mut().enumerate() {
             load.utilisation = if slots[u] > 0.0 { busy[u] / slots[u] } else { 0.0 };
+            load.waiting_midway = self.waiting_midway.as_ref().map(|(day, waiting)| (*day, waiting[u]));
         }
         loads
     }

@@ -351,6 +351,13 @@ impl Recorder {
                 trust,
             ]);
         }
+        // Like the metrics, a monthly value that is not a finite number is absent, never
+        // NaN or infinity in a file.
+        for row in &mut months {
+            for value in row.iter_mut() {
+                *value = value.filter(|v| v.is_finite());
+            }
+        }
         (values, self.waits, months)
     }
 }

@@ -7,9 +7,9 @@ pub mod plan;
 pub mod presets;
 pub mod raw;
 mod validate;
-pub use validate::MAX_REPLICATIONS;
+pub use validate::{MAX_REPLICATIONS, MAX_RESULTS_BYTES, results_memory_bytes};
 
-use crate::error::{nearest, Error, Result};
+use crate::error::{nearest, Error, Problem, Result};
 use crate::model::Scenario;
 pub use raw::RawScenario;
 use ron::extensions::Extensions;
@@ -52,13 +52,27 @@ fn ron_options() -> ron::Options {
 pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<LoadedScenario> {
     let (label, text) = match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| Error::ReadScenario { path: path.to_path_buf(), source })?;
+            let text = read_text(path).map_err(|source| Error::ReadScenario { path: path.to_path_buf(), source })?;
             (path.display().to_string(), text)
         }
         None => (DEFAULT_COUNTY_LABEL.to_string(), DEFAULT_COUNTY_RON.to_string()),
     };
     load_str(&label, &text, overrides)
+}
+
+/// Reads a text file, saying in plain words when it is not UTF-8 text (a file saved by a
+/// spreadsheet or word processor in another encoding), which `read_to_string` calls only
+/// "invalid data".
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        let line = error.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is not UTF-8 text (the first character that is not is on line {line}); save it from your editor as plain UTF-8 text"),
+        )
+    })
 }
 
 /// Like [`load`], from text already in memory; `label` names it in error messages.
@@ -74,35 +88,135 @@ pub fn load_raw(label: &str, raw: RawScenario, overrides: &[String]) -> Result<L
     // preset builds (e.g. `models.siloed.units.camhs.tiers`) can only apply after.
     let (before, after) = split_overrides(&raw, overrides);
     let mut raw = apply_overrides(raw, &before)?;
-    presets::expand(&mut raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
+    let preset_models: Vec<String> = raw.models.iter().filter(|m| m.preset.is_some()).map(|m| m.name.clone()).collect();
+    let mut problems = presets::expand(&mut raw).err().unwrap_or_default();
+    // A preset that could not be built keeps its `preset` (expansion clears it): its model
+    // has no units, which is not a further problem worth reporting.
+    let unbuilt: Vec<String> = raw.models.iter().filter(|m| m.preset.is_some()).map(|m| m.name.clone()).collect();
     let raw = apply_overrides(raw, &after)?;
-    let scenario = validate::validate(&raw).map_err(|problems| Error::Invalid { path: label.to_string(), problems })?;
-    Ok(LoadedScenario { raw, scenario })
+    match validate::validate(&raw) {
+        Ok(scenario) if problems.is_empty() => return Ok(LoadedScenario { raw, scenario }),
+        Ok(_) => {}
+        Err(found) => problems.extend(found),
+    }
+    let keep: Vec<bool> = problems.iter().map(|p| !derived_from_preset(p, &problems, &preset_models, &unbuilt)).collect();
+    let problems = problems.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(p, _)| p).collect();
+    Err(Error::Invalid { path: label.to_string(), problems })
+}
+
+/// Whether a problem of a unit that a preset built only repeats one already reported where
+/// the planner can fix it: in the preset's settings or the county's services it was built
+/// from (the checks use the same words), or a model whose preset could not be built at all.
+fn derived_from_preset(problem: &Problem, all: &[Problem], preset_models: &[String], unbuilt: &[String]) -> bool {
+    let in_units = |p: &Problem, model: &str| {
+        let units = format!("models.{model}.units");
+        p.path == units || p.path.starts_with(&format!("{units}."))
+    };
+    // With a problem in the county's services, whether the structures built from them give
+    // every need somewhere to go cannot be judged until it is fixed.
+    let services_broken = all.iter().any(|u| u.path.starts_with("workforce.services."));
+    preset_models.iter().any(|model| {
+        in_units(problem, model)
+            && (unbuilt.contains(model)
+                || services_broken && problem.path == format!("models.{model}.units")
+                || all.iter().any(|u| {
+                    (u.path.starts_with("workforce.services.") || u.path.starts_with(&format!("models.{model}.")))
+                        && !in_units(u, model)
+                        && u.message == problem.message
+                }))
+    })
 }
 
 /// Stage one: RON text to raw serde types, with syntax and unknown-field errors that name
 /// the file, line and column and show the offending line.
 pub fn parse<T: serde::de::DeserializeOwned>(label: &str, text: &str) -> Result<T> {
+    // Windows editors (Notepad, Excel's "Unicode text") start UTF-8 files with a byte-order
+    // mark, which is not RON; it is invisible to the planner, so it is not an error either.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     ron_options().from_str(text).map_err(|error| {
-        let line = error.span.start.line;
-        let column = error.span.start.col;
-        let snippet = text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .map(|source_line| {
-                let caret = " ".repeat(column.saturating_sub(1)) + "^";
-                format!("  {line:>4} | {source_line}\n       | {caret}")
-            })
-            .unwrap_or_default();
-        Error::Syntax {
-            path: label.to_string(),
-            line,
-            column,
-            message: error.code.to_string(),
-            snippet,
-            hint: hint_for(&error.code),
+        let n_lines = text.lines().count();
+        // An error at the very end (an unclosed bracket) is reported past the last line;
+        // showing the last line is more use than showing nothing.
+        let line = error.span.start.line.clamp(1, n_lines.max(1));
+        let column = if line == error.span.start.line { error.span.start.col.max(1) } else { text.lines().last().map_or(1, |l| l.chars().count() + 1) };
+        let source_line = text.lines().nth(line - 1).unwrap_or("");
+        let snippet = if text.is_empty() {
+            "       | (the file is empty)".to_string()
+        } else {
+            // Tabs are shown as single spaces so the caret lines up with the column.
+            let shown = source_line.replace('\t', " ");
+            let caret = " ".repeat(column.saturating_sub(1)) + "^";
+            format!("  {line:>4} | {shown}\n       | {caret}")
+        };
+        let mut hint = hint_for(&error.code);
+        if source_line.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+            hint = "this line has curly quotes (\u{201c} \u{201d}), which word processors put in; RON needs straight double quotes (\") around text.".into();
         }
+        Error::Syntax { path: label.to_string(), line, column, message: planner_message(&error.code), snippet, hint }
     })
+}
+
+/// The parser's message in a planner's words: field and section names as they appear in the
+/// file, value types as "a number" or "a list", never the Rust type behind them.
+fn planner_message(code: &ron::Error) -> String {
+    let place = |outer: &Option<String>| match outer {
+        Some(name) => format!(" in `{}`", section_name(name)),
+        None => String::new(),
+    };
+    match code {
+        ron::Error::NoSuchStructField { found, outer, .. } => format!("there is no field `{found}`{}", place(outer)),
+        ron::Error::NoSuchEnumVariant { found, outer, .. } => format!("`{found}` is not one of the choices{}", place(outer)),
+        ron::Error::MissingStructField { field, outer } => format!("the field `{field}` is missing{}", place(outer)),
+        ron::Error::DuplicateStructField { field, outer } => format!("the field `{field}` is given twice{}", place(outer)),
+        ron::Error::InvalidValueForType { expected, found } => format!("expected {} but found {}", plain_types(expected), plain_types(found)),
+        ron::Error::IntegerOutOfBounds => "this whole number is too large, or negative where only 0 and above make sense".into(),
+        ron::Error::ExpectedFloat | ron::Error::ExpectedInteger => "expected a number here".into(),
+        ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => "expected text in straight double quotes (\"...\") here".into(),
+        ron::Error::Eof => "the file ends before every bracket is closed".into(),
+        ron::Error::ExpectedNamedStructLike(name) => format!("expected `(` to open `{}` here", section_name(name)),
+        other => plain_types(&other.to_string()),
+    }
+}
+
+/// A section's name as the file writes it: `RawHiddenNeed` is `hidden_need`; an enum
+/// variant such as `Panel` keeps its name.
+fn section_name(rust_name: &str) -> String {
+    let Some(rest) = rust_name.strip_prefix("Raw") else { return rust_name.to_string() };
+    let mut out = String::new();
+    for (i, c) in rest.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Replaces the Rust type names that serde and RON put in their messages with what a
+/// planner would call them.
+pub(crate) fn plain_types(text: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let (core, tail) = match word.find(|c: char| [',', '.', ';', ')'].contains(&c)) {
+            Some(at) => word.split_at(at),
+            None => (word, ""),
+        };
+        let bare = core.trim_matches('`');
+        let plain = match bare {
+            "f64" | "f32" | "floating" => "a number".to_string(),
+            "u8" => "a whole number from 0 to 255".to_string(),
+            "u16" | "u32" | "u64" | "usize" => "a whole number (0 or more)".to_string(),
+            "i32" | "i64" | "integer" => "a whole number".to_string(),
+            _ if bare.starts_with("Raw") => format!("`{}`", section_name(bare)),
+            _ => core.to_string(),
+        };
+        out.push_str(&plain);
+        out.push_str(tail);
+    }
+    out.replace("struct `", "a section `").replace("enum `", "a choice of `").replace("a sequence", "a list [...]")
 }
 
 fn hint_for(code: &ron::Error) -> String {
@@ -118,6 +232,12 @@ fn hint_for(code: &ron::Error) -> String {
         ron::Error::MissingStructField { field, .. } => {
             format!("add the field `{field}` (see docs/scenarios.md for its meaning and unit).")
         }
+        ron::Error::DuplicateStructField { field, .. } => format!("keep one `{field}` and delete the other."),
+        ron::Error::IntegerOutOfBounds => "give a whole number of 0 or more, without a sign or decimal point, within the field's limit (docs/scenarios.md).".into(),
+        ron::Error::ExpectedFloat | ron::Error::ExpectedInteger => {
+            "write a plain number such as 12 or 0.5: no quotes, units, percent signs or thousands separators.".into()
+        }
+        ron::Error::Eof => "the file ends too early: every `(` and `[` needs its closing `)` or `]`; look for the one left open above.".into(),
         _ => "check the brackets, commas and quotes around this place; docs/scenarios.md shows the format.".into(),
     }
 }
@@ -144,11 +264,12 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
         let segments: Vec<&str> = path.trim().split('.').collect();
         let slot = locate(&mut tree, &segments).map_err(bad)?;
         *slot = parse_value(value_text.trim(), slot).map_err(bad)?;
+        // Checked after each assignment, so the error names the one that does not fit.
+        serde_json::from_value::<T>(tree.clone()).map_err(|error| {
+            bad(format!("the value does not fit the field: {}. {docs} gives each field's type.", plain_types(&error.to_string())))
+        })?;
     }
-    serde_json::from_value(tree).map_err(|error| Error::BadOverride {
-        assignment: overrides.join(" "),
-        message: format!("the value does not fit the field: {error}. {docs} gives each field's type."),
-    })
+    Ok(serde_json::from_value(tree).expect("checked after the last assignment"))
 }
 
 /// Splits overrides into those whose path exists in `raw` as written and the rest.

@@ -117,6 +117,7 @@ pub enum RawLevel {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawDesign {
     /// Every combination of every factor's levels.
     Factorial,
@@ -262,7 +263,7 @@ impl Plan {
 /// `design.Morris.trajectories=2`) and `scenario_overrides` to its base scenario (after the
 /// plan's own `set`), and validates it.
 pub fn load(path: &Path, plan_overrides: &[String], scenario_overrides: &[String]) -> Result<Plan> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadPlan {
+    let text = super::read_text(path).map_err(|source| Error::ReadPlan {
         path: path.to_path_buf(),
         source,
     })?;
@@ -604,6 +605,19 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
                 ),
             }]));
         }
+    }
+    // A point holds all its replications until it is written, one point per worker thread.
+    let point_bytes = super::results_memory_bytes(&plan.base, u32::try_from(per_point).unwrap_or(u32::MAX));
+    if point_bytes > super::MAX_RESULTS_BYTES {
+        let field = if plan.precision.is_some() { "max_replications" } else { "replications" };
+        return Err(invalid(vec![Problem {
+            path: field.into(),
+            message: format!(
+                "{per_point} replications of {n_models} models at one point would hold about {:.1} GB of results in memory (wait histograms for every unit), above the limit of {:.1} GB; ask for fewer replications or fewer models",
+                point_bytes as f64 / f64::from(1u32 << 30),
+                super::MAX_RESULTS_BYTES as f64 / f64::from(1u32 << 30)
+            ),
+        }]));
     }
     check_factor_values(&plan)?;
     Ok(plan)

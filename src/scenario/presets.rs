@@ -6,6 +6,7 @@
 //! section of the seed paper each preset follows is given in `PRESETS`.
 
 use super::raw::*;
+use super::validate::Checker;
 use crate::error::{nearest, Problem};
 
 /// Preset names (a contract: scenarios and scripts use them) and one-line descriptions.
@@ -62,16 +63,7 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
             problems.push(Problem { path: format!("{path}.name"), message: format!("there is no preset `{}`; {hint}", preset.name) });
             continue;
         };
-        for (field, value) in [
-            ("panel_attendance", preset.panel_attendance),
-            ("network_take_probability", preset.network_take_probability),
-            ("team_time_share", preset.team_time_share),
-            ("statutory_share", preset.statutory_share),
-        ] {
-            if !(0.0..=1.0).contains(&value) {
-                problems.push(Problem { path: format!("{path}.{field}"), message: format!("must be between 0 and 1, found {value}") });
-            }
-        }
+        problems.extend(preset_settings(&path, &preset));
         let context = Context { services: &services, preset: &preset, n_localities, professions: &professions };
         let mut built = build(&context);
         if let Some(restructure) = model.restructure.clone() {
@@ -108,6 +100,11 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
                 problems.push(Problem { path: format!("{rpath}.day"), message: format!("must be a positive day, found {}", restructure.day) });
                 continue;
             }
+            problems.extend(preset_settings(&format!("{rpath}.to"), &restructure.to));
+            let mut check = Checker::new();
+            check.non_negative(&format!("{rpath}.disruption_days"), restructure.disruption_days, "days");
+            check.probability(&format!("{rpath}.capacity_loss_share"), restructure.capacity_loss_share);
+            problems.extend(check.problems);
             built = combine(built, to, &restructure, &all, &changing);
         }
         model.units = built.units;
@@ -123,6 +120,23 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
         model.restructure = None;
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// Checks a preset's settings with the same words as the checks of the units built from
+/// them, so the loader can tell a unit's copy of a preset's problem and drop it.
+fn preset_settings(path: &str, preset: &RawPreset) -> Vec<Problem> {
+    let mut check = Checker::new();
+    check.probability(&format!("{path}.panel_attendance"), preset.panel_attendance);
+    check.probability(&format!("{path}.network_take_probability"), preset.network_take_probability);
+    check.probability(&format!("{path}.team_time_share"), preset.team_time_share);
+    check.probability(&format!("{path}.statutory_share"), preset.statutory_share);
+    check.positive(&format!("{path}.panel_cadence_days"), preset.panel_cadence_days, "days");
+    check.positive(&format!("{path}.network_retry_days_mean"), preset.network_retry_days_mean, "days");
+    check.non_negative(&format!("{path}.call_in_days_mean"), preset.call_in_days_mean, "days");
+    if preset.panel_slots_per_meeting == Some(0) {
+        check.fail(format!("{path}.panel_slots_per_meeting"), "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit");
+    }
+    check.problems
 }
 
 struct Context<'a> {
@@ -238,7 +252,8 @@ fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_loc
                 member.n_practitioners
             };
             match staff.iter_mut().find(|m| m.profession == member.profession) {
-                Some(existing) => existing.n_practitioners += n,
+                // Saturating: presets are expanded before validation, which reports the sizes.
+                Some(existing) => existing.n_practitioners = existing.n_practitioners.saturating_add(n),
                 None => staff.push(RawStaff { profession: member.profession.clone(), n_practitioners: n }),
             }
         }

@@ -642,6 +642,7 @@ fn default_max_bounces() -> u8 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawInformation {
     /// Each agency keeps its own record: every new unit re-assesses, the family retells its
     /// story, and sharing waits for consent.
@@ -789,6 +790,7 @@ pub struct RawDomainTiers {
 
 /// What kind of unit this is; each kind changes how work reaches practitioners.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawUnitKind {
     /// One agency's own service.
     #[default]
@@ -861,6 +863,7 @@ pub struct RawStaff {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawAssessment {
     /// No assessment: work starts at allocation (used by the queueing validation scenarios).
     NoAssessment,
@@ -878,6 +881,7 @@ impl Default for RawAssessment {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RawAllocation {
     /// A practitioner takes the case as soon as one with a free slot is competent.
     #[default]

@@ -21,42 +21,64 @@ pub const MAX_AGENCIES: usize = 32;
 pub const MAX_HORIZON_DAYS: f64 = 36_525.0;
 /// Most replications in one run.
 pub const MAX_REPLICATIONS: u32 = 100_000;
+/// Most open episodes a replication may be allowed to hold (`run.max_open_episodes`): each
+/// takes about a kilobyte with its needs and events, so this is about 10 GB per worker
+/// thread, and a county that needs more has a structure that cannot keep up.
+pub const MAX_OPEN_EPISODES: u32 = 10_000_000;
+/// Most practitioners in one model (every copy of every unit together); each carries its
+/// caseload and a trust level per agency. Far more than any English county employs.
+pub const MAX_PRACTITIONERS_PER_MODEL: u64 = 1_000_000;
+/// Most memory the results of one run may hold at once (every replication keeps wait
+/// histograms for the model and two for every unit until the run ends): 8 GiB.
+pub const MAX_RESULTS_BYTES: u64 = 8 << 30;
+/// Highest employment cost per practitioner per year, in pounds.
+pub const MAX_COST_PER_YEAR_GBP: f64 = 10_000_000.0;
+/// Highest rate of anything happening per family per year: once a day.
+pub const MAX_PER_FAMILY_YEAR: f64 = 365.25;
 
-struct Checker {
-    problems: Vec<Problem>,
+/// Collects problems; every check adds to the list rather than stopping, so one pass finds
+/// them all.
+pub(super) struct Checker {
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn new() -> Self {
+        Checker { problems: Vec::new() }
+    }
+    pub(super) fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem { path: path.into(), message: message.into() });
     }
-    fn positive(&mut self, path: &str, value: f64, unit: &str) {
-        if !(value.is_finite() && value > 0.0) {
+    pub(super) fn positive(&mut self, path: &str, value: f64, unit: &str) {
+        // A value so small its reciprocal (a rate) is infinite is zero in all but name.
+        if !(value.is_finite() && value > 0.0 && (1.0 / value).is_finite()) {
             self.fail(path, format!("must be a positive number of {unit}, found {value}"));
         }
     }
-    fn non_negative(&mut self, path: &str, value: f64, unit: &str) {
+    pub(super) fn non_negative(&mut self, path: &str, value: f64, unit: &str) {
         if !(value.is_finite() && value >= 0.0) {
             self.fail(path, format!("must be zero or a positive number of {unit}, found {value}"));
         }
     }
-    fn probability(&mut self, path: &str, value: f64) {
+    pub(super) fn probability(&mut self, path: &str, value: f64) {
         if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
             self.fail(path, format!("is a probability, so it must be between 0 and 1, found {value}"));
         }
     }
     /// Turns shares into a cumulative distribution, reporting shares that do not sum to 1.
-    fn cumulative(&mut self, path: &str, shares: &[f64]) -> Vec<f64> {
+    /// `path` names the whole list, `entry` the place of the i-th share.
+    fn cumulative(&mut self, path: &str, entry: impl Fn(usize) -> String, shares: &[f64]) -> Vec<f64> {
         let mut total = 0.0;
         let mut out = Vec::with_capacity(shares.len());
         for (i, share) in shares.iter().enumerate() {
             if !(share.is_finite() && *share >= 0.0) {
-                self.fail(format!("{path}.{i}"), format!("must be a share between 0 and 1, found {share}"));
+                self.fail(entry(i), format!("must be a share between 0 and 1, found {share}"));
             }
             total += share.max(0.0);
             out.push(total);
         }
-        if shares.is_empty() || (total - 1.0).abs() > 1e-6 {
+        let off_by = (total - 1.0).abs();
+        if shares.is_empty() || off_by.is_nan() || off_by > 1e-6 {
             self.fail(path, format!("shares must add up to 1, they add up to {total}"));
         } else {
             // Exactly 1 at the end, so a uniform draw below 1 always finds an entry.
@@ -93,20 +115,38 @@ fn lookup(names: &[String], wanted: &str) -> Result<usize, String> {
 }
 
 pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
-    let mut check = Checker { problems: Vec::new() };
-    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
-        check.fail("name", "must be a non-empty name without slashes (it names the results folder)");
+    let mut check = Checker::new();
+    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) || raw.name.trim() != raw.name || raw.name == "." || raw.name == ".." {
+        check.fail("name", "must be a non-empty name without slashes or surrounding spaces (it names the results folder)");
     }
     let population = population(&mut check, &raw.population);
-    let workforce = workforce(&mut check, &raw.workforce, &population.domains);
-    let domain_names: Vec<String> = population.domains.iter().map(|d| d.name.clone()).collect();
+    // Beyond MAX_DOMAINS (already reported) a domain has no bit in the masks, so references
+    // to it are looked up among the first MAX_DOMAINS only.
+    let domain_names: Vec<String> = population.domains.iter().take(MAX_DOMAINS).map(|d| d.name.clone()).collect();
+    let workforce = workforce(&mut check, &raw.workforce, &domain_names);
+    services(&mut check, &raw.workforce, &domain_names);
     if raw.models.is_empty() {
         check.fail("models", "lists no models; add at least one structure to simulate (see docs/scenarios.md)");
     }
     check.unique_names("models", raw.models.iter().map(|m| m.name.as_str()));
     let models: Vec<Model> =
-        raw.models.iter().map(|m| model(&mut check, m, &domain_names, &workforce, &population)).collect();
+        raw.models.iter().map(|m| model(&mut check, m, &domain_names, &workforce, &population, raw.run.horizon_days)).collect();
     let run = run(&mut check, &raw.run);
+    let results_bytes = results_memory_bytes_of(&models, &run, run.replications);
+    if results_bytes > MAX_RESULTS_BYTES {
+        let per_replication = (results_bytes / u64::from(run.replications.max(1))).max(1);
+        check.fail(
+            "run.replications",
+            format!(
+                "{} replications of {} models would hold about {} of results in memory at once (wait histograms for every unit), above the limit of {}; use at most {} replications, fewer models, or a sweep (docs/sweeps.md), which holds one point at a time",
+                run.replications,
+                models.len(),
+                gigabytes(results_bytes),
+                gigabytes(MAX_RESULTS_BYTES),
+                MAX_RESULTS_BYTES / per_replication
+            ),
+        );
+    }
     let calibration = raw.calibration.as_ref().and_then(|c| calibration(&mut check, c, &models, &workforce, &population));
     if check.problems.is_empty() {
         Ok(Scenario { name: raw.name.clone(), description: raw.description.clone(), population, workforce, models, run, calibration })
@@ -153,8 +193,15 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     }
     check.unique_names(&format!("{p}.localities"), raw.localities.iter().map(|l| l.name.as_str()));
     let shares: Vec<f64> = raw.localities.iter().map(|l| l.share).collect();
-    let locality_cumulative_share = check.cumulative(&format!("{p}.localities (share)"), &shares);
+    let locality_cumulative_share =
+        check.cumulative(&format!("{p}.localities"), |i| format!("{p}.localities.{}.share", raw.localities[i].name), &shares);
     check.positive(&format!("{p}.presentations_per_family_year"), raw.presentations_per_family_year, "presentations per family per year");
+    if raw.presentations_per_family_year > MAX_PER_FAMILY_YEAR {
+        check.fail(
+            format!("{p}.presentations_per_family_year"),
+            format!("must be at most {MAX_PER_FAMILY_YEAR} (one a day per family), found {}; English counties see about 0.05 to 0.3", raw.presentations_per_family_year),
+        );
+    }
 
     if raw.domains.is_empty() || raw.domains.len() > MAX_DOMAINS {
         check.fail(format!("{p}.domains"), format!("must list between 1 and {MAX_DOMAINS} domains of need"));
@@ -169,12 +216,14 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         }
     }
     let domain_shares: Vec<f64> = raw.domains.iter().map(|d| d.share).collect();
-    let domain_cumulative_share = check.cumulative(&format!("{p}.domains (share)"), &domain_shares);
+    let domain_cumulative_share =
+        check.cumulative(&format!("{p}.domains"), |i| format!("{p}.domains.{}.share", raw.domains[i].name), &domain_shares);
     let tier_mix = check.per_tier(&format!("{p}.tier_mix"), &raw.tier_mix, 4, "one share per tier 1-4");
-    let tier_cumulative = to4(check.cumulative(&format!("{p}.tier_mix"), &tier_mix));
+    let tier_cumulative = to4(check.cumulative(&format!("{p}.tier_mix"), |i| format!("{p}.tier_mix.{i}"), &tier_mix));
     let needs_per_episode =
         check.per_tier(&format!("{p}.needs_per_episode"), &raw.needs_per_episode, 4, "the probability of 1, 2, 3 and 4 needs");
-    let needs_cumulative = to4(check.cumulative(&format!("{p}.needs_per_episode"), &needs_per_episode));
+    let needs_cumulative =
+        to4(check.cumulative(&format!("{p}.needs_per_episode"), |i| format!("{p}.needs_per_episode.{i}"), &needs_per_episode));
     if raw.domains.len() < needs_per_episode.iter().rposition(|p| *p > 0.0).map_or(1, |i| i + 1) {
         check.fail(format!("{p}.needs_per_episode"), "asks for more needs per episode than there are domains; add domains or move probability to fewer needs");
     }
@@ -235,7 +284,7 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
                 let dpath = format!("{p}.domains.{}", d.name);
                 let tier_cumulative = d.tier_mix.as_ref().map(|mix| {
                     let mix = check.per_tier(&format!("{dpath}.tier_mix"), mix, 4, "one share per tier 1-4");
-                    to4(check.cumulative(&format!("{dpath}.tier_mix"), &mix))
+                    to4(check.cumulative(&format!("{dpath}.tier_mix"), |i| format!("{dpath}.tier_mix.{i}"), &mix))
                 });
                 let service_days_mean_by_tier = d.service_days_mean_by_tier.as_ref().map(|days| {
                     let days = check.per_tier(&format!("{dpath}.service_days_mean_by_tier"), days, 4, "one per tier 1-4");
@@ -266,6 +315,11 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
             let h = &raw.hidden_need;
             check.probability(&format!("{p}.hidden_need.initial_share_of_families"), h.initial_share_of_families);
             check.non_negative(&format!("{p}.hidden_need.new_per_family_year"), h.new_per_family_year, "per family per year");
+            for (field, value) in [("new_per_family_year", h.new_per_family_year), ("presentations_per_year_at_full_access", h.presentations_per_year_at_full_access)] {
+                if value > MAX_PER_FAMILY_YEAR {
+                    check.fail(format!("{p}.hidden_need.{field}"), format!("must be at most {MAX_PER_FAMILY_YEAR} (once a day per family), found {value}"));
+                }
+            }
             check.non_negative(
                 &format!("{p}.hidden_need.presentations_per_year_at_full_access"),
                 h.presentations_per_year_at_full_access,
@@ -290,14 +344,13 @@ fn to4(v: Vec<f64>) -> [f64; 4] {
     out
 }
 
-fn workforce(check: &mut Checker, raw: &RawWorkforce, domains: &[Domain]) -> Workforce {
+fn workforce(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) -> Workforce {
     let w = "workforce";
     if raw.agencies.is_empty() {
         check.fail(format!("{w}.agencies"), "lists no agencies; add at least one employer, e.g. local_authority");
     }
     check.unique_names(&format!("{w}.agencies"), raw.agencies.iter().map(String::as_str));
     check.unique_names(&format!("{w}.professions"), raw.professions.iter().map(|p| p.name.as_str()));
-    let domain_names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
     let professions = raw
         .professions
         .iter()
@@ -317,7 +370,7 @@ fn workforce(check: &mut Checker, raw: &RawWorkforce, domains: &[Domain]) -> Wor
                     check.fail(&cpath, format!("tiers must satisfy 1 <= tier_min <= tier_max <= 4, found {}-{}", c.tier_min, c.tier_max));
                     continue;
                 }
-                match lookup(&domain_names, &c.domain) {
+                match lookup(domain_names, &c.domain) {
                     Ok(d) => {
                         for tier in c.tier_min..=c.tier_max {
                             competence_tiers_by_domain[d] |= tier_bit(tier);
@@ -334,6 +387,9 @@ fn workforce(check: &mut Checker, raw: &RawWorkforce, domains: &[Domain]) -> Wor
                 check.fail(format!("{path}.hours_per_week"), "is more hours than a week has");
             }
             check.non_negative(&format!("{path}.cost_per_year_gbp"), prof.cost_per_year_gbp, "pounds");
+            if prof.cost_per_year_gbp > MAX_COST_PER_YEAR_GBP {
+                check.fail(format!("{path}.cost_per_year_gbp"), format!("must be at most {MAX_COST_PER_YEAR_GBP} pounds per practitioner per year, found {}", prof.cost_per_year_gbp));
+            }
             Profession {
                 name: prof.name.clone(),
                 agency_idx,
@@ -379,7 +435,7 @@ fn handoff(check: &mut Checker, path: &str, raw: &RawHandoff) -> Handoff {
     }
 }
 
-fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce: &Workforce, population: &Population) -> Model {
+fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce: &Workforce, population: &Population, horizon_days: f64) -> Model {
     let path = format!("models.{}", raw.name);
     if raw.units.is_empty() || raw.units.len() > MAX_UNITS {
         check.fail(format!("{path}.units"), format!("must list between 1 and {MAX_UNITS} units"));
@@ -414,21 +470,19 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
         .iter()
         .map(|u| unit(check, &format!("{path}.units.{}", u.name), u, domain_names, workforce, &profession_names, population))
         .collect();
-    // Every need that can present must have somewhere to go at tiers 2-4 (tier 1 is met by
-    // universal services), otherwise families with that need can only be lost.
-    for (d, name) in domain_names.iter().enumerate() {
-        if population.domain_share(d) == 0.0 {
-            continue;
-        }
-        let reachable = reachable_tiers(population, d);
-        for tier in 2..=4u8 {
-            if reachable & tier_bit(tier) != 0 && !units.iter().any(|u| u.accepts(d as u8, tier)) {
-                check.fail(
-                    format!("{path}.units"),
-                    format!("no unit serves `{name}` needs at tier {tier}, so families with them could only be lost; add the domain and tier to a unit"),
-                );
-            }
-        }
+    somewhere_to_go(check, &path, &units, population, domain_names, horizon_days);
+    let n_practitioners: u64 = units
+        .iter()
+        .map(|u| {
+            let copies = if u.scope == Scope::BoroughWide { 1 } else { u.localities.len() as u64 };
+            copies * u.staff.iter().map(|(_, n)| u64::from(*n)).sum::<u64>()
+        })
+        .sum();
+    if n_practitioners > MAX_PRACTITIONERS_PER_MODEL {
+        check.fail(
+            format!("{path}.units"),
+            format!("has {n_practitioners} practitioners in all (every locality copy of every unit), more than the limit of {MAX_PRACTITIONERS_PER_MODEL}; a Locality unit's staff are per locality, so check the numbers are not county totals"),
+        );
     }
     let information = information_sharing(check, &format!("{path}.information"), &raw.information);
     let information_after = raw.information_after_restructure.as_ref().map(|(day, after)| {
@@ -580,6 +634,184 @@ fn collaboration(check: &mut Checker, path: &str, raw: &RawCollaboration) -> Col
         turnover_factor: factor(c.positive_leadership, 0.7),
         vacancy_factor: factor(c.fewer_funding_worries, 0.5),
         coordination_hours_factor: factor(c.adequate_resourcing, 0.7),
+    }
+}
+
+/// Every need that can present must have somewhere to go at tiers 2-4 (tier 1 is met by
+/// universal services) in every locality on every day of the run, or families with it can
+/// only be lost. A unit limited to some `localities`, a project that closes (`ends_on_day`)
+/// and a unit that opens late (`starts_on_day`) can each leave such a gap; each gap is
+/// reported once, with the localities it affects.
+fn somewhere_to_go(check: &mut Checker, path: &str, units: &[Unit], population: &Population, domain_names: &[String], horizon_days: f64) {
+    let horizon = if horizon_days.is_finite() && horizon_days > 0.0 { horizon_days.min(MAX_HORIZON_DAYS) } else { MAX_HORIZON_DAYS };
+    let localities = &population.locality_names;
+    for (d, name) in domain_names.iter().enumerate() {
+        if population.domain_share(d) == 0.0 {
+            continue;
+        }
+        let reachable = reachable_tiers(population, d);
+        // (gap, localities) -> tiers, so one gap left by one unit is one problem.
+        let mut gaps: Vec<Gap> = Vec::new();
+        for tier in 2..=4u8 {
+            if reachable & tier_bit(tier) == 0 {
+                continue;
+            }
+            let mut by_gap: Vec<((f64, f64), Vec<&str>)> = Vec::new();
+            for (l, locality) in localities.iter().enumerate() {
+                let mut spells: Vec<(f64, f64)> =
+                    units.iter().filter(|u| u.covers(l) && u.accepts(d as u8, tier)).map(|u| (u.starts_on_day, u.ends_on_day)).collect();
+                if let Some(gap) = first_gap(&mut spells, horizon) {
+                    match by_gap.iter_mut().find(|(g, _)| *g == gap) {
+                        Some((_, names)) => names.push(locality),
+                        None => by_gap.push((gap, vec![locality])),
+                    }
+                }
+            }
+            for (gap, names) in by_gap {
+                match gaps.iter_mut().find(|(g, n, _)| *g == gap && *n == names) {
+                    Some((_, _, tiers)) => tiers.push(tier),
+                    None => gaps.push((gap, names, vec![tier])),
+                }
+            }
+        }
+        for ((from, to), names, tiers) in gaps {
+            let place = if names.len() == localities.len() {
+                String::new()
+            } else {
+                format!(" in {} {}", if names.len() == 1 { "locality" } else { "localities" }, names.join(", "))
+            };
+            let tiers = match tiers.split_last() {
+                Some((last, [])) => format!("tier {last}"),
+                Some((last, rest)) => format!("tiers {} and {last}", rest.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")),
+                None => continue,
+            };
+            let message = if from <= 0.0 && to >= horizon {
+                let cover = if place.is_empty() { "" } else { " that covers them (see its `localities`)" };
+                format!("no unit serves `{name}` needs at {tiers}{place}, so families with them could only be lost; add the domain and tier to a unit{cover}")
+            } else {
+                format!(
+                    "from day {} to day {} no unit serves `{name}` needs at {tiers}{place}, so families with them could only be lost; a unit closes then (`ends_on_day`) or opens only later (`starts_on_day`): change those days, or add the domain and tier to a unit that runs then",
+                    day_text(from),
+                    day_text(to)
+                )
+            };
+            check.fail(format!("{path}.units"), message);
+        }
+    }
+}
+
+/// A stretch of days, the localities without service in it, and the tiers affected.
+type Gap<'a> = ((f64, f64), Vec<&'a str>, Vec<u8>);
+
+/// The first stretch of [0, horizon) that no (start, end) spell covers.
+fn first_gap(spells: &mut [(f64, f64)], horizon: f64) -> Option<(f64, f64)> {
+    spells.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut covered_to = 0.0f64;
+    for &(start, end) in spells.iter() {
+        if covered_to >= horizon {
+            break;
+        }
+        if start > covered_to {
+            return Some((covered_to, start.min(horizon)));
+        }
+        covered_to = covered_to.max(end);
+    }
+    (covered_to < horizon).then_some((covered_to, horizon))
+}
+
+fn day_text(day: f64) -> String {
+    if day.fract() == 0.0 { format!("{day:.0}") } else { format!("{day:.2}") }
+}
+
+fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / f64::from(1u32 << 30))
+}
+
+/// Memory the results of `replications` replications of every model hold until the run ends:
+/// per replication, the three wait histograms, two histograms per unit, the monthly series
+/// and the metrics.
+pub fn results_memory_bytes(scenario: &Scenario, replications: u32) -> u64 {
+    results_memory_bytes_of(&scenario.models, &scenario.run, replications)
+}
+
+fn results_memory_bytes_of(models: &[Model], run: &RunSettings, replications: u32) -> u64 {
+    use std::sync::OnceLock;
+    static HISTOGRAM_BYTES: OnceLock<u64> = OnceLock::new();
+    let histogram = *HISTOGRAM_BYTES.get_or_init(|| {
+        let h = crate::metrics::new_wait_histogram();
+        (h.distinct_values() * std::mem::size_of::<u64>() + std::mem::size_of_val(&h)) as u64
+    });
+    let months = if run.horizon_days.is_finite() { (run.horizon_days.clamp(0.0, MAX_HORIZON_DAYS) / crate::metrics::MONTH_DAYS) as u64 + 1 } else { 0 };
+    let month_bytes = months * (crate::metrics::N_TIMESERIES as u64) * 16;
+    models
+        .iter()
+        .map(|m| {
+            let histograms = 3 + 2 * m.units.len() as u64;
+            u64::from(replications) * (histograms * histogram + month_bytes + 1024 * (1 + m.units.len() as u64))
+        })
+        .sum()
+}
+
+/// The county's existing services, from which presets build their units: every name they
+/// refer to must exist. Messages match those of the units built from them, so the loader can
+/// drop a unit's copy of a service's problem.
+fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) {
+    let w = "workforce.services";
+    check.unique_names(w, raw.services.iter().map(|s| s.name.as_str()));
+    let professions: Vec<String> = raw.professions.iter().map(|p| p.name.clone()).collect();
+    for s in &raw.services {
+        let path = format!("{w}.{}", s.name);
+        if let Err(m) = lookup(&raw.agencies, &s.agency) {
+            check.fail(format!("{path}.agency"), m);
+        }
+        if s.domains.is_empty() {
+            check.fail(format!("{path}.domains"), "lists no domains; say which needs this unit works with");
+        }
+        for name in &s.domains {
+            if let Err(m) = lookup(domain_names, name) {
+                check.fail(format!("{path}.domains"), m);
+            }
+        }
+        if s.tiers.is_empty() {
+            check.fail(format!("{path}.tiers"), "lists no tiers; give the tiers of need this unit accepts, e.g. [2, 3]");
+        }
+        for tier in s.tiers.iter().filter(|t| !(1..=4).contains(*t)) {
+            check.fail(format!("{path}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
+        }
+        for (i, special) in s.tiers_for.iter().enumerate() {
+            let spath = format!("{path}.tiers_for.{i}");
+            match lookup(domain_names, &special.domain) {
+                Ok(_) if !s.domains.contains(&special.domain) => {
+                    check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain))
+                }
+                Ok(_) => {}
+                Err(m) => check.fail(format!("{spath}.domain"), m),
+            }
+            for tier in special.tiers.iter().filter(|t| !(1..=4).contains(*t)) {
+                check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
+            }
+        }
+        if s.staff.is_empty() {
+            check.fail(format!("{path}.staff"), "lists no staff; a unit needs at least one practitioner");
+        }
+        for (i, member) in s.staff.iter().enumerate() {
+            if let Err(m) = lookup(&professions, &member.profession) {
+                check.fail(format!("{path}.staff.{i}.profession"), m);
+            }
+            if member.n_practitioners == 0 || member.n_practitioners > MAX_PRACTITIONERS_PER_UNIT {
+                check.fail(
+                    format!("{path}.staff.{i}.n_practitioners"),
+                    format!("must be between 1 and {MAX_PRACTITIONERS_PER_UNIT}, found {}", member.n_practitioners),
+                );
+            }
+        }
+        check.positive(&format!("{path}.assessment_days_mean"), s.assessment_days_mean, "days");
+        if s.professionals_per_intervention == 0 || s.professionals_per_intervention > 20 {
+            check.fail(
+                format!("{path}.professionals_per_intervention"),
+                format!("must be between 1 and 20, found {}", s.professionals_per_intervention),
+            );
+        }
     }
 }
 
@@ -833,8 +1065,11 @@ fn run(check: &mut Checker, raw: &RawRun) -> RunSettings {
     if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
         check.fail("run.replications", format!("must be between 1 and {MAX_REPLICATIONS}, found {}", raw.replications));
     }
-    if raw.max_open_episodes == 0 {
-        check.fail("run.max_open_episodes", "must be at least 1");
+    if raw.max_open_episodes == 0 || raw.max_open_episodes > MAX_OPEN_EPISODES {
+        check.fail(
+            "run.max_open_episodes",
+            format!("must be between 1 and {MAX_OPEN_EPISODES} (each open episode takes memory while the run goes on), found {}", raw.max_open_episodes),
+        );
     }
     RunSettings {
         horizon_days: raw.horizon_days,

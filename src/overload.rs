@@ -1,0 +1,163 @@
+//! Warnings for structures that are valid but cannot keep up: a unit whose caseload slots are
+//! all in use while its queue keeps growing (or holds more cases than the unit can), and a
+//! model whose coordination would take more hours than its staff are contracted for.
+//!
+//! Judged after the run, from what each unit actually did (`Diagnostics::units`), rather than
+//! from an estimate of offered load before it: how much work reaches a unit depends on
+//! routing, several needs per family, bounces, escalation, natural resolution, turnover and
+//! the slowdown under overload, and an estimate that left any of these out would warn about
+//! healthy units and miss hopeless ones. The cost is that the warning comes after the run.
+
+use crate::experiment::Comparison;
+use crate::model::{Scenario, Scope};
+
+/// Share of caseload slots in use above which a unit counts as full.
+pub const FULL_UTILISATION: f64 = 0.95;
+/// A full unit is warned about when its queue grew over the second half of the measured
+/// window by at least this share of its caseload slots, or holds at least as many cases as
+/// its slots at the horizon.
+pub const GROWTH_SHARE_OF_SLOTS: f64 = 0.1;
+
+/// One unit of one model that could not keep up with the work reaching it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overload {
+    pub model: String,
+    pub unit: String,
+    /// Mean over replications of the share of caseload slots in use (0-1).
+    pub utilisation: f64,
+    /// Mean cases waiting at the horizon.
+    pub waiting_at_end: f64,
+    /// Cases the unit can hold at once (every copy, every practitioner's caseload).
+    pub slots: u64,
+    /// Mean growth of the queue per year over the second half of the measured window;
+    /// `None` when the window is too short to tell.
+    pub growth_per_year: Option<f64>,
+    /// Interventions the unit started per year in the measured window (mean).
+    pub started_per_year: f64,
+}
+
+impl Overload {
+    /// How much more work reaches the unit than it starts, as a share of what it starts
+    /// (the queue's growth over its throughput); `None` when it cannot be told.
+    pub fn excess_share(&self) -> Option<f64> {
+        let growth = self.growth_per_year?;
+        (self.started_per_year > 0.0 && growth > 0.0).then(|| growth / self.started_per_year)
+    }
+}
+
+impl std::fmt::Display for Overload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let human = crate::output::human;
+        write!(
+            f,
+            "model `{}`, unit `{}` cannot keep up: {:.0}% of its caseload slots were in use and {} cases were waiting at the horizon ({:.1} times the {} cases it can hold at once)",
+            self.model,
+            self.unit,
+            self.utilisation * 100.0,
+            human(self.waiting_at_end),
+            self.waiting_at_end / self.slots.max(1) as f64,
+            self.slots
+        )?;
+        if let (Some(growth), Some(excess)) = (self.growth_per_year, self.excess_share()) {
+            write!(
+                f,
+                "; its queue grew by about {} cases a year over the second half of the run, so roughly {:.0}% more work reaches it than it can start",
+                human(growth),
+                excess * 100.0
+            )?;
+        }
+        write!(
+            f,
+            ". Its waits grow with the horizon rather than settle, so its results describe a backlog, not a steady service: add staff, narrow its tiers, or lower demand."
+        )
+    }
+}
+
+/// Every unit of every model that was full and whose queue grew or overflowed, in model
+/// then unit order.
+pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Overload> {
+    let run = &scenario.run;
+    let measured_years = ((run.horizon_days - run.warmup_days) / 365.25).max(f64::MIN_POSITIVE);
+    let mut found = Vec::new();
+    for (model_idx, model) in scenario.models.iter().enumerate() {
+        let results = comparison.model_results(model_idx);
+        if results.is_empty() {
+            continue;
+        }
+        let n = results.len() as f64;
+        for (unit_idx, unit) in model.units.iter().enumerate() {
+            let loads = results
+                .iter()
+                .filter_map(|r| r.diagnostics.units.get(unit_idx));
+            let utilisation = loads.clone().map(|l| l.utilisation).sum::<f64>() / n;
+            if utilisation.is_nan() || utilisation < FULL_UTILISATION {
+                continue;
+            }
+            let waiting_at_end = loads.clone().map(|l| l.waiting_at_end as f64).sum::<f64>() / n;
+            let growths: Vec<f64> = loads
+                .clone()
+                .filter_map(|l| {
+                    let (day, waiting) = l.waiting_midway?;
+                    let years = (run.horizon_days - day) / 365.25;
+                    (years > 0.0).then(|| (l.waiting_at_end as f64 - waiting as f64) / years)
+                })
+                .collect();
+            let growth_per_year =
+                (!growths.is_empty()).then(|| growths.iter().sum::<f64>() / growths.len() as f64);
+            let copies = if unit.scope == Scope::BoroughWide {
+                1
+            } else {
+                unit.localities.len() as u64
+            };
+            let slots = copies
+                * unit
+                    .staff
+                    .iter()
+                    .map(|(p, n)| {
+                        u64::from(*n)
+                            * u64::from(scenario.workforce.professions[*p].caseload_capacity)
+                    })
+                    .sum::<u64>();
+            let grew = growth_per_year.is_some_and(|g| {
+                let years =
+                    (run.horizon_days - (run.warmup_days + run.horizon_days) / 2.0) / 365.25;
+                g * years >= GROWTH_SHARE_OF_SLOTS * slots as f64
+            });
+            if !(grew || waiting_at_end >= slots as f64) {
+                continue;
+            }
+            let started = results
+                .iter()
+                .filter_map(|r| r.diagnostics.unit_stats.get(unit_idx))
+                .map(|s| s.needs_served as f64)
+                .sum::<f64>()
+                / n;
+            found.push(Overload {
+                model: model.name.clone(),
+                unit: unit.name.clone(),
+                utilisation,
+                waiting_at_end,
+                slots,
+                growth_per_year,
+                started_per_year: started / measured_years,
+            });
+        }
+    }
+    found
+}
+
+/// Models whose coordination (assessments, referrals, meetings, lead-professional time) would
+/// take more than their staff's contracted hours, with the mean share. Hours do not pace
+/// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
+/// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
+/// all it asks of them.
+pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> {
+    (0..comparison.model_names.len())
+        .filter_map(|m| {
+            let share = comparison
+                .estimate(m, crate::metrics::Metric::CoordinationTimeShare)?
+                .mean;
+            (share > 1.0).then(|| (comparison.model_names[m].clone(), share))
+        })
+        .collect()
+}
