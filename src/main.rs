@@ -115,7 +115,11 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
         }
     };
-    install_interrupt_handler();
+    // The workbench keeps serving after a run; there Ctrl-C simply ends the server (the
+    // default), rather than marking every later run as interrupted.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        install_interrupt_handler();
+    }
     match execute(cli.command) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(error) => {
