@@ -472,7 +472,7 @@ fn an_override_that_does_not_fit_names_itself_among_several() {
 
 #[test]
 fn a_valid_but_hopeless_structure_runs_and_the_unit_that_cannot_keep_up_is_named() {
-    // The risk scenario's overloaded team has a quarter fewer staff than it needs; its
+    // The risk scenario's overloaded team has over a third fewer staff than it needs; its
     // adequately staffed twin keeps up. Both run; only the overloaded ones are flagged.
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
