@@ -767,6 +767,8 @@ fn regression_a_project_that_closes_frees_its_slots_so_utilisation_stays_at_most
 /// Two practitioners for over a thousand presentations a year: assessments alone would take
 /// more than their contracted hours. Hours do not pace work, so the share exceeds 1, and the
 /// run warns rather than reporting an impossible share silently.
+// Coordination time now slows casework (so it limits itself); staff contracted for one hour
+// a week are what it takes for assessments' paperwork to overrun contracted hours.
 const COORDINATION_BEYOND_HOURS: &str = r#"(
   name: "random",
   population: (
@@ -787,7 +789,7 @@ const COORDINATION_BEYOND_HOURS: &str = r#"(
   ),
   workforce: (
     agencies: ["a0"],
-    professions: [(name: "p0", agency: "a0", competences: [(domain: "d0", tier_max: 4), (domain: "d1", tier_max: 4)], caseload_capacity: 12, cost_per_year_gbp: 30000.0), (name: "specialist", agency: "a0", competences: [(domain: "d0", tier_min: 3, tier_max: 4)], caseload_capacity: 8, hours_per_week: 30.0, cost_per_year_gbp: 60000.0)],
+    professions: [(name: "p0", agency: "a0", competences: [(domain: "d0", tier_max: 4), (domain: "d1", tier_max: 4)], caseload_capacity: 12, hours_per_week: 1.0, cost_per_year_gbp: 30000.0), (name: "specialist", agency: "a0", competences: [(domain: "d0", tier_min: 3, tier_max: 4)], caseload_capacity: 8, hours_per_week: 30.0, cost_per_year_gbp: 60000.0)],
     turnover_per_year: 0.0, vacancy_days_mean: 0.0, overload_threshold: 0.6116560261976951, overload_slowdown: 0.0,
   ),
   models: [(name: "m0", front_door: ByNeed, information: OwnSystems(consent_delay_days_mean: 3.0), units: [(name: "all", domains: ["d0", "d1"], tiers: [1, 2, 3, 4], scope: Locality, staff: [(profession: "p0", n_practitioners: 2)])],
