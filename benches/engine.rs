@@ -24,7 +24,7 @@
 //! far off that estimate is a finding in itself.
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use joinedup::engine::{self, EventQueue};
 use joinedup::experiment;
 use joinedup::model::Scenario;
@@ -210,10 +210,7 @@ fn county(c: &mut Cpu) {
 /// (model, replication) jobs to rayon today.
 fn sweep(c: &mut Criterion) {
     note_load("sweep");
-    let mut s = scenario(
-        "scenarios/county.ron",
-        &["run.horizon_days=730.5", "run.warmup_days=182.625", "run.replications=4"],
-    );
+    let mut s = scenario("scenarios/county.ron", &["run.horizon_days=730.5", "run.warmup_days=182.625", "run.replications=4"]);
     s.models.retain(|m| m.name == "siloed" || m.name == "integrated_hub");
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);

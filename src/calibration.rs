@@ -4,7 +4,7 @@
 //! the scenario (the status quo), averaged over replications.
 
 use crate::experiment::Comparison;
-use crate::metrics::{new_wait_histogram, Metric, MINUTES_PER_DAY};
+use crate::metrics::{MINUTES_PER_DAY, Metric, new_wait_histogram};
 use crate::model::Scenario;
 use std::fmt::Write as _;
 

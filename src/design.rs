@@ -55,19 +55,10 @@ pub fn morris_delta(levels: usize) -> f64 {
 /// One Morris trajectory of k + 1 points. Factor `i` starts at grid level `base[i]` (which
 /// must leave room for one step up) when `up[i]`, otherwise one step above it; then the
 /// factors move one at a time, in `order`, by one step (up or down).
-pub fn morris_trajectory(
-    base: &[usize],
-    up: &[bool],
-    order: &[usize],
-    levels: usize,
-) -> Vec<Vec<f64>> {
+pub fn morris_trajectory(base: &[usize], up: &[bool], order: &[usize], levels: usize) -> Vec<Vec<f64>> {
     let delta = morris_delta(levels);
     let grid = |level: usize| level as f64 / (levels as f64 - 1.0);
-    let mut point: Vec<f64> = base
-        .iter()
-        .zip(up)
-        .map(|(&b, &u)| if u { grid(b) } else { grid(b) + delta })
-        .collect();
+    let mut point: Vec<f64> = base.iter().zip(up).map(|(&b, &u)| if u { grid(b) } else { grid(b) + delta }).collect();
     let mut trajectory = vec![point.clone()];
     for &factor_idx in order {
         point[factor_idx] += if up[factor_idx] { delta } else { -delta };
@@ -80,17 +71,12 @@ pub fn morris_trajectory(
 /// grid (`levels` even, at least 2): `n_trajectories * (n_factors + 1)` points, trajectory by
 /// trajectory. Trajectory `t` draws from its own stream.
 pub fn morris(n_trajectories: usize, n_factors: usize, levels: usize, seed: u64) -> Vec<Vec<f64>> {
-    assert!(
-        levels >= 2 && levels % 2 == 0,
-        "validation admits only an even number of Morris levels"
-    );
+    assert!(levels >= 2 && levels % 2 == 0, "validation admits only an even number of Morris levels");
     let mut points = Vec::with_capacity(n_trajectories * (n_factors + 1));
     for trajectory_idx in 0..n_trajectories {
         let mut rng = rng::stream(seed, 0, Purpose::Design, trajectory_idx as u64);
         // Levels 0..p/2 are those from which one step of p/(2(p-1)) stays inside [0, 1].
-        let base: Vec<usize> = (0..n_factors)
-            .map(|_| below(&mut rng, levels / 2))
-            .collect();
+        let base: Vec<usize> = (0..n_factors).map(|_| below(&mut rng, levels / 2)).collect();
         let up: Vec<bool> = (0..n_factors).map(|_| rng.next_u64() >> 63 == 1).collect();
         let order = permutation(&mut rng, n_factors);
         points.extend(morris_trajectory(&base, &up, &order, levels));
@@ -116,26 +102,15 @@ pub struct Effects {
 /// such a point are left out). An effect is the output's change divided by the factor's
 /// change in unit coordinates, i.e. per whole range of the factor. `None` for a factor with
 /// no effect observed.
-pub fn elementary_effects(
-    points: &[Vec<f64>],
-    outputs: &[Option<f64>],
-    n_factors: usize,
-) -> Vec<Option<Effects>> {
+pub fn elementary_effects(points: &[Vec<f64>], outputs: &[Option<f64>], n_factors: usize) -> Vec<Option<Effects>> {
     assert_eq!(points.len(), outputs.len(), "one output per design point");
     assert_eq!(points.len() % (n_factors + 1), 0, "whole trajectories only");
     let mut effects: Vec<Vec<f64>> = vec![Vec::new(); n_factors];
-    for (trajectory, ys) in points
-        .chunks(n_factors + 1)
-        .zip(outputs.chunks(n_factors + 1))
-    {
+    for (trajectory, ys) in points.chunks(n_factors + 1).zip(outputs.chunks(n_factors + 1)) {
         for step in 0..n_factors {
             let (before, after) = (&trajectory[step], &trajectory[step + 1]);
             let moved: Vec<usize> = (0..n_factors).filter(|&f| before[f] != after[f]).collect();
-            assert_eq!(
-                moved.len(),
-                1,
-                "consecutive Morris points differ in exactly one factor"
-            );
+            assert_eq!(moved.len(), 1, "consecutive Morris points differ in exactly one factor");
             let factor_idx = moved[0];
             if let (Some(y0), Some(y1)) = (ys[step], ys[step + 1]) {
                 effects[factor_idx].push((y1 - y0) / (after[factor_idx] - before[factor_idx]));
@@ -149,15 +124,8 @@ pub fn elementary_effects(
             (n > 0).then(|| {
                 let mu = values.iter().sum::<f64>() / n as f64;
                 let mu_star = values.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
-                let sigma = (n > 1).then(|| {
-                    (values.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-                });
-                Effects {
-                    mu,
-                    mu_star,
-                    sigma,
-                    n_effects: n,
-                }
+                let sigma = (n > 1).then(|| (values.iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt());
+                Effects { mu, mu_star, sigma, n_effects: n }
             })
         })
         .collect()
@@ -188,17 +156,7 @@ mod tests {
 
     #[test]
     fn factorial_lists_every_combination_first_factor_slowest() {
-        assert_eq!(
-            factorial(&[2, 3]),
-            vec![
-                vec![0, 0],
-                vec![0, 1],
-                vec![0, 2],
-                vec![1, 0],
-                vec![1, 1],
-                vec![1, 2]
-            ]
-        );
+        assert_eq!(factorial(&[2, 3]), vec![vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 0], vec![1, 1], vec![1, 2]]);
         assert_eq!(factorial(&[1]), vec![vec![0]]);
     }
 
@@ -209,10 +167,7 @@ mod tests {
         assert_eq!(points, latin_hypercube(10, 3, 7));
         assert_ne!(points, latin_hypercube(10, 3, 8));
         for factor_idx in 0..3 {
-            let mut strata: Vec<usize> = points
-                .iter()
-                .map(|p| (p[factor_idx] * 10.0).floor() as usize)
-                .collect();
+            let mut strata: Vec<usize> = points.iter().map(|p| (p[factor_idx] * 10.0).floor() as usize).collect();
             strata.sort_unstable();
             assert_eq!(strata, (0..10).collect::<Vec<_>>());
         }
@@ -231,10 +186,7 @@ mod tests {
         let expected = [[1.0 / 3.0, 2.0 / 3.0], [1.0 / 3.0, 0.0], [1.0, 0.0]];
         assert_eq!(t.len(), 3);
         for (point, want) in t.iter().zip(expected) {
-            assert!(
-                point.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12),
-                "{point:?} != {want:?}"
-            );
+            assert!(point.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12), "{point:?} != {want:?}");
         }
     }
 
@@ -245,20 +197,12 @@ mod tests {
         for point in &points {
             for x in point {
                 let level = x * 3.0;
-                assert!(
-                    (level - level.round()).abs() < 1e-9 && (-1e-9..=1.0 + 1e-9).contains(x),
-                    "{x} is off the grid"
-                );
+                assert!((level - level.round()).abs() < 1e-9 && (-1e-9..=1.0 + 1e-9).contains(x), "{x} is off the grid");
             }
         }
         for trajectory in points.chunks(4) {
             for pair in trajectory.windows(2) {
-                let moved: Vec<f64> = pair[0]
-                    .iter()
-                    .zip(&pair[1])
-                    .map(|(a, b)| (b - a).abs())
-                    .filter(|d| *d > 0.0)
-                    .collect();
+                let moved: Vec<f64> = pair[0].iter().zip(&pair[1]).map(|(a, b)| (b - a).abs()).filter(|d| *d > 0.0).collect();
                 assert_eq!(moved.len(), 1);
                 assert!((moved[0] - 2.0 / 3.0).abs() < 1e-12);
             }
@@ -269,14 +213,7 @@ mod tests {
     fn elementary_effects_match_hand_calculation() {
         // y = 3 x0 - 2 x1 + 4 x0 x1 on two trajectories over two factors.
         let y = |p: &[f64]| 3.0 * p[0] - 2.0 * p[1] + 4.0 * p[0] * p[1];
-        let points = vec![
-            vec![0.0, 0.0],
-            vec![0.5, 0.0],
-            vec![0.5, 0.5],
-            vec![1.0, 1.0],
-            vec![1.0, 0.5],
-            vec![0.5, 0.5],
-        ];
+        let points = vec![vec![0.0, 0.0], vec![0.5, 0.0], vec![0.5, 0.5], vec![1.0, 1.0], vec![1.0, 0.5], vec![0.5, 0.5]];
         let outputs: Vec<Option<f64>> = points.iter().map(|p| Some(y(p))).collect();
         let effects = elementary_effects(&points, &outputs, 2);
         // Factor 0: trajectory 1 moves x0 0 -> .5 at x1 = 0: (1.5 - 0) / .5 = 3;
@@ -288,9 +225,7 @@ mod tests {
         // Factor 1: trajectory 1: x1 0 -> .5 at x0 = .5: (1.5 - 1.5) / .5 = 0.
         //   trajectory 2: x1 1 -> .5 at x0 = 1: y(1, 1) = 5, y(1, .5) = 4: (4 - 5) / -.5 = 2.
         let e1 = effects[1].unwrap();
-        assert!(
-            (e1.mu - 1.0).abs() < 1e-12 && (e1.mu_star - 1.0).abs() < 1e-12 && e1.n_effects == 2
-        );
+        assert!((e1.mu - 1.0).abs() < 1e-12 && (e1.mu_star - 1.0).abs() < 1e-12 && e1.n_effects == 2);
         // A missing output drops the effects that touch it.
         let mut gappy = outputs.clone();
         gappy[1] = None;

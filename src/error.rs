@@ -49,8 +49,10 @@ pub enum Error {
     #[error("{option}: {message}")]
     BadArgument { option: String, message: String },
 
-    #[error("model {model}, replication {replication}: more than {limit} families have open cases at day {day:.0}. \
-The structure cannot keep up with demand, so its queues grow without bound. Add staff, lower demand, or raise run.max_open_episodes if the county really is this large.")]
+    #[error(
+        "model {model}, replication {replication}: more than {limit} families have open cases at day {day:.0}. \
+The structure cannot keep up with demand, so its queues grow without bound. Add staff, lower demand, or raise run.max_open_episodes if the county really is this large."
+    )]
     OpenEpisodeLimit { model: String, replication: u32, limit: u32, day: f64 },
 
     #[error("cannot write results to {path}: {source}. Check the folder exists, is writable and the disk is not full.")]
@@ -59,7 +61,9 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
     #[error("{n_failed} of {n_patterns} calibration patterns fall outside their accepted range (see the table above and docs/ODD.md).")]
     CalibrationFailed { n_failed: usize, n_patterns: usize },
 
-    #[error("results folder {path} already holds results ({found}). Choose another --out folder, remove it, or (for `joinedup run`) add --force to replace them.")]
+    #[error(
+        "results folder {path} already holds results ({found}). Choose another --out folder, remove it, or (for `joinedup run`) add --force to replace them."
+    )]
     OutputInUse { path: PathBuf, found: String },
 
     /// Ctrl-C or SIGTERM: `message` says what was kept and how to carry on.
@@ -73,7 +77,9 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
         problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     InvalidPlan { path: String, problems: Vec<Problem> },
 
-    #[error("design point {point_idx} ({values}): {source}\nPoints finished so far are kept; change the plan or the base scenario, or run the same command again to resume.")]
+    #[error(
+        "design point {point_idx} ({values}): {source}\nPoints finished so far are kept; change the plan or the base scenario, or run the same command again to resume."
+    )]
     Point { point_idx: usize, values: String, source: Box<Error> },
 
     #[error("cannot use the sweep results in {path}: {message}")]
@@ -89,7 +95,9 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
 
     /// The workbench was asked for a file outside the folders it serves (a `..`, an absolute
     /// path, or a link leading out).
-    #[error("`{requested}` is outside the {what} folder {folder}. The workbench reads and writes only inside its scenarios and results folders; name a file inside it, without `..` or a leading `/`.")]
+    #[error(
+        "`{requested}` is outside the {what} folder {folder}. The workbench reads and writes only inside its scenarios and results folders; name a file inside it, without `..` or a leading `/`."
+    )]
     OutsideFolder { requested: String, what: &'static str, folder: PathBuf },
 
     /// The workbench has no scenario, run or file by this name.

@@ -8,8 +8,7 @@
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::metrics::{
-    Estimate, METRICS, Metric, N_METRICS, PERCENTILES, ReplicationResult, WAIT_METRICS,
-    new_wait_histogram, percentile_days,
+    Estimate, METRICS, Metric, N_METRICS, PERCENTILES, ReplicationResult, WAIT_METRICS, new_wait_histogram, percentile_days,
 };
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
@@ -52,9 +51,7 @@ pub struct MetricSummary {
 /// Runs every model of `scenario` for `scenario.run.replications` replications on `threads`
 /// threads (all cores when `None`).
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Comparison> {
-    with_threads(threads, || {
-        replicate(scenario, None).map(|(comparison, _)| comparison)
-    })?
+    with_threads(threads, || replicate(scenario, None).map(|(comparison, _)| comparison))?
 }
 
 /// How far a run has got, in (model, replication) jobs, readable from another thread while
@@ -80,14 +77,8 @@ impl Progress {
 
 /// Like [`run`], counting finished jobs in `progress` as they end. The results are exactly
 /// those of [`run`]: counting touches nothing the replications read.
-pub fn run_with_progress(
-    scenario: &Scenario,
-    threads: Option<usize>,
-    progress: &Progress,
-) -> Result<Comparison> {
-    with_threads(threads, || {
-        replicate_observed(scenario, None, Some(progress)).map(|(comparison, _)| comparison)
-    })?
+pub fn run_with_progress(scenario: &Scenario, threads: Option<usize>, progress: &Progress) -> Result<Comparison> {
+    with_threads(threads, || replicate_observed(scenario, None, Some(progress)).map(|(comparison, _)| comparison))?
 }
 
 /// Runs `work` on a pool of `threads` threads (the global pool, all cores, when `None`).
@@ -96,28 +87,17 @@ fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
-            .map_err(|e| Error::BadArgument {
-                option: "--threads".into(),
-                message: format!("cannot start {n} threads: {e}"),
-            })?
+            .map_err(|e| Error::BadArgument { option: "--threads".into(), message: format!("cannot start {n} threads: {e}") })?
             .install(work)),
         None => Ok(work()),
     }
 }
 
 /// Replications `range` of every model, model-major, in parallel on the current pool.
-fn run_range(
-    scenario: &Scenario,
-    range: std::ops::Range<u32>,
-    progress: Option<&Progress>,
-) -> Result<Vec<ReplicationResult>> {
-    let jobs: Vec<(usize, u32)> = (0..scenario.models.len())
-        .flat_map(|m| range.clone().map(move |r| (m, r)))
-        .collect();
+fn run_range(scenario: &Scenario, range: std::ops::Range<u32>, progress: Option<&Progress>) -> Result<Vec<ReplicationResult>> {
+    let jobs: Vec<(usize, u32)> = (0..scenario.models.len()).flat_map(|m| range.clone().map(move |r| (m, r))).collect();
     if let Some(progress) = progress {
-        progress
-            .total
-            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        progress.total.fetch_add(jobs.len() as u64, Ordering::Relaxed);
     }
     jobs.par_iter()
         .map(|&(model_idx, replication)| {
@@ -170,14 +150,9 @@ pub struct PrecisionReport {
 /// for the rule) or its maximum is reached. Replication `r` is seeded by `r` alone, so the
 /// first n replications are the same whatever the batches, and the thread count changes
 /// nothing.
-pub fn run_to_precision(
-    scenario: &Scenario,
-    rule: PrecisionRule,
-    threads: Option<usize>,
-) -> Result<(Comparison, PrecisionReport)> {
+pub fn run_to_precision(scenario: &Scenario, rule: PrecisionRule, threads: Option<usize>) -> Result<(Comparison, PrecisionReport)> {
     with_threads(threads, || {
-        replicate(scenario, Some(rule))
-            .map(|(comparison, report)| (comparison, report.expect("a rule gives a report")))
+        replicate(scenario, Some(rule)).map(|(comparison, report)| (comparison, report.expect("a rule gives a report")))
     })?
 }
 
@@ -186,10 +161,7 @@ pub fn run_to_precision(
 /// replications (an interval needs two); each later batch aims at the size the widest
 /// interval projects (n (half-width / target)^2), at least [`MIN_BATCH`] more and at most
 /// double, never past the maximum.
-pub fn replicate(
-    scenario: &Scenario,
-    rule: Option<PrecisionRule>,
-) -> Result<(Comparison, Option<PrecisionReport>)> {
+pub fn replicate(scenario: &Scenario, rule: Option<PrecisionRule>) -> Result<(Comparison, Option<PrecisionReport>)> {
     replicate_observed(scenario, rule, None)
 }
 
@@ -216,17 +188,10 @@ fn replicate_observed(
         let Some(rule) = rule else { break };
         let (unmet, projected) = unmet_in(&per_model, n, rule.relative_half_width);
         if unmet.is_empty() || n >= rule.max_replications {
-            report = Some(PrecisionReport {
-                rule,
-                met: unmet.is_empty(),
-                n_replications: n,
-                unmet,
-            });
+            report = Some(PrecisionReport { rule, met: unmet.is_empty(), n_replications: n, unmet });
             break;
         }
-        n = (n + MIN_BATCH)
-            .max(projected.min(2 * n))
-            .min(rule.max_replications);
+        n = (n + MIN_BATCH).max(projected.min(2 * n)).min(rule.max_replications);
     }
     let comparison = Comparison {
         scenario_name: scenario.name.clone(),
@@ -247,17 +212,11 @@ fn replicate_observed(
 /// (half-width 0) is met, while one whose mean is near zero but which varies (a rare lost
 /// family) is relatively wide and may need the maximum: the report then names it.
 pub fn precision_unmet(comparison: &Comparison, relative_half_width: f64) -> (Vec<Unmet>, u32) {
-    let per_model: Vec<&[ReplicationResult]> = (0..comparison.model_names.len())
-        .map(|m| comparison.model_results(m))
-        .collect();
+    let per_model: Vec<&[ReplicationResult]> = (0..comparison.model_names.len()).map(|m| comparison.model_results(m)).collect();
     unmet_in(&per_model, comparison.replications, relative_half_width)
 }
 
-fn unmet_in<R: AsRef<[ReplicationResult]>>(
-    per_model: &[R],
-    n: u32,
-    relative_half_width: f64,
-) -> (Vec<Unmet>, u32) {
+fn unmet_in<R: AsRef<[ReplicationResult]>>(per_model: &[R], n: u32, relative_half_width: f64) -> (Vec<Unmet>, u32) {
     let mut unmet = Vec::new();
     let mut projected = n;
     for (model_idx, results) in per_model.iter().enumerate() {
@@ -270,19 +229,13 @@ fn unmet_in<R: AsRef<[ReplicationResult]>>(
             let (relative, wanted) = match estimate.half_width() {
                 Some(half) if half <= target => continue,
                 Some(half) if target > 0.0 => {
-                    let wanted = (f64::from(n) * (half / target).powi(2))
-                        .ceil()
-                        .min(f64::from(u32::MAX)) as u32;
+                    let wanted = (f64::from(n) * (half / target).powi(2)).ceil().min(f64::from(u32::MAX)) as u32;
                     (Some(half / estimate.mean.abs()), wanted)
                 }
                 _ => (None, n.saturating_mul(2)),
             };
             projected = projected.max(wanted);
-            unmet.push(Unmet {
-                model_idx,
-                metric_idx,
-                relative_half_width: relative,
-            });
+            unmet.push(Unmet { model_idx, metric_idx, relative_half_width: relative });
         }
     }
     (unmet, projected)
@@ -290,11 +243,7 @@ fn unmet_in<R: AsRef<[ReplicationResult]>>(
 
 /// Runs `work` for every item on `threads` threads (all cores when `None`), results in item
 /// order. Each item may itself call [`replicate`]; its replications share the same pool.
-pub fn for_each_point<T: Sync, R: Send>(
-    items: &[T],
-    threads: Option<usize>,
-    work: impl Fn(&T) -> R + Sync + Send,
-) -> Result<Vec<R>> {
+pub fn for_each_point<T: Sync, R: Send>(items: &[T], threads: Option<usize>, work: impl Fn(&T) -> R + Sync + Send) -> Result<Vec<R>> {
     with_threads(threads, || items.par_iter().map(&work).collect())
 }
 
@@ -311,34 +260,21 @@ impl Comparison {
         (0..N_METRICS)
             .map(|m| {
                 let estimate = Estimate::from_values(reps.iter().filter_map(|r| r.values[m]));
-                let percentiles =
-                    WAIT_METRICS
-                        .iter()
-                        .position(|w| *w as usize == m)
-                        .map(|wait_idx| {
-                            let mut pooled: Histogram<u64> = new_wait_histogram();
-                            for r in reps {
-                                pooled
-                                    .add(&r.waits[wait_idx])
-                                    .expect("histograms share bounds");
-                            }
-                            PERCENTILES.map(|(_, q)| percentile_days(&pooled, q))
-                        });
-                MetricSummary {
-                    estimate,
-                    percentiles,
-                }
+                let percentiles = WAIT_METRICS.iter().position(|w| *w as usize == m).map(|wait_idx| {
+                    let mut pooled: Histogram<u64> = new_wait_histogram();
+                    for r in reps {
+                        pooled.add(&r.waits[wait_idx]).expect("histograms share bounds");
+                    }
+                    PERCENTILES.map(|(_, q)| percentile_days(&pooled, q))
+                });
+                MetricSummary { estimate, percentiles }
             })
             .collect()
     }
 
     /// The estimate of one metric for one model.
     pub fn estimate(&self, model_idx: usize, metric: Metric) -> Option<Estimate> {
-        Estimate::from_values(
-            self.model_results(model_idx)
-                .iter()
-                .filter_map(|r| r.value(metric)),
-        )
+        Estimate::from_values(self.model_results(model_idx).iter().filter_map(|r| r.value(metric)))
     }
 }
 

@@ -29,7 +29,11 @@ fn allocation_text(allocation: &Allocation) -> String {
         Allocation::TeamLeader => "by the team leader each working morning".into(),
         Allocation::Panel { cadence_days, slots_per_meeting, attendance, .. } => format!(
             "at a panel every {cadence_days} days ({}, attendance {:.0}%)",
-            if *slots_per_meeting == u32::MAX { "no limit per meeting".to_string() } else { format!("up to {slots_per_meeting} cases a meeting") },
+            if *slots_per_meeting == u32::MAX {
+                "no limit per meeting".to_string()
+            } else {
+                format!("up to {slots_per_meeting} cases a meeting")
+            },
             attendance * 100.0
         ),
     }
@@ -43,7 +47,10 @@ fn kind_text(kind: UnitKind) -> String {
             team_time_share * 100.0
         ),
         UnitKind::Network { take_probability, retry_days_mean } => {
-            format!("professional network (members take {:.0}% of cases offered; re-offered after {retry_days_mean} days)", take_probability * 100.0)
+            format!(
+                "professional network (members take {:.0}% of cases offered; re-offered after {retry_days_mean} days)",
+                take_probability * 100.0
+            )
         }
         UnitKind::VirtualTeam { call_in_days_mean } => format!("virtual team (called in after {call_in_days_mean} days on average)"),
         other => other.label().to_string(),
@@ -96,7 +103,14 @@ pub fn explain(scenario: &Scenario) -> String {
                     unit.localities.iter().map(|l| population.locality_names[*l].as_str()).collect::<Vec<_>>().join(", ")
                 ),
             };
-            let _ = writeln!(w, "  {} - {}, {place}, {total} practitioners{} ({})", unit.name, kind_text(unit.kind), if unit.scope == Scope::Locality { " each" } else { "" }, staff.join(", "));
+            let _ = writeln!(
+                w,
+                "  {} - {}, {place}, {total} practitioners{} ({})",
+                unit.name,
+                kind_text(unit.kind),
+                if unit.scope == Scope::Locality { " each" } else { "" },
+                staff.join(", ")
+            );
             let takes: Vec<String> = population
                 .domains
                 .iter()

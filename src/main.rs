@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use joinedup::error::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK};
-use joinedup::{experiment, output, provenance, scenario, Error};
+use joinedup::{Error, experiment, output, provenance, scenario};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use sweep_cli::SweepArgs;
@@ -220,7 +220,10 @@ fn execute(command: Command) -> Result<(), Error> {
                 for r in comparison.results.iter().filter(|r| r.replication == 0) {
                     for load in &r.diagnostics.units {
                         let midway = load.waiting_midway.map_or(String::new(), |(day, n)| format!(" (day {day:.0}: {n})"));
-                        eprintln!("{} {:<22} utilisation {:.2} waiting {}{midway}", comparison.model_names[r.model_idx], load.name, load.utilisation, load.waiting_at_end);
+                        eprintln!(
+                            "{} {:<22} utilisation {:.2} waiting {}{midway}",
+                            comparison.model_names[r.model_idx], load.name, load.utilisation, load.waiting_at_end
+                        );
                     }
                 }
             }
@@ -233,7 +236,10 @@ fn execute(command: Command) -> Result<(), Error> {
                     share * 100.0
                 );
             }
-            say(&format!("Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n", dir.display()));
+            say(&format!(
+                "Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n",
+                dir.display()
+            ));
             if report {
                 let path = joinedup::report::write(&dir, None, &joinedup::report::today_utc())?;
                 say(&format!("Report written to {}.\n", path.display()));

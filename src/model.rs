@@ -102,7 +102,9 @@ pub struct Domain {
 pub enum DurationShape {
     Exponential,
     /// Log-normal with this sigma (log scale); mu is set per tier so the mean is right.
-    LogNormal { sigma: f64 },
+    LogNormal {
+        sigma: f64,
+    },
     Fixed,
 }
 

@@ -8,8 +8,8 @@
 use crate::error::{Error, Result};
 use crate::experiment::{Comparison, MetricSummary};
 use crate::metrics::{METRICS, PERCENTILES, TIMESERIES, WAIT_METRICS};
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -249,7 +249,8 @@ pub fn replication_rows(comparison: &Comparison, prefix: &str, out: &mut String)
         for (wait_idx, metric) in WAIT_METRICS.iter().enumerate() {
             for (suffix, q) in PERCENTILES {
                 if let Some(v) = r.wait_percentile(wait_idx, q) {
-                    writeln!(out, "{model},{},{}_{suffix},{v}", r.replication, METRICS[*metric as usize].name).expect("writing to a String");
+                    writeln!(out, "{model},{},{}_{suffix},{v}", r.replication, METRICS[*metric as usize].name)
+                        .expect("writing to a String");
                 }
             }
         }
@@ -359,7 +360,8 @@ pub fn precision_report(comparison: &Comparison, report: &crate::experiment::Pre
             Some(r) => format!("half-width {:.1}% of the mean", r * 100.0),
             None => "no interval (observed in fewer than two replications, or a mean of zero)".to_string(),
         };
-        writeln!(out, "  {} {}: {width}", comparison.model_names[unmet.model_idx], METRICS[unmet.metric_idx].name).expect("writing to a String");
+        writeln!(out, "  {} {}: {width}", comparison.model_names[unmet.model_idx], METRICS[unmet.metric_idx].name)
+            .expect("writing to a String");
     }
     out.push_str("Raise --max-replications, or accept a wider --precision.\n");
     out

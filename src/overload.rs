@@ -86,9 +86,7 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
         }
         let n = results.len() as f64;
         for (unit_idx, unit) in model.units.iter().enumerate() {
-            let loads = results
-                .iter()
-                .filter_map(|r| r.diagnostics.units.get(unit_idx));
+            let loads = results.iter().filter_map(|r| r.diagnostics.units.get(unit_idx));
             let utilisation = loads.clone().map(|l| l.utilisation).sum::<f64>() / n;
             if utilisation.is_nan() || utilisation < FULL_UTILISATION {
                 continue;
@@ -102,36 +100,23 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
                     (years > 0.0).then(|| (l.waiting_at_end as f64 - waiting as f64) / years)
                 })
                 .collect();
-            let growth_per_year =
-                (!growths.is_empty()).then(|| growths.iter().sum::<f64>() / growths.len() as f64);
-            let copies = if unit.scope == Scope::BoroughWide {
-                1
-            } else {
-                unit.localities.len() as u64
-            };
+            let growth_per_year = (!growths.is_empty()).then(|| growths.iter().sum::<f64>() / growths.len() as f64);
+            let copies = if unit.scope == Scope::BoroughWide { 1 } else { unit.localities.len() as u64 };
             let slots = copies
                 * unit
                     .staff
                     .iter()
-                    .map(|(p, n)| {
-                        u64::from(*n)
-                            * u64::from(scenario.workforce.professions[*p].caseload_capacity)
-                    })
+                    .map(|(p, n)| u64::from(*n) * u64::from(scenario.workforce.professions[*p].caseload_capacity))
                     .sum::<u64>();
             let grew = growth_per_year.is_some_and(|g| {
-                let years =
-                    (run.horizon_days - (run.warmup_days + run.horizon_days) / 2.0) / 365.25;
+                let years = (run.horizon_days - (run.warmup_days + run.horizon_days) / 2.0) / 365.25;
                 g * years >= GROWTH_SHARE_OF_SLOTS * slots as f64
             });
             if !(grew || waiting_at_end >= slots as f64) {
                 continue;
             }
-            let started = results
-                .iter()
-                .filter_map(|r| r.diagnostics.unit_stats.get(unit_idx))
-                .map(|s| s.needs_served as f64)
-                .sum::<f64>()
-                / n;
+            let started =
+                results.iter().filter_map(|r| r.diagnostics.unit_stats.get(unit_idx)).map(|s| s.needs_served as f64).sum::<f64>() / n;
             found.push(Overload {
                 model: model.name.clone(),
                 unit: unit.name.clone(),
@@ -154,9 +139,7 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
 pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> {
     (0..comparison.model_names.len())
         .filter_map(|m| {
-            let share = comparison
-                .estimate(m, crate::metrics::Metric::CoordinationTimeShare)?
-                .mean;
+            let share = comparison.estimate(m, crate::metrics::Metric::CoordinationTimeShare)?.mean;
             (share > 1.0).then(|| (comparison.model_names[m].clone(), share))
         })
         .collect()

@@ -17,8 +17,7 @@ pub const FILE_NAME: &str = "provenance.json";
 
 /// Options of `joinedup run` that change where or how fast results are written, never what
 /// they are, with whether each takes a value.
-const RESULT_NEUTRAL_OPTIONS: &[(&str, bool)] =
-    &[("--out", true), ("--threads", true), ("--report", false)];
+const RESULT_NEUTRAL_OPTIONS: &[(&str, bool)] = &[("--out", true), ("--threads", true), ("--report", false)];
 
 /// The contents of `provenance.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,19 +61,13 @@ impl Provenance {
 
     /// The recorded command as one line a reader can paste into a shell.
     pub fn command_line(&self) -> String {
-        std::iter::once("joinedup".to_string())
-            .chain(self.arguments.iter().map(|a| shell_quote(a)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        std::iter::once("joinedup".to_string()).chain(self.arguments.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ")
     }
 }
 
 /// SHA-256 of `bytes` in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `arguments` without the options that cannot change results, in both the `--out DIR` and
@@ -89,12 +82,9 @@ pub fn result_arguments(arguments: &[String]) -> Vec<String> {
             kept.extend(iter.cloned());
             break;
         }
-        let neutral = RESULT_NEUTRAL_OPTIONS.iter().find(|(name, _)| {
-            argument == name
-                || argument
-                    .strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with('='))
-        });
+        let neutral = RESULT_NEUTRAL_OPTIONS
+            .iter()
+            .find(|(name, _)| argument == name || argument.strip_prefix(name).is_some_and(|rest| rest.starts_with('=')));
         match neutral {
             Some((name, takes_value)) => {
                 if *takes_value && argument == name {
@@ -109,15 +99,8 @@ pub fn result_arguments(arguments: &[String]) -> Vec<String> {
 
 /// Quotes `text` for a POSIX shell when it holds anything but plain word characters.
 pub fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c));
+    if plain { text.to_string() } else { format!("'{}'", text.replace('\'', r"'\''")) }
 }
 
 #[cfg(test)]
@@ -145,26 +128,10 @@ mod tests {
             "--threads",
             "1",
         ]);
-        assert_eq!(
-            result_arguments(&given),
-            strings(&[
-                "run",
-                "county.ron",
-                "--seed",
-                "7",
-                "--set",
-                "run.replications=3"
-            ])
-        );
+        assert_eq!(result_arguments(&given), strings(&["run", "county.ron", "--seed", "7", "--set", "run.replications=3"]));
         // An option that merely starts with a neutral name is kept.
-        assert_eq!(
-            result_arguments(&strings(&["--outlier=1"])),
-            strings(&["--outlier=1"])
-        );
-        assert_eq!(
-            result_arguments(&strings(&["run", "--", "--out"])),
-            strings(&["run", "--", "--out"])
-        );
+        assert_eq!(result_arguments(&strings(&["--outlier=1"])), strings(&["--outlier=1"]));
+        assert_eq!(result_arguments(&strings(&["run", "--", "--out"])), strings(&["run", "--", "--out"]));
     }
 
     #[test]
@@ -179,13 +146,7 @@ mod tests {
             horizon_days: 20.0,
             arguments: strings(&["run", "--set", "description=it's a test", "my file.ron"]),
         };
-        assert_eq!(
-            p.command_line(),
-            r"joinedup run --set 'description=it'\''s a test' 'my file.ron'"
-        );
-        assert_eq!(
-            p.scenario_sha256,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(p.command_line(), r"joinedup run --set 'description=it'\''s a test' 'my file.ron'");
+        assert_eq!(p.scenario_sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

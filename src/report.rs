@@ -47,12 +47,7 @@ pub struct Section {
 
 /// The whole page.
 pub fn render(results: &Results, generated: &str) -> String {
-    let mut sections = vec![
-        summary_section(results),
-        metrics_section(results),
-        waits_section(results),
-        timeseries_section(results),
-    ];
+    let mut sections = vec![summary_section(results), metrics_section(results), waits_section(results), timeseries_section(results)];
     sections.extend(sweep_sections(results));
     sections.push(table_section(results));
     sections.push(provenance_section(results, generated));
@@ -81,20 +76,11 @@ pub fn render(results: &Results, generated: &str) -> String {
         esc(generated)
     );
     page.push_str("<nav><strong>Contents:</strong> ");
-    let links: Vec<String> = sections
-        .iter()
-        .map(|s| format!("<a href=\"#{}\">{}</a>", s.id, esc(&s.title)))
-        .collect();
+    let links: Vec<String> = sections.iter().map(|s| format!("<a href=\"#{}\">{}</a>", s.id, esc(&s.title))).collect();
     page.push_str(&links.join(" · "));
     page.push_str("</nav>\n</header>\n<main>\n");
     for section in &sections {
-        let _ = write!(
-            page,
-            "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
-            section.id,
-            esc(&section.title),
-            section.html
-        );
+        let _ = write!(page, "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n", section.id, esc(&section.title), section.html);
     }
     page.push_str("</main>\n");
     page.push_str(SCRIPT);
@@ -118,10 +104,7 @@ pub fn sweep_sections(_results: &Results) -> Vec<Section> {
 }
 
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn swatch(model: usize) -> String {
@@ -134,16 +117,9 @@ fn swatch(model: usize) -> String {
 }
 
 fn model_legend(results: &Results) -> String {
-    let items: Vec<String> = results
-        .models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| format!("<span class=\"key\">{}{}</span>", swatch(i), esc(&m.name)))
-        .collect();
-    format!(
-        "<p class=\"legend\"><strong>Model colours, the same in every chart:</strong> {}</p>\n",
-        items.join(" ")
-    )
+    let items: Vec<String> =
+        results.models.iter().enumerate().map(|(i, m)| format!("<span class=\"key\">{}{}</span>", swatch(i), esc(&m.name))).collect();
+    format!("<p class=\"legend\"><strong>Model colours, the same in every chart:</strong> {}</p>\n", items.join(" "))
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -162,15 +138,9 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
     );
     if results.models.len() == 1 {
         html.push_str("<p>This run has a single model, so there is nothing to compare it with. Its results are in the charts and the table below.</p>\n");
-        return Section {
-            id: "summary",
-            title: "Summary".into(),
-            html,
-        };
+        return Section { id: "summary", title: "Summary".into(), html };
     }
-    let comparisons: Vec<Vec<Row>> = (1..results.models.len())
-        .map(|m| against_baseline(results, m))
-        .collect();
+    let comparisons: Vec<Vec<Row>> = (1..results.models.len()).map(|m| against_baseline(results, m)).collect();
     html.push_str("<div class=\"glance\"><h3>At a glance</h3><ul>\n");
     for (k, rows) in comparisons.iter().enumerate() {
         let n = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
@@ -198,20 +168,13 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
         for (verdict, heading, class) in [
             (Verdict::Better, "Better", "better"),
             (Verdict::Worse, "Worse", "worse"),
-            (
-                Verdict::Changed,
-                "Changed, neither better nor worse",
-                "changed",
-            ),
+            (Verdict::Changed, "Changed, neither better nor worse", "changed"),
         ] {
             let chosen: Vec<&Row> = rows.iter().filter(|r| r.verdict == verdict).collect();
             if chosen.is_empty() {
                 continue;
             }
-            let _ = writeln!(
-                html,
-                "<h4 class=\"{class}\">{heading}</h4>\n<ul class=\"{class}\">"
-            );
+            let _ = writeln!(html, "<h4 class=\"{class}\">{heading}</h4>\n<ul class=\"{class}\">");
             for row in chosen {
                 let _ = writeln!(
                     html,
@@ -223,21 +186,9 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
             html.push_str("</ul>\n");
         }
         for (verdict, lead, class) in [
-            (
-                Verdict::WithinNoise,
-                "Within noise (the interval of the difference includes zero)",
-                "noise",
-            ),
-            (
-                Verdict::Identical,
-                "Identical in every replication",
-                "identical",
-            ),
-            (
-                Verdict::Unknown,
-                "Not compared (fewer than two replications, or not observed in one of the models)",
-                "unknown",
-            ),
+            (Verdict::WithinNoise, "Within noise (the interval of the difference includes zero)", "noise"),
+            (Verdict::Identical, "Identical in every replication", "identical"),
+            (Verdict::Unknown, "Not compared (fewer than two replications, or not observed in one of the models)", "unknown"),
         ] {
             let chosen: Vec<&Row> = rows.iter().filter(|r| r.verdict == verdict).collect();
             if chosen.is_empty() {
@@ -247,17 +198,10 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
             let names: Vec<String> = chosen
                 .iter()
                 .map(|r| {
-                    format!(
-                        "<span class=\"brief\" data-metric=\"{}\">{}</span>",
-                        METRICS[r.metric].name,
-                        esc(words_for(r.metric).phrase)
-                    )
+                    format!("<span class=\"brief\" data-metric=\"{}\">{}</span>", METRICS[r.metric].name, esc(words_for(r.metric).phrase))
                 })
                 .collect();
-            let numbers: Vec<String> = chosen
-                .iter()
-                .map(|r| format!("<li>{}</li>", esc(&r.brief())))
-                .collect();
+            let numbers: Vec<String> = chosen.iter().map(|r| format!("<li>{}</li>", esc(&r.brief()))).collect();
             let _ = writeln!(
                 html,
                 "<div class=\"{class}\"><p><strong>{lead}:</strong> {}.</p>\n<details><summary>The numbers</summary><ul>{}</ul></details></div>",
@@ -268,18 +212,11 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
         html.push_str("</article>\n");
     }
     html.push_str("</div>\n");
-    Section {
-        id: "summary",
-        title: "Summary".into(),
-        html,
-    }
+    Section { id: "summary", title: "Summary".into(), html }
 }
 
 fn figure(id: &str, svg: &str, caption: &str) -> String {
-    format!(
-        "<figure class=\"chart\" id=\"chart-{id}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n",
-        esc(caption)
-    )
+    format!("<figure class=\"chart\" id=\"chart-{id}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n", esc(caption))
 }
 
 fn labels(results: &Results) -> Vec<String> {
@@ -304,10 +241,7 @@ Where two bars overlap a lot, the replications cannot separate the models on tha
                 model.summary[m].and_then(|s| {
                     s.mean.map(|mean| charts::Point {
                         mean: mean * scale,
-                        ci95: s
-                            .ci95_low
-                            .zip(s.ci95_high)
-                            .map(|(l, h)| (l * scale, h * scale)),
+                        ci95: s.ci95_low.zip(s.ci95_high).map(|(l, h)| (l * scale, h * scale)),
                     })
                 })
             })
@@ -320,21 +254,10 @@ Where two bars overlap a lot, the replications cannot separate the models on tha
         } else {
             "higher is better"
         };
-        html.push_str(&figure(
-            def.name,
-            &svg,
-            &format!(
-                "{}: {} ({direction}). Metric `{}`.",
-                w.title, def.unit, def.name
-            ),
-        ));
+        html.push_str(&figure(def.name, &svg, &format!("{}: {} ({direction}). Metric `{}`.", w.title, def.unit, def.name)));
     }
     html.push_str("</div>\n");
-    Section {
-        id: "metrics",
-        title: "Every measure, every model".into(),
-        html,
-    }
+    Section { id: "metrics", title: "Every measure, every model".into(), html }
 }
 
 fn waits_section(results: &Results) -> Section {
@@ -347,41 +270,19 @@ the 90th percentile (one family in ten waits longer) and the 99th (one in a hund
     for metric in WAIT_METRICS {
         let m = metric as usize;
         let w = words_for(m);
-        let percentiles: Vec<[Option<f64>; 3]> = results
-            .models
-            .iter()
-            .map(|model| {
-                model.summary[m]
-                    .map(|s| s.percentiles())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let percentiles: Vec<[Option<f64>; 3]> =
+            results.models.iter().map(|model| model.summary[m].map(|s| s.percentiles()).unwrap_or_default()).collect();
         let title = format!("{}: median, 90th and 99th percentile", w.title);
-        let svg = charts::percentile_chart(
-            &title,
-            "days from referral (every family pooled)",
-            &names,
-            &percentiles,
-        );
+        let svg = charts::percentile_chart(&title, "days from referral (every family pooled)", &names, &percentiles);
         let suffixes: Vec<&str> = PERCENTILES.iter().map(|(s, _)| *s).collect();
         html.push_str(&figure(
             &format!("{}-percentiles", METRICS[m].name),
             &svg,
-            &format!(
-                "{}: {}, pooled over all replications (`{}` {}).",
-                w.title,
-                METRICS[m].unit,
-                METRICS[m].name,
-                suffixes.join(", ")
-            ),
+            &format!("{}: {}, pooled over all replications (`{}` {}).", w.title, METRICS[m].unit, METRICS[m].name, suffixes.join(", ")),
         ));
     }
     html.push_str("</div>\n");
-    Section {
-        id: "waits",
-        title: "Who waits longest".into(),
-        html,
-    }
+    Section { id: "waits", title: "Who waits longest".into(), html }
 }
 
 /// Title, y-axis unit, scale and what to look for, for each monthly series.
@@ -393,12 +294,9 @@ fn series_words(name: &str) -> (&str, &str, f64, &str) {
             1.0,
             "A rise after a new, easier front door opens can be hidden need surfacing: demand looks worse before it gets better.",
         ),
-        "services_started" => (
-            "Services started each month",
-            "services started per month",
-            1.0,
-            "How fast each structure turns referrals into help.",
-        ),
+        "services_started" => {
+            ("Services started each month", "services started per month", 1.0, "How fast each structure turns referrals into help.")
+        }
         "wait_service_start_days" => (
             "Mean wait to service start, by month the service started",
             "days",
@@ -423,12 +321,9 @@ fn series_words(name: &str) -> (&str, &str, f64, &str) {
             1.0,
             "Untreated need escalating; early help should bring this down over years, not weeks.",
         ),
-        "unmet_need_child_days" => (
-            "Unmet need each month",
-            "child-days per month",
-            1.0,
-            "Children with a need nobody is yet working with.",
-        ),
+        "unmet_need_child_days" => {
+            ("Unmet need each month", "child-days per month", 1.0, "Children with a need nobody is yet working with.")
+        }
         "practitioner_utilisation" => (
             "Practitioner utilisation each month",
             "% of caseload slots in use",
@@ -456,16 +351,7 @@ Only whole months are drawn ({} of them).</p>\n",
         let lines: Vec<Vec<(f64, Option<f64>)>> = series
             .by_model
             .iter()
-            .map(|values| {
-                (0..months)
-                    .map(|month| {
-                        (
-                            month as f64 + 0.5,
-                            values.get(month).copied().flatten().map(|v| v * scale),
-                        )
-                    })
-                    .collect()
-            })
+            .map(|values| (0..months).map(|month| (month as f64 + 0.5, values.get(month).copied().flatten().map(|v| v * scale))).collect())
             .collect();
         let svg = charts::line_chart(&charts::Lines {
             title,
@@ -483,11 +369,7 @@ Only whole months are drawn ({} of them).</p>\n",
             &format!("{title} (`{}` in timeseries.csv). {look_for}", series.name),
         ));
     }
-    Section {
-        id: "timeseries",
-        title: "Over time".into(),
-        html,
-    }
+    Section { id: "timeseries", title: "Over time".into(), html }
 }
 
 fn table_section(results: &Results) -> Section {
@@ -509,20 +391,10 @@ fn table_section(results: &Results) -> Section {
         );
         for model in &results.models {
             let cell = match model.summary[m] {
-                Some(read::MetricFile {
-                    mean: Some(mean),
-                    ci95_low,
-                    ci95_high,
-                    ..
-                }) => {
+                Some(read::MetricFile { mean: Some(mean), ci95_low, ci95_high, .. }) => {
                     let s = kind.scale();
                     match ci95_low.zip(ci95_high) {
-                        Some((l, h)) => format!(
-                            "{} <small>[{}, {}]</small>",
-                            human(mean * s),
-                            human(l * s),
-                            human(h * s)
-                        ),
+                        Some((l, h)) => format!("{} <small>[{}, {}]</small>", human(mean * s), human(l * s), human(h * s)),
                         None => human(mean * s),
                     }
                 }
@@ -533,11 +405,7 @@ fn table_section(results: &Results) -> Section {
         html.push_str("</tr>\n");
     }
     html.push_str("</tbody></table></div>\n</details>\n");
-    Section {
-        id: "table",
-        title: "Table".into(),
-        html,
-    }
+    Section { id: "table", title: "Table".into(), html }
 }
 
 fn provenance_section(results: &Results, generated: &str) -> Section {
@@ -547,21 +415,12 @@ fn provenance_section(results: &Results, generated: &str) -> Section {
         let _ = writeln!(html, "<tr><th>{}</th><td>{value}</td></tr>", esc(name));
     };
     fact("joinedup version (run)", esc(&p.joinedup_version));
-    fact(
-        "joinedup version (report)",
-        env!("CARGO_PKG_VERSION").into(),
-    );
+    fact("joinedup version (report)", env!("CARGO_PKG_VERSION").into());
     fact("scenario", esc(&p.scenario));
-    fact(
-        "scenario.ron SHA-256",
-        format!("<code>{}</code>", esc(&p.scenario_sha256)),
-    );
+    fact("scenario.ron SHA-256", format!("<code>{}</code>", esc(&p.scenario_sha256)));
     fact("seed", p.seed.to_string());
     fact("replications per model", p.replications.to_string());
-    fact(
-        "warm-up",
-        format!("{} days (left out of every measure)", human(p.warmup_days)),
-    );
+    fact("warm-up", format!("{} days (left out of every measure)", human(p.warmup_days)));
     fact("horizon", format!("{} days", human(p.horizon_days)));
     fact(
         "command",
@@ -571,10 +430,7 @@ fn provenance_section(results: &Results, generated: &str) -> Section {
             "not recorded (this run predates provenance.json)".into()
         },
     );
-    fact(
-        "results folder",
-        format!("<code>{}</code>", esc(&results.dir.display().to_string())),
-    );
+    fact("results folder", format!("<code>{}</code>", esc(&results.dir.display().to_string())));
     fact("report generated", esc(generated));
     html.push_str("</table>\n");
     if results.scenario_sha256_now != p.scenario_sha256 {
@@ -595,11 +451,7 @@ so it is on the cautious side: a difference it calls clear is clear. Percentiles
 The STRESS checklist for this study is in docs/STRESS.md.</p>",
         esc(&p.joinedup_version)
     );
-    Section {
-        id: "provenance",
-        title: "How this was run".into(),
-        html,
-    }
+    Section { id: "provenance", title: "How this was run".into(), html }
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when it is set, so
@@ -608,11 +460,7 @@ pub fn today_utc() -> String {
     let seconds = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
     date_from_unix_seconds(seconds)
 }
 

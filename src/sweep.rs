@@ -44,25 +44,12 @@ impl Shard {
 
     /// Reads `K/N` as `--shard` gives it.
     pub fn parse(text: &str) -> Result<Shard> {
-        let bad = |message: String| Error::BadArgument {
-            option: "--shard".into(),
-            message,
-        };
-        let (k, n) = text
-            .split_once('/')
-            .ok_or_else(|| bad(format!("expected K/N such as 3/8, found `{text}`")))?;
-        let k: usize = k
-            .trim()
-            .parse()
-            .map_err(|_| bad(format!("`{k}` is not a shard number")))?;
-        let n: usize = n
-            .trim()
-            .parse()
-            .map_err(|_| bad(format!("`{n}` is not a number of shards")))?;
+        let bad = |message: String| Error::BadArgument { option: "--shard".into(), message };
+        let (k, n) = text.split_once('/').ok_or_else(|| bad(format!("expected K/N such as 3/8, found `{text}`")))?;
+        let k: usize = k.trim().parse().map_err(|_| bad(format!("`{k}` is not a shard number")))?;
+        let n: usize = n.trim().parse().map_err(|_| bad(format!("`{n}` is not a number of shards")))?;
         if n == 0 || n > MAX_SHARDS || k == 0 || k > n {
-            return Err(bad(format!(
-                "needs 1 <= K <= N <= {MAX_SHARDS}, found {k}/{n} (shards count from 1)"
-            )));
+            return Err(bad(format!("needs 1 <= K <= N <= {MAX_SHARDS}, found {k}/{n} (shards count from 1)")));
         }
         Ok(Shard { k, n })
     }
@@ -92,27 +79,12 @@ pub fn points(plan: &Plan) -> Vec<Point> {
     let k = plan.factors.len();
     let coordinates: Vec<Vec<f64>> = match plan.design {
         Design::Factorial => {
-            let n_levels: Vec<usize> = plan
-                .factors
-                .iter()
-                .map(|f| {
-                    if let FactorValues::Levels(l) = &f.values {
-                        l.len()
-                    } else {
-                        1
-                    }
-                })
-                .collect();
-            design::factorial(&n_levels)
-                .into_iter()
-                .map(|idx| idx.into_iter().map(|i| i as f64).collect())
-                .collect()
+            let n_levels: Vec<usize> =
+                plan.factors.iter().map(|f| if let FactorValues::Levels(l) = &f.values { l.len() } else { 1 }).collect();
+            design::factorial(&n_levels).into_iter().map(|idx| idx.into_iter().map(|i| i as f64).collect()).collect()
         }
         Design::LatinHypercube { n_points } => design::latin_hypercube(n_points, k, plan.seed),
-        Design::Morris {
-            n_trajectories,
-            n_levels,
-        } => design::morris(n_trajectories, k, n_levels, plan.seed),
+        Design::Morris { n_trajectories, n_levels } => design::morris(n_trajectories, k, n_levels, plan.seed),
     };
     coordinates
         .into_iter()
@@ -253,23 +225,10 @@ fn info(plan: &Plan) -> SweepInfo {
         design: match plan.design {
             Design::Factorial => DesignInfo::Factorial,
             Design::LatinHypercube { n_points } => DesignInfo::LatinHypercube { points: n_points },
-            Design::Morris {
-                n_trajectories,
-                n_levels,
-            } => DesignInfo::Morris {
-                trajectories: n_trajectories,
-                levels: n_levels,
-            },
+            Design::Morris { n_trajectories, n_levels } => DesignInfo::Morris { trajectories: n_trajectories, levels: n_levels },
         },
         n_points: plan.n_points(),
-        factors: plan
-            .factors
-            .iter()
-            .map(|f| FactorInfo {
-                name: f.name.clone(),
-                path: f.path.clone(),
-            })
-            .collect(),
+        factors: plan.factors.iter().map(|f| FactorInfo { name: f.name.clone(), path: f.path.clone() }).collect(),
         models: plan.base.models.iter().map(|m| m.name.clone()).collect(),
         replications: plan.replications,
         precision: plan.precision,
@@ -278,21 +237,15 @@ fn info(plan: &Plan) -> SweepInfo {
 }
 
 fn point_path(dir: &Path, point_idx: usize) -> PathBuf {
-    dir.join("points")
-        .join(format!("point-{point_idx:06}.json"))
+    dir.join("points").join(format!("point-{point_idx:06}.json"))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::SweepResults {
-        path: path.to_path_buf(),
-        message: format!("cannot read it ({e})"),
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::SweepResults { path: path.to_path_buf(), message: format!("cannot read it ({e})") })?;
     serde_json::from_str(&text).map_err(|e| Error::SweepResults {
         path: path.to_path_buf(),
-        message: format!(
-            "it is not a file joinedup {} wrote ({e}); remove it and run the sweep again",
-            env!("CARGO_PKG_VERSION")
-        ),
+        message: format!("it is not a file joinedup {} wrote ({e}); remove it and run the sweep again", env!("CARGO_PKG_VERSION")),
     })
 }
 
@@ -307,9 +260,7 @@ fn point_done(dir: &Path, point_idx: usize, fingerprint: &str) -> bool {
     let path = point_path(dir, point_idx);
     // A point file is written atomically, so one that exists is whole; one that does not
     // parse (edited by hand, or from another version) is simply run again.
-    path.exists()
-        && read_json::<PointFile>(&path)
-            .is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx)
+    path.exists() && read_json::<PointFile>(&path).is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx)
 }
 
 /// Runs the plan's points that belong to `options.shard` and are not already finished in
@@ -324,10 +275,7 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         scenario_ron: plan.scenario_ron.clone(),
     };
     let fingerprint = manifest.info.fingerprint.clone();
-    std::fs::create_dir_all(dir.join("points")).map_err(|source| Error::Output {
-        path: dir.join("points"),
-        source,
-    })?;
+    std::fs::create_dir_all(dir.join("points")).map_err(|source| Error::Output { path: dir.join("points"), source })?;
     let manifest_path = dir.join("shard.json");
     if manifest_path.exists() {
         let found: Manifest = read_json(&manifest_path)?;
@@ -336,12 +284,7 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
                 path: dir.clone(),
                 message: format!(
                     "it holds shard {} of plan `{}` (fingerprint {}), not shard {} of plan `{}` (fingerprint {}). Choose another --out folder, or remove this one to start afresh.",
-                    found.shard,
-                    found.info.plan,
-                    found.info.fingerprint,
-                    options.shard,
-                    plan.name,
-                    fingerprint
+                    found.shard, found.info.plan, found.info.fingerprint, options.shard, plan.name, fingerprint
                 ),
             });
         }
@@ -351,16 +294,9 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
 
     let all = points(plan);
     let mine: Vec<&Point> = all.iter().filter(|p| options.shard.owns(p.idx)).collect();
-    let pending: Vec<&Point> = mine
-        .iter()
-        .copied()
-        .filter(|p| !point_done(dir, p.idx, &fingerprint))
-        .collect();
+    let pending: Vec<&Point> = mine.iter().copied().filter(|p| !point_done(dir, p.idx, &fingerprint)).collect();
     let n_skipped = mine.len() - pending.len();
-    let rule = plan.precision.map(|relative_half_width| PrecisionRule {
-        relative_half_width,
-        max_replications: plan.max_replications,
-    });
+    let rule = plan.precision.map(|relative_half_width| PrecisionRule { relative_half_width, max_replications: plan.max_replications });
 
     let progress = progress_bar(mine.len() as u64, n_skipped as u64);
     let stop = AtomicBool::new(false);
@@ -370,9 +306,8 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         if stop.load(Ordering::Relaxed) || experiment::stop_requested() {
             return Ok(());
         }
-        let result = run_point(plan, point, rule, &fingerprint).and_then(|file| {
-            write_atomically(&point_path(dir, point.idx), to_json(&file).as_bytes())
-        });
+        let result = run_point(plan, point, rule, &fingerprint)
+            .and_then(|file| write_atomically(&point_path(dir, point.idx), to_json(&file).as_bytes()));
         match &result {
             Ok(()) => progress.inc(1),
             Err(_) => stop.store(true, Ordering::Relaxed),
@@ -403,29 +338,18 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
     } else {
         (Vec::new(), None)
     };
-    Ok(SweepOutcome {
-        n_points_plan: all.len(),
-        n_points_shard: mine.len(),
-        n_points_skipped: n_skipped,
-        files,
-        summary,
-    })
+    Ok(SweepOutcome { n_points_plan: all.len(), n_points_shard: mine.len(), n_points_skipped: n_skipped, files, summary })
 }
 
 fn progress_bar(total: u64, done: u64) -> indicatif::ProgressBar {
     // Only on a terminal: in a batch job or a pipe the bar would fill the log with redraws.
-    let target = if std::io::stderr().is_terminal() {
-        indicatif::ProgressDrawTarget::stderr()
-    } else {
-        indicatif::ProgressDrawTarget::hidden()
-    };
+    let target =
+        if std::io::stderr().is_terminal() { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() };
     let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} points, about {eta} left",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} points, about {eta} left")
+            .expect("the template is valid")
+            .progress_chars("=> "),
     );
     bar.set_position(done);
     bar.reset_eta();
@@ -433,25 +357,9 @@ fn progress_bar(total: u64, done: u64) -> indicatif::ProgressBar {
 }
 
 /// Runs one point and formats everything the final files need from it.
-fn run_point(
-    plan: &Plan,
-    point: &Point,
-    rule: Option<PrecisionRule>,
-    fingerprint: &str,
-) -> Result<PointFile> {
-    let described = || {
-        plan.factors
-            .iter()
-            .zip(&point.values)
-            .map(|(f, v)| format!("{} = {v}", f.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let wrap = |source: Error| Error::Point {
-        point_idx: point.idx,
-        values: described(),
-        source: Box::new(source),
-    };
+fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprint: &str) -> Result<PointFile> {
+    let described = || plan.factors.iter().zip(&point.values).map(|(f, v)| format!("{} = {v}", f.name)).collect::<Vec<_>>().join(", ");
+    let wrap = |source: Error| Error::Point { point_idx: point.idx, values: described(), source: Box::new(source) };
     let scenario = plan.scenario_at(&point.values).map_err(wrap)?;
     let (comparison, report) = experiment::replicate(&scenario, rule).map_err(wrap)?;
     let mut prefix = point.idx.to_string();
@@ -469,17 +377,11 @@ fn run_point(
     for (model_idx, model) in comparison.model_names.iter().enumerate() {
         let mut model_means = Vec::with_capacity(N_METRICS);
         for (metric_idx, def) in METRICS.iter().enumerate() {
-            let estimate = crate::metrics::Estimate::from_values(
-                comparison
-                    .model_results(model_idx)
-                    .iter()
-                    .filter_map(|r| r.values[metric_idx]),
-            );
+            let estimate =
+                crate::metrics::Estimate::from_values(comparison.model_results(model_idx).iter().filter_map(|r| r.values[metric_idx]));
             model_means.push(estimate.map(|e| e.mean));
             if let Some(e) = estimate {
-                let (low, high) = e.ci95.map_or((String::new(), String::new()), |(l, h)| {
-                    (l.to_string(), h.to_string())
-                });
+                let (low, high) = e.ci95.map_or((String::new(), String::new()), |(l, h)| (l.to_string(), h.to_string()));
                 writeln!(
                     summary_rows,
                     "{prefix}{},{},{},{},{},{low},{high},{met_text}",
@@ -508,29 +410,14 @@ fn run_point(
 
 /// Writes the final files into `out` from the point files, taking point `i` from
 /// `dir_of(i)`, in point order.
-fn assemble(
-    manifest: &Manifest,
-    dir_of: &dyn Fn(usize) -> PathBuf,
-    out: &Path,
-) -> Result<(Vec<PathBuf>, Summary)> {
+fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     let info = &manifest.info;
-    std::fs::create_dir_all(out).map_err(|source| Error::Output {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let factor_columns: String = info
-        .factors
-        .iter()
-        .map(|f| format!("{},", f.name))
-        .collect();
+    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
+    let factor_columns: String = info.factors.iter().map(|f| format!("{},", f.name)).collect();
     let mut replications = AtomicWriter::create(&out.join("replications.csv"))?;
-    replications.write_str(&format!(
-        "point,{factor_columns}model,replication,metric,value\n"
-    ))?;
+    replications.write_str(&format!("point,{factor_columns}model,replication,metric,value\n"))?;
     let mut summary = AtomicWriter::create(&out.join("points.csv"))?;
-    summary.write_str(&format!(
-        "point,{factor_columns}model,metric,replications,n,mean,ci95_low,ci95_high,precision_met\n"
-    ))?;
+    summary.write_str(&format!("point,{factor_columns}model,metric,replications,n,mean,ci95_low,ci95_high,precision_met\n"))?;
     let is_morris = matches!(info.design, DesignInfo::Morris { .. });
     // Kept only for a Morris design: points x models x metrics means.
     let mut units = Vec::new();
@@ -541,9 +428,7 @@ fn assemble(
         if !path.exists() {
             return Err(Error::SweepResults {
                 path: path.clone(),
-                message: format!(
-                    "point {point_idx} has no result; run the sweep (or its shard) again to finish it"
-                ),
+                message: format!("point {point_idx} has no result; run the sweep (or its shard) again to finish it"),
             });
         }
         let point: PointFile = read_json(&path)?;
@@ -596,51 +481,34 @@ fn assemble(
     let sweep_json = SweepJson {
         schema_version: SCHEMA_VERSION,
         info,
-        precision_outcome: info.precision.map(|_| PrecisionOutcome {
-            n_points_met: n_met,
-            n_points_not_met: n_not_met,
-        }),
+        precision_outcome: info.precision.map(|_| PrecisionOutcome { n_points_met: n_met, n_points_not_met: n_not_met }),
         files: file_names,
     };
-    for (name, text) in [
-        ("sweep.json", to_json(&sweep_json)),
-        ("plan.ron", manifest.plan_ron.clone()),
-        ("scenario.ron", manifest.scenario_ron.clone()),
-    ] {
+    for (name, text) in
+        [("sweep.json", to_json(&sweep_json)), ("plan.ron", manifest.plan_ron.clone()), ("scenario.ron", manifest.scenario_ron.clone())]
+    {
         let path = out.join(name);
         write_atomically(&path, text.as_bytes())?;
         files.push(path);
     }
-    let summary = Summary {
-        n_points: info.n_points,
-        n_points_precision_met: n_met,
-        n_points_precision_not_met: n_not_met,
-        morris_headline,
-    };
+    let summary =
+        Summary { n_points: info.n_points, n_points_precision_met: n_met, n_points_precision_not_met: n_not_met, morris_headline };
     Ok((files, summary))
 }
 
 /// `morris.csv`: for every model and metric, each factor's elementary-effect statistics,
 /// ranked by mu* (1 = most influential; ties keep factor order). Effects are per whole range
 /// of the factor. Also returns the ranking of [`HEADLINE_METRIC`] for each model.
-fn morris_csv(
-    info: &SweepInfo,
-    units: &[Vec<f64>],
-    means: &[Vec<Vec<Option<f64>>>],
-) -> (String, Vec<Ranking>) {
+fn morris_csv(info: &SweepInfo, units: &[Vec<f64>], means: &[Vec<Vec<Option<f64>>>]) -> (String, Vec<Ranking>) {
     let n_factors = info.factors.len();
     let mut out = String::from("model,metric,rank,factor,mu_star,mu,sigma,n_effects\n");
     let mut headline = Vec::new();
     for (model_idx, model) in info.models.iter().enumerate() {
         for (metric_idx, def) in METRICS.iter().enumerate() {
-            let outputs: Vec<Option<f64>> =
-                means.iter().map(|m| m[model_idx][metric_idx]).collect();
+            let outputs: Vec<Option<f64>> = means.iter().map(|m| m[model_idx][metric_idx]).collect();
             let effects = design::elementary_effects(units, &outputs, n_factors);
-            let mut ranked: Vec<(usize, design::Effects)> = effects
-                .into_iter()
-                .enumerate()
-                .filter_map(|(f, e)| e.map(|e| (f, e)))
-                .collect();
+            let mut ranked: Vec<(usize, design::Effects)> =
+                effects.into_iter().enumerate().filter_map(|(f, e)| e.map(|e| (f, e))).collect();
             ranked.sort_by(|a, b| b.1.mu_star.total_cmp(&a.1.mu_star).then(a.0.cmp(&b.0)));
             for (rank, (factor_idx, e)) in ranked.iter().enumerate() {
                 let sigma = e.sigma.map_or(String::new(), |s| s.to_string());
@@ -658,13 +526,7 @@ fn morris_csv(
                 .expect("writing to a String");
             }
             if def.name == HEADLINE_METRIC {
-                headline.push((
-                    model.clone(),
-                    ranked
-                        .iter()
-                        .map(|(f, e)| (info.factors[*f].name.clone(), e.mu_star))
-                        .collect(),
-                ));
+                headline.push((model.clone(), ranked.iter().map(|(f, e)| (info.factors[*f].name.clone(), e.mu_star)).collect()));
             }
         }
     }
@@ -676,21 +538,14 @@ fn morris_csv(
 /// missing shard and an unfinished one.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     if dirs.is_empty() {
-        return Err(Error::Merge {
-            message:
-                "give the output folders of every shard, e.g. joinedup merge out/shard-* --out out"
-                    .into(),
-        });
+        return Err(Error::Merge { message: "give the output folders of every shard, e.g. joinedup merge out/shard-* --out out".into() });
     }
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in dirs {
         let path = dir.join("shard.json");
         if !path.exists() {
             return Err(Error::Merge {
-                message: format!(
-                    "{} has no shard.json, so it is not the output folder of a `joinedup sweep` shard",
-                    dir.display()
-                ),
+                message: format!("{} has no shard.json, so it is not the output folder of a `joinedup sweep` shard", dir.display()),
             });
         }
         shards.push((dir.clone(), read_json(&path)?));
@@ -702,13 +557,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
             continue;
         }
         let why = if a.seed != b.seed {
-            format!(
-                "{} was run with seed {} and {} with seed {}",
-                first_dir.display(),
-                a.seed,
-                dir.display(),
-                b.seed
-            )
+            format!("{} was run with seed {} and {} with seed {}", first_dir.display(), a.seed, dir.display(), b.seed)
         } else if a.fingerprint != b.fingerprint {
             format!(
                 "{} holds plan `{}` (fingerprint {}) and {} holds plan `{}` (fingerprint {}): the plans or their base scenarios differ",
@@ -729,9 +578,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
             )
         };
         return Err(Error::Merge {
-            message: format!(
-                "the folders are not shards of one sweep: {why}. Merge only the shards of one plan run with one seed."
-            ),
+            message: format!("the folders are not shards of one sweep: {why}. Merge only the shards of one plan run with one seed."),
         });
     }
     let n_shards = first.shard.n;
@@ -750,12 +597,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
         }
         *slot = Some(dir.clone());
     }
-    let missing: Vec<String> = dir_of_shard
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_none())
-        .map(|(k, _)| format!("{}/{n_shards}", k + 1))
-        .collect();
+    let missing: Vec<String> =
+        dir_of_shard.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(k, _)| format!("{}/{n_shards}", k + 1)).collect();
     if !missing.is_empty() {
         return Err(Error::Merge {
             message: format!(
@@ -766,18 +609,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
                 if missing.len() == 1 { "is" } else { "are" },
                 if missing.len() == 1 { "its" } else { "their" },
                 if missing.len() == 1 { "" } else { "s" },
-                missing
-                    .iter()
-                    .map(|m| format!("`joinedup sweep PLAN --shard {m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                missing.iter().map(|m| format!("`joinedup sweep PLAN --shard {m}`")).collect::<Vec<_>>().join(", "),
             ),
         });
     }
-    let dir_of_shard: Vec<PathBuf> = dir_of_shard
-        .into_iter()
-        .map(|d| d.expect("checked above"))
-        .collect();
+    let dir_of_shard: Vec<PathBuf> = dir_of_shard.into_iter().map(|d| d.expect("checked above")).collect();
     let sweep_json = out.join("sweep.json");
     if sweep_json.exists() {
         #[derive(Deserialize)]
@@ -786,17 +622,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
         }
         let existing: Existing = read_json(&sweep_json)?;
         if existing.fingerprint != first.info.fingerprint {
-            return Err(Error::OutputInUse {
-                path: out.to_path_buf(),
-                found: format!("sweep fingerprint {}", existing.fingerprint),
-            });
+            return Err(Error::OutputInUse { path: out.to_path_buf(), found: format!("sweep fingerprint {}", existing.fingerprint) });
         }
     }
-    assemble(
-        first,
-        &|point_idx| dir_of_shard[point_idx % n_shards].clone(),
-        out,
-    )
+    assemble(first, &|point_idx| dir_of_shard[point_idx % n_shards].clone(), out)
 }
 
 /// Settings of the emitted Slurm scripts.
@@ -822,11 +651,7 @@ pub struct SlurmOptions {
 
 /// Quotes `text` for a POSIX shell.
 fn shell_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-=:,+@%".contains(c))
-    {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-=:,+@%".contains(c)) {
         text.to_string()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
@@ -838,48 +663,24 @@ fn shell_quote(text: &str) -> String {
 /// then the merge with a dependency on it), and creates the log folder Slurm needs.
 pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
     let check = |ok: bool, option: &str, message: String| {
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::BadArgument {
-                option: option.into(),
-                message,
-            })
-        }
+        if ok { Ok(()) } else { Err(Error::BadArgument { option: option.into(), message }) }
     };
     check(
         (1..=MAX_SHARDS).contains(&options.n_shards),
         "--shards",
-        format!(
-            "must be between 1 and {MAX_SHARDS}, found {}",
-            options.n_shards
-        ),
+        format!("must be between 1 and {MAX_SHARDS}, found {}", options.n_shards),
     )?;
-    check(
-        options.cpus_per_task >= 1,
-        "--cpus-per-task",
-        "must be at least 1".into(),
-    )?;
+    check(options.cpus_per_task >= 1, "--cpus-per-task", "must be at least 1".into())?;
     for (option, value) in [("--time", &options.time), ("--mem", &options.mem)] {
         check(
-            !value.is_empty()
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ":-".contains(c)),
+            !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || ":-".contains(c)),
             option,
-            format!(
-                "`{value}` is not a Slurm {} (e.g. {})",
-                &option[2..],
-                if option == "--time" { "02:00:00" } else { "4G" }
-            ),
+            format!("`{value}` is not a Slurm {} (e.g. {})", &option[2..], if option == "--time" { "02:00:00" } else { "4G" }),
         )?;
     }
     if let Some(partition) = &options.partition {
         check(
-            !partition.is_empty()
-                && partition
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-,".contains(c)),
+            !partition.is_empty() && partition.chars().all(|c| c.is_ascii_alphanumeric() || "_-,".contains(c)),
             "--partition",
             format!("`{partition}` is not a partition name"),
         )?;
@@ -889,29 +690,13 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
     let out = &options.out_dir;
     let slurm_dir = out.join("slurm");
     let logs = slurm_dir.join("logs");
-    std::fs::create_dir_all(&logs).map_err(|source| Error::Output {
-        path: logs.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&logs).map_err(|source| Error::Output { path: logs.clone(), source })?;
     let binary = shell_quote(&options.binary.display().to_string());
     let plan_path = shell_quote(&options.plan_path.display().to_string());
     let out_q = shell_quote(&out.display().to_string());
-    let forwarded: String = options
-        .forwarded_args
-        .iter()
-        .map(|a| format!(" {}", shell_quote(a)))
-        .collect();
-    let job_name = format!(
-        "joinedup-{}",
-        plan.name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "_-".contains(*c))
-            .collect::<String>()
-    );
-    let partition_line = options
-        .partition
-        .as_ref()
-        .map_or(String::new(), |p| format!("#SBATCH --partition={p}\n"));
+    let forwarded: String = options.forwarded_args.iter().map(|a| format!(" {}", shell_quote(a))).collect();
+    let job_name = format!("joinedup-{}", plan.name.chars().filter(|c| c.is_ascii_alphanumeric() || "_-".contains(*c)).collect::<String>());
+    let partition_line = options.partition.as_ref().map_or(String::new(), |p| format!("#SBATCH --partition={p}\n"));
     let fingerprint = fingerprint(plan);
     let sweep = format!(
         "#!/bin/bash\n\
@@ -969,11 +754,7 @@ echo \"Submitted the shards as job array $array_job and the merge as job $merge_
 echo \"jobs: $array_job $merge_job\"\n"
         .to_string();
     let mut written = Vec::new();
-    for (name, text) in [
-        ("sweep.sbatch", sweep),
-        ("merge.sbatch", merge),
-        ("submit.sh", submit),
-    ] {
+    for (name, text) in [("sweep.sbatch", sweep), ("merge.sbatch", merge), ("submit.sh", submit)] {
         let path = slurm_dir.join(name);
         write_atomically(&path, text.as_bytes())?;
         make_executable(&path)?;
@@ -986,12 +767,8 @@ fn make_executable(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(
-            |source| Error::Output {
-                path: path.to_path_buf(),
-                source,
-            },
-        )?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
     }
     Ok(())
 }

@@ -74,26 +74,17 @@ struct SlurmArgs {
 }
 
 /// The precision rule of `--precision` and `--max-replications`, checked.
-pub fn precision_rule(
-    precision: Option<f64>,
-    max_replications: Option<u32>,
-    first_batch: u32,
-) -> Result<Option<PrecisionRule>, Error> {
+pub fn precision_rule(precision: Option<f64>, max_replications: Option<u32>, first_batch: u32) -> Result<Option<PrecisionRule>, Error> {
     let Some(relative_half_width) = precision else {
         if max_replications.is_some() {
-            return Err(Error::BadArgument {
-                option: "--max-replications".into(),
-                message: "only applies with --precision".into(),
-            });
+            return Err(Error::BadArgument { option: "--max-replications".into(), message: "only applies with --precision".into() });
         }
         return Ok(None);
     };
     if !(relative_half_width.is_finite() && relative_half_width > 0.0) {
         return Err(Error::BadArgument {
             option: "--precision".into(),
-            message: format!(
-                "is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {relative_half_width}"
-            ),
+            message: format!("is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {relative_half_width}"),
         });
     }
     let max_replications = max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS.max(first_batch));
@@ -103,10 +94,7 @@ pub fn precision_rule(
             message: format!("must be between 2 and {MAX_REPLICATIONS}, found {max_replications}"),
         });
     }
-    Ok(Some(PrecisionRule {
-        relative_half_width,
-        max_replications,
-    }))
+    Ok(Some(PrecisionRule { relative_half_width, max_replications }))
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), Error> {
@@ -115,32 +103,22 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
         ("seed", args.seed.map(|v| v.to_string())),
         ("replications", args.replications.map(|v| v.to_string())),
         ("precision", args.precision.map(|v| v.to_string())),
-        (
-            "max_replications",
-            args.max_replications.map(|v| v.to_string()),
-        ),
+        ("max_replications", args.max_replications.map(|v| v.to_string())),
     ] {
         if let Some(value) = value {
             plan_overrides.push(format!("{field}={value}"));
         }
     }
     if args.threads == Some(0) {
-        return Err(Error::BadArgument {
-            option: "--threads".into(),
-            message: "must be at least 1".into(),
-        });
+        return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
     }
     let plan = plan::load(&args.plan, &plan_overrides, &args.overrides)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join("sweeps").join(&plan.name));
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join("sweeps").join(&plan.name));
     if args.slurm.emit_slurm {
         if args.shard.is_some() {
             return Err(Error::BadArgument {
                 option: "--shard".into(),
-                message: "the emitted scripts choose the shards; use --shards N with --emit-slurm"
-                    .into(),
+                message: "the emitted scripts choose the shards; use --shards N with --emit-slurm".into(),
             });
         }
         return emit_slurm(&args, &plan, &plan_overrides, &out);
@@ -149,23 +127,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
         Some(text) => Shard::parse(text)?,
         None => Shard::WHOLE,
     };
-    let outcome = sweep::run(
-        &plan,
-        &SweepOptions {
-            out_dir: out.clone(),
-            threads: args.threads,
-            shard,
-        },
-    )?;
+    let outcome = sweep::run(&plan, &SweepOptions { out_dir: out.clone(), threads: args.threads, shard })?;
     let ran = outcome.n_points_shard - outcome.n_points_skipped;
-    let skipped = if outcome.n_points_skipped > 0 {
-        format!(
-            " ({} already finished and skipped)",
-            outcome.n_points_skipped
-        )
-    } else {
-        String::new()
-    };
+    let skipped =
+        if outcome.n_points_skipped > 0 { format!(" ({} already finished and skipped)", outcome.n_points_skipped) } else { String::new() };
     let models = plan.base.models.len();
     if shard.n > 1 {
         println!(
@@ -205,12 +170,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Error> {
 }
 
 fn file_names(files: &[PathBuf]) -> String {
-    files
-        .iter()
-        .filter_map(|f| f.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(", ")
+    files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ")
 }
 
 fn print_summary(summary: &Summary, precision: Option<f64>) {
@@ -222,32 +182,16 @@ fn print_summary(summary: &Summary, precision: Option<f64>) {
         );
     }
     for (model, ranking) in &summary.morris_headline {
-        let top: Vec<String> = ranking
-            .iter()
-            .take(5)
-            .map(|(factor, mu_star)| {
-                format!("{factor} (mu* {})", joinedup::output::human(*mu_star))
-            })
-            .collect();
-        println!(
-            "Morris, {model}, {}: {}",
-            sweep::HEADLINE_METRIC,
-            top.join(", ")
-        );
+        let top: Vec<String> =
+            ranking.iter().take(5).map(|(factor, mu_star)| format!("{factor} (mu* {})", joinedup::output::human(*mu_star))).collect();
+        println!("Morris, {model}, {}: {}", sweep::HEADLINE_METRIC, top.join(", "));
     }
 }
 
-fn emit_slurm(
-    args: &SweepArgs,
-    plan: &plan::Plan,
-    plan_overrides: &[String],
-    out: &Path,
-) -> Result<(), Error> {
+fn emit_slurm(args: &SweepArgs, plan: &plan::Plan, plan_overrides: &[String], out: &Path) -> Result<(), Error> {
     let absolute = |path: &Path, option: &str| {
-        std::path::absolute(path).map_err(|e| Error::BadArgument {
-            option: option.into(),
-            message: format!("cannot resolve {}: {e}", path.display()),
-        })
+        std::path::absolute(path)
+            .map_err(|e| Error::BadArgument { option: option.into(), message: format!("cannot resolve {}: {e}", path.display()) })
     };
     let binary = match &args.slurm.joinedup_bin {
         Some(path) => absolute(path, "--joinedup-bin")?,
@@ -283,9 +227,6 @@ fn emit_slurm(
         plan.n_points(),
         files.last().expect("three scripts").display()
     );
-    println!(
-        "The merged results will be in {}/.",
-        options.out_dir.display()
-    );
+    println!("The merged results will be in {}/.", options.out_dir.display());
     Ok(())
 }

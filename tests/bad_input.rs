@@ -34,32 +34,17 @@ fn problems(text: &str, sets: &[&str]) -> Vec<Problem> {
 
 fn assert_reported(problems: &[Problem], path: &str, words: &str) {
     assert!(
-        problems
-            .iter()
-            .any(|p| p.path == path && p.message.contains(words)),
+        problems.iter().any(|p| p.path == path && p.message.contains(words)),
         "no problem at `{path}` saying `{words}`; found:\n{}",
-        problems
-            .iter()
-            .map(|p| format!("  {p}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
     );
 }
 
 /// The syntax error for `text`: (line, message, hint).
 fn syntax_error(text: &str) -> (usize, String, String) {
     match scenario::load_str("test.ron", text, &[]) {
-        Err(Error::Syntax {
-            line,
-            message,
-            hint,
-            snippet,
-            ..
-        }) => {
-            assert!(
-                snippet.contains('^') || text.is_empty(),
-                "no caret under the offending line:\n{snippet}"
-            );
+        Err(Error::Syntax { line, message, hint, snippet, .. }) => {
+            assert!(snippet.contains('^') || text.is_empty(), "no caret under the offending line:\n{snippet}");
             (line, message, hint)
         }
         Err(other) => panic!("expected a syntax error, got: {other}"),
@@ -68,10 +53,7 @@ fn syntax_error(text: &str) -> (usize, String, String) {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .unwrap_or_else(|| panic!("no line holds `{needle}`"))
-        + 1
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line holds `{needle}`")) + 1
 }
 
 #[test]
@@ -85,55 +67,24 @@ fn a_typo_inside_an_enum_variant_is_refused_with_a_suggestion() {
             "slot_per_meeting",
             "slots_per_meeting",
         ),
-        (
-            "assessment: Own(days_mean: 30.0)",
-            "assessment: Own(day_mean: 30.0)",
-            "day_mean",
-            "days_mean",
-        ),
-        (
-            "assessment: Common(days_mean: 14.0)",
-            "assessment: Common(days_means: 14.0)",
-            "days_means",
-            "days_mean",
-        ),
+        ("assessment: Own(days_mean: 30.0)", "assessment: Own(day_mean: 30.0)", "day_mean", "days_mean"),
+        ("assessment: Common(days_mean: 14.0)", "assessment: Common(days_means: 14.0)", "days_means", "days_mean"),
         (
             "information: SharedRecord",
             "information: OwnSystems(consent_delay_day_mean: 5.0)",
             "consent_delay_day_mean",
             "consent_delay_days_mean",
         ),
-        (
-            "kind: Hub",
-            "kind: Team(shared_bas: true)",
-            "shared_bas",
-            "shared_base",
-        ),
-        (
-            "kind: Hub",
-            "kind: Network(take_probabilty: 0.5)",
-            "take_probabilty",
-            "take_probability",
-        ),
-        (
-            "kind: Hub",
-            "kind: VirtualTeam(call_in_day_mean: 3.0)",
-            "call_in_day_mean",
-            "call_in_days_mean",
-        ),
+        ("kind: Hub", "kind: Team(shared_bas: true)", "shared_bas", "shared_base"),
+        ("kind: Hub", "kind: Network(take_probabilty: 0.5)", "take_probabilty", "take_probability"),
+        ("kind: Hub", "kind: VirtualTeam(call_in_day_mean: 3.0)", "call_in_day_mean", "call_in_days_mean"),
     ];
     for (from, to, typo, right) in cases {
         let text = small_with(from, to);
         let (line, message, hint) = syntax_error(&text);
         assert_eq!(line, line_of(&text, typo), "{typo}: wrong line");
-        assert!(
-            message.contains(typo),
-            "{typo}: the message does not name it: {message}"
-        );
-        assert!(
-            hint.contains(&format!("did you mean `{right}`")),
-            "{typo}: no suggestion of `{right}`: {hint}"
-        );
+        assert!(message.contains(typo), "{typo}: the message does not name it: {message}");
+        assert!(hint.contains(&format!("did you mean `{right}`")), "{typo}: no suggestion of `{right}`: {hint}");
     }
 }
 
@@ -152,19 +103,10 @@ fn a_typo_inside_a_sweep_designs_variant_is_refused_with_a_suggestion() {
 
 #[test]
 fn an_override_into_an_enum_variant_with_a_typo_suggests_the_full_path() {
-    let result = scenario::load_str(
-        "test.ron",
-        SMALL,
-        &overrides(&["models.siloed.units.social_care.allocation.Panel.cadence_day=3"]),
-    );
+    let result = scenario::load_str("test.ron", SMALL, &overrides(&["models.siloed.units.social_care.allocation.Panel.cadence_day=3"]));
     match result {
         Err(Error::BadOverride { message, .. }) => {
-            assert!(
-                message.contains(
-                    "did you mean `models.siloed.units.social_care.allocation.Panel.cadence_days`"
-                ),
-                "{message}"
-            )
+            assert!(message.contains("did you mean `models.siloed.units.social_care.allocation.Panel.cadence_days`"), "{message}")
         }
         other => panic!("expected a bad override, got {:?}", other.map(|_| ())),
     }
@@ -189,32 +131,12 @@ fn validation_reports_every_problem_in_one_pass_with_its_path() {
         ],
     );
     assert_reported(&found, "population.presentations_per_family_year", "-1");
-    assert_reported(
-        &found,
-        "population.extra_need_same_tier_probability",
-        "between 0 and 1",
-    );
+    assert_reported(&found, "population.extra_need_same_tier_probability", "between 0 and 1");
     assert_reported(&found, "population.service.days_mean_by_tier.1", "positive");
-    assert_reported(
-        &found,
-        "workforce.professions.social_worker.agency",
-        "did you mean `local_authority`",
-    );
-    assert_reported(
-        &found,
-        "models.siloed.units.early_help.localities",
-        "did you mean `east`",
-    );
-    assert_reported(
-        &found,
-        "models.siloed.units.early_help.domains",
-        "did you mean `education`",
-    );
-    assert_reported(
-        &found,
-        "models.siloed.units.social_care.staff.0.profession",
-        "did you mean `social_worker`",
-    );
+    assert_reported(&found, "workforce.professions.social_worker.agency", "did you mean `local_authority`");
+    assert_reported(&found, "models.siloed.units.early_help.localities", "did you mean `east`");
+    assert_reported(&found, "models.siloed.units.early_help.domains", "did you mean `education`");
+    assert_reported(&found, "models.siloed.units.social_care.staff.0.profession", "did you mean `social_worker`");
     assert_reported(&found, "models.hub.front_door", "did you mean `hub`");
     assert_reported(&found, "run.replications", "between 1 and");
     assert_reported(&found, "run.warmup_days", "shorter than the horizon");
@@ -223,38 +145,20 @@ fn validation_reports_every_problem_in_one_pass_with_its_path() {
 
 #[test]
 fn an_empty_model_list_is_refused() {
-    assert_reported(
-        &problems(SMALL, &["models=[]"]),
-        "models",
-        "lists no models",
-    );
+    assert_reported(&problems(SMALL, &["models=[]"]), "models", "lists no models");
 }
 
 #[test]
 fn a_locality_that_no_unit_covers_is_named() {
-    let found = problems(
-        SMALL,
-        &["models.siloed.units.early_help.localities=[\"east\"]"],
-    );
-    assert_reported(
-        &found,
-        "models.siloed.units",
-        "no unit serves `family` needs at tier 2 in locality west",
-    );
-    assert!(
-        found.iter().all(|p| !p.message.contains("east")),
-        "east is served, yet named: {found:?}"
-    );
+    let found = problems(SMALL, &["models.siloed.units.early_help.localities=[\"east\"]"]);
+    assert_reported(&found, "models.siloed.units", "no unit serves `family` needs at tier 2 in locality west");
+    assert!(found.iter().all(|p| !p.message.contains("east")), "east is served, yet named: {found:?}");
 }
 
 #[test]
 fn a_project_that_closes_with_nothing_after_it_leaves_a_gap_that_is_reported() {
     let found = problems(SMALL, &["models.siloed.units.social_care.ends_on_day=700"]);
-    assert_reported(
-        &found,
-        "models.siloed.units",
-        "from day 700 to day 1826.25 no unit serves `family` needs at tiers 3 and 4",
-    );
+    assert_reported(&found, "models.siloed.units", "from day 700 to day 1826.25 no unit serves `family` needs at tiers 3 and 4");
     // One problem per domain, not one per tier or locality.
     assert_eq!(found.len(), 2, "{found:?}");
 }
@@ -262,16 +166,9 @@ fn a_project_that_closes_with_nothing_after_it_leaves_a_gap_that_is_reported() {
 #[test]
 fn a_unit_that_opens_late_with_nothing_before_it_leaves_a_gap_that_is_reported() {
     let found = problems(SMALL, &["models.hub.units.social_care.starts_on_day=100"]);
-    assert_reported(
-        &found,
-        "models.hub.units",
-        "from day 0 to day 100 no unit serves `family` needs at tier 4",
-    );
+    assert_reported(&found, "models.hub.units", "from day 0 to day 100 no unit serves `family` needs at tier 4");
     // The hub takes tiers 1-3, so only tier 4 had nowhere to go.
-    assert!(
-        found.iter().all(|p| !p.message.contains("tier 3")),
-        "{found:?}"
-    );
+    assert!(found.iter().all(|p| !p.message.contains("tier 3")), "{found:?}");
 }
 
 #[test]
@@ -283,27 +180,17 @@ fn a_closing_project_with_a_successor_is_accepted() {
         (name: \"social_care_new\", scope: BoroughWide, domains: [\"family\", \"education\"], tiers: [3, 4],
          staff: [(profession: \"social_worker\", n_practitioners: 12)], starts_on_day: 700.0),",
     );
-    scenario::load_str("test.ron", &text, &[])
-        .expect("a project handing over to its successor leaves no gap");
+    scenario::load_str("test.ron", &text, &[]).expect("a project handing over to its successor leaves no gap");
 }
 
 #[test]
 fn a_services_unknown_agency_is_reported_once_where_it_is_written() {
-    let county =
-        scenario::load_str("county.ron", DEFAULT_COUNTY_RON, &[]).expect("the county is valid");
+    let county = scenario::load_str("county.ron", DEFAULT_COUNTY_RON, &[]).expect("the county is valid");
     let service = &county.raw.workforce.services;
     assert!(!service.is_empty(), "the county lists its services");
-    let found = problems(
-        DEFAULT_COUNTY_RON,
-        &["workforce.services.0.agency=local_authorty"],
-    );
+    let found = problems(DEFAULT_COUNTY_RON, &["workforce.services.0.agency=local_authorty"]);
     let path = "workforce.services.".to_string()
-        + &scenario::load_str("c", DEFAULT_COUNTY_RON, &[])
-            .unwrap()
-            .raw
-            .workforce
-            .services[0]
-            .name
+        + &scenario::load_str("c", DEFAULT_COUNTY_RON, &[]).unwrap().raw.workforce.services[0].name
         + ".agency";
     assert_reported(&found, &path, "did you mean `local_authority`");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -311,32 +198,15 @@ fn a_services_unknown_agency_is_reported_once_where_it_is_written() {
 
 #[test]
 fn a_services_unknown_domain_is_reported_there_and_not_again_for_every_preset_built_from_it() {
-    let found = problems(
-        DEFAULT_COUNTY_RON,
-        &["workforce.services.0.domains=[\"famly\"]"],
-    );
-    assert!(
-        found
-            .iter()
-            .any(|p| p.path.starts_with("workforce.services.") && p.path.ends_with(".domains")),
-        "{found:?}"
-    );
-    let from_models: Vec<&Problem> = found
-        .iter()
-        .filter(|p| p.path.starts_with("models."))
-        .collect();
-    assert!(
-        from_models.is_empty(),
-        "the service's problem is repeated for the models built from it: {from_models:?}"
-    );
+    let found = problems(DEFAULT_COUNTY_RON, &["workforce.services.0.domains=[\"famly\"]"]);
+    assert!(found.iter().any(|p| p.path.starts_with("workforce.services.") && p.path.ends_with(".domains")), "{found:?}");
+    let from_models: Vec<&Problem> = found.iter().filter(|p| p.path.starts_with("models.")).collect();
+    assert!(from_models.is_empty(), "the service's problem is repeated for the models built from it: {from_models:?}");
 }
 
 #[test]
 fn a_presets_bad_setting_is_reported_at_the_preset_not_the_units_built_from_it() {
-    let found = problems(
-        DEFAULT_COUNTY_RON,
-        &["models.panel.preset.panel_cadence_days=-7"],
-    );
+    let found = problems(DEFAULT_COUNTY_RON, &["models.panel.preset.panel_cadence_days=-7"]);
     assert_reported(&found, "models.panel.preset.panel_cadence_days", "positive");
     assert_eq!(found.len(), 1, "{found:?}");
 }
@@ -346,30 +216,18 @@ fn sizes_beyond_the_limits_are_refused_before_they_could_exhaust_memory() {
     let found = problems(DEFAULT_COUNTY_RON, &["run.replications=100000"]);
     assert_reported(&found, "run.replications", "GB of results in memory");
     // Six staff lines at the most a unit may have, in each of two localities: 1.2 million.
-    let staff =
-        ["{\"profession\": \"family_support_worker\", \"n_practitioners\": 100000}"; 6].join(", ");
-    let found = problems(
-        SMALL,
-        &[
-            "population.n_families=60000000",
-            &format!("models.siloed.units.early_help.staff=[{staff}]"),
-        ],
-    );
+    let staff = ["{\"profession\": \"family_support_worker\", \"n_practitioners\": 100000}"; 6].join(", ");
+    let found = problems(SMALL, &["population.n_families=60000000", &format!("models.siloed.units.early_help.staff=[{staff}]")]);
     assert_reported(&found, "population.n_families", "between 1 and");
     assert_reported(&found, "models.siloed.units", "more than the limit");
 }
 
 #[test]
 fn more_domains_than_the_limit_are_refused_without_a_panic() {
-    let mut domains: Vec<String> = (0..16)
-        .map(|i| format!("{{\"name\": \"d{i}\", \"share\": 0.05}}"))
-        .collect();
+    let mut domains: Vec<String> = (0..16).map(|i| format!("{{\"name\": \"d{i}\", \"share\": 0.05}}")).collect();
     domains.push("{\"name\": \"family\", \"share\": 0.1}".into());
     domains.push("{\"name\": \"education\", \"share\": 0.1}".into());
-    let found = problems(
-        SMALL,
-        &[&format!("population.domains=[{}]", domains.join(", "))],
-    );
+    let found = problems(SMALL, &[&format!("population.domains=[{}]", domains.join(", "))]);
     assert_reported(&found, "population.domains", "between 1 and 16");
 }
 
@@ -390,81 +248,46 @@ fn syntax_messages_speak_of_fields_and_numbers_not_rust_types() {
     for text in &broken {
         let (_, message, hint) = syntax_error(text);
         let words = format!("{message} {hint}");
-        for rust in [
-            "Raw", "f64", "u8", "u32", "u64", "usize", "struct", "enum", "sequence",
-        ] {
+        for rust in ["Raw", "f64", "u8", "u32", "u64", "usize", "struct", "enum", "sequence"] {
             assert!(
-                !words
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w == rust || w.starts_with("Raw")),
+                !words.split(|c: char| !c.is_alphanumeric()).any(|w| w == rust || w.starts_with("Raw")),
                 "the message speaks of `{rust}`: {words}"
             );
         }
     }
     let (_, _, hint) = syntax_error(&small_with("scope: BoroughWide", "scope: Boroughwide"));
     assert!(hint.contains("did you mean `BoroughWide`"), "{hint}");
-    let (_, message, hint) =
-        syntax_error(&small_with("    tier_mix: [0.3, 0.5, 0.15, 0.05],\n", ""));
-    assert!(
-        message.contains("`tier_mix` is missing in `population`")
-            && hint.contains("add the field `tier_mix`"),
-        "{message} / {hint}"
-    );
+    let (_, message, hint) = syntax_error(&small_with("    tier_mix: [0.3, 0.5, 0.15, 0.05],\n", ""));
+    assert!(message.contains("`tier_mix` is missing in `population`") && hint.contains("add the field `tier_mix`"), "{message} / {hint}");
 }
 
 #[test]
 fn files_from_windows_editors_and_word_processors_get_clear_answers() {
     // A byte-order mark (Notepad, Excel's "Unicode text") is invisible and harmless.
-    scenario::load_str("bom.ron", &format!("\u{feff}{SMALL}"), &[])
-        .expect("a file starting with a byte-order mark loads");
+    scenario::load_str("bom.ron", &format!("\u{feff}{SMALL}"), &[]).expect("a file starting with a byte-order mark loads");
     // Curly quotes are named as such.
-    let (line, _, hint) = syntax_error(&small_with(
-        "name: \"small\"",
-        "name: \u{201c}small\u{201d}",
-    ));
+    let (line, _, hint) = syntax_error(&small_with("name: \"small\"", "name: \u{201c}small\u{201d}"));
     assert_eq!(line, 3);
     assert!(hint.contains("curly quotes"), "{hint}");
     // A file in another encoding is named as such, not as "invalid data".
     let dir = tempfile::tempdir().expect("a temporary folder");
     let file = dir.path().join("latin1.ron");
-    let mut bytes = SMALL
-        .replacen("Early help", "Early h\u{e9}lp", 1)
-        .into_bytes();
-    let at = bytes
-        .windows(2)
-        .position(|w| w == "\u{e9}".as_bytes())
-        .expect("the accented letter");
+    let mut bytes = SMALL.replacen("Early help", "Early h\u{e9}lp", 1).into_bytes();
+    let at = bytes.windows(2).position(|w| w == "\u{e9}".as_bytes()).expect("the accented letter");
     bytes.splice(at..at + 2, [0xe9u8]);
     std::fs::write(&file, bytes).expect("write the file");
-    let error = scenario::load(Some(&file), &[])
-        .map(|_| ())
-        .expect_err("a Latin-1 file is refused");
+    let error = scenario::load(Some(&file), &[]).map(|_| ()).expect_err("a Latin-1 file is refused");
     let text = error.to_string();
-    assert!(
-        matches!(error, Error::ReadScenario { .. })
-            && text.contains("not UTF-8 text")
-            && text.contains("line 4"),
-        "{text}"
-    );
+    assert!(matches!(error, Error::ReadScenario { .. }) && text.contains("not UTF-8 text") && text.contains("line 4"), "{text}");
 }
 
 #[test]
 fn an_override_that_does_not_fit_names_itself_among_several() {
-    let result = scenario::load_str(
-        "test.ron",
-        SMALL,
-        &overrides(&["run.seed=3", "run.replications=-1", "run.warmup_days=10"]),
-    );
+    let result = scenario::load_str("test.ron", SMALL, &overrides(&["run.seed=3", "run.replications=-1", "run.warmup_days=10"]));
     match result {
-        Err(Error::BadOverride {
-            assignment,
-            message,
-        }) => {
+        Err(Error::BadOverride { assignment, message }) => {
             assert_eq!(assignment, "run.replications=-1");
-            assert!(
-                message.contains("whole number") && !message.contains("u32"),
-                "{message}"
-            );
+            assert!(message.contains("whole number") && !message.contains("u32"), "{message}");
         }
         other => panic!("expected a bad override, got {:?}", other.map(|_| ())),
     }
@@ -474,45 +297,18 @@ fn an_override_that_does_not_fit_names_itself_among_several() {
 fn a_valid_but_hopeless_structure_runs_and_the_unit_that_cannot_keep_up_is_named() {
     // The risk scenario's overloaded team has over a third fewer staff than it needs; its
     // adequately staffed twin keeps up. Both run; only the overloaded ones are flagged.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/risks/overloaded_integrated_team.ron"
-    );
-    let loaded = scenario::load(
-        Some(std::path::Path::new(path)),
-        &overrides(&["run.replications=2"]),
-    )
-    .expect("the risk scenario loads");
-    let comparison = joinedup::experiment::run(&loaded.scenario, Some(2))
-        .expect("a hopeless structure still runs");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/risks/overloaded_integrated_team.ron");
+    let loaded = scenario::load(Some(std::path::Path::new(path)), &overrides(&["run.replications=2"])).expect("the risk scenario loads");
+    let comparison = joinedup::experiment::run(&loaded.scenario, Some(2)).expect("a hopeless structure still runs");
     let flagged = joinedup::overload::overloaded_units(&loaded.scenario, &comparison);
-    let names: Vec<(&str, &str)> = flagged
-        .iter()
-        .map(|o| (o.model.as_str(), o.unit.as_str()))
-        .collect();
-    assert_eq!(
-        names,
-        [
-            ("overloaded", "integrated_team"),
-            ("overloaded_in_order", "integrated_team")
-        ]
-    );
+    let names: Vec<(&str, &str)> = flagged.iter().map(|o| (o.model.as_str(), o.unit.as_str())).collect();
+    assert_eq!(names, [("overloaded", "integrated_team"), ("overloaded_in_order", "integrated_team")]);
     for overload in &flagged {
-        assert!(
-            overload.utilisation >= joinedup::overload::FULL_UTILISATION
-                && overload.utilisation <= 1.0,
-            "{overload:?}"
-        );
-        assert!(
-            overload.waiting_at_end > overload.slots as f64,
-            "{overload:?}"
-        );
+        assert!(overload.utilisation >= joinedup::overload::FULL_UTILISATION && overload.utilisation <= 1.0, "{overload:?}");
+        assert!(overload.waiting_at_end > overload.slots as f64, "{overload:?}");
         let excess = overload.excess_share().expect("the queue grew");
         assert!(excess > 0.0 && excess.is_finite(), "{overload:?}");
         let text = overload.to_string();
-        assert!(
-            text.contains("cannot keep up") && text.contains("% more work reaches it"),
-            "{text}"
-        );
+        assert!(text.contains("cannot keep up") && text.contains("% more work reaches it"), "{text}");
     }
 }

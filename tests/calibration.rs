@@ -21,7 +21,13 @@ fn the_status_quo_reproduces_the_published_patterns() {
     let verdicts: Vec<(&str, &str)> = stdout
         .lines()
         .filter_map(|line| {
-            let verdict = if line.starts_with("pass  ") { "pass" } else if line.starts_with("FAIL  ") { "FAIL" } else { return None };
+            let verdict = if line.starts_with("pass  ") {
+                "pass"
+            } else if line.starts_with("FAIL  ") {
+                "FAIL"
+            } else {
+                return None;
+            };
             let name = line[6..].split("  model").next().unwrap_or("").trim();
             Some((verdict, name))
         })

@@ -187,6 +187,9 @@ fn a_structure_that_cannot_keep_up_runs_with_a_warning_naming_the_unit() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "a hopeless but valid structure still runs; stderr:\n{stderr}");
     assert!(out.join("summary.json").is_file(), "no results written");
-    assert!(stderr.contains("warning: model `overloaded`, unit `integrated_team` cannot keep up"), "no warning for the overloaded team:\n{stderr}");
+    assert!(
+        stderr.contains("warning: model `overloaded`, unit `integrated_team` cannot keep up"),
+        "no warning for the overloaded team:\n{stderr}"
+    );
     assert!(!stderr.contains("`adequately_staffed`"), "the adequately staffed team was warned about:\n{stderr}");
 }

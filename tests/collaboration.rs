@@ -8,8 +8,8 @@ const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/advantage
 
 #[test]
 fn the_same_structure_reaches_advantage_with_the_conditions_and_inertia_without() {
-    let loaded = joinedup::scenario::load(Some(std::path::Path::new(SCENARIO)), &["run.replications=2".to_string()])
-        .expect("the scenario loads");
+    let loaded =
+        joinedup::scenario::load(Some(std::path::Path::new(SCENARIO)), &["run.replications=2".to_string()]).expect("the scenario loads");
     let names: Vec<&str> = loaded.scenario.models.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["siloed", "with_conditions", "without_conditions"]);
     let comparison = joinedup::experiment::run(&loaded.scenario, None).expect("the scenario runs");

@@ -15,23 +15,12 @@ use std::time::{Duration, Instant};
 const EXIT_FAILED: i32 = 1;
 const EXIT_INTERRUPTED: i32 = 130;
 /// Overrides that make the built-in county run in a fraction of a second.
-const TINY: [&str; 6] = [
-    "--set",
-    "population.n_families=5000",
-    "--set",
-    "run.horizon_days=400",
-    "--set",
-    "run.warmup_days=50",
-];
+const TINY: [&str; 6] = ["--set", "population.n_families=5000", "--set", "run.horizon_days=400", "--set", "run.warmup_days=50"];
 /// Longest a test waits for the binary to reach a state; only a hung binary takes this long.
 const PATIENCE: Duration = Duration::from_secs(120);
 
 fn joinedup(args: &[&str], working_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(args)
-        .current_dir(working_dir)
-        .output()
-        .expect("the joinedup binary starts")
+    Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(working_dir).output().expect("the joinedup binary starts")
 }
 
 fn spawn(args: &[&str], working_dir: &Path) -> Child {
@@ -54,10 +43,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .expect("the folder exists")
         .map(|entry| {
             let entry = entry.expect("a readable entry");
-            (
-                entry.file_name().to_string_lossy().into_owned(),
-                std::fs::read(entry.path()).unwrap_or_default(),
-            )
+            (entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap_or_default())
         })
         .collect()
 }
@@ -69,32 +55,20 @@ fn wait_for_handler(child: &mut Child, signal: u32) {
     loop {
         let caught = std::fs::read_to_string(&status)
             .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("SigCgt:").map(|m| m.trim().to_string()))
-            })
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("SigCgt:").map(|m| m.trim().to_string())))
             .and_then(|mask| u64::from_str_radix(&mask, 16).ok())
             .is_some_and(|mask| mask & (1 << (signal - 1)) != 0);
         if caught {
             return;
         }
-        assert!(
-            child.try_wait().expect("the child can be polled").is_none(),
-            "joinedup ended before it installed its signal handler"
-        );
-        assert!(
-            start.elapsed() < PATIENCE,
-            "joinedup did not install a handler for signal {signal}"
-        );
+        assert!(child.try_wait().expect("the child can be polled").is_none(), "joinedup ended before it installed its signal handler");
+        assert!(start.elapsed() < PATIENCE, "joinedup did not install a handler for signal {signal}");
         std::thread::sleep(Duration::from_millis(5));
     }
 }
 
 fn send(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("kill runs");
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
     assert!(status.success(), "kill {signal} failed");
 }
 
@@ -102,23 +76,10 @@ fn send(child: &Child, signal: &str) {
 fn a_results_folder_holding_results_is_refused_without_force_and_replaced_with_it() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let out = dir.path().join("out");
-    let mut args = vec![
-        "run",
-        "--out",
-        text(&out),
-        "--replications",
-        "2",
-        "--seed",
-        "1",
-    ];
+    let mut args = vec!["run", "--out", text(&out), "--replications", "2", "--seed", "1"];
     args.extend(TINY);
     let first = joinedup(&args, dir.path());
-    assert_eq!(
-        first.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
     let before = files(&out);
 
     // Another seed would change every file, so unchanged files prove nothing was written.
@@ -127,35 +88,15 @@ fn a_results_folder_holding_results_is_refused_without_force_and_replaced_with_i
     let refused = joinedup(&again, dir.path());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(EXIT_FAILED), "{stderr}");
-    assert!(
-        stderr.contains("already holds results")
-            && stderr.contains("--force")
-            && stderr.contains("scenario `county`"),
-        "{stderr}"
-    );
-    assert_eq!(
-        files(&out),
-        before,
-        "a refused run changed the results folder"
-    );
+    assert!(stderr.contains("already holds results") && stderr.contains("--force") && stderr.contains("scenario `county`"), "{stderr}");
+    assert_eq!(files(&out), before, "a refused run changed the results folder");
 
     again.push("--force");
     let replaced = joinedup(&again, dir.path());
-    assert_eq!(
-        replaced.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&replaced.stderr)
-    );
+    assert_eq!(replaced.status.code(), Some(0), "{}", String::from_utf8_lossy(&replaced.stderr));
     let after = files(&out);
-    assert_eq!(
-        after.keys().collect::<Vec<_>>(),
-        before.keys().collect::<Vec<_>>()
-    );
-    assert!(
-        String::from_utf8_lossy(&after["summary.json"]).contains("\"seed\": 2"),
-        "--force did not replace summary.json"
-    );
+    assert_eq!(after.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>());
+    assert!(String::from_utf8_lossy(&after["summary.json"]).contains("\"seed\": 2"), "--force did not replace summary.json");
 }
 
 #[test]
@@ -167,35 +108,19 @@ fn a_folder_that_cannot_take_the_results_is_reported_before_anything_runs() {
     let out = file.join("results");
     // The run itself would fail at once (one open episode allowed), so an error about the
     // folder proves the folder was checked first.
-    let mut args = vec![
-        "run",
-        "--out",
-        text(&out),
-        "--set",
-        "run.max_open_episodes=1",
-        "--replications",
-        "1",
-    ];
+    let mut args = vec!["run", "--out", text(&out), "--set", "run.max_open_episodes=1", "--replications", "1"];
     args.extend(TINY);
     let output = joinedup(&args, dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(EXIT_FAILED), "{stderr}");
-    assert!(
-        stderr.contains("cannot write results to") && stderr.contains(text(&out)),
-        "{stderr}"
-    );
-    assert!(
-        !stderr.contains("open cases"),
-        "the simulation ran before the folder was checked:\n{stderr}"
-    );
+    assert!(stderr.contains("cannot write results to") && stderr.contains(text(&out)), "{stderr}");
+    assert!(!stderr.contains("open cases"), "the simulation ran before the folder was checked:\n{stderr}");
 }
 
 #[test]
 fn ctrl_c_stops_a_sweep_keeping_finished_points_and_the_same_command_resumes_it() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let levels: Vec<String> = (0..30)
-        .map(|i| format!("{}", 0.1 + 0.005 * f64::from(i)))
-        .collect();
+    let levels: Vec<String> = (0..30).map(|i| format!("{}", 0.1 + 0.005 * f64::from(i))).collect();
     let plan = dir.path().join("plan.ron");
     std::fs::write(
         &plan,
@@ -216,10 +141,7 @@ fn ctrl_c_stops_a_sweep_keeping_finished_points_and_the_same_command_resumes_it(
     let first_point = out.join("points").join("point-000000.json");
     let start = Instant::now();
     while !first_point.exists() {
-        assert!(
-            child.try_wait().expect("the child can be polled").is_none(),
-            "the sweep ended before its first point"
-        );
+        assert!(child.try_wait().expect("the child can be polled").is_none(), "the sweep ended before its first point");
         assert!(start.elapsed() < PATIENCE, "the sweep wrote no point");
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -227,67 +149,29 @@ fn ctrl_c_stops_a_sweep_keeping_finished_points_and_the_same_command_resumes_it(
     let output = child.wait_with_output().expect("the sweep ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(EXIT_INTERRUPTED), "{stderr}");
-    assert!(
-        stderr.contains("interrupted:") && stderr.contains("run the same command again"),
-        "{stderr}"
-    );
-    assert!(
-        !out.join("sweep.json").exists(),
-        "an interrupted sweep wrote its final files"
-    );
-    let points: Vec<PathBuf> = std::fs::read_dir(out.join("points"))
-        .expect("the points folder")
-        .map(|e| e.expect("an entry").path())
-        .collect();
-    let finished: Vec<&PathBuf> = points
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    assert!(
-        !finished.is_empty() && finished.len() < levels.len(),
-        "{} of {} points finished",
-        finished.len(),
-        levels.len()
-    );
+    assert!(stderr.contains("interrupted:") && stderr.contains("run the same command again"), "{stderr}");
+    assert!(!out.join("sweep.json").exists(), "an interrupted sweep wrote its final files");
+    let points: Vec<PathBuf> =
+        std::fs::read_dir(out.join("points")).expect("the points folder").map(|e| e.expect("an entry").path()).collect();
+    let finished: Vec<&PathBuf> = points.iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    assert!(!finished.is_empty() && finished.len() < levels.len(), "{} of {} points finished", finished.len(), levels.len());
     for point in &finished {
         let bytes = std::fs::read(point).expect("a readable point file");
-        serde_json::from_slice::<serde_json::Value>(&bytes)
-            .unwrap_or_else(|e| panic!("{} is not whole: {e}", point.display()));
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_else(|e| panic!("{} is not whole: {e}", point.display()));
     }
 
     let resumed = joinedup(&args, dir.path());
     let stdout = String::from_utf8_lossy(&resumed.stdout);
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert!(
-        stdout.contains(&format!(
-            "({} already finished and skipped)",
-            finished.len()
-        )),
-        "{stdout}"
-    );
+    assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(stdout.contains(&format!("({} already finished and skipped)", finished.len())), "{stdout}");
 
     // Resumed, it ends with exactly the files of a sweep never interrupted.
     let whole = dir.path().join("whole");
-    let mut whole_args = vec![
-        "sweep",
-        text(&plan),
-        "--threads",
-        "2",
-        "--out",
-        text(&whole),
-    ];
+    let mut whole_args = vec!["sweep", text(&plan), "--threads", "2", "--out", text(&whole)];
     whole_args.extend(TINY);
     assert_eq!(joinedup(&whole_args, dir.path()).status.code(), Some(0));
     for name in ["replications.csv", "points.csv", "sweep.json"] {
-        assert!(
-            std::fs::read(out.join(name)).ok() == std::fs::read(whole.join(name)).ok(),
-            "{name} differs after resuming"
-        );
+        assert!(std::fs::read(out.join(name)).ok() == std::fs::read(whole.join(name)).ok(), "{name} differs after resuming");
     }
 }
 
@@ -307,15 +191,8 @@ fn sigterm_stops_a_run_at_once_leaving_earlier_results_untouched() {
     let output = child.wait_with_output().expect("the run ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(EXIT_INTERRUPTED), "{stderr}");
-    assert!(
-        stderr.contains("no results were written") && stderr.contains("is as it was"),
-        "{stderr}"
-    );
-    assert_eq!(
-        files(&out),
-        before,
-        "an interrupted run changed the results folder"
-    );
+    assert!(stderr.contains("no results were written") && stderr.contains("is as it was"), "{stderr}");
+    assert_eq!(files(&out), before, "an interrupted run changed the results folder");
 }
 
 #[test]
@@ -323,21 +200,10 @@ fn a_write_that_fails_part_way_leaves_the_earlier_results_whole() {
     // A folder where the second file's temporary file should go makes that write fail, as a
     // full disk would: nothing may be renamed into place, and no temporary file may be left.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let old = joinedup::output::RunFiles {
-        files: vec![
-            ("summary.json", "old summary".into()),
-            ("replications.csv", "old rows".into()),
-        ],
-    };
+    let old = joinedup::output::RunFiles { files: vec![("summary.json", "old summary".into()), ("replications.csv", "old rows".into())] };
     old.write(dir.path()).expect("the first write succeeds");
-    std::fs::create_dir(dir.path().join(".replications.csv.partial"))
-        .expect("block the second temporary file");
-    let new = joinedup::output::RunFiles {
-        files: vec![
-            ("summary.json", "new summary".into()),
-            ("replications.csv", "new rows".into()),
-        ],
-    };
+    std::fs::create_dir(dir.path().join(".replications.csv.partial")).expect("block the second temporary file");
+    let new = joinedup::output::RunFiles { files: vec![("summary.json", "new summary".into()), ("replications.csv", "new rows".into())] };
     let error = new.write(dir.path()).expect_err("the blocked write fails");
     assert!(error.to_string().contains("replications.csv"), "{error}");
     assert_eq!(
@@ -345,12 +211,6 @@ fn a_write_that_fails_part_way_leaves_the_earlier_results_whole() {
         "old summary",
         "a file was replaced although the set was not complete"
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("replications.csv")).expect("replications.csv"),
-        "old rows"
-    );
-    assert!(
-        !dir.path().join(".summary.json.partial").exists(),
-        "a temporary file was left behind"
-    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("replications.csv")).expect("replications.csv"), "old rows");
+    assert!(!dir.path().join(".summary.json.partial").exists(), "a temporary file was left behind");
 }

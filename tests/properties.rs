@@ -27,10 +27,7 @@ const CASES: u32 = 32;
 
 fn config() -> Config {
     let mut config = Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(CASES),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(CASES),
         // Failures are printed shrunk, to become named tests; no files are left in tests/.
         failure_persistence: None,
         ..Config::default()
@@ -118,44 +115,23 @@ impl Params {
     }
 
     fn locality_names(&self) -> Vec<String> {
-        (0..self.localities.len())
-            .map(|l| format!("l{l}"))
-            .collect()
+        (0..self.localities.len()).map(|l| format!("l{l}")).collect()
     }
 
     fn unit_name(u: usize) -> String {
-        if u == 0 {
-            "all".into()
-        } else {
-            format!("u{u}")
-        }
+        if u == 0 { "all".into() } else { format!("u{u}") }
     }
 
     fn ron(&self) -> String {
         let all_domains: Vec<String> = (0..self.n_domains()).map(|d| format!("\"d{d}\"")).collect();
-        let localities = list(
-            self.locality_names()
-                .iter()
-                .zip(shares(&self.localities))
-                .map(|(n, s)| format!("(name: \"{n}\", share: {s:?})")),
-        );
-        let domains = list(
-            self.domains
-                .iter()
-                .enumerate()
-                .zip(shares(
-                    &self.domains.iter().map(|d| d.0).collect::<Vec<_>>(),
-                ))
-                .map(|((d, (_, mix)), share)| {
-                    let mix = mix.map_or(String::new(), |m| {
-                        format!(
-                            ", tier_mix: {}",
-                            list(shares(&m).iter().map(|v| format!("{v:?}")))
-                        )
-                    });
-                    format!("(name: \"d{d}\", share: {share:?}{mix})")
-                }),
-        );
+        let localities =
+            list(self.locality_names().iter().zip(shares(&self.localities)).map(|(n, s)| format!("(name: \"{n}\", share: {s:?})")));
+        let domains = list(self.domains.iter().enumerate().zip(shares(&self.domains.iter().map(|d| d.0).collect::<Vec<_>>())).map(
+            |((d, (_, mix)), share)| {
+                let mix = mix.map_or(String::new(), |m| format!(", tier_mix: {}", list(shares(&m).iter().map(|v| format!("{v:?}")))));
+                format!("(name: \"d{d}\", share: {share:?}{mix})")
+            },
+        ));
         let needs: Vec<f64> = {
             let n = self.n_domains().min(4);
             let mut w: Vec<f64> = self.needs[..n].to_vec();
@@ -175,12 +151,7 @@ impl Params {
             })
             .collect();
         professions.push("(name: \"specialist\", agency: \"a0\", competences: [(domain: \"d0\", tier_min: 3, tier_max: 4)], caseload_capacity: 8, hours_per_week: 30.0, cost_per_year_gbp: 60000.0)".into());
-        let models = list(
-            self.models
-                .iter()
-                .enumerate()
-                .map(|(m, model)| self.model_ron(m, model, &all_domains)),
-        );
+        let models = list(self.models.iter().enumerate().map(|(m, model)| self.model_ron(m, model, &all_domains)));
         let (turnover, vacancy, threshold, slowdown) = self.workforce;
         let horizon = self.horizon;
         format!(
@@ -241,11 +212,7 @@ impl Params {
         let mut units = vec![format!(
             "(name: \"all\", domains: {}, tiers: [1, 2, 3, 4], scope: {}, staff: [(profession: \"p0\", n_practitioners: {})])",
             list(all_domains.iter().cloned()),
-            if model.catch_all_borough_wide {
-                "BoroughWide"
-            } else {
-                "Locality"
-            },
+            if model.catch_all_borough_wide { "BoroughWide" } else { "Locality" },
             model.catch_all_staff
         )];
         for (i, u) in model.units.iter().enumerate() {
@@ -265,15 +232,9 @@ impl Params {
                 4 => "Network(take_probability: 0.6, retry_days_mean: 10.0)".into(),
                 _ => "VirtualTeam(call_in_days_mean: 4.0)".into(),
             };
-            let assessment = [
-                "NoAssessment",
-                "Own(days_mean: 8.0)",
-                "Common(days_mean: 12.0)",
-            ][u.assessment as usize % 3];
+            let assessment = ["NoAssessment", "Own(days_mean: 8.0)", "Common(days_mean: 12.0)"][u.assessment as usize % 3];
             let allocation = match (u.kind % 6, u.allocation % 3) {
-                (1, _) | (_, 2) => {
-                    "Panel(cadence_days: 14.0, slots_per_meeting: 6, attendance: 0.8)"
-                }
+                (1, _) | (_, 2) => "Panel(cadence_days: 14.0, slots_per_meeting: 6, attendance: 0.8)",
                 (_, 0) => "OnArrival",
                 _ => "TeamLeader",
             };
@@ -283,11 +244,7 @@ impl Params {
                 let names = self.locality_names();
                 format!(
                     ", localities: {}",
-                    list(
-                        (0..names.len())
-                            .filter(|l| u.localities & (1 << l) != 0)
-                            .map(|l| format!("\"{}\"", names[l]))
-                    )
+                    list((0..names.len()).filter(|l| u.localities & (1 << l) != 0).map(|l| format!("\"{}\"", names[l])))
                 )
             };
             let window = u.window.map_or(String::new(), |(open, close)| {
@@ -299,11 +256,8 @@ impl Params {
                 )
             });
             // A unit whose tiers reach 3 or 4 in the first domain can use the specialist too.
-            let specialist = if domains & 1 != 0 && tiers & 0b1100 != 0 {
-                ", (profession: \"specialist\", n_practitioners: 1)"
-            } else {
-                ""
-            };
+            let specialist =
+                if domains & 1 != 0 && tiers & 0b1100 != 0 { ", (profession: \"specialist\", n_practitioners: 1)" } else { "" };
             units.push(format!(
                 "(name: \"{name}\", kind: {kind}, domains: {domains}, tiers: {tiers}, scope: {scope}, staff: [(profession: \"p{agency}\", n_practitioners: {staff}){specialist}], assessment: {assessment}, allocation: {allocation}, lead_professional: {lead}, professionals_per_intervention: {professionals}, priority: {priority}, step_down_probability: {step_down:?}{localities}{window})",
                 name = Params::unit_name(i + 1),
@@ -321,14 +275,7 @@ impl Params {
         let front_door = match model.front_door % 3 {
             0 => "ByNeed".to_string(),
             1 => format!("Single(\"{}\")", Params::unit_name(model.units.len())),
-            _ => format!(
-                "FirstOf({})",
-                list(
-                    (0..=model.units.len())
-                        .rev()
-                        .map(|u| format!("\"{}\"", Params::unit_name(u)))
-                )
-            ),
+            _ => format!("FirstOf({})", list((0..=model.units.len()).rev().map(|u| format!("\"{}\"", Params::unit_name(u))))),
         };
         let (delay, bounce, lost, max_bounces) = model.handoff;
         format!(
@@ -345,23 +292,8 @@ impl Params {
 
 fn unit() -> impl Strategy<Value = Unit> {
     (
-        (
-            any::<u8>(),
-            any::<u8>(),
-            0u8..6,
-            0u8..3,
-            0u8..3,
-            1u32..6,
-            any::<bool>(),
-            any::<u8>(),
-        ),
-        (
-            any::<bool>(),
-            0.0..0.5f64,
-            proptest::option::of((0.0..0.4f64, 0.5..1.2f64)),
-            any::<bool>(),
-            1u32..4,
-        ),
+        (any::<u8>(), any::<u8>(), 0u8..6, 0u8..3, 0u8..3, 1u32..6, any::<bool>(), any::<u8>()),
+        (any::<bool>(), 0.0..0.5f64, proptest::option::of((0.0..0.4f64, 0.5..1.2f64)), any::<bool>(), 1u32..4),
     )
         .prop_map(
             |(
@@ -396,27 +328,9 @@ fn model() -> impl Strategy<Value = Model> {
         proptest::option::of(0u8..=16),
         proptest::option::of(0.0..=1.0f64),
     )
-        .prop_map(
-            |(
-                catch_all_borough_wide,
-                catch_all_staff,
-                units,
-                front_door,
-                shared_record,
-                handoff,
-                n_conditions,
-                access_ease,
-            )| Model {
-                catch_all_borough_wide,
-                catch_all_staff,
-                units,
-                front_door,
-                shared_record,
-                handoff,
-                n_conditions,
-                access_ease,
-            },
-        )
+        .prop_map(|(catch_all_borough_wide, catch_all_staff, units, front_door, shared_record, handoff, n_conditions, access_ease)| {
+            Model { catch_all_borough_wide, catch_all_staff, units, front_door, shared_record, handoff, n_conditions, access_ease }
+        })
 }
 
 fn tier_weights() -> impl Strategy<Value = [f64; 4]> {
@@ -446,28 +360,11 @@ fn params() -> impl Strategy<Value = Params> {
         proptest::collection::vec(1u32..25, 1..4),
         (0.0..0.4f64, 0.0..150.0f64, 0.5..0.99f64, 0.0..0.6f64),
         proptest::collection::vec(model(), 1..4),
-        (
-            60.0..500.0f64,
-            0.0..0.6f64,
-            1u32..3,
-            any::<u64>(),
-            any::<bool>(),
-        ),
+        (60.0..500.0f64, 0.0..0.6f64, 1u32..3, any::<u64>(), any::<bool>()),
     );
     (population, dynamics).prop_map(
         |(
-            (
-                n_families,
-                localities,
-                domains,
-                tier_mix,
-                needs,
-                presentations,
-                escalation,
-                natural,
-                distribution,
-                service_days,
-            ),
+            (n_families, localities, domains, tier_mix, needs, presentations, escalation, natural, distribution, service_days),
             (
                 recurrence,
                 recurrence_delay,
@@ -510,36 +407,19 @@ fn params() -> impl Strategy<Value = Params> {
 /// Metrics that are shares of something, so lie in [0, 1]. (`coordination_time_share` is
 /// not among them: hours do not pace work, so a hopelessly understaffed structure asks for
 /// more coordination than its contracted hours, and the share exceeds 1; found by this file.)
-const SHARES: [Metric; 4] = [
-    Metric::EscalationTier3,
-    Metric::EscalationTier4,
-    Metric::Rereferral12m,
-    Metric::PractitionerUtilisation,
-];
+const SHARES: [Metric; 4] = [Metric::EscalationTier3, Metric::EscalationTier4, Metric::Rereferral12m, Metric::PractitionerUtilisation];
 
-fn check_replication(
-    scenario: &joinedup::model::Scenario,
-    model_idx: usize,
-    replication: u32,
-) -> Result<(u64, u64), TestCaseError> {
+fn check_replication(scenario: &joinedup::model::Scenario, model_idx: usize, replication: u32) -> Result<(u64, u64), TestCaseError> {
     let who = format!("model {model_idx} replication {replication}");
-    let r = engine::simulate(scenario, model_idx, replication)
-        .map_err(|e| TestCaseError::fail(format!("{who}: {e}")))?;
+    let r = engine::simulate(scenario, model_idx, replication).map_err(|e| TestCaseError::fail(format!("{who}: {e}")))?;
     let d = &r.diagnostics;
     prop_assert_eq!(
         d.episodes_created,
-        d.episodes_resolved
-            + d.episodes_no_further_action
-            + d.episodes_lost
-            + d.episodes_open_at_end,
+        d.episodes_resolved + d.episodes_no_further_action + d.episodes_lost + d.episodes_open_at_end,
         "{}: families not conserved",
         who
     );
-    prop_assert!(
-        d.peak_open_episodes >= d.episodes_open_at_end,
-        "{}: peak below the final count",
-        who
-    );
+    prop_assert!(d.peak_open_episodes >= d.episodes_open_at_end, "{}: peak below the final count", who);
     for (def, value) in METRICS.iter().zip(r.values) {
         if let Some(v) = value {
             prop_assert!(v.is_finite() && v >= 0.0, "{}: {} = {}", who, def.name, v);
@@ -547,51 +427,20 @@ fn check_replication(
     }
     for metric in SHARES {
         if let Some(v) = r.value(metric) {
-            prop_assert!(
-                v <= 1.0 + 1e-9,
-                "{}: {} = {} is a share above 1",
-                who,
-                METRICS[metric as usize].name,
-                v
-            );
+            prop_assert!(v <= 1.0 + 1e-9, "{}: {} = {} is a share above 1", who, METRICS[metric as usize].name, v);
         }
     }
     for wait_idx in 0..WAIT_METRICS.len() {
-        let quantiles: Vec<f64> = PERCENTILES
-            .iter()
-            .filter_map(|(_, q)| r.wait_percentile(wait_idx, *q))
-            .collect();
-        prop_assert!(
-            quantiles.iter().all(|q| q.is_finite() && *q >= 0.0),
-            "{}: percentiles {:?}",
-            who,
-            quantiles
-        );
-        prop_assert!(
-            quantiles.windows(2).all(|w| w[0] <= w[1]),
-            "{}: percentiles out of order {:?}",
-            who,
-            quantiles
-        );
+        let quantiles: Vec<f64> = PERCENTILES.iter().filter_map(|(_, q)| r.wait_percentile(wait_idx, *q)).collect();
+        prop_assert!(quantiles.iter().all(|q| q.is_finite() && *q >= 0.0), "{}: percentiles {:?}", who, quantiles);
+        prop_assert!(quantiles.windows(2).all(|w| w[0] <= w[1]), "{}: percentiles out of order {:?}", who, quantiles);
     }
     let months = (scenario.run.horizon_days / joinedup::metrics::MONTH_DAYS) as usize + 1;
-    prop_assert!(
-        r.months.len() <= months,
-        "{}: {} months for a horizon of {} days",
-        who,
-        r.months.len(),
-        scenario.run.horizon_days
-    );
+    prop_assert!(r.months.len() <= months, "{}: {} months for a horizon of {} days", who, r.months.len(), scenario.run.horizon_days);
     for row in &r.months {
         for (name, value) in TIMESERIES.iter().zip(row) {
             if let Some(v) = value {
-                prop_assert!(
-                    v.is_finite() && *v >= 0.0,
-                    "{}: monthly {} = {}",
-                    who,
-                    name,
-                    v
-                );
+                prop_assert!(v.is_finite() && *v >= 0.0, "{}: monthly {} = {}", who, name, v);
                 if matches!(*name, "practitioner_utilisation" | "mean_trust") {
                     prop_assert!(*v <= 1.0 + 1e-9, "{}: monthly {} = {}", who, name, v);
                 }
@@ -599,34 +448,13 @@ fn check_replication(
         }
     }
     for load in &d.units {
-        prop_assert!(
-            load.utilisation.is_finite() && (0.0..=1.0 + 1e-9).contains(&load.utilisation),
-            "{}: {:?}",
-            who,
-            load
-        );
+        prop_assert!(load.utilisation.is_finite() && (0.0..=1.0 + 1e-9).contains(&load.utilisation), "{}: {:?}", who, load);
     }
     // Determinism: a replication is a pure function of (scenario, model, replication).
-    let again = engine::simulate(scenario, model_idx, replication)
-        .map_err(|e| TestCaseError::fail(format!("{who} again: {e}")))?;
-    prop_assert_eq!(
-        r.values,
-        again.values,
-        "{}: metrics differ on a second run",
-        who
-    );
-    prop_assert_eq!(
-        &r.months,
-        &again.months,
-        "{}: monthly series differ on a second run",
-        who
-    );
-    prop_assert_eq!(
-        d,
-        &again.diagnostics,
-        "{}: diagnostics differ on a second run",
-        who
-    );
+    let again = engine::simulate(scenario, model_idx, replication).map_err(|e| TestCaseError::fail(format!("{who} again: {e}")))?;
+    prop_assert_eq!(r.values, again.values, "{}: metrics differ on a second run", who);
+    prop_assert_eq!(&r.months, &again.months, "{}: monthly series differ on a second run", who);
+    prop_assert_eq!(d, &again.diagnostics, "{}: diagnostics differ on a second run", who);
     Ok((d.new_families, d.arrival_checksum))
 }
 
@@ -752,12 +580,9 @@ const CLOSED_BEFORE_WARM_UP: &str = r#"(
 
 #[test]
 fn regression_a_project_that_closes_frees_its_slots_so_utilisation_stays_at_most_one() {
-    let loaded = scenario::load_str("closed.ron", CLOSED_BEFORE_WARM_UP, &[])
-        .expect("the regression scenario loads");
+    let loaded = scenario::load_str("closed.ron", CLOSED_BEFORE_WARM_UP, &[]).expect("the regression scenario loads");
     let r = engine::simulate(&loaded.scenario, 0, 0).expect("it runs");
-    let utilisation = r
-        .value(Metric::PractitionerUtilisation)
-        .expect("utilisation is measured");
+    let utilisation = r.value(Metric::PractitionerUtilisation).expect("utilisation is measured");
     assert!(utilisation <= 1.0, "utilisation {utilisation}");
     for load in &r.diagnostics.units {
         assert!(load.utilisation <= 1.0, "{load:?}");
@@ -800,13 +625,9 @@ const COORDINATION_BEYOND_HOURS: &str = r#"(
 
 #[test]
 fn regression_coordination_beyond_contracted_hours_is_flagged() {
-    let loaded = scenario::load_str("coordination.ron", COORDINATION_BEYOND_HOURS, &[])
-        .expect("the regression scenario loads");
+    let loaded = scenario::load_str("coordination.ron", COORDINATION_BEYOND_HOURS, &[]).expect("the regression scenario loads");
     let comparison = joinedup::experiment::run(&loaded.scenario, Some(1)).expect("it runs");
     let flagged = joinedup::overload::coordination_beyond_hours(&comparison);
     assert_eq!(flagged.len(), 1, "{flagged:?}");
-    assert!(
-        flagged[0].1 > 1.0 && flagged[0].1.is_finite(),
-        "{flagged:?}"
-    );
+    assert!(flagged[0].1 > 1.0 && flagged[0].1.is_finite(), "{flagged:?}");
 }

@@ -12,26 +12,14 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// The built-in county shrunk to run in well under a second with all its models.
-const TINY: &[&str] = &[
-    "--replications",
-    "3",
-    "--set",
-    "population.n_families=5000",
-    "--set",
-    "run.horizon_days=500",
-    "--set",
-    "run.warmup_days=50",
-];
+const TINY: &[&str] =
+    &["--replications", "3", "--set", "population.n_families=5000", "--set", "run.horizon_days=500", "--set", "run.warmup_days=50"];
 
 /// A fixed date for the report, so two renderings can be compared byte for byte.
 const EPOCH: &str = "1767225600"; // 2026-01-01
 
 fn joinedup(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .expect("the joinedup binary starts")
+    Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).env("SOURCE_DATE_EPOCH", EPOCH).output().expect("the joinedup binary starts")
 }
 
 fn run_with_report(out: &Path) -> String {
@@ -39,11 +27,7 @@ fn run_with_report(out: &Path) -> String {
     let mut args = vec!["run", "--out", out_text, "--report", "--threads", "2"];
     args.extend(TINY);
     let output = joinedup(&args);
-    assert!(
-        output.status.success(),
-        "joinedup run --report failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "joinedup run --report failed:\n{}", String::from_utf8_lossy(&output.stderr));
     std::fs::read_to_string(out.join("report.html")).expect("run --report writes report.html")
 }
 
@@ -97,15 +81,8 @@ fn replication_values(dir: &Path) -> BTreeMap<(String, String), Vec<f64>> {
     let mut values: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
-        assert_eq!(
-            fields.len(),
-            4,
-            "model names here never contain commas: {line}"
-        );
-        values
-            .entry((fields[0].to_string(), fields[2].to_string()))
-            .or_default()
-            .push(fields[3].parse().expect("a number"));
+        assert_eq!(fields.len(), 4, "model names here never contain commas: {line}");
+        values.entry((fields[0].to_string(), fields[2].to_string())).or_default().push(fields[3].parse().expect("a number"));
     }
     values
 }
@@ -115,18 +92,14 @@ fn welch(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
     let stats = |v: &[f64]| {
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
-        (
-            mean,
-            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n,
-        )
+        (mean, v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n)
     };
     let ((ma, sa), (mb, sb)) = (stats(a), stats(b));
     let d = mb - ma;
     if sa + sb == 0.0 {
         return (d, d, d);
     }
-    let df =
-        (sa + sb).powi(2) / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0));
+    let df = (sa + sb).powi(2) / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0));
     let half = t_quantile_975(df.floor().max(1.0) as usize) * (sa + sb).sqrt();
     (d, d - half, d + half)
 }
@@ -145,115 +118,54 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
 }
 
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
 }
 
 #[test]
 fn summary_sentences_state_the_numbers_in_summary_json() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let html = run_with_report(dir.path());
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
-            .unwrap();
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
     let models: Vec<&Value> = summary["models"].as_array().unwrap().iter().collect();
     let baseline = models[0]["name"].as_str().unwrap();
     let mean = |model: &Value, metric: &str| model["metrics"][metric]["mean"].as_f64();
     let replications = replication_values(dir.path());
 
-    let articles = between(
-        &html,
-        "<article class=\"comparison\" data-model=\"",
-        "</article>",
-    );
-    assert_eq!(
-        articles.len(),
-        models.len() - 1,
-        "one comparison per model other than the baseline"
-    );
+    let articles = between(&html, "<article class=\"comparison\" data-model=\"", "</article>");
+    assert_eq!(articles.len(), models.len() - 1, "one comparison per model other than the baseline");
     let mut sentences_checked = 0;
     for (article, model) in articles.iter().zip(&models[1..]) {
         let name = model["name"].as_str().unwrap();
-        assert!(
-            article.starts_with(&format!("{name}\"")),
-            "comparisons follow the models' order in summary.json"
-        );
+        assert!(article.starts_with(&format!("{name}\"")), "comparisons follow the models' order in summary.json");
         // Every metric is accounted for exactly once: as a sentence or in a short list.
         for def in METRICS {
-            let mentions = article
-                .matches(&format!("data-metric=\"{}\"", def.name))
-                .count();
-            assert_eq!(
-                mentions, 1,
-                "{name}: metric {} is mentioned {mentions} times",
-                def.name
-            );
+            let mentions = article.matches(&format!("data-metric=\"{}\"", def.name)).count();
+            assert_eq!(mentions, 1, "{name}: metric {} is mentioned {mentions} times", def.name);
         }
         for item in between(article, "<li class=\"sentence\" ", "</li>") {
             let metric = between(item, "data-metric=\"", "\"")[0];
             let verdict = between(item, "data-verdict=\"", "\"")[0];
             let text = unescape(&item[item.find('>').unwrap() + 1..]);
-            assert!(
-                text.starts_with(&format!("Compared with {baseline}, {name} ")),
-                "{text}"
-            );
-            let values =
-                numbers(&text[text.find(" from ").expect("a sentence states the values")..]);
-            assert_eq!(
-                values.len(),
-                6,
-                "baseline, model, difference, \"95%\" and the interval in: {text}"
-            );
+            assert!(text.starts_with(&format!("Compared with {baseline}, {name} ")), "{text}");
+            let values = numbers(&text[text.find(" from ").expect("a sentence states the values")..]);
+            assert_eq!(values.len(), 6, "baseline, model, difference, \"95%\" and the interval in: {text}");
             assert_eq!(values[3], (95.0, 0), "{text}");
             let percent = if text.contains("% of") { 100.0 } else { 1.0 };
-            let (a, b) = (
-                mean(models[0], metric).unwrap(),
-                mean(model, metric).unwrap(),
-            );
-            assert!(
-                shows(values[0], a * percent),
-                "{text}: baseline mean in summary.json is {a}"
-            );
-            assert!(
-                shows(values[1], b * percent),
-                "{text}: model mean in summary.json is {b}"
-            );
-            assert!(
-                shows(values[2], (b - a) * percent),
-                "{text}: difference of the means is {}",
-                b - a
-            );
-            let (d, low, high) = welch(
-                &replications[&(baseline.to_string(), metric.to_string())],
-                &replications[&(name.to_string(), metric.to_string())],
-            );
-            assert!(
-                (d - (b - a)).abs() <= 1e-9 * a.abs().max(1.0),
-                "replications.csv and summary.json disagree on {metric}"
-            );
-            assert!(
-                shows(values[4], low * percent) && shows(values[5], high * percent),
-                "{text}: Welch interval is {low} to {high}"
-            );
+            let (a, b) = (mean(models[0], metric).unwrap(), mean(model, metric).unwrap());
+            assert!(shows(values[0], a * percent), "{text}: baseline mean in summary.json is {a}");
+            assert!(shows(values[1], b * percent), "{text}: model mean in summary.json is {b}");
+            assert!(shows(values[2], (b - a) * percent), "{text}: difference of the means is {}", b - a);
+            let (d, low, high) =
+                welch(&replications[&(baseline.to_string(), metric.to_string())], &replications[&(name.to_string(), metric.to_string())]);
+            assert!((d - (b - a)).abs() <= 1e-9 * a.abs().max(1.0), "replications.csv and summary.json disagree on {metric}");
+            assert!(shows(values[4], low * percent) && shows(values[5], high * percent), "{text}: Welch interval is {low} to {high}");
             // The verdict is the one the interval supports.
-            assert!(
-                low > 0.0 || high < 0.0,
-                "{text}: listed as {verdict} but its interval includes zero"
-            );
-            let lower_is_better = METRICS
-                .iter()
-                .find(|m| m.name == metric)
-                .unwrap()
-                .lower_is_better;
+            assert!(low > 0.0 || high < 0.0, "{text}: listed as {verdict} but its interval includes zero");
+            let lower_is_better = METRICS.iter().find(|m| m.name == metric).unwrap().lower_is_better;
             match verdict {
                 "better" => assert_eq!(d < 0.0, lower_is_better, "{text}"),
                 "worse" => assert_eq!(d < 0.0, !lower_is_better, "{text}"),
-                "changed" => assert!(
-                    metric == "referrals" || metric == "practitioner_utilisation",
-                    "{text}"
-                ),
+                "changed" => assert!(metric == "referrals" || metric == "practitioner_utilisation", "{text}"),
                 other => panic!("unknown verdict {other}"),
             }
             sentences_checked += 1;
@@ -266,17 +178,11 @@ fn summary_sentences_state_the_numbers_in_summary_json() {
                     &replications[&(baseline.to_string(), metric.to_string())],
                     &replications[&(name.to_string(), metric.to_string())],
                 );
-                assert!(
-                    low <= 0.0 && high >= 0.0,
-                    "{name}: {metric} is called within noise, but its interval is {low} to {high}"
-                );
+                assert!(low <= 0.0 && high >= 0.0, "{name}: {metric} is called within noise, but its interval is {low} to {high}");
             }
         }
     }
-    assert!(
-        sentences_checked >= models.len(),
-        "the tiny county should show clear differences; checked only {sentences_checked} sentences"
-    );
+    assert!(sentences_checked >= models.len(), "the tiny county should show clear differences; checked only {sentences_checked} sentences");
 }
 
 #[test]
@@ -286,10 +192,7 @@ fn the_page_is_self_contained_and_states_its_provenance() {
     // Nothing is fetched: no links, sources, imports or CSS urls, and a policy that forbids
     // fetching anyway (the browser test sees any violation as a console error).
     for forbidden in ["<link", " src=", "@import", "url(", "<iframe", "<img"] {
-        assert!(
-            !html.contains(forbidden),
-            "the report contains `{forbidden}`: it must not fetch anything"
-        );
+        assert!(!html.contains(forbidden), "the report contains `{forbidden}`: it must not fetch anything");
     }
     let without_svg_namespace = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
     assert!(
@@ -298,9 +201,7 @@ fn the_page_is_self_contained_and_states_its_provenance() {
     );
     assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
 
-    let provenance: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("provenance.json")).unwrap())
-            .unwrap();
+    let provenance: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("provenance.json")).unwrap()).unwrap();
     let scenario_ron = std::fs::read(dir.path().join("scenario.ron")).unwrap();
     let sha = joinedup::provenance::sha256_hex(&scenario_ron);
     assert_eq!(provenance["scenario_sha256"], sha.as_str());
@@ -308,18 +209,10 @@ fn the_page_is_self_contained_and_states_its_provenance() {
     assert_eq!(provenance["replications"], 3);
     assert_eq!(provenance["warmup_days"], 50.0);
     assert_eq!(provenance["horizon_days"], 500.0);
-    let arguments: Vec<&str> = provenance["arguments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    let arguments: Vec<&str> = provenance["arguments"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     let mut expected = vec!["run"];
     expected.extend(TINY);
-    assert_eq!(
-        arguments, expected,
-        "the command as given, less --out, --report and --threads"
-    );
+    assert_eq!(arguments, expected, "the command as given, less --out, --report and --threads");
     for fact in [
         sha.as_str(),
         "20260101",
@@ -335,34 +228,15 @@ fn report_command_rebuilds_the_page_run_report_wrote() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let from_run = run_with_report(dir.path());
     let again = dir.path().join("again.html");
-    let output = joinedup(&[
-        "report",
-        dir.path().to_str().unwrap(),
-        "-o",
-        again.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "joinedup report failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("again.html"),
-        "the command says where it wrote"
-    );
-    assert!(
-        std::fs::read_to_string(&again).unwrap() == from_run,
-        "joinedup report gave a different page from run --report"
-    );
+    let output = joinedup(&["report", dir.path().to_str().unwrap(), "-o", again.to_str().unwrap()]);
+    assert!(output.status.success(), "joinedup report failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("again.html"), "the command says where it wrote");
+    assert!(std::fs::read_to_string(&again).unwrap() == from_run, "joinedup report gave a different page from run --report");
 
     // A run from before provenance.json existed still gets a report, which says what is missing.
     std::fs::remove_file(dir.path().join("provenance.json")).unwrap();
     let output = joinedup(&["report", dir.path().to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("not recorded (this run predates provenance.json)"));
 
@@ -372,16 +246,8 @@ fn report_command_rebuilds_the_page_run_report_wrote() {
     let scenario = run_dir.path().join("scenario.ron");
     let text = std::fs::read_to_string(&scenario).unwrap();
     std::fs::write(&scenario, format!("// edited\n{text}")).unwrap();
-    assert!(
-        joinedup(&["report", run_dir.path().to_str().unwrap()])
-            .status
-            .success()
-    );
-    assert!(
-        std::fs::read_to_string(run_dir.path().join("report.html"))
-            .unwrap()
-            .contains("scenario.ron has changed since the run")
-    );
+    assert!(joinedup(&["report", run_dir.path().to_str().unwrap()]).status.success());
+    assert!(std::fs::read_to_string(run_dir.path().join("report.html")).unwrap().contains("scenario.ron has changed since the run"));
 }
 
 #[test]
@@ -391,10 +257,7 @@ fn a_broken_results_folder_is_refused_with_the_file_place_and_fix() {
     let output = joinedup(&["report", missing.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("no_such_results") && stderr.contains("no such folder"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no_such_results") && stderr.contains("no such folder"), "{stderr}");
 
     run_with_report(dir.path());
     let summary = dir.path().join("summary.json");
@@ -403,12 +266,7 @@ fn a_broken_results_folder_is_refused_with_the_file_place_and_fix() {
     let output = joinedup(&["report", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("summary.json")
-            && stderr.contains("line ")
-            && stderr.contains("joinedup run"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("summary.json") && stderr.contains("line ") && stderr.contains("joinedup run"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::write(&summary, text).unwrap();
 
@@ -417,38 +275,20 @@ fn a_broken_results_folder_is_refused_with_the_file_place_and_fix() {
     let broken: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| {
-            if i == 4 {
-                format!("{},not_a_number", l.rsplit_once(',').unwrap().0)
-            } else {
-                l.to_string()
-            }
-        })
+        .map(|(i, l)| if i == 4 { format!("{},not_a_number", l.rsplit_once(',').unwrap().0) } else { l.to_string() })
         .collect();
     std::fs::write(&replications, broken.join("\n")).unwrap();
     let output = joinedup(&["report", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("replications.csv") && stderr.contains("line 5"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("replications.csv") && stderr.contains("line 5"), "{stderr}");
 }
 
 #[test]
 fn numbers_are_read_as_a_person_reads_them() {
     assert_eq!(
-        numbers(
-            "from £36,712,000 a year to 0.344 per episode (difference \u{2212}2.13, 95% CI +0.120 to -5)"
-        ),
-        vec![
-            (36_712_000.0, 0),
-            (0.344, 3),
-            (-2.13, 2),
-            (95.0, 0),
-            (0.12, 3),
-            (-5.0, 0)
-        ]
+        numbers("from £36,712,000 a year to 0.344 per episode (difference \u{2212}2.13, 95% CI +0.120 to -5)"),
+        vec![(36_712_000.0, 0), (0.344, 3), (-2.13, 2), (95.0, 0), (0.12, 3), (-5.0, 0)]
     );
     assert!(shows((25.5, 1), 25.546) && !shows((25.5, 1), 25.56));
 }

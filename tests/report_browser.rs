@@ -13,11 +13,7 @@ use std::process::{Command, Output};
 
 /// Where the screenshot and the report are kept after the test: `target/test-output/report/`.
 fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target folder")
-        .join("test-output")
-        .join("report");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target folder").join("test-output").join("report");
     std::fs::create_dir_all(&dir).expect("create the test output folder");
     dir
 }
@@ -56,23 +52,14 @@ fn chromium(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> Outp
         .arg(&url)
         .output()
         .expect("`timeout` (coreutils) starts");
-    assert!(
-        output.status.success(),
-        "chromium {extra:?} failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "chromium {extra:?} failed ({}):\n{}", output.status, String::from_utf8_lossy(&output.stderr));
     output
 }
 
 /// Console messages the page logged (Chromium writes them as `CONSOLE` lines), and uncaught
 /// errors.
 fn console_messages(stderr: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
-        .map(String::from)
-        .collect()
+    String::from_utf8_lossy(stderr).lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(String::from).collect()
 }
 
 #[test]
@@ -93,101 +80,45 @@ fn the_report_renders_in_headless_chromium_without_errors() {
     let results = out.join("results");
     let _ = std::fs::remove_dir_all(&results);
     let run = Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args([
-            "run",
-            "--out",
-            results.to_str().expect("a UTF-8 path"),
-            "--report",
-            "--replications",
-            "3",
-        ])
-        .args([
-            "--set",
-            "population.n_families=5000",
-            "--set",
-            "run.horizon_days=500",
-            "--set",
-            "run.warmup_days=50",
-        ])
+        .args(["run", "--out", results.to_str().expect("a UTF-8 path"), "--report", "--replications", "3"])
+        .args(["--set", "population.n_families=5000", "--set", "run.horizon_days=500", "--set", "run.warmup_days=50"])
         .output()
         .expect("the joinedup binary starts");
-    assert!(
-        run.status.success(),
-        "joinedup run --report failed:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert!(run.status.success(), "joinedup run --report failed:\n{}", String::from_utf8_lossy(&run.stderr));
     let page = results.join("report.html");
     let html = std::fs::read_to_string(&page).expect("report.html was written");
     let charts_in_page = html.matches("<figure class=\"chart\"").count();
-    assert!(
-        charts_in_page >= 21 + 3 + 8,
-        "expected a chart per metric, wait and monthly series; found {charts_in_page}"
-    );
+    assert!(charts_in_page >= 21 + 3 + 8, "expected a chart per metric, wait and monthly series; found {charts_in_page}");
 
     let profile = tempfile::tempdir().expect("a temporary browser profile");
     let dom = chromium(&browser, profile.path(), &page, &["--dump-dom"]);
     let messages = console_messages(&dom.stderr);
-    assert!(
-        messages.is_empty(),
-        "the page logged to the console:\n{}",
-        messages.join("\n")
-    );
+    assert!(messages.is_empty(), "the page logged to the console:\n{}", messages.join("\n"));
     let dom = String::from_utf8_lossy(&dom.stdout);
     let attribute = |name: &str| -> String {
-        let start = dom
-            .find(&format!("{name}=\""))
-            .unwrap_or_else(|| panic!("the page's script did not run: no {name} on <body>"));
+        let start = dom.find(&format!("{name}=\"")).unwrap_or_else(|| panic!("the page's script did not run: no {name} on <body>"));
         let rest = &dom[start + name.len() + 2..];
         rest[..rest.find('"').expect("a closed attribute")].to_string()
     };
-    assert_eq!(
-        attribute("data-chart-count"),
-        charts_in_page.to_string(),
-        "the browser found a different number of charts"
-    );
+    assert_eq!(attribute("data-chart-count"), charts_in_page.to_string(), "the browser found a different number of charts");
     let sizes = attribute("data-chart-sizes");
     let sizes: Vec<&str> = sizes.split_whitespace().collect();
     assert_eq!(sizes.len(), charts_in_page);
     for entry in &sizes {
         let (id, size) = entry.rsplit_once('=').expect("id=WxH");
         let (width, height) = size.split_once('x').expect("WxH");
-        let (width, height): (u32, u32) = (
-            width.parse().expect("a width"),
-            height.parse().expect("a height"),
-        );
-        assert!(
-            width >= 200 && height >= 100,
-            "chart {id} rendered at {width}x{height}: too small to read"
-        );
+        let (width, height): (u32, u32) = (width.parse().expect("a width"), height.parse().expect("a height"));
+        assert!(width >= 200 && height >= 100, "chart {id} rendered at {width}x{height}: too small to read");
     }
 
     let screenshot = out.join("report.png");
     let _ = std::fs::remove_file(&screenshot);
-    let shot = chromium(
-        &browser,
-        profile.path(),
-        &page,
-        &[
-            &format!("--screenshot={}", screenshot.display()),
-            "--window-size=1280,4000",
-        ],
-    );
+    let shot = chromium(&browser, profile.path(), &page, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,4000"]);
     let messages = console_messages(&shot.stderr);
-    assert!(
-        messages.is_empty(),
-        "the page logged to the console:\n{}",
-        messages.join("\n")
-    );
+    assert!(messages.is_empty(), "the page logged to the console:\n{}", messages.join("\n"));
     let png = std::fs::read(&screenshot).expect("chromium wrote the screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the screenshot is a PNG");
-    let (width, height) = (
-        u32::from_be_bytes(png[16..20].try_into().unwrap()),
-        u32::from_be_bytes(png[20..24].try_into().unwrap()),
-    );
-    assert_eq!(
-        (width, height),
-        (1280, 4000),
-        "the screenshot has the window's size"
-    );
+    let (width, height) = (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    assert_eq!((width, height), (1280, 4000), "the screenshot has the window's size");
     eprintln!("report and screenshot kept in {}", out.display());
 }

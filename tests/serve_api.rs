@@ -44,37 +44,16 @@ fn serve() -> Served {
     let scenarios = dir.path().join("scenarios");
     std::fs::create_dir_all(scenarios.join("sweeps")).expect("create the scenarios folder");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(
-        repo.join("docs/examples/small.ron"),
-        scenarios.join("small.ron"),
-    )
-    .expect("copy small.ron");
-    std::fs::copy(
-        repo.join("scenarios/sweeps/staffing_demand.ron"),
-        scenarios.join("sweeps/plan.ron"),
-    )
-    .expect("copy a plan");
-    std::fs::write(
-        dir.path().join("outside.ron"),
-        std::fs::read(repo.join("docs/examples/small.ron")).unwrap(),
-    )
-    .expect("write");
-    let config = Config {
-        scenarios: scenarios.clone(),
-        results: dir.path().join("results"),
-        port: 0,
-        threads: Some(2),
-        ..Config::default()
-    };
+    std::fs::copy(repo.join("docs/examples/small.ron"), scenarios.join("small.ron")).expect("copy small.ron");
+    std::fs::copy(repo.join("scenarios/sweeps/staffing_demand.ron"), scenarios.join("sweeps/plan.ron")).expect("copy a plan");
+    std::fs::write(dir.path().join("outside.ron"), std::fs::read(repo.join("docs/examples/small.ron")).unwrap()).expect("write");
+    let config =
+        Config { scenarios: scenarios.clone(), results: dir.path().join("results"), port: 0, threads: Some(2), ..Config::default() };
     let workbench = Workbench::start(&config).expect("the workbench starts");
     let address = workbench.address();
     let stopper = workbench.stopper();
     std::thread::spawn(move || workbench.serve());
-    Served {
-        address,
-        stopper,
-        dir,
-    }
+    Served { address, stopper, dir }
 }
 
 struct Answer {
@@ -85,40 +64,22 @@ struct Answer {
 
 impl Answer {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     fn error(&self) -> String {
-        self.json()["error"]
-            .as_str()
-            .expect("an error message")
-            .to_string()
+        self.json()["error"].as_str().expect("an error message").to_string()
     }
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
 /// One HTTP/1.1 request on its own connection, as a browser on this machine would send it.
-fn request(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Answer {
+fn request(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut stream = TcpStream::connect(address).expect("connect to the workbench");
     // A hung server must fail the test, not hang the suite.
-    stream
-        .set_read_timeout(Some(Duration::from_secs(300)))
-        .unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    stream.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("Host: {address}\r\n"));
     }
@@ -130,29 +91,12 @@ fn request(
     stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read the answer");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a header block");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
+    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    Answer { status, headers, body: raw[split + 4..].to_vec() }
 }
 
 fn get(s: &Served, path: &str) -> Answer {
@@ -160,21 +104,11 @@ fn get(s: &Served, path: &str) -> Answer {
 }
 
 fn post(s: &Served, path: &str, body: &Value) -> Answer {
-    request(
-        s.address,
-        "POST",
-        path,
-        &[("Content-Type", "application/json")],
-        body.to_string().as_bytes(),
-    )
+    request(s.address, "POST", path, &[("Content-Type", "application/json")], body.to_string().as_bytes())
 }
 
 fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the joinedup binary starts")
+    Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(dir).output().expect("the joinedup binary starts")
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -183,118 +117,51 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 /// `joinedup run` with `--set` for each override, into `out`; its stderr when it fails.
 fn cli_run(scenario: &Path, sets: &[&str], out: &Path) -> Result<(), String> {
-    let mut args = vec![
-        "run".to_string(),
-        scenario.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
+    let mut args = vec!["run".to_string(), scenario.display().to_string(), "--out".into(), out.display().to_string()];
     for set in sets {
         args.extend(["--set".to_string(), set.to_string()]);
     }
     let output = joinedup(&args, out.parent().unwrap());
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
+    if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
 }
 
 #[test]
 fn the_catalogue_lists_scenarios_with_their_levers_and_leaves_out_plans_and_links_out() {
     let s = serve();
     std::fs::write(s.scenarios().join("broken.ron"), "(name: \"broken\",").unwrap();
-    std::os::unix::fs::symlink(
-        s.dir.path().join("outside.ron"),
-        s.scenarios().join("link.ron"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(s.dir.path().join("outside.ron"), s.scenarios().join("link.ron")).unwrap();
     let answer = get(&s, "/api/scenarios");
     assert_eq!(answer.status, 200);
     let catalogue = answer.json();
-    let ids: Vec<&str> = catalogue["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        ids,
-        ["county", "broken.ron", "small.ron"],
-        "the plan and the link leading out are left out"
-    );
+    let ids: Vec<&str> = catalogue["scenarios"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["county", "broken.ron", "small.ron"], "the plan and the link leading out are left out");
     let broken = &catalogue["scenarios"][1];
-    assert!(
-        broken["error"].as_str().unwrap().contains("broken.ron:1:"),
-        "{broken}"
-    );
+    assert!(broken["error"].as_str().unwrap().contains("broken.ron:1:"), "{broken}");
     let county = &catalogue["scenarios"][0];
     assert_eq!(county["file"], Value::Null);
-    assert_eq!(
-        county["population"]["presentations_per_family_year"],
-        json!(0.26)
-    );
-    let social_care = county["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "social_care")
-        .unwrap();
-    assert_eq!(
-        social_care["staff"][0],
-        json!({"profession": "social_worker", "n_practitioners": 50})
-    );
-    let panel = county["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "panel")
-        .unwrap();
+    assert_eq!(county["population"]["presentations_per_family_year"], json!(0.26));
+    let social_care = county["services"].as_array().unwrap().iter().find(|s| s["name"] == "social_care").unwrap();
+    assert_eq!(social_care["staff"][0], json!({"profession": "social_worker", "n_practitioners": 50}));
+    let panel = county["models"].as_array().unwrap().iter().find(|m| m["name"] == "panel").unwrap();
     assert_eq!(panel["has_panel"], json!(true));
     assert_eq!(panel["preset"]["panel_cadence_days"], json!(14.0));
     let siloed = &county["models"][0];
     assert_eq!(siloed["has_panel"], json!(false));
     assert_eq!(siloed["conditions"]["shared_vision"], json!(false));
     let small = &catalogue["scenarios"][2];
-    assert_eq!(
-        small["models"][0]["units"][1]["staff"][0]["n_practitioners"],
-        json!(12),
-        "unit staffing for models without a preset"
-    );
+    assert_eq!(small["models"][0]["units"][1]["staff"][0]["n_practitioners"], json!(12), "unit staffing for models without a preset");
     assert_eq!(catalogue["conditions"].as_array().unwrap().len(), 16);
-    assert_eq!(
-        catalogue["metrics"].as_array().unwrap().len(),
-        joinedup::metrics::N_METRICS
-    );
+    assert_eq!(catalogue["metrics"].as_array().unwrap().len(), joinedup::metrics::N_METRICS);
 }
 
 #[test]
 fn a_run_through_the_api_writes_what_joinedup_run_writes_byte_for_byte() {
     let s = serve();
-    let sets = [
-        QUICK,
-        &["models.hub.units.social_care.staff.0.n_practitioners=4"],
-    ]
-    .concat();
-    let answer = post(
-        &s,
-        "/api/run",
-        &json!({"scenario": "small.ron", "set": sets}),
-    );
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    let id = answer
-        .header("X-Joinedup-Run")
-        .expect("the run's id")
-        .to_string();
-    assert_eq!(
-        answer.header("Location"),
-        Some(format!("/api/runs/{id}").as_str())
-    );
+    let sets = [QUICK, &["models.hub.units.social_care.staff.0.n_practitioners=4"]].concat();
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "set": sets}));
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let id = answer.header("X-Joinedup-Run").expect("the run's id").to_string();
+    assert_eq!(answer.header("Location"), Some(format!("/api/runs/{id}").as_str()));
     let served = s.results().join(&id);
 
     // The command line, run from the folder the workbench was started in (the provenance
@@ -305,46 +172,17 @@ fn a_run_through_the_api_writes_what_joinedup_run_writes_byte_for_byte() {
         args.extend(["--set".to_string(), set.to_string()]);
     }
     let output = joinedup(&args, s.dir.path());
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        answer.body,
-        std::fs::read(cli.join("summary.json")).unwrap(),
-        "the answer is summary.json"
-    );
-    for file in [
-        "summary.json",
-        "replications.csv",
-        "timeseries.csv",
-        "scenario.ron",
-    ] {
-        assert_eq!(
-            std::fs::read(served.join(file)).unwrap(),
-            std::fs::read(cli.join(file)).unwrap(),
-            "{file} differs from joinedup run's"
-        );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(answer.body, std::fs::read(cli.join("summary.json")).unwrap(), "the answer is summary.json");
+    for file in ["summary.json", "replications.csv", "timeseries.csv", "scenario.ron"] {
+        assert_eq!(std::fs::read(served.join(file)).unwrap(), std::fs::read(cli.join(file)).unwrap(), "{file} differs from joinedup run's");
     }
-    let provenance: Value =
-        serde_json::from_slice(&std::fs::read(served.join("provenance.json")).unwrap()).unwrap();
-    assert_eq!(
-        provenance["arguments"][1],
-        json!(s.scenarios().join("small.ron").display().to_string())
-    );
-    assert!(
-        std::fs::read_to_string(served.join("report.html"))
-            .unwrap()
-            .contains("<figure class=\"chart\"")
-    );
+    let provenance: Value = serde_json::from_slice(&std::fs::read(served.join("provenance.json")).unwrap()).unwrap();
+    assert_eq!(provenance["arguments"][1], json!(s.scenarios().join("small.ron").display().to_string()));
+    assert!(std::fs::read_to_string(served.join("report.html")).unwrap().contains("<figure class=\"chart\""));
 
     // Choosing models changes the list as a sweep plan's `models` does: in the order given.
-    let answer = post(
-        &s,
-        "/api/run",
-        &json!({"scenario": "small.ron", "models": ["hub"], "set": QUICK}),
-    );
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "models": ["hub"], "set": QUICK}));
     assert_eq!(answer.status, 200);
     let summary = answer.json();
     assert_eq!(summary["models"].as_array().unwrap().len(), 1);
@@ -354,17 +192,10 @@ fn a_run_through_the_api_writes_what_joinedup_run_writes_byte_for_byte() {
 #[test]
 fn a_run_can_be_followed_until_its_files_are_ready() {
     let s = serve();
-    let answer = post(
-        &s,
-        "/api/run",
-        &json!({"scenario": "small.ron", "set": QUICK, "wait": false}),
-    );
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "set": QUICK, "wait": false}));
     assert_eq!(answer.status, 202);
     let id = answer.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        answer.header("Location"),
-        Some(format!("/api/runs/{id}").as_str())
-    );
+    assert_eq!(answer.header("Location"), Some(format!("/api/runs/{id}").as_str()));
     let status = loop {
         let status = get(&s, &format!("/api/runs/{id}")).json();
         match status["state"].as_str().unwrap() {
@@ -377,45 +208,21 @@ fn a_run_can_be_followed_until_its_files_are_ready() {
     };
     assert_eq!(status["state"], "done", "{status}");
     let summary = get(&s, &format!("/api/runs/{id}/summary.json"));
-    assert_eq!(
-        status["summary"],
-        summary.json(),
-        "the status carries the summary"
-    );
+    assert_eq!(status["summary"], summary.json(), "the status carries the summary");
     assert_eq!(status["table"]["models"], json!(["siloed", "hub"]));
-    let cell = status["table"]["rows"]["wait_service_start_days"][0]
-        .as_str()
-        .unwrap();
-    let mean = summary.json()["models"][0]["metrics"]["wait_service_start_days"]["mean"]
-        .as_f64()
-        .unwrap();
-    assert!(
-        cell.starts_with(&format!("{} [", joinedup::output::human(mean))),
-        "{cell}"
-    );
+    let cell = status["table"]["rows"]["wait_service_start_days"][0].as_str().unwrap();
+    let mean = summary.json()["models"][0]["metrics"]["wait_service_start_days"]["mean"].as_f64().unwrap();
+    assert!(cell.starts_with(&format!("{} [", joinedup::output::human(mean))), "{cell}");
     let csv = get(&s, &format!("/api/runs/{id}/replications.csv?download=1"));
     assert_eq!(csv.status, 200);
-    assert!(
-        csv.header("Content-Disposition")
-            .unwrap()
-            .contains("attachment")
-    );
+    assert!(csv.header("Content-Disposition").unwrap().contains("attachment"));
     assert!(String::from_utf8_lossy(&csv.body).starts_with("model,replication,metric,value\n"));
     let report = get(&s, &format!("/api/runs/{id}/report.html"));
-    assert_eq!(
-        report.header("Content-Type"),
-        Some("text/html; charset=utf-8")
-    );
+    assert_eq!(report.header("Content-Type"), Some("text/html; charset=utf-8"));
     assert!(String::from_utf8_lossy(&report.body).contains("how the models compare"));
     // A finished run is still found after the workbench restarts, from its folder.
     let results = s.results();
-    let restarted = Workbench::start(&Config {
-        results,
-        scenarios: s.scenarios(),
-        port: 0,
-        ..Config::default()
-    })
-    .unwrap();
+    let restarted = Workbench::start(&Config { results, scenarios: s.scenarios(), port: 0, ..Config::default() }).unwrap();
     let (address, stopper) = (restarted.address(), restarted.stopper());
     std::thread::spawn(move || restarted.serve());
     let again = request(address, "GET", &format!("/api/runs/{id}"), &[], b"").json();
@@ -429,81 +236,29 @@ fn bad_input_is_refused_with_the_command_lines_own_messages() {
     let s = serve();
     let small = s.scenarios().join("small.ron");
     let out = s.dir.path().join("not_written");
-    for bad in [
-        "run.replicatoins=3",
-        "models.hub.units.hub.staff.0.n_practitioners=-1",
-        "population.tier_mix=[0.5, 0.6, 0.1, 0.1]",
-    ] {
-        let answer = post(
-            &s,
-            "/api/run",
-            &json!({"scenario": "small.ron", "set": [bad]}),
-        );
+    for bad in ["run.replicatoins=3", "models.hub.units.hub.staff.0.n_practitioners=-1", "population.tier_mix=[0.5, 0.6, 0.1, 0.1]"] {
+        let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "set": [bad]}));
         assert_eq!(answer.status, 400, "{bad}");
         assert_eq!(answer.json()["exit_code"], json!(2));
         let cli = cli_run(&small, &[bad], &out).expect_err("the command line refuses it too");
-        assert_eq!(
-            format!("error: {}\n", answer.error()),
-            cli,
-            "the workbench and joinedup run say different things about {bad}"
-        );
+        assert_eq!(format!("error: {}\n", answer.error()), cli, "the workbench and joinedup run say different things about {bad}");
     }
     assert!(!out.exists());
-    let answer = post(
-        &s,
-        "/api/run",
-        &json!({"scenario": "small.ron", "models": ["hubb"]}),
-    );
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "models": ["hubb"]}));
     assert_eq!(answer.status, 400);
-    assert!(
-        answer.error().contains("did you mean `hub`?"),
-        "{}",
-        answer.error()
-    );
+    assert!(answer.error().contains("did you mean `hub`?"), "{}", answer.error());
     let answer = post(&s, "/api/run", &json!({"scenario": "missing.ron"}));
     assert_eq!(answer.status, 404);
-    let answer = post(
-        &s,
-        "/api/run",
-        &json!({"scenario": "small.ron", "sets": []}),
-    );
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "sets": []}));
     assert_eq!(answer.status, 400);
-    assert!(
-        answer.error().contains("unknown field `sets`"),
-        "{}",
-        answer.error()
-    );
-    let answer = request(
-        s.address,
-        "POST",
-        "/api/run",
-        &[("Content-Type", "text/plain")],
-        br#"{"scenario": "small.ron"}"#,
-    );
-    assert_eq!(
-        answer.status, 415,
-        "only JSON, which another site's form cannot send"
-    );
-    let answer = request(
-        s.address,
-        "GET",
-        "/api/scenarios",
-        &[("Host", "attacker.example:80")],
-        b"",
-    );
-    assert_eq!(
-        answer.status, 403,
-        "a page whose name points at this machine is refused"
-    );
+    assert!(answer.error().contains("unknown field `sets`"), "{}", answer.error());
+    let answer = request(s.address, "POST", "/api/run", &[("Content-Type", "text/plain")], br#"{"scenario": "small.ron"}"#);
+    assert_eq!(answer.status, 415, "only JSON, which another site's form cannot send");
+    let answer = request(s.address, "GET", "/api/scenarios", &[("Host", "attacker.example:80")], b"");
+    assert_eq!(answer.status, 403, "a page whose name points at this machine is refused");
     assert_eq!(get(&s, "/api/nothing").status, 404);
-    assert_eq!(
-        request(s.address, "DELETE", "/api/scenarios", &[], b"").status,
-        405
-    );
-    assert!(
-        std::fs::read_dir(s.results()).unwrap().next().is_none(),
-        "no refused request left a run folder"
-    );
+    assert_eq!(request(s.address, "DELETE", "/api/scenarios", &[], b"").status, 405);
+    assert!(std::fs::read_dir(s.results()).unwrap().next().is_none(), "no refused request left a run folder");
 }
 
 #[test]
@@ -524,46 +279,20 @@ fn nothing_outside_the_scenarios_and_results_folders_can_be_read_or_written() {
     for escape in &escapes {
         for endpoint in ["/api/run", "/api/scenario"] {
             let answer = post(&s, endpoint, &json!({"scenario": escape}));
-            assert_eq!(
-                answer.status,
-                403,
-                "{endpoint} {escape}: {}",
-                String::from_utf8_lossy(&answer.body)
-            );
-            assert!(
-                answer.error().contains("is outside the scenarios folder"),
-                "{}",
-                answer.error()
-            );
+            assert_eq!(answer.status, 403, "{endpoint} {escape}: {}", String::from_utf8_lossy(&answer.body));
+            assert!(answer.error().contains("is outside the scenarios folder"), "{}", answer.error());
         }
     }
 
     // Saving: only a plain name, directly in the scenarios folder.
-    for (name, status) in [
-        ("../saved", 403),
-        ("sweeps/saved", 403),
-        ("/tmp/saved", 403),
-        ("..", 403),
-        ("my plan", 400),
-        ("link", 403),
-    ] {
-        let answer = post(
-            &s,
-            "/api/scenario",
-            &json!({"scenario": "small.ron", "save_as": name, "overwrite": true}),
-        );
-        assert_eq!(
-            answer.status,
-            status,
-            "save_as {name}: {}",
-            String::from_utf8_lossy(&answer.body)
-        );
+    for (name, status) in [("../saved", 403), ("sweeps/saved", 403), ("/tmp/saved", 403), ("..", 403), ("my plan", 400), ("link", 403)] {
+        let answer = post(&s, "/api/scenario", &json!({"scenario": "small.ron", "save_as": name, "overwrite": true}));
+        assert_eq!(answer.status, status, "save_as {name}: {}", String::from_utf8_lossy(&answer.body));
     }
     assert!(!s.dir.path().join("saved.ron").exists() && !Path::new("/tmp/saved.ron").exists());
     assert_eq!(
         std::fs::read(&outside).unwrap(),
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/small.ron"))
-            .unwrap(),
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/small.ron")).unwrap(),
         "the file behind the link is untouched"
     );
 
@@ -584,16 +313,8 @@ fn nothing_outside_the_scenarios_and_results_folders_can_be_read_or_written() {
         ("/api/runs/0001-small", 404),
     ] {
         let answer = get(&s, path);
-        assert_eq!(
-            answer.status,
-            status,
-            "{path}: {}",
-            String::from_utf8_lossy(&answer.body)
-        );
-        assert!(
-            !String::from_utf8_lossy(&answer.body).contains("secret\": true"),
-            "{path} read the file outside"
-        );
+        assert_eq!(answer.status, status, "{path}: {}", String::from_utf8_lossy(&answer.body));
+        assert!(!String::from_utf8_lossy(&answer.body).contains("secret\": true"), "{path} read the file outside");
     }
 }
 
@@ -611,36 +332,17 @@ fn a_saved_scenario_keeps_its_presets_and_runs_to_the_same_numbers() {
     let mut save = request_body.clone();
     save["save_as"] = json!("fewer_social_workers");
     let answer = post(&s, "/api/scenario", &save);
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
     let saved = answer.json();
-    assert_eq!(
-        saved["expanded"],
-        json!(false),
-        "the page's levers all exist before presets are expanded"
-    );
+    assert_eq!(saved["expanded"], json!(false), "the page's levers all exist before presets are expanded");
     assert_eq!(saved["saved"]["id"], "fewer_social_workers.ron");
     let file = s.scenarios().join("fewer_social_workers.ron");
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text, saved["ron"].as_str().unwrap());
-    assert!(
-        text.contains("preset: (") && text.contains("n_practitioners: 9"),
-        "{text}"
-    );
+    assert!(text.contains("preset: (") && text.contains("n_practitioners: 9"), "{text}");
     let again = post(&s, "/api/scenario", &save);
-    assert_eq!(
-        again.status, 400,
-        "an existing file is replaced only when asked"
-    );
-    assert!(
-        again.error().contains("already exists"),
-        "{}",
-        again.error()
-    );
+    assert_eq!(again.status, 400, "an existing file is replaced only when asked");
+    assert!(again.error().contains("already exists"), "{}", again.error());
     save["overwrite"] = json!(true);
     assert_eq!(post(&s, "/api/scenario", &save).status, 200);
 
@@ -653,27 +355,20 @@ fn a_saved_scenario_keeps_its_presets_and_runs_to_the_same_numbers() {
         .collect::<Vec<_>>();
     assert!(ids.contains(&"fewer_social_workers.ron".to_string()));
     let answer = post(&s, "/api/run", &request_body);
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
     let cli = s.dir.path().join("cli_saved");
     cli_run(&file, &[], &cli).expect("the saved scenario runs");
-    assert_eq!(
-        answer.body,
-        std::fs::read(cli.join("summary.json")).unwrap()
-    );
+    assert_eq!(answer.body, std::fs::read(cli.join("summary.json")).unwrap());
 
     // An override reaching into the units a preset builds can only be saved resolved.
-    let resolved = post(&s, "/api/scenario", &json!({"scenario": "county", "models": ["siloed"], "set": ["models.siloed.units.camhs.professionals_per_intervention=2"]})).json();
+    let resolved = post(
+        &s,
+        "/api/scenario",
+        &json!({"scenario": "county", "models": ["siloed"], "set": ["models.siloed.units.camhs.professionals_per_intervention=2"]}),
+    )
+    .json();
     assert_eq!(resolved["expanded"], json!(true));
-    assert_eq!(
-        resolved["saved"],
-        Value::Null,
-        "without save_as nothing is written"
-    );
+    assert_eq!(resolved["saved"], Value::Null, "without save_as nothing is written");
     assert!(!resolved["ron"].as_str().unwrap().contains("preset: ("));
 }
 
@@ -682,19 +377,8 @@ fn a_port_in_use_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = taken.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        port,
-        scenarios: dir.path().join("s"),
-        results: dir.path().join("r"),
-        ..Config::default()
-    };
-    let error = Workbench::start(&config)
-        .err()
-        .expect("the port is taken")
-        .to_string();
-    assert!(
-        error.starts_with(&format!("the workbench cannot serve on 127.0.0.1:{port}:")),
-        "{error}"
-    );
+    let config = Config { port, scenarios: dir.path().join("s"), results: dir.path().join("r"), ..Config::default() };
+    let error = Workbench::start(&config).err().expect("the port is taken").to_string();
+    assert!(error.starts_with(&format!("the workbench cannot serve on 127.0.0.1:{port}:")), "{error}");
     assert!(error.contains("Choose another --port"), "{error}");
 }

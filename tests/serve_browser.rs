@@ -32,18 +32,12 @@ fn find_chromium() -> Option<PathBuf> {
         return Some(PathBuf::from(path));
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
-        .find(|c| c.is_file())
+    std::env::split_paths(&path).flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name))).find(|c| c.is_file())
 }
 
 /// Where the screenshot is kept after the test: `target/test-output/workbench/`.
 fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target folder")
-        .join("test-output")
-        .join("workbench");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target folder").join("test-output").join("workbench");
     std::fs::create_dir_all(&dir).expect("create the test output folder");
     dir
 }
@@ -69,41 +63,20 @@ struct Browser {
 
 impl Browser {
     fn connect(ws_url: &str) -> Browser {
-        let address = ws_url
-            .trim_start_matches("ws://")
-            .split('/')
-            .next()
-            .expect("host:port");
+        let address = ws_url.trim_start_matches("ws://").split('/').next().expect("host:port");
         let stream = TcpStream::connect(address).expect("connect to Chromium's DevTools");
         stream.set_read_timeout(Some(HANG)).unwrap();
-        let (socket, _) =
-            tungstenite::client(ws_url, stream).expect("the DevTools WebSocket handshake");
-        let mut browser = Browser {
-            socket,
-            session: String::new(),
-            next_id: 0,
-            problems: Vec::new(),
-        };
+        let (socket, _) = tungstenite::client(ws_url, stream).expect("the DevTools WebSocket handshake");
+        let mut browser = Browser { socket, session: String::new(), next_id: 0, problems: Vec::new() };
         let targets = browser.call("Target.getTargets", json!({}));
-        let page = targets["targetInfos"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["type"] == "page")
-            .expect("a page target")["targetId"]
-            .clone();
-        let attached = browser.call(
-            "Target.attachToTarget",
-            json!({"targetId": page, "flatten": true}),
-        );
+        let page =
+            targets["targetInfos"].as_array().unwrap().iter().find(|t| t["type"] == "page").expect("a page target")["targetId"].clone();
+        let attached = browser.call("Target.attachToTarget", json!({"targetId": page, "flatten": true}));
         browser.session = attached["sessionId"].as_str().unwrap().to_string();
         for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
             browser.call(domain, json!({}));
         }
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
-        );
+        browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false}));
         browser
     }
 
@@ -116,9 +89,7 @@ impl Browser {
         if !self.session.is_empty() {
             message["sessionId"] = json!(self.session);
         }
-        self.socket
-            .send(tungstenite::Message::Text(message.to_string().into()))
-            .expect("send to Chromium");
+        self.socket.send(tungstenite::Message::Text(message.to_string().into())).expect("send to Chromium");
         loop {
             let text = match self.socket.read().expect("Chromium answered in time") {
                 tungstenite::Message::Text(text) => text.as_str().to_string(),
@@ -126,11 +97,7 @@ impl Browser {
             };
             let reply: Value = serde_json::from_str(&text).expect("DevTools speaks JSON");
             if reply["id"] == json!(id) {
-                assert!(
-                    reply.get("error").is_none(),
-                    "{method} failed: {}",
-                    reply["error"]
-                );
+                assert!(reply.get("error").is_none(), "{method} failed: {}", reply["error"]);
                 return reply["result"].clone();
             }
             self.note(&reply);
@@ -140,28 +107,18 @@ impl Browser {
     fn note(&mut self, event: &Value) {
         let params = &event["params"];
         match event["method"].as_str() {
-            Some("Runtime.exceptionThrown") => self
-                .problems
-                .push(format!("script error: {}", params["exceptionDetails"])),
-            Some("Runtime.consoleAPICalled")
-                if params["type"] == "error" || params["type"] == "warning" =>
-            {
-                self.problems
-                    .push(format!("console {}: {}", params["type"], params["args"]))
+            Some("Runtime.exceptionThrown") => self.problems.push(format!("script error: {}", params["exceptionDetails"])),
+            Some("Runtime.consoleAPICalled") if params["type"] == "error" || params["type"] == "warning" => {
+                self.problems.push(format!("console {}: {}", params["type"], params["args"]))
             }
             // The one refusal the test provokes (a 400 for a bad override) is the only failed
             // request allowed.
             Some("Log.entryAdded")
                 if params["entry"]["level"] == "error"
                     && !(params["entry"]["source"] == "network"
-                        && params["entry"]["url"]
-                            .as_str()
-                            .is_some_and(|u| u.ends_with("/api/run"))) =>
+                        && params["entry"]["url"].as_str().is_some_and(|u| u.ends_with("/api/run"))) =>
             {
-                self.problems.push(format!(
-                    "log: {} {}",
-                    params["entry"]["text"], params["entry"]["url"]
-                ))
+                self.problems.push(format!("log: {} {}", params["entry"]["text"], params["entry"]["url"]))
             }
             _ => {}
         }
@@ -169,15 +126,8 @@ impl Browser {
 
     /// The value of a JavaScript expression in the page (promises awaited).
     fn eval(&mut self, expression: &str) -> Value {
-        let result = self.call(
-            "Runtime.evaluate",
-            json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
-        );
-        assert!(
-            result.get("exceptionDetails").is_none(),
-            "`{expression}` threw: {}",
-            result["exceptionDetails"]
-        );
+        let result = self.call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true, "awaitPromise": true}));
+        assert!(result.get("exceptionDetails").is_none(), "`{expression}` threw: {}", result["exceptionDetails"]);
         result["result"]["value"].clone()
     }
 
@@ -185,18 +135,13 @@ impl Browser {
     fn wait_for(&mut self, condition: &str) {
         let start = Instant::now();
         while self.eval(&format!("!!({condition})")) != json!(true) {
-            if self.eval("document.body.dataset.state") == json!("error")
-                && !condition.contains("error")
-            {
+            if self.eval("document.body.dataset.state") == json!("error") && !condition.contains("error") {
                 panic!(
                     "the page shows an error while waiting for `{condition}`: {}",
                     self.eval("document.getElementById('error').textContent")
                 );
             }
-            assert!(
-                start.elapsed() < HANG,
-                "the page never reached `{condition}` (hung)"
-            );
+            assert!(start.elapsed() < HANG, "the page never reached `{condition}` (hung)");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -208,21 +153,10 @@ impl Browser {
              const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
             s = json!(selector)
         ));
-        let (x, y) = (
-            place[0]
-                .as_f64()
-                .unwrap_or_else(|| panic!("nothing on the page matches {selector}")),
-            place[1].as_f64().unwrap(),
-        );
-        self.call(
-            "Input.dispatchMouseEvent",
-            json!({"type": "mouseMoved", "x": x, "y": y}),
-        );
+        let (x, y) = (place[0].as_f64().unwrap_or_else(|| panic!("nothing on the page matches {selector}")), place[1].as_f64().unwrap());
+        self.call("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y}));
         for kind in ["mousePressed", "mouseReleased"] {
-            self.call(
-                "Input.dispatchMouseEvent",
-                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
-            );
+            self.call("Input.dispatchMouseEvent", json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}));
         }
     }
 
@@ -230,9 +164,15 @@ impl Browser {
     fn type_into(&mut self, selector: &str, text: &str) {
         self.click(selector);
         self.call("Input.dispatchKeyEvent", json!({"type": "rawKeyDown", "key": "a", "code": "KeyA", "modifiers": 2, "windowsVirtualKeyCode": 65, "commands": ["selectAll"]}));
-        self.call("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": "a", "code": "KeyA", "modifiers": 2, "windowsVirtualKeyCode": 65}));
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": "a", "code": "KeyA", "modifiers": 2, "windowsVirtualKeyCode": 65}),
+        );
         if text.is_empty() {
-            self.call("Input.dispatchKeyEvent", json!({"type": "rawKeyDown", "key": "Delete", "code": "Delete", "windowsVirtualKeyCode": 46}));
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({"type": "rawKeyDown", "key": "Delete", "code": "Delete", "windowsVirtualKeyCode": 46}),
+            );
             self.call("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": "Delete", "code": "Delete", "windowsVirtualKeyCode": 46}));
         } else {
             self.call("Input.insertText", json!({"text": text}));
@@ -240,26 +180,15 @@ impl Browser {
     }
 
     fn text(&mut self, selector: &str) -> String {
-        self.eval(&format!(
-            "document.querySelector({}).textContent",
-            json!(selector)
-        ))
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+        self.eval(&format!("document.querySelector({}).textContent", json!(selector))).as_str().unwrap_or_default().to_string()
     }
 
     /// Clicks Run and waits for the report of a new run; returns the run's id.
     fn run(&mut self) -> String {
         let before = self.eval("document.body.dataset.runId || ''");
         self.click("#run");
-        self.wait_for(&format!(
-            "document.body.dataset.state === 'done' && document.body.dataset.runId !== {before}"
-        ));
-        self.eval("document.body.dataset.runId")
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.wait_for(&format!("document.body.dataset.state === 'done' && document.body.dataset.runId !== {before}"));
+        self.eval("document.body.dataset.runId").as_str().unwrap().to_string()
     }
 
     /// The report's charts inside the page's frame: how many the report's own script counted
@@ -271,20 +200,9 @@ impl Browser {
                Array.from(d.querySelectorAll('figure.chart svg')).map(s => { const r = s.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)]; }), \
                d.querySelector('#chart-wait_service_start_days svg').outerHTML]; })()",
         );
-        let counted = found[0]
-            .as_u64()
-            .expect("the report's script counted its charts") as usize;
-        assert_eq!(
-            counted,
-            found[1].as_u64().unwrap() as usize,
-            "the report's script saw a different number of charts"
-        );
-        let sizes = found[2]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s[0].as_u64().unwrap() as u32, s[1].as_u64().unwrap() as u32))
-            .collect();
+        let counted = found[0].as_u64().expect("the report's script counted its charts") as usize;
+        assert_eq!(counted, found[1].as_u64().unwrap() as usize, "the report's script saw a different number of charts");
+        let sizes = found[2].as_array().unwrap().iter().map(|s| (s[0].as_u64().unwrap() as u32, s[1].as_u64().unwrap() as u32)).collect();
         (counted, sizes, found[3].as_str().unwrap().to_string())
     }
 }
@@ -292,30 +210,21 @@ impl Browser {
 /// The default county made small enough to run in seconds in the test build: a tenth of the
 /// families, and three of its models (two with panels to offer the panel levers).
 fn small_county() -> String {
-    let mut raw: RawScenario =
-        scenario::parse(DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON).expect("the county parses");
+    let mut raw: RawScenario = scenario::parse(DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON).expect("the county parses");
     raw.name = "mini".into();
     raw.population.n_families = 10_000;
     raw.population.n_children = 18_000;
-    raw.models
-        .retain(|m| ["siloed", "integrated_hub", "panel"].contains(&m.name.as_str()));
+    raw.models.retain(|m| ["siloed", "integrated_hub", "panel"].contains(&m.name.as_str()));
     scenario::to_ron(&raw)
 }
 
 fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the joinedup binary starts")
+    Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(dir).output().expect("the joinedup binary starts")
 }
 
 /// A cell as the report's table writes it: mean [95% interval], scaled as the report scales.
 fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
-    let m = METRICS
-        .iter()
-        .position(|d| d.name == metric)
-        .expect("a metric");
+    let m = METRICS.iter().position(|d| d.name == metric).expect("a metric");
     let scale = words_for(m).kind.scale();
     let v = &summary["models"][model]["metrics"][metric];
     let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(x * scale));
@@ -330,16 +239,10 @@ fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
 fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     let Some(chromium) = find_chromium() else {
         if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!(
-                "\n***************************************************************************"
-            );
-            eprintln!(
-                "* SKIPPED: the workbench's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *"
-            );
+            eprintln!("\n***************************************************************************");
+            eprintln!("* SKIPPED: the workbench's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *");
             eprintln!("* Nothing checked the page in a browser. Run .ci/test.sh to do so.      *");
-            eprintln!(
-                "***************************************************************************\n"
-            );
+            eprintln!("***************************************************************************\n");
             return;
         }
         panic!(
@@ -362,9 +265,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
             .expect("joinedup serve starts"),
     );
     let mut first_line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .expect("joinedup serve says where it listens");
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut first_line).expect("joinedup serve says where it listens");
     let url = first_line
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -385,10 +286,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
                 "--hide-scrollbars",
                 "--remote-debugging-port=0",
             ])
-            .arg(format!(
-                "--user-data-dir={}",
-                work.join("profile").display()
-            ))
+            .arg(format!("--user-data-dir={}", work.join("profile").display()))
             .arg("about:blank")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -398,10 +296,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     let mut stderr = BufReader::new(browser_process.0.stderr.take().unwrap());
     let ws_url = loop {
         let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).expect("read chromium's stderr") > 0,
-            "chromium ended without opening its DevTools"
-        );
+        assert!(stderr.read_line(&mut line).expect("read chromium's stderr") > 0, "chromium ended without opening its DevTools");
         if let Some(at) = line.find("ws://") {
             break line[at..].trim().to_string();
         }
@@ -422,38 +317,21 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron'");
     let lever = format!("[data-path='{LEVER}']");
     b.wait_for(&format!("document.querySelector({})", json!(lever)));
-    assert_eq!(
-        b.eval("document.querySelectorAll('input[name=model]:checked').length"),
-        json!(3),
-        "all three models are ticked"
-    );
+    assert_eq!(b.eval("document.querySelectorAll('input[name=model]:checked').length"), json!(3), "all three models are ticked");
     assert!(
-        b.eval(
-            "!!document.querySelector(\"[data-path='models.panel.preset.panel_cadence_days']\")"
-        ) == json!(true),
+        b.eval("!!document.querySelector(\"[data-path='models.panel.preset.panel_cadence_days']\")") == json!(true),
         "the panel model offers its cadence"
     );
-    let original: u32 = b
-        .eval(&format!("document.querySelector({}).value", json!(lever)))
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let original: u32 = b.eval(&format!("document.querySelector({}).value", json!(lever))).as_str().unwrap().parse().unwrap();
     assert_eq!(original, 50);
 
     // A first run, then the lever: far fewer social workers in every locality.
     let first = b.run();
     let (n_charts, _, first_chart) = b.charts();
-    assert!(
-        n_charts >= 21 + 3 + 8,
-        "expected a chart per metric, wait and monthly series; found {n_charts}"
-    );
+    assert!(n_charts >= 21 + 3 + 8, "expected a chart per metric, wait and monthly series; found {n_charts}");
     b.type_into(&lever, "4");
     let command = b.text("#command");
-    assert!(
-        command.contains(&format!("--set {LEVER}=4")),
-        "the page's command does not show the lever: {command}"
-    );
+    assert!(command.contains(&format!("--set {LEVER}=4")), "the page's command does not show the lever: {command}");
 
     // A bad override typed into the advanced box is refused with the command line's words.
     b.click("#advanced > summary");
@@ -461,15 +339,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     b.click("#run");
     b.wait_for("document.body.dataset.state === 'error'");
     let shown_error = b.text("#error");
-    let check = joinedup(
-        &[
-            "check".into(),
-            "scenarios/mini.ron".into(),
-            "--set".into(),
-            "run.replicatoins=3".into(),
-        ],
-        work,
-    );
+    let check = joinedup(&["check".into(), "scenarios/mini.ron".into(), "--set".into(), "run.replicatoins=3".into()], work);
     assert_eq!(
         format!("error: {shown_error}\n"),
         String::from_utf8_lossy(&check.stderr),
@@ -483,100 +353,44 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     let (n_after, sizes, second_chart) = b.charts();
     assert_eq!(n_after, n_charts);
     for (width, height) in sizes {
-        assert!(
-            width >= 200 && height >= 100,
-            "a chart rendered at {width}x{height}: too small to read"
-        );
+        assert!(width >= 200 && height >= 100, "a chart rendered at {width}x{height}: too small to read");
     }
-    assert_ne!(
-        first_chart, second_chart,
-        "the wait chart did not change with far fewer social workers"
-    );
+    assert_ne!(first_chart, second_chart, "the wait chart did not change with far fewer social workers");
 
     // The same settings on the command line: the lever and the page's quick run settings.
-    let replications = b
-        .eval("document.querySelector(\"[data-path='run.replications']\").value")
-        .as_str()
-        .unwrap()
-        .to_string();
-    let years: f64 = b
-        .eval("document.querySelector(\"[data-path='run.horizon_days']\").value")
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let sets = [
-        format!("{LEVER}=4"),
-        format!("run.replications={replications}"),
-        format!("run.horizon_days={}", years * 365.25),
-    ];
+    let replications = b.eval("document.querySelector(\"[data-path='run.replications']\").value").as_str().unwrap().to_string();
+    let years: f64 = b.eval("document.querySelector(\"[data-path='run.horizon_days']\").value").as_str().unwrap().parse().unwrap();
+    let sets = [format!("{LEVER}=4"), format!("run.replications={replications}"), format!("run.horizon_days={}", years * 365.25)];
     for set in &sets {
-        assert!(
-            command.contains(&format!("--set {set}")) || set.starts_with(LEVER),
-            "the page's command lacks {set}: {command}"
-        );
+        assert!(command.contains(&format!("--set {set}")) || set.starts_with(LEVER), "the page's command lacks {set}: {command}");
     }
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        "scenarios/mini.ron".into(),
-        "--out".into(),
-        "cli".into(),
-    ];
+    let mut args: Vec<String> = vec!["run".into(), "scenarios/mini.ron".into(), "--out".into(), "cli".into()];
     for set in &sets {
         args.extend(["--set".to_string(), set.clone()]);
     }
     let cli = joinedup(&args, work);
-    assert!(
-        cli.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cli.stderr)
-    );
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     let served = work.join("results/workbench").join(&second);
-    for file in [
-        "summary.json",
-        "replications.csv",
-        "timeseries.csv",
-        "scenario.ron",
-    ] {
+    for file in ["summary.json", "replications.csv", "timeseries.csv", "scenario.ron"] {
         assert_eq!(
             std::fs::read(served.join(file)).unwrap(),
             std::fs::read(work.join("cli").join(file)).unwrap(),
             "the page's {file} is not joinedup run's"
         );
     }
-    let summary: Value =
-        serde_json::from_slice(&std::fs::read(work.join("cli/summary.json")).unwrap()).unwrap();
-    assert!(
-        same_numbers(&b.eval("window.lastSummary"), &summary),
-        "the summary the page received is not joinedup run's"
-    );
+    let summary: Value = serde_json::from_slice(&std::fs::read(work.join("cli/summary.json")).unwrap()).unwrap();
+    assert!(same_numbers(&b.eval("window.lastSummary"), &summary), "the summary the page received is not joinedup run's");
 
     // The numbers shown: the page's key numbers and the report's table.
     let cells = b.eval("Array.from(document.querySelectorAll('#headline-table td')).map(td => [td.dataset.model, td.dataset.metric, td.querySelector('.now').textContent, (td.querySelector('.was') || {}).textContent || ''])");
     let cells = cells.as_array().unwrap();
     assert!(cells.len() >= 3 * 5, "too few key numbers shown: {cells:?}");
-    let models: Vec<&str> = summary["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
+    let models: Vec<&str> = summary["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     for cell in cells {
-        let model = models
-            .iter()
-            .position(|m| *m == cell[0].as_str().unwrap())
-            .expect("a model of the run");
+        let model = models.iter().position(|m| *m == cell[0].as_str().unwrap()).expect("a model of the run");
         let metric = cell[1].as_str().unwrap();
-        assert_eq!(
-            cell[2].as_str().unwrap(),
-            expected_cell(&summary, model, metric),
-            "{} {metric}",
-            models[model]
-        );
-        assert!(
-            cell[3].as_str().unwrap().starts_with("was "),
-            "the previous run is shown beside each number"
-        );
+        assert_eq!(cell[2].as_str().unwrap(), expected_cell(&summary, model, metric), "{} {metric}", models[model]);
+        assert!(cell[3].as_str().unwrap().starts_with("was "), "the previous run is shown beside each number");
     }
     let report_rows = b.eval("Array.from(document.getElementById('report').contentDocument.querySelectorAll('#table tbody tr')).map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.textContent))");
     for (m, row) in report_rows.as_array().unwrap().iter().enumerate() {
@@ -595,51 +409,26 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     b.type_into("#save-name", "fewer_social_workers");
     b.click("#save-button");
     b.wait_for("document.getElementById('save-message').textContent.startsWith('Saved as')");
-    b.wait_for(
-        "!!document.querySelector(\"input[name=scenario][value='fewer_social_workers.ron']\")",
-    );
-    let saved = joinedup(
-        &[
-            "run".into(),
-            "scenarios/fewer_social_workers.ron".into(),
-            "--out".into(),
-            "cli_saved".into(),
-        ],
-        work,
-    );
-    assert!(
-        saved.status.success(),
-        "{}",
-        String::from_utf8_lossy(&saved.stderr)
-    );
-    assert_eq!(
-        std::fs::read(work.join("cli_saved/summary.json")).unwrap(),
-        std::fs::read(served.join("summary.json")).unwrap()
-    );
+    b.wait_for("!!document.querySelector(\"input[name=scenario][value='fewer_social_workers.ron']\")");
+    let saved = joinedup(&["run".into(), "scenarios/fewer_social_workers.ron".into(), "--out".into(), "cli_saved".into()], work);
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    assert_eq!(std::fs::read(work.join("cli_saved/summary.json")).unwrap(), std::fs::read(served.join("summary.json")).unwrap());
 
     // Downloads: the tidy CSV from the run's links, and the scenario as a file, land in the
     // browser's download folder with the run's and the saved file's contents.
     let downloads = work.join("downloads");
-    b.call(
-        "Browser.setDownloadBehavior",
-        json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
-    );
+    b.call("Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}));
     b.click("#downloads a[download$='replications.csv']");
     let csv = downloads.join(format!("{second}-replications.csv"));
     wait_for_file(&csv);
-    assert_eq!(
-        std::fs::read(&csv).unwrap(),
-        std::fs::read(served.join("replications.csv")).unwrap()
-    );
+    assert_eq!(std::fs::read(&csv).unwrap(), std::fs::read(served.join("replications.csv")).unwrap());
     b.click("#download-ron");
     let ron = downloads.join("fewer_social_workers.ron");
     wait_for_file(&ron);
     let without_date = |text: String| text.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(
         without_date(std::fs::read_to_string(&ron).unwrap()),
-        without_date(
-            std::fs::read_to_string(work.join("scenarios/fewer_social_workers.ron")).unwrap()
-        ),
+        without_date(std::fs::read_to_string(work.join("scenarios/fewer_social_workers.ron")).unwrap()),
         "the downloaded scenario is not the saved one"
     );
 
@@ -647,53 +436,22 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     // integrated hub in two localities from the second year.
     b.eval("(() => { const s = document.querySelector(\".restructure[data-model='siloed'] .restructure-to\"); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
     b.type_into(".restructure[data-model='siloed'] .restructure-day", "366");
-    for place in [
-        "north_east",
-        "east",
-        "south_east",
-        "south",
-        "south_west",
-        "central",
-    ] {
-        b.click(&format!(
-            ".restructure[data-model='siloed'] .localities input[value='{place}']"
-        ));
+    for place in ["north_east", "east", "south_east", "south", "south_west", "central"] {
+        b.click(&format!(".restructure[data-model='siloed'] .localities input[value='{place}']"));
     }
     let restructure = r#"models.siloed.restructure=(day: 366, to: (name: "integrated_hub"), localities: ["north","west"])"#;
     let command = b.text("#command");
-    assert!(
-        command.contains(&joinedup::provenance::shell_quote(restructure)),
-        "the page's command lacks the restructure: {command}"
-    );
-    let check = joinedup(
-        &[
-            "check".into(),
-            "scenarios/mini.ron".into(),
-            "--set".into(),
-            restructure.into(),
-        ],
-        work,
-    );
-    assert!(
-        check.status.success(),
-        "the command line refuses the page's restructure: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert!(command.contains(&joinedup::provenance::shell_quote(restructure)), "the page's command lacks the restructure: {command}");
+    let check = joinedup(&["check".into(), "scenarios/mini.ron".into(), "--set".into(), restructure.into()], work);
+    assert!(check.status.success(), "the command line refuses the page's restructure: {}", String::from_utf8_lossy(&check.stderr));
 
     b.eval("document.getElementById('results').scrollIntoView()");
-    let shot = b.call(
-        "Page.captureScreenshot",
-        json!({"format": "png", "captureBeyondViewport": false}),
-    );
+    let shot = b.call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": false}));
     let png = base64_decode(shot["data"].as_str().unwrap());
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let out = output_dir().join("workbench.png");
     std::fs::write(&out, png).unwrap();
-    assert!(
-        b.problems.is_empty(),
-        "the page logged errors:\n{}",
-        b.problems.join("\n")
-    );
+    assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
     eprintln!("screenshot kept in {}", out.display());
 }
 
@@ -701,11 +459,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
 fn wait_for_file(path: &Path) {
     let start = Instant::now();
     while !path.is_file() {
-        assert!(
-            start.elapsed() < HANG,
-            "{} never arrived (hung download)",
-            path.display()
-        );
+        assert!(start.elapsed() < HANG, "{} never arrived (hung download)", path.display());
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -715,14 +469,8 @@ fn wait_for_file(path: &Path) {
 fn same_numbers(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_numbers(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_numbers(v, w)))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_numbers(x, y)),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_numbers(v, w))),
         _ => a == b,
     }
 }

@@ -14,18 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-const TINY: [&str; 3] = [
-    "population.n_families=5000",
-    "run.horizon_days=400",
-    "run.warmup_days=50",
-];
-const FINAL_FILES: [&str; 5] = [
-    "replications.csv",
-    "points.csv",
-    "sweep.json",
-    "plan.ron",
-    "scenario.ron",
-];
+const TINY: [&str; 3] = ["population.n_families=5000", "run.horizon_days=400", "run.warmup_days=50"];
+const FINAL_FILES: [&str; 5] = ["replications.csv", "points.csv", "sweep.json", "plan.ron", "scenario.ron"];
 const PLAN: &str = "(name: \"slurm_test\", models: [\"siloed\", \"integrated_hub\"], replications: 2, seed: 3,
   factors: [
     (name: \"demand\", path: \"population.presentations_per_family_year\", levels: [0.2, 0.3]),
@@ -44,10 +34,7 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Cluster {
-        let dir = tempfile::Builder::new()
-            .prefix("joinedup-slurm-")
-            .tempdir()
-            .unwrap();
+        let dir = tempfile::Builder::new().prefix("joinedup-slurm-").tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let munge_dir = root.join("munge");
         for sub in ["munge", "state", "spool", "log"] {
@@ -55,42 +42,17 @@ impl Cluster {
         }
         // munged wants its socket folder owned by `munge`, searchable by everyone, and
         // writable by nobody else; the temporary folder itself must be searchable too.
-        run_ok(Command::new("chmod").args([
-            "755",
-            root.to_str().unwrap(),
-            munge_dir.to_str().unwrap(),
-        ]));
+        run_ok(Command::new("chmod").args(["755", root.to_str().unwrap(), munge_dir.to_str().unwrap()]));
         run_ok(Command::new("chown").args(["munge:munge", munge_dir.to_str().unwrap()]));
         let socket = munge_dir.join("munge.sock");
-        let mut cluster = Cluster {
-            conf: root.join("slurm.conf"),
-            dir,
-            daemons: Vec::new(),
-        };
-        let log = |name: &str| {
-            std::fs::File::create(root.join("log").join(format!("{name}.out"))).unwrap()
-        };
+        let mut cluster = Cluster { conf: root.join("slurm.conf"), dir, daemons: Vec::new() };
+        let log = |name: &str| std::fs::File::create(root.join("log").join(format!("{name}.out"))).unwrap();
         let munged = Command::new("setpriv")
-            .args([
-                "--reuid=munge",
-                "--regid=munge",
-                "--init-groups",
-                "/usr/sbin/munged",
-                "--foreground",
-            ])
+            .args(["--reuid=munge", "--regid=munge", "--init-groups", "/usr/sbin/munged", "--foreground"])
             .arg(format!("--socket={}", socket.display()))
-            .arg(format!(
-                "--pid-file={}",
-                munge_dir.join("munged.pid").display()
-            ))
-            .arg(format!(
-                "--log-file={}",
-                munge_dir.join("munged.log").display()
-            ))
-            .arg(format!(
-                "--seed-file={}",
-                munge_dir.join("munged.seed").display()
-            ))
+            .arg(format!("--pid-file={}", munge_dir.join("munged.pid").display()))
+            .arg(format!("--log-file={}", munge_dir.join("munged.log").display()))
+            .arg(format!("--seed-file={}", munge_dir.join("munged.seed").display()))
             .stdout(log("munged"))
             .stderr(log("munged.err"))
             .spawn()
@@ -101,11 +63,7 @@ impl Cluster {
         let n_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let memory_mb = std::fs::read_to_string("/proc/meminfo")
             .ok()
-            .and_then(|m| {
-                m.lines()
-                    .find(|l| l.starts_with("MemTotal:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            })
+            .and_then(|m| m.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
             .map_or(1024, |kb| kb / 1024 * 8 / 10);
         let (ctld_port, slurmd_port) = (free_port(), free_port());
         let conf = format!(
@@ -152,10 +110,7 @@ PartitionName=joinedup Nodes=localhost Default=YES MaxTime=INFINITE State=UP Ove
     fn check_alive(&mut self) {
         for (name, child) in &mut self.daemons {
             if let Some(status) = child.try_wait().unwrap() {
-                panic!(
-                    "{name} stopped ({status}); its logs:\n{}",
-                    logs(self.dir.path())
-                );
+                panic!("{name} stopped ({status}); its logs:\n{}", logs(self.dir.path()));
             }
         }
     }
@@ -166,9 +121,7 @@ impl Drop for Cluster {
         // Reverse order of starting, each by the PID we started: SIGTERM, then SIGKILL if it
         // has not gone within ten seconds; always reaped.
         while let Some((name, mut child)) = self.daemons.pop() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
@@ -184,26 +137,16 @@ impl Drop for Cluster {
 
 fn logs(dir: &Path) -> String {
     let mut out = String::new();
-    for entry in std::fs::read_dir(dir.join("log"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
+    for entry in std::fs::read_dir(dir.join("log")).into_iter().flatten().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(30).collect();
-        out += &format!(
-            "--- {}\n{}\n",
-            entry.path().display(),
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
+        out += &format!("--- {}\n{}\n", entry.path().display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
     }
     out
 }
 
 fn run_ok(command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed: {}{}",
@@ -216,21 +159,13 @@ fn run_ok(command: &mut Command) -> String {
 fn wait_until(what: &str, mut done: impl FnMut() -> bool, cluster: &Cluster) {
     let start = Instant::now();
     while !done() {
-        assert!(
-            start.elapsed() < WAIT_LIMIT,
-            "gave up waiting for {what}; logs:\n{}",
-            logs(cluster.dir.path())
-        );
+        assert!(start.elapsed() < WAIT_LIMIT, "gave up waiting for {what}; logs:\n{}", logs(cluster.dir.path()));
         std::thread::sleep(Duration::from_millis(200));
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Whether to run: `false` (with a loud notice) when JOINEDUP_SKIP_SLURM=1 is set; otherwise
@@ -260,10 +195,7 @@ fn slurm_available() -> bool {
     .into_iter()
     .filter(|p| !Path::new(p).exists())
     .collect();
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if missing.is_empty() && is_root {
         return true;
     }
@@ -288,45 +220,16 @@ fn emitted_slurm_array_and_merge_reproduce_the_local_run_byte_for_byte() {
     let plan = work.path().join("slurm_test.ron");
     std::fs::write(&plan, PLAN).unwrap();
     let binary = env!("CARGO_BIN_EXE_joinedup");
-    let sets: Vec<String> = TINY
-        .iter()
-        .flat_map(|s| ["--set".to_string(), s.to_string()])
-        .collect();
+    let sets: Vec<String> = TINY.iter().flat_map(|s| ["--set".to_string(), s.to_string()]).collect();
 
     let local = work.path().join("local");
-    run_ok(
-        Command::new(binary)
-            .args([
-                "sweep",
-                plan.to_str().unwrap(),
-                "--out",
-                local.to_str().unwrap(),
-                "--threads",
-                "2",
-            ])
-            .args(&sets),
-    );
+    run_ok(Command::new(binary).args(["sweep", plan.to_str().unwrap(), "--out", local.to_str().unwrap(), "--threads", "2"]).args(&sets));
 
     let cluster_out = work.path().join("cluster");
     run_ok(
         Command::new(binary)
-            .args([
-                "sweep",
-                plan.to_str().unwrap(),
-                "--out",
-                cluster_out.to_str().unwrap(),
-                "--emit-slurm",
-                "--shards",
-                "3",
-            ])
-            .args([
-                "--partition",
-                "joinedup",
-                "--time",
-                "00:10:00",
-                "--mem",
-                "200M",
-            ])
+            .args(["sweep", plan.to_str().unwrap(), "--out", cluster_out.to_str().unwrap(), "--emit-slurm", "--shards", "3"])
+            .args(["--partition", "joinedup", "--time", "00:10:00", "--mem", "200M"])
             .args(&sets),
     );
 
@@ -334,31 +237,18 @@ fn emitted_slurm_array_and_merge_reproduce_the_local_run_byte_for_byte() {
     wait_until(
         "the node to register",
         || {
-            cluster
-                .client("sinfo")
-                .args(["-h", "-o", "%T"])
-                .output()
-                .is_ok_and(|o| {
-                    let state = String::from_utf8_lossy(&o.stdout);
-                    o.status.success()
-                        && state
-                            .lines()
-                            .any(|l| l.starts_with("idle") || l.starts_with("mixed"))
-                })
+            cluster.client("sinfo").args(["-h", "-o", "%T"]).output().is_ok_and(|o| {
+                let state = String::from_utf8_lossy(&o.stdout);
+                o.status.success() && state.lines().any(|l| l.starts_with("idle") || l.starts_with("mixed"))
+            })
         },
         &cluster,
     );
     cluster.check_alive();
 
-    let submitted = run_ok(
-        cluster
-            .client("bash")
-            .arg(cluster_out.join("slurm/submit.sh")),
-    );
-    let jobs_line = submitted
-        .lines()
-        .find_map(|l| l.strip_prefix("jobs: "))
-        .unwrap_or_else(|| panic!("submit.sh printed no job ids: {submitted}"));
+    let submitted = run_ok(cluster.client("bash").arg(cluster_out.join("slurm/submit.sh")));
+    let jobs_line =
+        submitted.lines().find_map(|l| l.strip_prefix("jobs: ")).unwrap_or_else(|| panic!("submit.sh printed no job ids: {submitted}"));
     let jobs: Vec<String> = jobs_line.split_whitespace().map(String::from).collect();
     assert_eq!(jobs.len(), 2, "{submitted}");
     let job_list = jobs.join(",");
@@ -375,23 +265,13 @@ fn emitted_slurm_array_and_merge_reproduce_the_local_run_byte_for_byte() {
     );
     cluster.check_alive();
 
-    let states = run_ok(
-        cluster
-            .client("squeue")
-            .args(["-h", "-t", "all", "-j", &job_list, "-o", "%i %T"]),
-    );
+    let states = run_ok(cluster.client("squeue").args(["-h", "-t", "all", "-j", &job_list, "-o", "%i %T"]));
     let job_logs = || {
         std::fs::read_dir(cluster_out.join("slurm/logs"))
             .into_iter()
             .flatten()
             .flatten()
-            .map(|e| {
-                format!(
-                    "--- {}\n{}",
-                    e.path().display(),
-                    std::fs::read_to_string(e.path()).unwrap_or_default()
-                )
-            })
+            .map(|e| format!("--- {}\n{}", e.path().display(), std::fs::read_to_string(e.path()).unwrap_or_default()))
             .collect::<String>()
     };
     assert!(
@@ -401,15 +281,8 @@ fn emitted_slurm_array_and_merge_reproduce_the_local_run_byte_for_byte() {
         logs(cluster.dir.path())
     );
     for name in FINAL_FILES {
-        let (a, b) = (
-            std::fs::read(local.join(name)).unwrap(),
-            std::fs::read(cluster_out.join(name)).unwrap_or_default(),
-        );
-        assert!(
-            a == b,
-            "{name} from the cluster differs from the local run; job logs:\n{}",
-            job_logs()
-        );
+        let (a, b) = (std::fs::read(local.join(name)).unwrap(), std::fs::read(cluster_out.join(name)).unwrap_or_default());
+        assert!(a == b, "{name} from the cluster differs from the local run; job logs:\n{}", job_logs());
     }
     drop(cluster);
 }

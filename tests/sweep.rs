@@ -9,19 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Overrides that make the county tiny, so each replication takes milliseconds.
-const TINY: [&str; 3] = [
-    "population.n_families=5000",
-    "run.horizon_days=400",
-    "run.warmup_days=50",
-];
+const TINY: [&str; 3] = ["population.n_families=5000", "run.horizon_days=400", "run.warmup_days=50"];
 /// The files every finished sweep writes (Morris designs add morris.csv).
-const FINAL_FILES: [&str; 5] = [
-    "replications.csv",
-    "points.csv",
-    "sweep.json",
-    "plan.ron",
-    "scenario.ron",
-];
+const FINAL_FILES: [&str; 5] = ["replications.csv", "points.csv", "sweep.json", "plan.ron", "scenario.ron"];
 
 fn tiny() -> Vec<String> {
     TINY.iter().map(|s| s.to_string()).collect()
@@ -34,7 +24,8 @@ fn binary() -> &'static str {
 /// Writes a plan file into `dir` and returns its path.
 fn write_plan(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(format!("{name}.ron"));
-    std::fs::write(&path, format!("(name: \"{name}\", models: [\"siloed\", \"integrated_hub\"], replications: 2, seed: 11, {body})")).unwrap();
+    std::fs::write(&path, format!("(name: \"{name}\", models: [\"siloed\", \"integrated_hub\"], replications: 2, seed: 11, {body})"))
+        .unwrap();
     path
 }
 
@@ -49,29 +40,13 @@ fn load(path: &Path, plan_overrides: &[&str]) -> plan::Plan {
 }
 
 fn run(plan: &plan::Plan, out: &Path, threads: usize, shard: Shard) -> sweep::SweepOutcome {
-    sweep::run(
-        plan,
-        &SweepOptions {
-            out_dir: out.to_path_buf(),
-            threads: Some(threads),
-            shard,
-        },
-    )
-    .unwrap()
+    sweep::run(plan, &SweepOptions { out_dir: out.to_path_buf(), threads: Some(threads), shard }).unwrap()
 }
 
 fn assert_same_files(a: &Path, b: &Path, names: &[&str]) {
     for name in names {
-        let (x, y) = (
-            std::fs::read(a.join(name)).unwrap(),
-            std::fs::read(b.join(name)).unwrap(),
-        );
-        assert!(
-            x == y,
-            "{name} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
+        let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
+        assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
     }
 }
 
@@ -83,35 +58,19 @@ fn sweep_output_is_tidy_and_identical_for_any_thread_count() {
     let one = run(&plan, &tmp.path().join("one"), 1, Shard::WHOLE);
     run(&plan, &tmp.path().join("two"), 2, Shard::WHOLE);
     assert_eq!(one.files.len(), FINAL_FILES.len());
-    assert_same_files(
-        &tmp.path().join("one"),
-        &tmp.path().join("two"),
-        &FINAL_FILES,
-    );
+    assert_same_files(&tmp.path().join("one"), &tmp.path().join("two"), &FINAL_FILES);
 
     let csv = std::fs::read_to_string(tmp.path().join("one/replications.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        "point,demand,hub_delay_days,model,replication,metric,value"
-    );
+    assert_eq!(lines.next().unwrap(), "point,demand,hub_delay_days,model,replication,metric,value");
     // Factorial order: first factor slowest. Point 4 is demand 0.3, delay 5.
     let row = csv.lines().find(|l| l.starts_with("4,")).unwrap();
     assert!(row.starts_with("4,0.3,5,siloed,0,"), "{row}");
     // Every point x model x replication has a referrals row.
-    assert_eq!(
-        csv.lines().filter(|l| l.contains(",referrals,")).count(),
-        6 * 2 * 2
-    );
+    assert_eq!(csv.lines().filter(|l| l.contains(",referrals,")).count(), 6 * 2 * 2);
     let points = std::fs::read_to_string(tmp.path().join("one/points.csv")).unwrap();
     assert!(points.starts_with("point,demand,hub_delay_days,model,metric,replications,n,mean,ci95_low,ci95_high,precision_met\n"));
-    assert_eq!(
-        points
-            .lines()
-            .filter(|l| l.contains(",wait_service_start_days,"))
-            .count(),
-        6 * 2
-    );
+    assert_eq!(points.lines().filter(|l| l.contains(",wait_service_start_days,")).count(), 6 * 2);
 
     // Common random numbers: the siloed model does not depend on the hub's delay, so its
     // rows are identical at points that differ only in that factor.
@@ -131,15 +90,10 @@ fn shards_merge_into_exactly_the_unsharded_files_and_mismatches_are_refused() {
     let path = write_plan(tmp.path(), "grid", FACTORIAL);
     let plan = load(&path, &[]);
     run(&plan, &tmp.path().join("whole"), 2, Shard::WHOLE);
-    let shard_dirs: Vec<PathBuf> = (1..=4)
-        .map(|k| tmp.path().join(format!("shard-{k}")))
-        .collect();
+    let shard_dirs: Vec<PathBuf> = (1..=4).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
     for (k, dir) in shard_dirs.iter().enumerate() {
         let outcome = run(&plan, dir, 1, Shard { k: k + 1, n: 4 });
-        assert!(
-            outcome.files.is_empty(),
-            "a shard of several writes no final files"
-        );
+        assert!(outcome.files.is_empty(), "a shard of several writes no final files");
     }
     let merged = tmp.path().join("merged");
     // Any order of folders gives the same result.
@@ -148,64 +102,30 @@ fn shards_merge_into_exactly_the_unsharded_files_and_mismatches_are_refused() {
     assert_same_files(&tmp.path().join("whole"), &merged, &FINAL_FILES);
 
     fn message<T>(result: joinedup::Result<T>) -> String {
-        result
-            .err()
-            .map(|e| e.to_string())
-            .expect("the operation must be refused")
+        result.err().map(|e| e.to_string()).expect("the operation must be refused")
     }
     let missing = message(sweep::merge(&shard_dirs[..3], &tmp.path().join("m1")));
-    assert!(
-        missing.contains("shard 4/4") && missing.contains("missing"),
-        "{missing}"
-    );
-    let twice = message(sweep::merge(
-        &[shard_dirs[0].clone(), shard_dirs[0].clone()],
-        &tmp.path().join("m2"),
-    ));
+    assert!(missing.contains("shard 4/4") && missing.contains("missing"), "{missing}");
+    let twice = message(sweep::merge(&[shard_dirs[0].clone(), shard_dirs[0].clone()], &tmp.path().join("m2")));
     assert!(twice.contains("given twice"), "{twice}");
 
     // A shard run with another seed, and one of another plan.
     let other_seed = load(&path, &["seed=12"]);
-    run(
-        &other_seed,
-        &tmp.path().join("seed-12"),
-        1,
-        Shard { k: 2, n: 4 },
-    );
+    run(&other_seed, &tmp.path().join("seed-12"), 1, Shard { k: 2, n: 4 });
     let mut mixed = shard_dirs.clone();
     mixed[1] = tmp.path().join("seed-12");
     let seeds = message(sweep::merge(&mixed, &tmp.path().join("m3")));
-    assert!(
-        seeds.contains("seed 11") && seeds.contains("seed 12"),
-        "{seeds}"
-    );
+    assert!(seeds.contains("seed 11") && seeds.contains("seed 12"), "{seeds}");
     let other_plan = load(&path, &["factors.0.levels=[0.2, 0.25]"]);
-    run(
-        &other_plan,
-        &tmp.path().join("other"),
-        1,
-        Shard { k: 2, n: 4 },
-    );
+    run(&other_plan, &tmp.path().join("other"), 1, Shard { k: 2, n: 4 });
     mixed[1] = tmp.path().join("other");
     let plans = message(sweep::merge(&mixed, &tmp.path().join("m4")));
-    assert!(
-        plans.contains("plans or their base scenarios differ"),
-        "{plans}"
-    );
-    assert!(
-        !tmp.path().join("m1/replications.csv").exists()
-            && !tmp.path().join("m4/replications.csv").exists()
-    );
+    assert!(plans.contains("plans or their base scenarios differ"), "{plans}");
+    assert!(!tmp.path().join("m1/replications.csv").exists() && !tmp.path().join("m4/replications.csv").exists());
 
     // A folder holding another sweep is not silently reused.
-    let reuse = message(sweep::run(
-        &other_plan,
-        &SweepOptions {
-            out_dir: tmp.path().join("whole"),
-            threads: Some(1),
-            shard: Shard::WHOLE,
-        },
-    ));
+    let reuse =
+        message(sweep::run(&other_plan, &SweepOptions { out_dir: tmp.path().join("whole"), threads: Some(1), shard: Shard::WHOLE }));
     assert!(reuse.contains("Choose another --out folder"), "{reuse}");
 }
 
@@ -219,43 +139,23 @@ fn a_killed_sweep_resumes_to_exactly_the_uninterrupted_output() {
     let plan_path = write_plan(tmp.path(), "resume", body);
     let out = tmp.path().join("killed");
     let args = |out: &Path, threads: &str| {
-        let mut args: Vec<String> = vec![
-            "sweep".into(),
-            plan_path.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-        ];
+        let mut args: Vec<String> = vec!["sweep".into(), plan_path.display().to_string(), "--out".into(), out.display().to_string()];
         args.extend(["--threads".into(), threads.into()]);
         for o in TINY {
             args.extend(["--set".into(), o.into()]);
         }
         args
     };
-    let mut child = Command::new(binary())
-        .args(args(&out, "1"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(binary()).args(args(&out, "1")).stdout(std::process::Stdio::null()).spawn().unwrap();
     // Kill it (SIGKILL) as soon as it has finished some points but not all.
     let points_dir = out.join("points");
     let count = || {
-        std::fs::read_dir(&points_dir).map_or(0, |d| {
-            d.filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("point-")
-            })
-            .count()
-        })
+        std::fs::read_dir(&points_dir)
+            .map_or(0, |d| d.filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("point-")).count())
     };
     let mut waited = 0;
     while count() < 3 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the sweep finished before it could be killed; give the test plan more points"
-        );
+        assert!(child.try_wait().unwrap().is_none(), "the sweep finished before it could be killed; give the test plan more points");
         std::thread::sleep(std::time::Duration::from_millis(2));
         waited += 1;
         assert!(waited < 60_000, "the sweep wrote no point in two minutes");
@@ -264,108 +164,55 @@ fn a_killed_sweep_resumes_to_exactly_the_uninterrupted_output() {
     child.wait().unwrap();
     let finished_before = count();
     assert!(finished_before < 60, "killed mid-way");
-    assert!(
-        !out.join("replications.csv").exists(),
-        "no final file before every point is done"
-    );
+    assert!(!out.join("replications.csv").exists(), "no final file before every point is done");
     // Every point file that exists is whole (written atomically).
     for entry in std::fs::read_dir(&points_dir).unwrap() {
         let entry = entry.unwrap();
         if entry.file_name().to_string_lossy().starts_with("point-") {
             let text = std::fs::read_to_string(entry.path()).unwrap();
-            assert!(
-                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
-                "{} is not whole",
-                entry.path().display()
-            );
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{} is not whole", entry.path().display());
         }
     }
 
-    let resumed = Command::new(binary())
-        .args(args(&out, "2"))
-        .output()
-        .unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    let resumed = Command::new(binary()).args(args(&out, "2")).output().unwrap();
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
     let stdout = String::from_utf8_lossy(&resumed.stdout);
-    assert!(
-        stdout.contains(&format!("{finished_before} already finished and skipped")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{finished_before} already finished and skipped")), "{stdout}");
 
     let clean = tmp.path().join("clean");
-    let uninterrupted = Command::new(binary())
-        .args(args(&clean, "2"))
-        .output()
-        .unwrap();
+    let uninterrupted = Command::new(binary()).args(args(&clean, "2")).output().unwrap();
     assert!(uninterrupted.status.success());
     assert_same_files(&out, &clean, &FINAL_FILES);
 }
 
 #[test]
 fn replications_to_a_precision_stop_when_narrow_enough_or_at_the_maximum() {
-    let loaded = joinedup::scenario::load(
-        None,
-        &[
-            tiny(),
-            vec!["run.replications=2".into(), "models=[]".into()],
-        ]
-        .concat(),
-    );
+    let loaded = joinedup::scenario::load(None, &[tiny(), vec!["run.replications=2".into(), "models=[]".into()]].concat());
     // An empty model list is invalid: the error names the field.
     assert!(loaded.unwrap_err().to_string().contains("models"));
-    let scenario =
-        joinedup::scenario::load(None, &[tiny(), vec!["run.replications=3".into()]].concat())
-            .unwrap()
-            .scenario;
+    let scenario = joinedup::scenario::load(None, &[tiny(), vec!["run.replications=3".into()]].concat()).unwrap().scenario;
 
     // Unreachable precision: stops at the maximum and says what is still too wide.
-    let strict = PrecisionRule {
-        relative_half_width: 1e-9,
-        max_replications: 5,
-    };
+    let strict = PrecisionRule { relative_half_width: 1e-9, max_replications: 5 };
     let (comparison, report) = experiment::run_to_precision(&scenario, strict, Some(2)).unwrap();
-    assert!(
-        !report.met
-            && report.n_replications == 5
-            && comparison.replications == 5
-            && !report.unmet.is_empty()
-    );
+    assert!(!report.met && report.n_replications == 5 && comparison.replications == 5 && !report.unmet.is_empty());
     // The replications are those of a plain run of that many, whatever the batches and threads.
     let mut plain_scenario = scenario.clone();
     plain_scenario.run.replications = 5;
     let plain = experiment::run(&plain_scenario, Some(1)).unwrap();
-    assert_eq!(
-        joinedup::output::replications_csv(&comparison),
-        joinedup::output::replications_csv(&plain)
-    );
+    assert_eq!(joinedup::output::replications_csv(&comparison), joinedup::output::replications_csv(&plain));
     let (again, _) = experiment::run_to_precision(&scenario, strict, Some(1)).unwrap();
-    assert_eq!(
-        joinedup::output::replications_csv(&comparison),
-        joinedup::output::replications_csv(&again)
-    );
+    assert_eq!(joinedup::output::replications_csv(&comparison), joinedup::output::replications_csv(&again));
 
     // A loose precision is met, and then every metric satisfies the rule.
-    let loose = PrecisionRule {
-        relative_half_width: 0.5,
-        max_replications: 40,
-    };
+    let loose = PrecisionRule { relative_half_width: 0.5, max_replications: 40 };
     let (comparison, report) = experiment::run_to_precision(&scenario, loose, Some(2)).unwrap();
     assert!(report.met && report.unmet.is_empty(), "{report:?}");
     for model_idx in 0..comparison.model_names.len() {
         for metric_idx in 0..joinedup::metrics::N_METRICS {
-            let values = comparison
-                .model_results(model_idx)
-                .iter()
-                .filter_map(|r| r.values[metric_idx]);
+            let values = comparison.model_results(model_idx).iter().filter_map(|r| r.values[metric_idx]);
             if let Some(e) = joinedup::metrics::Estimate::from_values(values) {
-                assert!(
-                    e.half_width().unwrap() <= 0.5 * e.mean.abs(),
-                    "metric {metric_idx} of model {model_idx}"
-                );
+                assert!(e.half_width().unwrap() <= 0.5 * e.mean.abs(), "metric {metric_idx} of model {model_idx}");
             }
         }
     }
@@ -376,74 +223,33 @@ fn replications_to_a_precision_stop_when_narrow_enough_or_at_the_maximum() {
 #[test]
 fn run_with_precision_reports_the_outcome_and_bad_values_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        "--out".into(),
-        tmp.path().join("p").display().to_string(),
-    ];
+    let mut args: Vec<String> = vec!["run".into(), "--out".into(), tmp.path().join("p").display().to_string()];
     for o in TINY {
         args.extend(["--set".into(), o.into()]);
     }
-    args.extend([
-        "--set".into(),
-        "models=[(name: \"siloed\", preset: (name: \"siloed\"))]".into(),
-    ]);
-    let output = Command::new(binary())
-        .args(&args)
-        .args(["--precision", "0.000001", "--max-replications", "4"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    args.extend(["--set".into(), "models=[(name: \"siloed\", preset: (name: \"siloed\"))]".into()]);
+    let output = Command::new(binary()).args(&args).args(["--precision", "0.000001", "--max-replications", "4"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("Precision NOT reached: stopped at the maximum of 4 replications"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Precision NOT reached: stopped at the maximum of 4 replications"), "{stdout}");
     let summary = std::fs::read_to_string(tmp.path().join("p/summary.json")).unwrap();
     assert!(summary.contains("\"replications\": 4"));
-    for bad in [
-        ["--precision", "0"],
-        ["--precision", "-1"],
-        ["--max-replications", "5"],
-    ] {
-        let output = Command::new(binary())
-            .args(&args)
-            .args(bad)
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{bad:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for bad in [["--precision", "0"], ["--precision", "-1"], ["--max-replications", "5"]] {
+        let output = Command::new(binary()).args(&args).args(bad).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&output.stderr));
     }
 }
 
 #[test]
 fn sweep_to_a_precision_records_each_point_outcome() {
     let tmp = tempfile::tempdir().unwrap();
-    let plan = load(
-        &write_plan(tmp.path(), "precise", FACTORIAL),
-        &[
-            "precision=1e-9",
-            "max_replications=3",
-            "factors.1.levels=[5]",
-        ],
-    );
+    let plan = load(&write_plan(tmp.path(), "precise", FACTORIAL), &["precision=1e-9", "max_replications=3", "factors.1.levels=[5]"]);
     run(&plan, &tmp.path().join("out"), 2, Shard::WHOLE);
     let points = std::fs::read_to_string(tmp.path().join("out/points.csv")).unwrap();
     let row = points.lines().nth(1).unwrap();
     assert!(row.ends_with(",false") && row.contains(",3,3,"), "{row}");
     let sweep_json = std::fs::read_to_string(tmp.path().join("out/sweep.json")).unwrap();
-    assert!(
-        sweep_json.contains("\"n_points_not_met\": 2"),
-        "{sweep_json}"
-    );
+    assert!(sweep_json.contains("\"n_points_not_met\": 2"), "{sweep_json}");
 }
 
 #[test]
@@ -451,68 +257,34 @@ fn plan_errors_name_the_place_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let error = |body: &str| -> String {
         let path = write_plan(tmp.path(), "bad", body);
-        plan::load(&path, &[], &tiny())
-            .expect_err("the plan must be refused")
-            .to_string()
+        plan::load(&path, &[], &tiny()).expect_err("the plan must be refused").to_string()
     };
-    let typo = error(
-        "factors: [(path: \"population.presentations_per_family_yaer\", levels: [0.2])], design: Factorial",
-    );
-    assert!(
-        typo.contains("factors.0")
-            && typo.contains("did you mean `population.presentations_per_family_year`"),
-        "{typo}"
-    );
-    let bad_value = error(
-        "factors: [(path: \"population.presentations_per_family_year\", levels: [0.2, -1])], design: Factorial",
-    );
-    assert!(
-        bad_value.contains("factors.0") && bad_value.contains("-1"),
-        "{bad_value}"
-    );
-    let ranges = error(
-        "factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: Factorial",
-    );
-    assert!(
-        ranges.contains("Factorial design takes each factor's `levels`"),
-        "{ranges}"
-    );
-    let odd = error(
-        "factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: Morris(trajectories: 2, levels: 3)",
-    );
-    assert!(
-        odd.contains("design.Morris.levels") && odd.contains("even"),
-        "{odd}"
-    );
+    let typo = error("factors: [(path: \"population.presentations_per_family_yaer\", levels: [0.2])], design: Factorial");
+    assert!(typo.contains("factors.0") && typo.contains("did you mean `population.presentations_per_family_year`"), "{typo}");
+    let bad_value = error("factors: [(path: \"population.presentations_per_family_year\", levels: [0.2, -1])], design: Factorial");
+    assert!(bad_value.contains("factors.0") && bad_value.contains("-1"), "{bad_value}");
+    let ranges = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: Factorial");
+    assert!(ranges.contains("Factorial design takes each factor's `levels`"), "{ranges}");
+    let odd = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: Morris(trajectories: 2, levels: 3)");
+    assert!(odd.contains("design.Morris.levels") && odd.contains("even"), "{odd}");
     let seed = error("factors: [(path: \"run.seed\", levels: [1, 2])], design: Factorial");
     assert!(seed.contains("common random numbers"), "{seed}");
-    let syntax =
-        error("factors: [(path: \"population.service.cv\", levles: [1])], design: Factorial");
-    assert!(
-        syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"),
-        "{syntax}"
-    );
-    let too_big = error(
-        "factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)",
-    );
-    assert!(
-        too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"),
-        "{too_big}"
-    );
+    let syntax = error("factors: [(path: \"population.service.cv\", levles: [1])], design: Factorial");
+    assert!(syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"), "{syntax}");
+    let too_big = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)");
+    assert!(too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"), "{too_big}");
     let model = {
         let path = tmp.path().join("model.ron");
-        std::fs::write(&path, "(name: \"m\", models: [\"silod\"], factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)").unwrap();
+        std::fs::write(
+            &path,
+            "(name: \"m\", models: [\"silod\"], factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)",
+        )
+        .unwrap();
         plan::load(&path, &[], &tiny()).unwrap_err().to_string()
     };
-    assert!(
-        model.contains("models.0") && model.contains("did you mean `siloed`"),
-        "{model}"
-    );
+    assert!(model.contains("models.0") && model.contains("did you mean `siloed`"), "{model}");
     // On the command line, a bad plan is bad input: exit code 2.
-    let output = Command::new(binary())
-        .args(["sweep", tmp.path().join("model.ron").to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = Command::new(binary()).args(["sweep", tmp.path().join("model.ron").to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -534,21 +306,10 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
             "--mem",
             "1G",
         ])
-        .args([
-            "--out",
-            tmp.path().join("out").to_str().unwrap(),
-            "--set",
-            "run.horizon_days=400",
-            "--seed",
-            "4",
-        ])
+        .args(["--out", tmp.path().join("out").to_str().unwrap(), "--set", "run.horizon_days=400", "--seed", "4"])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let slurm = tmp.path().join("out/slurm");
     let array = std::fs::read_to_string(slurm.join("sweep.sbatch")).unwrap();
     for expected in [
@@ -560,20 +321,11 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         "--set run.horizon_days=400",
         "--plan-set seed=4",
     ] {
-        assert!(
-            array.contains(expected),
-            "sweep.sbatch lacks {expected}:\n{array}"
-        );
+        assert!(array.contains(expected), "sweep.sbatch lacks {expected}:\n{array}");
     }
-    assert!(
-        slurm.join("logs").is_dir(),
-        "Slurm does not create the log folder itself"
-    );
+    assert!(slurm.join("logs").is_dir(), "Slurm does not create the log folder itself");
     let merge = std::fs::read_to_string(slurm.join("merge.sbatch")).unwrap();
-    assert!(
-        merge.contains("$(seq 1 3)") && merge.contains(" merge "),
-        "{merge}"
-    );
+    assert!(merge.contains("$(seq 1 3)") && merge.contains(" merge "), "{merge}");
     let submit = std::fs::read_to_string(slurm.join("submit.sh")).unwrap();
     assert!(submit.contains("--dependency=afterok:"), "{submit}");
 
@@ -590,12 +342,7 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         cpus_per_task: 1,
         forwarded_args: Vec::new(),
     };
-    assert!(
-        sweep::emit_slurm(&plan, &options)
-            .unwrap_err()
-            .to_string()
-            .contains("--shards")
-    );
+    assert!(sweep::emit_slurm(&plan, &options).unwrap_err().to_string().contains("--shards"));
 }
 
 /// Every plan in scenarios/sweeps/ runs, shrunk: a tiny county, 2 replications, at most two
@@ -604,27 +351,19 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
 fn every_example_plan_runs_shrunk() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
+    let mut plans: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect();
     plans.sort();
-    assert!(
-        plans.len() >= 4,
-        "scenarios/sweeps/ holds the example plans"
-    );
+    assert!(plans.len() >= 4, "scenarios/sweeps/ holds the example plans");
     let mut designs = Vec::new();
     for path in plans {
-        let full =
-            plan::load(&path, &[], &tiny()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let full = plan::load(&path, &[], &tiny()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut shrink = vec!["replications=2".to_string()];
         match full.design {
             Design::Factorial => {
                 for (i, factor) in full.factors.iter().enumerate() {
                     if let FactorValues::Levels(levels) = &factor.values {
-                        let kept: Vec<String> =
-                            levels.iter().take(2).map(|v| v.override_text()).collect();
+                        let kept: Vec<String> = levels.iter().take(2).map(|v| v.override_text()).collect();
                         shrink.push(format!("factors.{i}.levels=[{}]", kept.join(",")));
                     }
                 }
@@ -640,19 +379,11 @@ fn every_example_plan_runs_shrunk() {
         if let Design::Morris { .. } = plan.design {
             let morris = std::fs::read_to_string(out.join("morris.csv")).unwrap();
             assert!(morris.starts_with("model,metric,rank,factor,mu_star,mu,sigma,n_effects\n"));
-            assert!(
-                morris
-                    .lines()
-                    .any(|l| l.contains(",wait_service_start_days,1,")),
-                "a ranked headline metric"
-            );
+            assert!(morris.lines().any(|l| l.contains(",wait_service_start_days,1,")), "a ranked headline metric");
         }
     }
     designs.dedup();
-    assert!(
-        designs.len() >= 3,
-        "the examples cover factorial, Latin hypercube and Morris designs"
-    );
+    assert!(designs.len() >= 3, "the examples cover factorial, Latin hypercube and Morris designs");
 }
 
 #[test]
@@ -662,25 +393,11 @@ fn a_failing_point_names_itself_and_keeps_the_finished_points() {
     let body = "factors: [(name: \"max_open\", path: \"run.max_open_episodes\", levels: [2000000, 5])], design: Factorial";
     let plan = load(&write_plan(tmp.path(), "failing", body), &[]);
     let out = tmp.path().join("out");
-    let error = sweep::run(
-        &plan,
-        &SweepOptions {
-            out_dir: out.clone(),
-            threads: Some(1),
-            shard: Shard::WHOLE,
-        },
-    )
-    .expect_err("the second point cannot keep up");
+    let error = sweep::run(&plan, &SweepOptions { out_dir: out.clone(), threads: Some(1), shard: Shard::WHOLE })
+        .expect_err("the second point cannot keep up");
     let message = error.to_string();
-    assert!(
-        message.contains("design point 1 (max_open = 5)")
-            && message.contains("run.max_open_episodes"),
-        "{message}"
-    );
+    assert!(message.contains("design point 1 (max_open = 5)") && message.contains("run.max_open_episodes"), "{message}");
     assert_eq!(error.exit_code(), joinedup::error::EXIT_FAILED);
-    assert!(
-        out.join("points/point-000000.json").exists(),
-        "the finished point is kept"
-    );
+    assert!(out.join("points/point-000000.json").exists(), "the finished point is kept");
     assert!(!out.join("replications.csv").exists());
 }

@@ -18,8 +18,8 @@
 //! Prints the same `key=value` line as `benches/timed_run.rs`.
 
 use hdrhistogram::Histogram;
-use rand::SeedableRng;
 use rand::RngExt;
+use rand::SeedableRng;
 use rand_distr::Exp1;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};

@@ -117,9 +117,8 @@ impl Sim<'_> {
     /// earlier draw becomes stale (the rate changed).
     pub(super) fn schedule_hidden_presentation(&mut self, now: f64) {
         self.hidden_generation += 1;
-        let rate = self.hidden_pool as f64
-            * self.model.access_ease
-            * self.scenario.population.hidden_need.presentations_per_day_at_full_access;
+        let rate =
+            self.hidden_pool as f64 * self.model.access_ease * self.scenario.population.hidden_need.presentations_per_day_at_full_access;
         if rate > 0.0 {
             let gap: f64 = self.hidden_rng.sample(Exp1);
             let day = now + gap / rate;

@@ -15,7 +15,7 @@ mod relationships;
 pub use queue::EventQueue;
 
 use crate::error::{Error, Result};
-use crate::metrics::{Diagnostics, ReplicationResult, UnitStats, MINUTES_PER_DAY, MONTH_DAYS};
+use crate::metrics::{Diagnostics, MINUTES_PER_DAY, MONTH_DAYS, ReplicationResult, UnitStats};
 use crate::model::*;
 use crate::rng::{self, Generator, Purpose};
 use rand::RngExt;
@@ -136,29 +136,97 @@ struct Episode {
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
-    Recur { family_id: u64, n_episode: u32, locality: u16, domain: u8, tier: u8, previous_close_day: f64 },
-    ReferralArrives { episode: u32, serial: u64, need: u8, token: u32, to: u32 },
-    ReferralBounced { episode: u32, serial: u64, need: u8, token: u32, from: u32, to: u32 },
-    AssessmentDone { practitioner: u32, episode: u32, serial: u64, needs: u8, unit_instance: u32 },
-    ServiceDone { practitioner: u32, episode: u32, serial: u64, need: u8, token: u32 },
-    UntreatedClock { episode: u32, serial: u64, need: u8, token: u32 },
-    Represent { episode: u32, serial: u64, need: u8, token: u32 },
+    Recur {
+        family_id: u64,
+        n_episode: u32,
+        locality: u16,
+        domain: u8,
+        tier: u8,
+        previous_close_day: f64,
+    },
+    ReferralArrives {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+        to: u32,
+    },
+    ReferralBounced {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+        from: u32,
+        to: u32,
+    },
+    AssessmentDone {
+        practitioner: u32,
+        episode: u32,
+        serial: u64,
+        needs: u8,
+        unit_instance: u32,
+    },
+    ServiceDone {
+        practitioner: u32,
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+    },
+    UntreatedClock {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+    },
+    Represent {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+    },
     /// A panel meets; `nominal_day` keeps the cadence when a meeting moves off a weekend.
-    PanelMeeting { unit_instance: u32, nominal_day: f64 },
+    PanelMeeting {
+        unit_instance: u32,
+        nominal_day: f64,
+    },
     /// A team leader allocates the cases waiting for allocation.
-    TeamAllocation { unit_instance: u32 },
+    TeamAllocation {
+        unit_instance: u32,
+    },
     /// A case refused by a network member is offered again.
-    ReOffer { episode: u32, serial: u64, need: u8, token: u32, unit_instance: u32 },
+    ReOffer {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+        unit_instance: u32,
+    },
     /// A virtual team member called in for a case is ready to start.
-    CalledIn { episode: u32, serial: u64, need: u8, token: u32, unit_instance: u32 },
+    CalledIn {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+        unit_instance: u32,
+    },
     /// A time-limited project's funding ends.
-    ProjectEnds { unit_idx: u32 },
+    ProjectEnds {
+        unit_idx: u32,
+    },
     /// A unit opens (a restructure's new structure).
-    UnitOpens { unit_idx: u32 },
+    UnitOpens {
+        unit_idx: u32,
+    },
     /// A practitioner leaves; the post falls vacant.
-    Leaves { practitioner: u32 },
+    Leaves {
+        practitioner: u32,
+    },
     /// A vacant post is filled (`replaces_leaver`), or a recruit joins a new team.
-    PostFilled { practitioner: u32, replaces_leaver: bool },
+    PostFilled {
+        practitioner: u32,
+        replaces_leaver: bool,
+    },
     /// Weekly: trust fades, and grows between co-located colleagues.
     RelationshipWeek,
     /// Joint training for teams and hubs.
@@ -166,8 +234,12 @@ enum Event {
     /// New hidden need arises in a family.
     HiddenNeedArises,
     /// A family from the hidden-need pool presents; `generation` makes older draws stale.
-    HiddenNeedPresents { generation: u64 },
-    MonthEnd { month_idx: u32 },
+    HiddenNeedPresents {
+        generation: u64,
+    },
+    MonthEnd {
+        month_idx: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,7 +425,9 @@ impl<'a> Sim<'a> {
         let instance_agencies: Vec<u32> = instances
             .iter()
             .map(|i: &UnitInstance| {
-                i.practitioners.clone().fold(0u32, |m, p| m | 1 << professions[practitioners[p as usize].profession_idx as usize].agency_idx)
+                i.practitioners
+                    .clone()
+                    .fold(0u32, |m, p| m | 1 << professions[practitioners[p as usize].profession_idx as usize].agency_idx)
             })
             .collect();
         let model_agencies = instance_agencies.iter().fold(0, |m, a| m | a);
@@ -451,7 +525,9 @@ impl<'a> Sim<'a> {
             // for minutes. Reading one flag now and then leaves the result unchanged when
             // nobody interrupts.
             if self.diagnostics.events % 65_536 == 0 && crate::experiment::stop_requested() {
-                return Err(Error::Interrupted { message: "stopped before every replication had finished, so there are no results".into() });
+                return Err(Error::Interrupted {
+                    message: "stopped before every replication had finished, so there are no results".into(),
+                });
             }
             self.handle(day, event)?;
         }
@@ -698,12 +774,8 @@ impl<'a> Sim<'a> {
         tier: u8,
         previous_close_day: f64,
     ) -> Result<()> {
-        let mut rng = rng::stream(
-            self.scenario.run.seed,
-            self.replication,
-            Purpose::Recurrence,
-            rng::mix64(family_id) ^ u64::from(n_episode),
-        );
+        let mut rng =
+            rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
         let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, vec![need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
@@ -756,12 +828,7 @@ impl<'a> Sim<'a> {
             escalated_to_tier4: false,
             complex,
             n_untreated: 0,
-            rng: rng::stream(
-                self.scenario.run.seed,
-                self.replication,
-                Purpose::Episode,
-                rng::mix64(family_id) ^ u64::from(n_episode),
-            ),
+            rng: rng::stream(self.scenario.run.seed, self.replication, Purpose::Episode, rng::mix64(family_id) ^ u64::from(n_episode)),
         };
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
@@ -1174,9 +1241,8 @@ impl<'a> Sim<'a> {
                 n.token == item.token
                     && matches!(n.state, NeedState::AwaitingService { unit_instance: u } | NeedState::AwaitingPanel { unit_instance: u } if u == unit_instance)
             }
-            WorkKind::Assessment { needs } => bits(needs).any(|n| {
-                matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance)
-            }),
+            WorkKind::Assessment { needs } => bits(needs)
+                .any(|n| matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance)),
         }
     }
 
@@ -1534,7 +1600,8 @@ impl<'a> Sim<'a> {
     /// Network membership is voluntary: the member offered a case may decline it, and the
     /// case is offered again later, until it goes unanswered.
     fn network_offer(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
-        let UnitKind::Network { take_probability, retry_days_mean } = self.model.units[self.instances[unit_instance as usize].unit_idx].kind
+        let UnitKind::Network { take_probability, retry_days_mean } =
+            self.model.units[self.instances[unit_instance as usize].unit_idx].kind
         else {
             unreachable!("only network units re-offer cases")
         };
@@ -1632,7 +1699,8 @@ impl<'a> Sim<'a> {
                 // work would have ended, they made utilisation exceed 1 (found by
                 // tests/properties.rs).
                 for practitioner in self.instances[idx].practitioners.clone() {
-                    let capacity = self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize].caseload_capacity;
+                    let capacity = self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize]
+                        .caseload_capacity;
                     let held = capacity - self.practitioners[practitioner as usize].free_slots;
                     if held > 0 {
                         self.practitioners[practitioner as usize].free_slots = capacity;
@@ -1808,12 +1876,8 @@ impl<'a> Sim<'a> {
 impl Sim<'_> {
     fn unit_loads(&mut self) -> Vec<crate::metrics::UnitLoad> {
         let horizon = self.scenario.run.horizon_days;
-        let mut loads: Vec<crate::metrics::UnitLoad> = self
-            .model
-            .units
-            .iter()
-            .map(|u| crate::metrics::UnitLoad { name: u.name.clone(), ..Default::default() })
-            .collect();
+        let mut loads: Vec<crate::metrics::UnitLoad> =
+            self.model.units.iter().map(|u| crate::metrics::UnitLoad { name: u.name.clone(), ..Default::default() }).collect();
         // Slot-days each unit was open in the measured window.
         let mut slots = vec![0f64; loads.len()];
         let mut busy = vec![0f64; loads.len()];

@@ -4,7 +4,7 @@
 //! Everything before the warm-up is left out of the metrics but kept in the monthly series,
 //! so a reader can see the system fill up.
 
-use crate::metrics::{new_wait_histogram, Metric, MINUTES_PER_DAY, MONTH_DAYS, N_METRICS, N_TIMESERIES};
+use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, new_wait_histogram};
 use hdrhistogram::Histogram;
 
 /// Per-episode counts taken when a measured episode closes.

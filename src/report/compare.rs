@@ -38,35 +38,13 @@ pub struct Words {
     pub neutral: bool,
 }
 
-const fn words(
-    name: &'static str,
-    phrase: &'static str,
-    title: &'static str,
-    axis: &'static str,
-    kind: Kind,
-) -> Words {
-    Words {
-        name,
-        phrase,
-        title,
-        axis,
-        kind,
-        neutral: false,
-    }
+const fn words(name: &'static str, phrase: &'static str, title: &'static str, axis: &'static str, kind: Kind) -> Words {
+    Words { name, phrase, title, axis, kind, neutral: false }
 }
 
 /// Words for every metric in [`METRICS`]; a metric missing here falls back to its name.
 pub const WORDS: &[Words] = &[
-    Words {
-        neutral: true,
-        ..words(
-            "referrals",
-            "referrals",
-            "Referrals",
-            "referrals a year",
-            Kind::Per("a year"),
-        )
-    },
+    Words { neutral: true, ..words("referrals", "referrals", "Referrals", "referrals a year", Kind::Per("a year")) },
     words(
         "wait_first_contact_days",
         "the mean wait to first contact",
@@ -88,13 +66,7 @@ pub const WORDS: &[Words] = &[
         "mean wait (days)",
         Kind::Days,
     ),
-    words(
-        "handoffs_per_episode",
-        "handoffs between units",
-        "Handoffs between units",
-        "handoffs per episode",
-        Kind::Per("per episode"),
-    ),
+    words("handoffs_per_episode", "handoffs between units", "Handoffs between units", "handoffs per episode", Kind::Per("per episode")),
     words(
         "bounced_referrals_per_episode",
         "bounced referrals",
@@ -123,20 +95,8 @@ pub const WORDS: &[Words] = &[
         "distinct practitioners a year",
         Kind::Per("a year"),
     ),
-    words(
-        "escalation_rate_tier3",
-        "escalation to tier 3",
-        "Episodes escalating to tier 3",
-        "% of episodes",
-        Kind::Share("of episodes"),
-    ),
-    words(
-        "escalation_rate_tier4",
-        "escalation to tier 4",
-        "Episodes escalating to tier 4",
-        "% of episodes",
-        Kind::Share("of episodes"),
-    ),
+    words("escalation_rate_tier3", "escalation to tier 3", "Episodes escalating to tier 3", "% of episodes", Kind::Share("of episodes")),
+    words("escalation_rate_tier4", "escalation to tier 4", "Episodes escalating to tier 4", "% of episodes", Kind::Share("of episodes")),
     words(
         "rereferral_rate_12m",
         "re-referral within 12 months",
@@ -175,13 +135,7 @@ pub const WORDS: &[Words] = &[
         "% of contracted staff hours",
         Kind::Share("of staff hours"),
     ),
-    words(
-        "staff_cost",
-        "staff cost",
-        "Staff cost",
-        "£ a year",
-        Kind::Pounds,
-    ),
+    words("staff_cost", "staff cost", "Staff cost", "£ a year", Kind::Pounds),
     words(
         "complex_handoffs_per_episode",
         "handoffs for complex families",
@@ -215,28 +169,20 @@ pub const WORDS: &[Words] = &[
 /// The words for metric `metric` (an index into [`METRICS`]).
 pub fn words_for(metric: usize) -> Words {
     let def = METRICS[metric];
-    WORDS
-        .iter()
-        .find(|w| w.name == def.name)
-        .copied()
-        .unwrap_or(Words {
-            name: def.name,
-            phrase: def.name,
-            title: def.name,
-            axis: def.unit,
-            kind: Kind::Per(""),
-            neutral: false,
-        })
+    WORDS.iter().find(|w| w.name == def.name).copied().unwrap_or(Words {
+        name: def.name,
+        phrase: def.name,
+        title: def.name,
+        axis: def.unit,
+        kind: Kind::Per(""),
+        neutral: false,
+    })
 }
 
 impl Kind {
     /// Values are multiplied by this before they are shown (shares become percentages).
     pub fn scale(self) -> f64 {
-        if matches!(self, Kind::Share(_)) {
-            100.0
-        } else {
-            1.0
-        }
+        if matches!(self, Kind::Share(_)) { 100.0 } else { 1.0 }
     }
 
     /// A value with its unit: "25.5 days", "4.30% of episodes", "£36,712,000 a year".
@@ -252,11 +198,7 @@ impl Kind {
     /// A signed number without its unit, on the scale shown: "−2.13", "+0.120".
     pub fn signed(self, d: f64) -> String {
         let d = d * self.scale();
-        if d < 0.0 {
-            format!("\u{2212}{}", human(-d))
-        } else {
-            format!("+{}", human(d))
-        }
+        if d < 0.0 { format!("\u{2212}{}", human(-d)) } else { format!("+{}", human(d)) }
     }
 
     /// The unit of a difference: "days", "percentage points".
@@ -282,11 +224,7 @@ pub struct Interval {
 fn mean_and_variance(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    let variance = if values.len() > 1 {
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
+    let variance = if values.len() > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
     (mean, variance)
 }
 
@@ -300,27 +238,17 @@ pub fn welch(baseline: &[f64], model: &[f64]) -> Option<Interval> {
     let (mean_b, var_b) = mean_and_variance(model);
     let difference = mean_b - mean_a;
     if baseline.len() < 2 || model.len() < 2 {
-        return Some(Interval {
-            difference,
-            ci95: None,
-        });
+        return Some(Interval { difference, ci95: None });
     }
     let (se_a, se_b) = (var_a / baseline.len() as f64, var_b / model.len() as f64);
     let se2 = se_a + se_b;
     if se2 == 0.0 {
         // Both models gave the same value in every replication: the difference is exact.
-        return Some(Interval {
-            difference,
-            ci95: Some((difference, difference)),
-        });
+        return Some(Interval { difference, ci95: Some((difference, difference)) });
     }
-    let df = se2 * se2
-        / (se_a * se_a / (baseline.len() as f64 - 1.0) + se_b * se_b / (model.len() as f64 - 1.0));
+    let df = se2 * se2 / (se_a * se_a / (baseline.len() as f64 - 1.0) + se_b * se_b / (model.len() as f64 - 1.0));
     let half = t_quantile_975((df.floor() as usize).max(1)) * se2.sqrt();
-    Some(Interval {
-        difference,
-        ci95: Some((difference - half, difference + half)),
-    })
+    Some(Interval { difference, ci95: Some((difference - half, difference + half)) })
 }
 
 /// What a difference means for the reader.
@@ -364,19 +292,10 @@ impl Row {
     /// −1.30)."
     pub fn sentence(&self, baseline: &str, model: &str) -> String {
         let w = words_for(self.metric);
-        let (Some(a), Some(b), Some(interval)) =
-            (self.baseline_mean, self.model_mean, self.interval)
-        else {
-            return format!(
-                "{} could not be compared: it was not observed in every model.",
-                capitalise(w.phrase)
-            );
+        let (Some(a), Some(b), Some(interval)) = (self.baseline_mean, self.model_mean, self.interval) else {
+            return format!("{} could not be compared: it was not observed in every model.", capitalise(w.phrase));
         };
-        let verb = if interval.difference < 0.0 {
-            "reduced"
-        } else {
-            "increased"
-        };
+        let verb = if interval.difference < 0.0 { "reduced" } else { "increased" };
         let ci = match interval.ci95 {
             Some((low, high)) => {
                 format!(", 95% CI {} to {}", w.kind.signed(low), w.kind.signed(high))
@@ -399,17 +318,8 @@ impl Row {
         let w = words_for(self.metric);
         match (self.baseline_mean, self.model_mean, self.interval) {
             (Some(a), Some(b), Some(interval)) => {
-                let ci = interval
-                    .ci95
-                    .map(|(l, h)| format!(", 95% CI {} to {}", w.kind.signed(l), w.kind.signed(h)))
-                    .unwrap_or_default();
-                format!(
-                    "{} ({} → {}; difference {}{ci})",
-                    w.phrase,
-                    w.kind.value(a),
-                    w.kind.value(b),
-                    w.kind.signed(interval.difference)
-                )
+                let ci = interval.ci95.map(|(l, h)| format!(", 95% CI {} to {}", w.kind.signed(l), w.kind.signed(h))).unwrap_or_default();
+                format!("{} ({} → {}; difference {}{ci})", w.phrase, w.kind.value(a), w.kind.value(b), w.kind.signed(interval.difference))
             }
             (Some(a), Some(_), None) | (Some(a), None, _) => {
                 format!("{} (baseline {})", w.phrase, w.kind.value(a))
@@ -422,10 +332,7 @@ impl Row {
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Every metric of model `model` against model 0, the baseline, largest differences first
@@ -439,14 +346,7 @@ pub fn against_baseline(results: &Results, model: usize) -> Vec<Row> {
             let model_mean = this.summary[metric].and_then(|s| s.mean);
             let interval = welch(&base.replications[metric], &this.replications[metric]);
             let verdict = match (baseline_mean, model_mean, interval) {
-                (
-                    Some(_),
-                    Some(_),
-                    Some(Interval {
-                        difference,
-                        ci95: Some((low, high)),
-                    }),
-                ) => {
+                (Some(_), Some(_), Some(Interval { difference, ci95: Some((low, high)) })) => {
                     if low == 0.0 && high == 0.0 && difference == 0.0 {
                         Verdict::Identical
                     } else if low <= 0.0 && high >= 0.0 {
@@ -461,21 +361,10 @@ pub fn against_baseline(results: &Results, model: usize) -> Vec<Row> {
                 }
                 _ => Verdict::Unknown,
             };
-            Row {
-                metric,
-                baseline_mean,
-                model_mean,
-                interval,
-                verdict,
-            }
+            Row { metric, baseline_mean, model_mean, interval, verdict }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        a.verdict
-            .cmp(&b.verdict)
-            .then(b.relative_size().total_cmp(&a.relative_size()))
-            .then(a.metric.cmp(&b.metric))
-    });
+    rows.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.relative_size().total_cmp(&a.relative_size())).then(a.metric.cmp(&b.metric)));
     rows
 }
 
@@ -506,10 +395,7 @@ mod tests {
         let (low, high) = i.ci95.unwrap();
         assert!((low - (3.0 - half)).abs() < 1e-12 && (high - (3.0 + half)).abs() < 1e-12);
         assert_eq!(welch(&[1.0], &[2.0, 3.0]).unwrap().ci95, None);
-        assert_eq!(
-            welch(&[4.0, 4.0], &[6.0, 6.0]).unwrap().ci95,
-            Some((2.0, 2.0))
-        );
+        assert_eq!(welch(&[4.0, 4.0], &[6.0, 6.0]).unwrap().ci95, Some((2.0, 2.0)));
         assert!(welch(&[], &[1.0]).is_none());
     }
 
@@ -519,10 +405,7 @@ mod tests {
             metric: crate::metrics::Metric::WaitServiceStart as usize,
             baseline_mean: Some(29.7),
             model_mean: Some(26.1),
-            interval: Some(Interval {
-                difference: -3.6,
-                ci95: Some((-5.1, -2.1)),
-            }),
+            interval: Some(Interval { difference: -3.6, ci95: Some((-5.1, -2.1)) }),
             verdict: Verdict::Better,
         };
         assert_eq!(
@@ -533,12 +416,11 @@ mod tests {
             metric: crate::metrics::Metric::EscalationTier3 as usize,
             baseline_mean: Some(0.056),
             model_mean: Some(0.043),
-            interval: Some(Interval {
-                difference: -0.013,
-                ci95: Some((-0.02, 0.001)),
-            }),
+            interval: Some(Interval { difference: -0.013, ci95: Some((-0.02, 0.001)) }),
             verdict: Verdict::WithinNoise,
         };
-        assert!(share.sentence("a", "b").contains("from 5.60% of episodes to 4.30% of episodes (difference \u{2212}1.30 percentage points, 95% CI \u{2212}2.00 to +0.100)"));
+        assert!(share.sentence("a", "b").contains(
+            "from 5.60% of episodes to 4.30% of episodes (difference \u{2212}1.30 percentage points, 95% CI \u{2212}2.00 to +0.100)"
+        ));
     }
 }

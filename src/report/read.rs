@@ -117,10 +117,7 @@ impl Results {
 const FIX_RERUN: &str = "This file is written by `joinedup run`; point `joinedup report` at a folder that a finished run wrote (`joinedup run --out DIR`), or run the scenario again.";
 
 fn fail(path: &Path, message: impl Into<String>) -> Error {
-    Error::ReadResults {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
+    Error::ReadResults { path: path.to_path_buf(), message: message.into() }
 }
 
 fn read_text(path: &Path) -> Result<String> {
@@ -130,18 +127,11 @@ fn read_text(path: &Path) -> Result<String> {
 /// Reads the results folder `dir`.
 pub fn read(dir: &Path) -> Result<Results> {
     if !dir.is_dir() {
-        return Err(fail(
-            dir,
-            "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/).",
-        ));
+        return Err(fail(dir, "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/)."));
     }
     let summary_path = dir.join("summary.json");
-    let summary: SummaryFile = serde_json::from_str(&read_text(&summary_path)?).map_err(|e| {
-        fail(
-            &summary_path,
-            format!("line {}, column {}: {e}. {FIX_RERUN}", e.line(), e.column()),
-        )
-    })?;
+    let summary: SummaryFile = serde_json::from_str(&read_text(&summary_path)?)
+        .map_err(|e| fail(&summary_path, format!("line {}, column {}: {e}. {FIX_RERUN}", e.line(), e.column())))?;
     if summary.schema_version != SCHEMA_VERSION {
         return Err(fail(
             &summary_path,
@@ -152,20 +142,14 @@ pub fn read(dir: &Path) -> Result<Results> {
         ));
     }
     if summary.models.is_empty() {
-        return Err(fail(
-            &summary_path,
-            format!("the file lists no models. {FIX_RERUN}"),
-        ));
+        return Err(fail(&summary_path, format!("the file lists no models. {FIX_RERUN}")));
     }
     let mut models: Vec<ModelResults> = summary
         .models
         .iter()
         .map(|m| ModelResults {
             name: m.name.clone(),
-            summary: METRICS
-                .iter()
-                .map(|def| m.metrics.get(def.name).copied())
-                .collect(),
+            summary: METRICS.iter().map(|def| m.metrics.get(def.name).copied()).collect(),
             replications: vec![Vec::new(); METRICS.len()],
         })
         .collect();
@@ -189,9 +173,7 @@ pub fn read(dir: &Path) -> Result<Results> {
     let mut sums: BTreeMap<String, Vec<Vec<(f64, u32)>>> = BTreeMap::new();
     for (line, row) in csv_rows::<TimeseriesRow>(&timeseries_path)? {
         let m = model_index(&row.model, &timeseries_path, line)?;
-        let per_model = sums
-            .entry(row.metric)
-            .or_insert_with(|| vec![Vec::new(); summary.models.len()]);
+        let per_model = sums.entry(row.metric).or_insert_with(|| vec![Vec::new(); summary.models.len()]);
         let months = &mut per_model[m];
         if months.len() <= row.month {
             months.resize(row.month + 1, (0.0, 0));
@@ -199,28 +181,13 @@ pub fn read(dir: &Path) -> Result<Results> {
         months[row.month].0 += row.value;
         months[row.month].1 += 1;
     }
-    let mut names: Vec<String> = TIMESERIES
-        .iter()
-        .filter(|n| sums.contains_key(**n))
-        .map(|n| n.to_string())
-        .collect();
-    names.extend(
-        sums.keys()
-            .filter(|k| !TIMESERIES.contains(&k.as_str()))
-            .cloned(),
-    );
+    let mut names: Vec<String> = TIMESERIES.iter().filter(|n| sums.contains_key(**n)).map(|n| n.to_string()).collect();
+    names.extend(sums.keys().filter(|k| !TIMESERIES.contains(&k.as_str())).cloned());
     let timeseries = names
         .into_iter()
         .map(|name| {
-            let by_model = sums[&name]
-                .iter()
-                .map(|months| {
-                    months
-                        .iter()
-                        .map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n)))
-                        .collect()
-                })
-                .collect();
+            let by_model =
+                sums[&name].iter().map(|months| months.iter().map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()).collect();
             Series { name, by_model }
         })
         .collect();
@@ -228,19 +195,17 @@ pub fn read(dir: &Path) -> Result<Results> {
     let scenario_path = dir.join("scenario.ron");
     let scenario_text = read_text(&scenario_path)?;
     let scenario_sha256_now = provenance::sha256_hex(scenario_text.as_bytes());
-    let loaded =
-        crate::scenario::load_str(&scenario_path.display().to_string(), &scenario_text, &[]);
-    let description = loaded
-        .as_ref()
-        .ok()
-        .map(|l| l.raw.description.clone())
-        .filter(|d| !d.trim().is_empty());
+    let loaded = crate::scenario::load_str(&scenario_path.display().to_string(), &scenario_text, &[]);
+    let description = loaded.as_ref().ok().map(|l| l.raw.description.clone()).filter(|d| !d.trim().is_empty());
 
     let provenance_path = dir.join(provenance::FILE_NAME);
     let (provenance, provenance_recorded) = if provenance_path.exists() {
         let text = read_text(&provenance_path)?;
         let recorded: Provenance = serde_json::from_str(&text).map_err(|e| {
-            fail(&provenance_path, format!("line {}, column {}: {e}. Remove the file to report without it, or run the scenario again.", e.line(), e.column()))
+            fail(
+                &provenance_path,
+                format!("line {}, column {}: {e}. Remove the file to report without it, or run the scenario again.", e.line(), e.column()),
+            )
         })?;
         (recorded, true)
     } else {
@@ -256,10 +221,7 @@ pub fn read(dir: &Path) -> Result<Results> {
     // Keep the report's sentences honest: every model must have its replications.
     for model in &mut models {
         if model.replications.iter().all(Vec::is_empty) {
-            return Err(fail(
-                &replications_path,
-                format!("there are no rows for model `{}`. {FIX_RERUN}", model.name),
-            ));
+            return Err(fail(&replications_path, format!("there are no rows for model `{}`. {FIX_RERUN}", model.name)));
         }
     }
     Ok(Results {
@@ -289,18 +251,13 @@ fn csv_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(u64, T)>
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, &e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let row = record
-            .deserialize(Some(&headers))
-            .map_err(|e| fail(path, format!("line {line}: {e}. {FIX_RERUN}")))?;
+        let row = record.deserialize(Some(&headers)).map_err(|e| fail(path, format!("line {line}: {e}. {FIX_RERUN}")))?;
         rows.push((line, row));
     }
     Ok(rows)
 }
 
 fn csv_error(path: &Path, error: &csv::Error) -> Error {
-    let place = error
-        .position()
-        .map(|p| format!("line {}: ", p.line()))
-        .unwrap_or_default();
+    let place = error.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
     fail(path, format!("{place}{error}. {FIX_RERUN}"))
 }

@@ -9,7 +9,7 @@ pub mod raw;
 mod validate;
 pub use validate::{MAX_REPLICATIONS, MAX_RESULTS_BYTES, results_memory_bytes};
 
-use crate::error::{nearest, Error, Problem, Result};
+use crate::error::{Error, Problem, Result, nearest};
 use crate::model::Scenario;
 pub use raw::RawScenario;
 use ron::extensions::Extensions;
@@ -70,7 +70,9 @@ pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
         let line = error.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("it is not UTF-8 text (the first character that is not is on line {line}); save it from your editor as plain UTF-8 text"),
+            format!(
+                "it is not UTF-8 text (the first character that is not is on line {line}); save it from your editor as plain UTF-8 text"
+            ),
         )
     })
 }
@@ -168,7 +170,9 @@ fn planner_message(code: &ron::Error) -> String {
         ron::Error::NoSuchEnumVariant { found, outer, .. } => format!("`{found}` is not one of the choices{}", place(outer)),
         ron::Error::MissingStructField { field, outer } => format!("the field `{field}` is missing{}", place(outer)),
         ron::Error::DuplicateStructField { field, outer } => format!("the field `{field}` is given twice{}", place(outer)),
-        ron::Error::InvalidValueForType { expected, found } => format!("expected {} but found {}", plain_types(expected), plain_types(found)),
+        ron::Error::InvalidValueForType { expected, found } => {
+            format!("expected {} but found {}", plain_types(expected), plain_types(found))
+        }
         ron::Error::IntegerOutOfBounds => "this whole number is too large, or negative where only 0 and above make sense".into(),
         ron::Error::ExpectedFloat | ron::Error::ExpectedInteger => "expected a number here".into(),
         ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => "expected text in straight double quotes (\"...\") here".into(),
@@ -233,11 +237,15 @@ fn hint_for(code: &ron::Error) -> String {
             format!("add the field `{field}` (see docs/scenarios.md for its meaning and unit).")
         }
         ron::Error::DuplicateStructField { field, .. } => format!("keep one `{field}` and delete the other."),
-        ron::Error::IntegerOutOfBounds => "give a whole number of 0 or more, without a sign or decimal point, within the field's limit (docs/scenarios.md).".into(),
+        ron::Error::IntegerOutOfBounds => {
+            "give a whole number of 0 or more, without a sign or decimal point, within the field's limit (docs/scenarios.md).".into()
+        }
         ron::Error::ExpectedFloat | ron::Error::ExpectedInteger => {
             "write a plain number such as 12 or 0.5: no quotes, units, percent signs or thousands separators.".into()
         }
-        ron::Error::Eof => "the file ends too early: every `(` and `[` needs its closing `)` or `]`; look for the one left open above.".into(),
+        ron::Error::Eof => {
+            "the file ends too early: every `(` and `[` needs its closing `)` or `]`; look for the one left open above.".into()
+        }
         _ => "check the brackets, commas and quotes around this place; docs/scenarios.md shows the format.".into(),
     }
 }
@@ -258,9 +266,8 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
     let mut tree = serde_json::to_value(&raw).expect("raw types always serialise");
     for assignment in overrides {
         let bad = |message: String| Error::BadOverride { assignment: assignment.clone(), message };
-        let (path, value_text) = assignment
-            .split_once('=')
-            .ok_or_else(|| bad("expected PATH=VALUE, for example run.replications=20".into()))?;
+        let (path, value_text) =
+            assignment.split_once('=').ok_or_else(|| bad("expected PATH=VALUE, for example run.replications=20".into()))?;
         let segments: Vec<&str> = path.trim().split('.').collect();
         let slot = locate(&mut tree, &segments).map_err(bad)?;
         *slot = parse_value(value_text.trim(), slot).map_err(bad)?;
@@ -305,10 +312,8 @@ fn locate<'a>(tree: &'a mut serde_json::Value, segments: &[&str]) -> std::result
                 map.get_mut(*segment).expect("checked above")
             }
             serde_json::Value::Array(items) => {
-                let names: Vec<String> = items
-                    .iter()
-                    .filter_map(|item| item.get("name").and_then(|n| n.as_str()).map(String::from))
-                    .collect();
+                let names: Vec<String> =
+                    items.iter().filter_map(|item| item.get("name").and_then(|n| n.as_str()).map(String::from)).collect();
                 let index = match segment.parse::<usize>() {
                     Ok(index) if index < items.len() => index,
                     Ok(index) => return Err(format!("{here} has {} entries; index {index} is past the end", items.len())),

@@ -7,9 +7,7 @@
 
 use super::raw::RawScenario;
 use super::validate::MAX_REPLICATIONS;
-use super::{
-    DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON, apply_overrides_to, load_raw, parse, to_ron,
-};
+use super::{DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON, apply_overrides_to, load_raw, parse, to_ron};
 use crate::error::{Error, Problem, Result, nearest};
 use crate::model::Scenario;
 use serde::{Deserialize, Serialize};
@@ -29,19 +27,8 @@ pub const MAX_RUNS: u64 = 100_000_000;
 /// The replication cap when a precision is asked for and the plan does not set one.
 pub const DEFAULT_MAX_REPLICATIONS: u32 = 200;
 /// Columns of the tidy sweep files; factor names may not reuse them.
-pub const RESERVED_COLUMNS: &[&str] = &[
-    "point",
-    "model",
-    "replication",
-    "metric",
-    "value",
-    "n",
-    "mean",
-    "ci95_low",
-    "ci95_high",
-    "replications",
-    "precision_met",
-];
+pub const RESERVED_COLUMNS: &[&str] =
+    &["point", "model", "replication", "metric", "value", "n", "mean", "ci95_low", "ci95_high", "replications", "precision_met"];
 /// Levels of each factor tried when the plan is checked, before anything runs.
 const MAX_LEVELS_CHECKED: usize = 10;
 
@@ -182,8 +169,7 @@ impl Factor {
             }
             FactorValues::Levels(levels) => {
                 // Only reached by designs validation pairs with levels; kept total anyway.
-                let idx =
-                    ((u.clamp(0.0, 1.0) * levels.len() as f64) as usize).min(levels.len() - 1);
+                let idx = ((u.clamp(0.0, 1.0) * levels.len() as f64) as usize).min(levels.len() - 1);
                 levels[idx].clone()
             }
         }
@@ -193,13 +179,8 @@ impl Factor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Design {
     Factorial,
-    LatinHypercube {
-        n_points: usize,
-    },
-    Morris {
-        n_trajectories: usize,
-        n_levels: usize,
-    },
+    LatinHypercube { n_points: usize },
+    Morris { n_trajectories: usize, n_levels: usize },
 }
 
 /// A validated plan.
@@ -230,17 +211,7 @@ impl Plan {
     /// Design points in the plan.
     pub fn n_points(&self) -> usize {
         match self.design {
-            Design::Factorial => self
-                .factors
-                .iter()
-                .map(|f| {
-                    if let FactorValues::Levels(l) = &f.values {
-                        l.len()
-                    } else {
-                        1
-                    }
-                })
-                .product(),
+            Design::Factorial => self.factors.iter().map(|f| if let FactorValues::Levels(l) = &f.values { l.len() } else { 1 }).product(),
             Design::LatinHypercube { n_points } => n_points,
             Design::Morris { n_trajectories, .. } => n_trajectories * (self.factors.len() + 1),
         }
@@ -249,12 +220,7 @@ impl Plan {
     /// The validated scenario at one design point: the base with each factor set to its value.
     pub fn scenario_at(&self, values: &[Value]) -> Result<Scenario> {
         assert_eq!(values.len(), self.factors.len(), "one value per factor");
-        let overrides: Vec<String> = self
-            .factors
-            .iter()
-            .zip(values)
-            .map(|(f, v)| format!("{}={}", f.path, v.override_text()))
-            .collect();
+        let overrides: Vec<String> = self.factors.iter().zip(values).map(|(f, v)| format!("{}={}", f.path, v.override_text())).collect();
         load_raw(&self.label, self.base_raw.clone(), &overrides).map(|loaded| loaded.scenario)
     }
 }
@@ -263,90 +229,44 @@ impl Plan {
 /// `design.Morris.trajectories=2`) and `scenario_overrides` to its base scenario (after the
 /// plan's own `set`), and validates it.
 pub fn load(path: &Path, plan_overrides: &[String], scenario_overrides: &[String]) -> Result<Plan> {
-    let text = super::read_text(path).map_err(|source| Error::ReadPlan {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::read_text(path).map_err(|source| Error::ReadPlan { path: path.to_path_buf(), source })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    load_str(
-        &path.display().to_string(),
-        &text,
-        base_dir,
-        plan_overrides,
-        scenario_overrides,
-    )
+    load_str(&path.display().to_string(), &text, base_dir, plan_overrides, scenario_overrides)
 }
 
 /// Like [`load`], from text in memory; the base scenario path is relative to `base_dir`.
-pub fn load_str(
-    label: &str,
-    text: &str,
-    base_dir: &Path,
-    plan_overrides: &[String],
-    scenario_overrides: &[String],
-) -> Result<Plan> {
+pub fn load_str(label: &str, text: &str, base_dir: &Path, plan_overrides: &[String], scenario_overrides: &[String]) -> Result<Plan> {
     let raw: RawPlan = parse(label, text).map_err(|error| match error {
         // The shared parser points scenario writers at their page; plans have their own.
-        Error::Syntax {
-            path,
-            line,
-            column,
-            message,
-            snippet,
-            hint,
-        } => Error::Syntax {
-            path,
-            line,
-            column,
-            message,
-            snippet,
-            hint: hint.replace("docs/scenarios.md", "docs/sweeps.md"),
-        },
+        Error::Syntax { path, line, column, message, snippet, hint } => {
+            Error::Syntax { path, line, column, message, snippet, hint: hint.replace("docs/scenarios.md", "docs/sweeps.md") }
+        }
         other => other,
     })?;
-    let mut raw =
-        apply_overrides_to(raw, plan_overrides, "docs/sweeps.md").map_err(|error| match error {
-            Error::BadOverride {
-                assignment,
-                message,
-            } => Error::BadArgument {
-                option: format!("--plan-set {assignment}"),
-                message,
-            },
-            other => other,
-        })?;
+    let mut raw = apply_overrides_to(raw, plan_overrides, "docs/sweeps.md").map_err(|error| match error {
+        Error::BadOverride { assignment, message } => Error::BadArgument { option: format!("--plan-set {assignment}"), message },
+        other => other,
+    })?;
     raw.set.extend(scenario_overrides.iter().cloned());
     validate(label, raw, base_dir)
 }
 
 fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
-    let invalid = |problems: Vec<Problem>| Error::InvalidPlan {
-        path: label.to_string(),
-        problems,
-    };
+    let invalid = |problems: Vec<Problem>| Error::InvalidPlan { path: label.to_string(), problems };
     let mut problems = Vec::new();
     let mut fail = |path: String, message: String| problems.push(Problem { path, message });
     if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
-        fail(
-            "name".into(),
-            "must be a non-empty name without slashes (it names the results folder)".into(),
-        );
+        fail("name".into(), "must be a non-empty name without slashes (it names the results folder)".into());
     }
 
     // The base scenario, with the plan's overrides and model choice.
     let (scenario_label, scenario_text) = match &raw.scenario {
         Some(relative) => {
             let path = base_dir.join(relative);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario {
-                path: path.clone(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
             (path.display().to_string(), text)
         }
-        None => (
-            DEFAULT_COUNTY_LABEL.to_string(),
-            DEFAULT_COUNTY_RON.to_string(),
-        ),
+        None => (DEFAULT_COUNTY_LABEL.to_string(), DEFAULT_COUNTY_RON.to_string()),
     };
     let base_raw: RawScenario = parse(&scenario_label, &scenario_text)?;
     let mut base_raw = super::apply_overrides(base_raw, &raw.set)?;
@@ -355,13 +275,7 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
         let mut chosen = Vec::new();
         for (i, name) in raw.models.iter().enumerate() {
             match base_raw.models.iter().find(|m| &m.name == name) {
-                Some(model)
-                    if !chosen
-                        .iter()
-                        .any(|c: &super::raw::RawModel| &c.name == name) =>
-                {
-                    chosen.push(model.clone())
-                }
+                Some(model) if !chosen.iter().any(|c: &super::raw::RawModel| &c.name == name) => chosen.push(model.clone()),
                 Some(_) => fail(format!("models.{i}"), format!("`{name}` is listed twice")),
                 None => fail(
                     format!("models.{i}"),
@@ -369,10 +283,7 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
                         Some(close) => {
                             format!("the scenario has no model `{name}`; did you mean `{close}`?")
                         }
-                        None => format!(
-                            "the scenario has no model `{name}`; its models are: {}",
-                            available.join(", ")
-                        ),
+                        None => format!("the scenario has no model `{name}`; its models are: {}", available.join(", ")),
                     },
                 ),
             }
@@ -387,28 +298,16 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     raw.replications = Some(replications);
 
     if replications == 0 || replications > MAX_REPLICATIONS {
-        fail(
-            "replications".into(),
-            format!("must be between 1 and {MAX_REPLICATIONS}, found {replications}"),
-        );
+        fail("replications".into(), format!("must be between 1 and {MAX_REPLICATIONS}, found {replications}"));
     }
     if let Some(precision) = raw.precision {
         if !(precision.is_finite() && precision > 0.0) {
-            fail(
-                "precision".into(),
-                format!(
-                    "is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {precision}"
-                ),
-            );
+            fail("precision".into(), format!("is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {precision}"));
         }
         if raw.max_replications < replications.max(2) || raw.max_replications > MAX_REPLICATIONS {
             fail(
                 "max_replications".into(),
-                format!(
-                    "must be between the first batch ({}) and {MAX_REPLICATIONS}, found {}",
-                    replications.max(2),
-                    raw.max_replications
-                ),
+                format!("must be between the first batch ({}) and {MAX_REPLICATIONS}, found {}", replications.max(2), raw.max_replications),
             );
         }
     }
@@ -417,100 +316,61 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
         RawDesign::Factorial => Design::Factorial,
         RawDesign::LatinHypercube { points } => {
             if points == 0 || points as usize > MAX_POINTS {
-                fail(
-                    "design.LatinHypercube.points".into(),
-                    format!("must be between 1 and {MAX_POINTS}, found {points}"),
-                );
+                fail("design.LatinHypercube.points".into(), format!("must be between 1 and {MAX_POINTS}, found {points}"));
             }
-            Design::LatinHypercube {
-                n_points: points as usize,
-            }
+            Design::LatinHypercube { n_points: points as usize }
         }
-        RawDesign::Morris {
-            trajectories,
-            levels,
-        } => {
+        RawDesign::Morris { trajectories, levels } => {
             if trajectories == 0 {
-                fail(
-                    "design.Morris.trajectories".into(),
-                    "must be at least 1 (10 to 20 is usual for screening)".into(),
-                );
+                fail("design.Morris.trajectories".into(), "must be at least 1 (10 to 20 is usual for screening)".into());
             }
             if levels < 2 || levels % 2 == 1 || levels > MAX_MORRIS_LEVELS {
                 fail(
                     "design.Morris.levels".into(),
-                    format!(
-                        "must be an even number from 2 to {MAX_MORRIS_LEVELS} (4 is usual), found {levels}"
-                    ),
+                    format!("must be an even number from 2 to {MAX_MORRIS_LEVELS} (4 is usual), found {levels}"),
                 );
             }
-            Design::Morris {
-                n_trajectories: trajectories as usize,
-                n_levels: levels as usize,
-            }
+            Design::Morris { n_trajectories: trajectories as usize, n_levels: levels as usize }
         }
     };
     let uses_levels = design == Design::Factorial;
 
     if raw.factors.is_empty() || raw.factors.len() > MAX_FACTORS {
-        fail(
-            "factors".into(),
-            format!(
-                "must list between 1 and {MAX_FACTORS} factors, found {}",
-                raw.factors.len()
-            ),
-        );
+        fail("factors".into(), format!("must list between 1 and {MAX_FACTORS} factors, found {}", raw.factors.len()));
     }
     let mut factors = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for (i, f) in raw.factors.iter().enumerate() {
         let path = format!("factors.{i}");
         let name = f.name.clone().unwrap_or_else(|| f.path.clone());
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-        {
-            fail(
-                format!("{path}.name"),
-                format!("`{name}` must be letters, digits, `_`, `.` or `-` (it is a column name)"),
-            );
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+            fail(format!("{path}.name"), format!("`{name}` must be letters, digits, `_`, `.` or `-` (it is a column name)"));
         } else if RESERVED_COLUMNS.contains(&name.as_str()) {
-            fail(
-                format!("{path}.name"),
-                format!(
-                    "`{name}` is already a column of the output files; give the factor another name"
-                ),
-            );
+            fail(format!("{path}.name"), format!("`{name}` is already a column of the output files; give the factor another name"));
         } else if !names.insert(name.clone()) {
-            fail(
-                format!("{path}.name"),
-                format!("`{name}` names two factors; give each a different `name`"),
-            );
+            fail(format!("{path}.name"), format!("`{name}` names two factors; give each a different `name`"));
         }
         if ["run.seed", "run.replications"].contains(&f.path.trim()) {
-            fail(format!("{path}.path"), "the plan's own `seed` and `replications` set this for every point (common random numbers); vary something else".into());
+            fail(
+                format!("{path}.path"),
+                "the plan's own `seed` and `replications` set this for every point (common random numbers); vary something else".into(),
+            );
         }
         let values = if uses_levels {
             if f.min.is_some() || f.max.is_some() || f.integer {
-                fail(path.clone(), "a Factorial design takes each factor's `levels`; remove min, max and integer, or use LatinHypercube or Morris".into());
+                fail(
+                    path.clone(),
+                    "a Factorial design takes each factor's `levels`; remove min, max and integer, or use LatinHypercube or Morris".into(),
+                );
             }
             if f.levels.is_empty() || f.levels.len() > MAX_LEVELS {
-                fail(
-                    format!("{path}.levels"),
-                    format!(
-                        "must list between 1 and {MAX_LEVELS} values, e.g. levels: [7, 14, 28]"
-                    ),
-                );
+                fail(format!("{path}.levels"), format!("must list between 1 and {MAX_LEVELS} values, e.g. levels: [7, 14, 28]"));
             }
             for (j, level) in f.levels.iter().enumerate() {
                 if let RawLevel::Number(x) = level
                     && !x.is_finite()
                 {
-                    fail(
-                        format!("{path}.levels.{j}"),
-                        format!("must be a finite number, found {x}"),
-                    );
+                    fail(format!("{path}.levels.{j}"), format!("must be a finite number, found {x}"));
                 }
             }
             FactorValues::Levels(
@@ -525,38 +385,23 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
             )
         } else {
             if !f.levels.is_empty() {
-                fail(format!("{path}.levels"), "LatinHypercube and Morris designs sample a range; give min and max instead of levels".into());
+                fail(
+                    format!("{path}.levels"),
+                    "LatinHypercube and Morris designs sample a range; give min and max instead of levels".into(),
+                );
             }
             match (f.min, f.max) {
                 (Some(min), Some(max)) if min.is_finite() && max.is_finite() && min < max => {}
-                (Some(min), Some(max)) => fail(
-                    path.clone(),
-                    format!("needs finite min < max, found min {min}, max {max}"),
-                ),
-                _ => fail(
-                    path.clone(),
-                    "needs both `min` and `max` (the range to sample)".into(),
-                ),
+                (Some(min), Some(max)) => fail(path.clone(), format!("needs finite min < max, found min {min}, max {max}")),
+                _ => fail(path.clone(), "needs both `min` and `max` (the range to sample)".into()),
             }
-            FactorValues::Range {
-                min: f.min.unwrap_or(0.0),
-                max: f.max.unwrap_or(1.0),
-                integer: f.integer,
-            }
+            FactorValues::Range { min: f.min.unwrap_or(0.0), max: f.max.unwrap_or(1.0), integer: f.integer }
         };
-        factors.push(Factor {
-            name,
-            path: f.path.trim().to_string(),
-            values,
-        });
+        factors.push(Factor { name, path: f.path.trim().to_string(), values });
     }
 
     let n_models = base_raw.models.len() as u64;
-    let per_point = u64::from(if raw.precision.is_some() {
-        raw.max_replications
-    } else {
-        replications
-    });
+    let per_point = u64::from(if raw.precision.is_some() { raw.max_replications } else { replications });
     let plan_ron = to_ron(&raw);
     let scenario_ron = to_ron(&base_raw);
     if !problems.is_empty() {
@@ -580,22 +425,14 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
         scenario_ron,
     };
     let n_points = match plan.design {
-        Design::Factorial => plan
-            .factors
-            .iter()
-            .try_fold(1usize, |n, f| match &f.values {
-                FactorValues::Levels(l) => n.checked_mul(l.len()),
-                FactorValues::Range { .. } => Some(n),
-            }),
+        Design::Factorial => plan.factors.iter().try_fold(1usize, |n, f| match &f.values {
+            FactorValues::Levels(l) => n.checked_mul(l.len()),
+            FactorValues::Range { .. } => Some(n),
+        }),
         _ => Some(plan.n_points()),
     };
     match n_points {
-        Some(n)
-            if n <= MAX_POINTS
-                && (n as u64)
-                    .saturating_mul(n_models)
-                    .saturating_mul(per_point)
-                    <= MAX_RUNS => {}
+        Some(n) if n <= MAX_POINTS && (n as u64).saturating_mul(n_models).saturating_mul(per_point) <= MAX_RUNS => {}
         _ => {
             return Err(invalid(vec![Problem {
                 path: "design".into(),
@@ -634,11 +471,7 @@ fn check_factor_values(plan: &Plan) -> Result<()> {
             FactorValues::Levels(levels) if levels.len() <= MAX_LEVELS_CHECKED => levels.clone(),
             FactorValues::Levels(levels) => {
                 let half = MAX_LEVELS_CHECKED / 2;
-                levels[..half]
-                    .iter()
-                    .chain(&levels[levels.len() - half..])
-                    .cloned()
-                    .collect()
+                levels[..half].iter().chain(&levels[levels.len() - half..]).cloned().collect()
             }
         };
         for value in candidates {
@@ -646,27 +479,13 @@ fn check_factor_values(plan: &Plan) -> Result<()> {
             if let Err(error) = load_raw(&plan.label, plan.base_raw.clone(), &[assignment]) {
                 let why = match error {
                     Error::BadOverride { message, .. } => message,
-                    Error::Invalid { problems, .. } => problems
-                        .iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    Error::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
                     other => other.to_string(),
                 };
-                problems.push(Problem {
-                    path: format!("factors.{i}"),
-                    message: format!("at {} = {value}: {why}", factor.path),
-                });
+                problems.push(Problem { path: format!("factors.{i}"), message: format!("at {} = {value}: {why}", factor.path) });
                 break;
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::InvalidPlan {
-            path: plan.label.clone(),
-            problems,
-        })
-    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::InvalidPlan { path: plan.label.clone(), problems }) }
 }

@@ -7,20 +7,47 @@
 
 use super::raw::*;
 use super::validate::Checker;
-use crate::error::{nearest, Problem};
+use crate::error::{Problem, nearest};
 
 /// Preset names (a contract: scenarios and scripts use them) and one-line descriptions.
 pub const PRESETS: &[(&str, &str)] = &[
-    ("siloed", "The status quo: every service its own front door, assessment and threshold; needs outside a remit are referred on (paper §4.1 model 1 risks)."),
-    ("status_quo_plus", "Gloucestershire model 1: same services and doors, but the common assessment travels with every referral, so families tell their story once (paper §4.1)."),
-    ("panel", "Multi-agency panel: locality staff stay in their agencies and allocate cases with a lead professional at regular meetings (paper §3 i)."),
-    ("multi_agency_team", "Multi-agency team: locality staff seconded into one team with a team leader allocating daily, a shared base and joint training (paper §3 ii)."),
-    ("integrated_service", "Integrated service: a locality hub, single point of contact, common assessment, lead professional and shared record (paper §3 iii)."),
-    ("integrated_hub", "Integrated hub for tiers 1-3 with statutory tier 4 work kept in separate services behind it (the foundation's hub)."),
-    ("networks", "Gloucestershire model 2: staff stay in their teams but work through voluntary locality networks; members may decline cases (paper §4.1)."),
-    ("networks_then_teams", "Gloucestershire model 3a: tier 1/2 services in networks, tier 3 (and locality statutory) services in integrated teams (paper §4.1)."),
+    (
+        "siloed",
+        "The status quo: every service its own front door, assessment and threshold; needs outside a remit are referred on (paper §4.1 model 1 risks).",
+    ),
+    (
+        "status_quo_plus",
+        "Gloucestershire model 1: same services and doors, but the common assessment travels with every referral, so families tell their story once (paper §4.1).",
+    ),
+    (
+        "panel",
+        "Multi-agency panel: locality staff stay in their agencies and allocate cases with a lead professional at regular meetings (paper §3 i).",
+    ),
+    (
+        "multi_agency_team",
+        "Multi-agency team: locality staff seconded into one team with a team leader allocating daily, a shared base and joint training (paper §3 ii).",
+    ),
+    (
+        "integrated_service",
+        "Integrated service: a locality hub, single point of contact, common assessment, lead professional and shared record (paper §3 iii).",
+    ),
+    (
+        "integrated_hub",
+        "Integrated hub for tiers 1-3 with statutory tier 4 work kept in separate services behind it (the foundation's hub).",
+    ),
+    (
+        "networks",
+        "Gloucestershire model 2: staff stay in their teams but work through voluntary locality networks; members may decline cases (paper §4.1).",
+    ),
+    (
+        "networks_then_teams",
+        "Gloucestershire model 3a: tier 1/2 services in networks, tier 3 (and locality statutory) services in integrated teams (paper §4.1).",
+    ),
     ("teams_then_networks", "Gloucestershire model 3b: tier 1/2 services in locality teams, specialist services in networks (paper §4.1)."),
-    ("fully_integrated", "Gloucestershire model 4: every service, specialists included, in integrated locality teams; statutory work comes first (paper §4.1)."),
+    (
+        "fully_integrated",
+        "Gloucestershire model 4: every service, specialists included, in integrated locality teams; statutory work comes first (paper §4.1).",
+    ),
 ];
 
 /// Expands every model that names a preset into units. Problems name the model's path.
@@ -51,7 +78,8 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
         if services.is_empty() {
             problems.push(Problem {
                 path: path.clone(),
-                message: "presets are built from workforce.services (the county's existing services); add them, or list units instead".into(),
+                message: "presets are built from workforce.services (the county's existing services); add them, or list units instead"
+                    .into(),
             });
             continue;
         }
@@ -97,7 +125,8 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
                 }
             };
             if !(restructure.day > 0.0 && restructure.day.is_finite()) {
-                problems.push(Problem { path: format!("{rpath}.day"), message: format!("must be a positive day, found {}", restructure.day) });
+                problems
+                    .push(Problem { path: format!("{rpath}.day"), message: format!("must be a positive day, found {}", restructure.day) });
                 continue;
             }
             problems.extend(preset_settings(&format!("{rpath}.to"), &restructure.to));
@@ -134,7 +163,10 @@ fn preset_settings(path: &str, preset: &RawPreset) -> Vec<Problem> {
     check.positive(&format!("{path}.network_retry_days_mean"), preset.network_retry_days_mean, "days");
     check.non_negative(&format!("{path}.call_in_days_mean"), preset.call_in_days_mean, "days");
     if preset.panel_slots_per_meeting == Some(0) {
-        check.fail(format!("{path}.panel_slots_per_meeting"), "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit");
+        check.fail(
+            format!("{path}.panel_slots_per_meeting"),
+            "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit",
+        );
     }
     check.problems
 }
@@ -273,7 +305,12 @@ fn partition(services: &[RawService], keep: impl Fn(&RawService) -> bool) -> (Ve
 }
 
 fn siloed(c: &Context) -> Built {
-    Built { units: c.services.iter().map(single).collect(), front_door: RawFrontDoor::ByNeed, information: own_systems(), information_after: None }
+    Built {
+        units: c.services.iter().map(single).collect(),
+        front_door: RawFrontDoor::ByNeed,
+        information: own_systems(),
+        information_after: None,
+    }
 }
 
 fn status_quo_plus(c: &Context) -> Built {
@@ -315,10 +352,8 @@ fn team(mut unit: RawUnit, c: &Context) -> RawUnit {
 }
 
 fn network(mut unit: RawUnit, c: &Context) -> RawUnit {
-    unit.kind = RawUnitKind::Network {
-        take_probability: c.preset.network_take_probability,
-        retry_days_mean: c.preset.network_retry_days_mean,
-    };
+    unit.kind =
+        RawUnitKind::Network { take_probability: c.preset.network_take_probability, retry_days_mean: c.preset.network_retry_days_mean };
     unit
 }
 
@@ -352,8 +387,7 @@ fn statutory_professions(service: &RawService, professions: &[RawProfession]) ->
         .iter()
         .filter(|member| {
             professions.iter().any(|p| {
-                p.name == member.profession
-                    && p.competences.iter().any(|c| c.tier_max >= 4 && remit(service, &c.domain) & TIER_4 != 0)
+                p.name == member.profession && p.competences.iter().any(|c| c.tier_max >= 4 && remit(service, &c.domain) & TIER_4 != 0)
             })
         })
         .map(|m| m.profession.clone())
@@ -420,7 +454,9 @@ fn teams_then_networks(c: &Context) -> Built {
     let (local_specialist, borough) = rest.into_iter().partition::<Vec<_>, _>(|s| is_locality(s));
     let mut units = Vec::new();
     units.extend(merged("locality_team", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
-    units.extend(merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
+    units.extend(
+        merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)),
+    );
     units.extend(merged("specialist_network", &borough, ALL_TIERS, RawScope::BoroughWide, c.n_localities).map(|u| network(u, c)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }

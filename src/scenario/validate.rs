@@ -4,7 +4,7 @@
 //! and what would fix it, so a planner fixes the file once rather than once per error.
 
 use super::raw::*;
-use crate::error::{nearest, Problem};
+use crate::error::{Problem, nearest};
 use crate::model::*;
 
 /// Largest number of families a scenario may describe (about twice England's).
@@ -199,7 +199,10 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     if raw.presentations_per_family_year > MAX_PER_FAMILY_YEAR {
         check.fail(
             format!("{p}.presentations_per_family_year"),
-            format!("must be at most {MAX_PER_FAMILY_YEAR} (one a day per family), found {}; English counties see about 0.05 to 0.3", raw.presentations_per_family_year),
+            format!(
+                "must be at most {MAX_PER_FAMILY_YEAR} (one a day per family), found {}; English counties see about 0.05 to 0.3",
+                raw.presentations_per_family_year
+            ),
         );
     }
 
@@ -225,7 +228,10 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     let needs_cumulative =
         to4(check.cumulative(&format!("{p}.needs_per_episode"), |i| format!("{p}.needs_per_episode.{i}"), &needs_per_episode));
     if raw.domains.len() < needs_per_episode.iter().rposition(|p| *p > 0.0).map_or(1, |i| i + 1) {
-        check.fail(format!("{p}.needs_per_episode"), "asks for more needs per episode than there are domains; add domains or move probability to fewer needs");
+        check.fail(
+            format!("{p}.needs_per_episode"),
+            "asks for more needs per episode than there are domains; add domains or move probability to fewer needs",
+        );
     }
     check.probability(&format!("{p}.extra_need_same_tier_probability"), raw.extra_need_same_tier_probability);
     check.probability(&format!("{p}.overstated_tier_probability"), raw.overstated_tier_probability);
@@ -239,8 +245,7 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         }
     }
     let mut natural_resolution_rate_per_day = [0.0; N_TIERS];
-    let natural =
-        check.per_tier(&format!("{p}.natural_resolution_days_mean"), &raw.natural_resolution_days_mean, 4, "one per tier 1-4");
+    let natural = check.per_tier(&format!("{p}.natural_resolution_days_mean"), &raw.natural_resolution_days_mean, 4, "one per tier 1-4");
     for (i, days) in natural.iter().enumerate() {
         if let Some(days) = days {
             check.positive(&format!("{p}.natural_resolution_days_mean.{i}"), *days, "days (or None for never)");
@@ -260,12 +265,8 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
             DurationShape::LogNormal { sigma: (1.0 + s.cv * s.cv).ln().sqrt() }
         }
     };
-    let recurrence = check.per_tier(
-        &format!("{p}.recurrence.probability_by_tier"),
-        &raw.recurrence.probability_by_tier,
-        4,
-        "one per tier 1-4",
-    );
+    let recurrence =
+        check.per_tier(&format!("{p}.recurrence.probability_by_tier"), &raw.recurrence.probability_by_tier, 4, "one per tier 1-4");
     for (i, prob) in recurrence.iter().enumerate() {
         check.probability(&format!("{p}.recurrence.probability_by_tier.{i}"), *prob);
     }
@@ -315,9 +316,15 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
             let h = &raw.hidden_need;
             check.probability(&format!("{p}.hidden_need.initial_share_of_families"), h.initial_share_of_families);
             check.non_negative(&format!("{p}.hidden_need.new_per_family_year"), h.new_per_family_year, "per family per year");
-            for (field, value) in [("new_per_family_year", h.new_per_family_year), ("presentations_per_year_at_full_access", h.presentations_per_year_at_full_access)] {
+            for (field, value) in [
+                ("new_per_family_year", h.new_per_family_year),
+                ("presentations_per_year_at_full_access", h.presentations_per_year_at_full_access),
+            ] {
                 if value > MAX_PER_FAMILY_YEAR {
-                    check.fail(format!("{p}.hidden_need.{field}"), format!("must be at most {MAX_PER_FAMILY_YEAR} (once a day per family), found {value}"));
+                    check.fail(
+                        format!("{p}.hidden_need.{field}"),
+                        format!("must be at most {MAX_PER_FAMILY_YEAR} (once a day per family), found {value}"),
+                    );
                 }
             }
             check.non_negative(
@@ -380,7 +387,10 @@ fn workforce(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) -
                 }
             }
             if prof.caseload_capacity == 0 || prof.caseload_capacity > 10_000 {
-                check.fail(format!("{path}.caseload_capacity"), format!("must be between 1 and 10000 cases, found {}", prof.caseload_capacity));
+                check.fail(
+                    format!("{path}.caseload_capacity"),
+                    format!("must be between 1 and 10000 cases, found {}", prof.caseload_capacity),
+                );
             }
             check.positive(&format!("{path}.hours_per_week"), prof.hours_per_week, "hours");
             if prof.hours_per_week > 168.0 {
@@ -388,7 +398,10 @@ fn workforce(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) -
             }
             check.non_negative(&format!("{path}.cost_per_year_gbp"), prof.cost_per_year_gbp, "pounds");
             if prof.cost_per_year_gbp > MAX_COST_PER_YEAR_GBP {
-                check.fail(format!("{path}.cost_per_year_gbp"), format!("must be at most {MAX_COST_PER_YEAR_GBP} pounds per practitioner per year, found {}", prof.cost_per_year_gbp));
+                check.fail(
+                    format!("{path}.cost_per_year_gbp"),
+                    format!("must be at most {MAX_COST_PER_YEAR_GBP} pounds per practitioner per year, found {}", prof.cost_per_year_gbp),
+                );
             }
             Profession {
                 name: prof.name.clone(),
@@ -435,7 +448,14 @@ fn handoff(check: &mut Checker, path: &str, raw: &RawHandoff) -> Handoff {
     }
 }
 
-fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce: &Workforce, population: &Population, horizon_days: f64) -> Model {
+fn model(
+    check: &mut Checker,
+    raw: &RawModel,
+    domain_names: &[String],
+    workforce: &Workforce,
+    population: &Population,
+    horizon_days: f64,
+) -> Model {
     let path = format!("models.{}", raw.name);
     if raw.units.is_empty() || raw.units.len() > MAX_UNITS {
         check.fail(format!("{path}.units"), format!("must list between 1 and {MAX_UNITS} units"));
@@ -445,9 +465,9 @@ fn model(check: &mut Checker, raw: &RawModel, domain_names: &[String], workforce
     let profession_names: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
     let front_door = match &raw.front_door {
         RawFrontDoor::ByNeed => FrontDoor::ByNeed,
-        RawFrontDoor::Single(name) => FrontDoor::Single(
-            lookup(&unit_names, name).map_err(|m| check.fail(format!("{path}.front_door"), m)).into_iter().collect(),
-        ),
+        RawFrontDoor::Single(name) => {
+            FrontDoor::Single(lookup(&unit_names, name).map_err(|m| check.fail(format!("{path}.front_door"), m)).into_iter().collect())
+        }
         RawFrontDoor::FirstOf(names) => FrontDoor::Single(
             names.iter().filter_map(|n| lookup(&unit_names, n).map_err(|m| check.fail(format!("{path}.front_door"), m)).ok()).collect(),
         ),
@@ -616,10 +636,8 @@ fn collaboration(check: &mut Checker, path: &str, raw: &RawCollaboration) -> Col
         conditions_present: CONDITION_NAMES.iter().zip(flags).filter(|(_, on)| *on).map(|(n, _)| *n).collect(),
         initial_trust: (raw.initial_trust + if c.history_of_joint_working { 0.2 } else { 0.0 }).min(1.0),
         centre_trust_bonus: if c.links_to_centre { 0.2 } else { 0.0 },
-        gain_per_shared_case: (raw.gain_per_shared_case
-            * factor(c.inclusive_communication_access, 1.5)
-            * factor(c.shared_vision, 1.3))
-        .min(1.0),
+        gain_per_shared_case: (raw.gain_per_shared_case * factor(c.inclusive_communication_access, 1.5) * factor(c.shared_vision, 1.3))
+            .min(1.0),
         gain_per_week_co_located: (raw.gain_per_week_co_located * factor(c.clearly_bounded_localities, 1.5)).min(1.0),
         gain_per_joint_training: raw.gain_per_joint_training,
         joint_training_interval_days: raw.joint_training_interval_days * factor(c.local_ownership, 0.5),
@@ -687,7 +705,9 @@ fn somewhere_to_go(check: &mut Checker, path: &str, units: &[Unit], population: 
             };
             let message = if from <= 0.0 && to >= horizon {
                 let cover = if place.is_empty() { "" } else { " that covers them (see its `localities`)" };
-                format!("no unit serves `{name}` needs at {tiers}{place}, so families with them could only be lost; add the domain and tier to a unit{cover}")
+                format!(
+                    "no unit serves `{name}` needs at {tiers}{place}, so families with them could only be lost; add the domain and tier to a unit{cover}"
+                )
             } else {
                 format!(
                     "from day {} to day {} no unit serves `{name}` needs at {tiers}{place}, so families with them could only be lost; a unit closes then (`ends_on_day`) or opens only later (`starts_on_day`): change those days, or add the domain and tier to a unit that runs then",
@@ -741,7 +761,11 @@ fn results_memory_bytes_of(models: &[Model], run: &RunSettings, replications: u3
         let h = crate::metrics::new_wait_histogram();
         (h.distinct_values() * std::mem::size_of::<u64>() + std::mem::size_of_val(&h)) as u64
     });
-    let months = if run.horizon_days.is_finite() { (run.horizon_days.clamp(0.0, MAX_HORIZON_DAYS) / crate::metrics::MONTH_DAYS) as u64 + 1 } else { 0 };
+    let months = if run.horizon_days.is_finite() {
+        (run.horizon_days.clamp(0.0, MAX_HORIZON_DAYS) / crate::metrics::MONTH_DAYS) as u64 + 1
+    } else {
+        0
+    };
     let month_bytes = months * (crate::metrics::N_TIMESERIES as u64) * 16;
     models
         .iter()
@@ -883,7 +907,9 @@ fn unit(
                     }
                 }
             }
-            Ok(_) => check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain)),
+            Ok(_) => {
+                check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain))
+            }
             Err(m) => check.fail(format!("{spath}.domain"), m),
         }
     }
@@ -946,7 +972,10 @@ fn unit(
             let ppath = format!("{path}.allocation.Panel");
             check.positive(&format!("{ppath}.cadence_days"), *cadence_days, "days");
             if *slots_per_meeting == Some(0) {
-                check.fail(format!("{ppath}.slots_per_meeting"), "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit");
+                check.fail(
+                    format!("{ppath}.slots_per_meeting"),
+                    "a panel that allocates no cases would hold every family for ever; give at least 1, or None for no limit",
+                );
             }
             if let Some(day) = first_meeting_day {
                 check.non_negative(&format!("{ppath}.first_meeting_day"), *day, "days");
@@ -977,7 +1006,10 @@ fn unit(
         RawUnitKind::Network { take_probability, retry_days_mean } => {
             check.probability(&format!("{path}.kind.Network.take_probability"), take_probability);
             if take_probability == 0.0 {
-                check.fail(format!("{path}.kind.Network.take_probability"), "a network whose members never take a case loses every family; give a probability above 0");
+                check.fail(
+                    format!("{path}.kind.Network.take_probability"),
+                    "a network whose members never take a case loses every family; give a probability above 0",
+                );
             }
             check.positive(&format!("{path}.kind.Network.retry_days_mean"), retry_days_mean, "days");
             UnitKind::Network { take_probability, retry_days_mean }
@@ -1060,7 +1092,13 @@ fn run(check: &mut Checker, raw: &RawRun) -> RunSettings {
     }
     check.non_negative("run.warmup_days", raw.warmup_days, "days");
     if raw.warmup_days >= raw.horizon_days {
-        check.fail("run.warmup_days", format!("the warm-up ({} days) must be shorter than the horizon ({} days), or nothing is measured", raw.warmup_days, raw.horizon_days));
+        check.fail(
+            "run.warmup_days",
+            format!(
+                "the warm-up ({} days) must be shorter than the horizon ({} days), or nothing is measured",
+                raw.warmup_days, raw.horizon_days
+            ),
+        );
     }
     if raw.replications == 0 || raw.replications > MAX_REPLICATIONS {
         check.fail("run.replications", format!("must be between 1 and {MAX_REPLICATIONS}, found {}", raw.replications));
@@ -1068,7 +1106,10 @@ fn run(check: &mut Checker, raw: &RawRun) -> RunSettings {
     if raw.max_open_episodes == 0 || raw.max_open_episodes > MAX_OPEN_EPISODES {
         check.fail(
             "run.max_open_episodes",
-            format!("must be between 1 and {MAX_OPEN_EPISODES} (each open episode takes memory while the run goes on), found {}", raw.max_open_episodes),
+            format!(
+                "must be between 1 and {MAX_OPEN_EPISODES} (each open episode takes memory while the run goes on), found {}",
+                raw.max_open_episodes
+            ),
         );
     }
     RunSettings {

@@ -14,9 +14,7 @@ use crate::metrics::METRICS;
 use crate::report::compare::words_for;
 use crate::scenario::plan::RawPlan;
 use crate::scenario::presets::PRESETS;
-use crate::scenario::raw::{
-    RawAllocation, RawConditions, RawModel, RawScenario, RawScope, RawStaff,
-};
+use crate::scenario::raw::{RawAllocation, RawConditions, RawModel, RawScenario, RawScope, RawStaff};
 use crate::scenario::{self, DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON, LoadedScenario};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -87,34 +85,19 @@ pub struct Source {
 /// The scenario a request names: the built-in county or a file inside the scenarios folder.
 pub fn source(scenarios: &Folder, id: &str) -> Result<Source> {
     if id == BUILT_IN {
-        return Ok(Source {
-            id: id.into(),
-            label: DEFAULT_COUNTY_LABEL.into(),
-            text: DEFAULT_COUNTY_RON.into(),
-            path_argument: None,
-        });
+        return Ok(Source { id: id.into(), label: DEFAULT_COUNTY_LABEL.into(), text: DEFAULT_COUNTY_RON.into(), path_argument: None });
     }
     let path = scenarios.existing(id)?;
     if !id.ends_with(".ron") || !path.is_file() {
         return Err(Error::NotFound {
             what: "scenario",
             name: id.into(),
-            hint: format!(
-                "name `{BUILT_IN}` or a .ron file in the scenarios folder, as GET /api/scenarios lists them."
-            ),
+            hint: format!("name `{BUILT_IN}` or a .ron file in the scenarios folder, as GET /api/scenarios lists them."),
         });
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario {
-        path: path.clone(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
     let shown = scenarios.shown().join(id).display().to_string();
-    Ok(Source {
-        id: id.into(),
-        label: shown.clone(),
-        text,
-        path_argument: Some(shown),
-    })
+    Ok(Source { id: id.into(), label: shown.clone(), text, path_argument: Some(shown) })
 }
 
 /// The scenario as written, with only the chosen models, in the order chosen.
@@ -123,10 +106,7 @@ pub fn raw_with_models(source: &Source, models: Option<&[String]>) -> Result<Raw
     if let Some(chosen) = models {
         let names: Vec<String> = raw.models.iter().map(|m| m.name.clone()).collect();
         if chosen.is_empty() {
-            return Err(Error::BadArgument {
-                option: "models".into(),
-                message: "choose at least one model to run".into(),
-            });
+            return Err(Error::BadArgument { option: "models".into(), message: "choose at least one model to run".into() });
         }
         let mut models = Vec::with_capacity(chosen.len());
         for name in chosen {
@@ -141,10 +121,7 @@ pub fn raw_with_models(source: &Source, models: Option<&[String]>) -> Result<Raw
                 });
             };
             if models.iter().any(|m: &RawModel| &m.name == name) {
-                return Err(Error::BadArgument {
-                    option: "models".into(),
-                    message: format!("`{name}` is chosen twice"),
-                });
+                return Err(Error::BadArgument { option: "models".into(), message: format!("`{name}` is chosen twice") });
             }
             models.push(model.clone());
         }
@@ -154,11 +131,7 @@ pub fn raw_with_models(source: &Source, models: Option<&[String]>) -> Result<Raw
 }
 
 /// Loads the scenario a request describes, through the command line's own steps.
-pub fn load(
-    source: &Source,
-    models: Option<&[String]>,
-    overrides: &[String],
-) -> Result<LoadedScenario> {
+pub fn load(source: &Source, models: Option<&[String]>, overrides: &[String]) -> Result<LoadedScenario> {
     let raw = raw_with_models(source, models)?;
     scenario::load_raw(&source.label, raw, overrides)
 }
@@ -189,11 +162,7 @@ pub fn command_arguments(source: &Source, overrides: &[String]) -> Vec<String> {
 /// its presets stay presets and the workbench can offer their levers again; or, when an
 /// override reaches into the units a preset builds, the fully resolved scenario. Either
 /// runs to the same results.
-pub fn scenario_text(
-    source: &Source,
-    models: Option<&[String]>,
-    overrides: &[String],
-) -> Result<(String, bool)> {
+pub fn scenario_text(source: &Source, models: Option<&[String]>, overrides: &[String]) -> Result<(String, bool)> {
     let loaded = load(source, models, overrides)?;
     let raw = raw_with_models(source, models)?;
     Ok(match scenario::apply_overrides(raw, overrides) {
@@ -209,20 +178,12 @@ fn condition_names() -> Vec<String> {
     let text = serde_json::to_string(&RawConditions::default()).expect("conditions serialise");
     text.trim_matches(['{', '}'])
         .split(',')
-        .filter_map(|pair| {
-            pair.split_once(':')
-                .map(|(key, _)| key.trim_matches('"').to_string())
-        })
+        .filter_map(|pair| pair.split_once(':').map(|(key, _)| key.trim_matches('"').to_string()))
         .collect()
 }
 
 fn staff_json(staff: &[RawStaff]) -> Value {
-    Value::Array(
-        staff
-            .iter()
-            .map(|s| json!({"profession": s.profession, "n_practitioners": s.n_practitioners}))
-            .collect(),
-    )
+    Value::Array(staff.iter().map(|s| json!({"profession": s.profession, "n_practitioners": s.n_practitioners})).collect())
 }
 
 fn scope_name(scope: RawScope) -> &'static str {
@@ -233,13 +194,8 @@ fn scope_name(scope: RawScope) -> &'static str {
 }
 
 fn model_json(model: &RawModel, expanded: Option<&RawModel>) -> Value {
-    let conditions =
-        serde_json::to_value(&model.collaboration.conditions).expect("conditions serialise");
-    let has_panel = expanded.is_some_and(|m| {
-        m.units
-            .iter()
-            .any(|u| matches!(u.allocation, RawAllocation::Panel { .. }))
-    });
+    let conditions = serde_json::to_value(&model.collaboration.conditions).expect("conditions serialise");
+    let has_panel = expanded.is_some_and(|m| m.units.iter().any(|u| matches!(u.allocation, RawAllocation::Panel { .. })));
     let units: Vec<Value> = if model.preset.is_some() {
         Vec::new()
     } else {
@@ -273,9 +229,7 @@ fn describe(source: &Source) -> Option<Value> {
         // A sweep plan lives beside the scenarios but is not one.
         Err(_) if scenario::parse::<RawPlan>(&source.label, &source.text).is_ok() => return None,
         Err(error) => {
-            return Some(
-                json!({"id": source.id, "file": source.path_argument, "name": source.id, "error": error.to_string()}),
-            );
+            return Some(json!({"id": source.id, "file": source.path_argument, "name": source.id, "error": error.to_string()}));
         }
     };
     let loaded = scenario::load_raw(&source.label, raw.clone(), &[]);
@@ -283,16 +237,8 @@ fn describe(source: &Source) -> Option<Value> {
         Ok(loaded) => (None, Some(&loaded.raw)),
         Err(error) => (Some(error.to_string()), None),
     };
-    let models: Vec<Value> = raw
-        .models
-        .iter()
-        .map(|m| {
-            model_json(
-                m,
-                expanded.and_then(|e| e.models.iter().find(|x| x.name == m.name)),
-            )
-        })
-        .collect();
+    let models: Vec<Value> =
+        raw.models.iter().map(|m| model_json(m, expanded.and_then(|e| e.models.iter().find(|x| x.name == m.name)))).collect();
     let services: Vec<Value> = raw
         .workforce
         .services
@@ -370,19 +316,9 @@ mod tests {
         let county = source(&folder, BUILT_IN).unwrap();
         let chosen = ["panel".to_string(), "siloed".to_string()];
         let raw = raw_with_models(&county, Some(&chosen)).unwrap();
-        assert_eq!(
-            raw.models
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>(),
-            ["panel", "siloed"]
-        );
-        assert!(
-            raw_with_models(&county, Some(&["panel".to_string(), "panel".to_string()])).is_err()
-        );
-        let error = raw_with_models(&county, Some(&["panell".to_string()]))
-            .unwrap_err()
-            .to_string();
+        assert_eq!(raw.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["panel", "siloed"]);
+        assert!(raw_with_models(&county, Some(&["panel".to_string(), "panel".to_string()])).is_err());
+        let error = raw_with_models(&county, Some(&["panell".to_string()])).unwrap_err().to_string();
         assert!(error.contains("did you mean `panel`?"), "{error}");
         assert!(chooses_differently(&county, Some(&chosen)).unwrap());
         assert!(!chooses_differently(&county, None).unwrap());

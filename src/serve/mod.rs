@@ -107,14 +107,8 @@ struct Run {
 
 #[derive(Clone)]
 enum Outcome {
-    Done {
-        summary_json: String,
-    },
-    Failed {
-        status: u16,
-        message: String,
-        exit_code: u8,
-    },
+    Done { summary_json: String },
+    Failed { status: u16, message: String, exit_code: u8 },
 }
 
 struct Job {
@@ -136,12 +130,7 @@ impl Reply {
     fn json(status: u16, value: &Value) -> Reply {
         let mut body = serde_json::to_vec_pretty(value).expect("JSON values serialise");
         body.push(b'\n');
-        Reply {
-            status,
-            content_type: "application/json",
-            body,
-            headers: Vec::new(),
-        }
+        Reply { status, content_type: "application/json", body, headers: Vec::new() }
     }
 
     fn error(error: &Error) -> Reply {
@@ -151,17 +140,11 @@ impl Reply {
             e if e.exit_code() == EXIT_BAD_INPUT => 400,
             _ => 500,
         };
-        Reply::json(
-            status,
-            &json!({"error": error.to_string(), "exit_code": error.exit_code()}),
-        )
+        Reply::json(status, &json!({"error": error.to_string(), "exit_code": error.exit_code()}))
     }
 
     fn refuse(status: u16, message: &str) -> Reply {
-        Reply::json(
-            status,
-            &json!({"error": message, "exit_code": EXIT_BAD_INPUT}),
-        )
+        Reply::json(status, &json!({"error": message, "exit_code": EXIT_BAD_INPUT}))
     }
 }
 
@@ -175,10 +158,7 @@ impl Workbench {
             address: requested.to_string(),
             message: format!("{e}. Choose another --port, or stop the program already using it"),
         })?;
-        let address = server
-            .server_addr()
-            .to_ip()
-            .expect("bound to an IP address");
+        let address = server.server_addr().to_ip().expect("bound to an IP address");
         let (sender, receiver) = mpsc::channel::<Job>();
         let threads = config.threads;
         std::thread::Builder::new()
@@ -188,26 +168,16 @@ impl Workbench {
                     execute(job, threads);
                 }
             })
-            .map_err(|e| Error::Serve {
-                address: address.to_string(),
-                message: format!("cannot start the worker thread: {e}"),
-            })?;
+            .map_err(|e| Error::Serve { address: address.to_string(), message: format!("cannot start the worker thread: {e}") })?;
         let next_number = first_free_number(results.root());
         let state = State {
             scenarios,
             results,
             loopback_only: config.address.is_loopback(),
-            runs: Mutex::new(Runs {
-                by_id: HashMap::new(),
-                next_number,
-            }),
+            runs: Mutex::new(Runs { by_id: HashMap::new(), next_number }),
             queue: Mutex::new(sender),
         };
-        Ok(Workbench {
-            server: Arc::new(server),
-            state: Arc::new(state),
-            address,
-        })
+        Ok(Workbench { server: Arc::new(server), state: Arc::new(state), address })
     }
 
     /// The page's address.
@@ -245,9 +215,7 @@ impl Workbench {
 
     /// Something that stops [`Workbench::serve`] from another thread.
     pub fn stopper(&self) -> Stopper {
-        Stopper {
-            server: Arc::clone(&self.server),
-        }
+        Stopper { server: Arc::clone(&self.server) }
     }
 }
 
@@ -301,11 +269,7 @@ fn answer(state: &State, mut request: tiny_http::Request) {
 }
 
 fn header<'a>(request: &'a tiny_http::Request, name: &'static str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
+    request.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str())
 }
 
 /// Whether the `Host` a request names is this machine. A page on another site that points
@@ -316,19 +280,14 @@ fn host_is_local(host: Option<&str>) -> bool {
         Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
         _ => host,
     };
-    matches!(name, "localhost" | "[::1]")
-        || name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    matches!(name, "localhost" | "[::1]") || name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Splits `/api/runs/0001-county/summary.json?download=1` into decoded path segments and the
 /// query. A `%2F` decodes into its segment, where the names' own checks refuse it.
 fn split_url(url: &str) -> (Vec<String>, String) {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let segments = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+    let segments = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     (segments, query.to_string())
 }
 
@@ -339,9 +298,7 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok())
         {
             out.push(byte);
             i += 3;
@@ -355,35 +312,17 @@ fn percent_decode(text: &str) -> String {
 
 fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
     if state.loopback_only && !host_is_local(header(request, "Host")) {
-        return Reply::refuse(
-            403,
-            "this workbench answers only pages opened from this machine (http://127.0.0.1 or http://localhost)",
-        );
+        return Reply::refuse(403, "this workbench answers only pages opened from this machine (http://127.0.0.1 or http://localhost)");
     }
     let method = request.method().clone();
     let (segments, query) = split_url(request.url());
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     // No name the API hands out has a `..`, `.` or separator in it: such a request is an
     // attempt to leave the folders, whatever it was aimed at.
-    if segments
-        .iter()
-        .any(|s| matches!(*s, ".." | ".") || s.contains(['/', '\\', '\0']))
-    {
-        let what = if segments.first() == Some(&"api") && segments.get(1) == Some(&"runs") {
-            "results"
-        } else {
-            "scenarios"
-        };
-        let folder = if what == "results" {
-            state.results.shown()
-        } else {
-            state.scenarios.shown()
-        };
-        return Reply::error(&Error::OutsideFolder {
-            requested: segments.join("/"),
-            what,
-            folder: folder.to_path_buf(),
-        });
+    if segments.iter().any(|s| matches!(*s, ".." | ".") || s.contains(['/', '\\', '\0'])) {
+        let what = if segments.first() == Some(&"api") && segments.get(1) == Some(&"runs") { "results" } else { "scenarios" };
+        let folder = if what == "results" { state.results.shown() } else { state.scenarios.shown() };
+        return Reply::error(&Error::OutsideFolder { requested: segments.join("/"), what, folder: folder.to_path_buf() });
     }
     use tiny_http::Method::{Get, Head, Post};
     match (&method, segments.as_slice()) {
@@ -391,89 +330,40 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
             status: 200,
             content_type: "text/html; charset=utf-8",
             body: page::PAGE.as_bytes().to_vec(),
-            headers: vec![(
-                "Content-Security-Policy",
-                page::CONTENT_SECURITY_POLICY.to_string(),
-            )],
+            headers: vec![("Content-Security-Policy", page::CONTENT_SECURITY_POLICY.to_string())],
         },
         (Get | Head, ["api", "scenarios"]) => Reply::json(200, &api::catalogue(&state.scenarios)),
         (Post, ["api", "run"]) => post(request, |body| start_run(state, body)),
         (Post, ["api", "scenario"]) => post(request, |body| scenario(state, body)),
         (Get | Head, ["api", "runs", id]) => status(state, id),
-        (Get | Head, ["api", "runs", id, file]) => {
-            run_file(state, id, file, query.split('&').any(|p| p == "download=1"))
+        (Get | Head, ["api", "runs", id, file]) => run_file(state, id, file, query.split('&').any(|p| p == "download=1")),
+        (_, [] | ["api", "scenarios"] | ["api", "run"] | ["api", "scenario"] | ["api", "runs", _] | ["api", "runs", _, _]) => {
+            Reply::refuse(405, &format!("{method} is not used here; docs/workbench.md lists the requests"))
         }
-        (
-            _,
-            []
-            | ["api", "scenarios"]
-            | ["api", "run"]
-            | ["api", "scenario"]
-            | ["api", "runs", _]
-            | ["api", "runs", _, _],
-        ) => Reply::refuse(
-            405,
-            &format!("{method} is not used here; docs/workbench.md lists the requests"),
-        ),
-        _ => Reply::refuse(
-            404,
-            &format!(
-                "nothing here at {}; docs/workbench.md lists the requests",
-                request.url()
-            ),
-        ),
+        _ => Reply::refuse(404, &format!("nothing here at {}; docs/workbench.md lists the requests", request.url())),
     }
 }
 
 /// Reads a JSON body and hands it on, refusing anything else.
 fn post(request: &mut tiny_http::Request, handle: impl FnOnce(&[u8]) -> Reply) -> Reply {
-    let is_json = header(request, "Content-Type").is_some_and(|t| {
-        t.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-    });
+    let is_json = header(request, "Content-Type").is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("application/json"));
     if !is_json {
-        return Reply::refuse(
-            415,
-            "send the request as JSON (Content-Type: application/json); docs/workbench.md shows every request",
-        );
+        return Reply::refuse(415, "send the request as JSON (Content-Type: application/json); docs/workbench.md shows every request");
     }
     let mut body = Vec::new();
-    if request
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_end(&mut body)
-        .is_err()
-    {
+    if request.as_reader().take(MAX_BODY + 1).read_to_end(&mut body).is_err() {
         return Reply::refuse(400, "the request body could not be read");
     }
     if body.len() as u64 > MAX_BODY {
-        return Reply::refuse(
-            413,
-            "the request is larger than a scenario choice can be (1 MiB)",
-        );
+        return Reply::refuse(413, "the request is larger than a scenario choice can be (1 MiB)");
     }
     handle(&body)
 }
 
 /// Scenario names become part of a run's folder name: letters, digits, `_` and `-`.
 fn folder_safe(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .take(40)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        "scenario".into()
-    } else {
-        cleaned
-    }
+    let cleaned: String = name.chars().take(40).map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    if cleaned.is_empty() { "scenario".into() } else { cleaned }
 }
 
 /// `POST /api/run`: checks the request at once (a bad one is refused before it queues),
@@ -495,11 +385,7 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
     };
     let run = {
         let mut runs = state.runs.lock().expect("the run table is never poisoned");
-        let id = format!(
-            "{:04}-{}",
-            runs.next_number,
-            folder_safe(&loaded.scenario.name)
-        );
+        let id = format!("{:04}-{}", runs.next_number, folder_safe(&loaded.scenario.name));
         runs.next_number += 1;
         let run = Arc::new(Run {
             id: id.clone(),
@@ -515,36 +401,13 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
     // The command that reproduces the run: the same overrides on the same file, or, when only
     // some models were chosen (the command line cannot), the resolved scenario the run writes.
     let arguments = if fewer {
-        vec![
-            "run".to_string(),
-            state
-                .results
-                .shown()
-                .join(&run.id)
-                .join("scenario.ron")
-                .display()
-                .to_string(),
-        ]
+        vec!["run".to_string(), state.results.shown().join(&run.id).join("scenario.ron").display().to_string()]
     } else {
         api::command_arguments(&source, &request.set)
     };
-    let job = Job {
-        run: Arc::clone(&run),
-        loaded,
-        arguments,
-        dir,
-    };
-    if state
-        .queue
-        .lock()
-        .expect("the queue is never poisoned")
-        .send(job)
-        .is_err()
-    {
-        return Reply::refuse(
-            500,
-            "the workbench's run worker has stopped; restart `joinedup serve`",
-        );
+    let job = Job { run: Arc::clone(&run), loaded, arguments, dir };
+    if state.queue.lock().expect("the queue is never poisoned").send(job).is_err() {
+        return Reply::refuse(500, "the workbench's run worker has stopped; restart `joinedup serve`");
     }
     let location = format!("/api/runs/{}", run.id);
     if !request.wait {
@@ -552,15 +415,9 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
         reply.headers.push(("Location", location));
         return reply;
     }
-    let mut outcome = run
-        .outcome
-        .lock()
-        .expect("a run's outcome is never poisoned");
+    let mut outcome = run.outcome.lock().expect("a run's outcome is never poisoned");
     while outcome.is_none() {
-        outcome = run
-            .finished
-            .wait(outcome)
-            .expect("a run's outcome is never poisoned");
+        outcome = run.finished.wait(outcome).expect("a run's outcome is never poisoned");
     }
     match outcome.clone().expect("finished") {
         Outcome::Done { summary_json } => Reply {
@@ -569,14 +426,9 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
             body: summary_json.into_bytes(),
             headers: vec![("Location", location), ("X-Joinedup-Run", run.id.clone())],
         },
-        Outcome::Failed {
-            status,
-            message,
-            exit_code,
-        } => Reply::json(
-            status,
-            &json!({"error": message, "exit_code": exit_code, "id": run.id}),
-        ),
+        Outcome::Failed { status, message, exit_code } => {
+            Reply::json(status, &json!({"error": message, "exit_code": exit_code, "id": run.id}))
+        }
     }
 }
 
@@ -585,15 +437,11 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
 fn execute(job: Job, threads: Option<usize>) {
     job.run.started.store(true, Ordering::Relaxed);
     let work = || -> Result<String> {
-        let comparison =
-            experiment::run_with_progress(&job.loaded.scenario, threads, &job.run.progress)?;
+        let comparison = experiment::run_with_progress(&job.loaded.scenario, threads, &job.run.progress)?;
         let resolved = job.loaded.resolved_ron();
         let mut files = output::run_files(&comparison, &resolved);
         let summary = files.files[0].1.clone();
-        files.files.push((
-            provenance::FILE_NAME,
-            Provenance::new(&job.loaded.scenario, &resolved, &job.arguments).to_json(),
-        ));
+        files.files.push((provenance::FILE_NAME, Provenance::new(&job.loaded.scenario, &resolved, &job.arguments).to_json()));
         files.write(&job.dir)?;
         report::write(&job.dir, None, &report::today_utc())?;
         Ok(summary)
@@ -610,21 +458,14 @@ fn execute(job: Job, threads: Option<usize>) {
             exit_code: crate::error::EXIT_FAILED,
         },
     };
-    *job.run
-        .outcome
-        .lock()
-        .expect("a run's outcome is never poisoned") = Some(outcome);
+    *job.run.outcome.lock().expect("a run's outcome is never poisoned") = Some(outcome);
     job.run.finished.notify_all();
 }
 
 /// The run's folder, checked to be a plain name inside the results folder.
 fn run_dir(state: &State, id: &str) -> Result<PathBuf> {
     if !paths::run_name_is_plain(id) {
-        return Err(Error::OutsideFolder {
-            requested: id.into(),
-            what: "results",
-            folder: state.results.shown().to_path_buf(),
-        });
+        return Err(Error::OutsideFolder { requested: id.into(), what: "results", folder: state.results.shown().to_path_buf() });
     }
     state.results.existing(id).map_err(|error| match error {
         Error::NotFound { .. } => not_found_run(id),
@@ -633,65 +474,30 @@ fn run_dir(state: &State, id: &str) -> Result<PathBuf> {
 }
 
 fn not_found_run(id: &str) -> Error {
-    Error::NotFound {
-        what: "run",
-        name: id.into(),
-        hint: "POST /api/run answers with the id of each run it starts.".into(),
-    }
+    Error::NotFound { what: "run", name: id.into(), hint: "POST /api/run answers with the id of each run it starts.".into() }
 }
 
 /// `GET /api/runs/<id>`: how far the run has got; when finished, its summary, the table
 /// cells the page shows, and its files.
 fn status(state: &State, id: &str) -> Reply {
     if !paths::run_name_is_plain(id) {
-        return Reply::error(&Error::OutsideFolder {
-            requested: id.into(),
-            what: "results",
-            folder: state.results.shown().to_path_buf(),
-        });
+        return Reply::error(&Error::OutsideFolder { requested: id.into(), what: "results", folder: state.results.shown().to_path_buf() });
     }
-    let run = state
-        .runs
-        .lock()
-        .expect("the run table is never poisoned")
-        .by_id
-        .get(id)
-        .cloned();
-    let files: Value = RUN_FILES
-        .iter()
-        .map(|(name, _)| {
-            (
-                name.to_string(),
-                Value::String(format!("/api/runs/{id}/{name}")),
-            )
-        })
-        .collect();
+    let run = state.runs.lock().expect("the run table is never poisoned").by_id.get(id).cloned();
+    let files: Value = RUN_FILES.iter().map(|(name, _)| (name.to_string(), Value::String(format!("/api/runs/{id}/{name}")))).collect();
     let finished = |state_name: &str, summary_json: &str| -> Reply {
         let summary: Value = serde_json::from_str(summary_json).unwrap_or(Value::Null);
-        let table = run_dir(state, id)
-            .and_then(|dir| read::read(&dir))
-            .map(|results| table(&results))
-            .unwrap_or(Value::Null);
-        Reply::json(
-            200,
-            &json!({"id": id, "state": state_name, "summary": summary, "table": table, "files": files}),
-        )
+        let table = run_dir(state, id).and_then(|dir| read::read(&dir)).map(|results| table(&results)).unwrap_or(Value::Null);
+        Reply::json(200, &json!({"id": id, "state": state_name, "summary": summary, "table": table, "files": files}))
     };
     match run {
         Some(run) => {
-            let outcome = run
-                .outcome
-                .lock()
-                .expect("a run's outcome is never poisoned")
-                .clone();
+            let outcome = run.outcome.lock().expect("a run's outcome is never poisoned").clone();
             match outcome {
                 Some(Outcome::Done { summary_json }) => finished("done", &summary_json),
-                Some(Outcome::Failed {
-                    message, exit_code, ..
-                }) => Reply::json(
-                    200,
-                    &json!({"id": id, "state": "failed", "error": message, "exit_code": exit_code}),
-                ),
+                Some(Outcome::Failed { message, exit_code, .. }) => {
+                    Reply::json(200, &json!({"id": id, "state": "failed", "error": message, "exit_code": exit_code}))
+                }
                 None => Reply::json(
                     200,
                     &json!({
@@ -704,9 +510,7 @@ fn status(state: &State, id: &str) -> Reply {
             }
         }
         // A run from before the workbench restarted: finished if its folder holds a summary.
-        None => match run_dir(state, id).and_then(|dir| {
-            std::fs::read_to_string(dir.join("summary.json")).map_err(|_| not_found_run(id))
-        }) {
+        None => match run_dir(state, id).and_then(|dir| std::fs::read_to_string(dir.join("summary.json")).map_err(|_| not_found_run(id))) {
             Ok(summary_json) => finished("done", &summary_json),
             Err(error) => Reply::error(&error),
         },
@@ -725,19 +529,9 @@ fn table(results: &read::Results) -> Value {
                 .models
                 .iter()
                 .map(|model| match model.summary[m] {
-                    Some(read::MetricFile {
-                        mean: Some(mean),
-                        ci95_low,
-                        ci95_high,
-                        ..
-                    }) => {
+                    Some(read::MetricFile { mean: Some(mean), ci95_low, ci95_high, .. }) => {
                         let text = match ci95_low.zip(ci95_high) {
-                            Some((l, h)) => format!(
-                                "{} [{}, {}]",
-                                human(mean * scale),
-                                human(l * scale),
-                                human(h * scale)
-                            ),
+                            Some((l, h)) => format!("{} [{}, {}]", human(mean * scale), human(l * scale), human(h * scale)),
                             None => human(mean * scale),
                         };
                         Value::String(text)
@@ -764,45 +558,32 @@ fn run_file(state: &State, id: &str, file: &str, download: bool) -> Reply {
         return Reply::error(&Error::NotFound {
             what: "run file",
             name: file.into(),
-            hint: format!(
-                "a run has {}.",
-                RUN_FILES
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            hint: format!("a run has {}.", RUN_FILES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
         });
     };
-    let read = run_dir(state, id)
-        .and_then(|_| state.results.existing(&format!("{id}/{name}")))
-        .and_then(|path| {
-            std::fs::read(&path).map_err(|_| Error::NotFound {
-                what: "run file",
-                name: format!("{id}/{name}"),
-                hint: "the run has not finished writing it yet.".into(),
-            })
-        });
+    let read = run_dir(state, id).and_then(|_| state.results.existing(&format!("{id}/{name}"))).and_then(|path| {
+        std::fs::read(&path).map_err(|_| Error::NotFound {
+            what: "run file",
+            name: format!("{id}/{name}"),
+            hint: "the run has not finished writing it yet.".into(),
+        })
+    });
     match read {
         Ok(body) => {
             let mut headers = Vec::new();
             if download {
-                headers.push((
-                    "Content-Disposition",
-                    format!("attachment; filename=\"{id}-{name}\""),
-                ));
+                headers.push(("Content-Disposition", format!("attachment; filename=\"{id}-{name}\"")));
             }
             if *name == report::FILE_NAME {
                 // The report keeps its own policy (no fetches at all); this repeats it for browsers
                 // that read only the header.
-                headers.push(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'".into()));
+                headers.push((
+                    "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+                        .into(),
+                ));
             }
-            Reply {
-                status: 200,
-                content_type,
-                body,
-                headers,
-            }
+            Reply { status: 200, content_type, body, headers }
         }
         Err(error) => Reply::error(&error),
     }
@@ -817,13 +598,8 @@ fn scenario(state: &State, body: &[u8]) -> Reply {
     };
     let saved = (|| -> Result<Value> {
         let source = api::source(&state.scenarios, &request.scenario)?;
-        let (text, expanded) =
-            api::scenario_text(&source, request.models.as_deref(), &request.set)?;
-        let mut header = format!(
-            "// Saved from the joinedup workbench on {}: {}",
-            report::today_utc(),
-            source.label
-        );
+        let (text, expanded) = api::scenario_text(&source, request.models.as_deref(), &request.set)?;
+        let mut header = format!("// Saved from the joinedup workbench on {}: {}", report::today_utc(), source.label);
         if let Some(models) = &request.models {
             header.push_str(&format!(", models {}", models.join(", ")));
         }
@@ -868,21 +644,10 @@ mod tests {
 
     #[test]
     fn only_this_machine_is_a_local_host() {
-        for local in [
-            "127.0.0.1:8737",
-            "localhost:1",
-            "[::1]:80",
-            "localhost",
-            "127.0.0.2",
-        ] {
+        for local in ["127.0.0.1:8737", "localhost:1", "[::1]:80", "localhost", "127.0.0.2"] {
             assert!(host_is_local(Some(local)), "{local}");
         }
-        for other in [
-            "evil.example:8737",
-            "192.168.1.2:8737",
-            "localhost.evil.example",
-            "",
-        ] {
+        for other in ["evil.example:8737", "192.168.1.2:8737", "localhost.evil.example", ""] {
             assert!(!host_is_local(Some(other)), "{other}");
         }
         assert!(!host_is_local(None));

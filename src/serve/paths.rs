@@ -27,19 +27,9 @@ pub struct Folder {
 impl Folder {
     /// Opens `path` (creating it when missing, so a first run can save into it).
     pub fn open(what: &'static str, path: &Path) -> Result<Folder> {
-        std::fs::create_dir_all(path).map_err(|source| Error::Output {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let root = path.canonicalize().map_err(|source| Error::Output {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Ok(Folder {
-            what,
-            shown: path.to_path_buf(),
-            root,
-        })
+        std::fs::create_dir_all(path).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
+        let root = path.canonicalize().map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
+        Ok(Folder { what, shown: path.to_path_buf(), root })
     }
 
     /// The folder as the user named it.
@@ -53,11 +43,7 @@ impl Folder {
     }
 
     fn outside(&self, requested: &str) -> Error {
-        Error::OutsideFolder {
-            requested: requested.to_string(),
-            what: self.what,
-            folder: self.shown.clone(),
-        }
+        Error::OutsideFolder { requested: requested.to_string(), what: self.what, folder: self.shown.clone() }
     }
 
     /// An existing file or folder inside this folder, named by a relative path with `/`
@@ -65,17 +51,9 @@ impl Folder {
     pub fn existing(&self, relative: &str) -> Result<PathBuf> {
         let joined = self.join_checked(relative)?;
         let real = joined.canonicalize().map_err(|_| Error::NotFound {
-            what: if self.what == "scenarios" {
-                "scenario"
-            } else {
-                "file"
-            },
+            what: if self.what == "scenarios" { "scenario" } else { "file" },
             name: relative.to_string(),
-            hint: format!(
-                "the {} folder {} has nothing by that name.",
-                self.what,
-                self.shown.display()
-            ),
+            hint: format!("the {} folder {} has nothing by that name.", self.what, self.shown.display()),
         })?;
         if !real.starts_with(&self.root) {
             return Err(self.outside(relative));
@@ -91,16 +69,12 @@ impl Folder {
         if path.parent() != Some(self.root.as_path()) {
             return Err(Error::BadArgument {
                 option: "save_as".into(),
-                message: format!(
-                    "`{name}` names a sub-folder; give a plain file name such as `my_plan`"
-                ),
+                message: format!("`{name}` names a sub-folder; give a plain file name such as `my_plan`"),
             });
         }
         if let Ok(metadata) = path.symlink_metadata()
             && metadata.file_type().is_symlink()
-            && !path
-                .canonicalize()
-                .is_ok_and(|real| real.starts_with(&self.root))
+            && !path.canonicalize().is_ok_and(|real| real.starts_with(&self.root))
         {
             return Err(self.outside(name));
         }
@@ -167,9 +141,7 @@ pub fn scenario_file_name(name: &str, folder: &Folder) -> Result<String> {
     }
     let fine = !stem.is_empty()
         && stem.len() <= 64
-        && stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !stem.starts_with('-');
     if !fine {
         return Err(Error::BadArgument {
@@ -185,11 +157,7 @@ pub fn scenario_file_name(name: &str, folder: &Folder) -> Result<String> {
 /// A name the workbench gave a run (its folder inside the results folder): letters, digits,
 /// `_` and `-` only, so it can never name anything but that folder.
 pub fn run_name_is_plain(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 100
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !name.is_empty() && name.len() <= 100 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -216,74 +184,39 @@ mod tests {
     fn names_inside_the_folder_resolve_and_escapes_are_refused() {
         let (dir, f) = folder();
         assert_eq!(f.existing("a.ron").unwrap(), f.root().join("a.ron"));
-        assert_eq!(
-            f.existing("councils/b.ron").unwrap(),
-            f.root().join("councils/b.ron")
-        );
-        for escape in [
-            "../secret.ron",
-            "councils/../../secret.ron",
-            "./a.ron",
-            "",
-            "a\\b.ron",
-        ] {
+        assert_eq!(f.existing("councils/b.ron").unwrap(), f.root().join("councils/b.ron"));
+        for escape in ["../secret.ron", "councils/../../secret.ron", "./a.ron", "", "a\\b.ron"] {
             assert!(is_outside(f.existing(escape)), "{escape:?} was not refused");
         }
         let absolute = dir.path().join("secret.ron");
         assert!(is_outside(f.existing(absolute.to_str().unwrap())));
-        assert!(
-            is_outside(f.existing(f.root().join("a.ron").to_str().unwrap())),
-            "absolute paths are refused even inside"
-        );
-        assert!(matches!(
-            f.existing("missing.ron"),
-            Err(Error::NotFound { .. })
-        ));
+        assert!(is_outside(f.existing(f.root().join("a.ron").to_str().unwrap())), "absolute paths are refused even inside");
+        assert!(matches!(f.existing("missing.ron"), Err(Error::NotFound { .. })));
     }
 
     #[test]
     fn links_leading_outside_are_refused_and_left_out_of_the_list() {
         let (dir, f) = folder();
-        std::os::unix::fs::symlink(dir.path().join("secret.ron"), f.root().join("link.ron"))
-            .unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.ron"), f.root().join("link.ron")).unwrap();
         std::os::unix::fs::symlink(dir.path(), f.root().join("up")).unwrap();
         std::os::unix::fs::symlink(f.root().join("a.ron"), f.root().join("inner.ron")).unwrap();
         assert!(is_outside(f.existing("link.ron")));
         assert!(is_outside(f.existing("up/secret.ron")));
-        assert_eq!(
-            f.existing("inner.ron").unwrap(),
-            f.root().join("a.ron"),
-            "a link staying inside is fine"
-        );
-        assert!(
-            is_outside(f.new_child("link.ron")),
-            "saving over a link leading out is refused"
-        );
+        assert_eq!(f.existing("inner.ron").unwrap(), f.root().join("a.ron"), "a link staying inside is fine");
+        assert!(is_outside(f.new_child("link.ron")), "saving over a link leading out is refused");
         assert_eq!(f.ron_files(), vec!["a.ron", "councils/b.ron", "inner.ron"]);
     }
 
     #[test]
     fn saved_scenario_names_are_plain_file_names() {
         let (_dir, f) = folder();
-        assert_eq!(
-            scenario_file_name("more_staff", &f).unwrap(),
-            "more_staff.ron"
-        );
+        assert_eq!(scenario_file_name("more_staff", &f).unwrap(), "more_staff.ron");
         assert_eq!(scenario_file_name("plan-2.ron", &f).unwrap(), "plan-2.ron");
         for escape in ["../x", "a/b", "/etc/passwd", "..", "a\\b"] {
-            assert!(
-                matches!(
-                    scenario_file_name(escape, &f),
-                    Err(Error::OutsideFolder { .. })
-                ),
-                "{escape:?}"
-            );
+            assert!(matches!(scenario_file_name(escape, &f), Err(Error::OutsideFolder { .. })), "{escape:?}");
         }
         for bad in ["", "my plan", "-x", ".ron", "x.y", &"a".repeat(65)] {
-            assert!(
-                matches!(scenario_file_name(bad, &f), Err(Error::BadArgument { .. })),
-                "{bad:?}"
-            );
+            assert!(matches!(scenario_file_name(bad, &f), Err(Error::BadArgument { .. })), "{bad:?}");
         }
         assert_eq!(f.new_child("x.ron").unwrap(), f.root().join("x.ron"));
         assert!(is_outside(f.new_child("../x.ron")));

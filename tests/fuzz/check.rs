@@ -12,13 +12,7 @@ use joinedup::scenario;
 fn split(data: &[u8]) -> Option<(&str, Vec<String>)> {
     let input = std::str::from_utf8(data).ok()?;
     Some(match input.split_once("\n---\n") {
-        Some((text, sets)) => (
-            text,
-            sets.lines()
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect(),
-        ),
+        Some((text, sets)) => (text, sets.lines().filter(|l| !l.is_empty()).map(String::from).collect()),
         None => (input, Vec::new()),
     })
 }
@@ -32,16 +26,9 @@ pub fn check_scenario(data: &[u8]) {
         Err(error) => assert!(!error.to_string().is_empty(), "an error with no message"),
         Ok(loaded) => {
             let resolved = loaded.resolved_ron();
-            let again = scenario::load_str("resolved.ron", &resolved, &[]).unwrap_or_else(|e| {
-                panic!(
-                    "a scenario that loads wrote a resolved scenario that does not: {e}\n{resolved}"
-                )
-            });
-            assert_eq!(
-                resolved,
-                again.resolved_ron(),
-                "the resolved scenario does not read back to itself"
-            );
+            let again = scenario::load_str("resolved.ron", &resolved, &[])
+                .unwrap_or_else(|e| panic!("a scenario that loads wrote a resolved scenario that does not: {e}\n{resolved}"));
+            assert_eq!(resolved, again.resolved_ron(), "the resolved scenario does not read back to itself");
         }
     }
 }
@@ -57,13 +44,7 @@ pub fn check_plan(data: &[u8]) {
     {
         return;
     }
-    if let Err(error) = scenario::plan::load_str(
-        "fuzz-plan.ron",
-        text,
-        std::path::Path::new("."),
-        &overrides,
-        &[],
-    ) {
+    if let Err(error) = scenario::plan::load_str("fuzz-plan.ron", text, std::path::Path::new("."), &overrides, &[]) {
         assert!(!error.to_string().is_empty(), "an error with no message");
     }
 }
