@@ -1162,11 +1162,7 @@ impl<'a> Sim<'a> {
         let population = &scenario.population;
         let e = &self.episodes[episode as usize];
         let n = &e.needs[need as usize];
-        let tier = n.tier as usize;
-        let escalation_rate = if tier < 4 { population.escalation_rate_per_day[tier - 1] } else { 0.0 };
-        let resolution_rate = population.natural_resolution_rate_per_day[tier - 1];
-        let to_escalate = if escalation_rate > 0.0 { n.escalation_left / escalation_rate } else { f64::INFINITY };
-        let to_resolve = if resolution_rate > 0.0 { n.resolution_left / resolution_rate } else { f64::INFINITY };
+        let (to_escalate, to_resolve) = days_until_change(population, n);
         let wait = to_escalate.min(to_resolve);
         if wait.is_finite() {
             let (serial, token) = (e.serial, n.clock_token);
@@ -1182,11 +1178,7 @@ impl<'a> Sim<'a> {
         let since = n.untreated_since.expect("the clock only runs while a need is untreated");
         consume_exposure(population, n, now - since);
         n.untreated_since = Some(now);
-        let tier = n.tier as usize;
-        let escalation_rate = if tier < 4 { population.escalation_rate_per_day[tier - 1] } else { 0.0 };
-        let to_escalate = if escalation_rate > 0.0 { n.escalation_left / escalation_rate } else { f64::INFINITY };
-        let resolution_rate = population.natural_resolution_rate_per_day[tier - 1];
-        let to_resolve = if resolution_rate > 0.0 { n.resolution_left / resolution_rate } else { f64::INFINITY };
+        let (to_escalate, to_resolve) = days_until_change(population, n);
         if to_resolve <= to_escalate {
             self.close_need(now, episode, need, Closure::Natural);
             return;
@@ -1949,6 +1941,16 @@ fn blend(cold: &Handoff, warm: &Handoff, warmth: f64, bounce_factor: f64) -> Han
         lost_probability: mix(cold.lost_probability, warm.lost_probability),
         max_bounces: if warmth >= 0.5 { warm.max_bounces } else { cold.max_bounces },
     }
+}
+
+/// Untreated days until a need escalates and until it resolves on its own, from its remaining
+/// exposures at its tier's rates (infinite when a rate is zero).
+fn days_until_change(population: &Population, n: &Need) -> (f64, f64) {
+    let tier = n.tier as usize;
+    let escalation_rate = if tier < 4 { population.escalation_rate_per_day[tier - 1] } else { 0.0 };
+    let resolution_rate = population.natural_resolution_rate_per_day[tier - 1];
+    let until = |left: f64, rate: f64| if rate > 0.0 { left / rate } else { f64::INFINITY };
+    (until(n.escalation_left, escalation_rate), until(n.resolution_left, resolution_rate))
 }
 
 fn consume_exposure(population: &Population, n: &mut Need, elapsed_days: f64) {
