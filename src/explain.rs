@@ -94,7 +94,21 @@ pub fn explain(scenario: &Scenario) -> String {
         let _ = writeln!(w, "Units:");
         for unit in &model.units {
             let total: u32 = unit.staff.iter().map(|(_, n)| n).sum();
-            let staff: Vec<String> = unit.staff.iter().map(|(p, n)| format!("{n} {}", professions[*p].name)).collect();
+            let staff: Vec<String> = unit
+                .staff
+                .iter()
+                .enumerate()
+                .map(|(i, (p, n))| {
+                    let exact: Vec<String> = unit
+                        .staff_by_locality
+                        .iter()
+                        .filter(|(s, _, _)| *s == i)
+                        .map(|(_, l, n)| format!("{n} in {}", population.locality_names[*l]))
+                        .collect();
+                    let exact = if exact.is_empty() { String::new() } else { format!(" ({})", exact.join(", ")) };
+                    format!("{n} {}{exact}", professions[*p].name)
+                })
+                .collect();
             let place = match unit.scope {
                 Scope::BoroughWide => "one borough-wide".to_string(),
                 Scope::Locality if unit.localities.len() == population.locality_names.len() => "one in each locality".to_string(),

@@ -71,6 +71,14 @@ impl Population {
         self.locality_cumulative_share[locality_idx] - previous
     }
 
+    /// How many times its written staffing the copy of a `Locality` unit in `locality_idx`
+    /// gets: the locality's share of families times the number of localities, so a unit's
+    /// staffing is written for a locality of average size and big localities are not starved
+    /// while small ones sit idle.
+    pub fn locality_scale(&self, locality_idx: usize) -> f64 {
+        self.locality_share(locality_idx) * self.locality_names.len() as f64
+    }
+
     /// Share of presenting needs in domain `domain_idx`.
     pub fn domain_share(&self, domain_idx: usize) -> f64 {
         let previous = if domain_idx == 0 { 0.0 } else { self.domain_cumulative_share[domain_idx - 1] };
@@ -159,6 +167,13 @@ impl Profession {
     pub fn can_work(&self, domain_idx: u8, tier: u8) -> bool {
         self.competence_tiers_by_domain[domain_idx as usize] & tier_bit(tier) != 0
     }
+}
+
+/// Practitioners in a locality's copy of a unit written with `n` for a locality of average
+/// size: `n` times the locality's scale (`Population::locality_scale`), rounded, at least one.
+/// The one rule, shared by the engine and the presets that merge services.
+pub fn scaled_staff(n: u32, scale: f64) -> u32 {
+    ((f64::from(n) * scale).round() as u32).max(1)
 }
 
 /// Bit for a tier (1-4) in a tier mask.
@@ -377,6 +392,11 @@ pub struct Unit {
     /// the unit accepts has at least one competent practitioner (by construction of
     /// `tiers_by_domain`).
     pub staff: Vec<(usize, u32)>,
+    /// Exact headcounts in particular localities (the format's `by_locality`): (position in
+    /// `staff`, locality index, practitioners), sorted. Empty for most units, always empty
+    /// for a `BoroughWide` one. **Invariant:** with these counts every copy still has a
+    /// competent practitioner for every (domain, tier) the unit accepts.
+    pub staff_by_locality: Vec<(usize, usize, u32)>,
     pub assessment: Assessment,
     pub allocation: Allocation,
     pub lead_professional: bool,
@@ -406,6 +426,31 @@ impl Unit {
     pub fn serves_domain(&self, domain_idx: u8) -> bool {
         self.domains & (1 << domain_idx) != 0
     }
+    /// Practitioners of the `staff_pos`-th staff entry as written for the copy in
+    /// `locality_idx`: its `by_locality` count there, or else `n_practitioners` (for a
+    /// locality of average size).
+    pub fn written_staff(&self, staff_pos: usize, locality_idx: usize) -> u32 {
+        self.staff_by_locality
+            .iter()
+            .find(|(s, l, _)| *s == staff_pos && *l == locality_idx)
+            .map_or(self.staff[staff_pos].1, |(_, _, n)| *n)
+    }
+
+    /// Practitioners of the `staff_pos`-th staff entry in the copy of the unit serving
+    /// `locality_idx` (any locality for a borough-wide unit, whose one copy has them all). A
+    /// locality copy gets its exact `by_locality` count, or else the written number scaled
+    /// to the locality's size, rounded, at least one.
+    pub fn staff_in_copy(&self, staff_pos: usize, locality_idx: usize, population: &Population) -> u32 {
+        let (_, n) = self.staff[staff_pos];
+        match self.scope {
+            Scope::BoroughWide => n,
+            Scope::Locality => match self.staff_by_locality.iter().find(|(s, l, _)| *s == staff_pos && *l == locality_idx) {
+                Some(&(_, _, exact)) => exact,
+                None => scaled_staff(n, population.locality_scale(locality_idx)),
+            },
+        }
+    }
+
     /// The lowest tier this unit takes in a domain (5 when it takes none).
     pub fn lowest_tier(&self, domain_idx: u8) -> u8 {
         self.tiers_by_domain[domain_idx as usize].trailing_zeros().min(4) as u8 + 1

@@ -101,13 +101,19 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
                 })
                 .collect();
             let growth_per_year = (!growths.is_empty()).then(|| growths.iter().sum::<f64>() / growths.len() as f64);
-            let copies = if unit.scope == Scope::BoroughWide { 1 } else { unit.localities.len() as u64 };
+            let copies = if unit.scope == Scope::BoroughWide { &[0][..] } else { &unit.localities[..] };
             let slots = copies
-                * unit
-                    .staff
-                    .iter()
-                    .map(|(p, n)| u64::from(*n) * u64::from(scenario.workforce.professions[*p].caseload_capacity))
-                    .sum::<u64>();
+                .iter()
+                .map(|&l| {
+                    unit.staff
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (p, _))| {
+                            u64::from(unit.written_staff(i, l)) * u64::from(scenario.workforce.professions[*p].caseload_capacity)
+                        })
+                        .sum::<u64>()
+                })
+                .sum::<u64>();
             let grew = growth_per_year.is_some_and(|g| {
                 let years = (run.horizon_days - (run.warmup_days + run.horizon_days) / 2.0) / 365.25;
                 g * years >= GROWTH_SHARE_OF_SLOTS * slots as f64

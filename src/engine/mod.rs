@@ -22,6 +22,7 @@ use rand::RngExt;
 use rand_distr::{Exp1, StandardNormal};
 use record::Recorder;
 use relationships::Relationships;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Marks "no unit" in routing tables.
 const NO_UNIT: u32 = u32::MAX;
@@ -35,8 +36,15 @@ const QUEUE_SCAN_LIMIT: usize = 64;
 
 /// Runs one replication of `scenario.models[model_idx]`.
 pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
+    simulate_stoppable(scenario, model_idx, replication, &AtomicBool::new(false))
+}
+
+/// [`simulate`], ending with `Error::Interrupted` within moments of `stop` being set (one
+/// run's own flag: a workbench run cancelled from its page), as it does on Ctrl-C. The
+/// result is the same as [`simulate`]'s when nobody sets it.
+pub fn simulate_stoppable(scenario: &Scenario, model_idx: usize, replication: u32, stop: &AtomicBool) -> Result<ReplicationResult> {
     let mut sim = Sim::new(scenario, model_idx, replication);
-    sim.run()?;
+    sim.run(stop)?;
     Ok(sim.finish())
 }
 
@@ -358,13 +366,12 @@ impl<'a> Sim<'a> {
             for copy in copies {
                 let idx = instances.len() as u32;
                 let start = practitioners.len() as u32;
-                // A locality unit's staffing is for a locality of average size; each copy is
-                // scaled to its locality's share of families, so big localities are not
-                // starved while small ones sit idle.
-                let scale = if unit.scope == Scope::Locality { population.locality_share(copy) * n_localities as f64 } else { 1.0 };
-                for &(profession_idx, n) in &unit.staff {
+                // A locality unit's staffing is for a locality of average size, scaled to each
+                // locality's share of families, unless the scenario gives that locality's
+                // count (`Unit::staff_in_copy`).
+                for (staff_pos, &(profession_idx, _)) in unit.staff.iter().enumerate() {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
-                    let n = ((f64::from(n) * scale).round() as u32).max(1);
+                    let n = unit.staff_in_copy(staff_pos, copy, population);
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
@@ -489,7 +496,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn run(&mut self) -> Result<()> {
+    fn run(&mut self, stop: &AtomicBool) -> Result<()> {
         let horizon = self.scenario.run.horizon_days;
         self.build_routes();
         for idx in 0..self.instances.len() {
@@ -521,10 +528,10 @@ impl<'a> Sim<'a> {
             assert!(day >= last_day, "time went backwards: {day} after {last_day}");
             last_day = day;
             self.diagnostics.events += 1;
-            // Ctrl-C: a replication stops within a few milliseconds rather than running on
-            // for minutes. Reading one flag now and then leaves the result unchanged when
-            // nobody interrupts.
-            if self.diagnostics.events % 65_536 == 0 && crate::experiment::stop_requested() {
+            // Ctrl-C, or this run's own stop: a replication stops within a few milliseconds
+            // rather than running on for minutes. Reading the flags now and then leaves the
+            // result unchanged when nobody interrupts.
+            if self.diagnostics.events % 65_536 == 0 && (crate::experiment::stop_requested() || stop.load(Ordering::Relaxed)) {
                 return Err(Error::Interrupted {
                     message: "stopped before every replication had finished, so there are no results".into(),
                 });
@@ -1625,10 +1632,18 @@ impl<'a> Sim<'a> {
         };
         // Each profession on the panel is represented at this meeting with probability
         // `attendance`; a case waits for a meeting where someone who can take it attends.
+        // A profession this copy has none of (`by_locality` gave it 0) sends nobody; the draw
+        // is made all the same, so the other professions' draws stay in step.
         let mut attending = Vec::with_capacity(unit.staff.len());
         for &(profession_idx, _) in &unit.staff {
             let u: f64 = self.instances[unit_instance as usize].rng.random();
-            if u < attendance {
+            let here = || {
+                self.instances[unit_instance as usize]
+                    .practitioners
+                    .clone()
+                    .any(|p| self.practitioners[p as usize].profession_idx as usize == profession_idx)
+            };
+            if u < attendance && here() {
                 attending.push(profession_idx);
             }
         }

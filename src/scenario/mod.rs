@@ -7,7 +7,7 @@ pub mod plan;
 pub mod presets;
 pub mod raw;
 mod validate;
-pub use validate::{MAX_REPLICATIONS, MAX_RESULTS_BYTES, results_memory_bytes};
+pub use validate::{MAX_REPLICATIONS, MAX_RESULTS_BYTES, locality_scales, results_memory_bytes};
 
 use crate::error::{Error, Problem, Result, nearest};
 use crate::model::Scenario;
@@ -269,12 +269,31 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
         let (path, value_text) =
             assignment.split_once('=').ok_or_else(|| bad("expected PATH=VALUE, for example run.replications=20".into()))?;
         let segments: Vec<&str> = path.trim().split('.').collect();
-        let slot = locate(&mut tree, &segments).map_err(bad)?;
+        let mut changed = tree.clone();
+        // A path that is not in the tree may still name an entry of a map, or a field left
+        // out of the tree while empty (a staff entry's `by_locality`): it is added, and kept
+        // only if the scenario then reads back. A typo is still reported as one.
+        let missing = match locate(&mut changed, &segments) {
+            Ok(_) => None,
+            Err(message) => match open_path(&mut changed, &segments) {
+                Some(added_at) => Some((message, added_at)),
+                None => return Err(bad(message)),
+            },
+        };
+        let slot = locate(&mut changed, &segments).expect("the path exists now");
         *slot = parse_value(value_text.trim(), slot).map_err(bad)?;
         // Checked after each assignment, so the error names the one that does not fit.
-        serde_json::from_value::<T>(tree.clone()).map_err(|error| {
-            bad(format!("the value does not fit the field: {}. {docs} gives each field's type.", plain_types(&error.to_string())))
+        serde_json::from_value::<T>(changed.clone()).map_err(|error| {
+            let error = error.to_string();
+            match &missing {
+                // The name was wrong, not the value: say so as for any other unknown name.
+                Some((message, added_at)) if NAME_NOT_KNOWN.iter().any(|words| error.contains(words)) => {
+                    bad(suggest_field(&segments, *added_at, &error).unwrap_or_else(|| message.clone()))
+                }
+                _ => bad(format!("the value does not fit the field: {}. {docs} gives each field's type.", plain_types(&error))),
+            }
         })?;
+        tree = changed;
     }
     Ok(serde_json::from_value(tree).expect("checked after the last assignment"))
 }
@@ -288,10 +307,65 @@ fn split_overrides(raw: &RawScenario, overrides: &[String]) -> (Vec<String>, Vec
     overrides.iter().cloned().partition(|assignment| match assignment.split_once('=') {
         Some((path, _)) => {
             let segments: Vec<&str> = path.trim().split('.').collect();
-            locate(&mut tree.clone(), &segments).is_ok()
+            let mut tree = tree.clone();
+            locate(&mut tree, &segments).is_ok() || open_path(&mut tree, &segments).is_some()
         }
         None => true,
     })
+}
+
+/// What serde says when a key added by [`open_path`] is not a name the type knows (a struct
+/// field, or an enum choice), as opposed to a value of the wrong type.
+const NAME_NOT_KNOWN: &[&str] = &["unknown field", "unknown variant", "map with a single key"];
+
+/// Adds the keys of `segments` missing from objects along the path (empty objects on the
+/// way, null at the end), so an override can add an entry to a map (`by_locality.north`) or
+/// set a field the tree leaves out while it is empty. Returns the position of the first key
+/// added; `None`, leaving the tree as it was, when the path goes through a list entry or a
+/// single value that is not there: those are never added.
+fn open_path(tree: &mut serde_json::Value, segments: &[&str]) -> Option<usize> {
+    let mut node = tree;
+    let mut added_at = None;
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        node = match node {
+            serde_json::Value::Object(map) => {
+                if !map.contains_key(*segment) {
+                    added_at.get_or_insert(i);
+                }
+                map.entry(segment.to_string())
+                    .or_insert_with(|| if last { serde_json::Value::Null } else { serde_json::Value::Object(Default::default()) })
+            }
+            serde_json::Value::Array(items) => {
+                let found = match segment.parse::<usize>() {
+                    Ok(index) => (index < items.len()).then_some(index),
+                    Err(_) => items.iter().position(|item| item.get("name").and_then(|n| n.as_str()) == Some(*segment)),
+                };
+                // Nothing has been added before a list: keys are only added below the first.
+                match found {
+                    Some(index) => &mut items[index],
+                    None => return None,
+                }
+            }
+            _ => return None,
+        };
+    }
+    added_at
+}
+
+/// For a field name serde does not know (`by_localty`), the nearest of the names it lists,
+/// which include fields the tree leaves out while empty: "did you mean `...by_locality`?".
+fn suggest_field(segments: &[&str], added_at: usize, error: &str) -> Option<String> {
+    let wrong = segments.get(added_at)?;
+    if !error.contains(&format!("unknown field `{wrong}`")) {
+        return None;
+    }
+    let (_, expected) = error.split_once("expected")?;
+    let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let close = nearest(wrong, names.iter().copied())?;
+    let walked = &segments[..added_at];
+    let here = if walked.is_empty() { "the top level".to_string() } else { format!("`{}`", walked.join(".")) };
+    Some(format!("there is no `{wrong}` in {here}; did you mean `{}`?", join_path(walked, close)))
 }
 
 fn locate<'a>(tree: &'a mut serde_json::Value, segments: &[&str]) -> std::result::Result<&'a mut serde_json::Value, String> {

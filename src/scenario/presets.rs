@@ -8,6 +8,8 @@
 use super::raw::*;
 use super::validate::Checker;
 use crate::error::{Problem, nearest};
+use crate::model::scaled_staff;
+use std::collections::BTreeSet;
 
 /// Preset names (a contract: scenarios and scripts use them) and one-line descriptions.
 pub const PRESETS: &[(&str, &str)] = &[
@@ -56,6 +58,7 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
     let services = raw.workforce.services.clone();
     let n_localities = raw.population.localities.len().max(1);
     let locality_names: Vec<String> = raw.population.localities.iter().map(|l| l.name.clone()).collect();
+    let scales = super::validate::locality_scales(&raw.population.localities);
     let professions = raw.workforce.professions.clone();
     for model in &mut raw.models {
         let Some(preset) = model.preset.clone() else {
@@ -92,7 +95,14 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
             continue;
         };
         problems.extend(preset_settings(&path, &preset));
-        let context = Context { services: &services, preset: &preset, n_localities, professions: &professions };
+        let context = Context {
+            services: &services,
+            preset: &preset,
+            n_localities,
+            professions: &professions,
+            localities: &locality_names,
+            scales: &scales,
+        };
         let mut built = build(&context);
         if let Some(restructure) = model.restructure.clone() {
             let rpath = format!("models.{}.restructure", model.name);
@@ -108,7 +118,14 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
                 });
                 continue;
             };
-            let to = build_to(&Context { services: &services, preset: &restructure.to, n_localities, professions: &professions });
+            let to = build_to(&Context {
+                services: &services,
+                preset: &restructure.to,
+                n_localities,
+                professions: &professions,
+                localities: &locality_names,
+                scales: &scales,
+            });
             let all: Vec<String> = locality_names.clone();
             let changing: Vec<String> = match &restructure.localities {
                 None => all.clone(),
@@ -176,6 +193,10 @@ struct Context<'a> {
     preset: &'a RawPreset,
     n_localities: usize,
     professions: &'a [RawProfession],
+    /// The localities' names and how many times a unit's written staffing each one's copy
+    /// gets (`validate::locality_scales`).
+    localities: &'a [String],
+    scales: &'a [f64],
 }
 
 struct Built {
@@ -257,10 +278,41 @@ fn per_locality(n: u32, n_localities: usize) -> u32 {
     if n == 0 { 0 } else { ((f64::from(n) / n_localities as f64).round() as u32).max(1) }
 }
 
+/// Where a locality service gives some localities exact counts (`by_locality`), the merged
+/// unit gives those localities exact counts too: the practitioners each service would have
+/// had there, exact or scaled, added up, so the merged structure has the same people in
+/// each locality as the services it was made from. Other localities keep the scaled sum.
+fn exact_counts_merged(staff: &mut [RawStaff], services: &[&RawService], c: &Context) {
+    for entry in staff.iter_mut() {
+        let profession = entry.profession.clone();
+        let members = || services.iter().flat_map(|s| s.staff.iter().filter(|m| m.profession == profession).map(move |m| (*s, m)));
+        let named: BTreeSet<String> =
+            members().filter(|(s, _)| s.scope == RawScope::Locality).flat_map(|(_, m)| m.by_locality.keys().cloned()).collect();
+        for locality in named {
+            // An unknown name is reported on the service it was written in.
+            let Some(l) = c.localities.iter().position(|n| *n == locality) else { continue };
+            let n = members().map(|(s, m)| in_locality(s, m, &locality, l, c)).fold(0u32, u32::saturating_add);
+            entry.by_locality.insert(locality, n);
+        }
+    }
+}
+
+/// Practitioners of a service's staff member in one locality, as the engine would place them
+/// in the service's own unit there: the exact count, or the written number (shared out, for a
+/// borough-wide service joining locality units) scaled to the locality's size.
+fn in_locality(service: &RawService, member: &RawStaff, locality: &str, l: usize, c: &Context) -> u32 {
+    match service.scope {
+        RawScope::Locality => {
+            member.by_locality.get(locality).copied().unwrap_or_else(|| scaled_staff(member.n_practitioners, c.scales[l]))
+        }
+        RawScope::BoroughWide => scaled_staff(per_locality(member.n_practitioners, c.n_localities), c.scales[l]),
+    }
+}
+
 /// One unit made of several services: their staff together, each domain at the tiers any
 /// of them took, limited to `band`. Borough-wide services joining a locality unit share
 /// their staff out across localities.
-fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_localities: usize) -> Option<RawUnit> {
+fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, c: &Context) -> Option<RawUnit> {
     let mut domains: Vec<String> = Vec::new();
     for s in services {
         for d in &s.domains {
@@ -279,16 +331,19 @@ fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_loc
     for s in services {
         for member in &s.staff {
             let n = if scope == RawScope::Locality && s.scope == RawScope::BoroughWide {
-                per_locality(member.n_practitioners, n_localities)
+                per_locality(member.n_practitioners, c.n_localities)
             } else {
                 member.n_practitioners
             };
             match staff.iter_mut().find(|m| m.profession == member.profession) {
                 // Saturating: presets are expanded before validation, which reports the sizes.
                 Some(existing) => existing.n_practitioners = existing.n_practitioners.saturating_add(n),
-                None => staff.push(RawStaff { profession: member.profession.clone(), n_practitioners: n }),
+                None => staff.push(RawStaff::new(&member.profession, n)),
             }
         }
+    }
+    if scope == RawScope::Locality {
+        exact_counts_merged(&mut staff, services, c);
     }
     let mut unit = RawUnit::new(name, remits.iter().map(|(d, _)| d.clone()).collect(), tiers_of(all), staff);
     unit.tiers_for =
@@ -327,7 +382,7 @@ fn status_quo_plus(c: &Context) -> Built {
 fn panel(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     let mut units = Vec::new();
-    if let Some(mut unit) = merged("locality_panel", &local, ALL_TIERS, RawScope::Locality, c.n_localities) {
+    if let Some(mut unit) = merged("locality_panel", &local, ALL_TIERS, RawScope::Locality, c) {
         unit.kind = RawUnitKind::Panel;
         unit.lead_professional = true;
         unit.allocation = RawAllocation::Panel {
@@ -360,7 +415,7 @@ fn network(mut unit: RawUnit, c: &Context) -> RawUnit {
 fn multi_agency_team(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     let mut units: Vec<RawUnit> =
-        merged("locality_team", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)).into_iter().collect();
+        merged("locality_team", &local, ALL_TIERS, RawScope::Locality, c).map(|u| team(u, c)).into_iter().collect();
     units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
@@ -373,8 +428,7 @@ fn hub(mut unit: RawUnit) -> RawUnit {
 
 fn integrated_service(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
-    let mut units: Vec<RawUnit> =
-        merged("locality_hub", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
+    let mut units: Vec<RawUnit> = merged("locality_hub", &local, ALL_TIERS, RawScope::Locality, c).map(hub).into_iter().collect();
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door, information: RawInformation::SharedRecord, information_after: None }
@@ -394,6 +448,12 @@ fn statutory_professions(service: &RawService, professions: &[RawProfession]) ->
         .collect()
 }
 
+/// Practitioners who stay in the statutory service behind an integrated hub: `share` of `n`,
+/// rounded, at least one.
+fn statutory_part(n: u32, share: f64) -> u32 {
+    ((f64::from(n) * share).round() as u32).clamp(1, n.max(1))
+}
+
 fn integrated_hub(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     // Locality services with statutory work keep a share of their tier-4-capable staff in a
@@ -407,10 +467,23 @@ fn integrated_hub(c: &Context) -> Built {
             let mut kept = Vec::new();
             for member in &mut to_hub.staff {
                 if statutory.contains(&member.profession) {
-                    let stay = ((f64::from(member.n_practitioners) * c.preset.statutory_share).round() as u32)
-                        .clamp(1, member.n_practitioners.max(1));
+                    let share = c.preset.statutory_share;
+                    let stay = statutory_part(member.n_practitioners, share);
+                    let mut statutory = RawStaff::new(&member.profession, stay);
                     member.n_practitioners -= stay.min(member.n_practitioners);
-                    kept.push(RawStaff { profession: member.profession.clone(), n_practitioners: stay });
+                    if member.n_practitioners == 0 {
+                        // Nobody joins the hub from a locality of average size, so the
+                        // statutory service keeps them all, wherever they are.
+                        statutory.by_locality = std::mem::take(&mut member.by_locality);
+                    } else {
+                        // A locality with an exact count splits it the same way.
+                        for (locality, n) in &mut member.by_locality {
+                            let stay_here = statutory_part(*n, share).min(*n);
+                            statutory.by_locality.insert(locality.clone(), stay_here);
+                            *n -= stay_here;
+                        }
+                    }
+                    kept.push(statutory);
                 }
             }
             to_hub.staff.retain(|m| m.n_practitioners > 0);
@@ -424,7 +497,7 @@ fn integrated_hub(c: &Context) -> Built {
         hub_services.push(to_hub);
     }
     let refs: Vec<&RawService> = hub_services.iter().filter(|s| !s.staff.is_empty()).collect();
-    let mut units: Vec<RawUnit> = merged("hub", &refs, TIERS_1_3, RawScope::Locality, c.n_localities).map(hub).into_iter().collect();
+    let mut units: Vec<RawUnit> = merged("hub", &refs, TIERS_1_3, RawScope::Locality, c).map(hub).into_iter().collect();
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     units.extend(statutory_units);
     units.extend(borough.iter().map(|s| single(s)));
@@ -434,7 +507,7 @@ fn integrated_hub(c: &Context) -> Built {
 fn networks(c: &Context) -> Built {
     let (local, borough) = partition(c.services, is_locality);
     let mut units: Vec<RawUnit> =
-        merged("locality_network", &local, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)).into_iter().collect();
+        merged("locality_network", &local, ALL_TIERS, RawScope::Locality, c).map(|u| network(u, c)).into_iter().collect();
     units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: own_systems(), information_after: None }
 }
@@ -443,8 +516,8 @@ fn networks_then_teams(c: &Context) -> Built {
     let (early, rest) = partition(c.services, |s| is_locality(s) && highest_tier(s) <= 2);
     let (local_targeted, borough) = rest.into_iter().partition::<Vec<_>, _>(|s| is_locality(s));
     let mut units = Vec::new();
-    units.extend(merged("tier12_network", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| network(u, c)));
-    units.extend(merged("tier3_team", &local_targeted, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
+    units.extend(merged("tier12_network", &early, TIERS_1_2, RawScope::Locality, c).map(|u| network(u, c)));
+    units.extend(merged("tier3_team", &local_targeted, ALL_TIERS, RawScope::Locality, c).map(|u| team(u, c)));
     units.extend(borough.iter().map(|s| single(s)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
@@ -453,18 +526,16 @@ fn teams_then_networks(c: &Context) -> Built {
     let (early, rest) = partition(c.services, |s| is_locality(s) && highest_tier(s) <= 2);
     let (local_specialist, borough) = rest.into_iter().partition::<Vec<_>, _>(|s| is_locality(s));
     let mut units = Vec::new();
-    units.extend(merged("locality_team", &early, TIERS_1_2, RawScope::Locality, c.n_localities).map(|u| team(u, c)));
-    units.extend(
-        merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c.n_localities).map(|u| network(u, c)),
-    );
-    units.extend(merged("specialist_network", &borough, ALL_TIERS, RawScope::BoroughWide, c.n_localities).map(|u| network(u, c)));
+    units.extend(merged("locality_team", &early, TIERS_1_2, RawScope::Locality, c).map(|u| team(u, c)));
+    units.extend(merged("local_specialist_network", &local_specialist, ALL_TIERS, RawScope::Locality, c).map(|u| network(u, c)));
+    units.extend(merged("specialist_network", &borough, ALL_TIERS, RawScope::BoroughWide, c).map(|u| network(u, c)));
     Built { units, front_door: RawFrontDoor::ByNeed, information: RawInformation::SharedRecord, information_after: None }
 }
 
 fn fully_integrated(c: &Context) -> Built {
     let all: Vec<&RawService> = c.services.iter().collect();
     let mut units = Vec::new();
-    if let Some(unit) = merged("integrated_team", &all, ALL_TIERS, RawScope::Locality, c.n_localities) {
+    if let Some(unit) = merged("integrated_team", &all, ALL_TIERS, RawScope::Locality, c) {
         let mut unit = team(unit, c);
         // The paper's named risk: with statutory work in the same team, it comes first.
         unit.priority = RawPriority::HighestTierFirst;
@@ -472,6 +543,17 @@ fn fully_integrated(c: &Context) -> Built {
     }
     let front_door = units.first().map_or(RawFrontDoor::ByNeed, |u| RawFrontDoor::Single(u.name.clone()));
     Built { units, front_door, information: RawInformation::SharedRecord, information_after: None }
+}
+
+/// Limits a locality unit to `localities` (all when `None`), keeping only the exact staff
+/// counts of localities it still has a copy in.
+fn limit_to(unit: &mut RawUnit, localities: Option<Vec<String>>) {
+    if let Some(names) = &localities {
+        for member in &mut unit.staff {
+            member.by_locality.retain(|l, _| names.contains(l));
+        }
+    }
+    unit.localities = localities;
 }
 
 /// The units of a restructure: the old structure until `day` in the changing localities
@@ -497,7 +579,7 @@ fn combine(from: Built, to: Built, restructure: &RawRestructure, all: &[String],
             if covered.is_empty() {
                 continue;
             }
-            unit.localities = Some(covered);
+            limit_to(&mut unit, Some(covered));
         }
         if from_names.contains(&unit.name) {
             unit.name = format!("{}_new", unit.name);
@@ -523,7 +605,7 @@ fn combine(from: Built, to: Built, restructure: &RawRestructure, all: &[String],
         let leaving: Vec<String> = mine.iter().filter(|l| changing.contains(l)).cloned().collect();
         if !staying.is_empty() {
             let mut kept = unit.clone();
-            kept.localities = if staying.len() == all.len() { None } else { Some(staying) };
+            limit_to(&mut kept, if staying.len() == all.len() { None } else { Some(staying) });
             units.push(kept);
         }
         if !leaving.is_empty() {
@@ -531,7 +613,7 @@ fn combine(from: Built, to: Built, restructure: &RawRestructure, all: &[String],
             if ending.localities.is_some() || mine.len() != leaving.len() || units.iter().any(|u| u.name == ending.name) {
                 ending.name = format!("{}_before", unit.name);
             }
-            ending.localities = Some(leaving);
+            limit_to(&mut ending, Some(leaving));
             ending.ends_on_day = Some(restructure.day);
             ending.exit_strategy = true;
             units.push(ending);

@@ -5,6 +5,7 @@
 //! live here, next to the fields they belong to, so `docs/scenarios.md` can quote them.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A whole scenario: who lives in the county, who works there, the structures to compare
 /// and how to run the experiment.
@@ -857,9 +858,23 @@ pub enum RawScope {
 #[serde(deny_unknown_fields)]
 pub struct RawStaff {
     pub profession: String,
-    /// Full-time practitioners: in each locality for a `Locality` unit, in all for a
+    /// Full-time practitioners: in each locality for a `Locality` unit (written for a
+    /// locality of average size, scaled to each locality's share of families), in all for a
     /// `BoroughWide` unit.
     pub n_practitioners: u32,
+    /// Full-time practitioners in particular localities of a `Locality` unit, exactly as
+    /// written (not scaled): `{"north": 6, "south": 9}`. Localities not named keep the
+    /// scaled `n_practitioners`. Left out of the resolved file when empty, so scenarios
+    /// without it write the same bytes as before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_locality: BTreeMap<String, u32>,
+}
+
+impl RawStaff {
+    /// `n_practitioners` of `profession`, the same in every locality (scaled by size).
+    pub fn new(profession: &str, n_practitioners: u32) -> Self {
+        RawStaff { profession: profession.to_string(), n_practitioners, by_locality: BTreeMap::new() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -68,21 +68,14 @@ impl Checker {
     /// Turns shares into a cumulative distribution, reporting shares that do not sum to 1.
     /// `path` names the whole list, `entry` the place of the i-th share.
     fn cumulative(&mut self, path: &str, entry: impl Fn(usize) -> String, shares: &[f64]) -> Vec<f64> {
-        let mut total = 0.0;
-        let mut out = Vec::with_capacity(shares.len());
         for (i, share) in shares.iter().enumerate() {
             if !(share.is_finite() && *share >= 0.0) {
                 self.fail(entry(i), format!("must be a share between 0 and 1, found {share}"));
             }
-            total += share.max(0.0);
-            out.push(total);
         }
-        let off_by = (total - 1.0).abs();
-        if shares.is_empty() || off_by.is_nan() || off_by > 1e-6 {
+        let (out, total) = cumulative_table(shares);
+        if !adds_up(shares, total) {
             self.fail(path, format!("shares must add up to 1, they add up to {total}"));
-        } else {
-            // Exactly 1 at the end, so a uniform draw below 1 always finds an entry.
-            *out.last_mut().expect("non-empty") = 1.0;
         }
         out
     }
@@ -107,6 +100,37 @@ impl Checker {
     }
 }
 
+/// Running totals of shares (a negative or NaN share counts as 0), ending at exactly 1 when
+/// they add up to 1, so a uniform draw below 1 always finds an entry; and their sum.
+fn cumulative_table(shares: &[f64]) -> (Vec<f64>, f64) {
+    let mut total = 0.0;
+    let mut out = Vec::with_capacity(shares.len());
+    for share in shares {
+        total += share.max(0.0);
+        out.push(total);
+    }
+    if adds_up(shares, total) {
+        *out.last_mut().expect("non-empty") = 1.0;
+    }
+    (out, total)
+}
+
+fn adds_up(shares: &[f64], total: f64) -> bool {
+    let off_by = (total - 1.0).abs();
+    !(shares.is_empty() || off_by.is_nan() || off_by > 1e-6)
+}
+
+/// How many times its written staffing each locality's copy of a `Locality` unit gets (its
+/// share of families times the number of localities), from the raw localities, with exactly
+/// the arithmetic of `Population::locality_scale`, so presets and the workbench count the
+/// practitioners the engine will.
+pub fn locality_scales(localities: &[RawLocality]) -> Vec<f64> {
+    let shares: Vec<f64> = localities.iter().map(|l| l.share).collect();
+    let (table, _) = cumulative_table(&shares);
+    let n = localities.len() as f64;
+    (0..table.len()).map(|l| (table[l] - if l == 0 { 0.0 } else { table[l - 1] }) * n).collect()
+}
+
 fn lookup(names: &[String], wanted: &str) -> Result<usize, String> {
     names.iter().position(|n| n == wanted).ok_or_else(|| match nearest(wanted, names.iter().map(String::as_str)) {
         Some(close) => format!("`{wanted}` is not defined; did you mean `{close}`?"),
@@ -124,7 +148,7 @@ pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     // to it are looked up among the first MAX_DOMAINS only.
     let domain_names: Vec<String> = population.domains.iter().take(MAX_DOMAINS).map(|d| d.name.clone()).collect();
     let workforce = workforce(&mut check, &raw.workforce, &domain_names);
-    services(&mut check, &raw.workforce, &domain_names);
+    services(&mut check, &raw.workforce, &domain_names, &population.locality_names);
     if raw.models.is_empty() {
         check.fail("models", "lists no models; add at least one structure to simulate (see docs/scenarios.md)");
     }
@@ -494,8 +518,8 @@ fn model(
     let n_practitioners: u64 = units
         .iter()
         .map(|u| {
-            let copies = if u.scope == Scope::BoroughWide { 1 } else { u.localities.len() as u64 };
-            copies * u.staff.iter().map(|(_, n)| u64::from(*n)).sum::<u64>()
+            let copies = if u.scope == Scope::BoroughWide { &[0][..] } else { &u.localities[..] };
+            copies.iter().map(|&l| (0..u.staff.len()).map(|i| u64::from(u.written_staff(i, l))).sum::<u64>()).sum::<u64>()
         })
         .sum();
     if n_practitioners > MAX_PRACTITIONERS_PER_MODEL {
@@ -779,7 +803,7 @@ fn results_memory_bytes_of(models: &[Model], run: &RunSettings, replications: u3
 /// The county's existing services, from which presets build their units: every name they
 /// refer to must exist. Messages match those of the units built from them, so the loader can
 /// drop a unit's copy of a service's problem.
-fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) {
+fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String], locality_names: &[String]) {
     let w = "workforce.services";
     check.unique_names(w, raw.services.iter().map(|s| s.name.as_str()));
     let professions: Vec<String> = raw.professions.iter().map(|p| p.name.clone()).collect();
@@ -828,6 +852,7 @@ fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String]) {
                     format!("must be between 1 and {MAX_PRACTITIONERS_PER_UNIT}, found {}", member.n_practitioners),
                 );
             }
+            by_locality(check, &format!("{path}.staff.{i}"), member, s.scope, locality_names, None);
         }
         check.positive(&format!("{path}.assessment_days_mean"), s.assessment_days_mean, "days");
         if s.professionals_per_intervention == 0 || s.professionals_per_intervention > 20 {
@@ -914,10 +939,12 @@ fn unit(
         }
     }
     let mut staff = Vec::new();
+    let mut staff_by_locality = Vec::new();
     if raw.staff.is_empty() {
         check.fail(format!("{path}.staff"), "lists no staff; a unit needs at least one practitioner");
     }
     for (i, s) in raw.staff.iter().enumerate() {
+        let exact = by_locality(check, &format!("{path}.staff.{i}"), s, raw.scope, &population.locality_names, raw.localities.as_deref());
         match lookup(profession_names, &s.profession) {
             Ok(p) => {
                 if s.n_practitioners == 0 || s.n_practitioners > MAX_PRACTITIONERS_PER_UNIT {
@@ -926,12 +953,14 @@ fn unit(
                         format!("must be between 1 and {MAX_PRACTITIONERS_PER_UNIT}, found {}", s.n_practitioners),
                     );
                 } else {
+                    staff_by_locality.extend(exact.into_iter().map(|(l, n)| (staff.len(), l, n)));
                     staff.push((p, s.n_practitioners));
                 }
             }
             Err(m) => check.fail(format!("{path}.staff.{i}.profession"), m),
         }
     }
+    staff_by_locality.sort_unstable();
     // The unit takes a need when it is in its remit and someone on its staff can work with
     // it; a listed domain nobody can take at any listed tier is surely a mistake.
     let mut tiers_by_domain = [0u8; MAX_DOMAINS];
@@ -1038,6 +1067,9 @@ fn unit(
                 .collect()
         }
     };
+    if !staff_by_locality.is_empty() {
+        every_copy_staffed(check, path, &staff, &staff_by_locality, &localities, &tiers_by_domain, workforce, population, domain_names);
+    }
     check.probability(&format!("{path}.step_down_probability"), raw.step_down_probability);
     if raw.professionals_per_intervention == 0 || raw.professionals_per_intervention > 20 {
         check.fail(
@@ -1078,10 +1110,121 @@ fn unit(
             RawScope::BoroughWide => Scope::BoroughWide,
         },
         staff,
+        staff_by_locality,
         assessment,
         allocation,
         lead_professional: raw.lead_professional,
         professionals_per_intervention: raw.professionals_per_intervention.max(1),
+    }
+}
+
+/// Checks a staff entry's `by_locality` (at `path`, the entry's own path) and returns the
+/// (locality index, practitioners) of each entry that fits. `copies` is a unit's
+/// `localities` when it has only some (a service has a copy everywhere). The messages are
+/// the same for a service and the units a preset builds from it, so the loader reports the
+/// service's problem once.
+fn by_locality(
+    check: &mut Checker,
+    path: &str,
+    member: &RawStaff,
+    scope: RawScope,
+    locality_names: &[String],
+    copies: Option<&[String]>,
+) -> Vec<(usize, u32)> {
+    if member.by_locality.is_empty() {
+        return Vec::new();
+    }
+    if scope == RawScope::BoroughWide {
+        check.fail(
+            format!("{path}.by_locality"),
+            "a BoroughWide unit's staff serve every locality from one team, so they cannot differ by locality; give the county's total in n_practitioners, or use scope: Locality",
+        );
+        return Vec::new();
+    }
+    let mut exact = Vec::new();
+    for (name, &n) in &member.by_locality {
+        let here = format!("{path}.by_locality.{name}");
+        let Some(l) = locality_names.iter().position(|known| known == name) else {
+            let hint = match nearest(name, locality_names.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the localities are: {}", locality_names.join(", ")),
+            };
+            check.fail(here, format!("`{name}` is not a locality; {hint}"));
+            continue;
+        };
+        if copies.is_some_and(|covered| !covered.contains(name)) {
+            check.fail(
+                here,
+                format!(
+                    "this unit has no copy in `{name}` (its `localities` leave it out); remove the entry, or add `{name}` to `localities`"
+                ),
+            );
+            continue;
+        }
+        if n > MAX_PRACTITIONERS_PER_UNIT {
+            check.fail(here, format!("must be between 0 and {MAX_PRACTITIONERS_PER_UNIT} practitioners, found {n}"));
+            continue;
+        }
+        exact.push((l, n));
+    }
+    exact
+}
+
+/// With staff given by locality, every copy of the unit must still have someone, and
+/// someone able to take each need the unit takes: a copy without would hold those families
+/// for ever.
+#[allow(clippy::too_many_arguments)]
+fn every_copy_staffed(
+    check: &mut Checker,
+    path: &str,
+    staff: &[(usize, u32)],
+    staff_by_locality: &[(usize, usize, u32)],
+    localities: &[usize],
+    tiers_by_domain: &[u8; MAX_DOMAINS],
+    workforce: &Workforce,
+    population: &Population,
+    domain_names: &[String],
+) {
+    for &l in localities {
+        let count = |i: usize| staff_by_locality.iter().find(|(s, at, _)| *s == i && *at == l).map_or(staff[i].1, |(_, _, n)| *n);
+        let present: Vec<usize> = (0..staff.len()).filter(|&i| count(i) > 0).map(|i| staff[i].0).collect();
+        let name = &population.locality_names[l];
+        if present.is_empty() {
+            check.fail(
+                format!("{path}.staff"),
+                format!("in locality `{name}` this unit would have nobody (by_locality gives 0 of every profession there); give someone there, or leave `{name}` out of the unit's `localities`"),
+            );
+            continue;
+        }
+        let uncovered: Vec<String> = domain_names
+            .iter()
+            .enumerate()
+            .take(MAX_DOMAINS)
+            .filter_map(|(d, domain)| {
+                let covered = present.iter().fold(0u8, |m, &p| m | workforce.professions[p].competence_tiers_by_domain[d]);
+                let missing = tiers_by_domain[d] & !covered;
+                (missing != 0).then(|| format!("`{domain}` needs at {}", tiers_text(missing)))
+            })
+            .collect();
+        if !uncovered.is_empty() {
+            check.fail(
+                format!("{path}.staff"),
+                format!(
+                    "in locality `{name}` nobody on the staff can work with {} (by_locality leaves none of the professions able to); give at least one there, or leave `{name}` out of the unit's `localities`",
+                    uncovered.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// "tier 3", "tiers 3 and 4", "tiers 1, 2 and 3".
+fn tiers_text(mask: u8) -> String {
+    let tiers: Vec<u8> = (1..=4u8).filter(|t| mask & tier_bit(*t) != 0).collect();
+    match tiers.split_last() {
+        Some((last, [])) => format!("tier {last}"),
+        Some((last, rest)) => format!("tiers {} and {last}", rest.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")),
+        None => "no tier".into(),
     }
 }
 
