@@ -56,14 +56,29 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Comparison> {
 
 /// How far a run has got, in (model, replication) jobs, readable from another thread while
 /// the run goes on (the workbench shows it as a progress bar). Jobs are of uneven length, so
-/// this is a count, not a time estimate.
+/// this is a count, not a time estimate. It also carries the run's own stop, the per-run
+/// counterpart of Ctrl-C's process-wide one: a workbench serving several planners cancels one
+/// planner's run without touching the others'.
 #[derive(Debug, Default)]
 pub struct Progress {
     done: AtomicU64,
     total: AtomicU64,
+    stop: AtomicBool,
 }
 
 impl Progress {
+    /// Asks this run (only) to stop soon: no new replication starts and those under way stop
+    /// at their next check, so [`run_with_progress`] returns `Error::Interrupted` within
+    /// moments, with no results.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Progress::request_stop`] has been called.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
     /// Jobs finished so far.
     pub fn done(&self) -> u64 {
         self.done.load(Ordering::Relaxed)
@@ -99,14 +114,16 @@ fn run_range(scenario: &Scenario, range: std::ops::Range<u32>, progress: Option<
     if let Some(progress) = progress {
         progress.total.fetch_add(jobs.len() as u64, Ordering::Relaxed);
     }
+    let never = AtomicBool::new(false);
+    let own_stop = progress.map_or(&never, |p| &p.stop);
     jobs.par_iter()
         .map(|&(model_idx, replication)| {
-            if stop_requested() {
+            if stop_requested() || own_stop.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted {
                     message: "stopped before every replication had finished, so there are no results".into(),
                 });
             }
-            let result = engine::simulate(scenario, model_idx, replication);
+            let result = engine::simulate_stoppable(scenario, model_idx, replication, own_stop);
             if let Some(progress) = progress {
                 progress.done.fetch_add(1, Ordering::Relaxed);
             }

@@ -141,7 +141,13 @@ fn the_catalogue_lists_scenarios_with_their_levers_and_leaves_out_plans_and_link
     assert_eq!(county["file"], Value::Null);
     assert_eq!(county["population"]["presentations_per_family_year"], json!(0.26));
     let social_care = county["services"].as_array().unwrap().iter().find(|s| s["name"] == "social_care").unwrap();
-    assert_eq!(social_care["staff"][0], json!({"profession": "social_worker", "n_practitioners": 50}));
+    assert_eq!(social_care["staff"][0], json!({"profession": "social_worker", "n_practitioners": 50, "by_locality": {}}));
+    // The page shows each locality's count as the engine places it: the written number for a
+    // locality of average size times the locality's scale.
+    let scales = county["locality_scales"].as_array().unwrap();
+    assert_eq!(scales.len(), county["localities"].as_array().unwrap().len());
+    let total: f64 = scales.iter().map(|s| s.as_f64().unwrap()).sum();
+    assert!((total - scales.len() as f64).abs() < 1e-9, "the scales average 1: {scales:?}");
     let panel = county["models"].as_array().unwrap().iter().find(|m| m["name"] == "panel").unwrap();
     assert_eq!(panel["has_panel"], json!(true));
     assert_eq!(panel["preset"]["panel_cadence_days"], json!(14.0));
@@ -370,6 +376,152 @@ fn a_saved_scenario_keeps_its_presets_and_runs_to_the_same_numbers() {
     assert_eq!(resolved["expanded"], json!(true));
     assert_eq!(resolved["saved"], Value::Null, "without save_as nothing is written");
     assert!(!resolved["ron"].as_str().unwrap().contains("preset: ("));
+}
+
+#[test]
+fn staffing_one_locality_through_the_api_saves_a_file_joinedup_run_gives_the_same_numbers() {
+    let s = serve();
+    let quick = ["population.n_families=3000", "run.horizon_days=400", "run.warmup_days=100", "run.replications=2"];
+    let exact = [
+        "workforce.services.social_care.staff.0.by_locality.north=9",
+        r#"workforce.services.early_help.staff.0.by_locality={"south": 3, "west": 12}"#,
+    ];
+    let sets: Vec<&str> = quick.iter().chain(&exact).copied().collect();
+    let models = ["siloed", "integrated_hub"];
+    let answer = post(&s, "/api/run", &json!({"scenario": "county", "models": models, "set": sets}));
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let with_exact = answer.json();
+    let summary_bytes = answer.body.clone();
+    let id = answer.header("X-Joinedup-Run").unwrap().to_string();
+    let resolved = std::fs::read_to_string(s.results().join(&id).join("scenario.ron")).unwrap();
+    assert!(resolved.contains("\"north\": 9") && resolved.contains("\"west\": 12"), "the run's scenario.ron lacks the counts");
+
+    // The counts change what the run costs: they are not ignored.
+    let plain = post(&s, "/api/run", &json!({"scenario": "county", "models": models, "set": quick})).json();
+    let cost = |summary: &Value, m: usize| summary["models"][m]["metrics"]["staff_cost"]["mean"].as_f64().unwrap();
+    for (m, model) in models.iter().enumerate() {
+        assert_ne!(cost(&with_exact, m), cost(&plain, m), "{model}: the exact counts changed nothing");
+    }
+
+    // Saved, the file keeps the presets and the counts on the county's services, and the
+    // command line runs it to the workbench's numbers, byte for byte.
+    let answer = post(&s, "/api/scenario", &json!({"scenario": "county", "models": models, "set": sets, "save_as": "by_locality"}));
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.json()["expanded"], json!(false));
+    let file = s.scenarios().join("by_locality.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("preset: (") && text.contains("by_locality: {"), "{text}");
+    let cli = s.dir.path().join("cli_by_locality");
+    cli_run(&file, &[], &cli).expect("the saved scenario runs");
+    assert_eq!(summary_bytes, std::fs::read(cli.join("summary.json")).unwrap());
+    assert_eq!(
+        std::fs::read(cli.join("replications.csv")).unwrap(),
+        std::fs::read(s.results().join(&id).join("replications.csv")).unwrap()
+    );
+
+    // The catalogue offers the saved counts back to the page.
+    let catalogue = get(&s, "/api/scenarios").json();
+    let saved = catalogue["scenarios"].as_array().unwrap().iter().find(|x| x["id"] == "by_locality.ron").expect("listed");
+    let early_help = saved["services"].as_array().unwrap().iter().find(|x| x["name"] == "early_help").unwrap();
+    assert_eq!(early_help["staff"][0]["by_locality"], json!({"south": 3, "west": 12}));
+
+    // A mistake is refused with the command line's message.
+    let bad = "workforce.services.early_help.staff.0.by_locality.nrth=3";
+    let answer = post(&s, "/api/run", &json!({"scenario": "county", "set": [bad]}));
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.error().contains("workforce.services.early_help.staff.0.by_locality.nrth: `nrth` is not a locality; did you mean `north`?"),
+        "{}",
+        answer.error()
+    );
+}
+
+/// Follows a run until `done(state)`; its last status.
+fn follow(s: &Served, id: &str, until: impl Fn(&Value) -> bool) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let status = get(s, &format!("/api/runs/{id}")).json();
+        if until(&status) {
+            return status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "run {id} never got there: {status}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn start(s: &Served, body: Value) -> String {
+    let answer = post(s, "/api/run", &body);
+    assert_eq!(answer.status, 202, "{}", String::from_utf8_lossy(&answer.body));
+    answer.json()["id"].as_str().unwrap().to_string()
+}
+
+/// A run long enough to be cancelled while it goes: the whole county, every model, for ten
+/// years, many times over (minutes of work, stopped in moments).
+fn long_run() -> Value {
+    json!({"scenario": "county", "set": ["run.replications=40"], "wait": false})
+}
+
+#[test]
+fn a_cancelled_run_stops_at_once_writes_nothing_and_leaves_other_runs_alone() {
+    let s = serve();
+    let long = start(&s, long_run());
+    // Queued behind it: one that is cancelled before it starts, and one that must still run.
+    let queued = start(&s, long_run());
+    let other = start(&s, json!({"scenario": "small.ron", "set": QUICK, "wait": false}));
+    follow(&s, &long, |status| status["state"] == "running" && status["total"].as_u64().unwrap() > 0);
+    assert_eq!(get(&s, &format!("/api/runs/{queued}")).json()["state"], "queued");
+
+    let answer = post(&s, &format!("/api/runs/{queued}/cancel"), &json!({}));
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["state"], "cancelled", "a queued run is dropped at once");
+
+    // Someone waiting for the long run's summary hears that it was cancelled.
+    let waiter = {
+        let address = s.address;
+        let body = json!({"scenario": "county", "set": ["run.replications=40"]});
+        std::thread::spawn(move || {
+            request(address, "POST", "/api/run", &[("Content-Type", "application/json")], body.to_string().as_bytes())
+        })
+    };
+    assert_eq!(get(&s, &format!("/api/runs/{long}")).json()["state"], "running");
+    let asked = std::time::Instant::now();
+    let answer = post(&s, &format!("/api/runs/{long}/cancel"), &json!({}));
+    let took = asked.elapsed();
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let cancelled = answer.json();
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert!(cancelled["message"].as_str().unwrap().contains("nothing was written"), "{cancelled}");
+    assert!(took < Duration::from_secs(10), "cancelling took {took:?}: the replications did not stop promptly");
+    assert!(
+        cancelled.get("done").is_none() && get(&s, &format!("/api/runs/{long}")).json()["state"] == "cancelled",
+        "the run stays cancelled"
+    );
+
+    // The next run in the queue (not the cancelled one) goes ahead and finishes.
+    let finished = follow(&s, &other, |status| !matches!(status["state"].as_str(), Some("queued" | "running")));
+    assert_eq!(finished["state"], "done", "{finished}");
+
+    // The waiter's run was queued behind those (runs are numbered in order: it is the
+    // fourth); cancelled as it runs, its requester is answered 409.
+    assert_eq!(long, "0001-county");
+    let waiter_id = "0004-county";
+    follow(&s, waiter_id, |status| status["state"] == "running");
+    assert_eq!(post(&s, &format!("/api/runs/{waiter_id}/cancel"), &json!({})).json()["state"], "cancelled");
+    let heard = waiter.join().unwrap();
+    assert_eq!(heard.status, 409);
+    assert!(heard.error().starts_with("cancelled:"), "{}", heard.error());
+
+    // Nothing half-finished: only the finished run has a folder.
+    let folders: Vec<String> =
+        std::fs::read_dir(s.results()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(folders, [other.as_str()], "a cancelled run left files behind");
+
+    // Cancelling a finished run leaves it as it is; an unknown one is not found.
+    let answer = post(&s, &format!("/api/runs/{other}/cancel"), &json!({}));
+    assert_eq!(answer.json()["state"], "done");
+    assert_eq!(post(&s, "/api/runs/0099-nothing/cancel", &json!({})).status, 404);
+    let answer = request(s.address, "POST", &format!("/api/runs/{other}/cancel"), &[("Content-Type", "text/plain")], b"");
+    assert_eq!(answer.status, 415, "only JSON, which another site's page cannot send");
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! The workbench in a real browser, clicked through as a planner would: `joinedup serve`
 //! starts, headless Chromium opens the page, chooses a scenario, runs it, changes a staffing
 //! lever, sees a bad override refused with the command line's message, runs again and sees
-//! the charts change, then saves the scenario. The numbers on the page must be those of
-//! `joinedup run` with the same settings (and of the saved file), byte for byte in
+//! the charts change, then saves the scenario. It then starts a long run and cancels it
+//! (nothing is written and the page is ready again), staffs one locality differently in the
+//! staffing table, runs, and saves that too. The numbers on the page must be those of
+//! `joinedup run` with the same settings (and of the saved files), byte for byte in
 //! `summary.json`.
 //!
 //! Chromium is driven over its DevTools protocol (a WebSocket, `tungstenite`): clicks are
@@ -26,6 +28,8 @@ use std::time::{Duration, Instant};
 const HANG: Duration = Duration::from_secs(300);
 /// The staffing lever the test moves: social workers in each locality's social care team.
 const LEVER: &str = "workforce.services.social_care.staff.0.n_practitioners";
+/// The cell of the staffing table the test types in: social workers in the north's team.
+const NORTH: &str = "workforce.services.social_care.staff.0.by_locality.north";
 
 fn find_chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("JOINEDUP_CHROMIUM") {
@@ -358,9 +362,9 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     assert_ne!(first_chart, second_chart, "the wait chart did not change with far fewer social workers");
 
     // The same settings on the command line: the lever and the page's quick run settings.
-    let replications = b.eval("document.querySelector(\"[data-path='run.replications']\").value").as_str().unwrap().to_string();
+    let replications_text = b.eval("document.querySelector(\"[data-path='run.replications']\").value").as_str().unwrap().to_string();
     let years: f64 = b.eval("document.querySelector(\"[data-path='run.horizon_days']\").value").as_str().unwrap().parse().unwrap();
-    let sets = [format!("{LEVER}=4"), format!("run.replications={replications}"), format!("run.horizon_days={}", years * 365.25)];
+    let sets = [format!("{LEVER}=4"), format!("run.replications={replications_text}"), format!("run.horizon_days={}", years * 365.25)];
     for set in &sets {
         assert!(command.contains(&format!("--set {set}")) || set.starts_with(LEVER), "the page's command lacks {set}: {command}");
     }
@@ -431,6 +435,89 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
         without_date(std::fs::read_to_string(work.join("scenarios/fewer_social_workers.ron")).unwrap()),
         "the downloaded scenario is not the saved one"
     );
+
+    // A long run, cancelled while it goes: the page says so, nothing is written, and the
+    // page is ready for the next run.
+    let replications = "[data-path='run.replications']";
+    let folders = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(work.join("results/workbench"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before_cancel = folders();
+    b.type_into(replications, "500");
+    b.click("#run");
+    b.wait_for("document.body.dataset.state === 'running' && !document.getElementById('cancel').hidden && !document.getElementById('progress').hidden");
+    b.click("#cancel");
+    b.wait_for("document.body.dataset.state === 'cancelled'");
+    assert!(b.text("#status").starts_with("Cancelled"), "{}", b.text("#status"));
+    assert_eq!(b.eval("document.getElementById('run').disabled"), json!(false), "Run is usable again");
+    assert_eq!(b.eval("document.getElementById('cancel').hidden"), json!(true));
+    assert_eq!(b.eval("document.getElementById('progress').hidden"), json!(true));
+    assert_eq!(folders(), before_cancel, "the cancelled run left a folder behind");
+    b.type_into(replications, &replications_text);
+
+    // One locality staffed differently in the staffing table. Cells the file does not set
+    // follow the average (now 4) as the engine scales it.
+    let scenario = scenario::load_str("mini.ron", &small_county(), &[]).expect("mini loads");
+    let scales = scenario::locality_scales(&scenario.raw.population.localities);
+    let localities = &scenario.scenario.population.locality_names;
+    for (l, locality) in localities.iter().enumerate() {
+        let cell = format!("[data-path='workforce.services.social_care.staff.0.by_locality.{locality}']");
+        let shown = b.eval(&format!("document.querySelector({}).value", json!(cell)));
+        assert_eq!(shown, json!(joinedup::model::scaled_staff(4, scales[l]).to_string()), "{locality}'s cell");
+    }
+    let north = format!("[data-path='{NORTH}']");
+    b.type_into(&north, "12");
+    let command = b.text("#command");
+    assert!(command.contains(&format!("--set {NORTH}=12")), "the page's command lacks the north's count: {command}");
+    assert_eq!(command.matches("by_locality").count(), 1, "only the cell typed in is sent: {command}");
+    let third = b.run();
+    let third_dir = work.join("results/workbench").join(&third);
+    let cost_cell = b.eval("(() => { const td = document.querySelector(\"#headline-table td[data-model='siloed'][data-metric='staff_cost']\"); return [td.querySelector('.now').textContent, td.querySelector('.was').textContent]; })()");
+    assert_ne!(
+        format!("was {}", cost_cell[0].as_str().unwrap()),
+        cost_cell[1].as_str().unwrap(),
+        "the cost did not change with eight more social workers in the north"
+    );
+    let sets = [
+        format!("{LEVER}=4"),
+        format!("{NORTH}=12"),
+        format!("run.replications={replications_text}"),
+        format!("run.horizon_days={}", years * 365.25),
+    ];
+    let mut args: Vec<String> = vec!["run".into(), "scenarios/mini.ron".into(), "--out".into(), "cli_north".into()];
+    for set in &sets {
+        args.extend(["--set".to_string(), set.clone()]);
+    }
+    let cli = joinedup(&args, work);
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    for file in ["summary.json", "replications.csv", "timeseries.csv", "scenario.ron"] {
+        assert_eq!(
+            std::fs::read(third_dir.join(file)).unwrap(),
+            std::fs::read(work.join("cli_north").join(file)).unwrap(),
+            "with the north's count, the page's {file} is not joinedup run's"
+        );
+    }
+    let summary: Value = serde_json::from_slice(&std::fs::read(work.join("cli_north/summary.json")).unwrap()).unwrap();
+    let shown = b.eval("Array.from(document.querySelectorAll('#headline-table td')).map(td => [td.dataset.model, td.dataset.metric, td.querySelector('.now').textContent])");
+    for cell in shown.as_array().unwrap() {
+        let model = models.iter().position(|m| *m == cell[0].as_str().unwrap()).expect("a model of the run");
+        let metric = cell[1].as_str().unwrap();
+        assert_eq!(cell[2].as_str().unwrap(), expected_cell(&summary, model, metric), "{} {metric} with the north's count", models[model]);
+    }
+    // Saved, the count is in the file, and the command line runs it to the same numbers.
+    b.type_into("#save-name", "north_staffed");
+    b.click("#save-button");
+    b.wait_for("document.getElementById('save-message').textContent.includes('north_staffed')");
+    let saved_text = std::fs::read_to_string(work.join("scenarios/north_staffed.ron")).unwrap();
+    assert!(saved_text.contains("by_locality: {") && saved_text.contains("\"north\": 12"), "{saved_text}");
+    let saved = joinedup(&["run".into(), "scenarios/north_staffed.ron".into(), "--out".into(), "cli_north_saved".into()], work);
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    assert_eq!(std::fs::read(work.join("cli_north_saved/summary.json")).unwrap(), std::fs::read(third_dir.join("summary.json")).unwrap());
 
     // A restructure, as the page writes it, is an override the command line takes: the
     // integrated hub in two localities from the second year.

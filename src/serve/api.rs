@@ -183,7 +183,12 @@ fn condition_names() -> Vec<String> {
 }
 
 fn staff_json(staff: &[RawStaff]) -> Value {
-    Value::Array(staff.iter().map(|s| json!({"profession": s.profession, "n_practitioners": s.n_practitioners})).collect())
+    Value::Array(
+        staff
+            .iter()
+            .map(|s| json!({"profession": s.profession, "n_practitioners": s.n_practitioners, "by_locality": s.by_locality}))
+            .collect(),
+    )
 }
 
 fn scope_name(scope: RawScope) -> &'static str {
@@ -199,7 +204,11 @@ fn model_json(model: &RawModel, expanded: Option<&RawModel>) -> Value {
     let units: Vec<Value> = if model.preset.is_some() {
         Vec::new()
     } else {
-        model.units.iter().map(|u| json!({"name": u.name, "scope": scope_name(u.scope), "staff": staff_json(&u.staff)})).collect()
+        model
+            .units
+            .iter()
+            .map(|u| json!({"name": u.name, "scope": scope_name(u.scope), "localities": u.localities, "staff": staff_json(&u.staff)}))
+            .collect()
     };
     json!({
         "name": model.name,
@@ -252,6 +261,9 @@ fn describe(source: &Source) -> Option<Value> {
         "description": raw.description,
         "error": error,
         "localities": raw.population.localities.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+        // How many times a locality unit's written (average) staffing each locality gets, so
+        // the page shows the counts the engine will use.
+        "locality_scales": scenario::locality_scales(&raw.population.localities),
         "population": {
             "n_families": raw.population.n_families,
             "presentations_per_family_year": raw.population.presentations_per_family_year,

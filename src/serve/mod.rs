@@ -32,6 +32,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 /// Port the workbench listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 8737;
@@ -39,6 +40,13 @@ pub const DEFAULT_PORT: u16 = 8737;
 const HANDLERS: usize = 6;
 /// Largest request body read; a scenario choice with overrides is a few kilobytes.
 const MAX_BODY: u64 = 1 << 20;
+/// How long `POST /api/runs/<id>/cancel` waits for the replications to stop before it
+/// answers. They check their run's stop every few milliseconds, so this is only a bound on
+/// a machine too busy to get round to them; the answer then says the run is stopping.
+const CANCEL_WAIT: Duration = Duration::from_secs(30);
+/// What a cancelled run says, to the page and to scripts.
+const CANCELLED: &str =
+    "cancelled: the run was stopped before every replication had finished, so it has no results and nothing was written";
 /// The files of a run the API hands out, with their content types.
 const RUN_FILES: &[(&str, &str)] = &[
     ("summary.json", "application/json"),
@@ -99,7 +107,10 @@ struct Runs {
 /// One run, queued, going or finished.
 struct Run {
     id: String,
+    /// Set by the worker, holding `outcome`'s lock, when it takes the run on; a run cancelled
+    /// before that is never started.
     started: AtomicBool,
+    /// Jobs done, and this run's own stop (set by `POST /api/runs/<id>/cancel`).
     progress: Progress,
     outcome: Mutex<Option<Outcome>>,
     finished: Condvar,
@@ -107,8 +118,23 @@ struct Run {
 
 #[derive(Clone)]
 enum Outcome {
-    Done { summary_json: String },
-    Failed { status: u16, message: String, exit_code: u8 },
+    Done {
+        summary_json: String,
+    },
+    Failed {
+        status: u16,
+        message: String,
+        exit_code: u8,
+    },
+    /// Stopped from the page before its results were written: no folder, no files.
+    Cancelled,
+}
+
+impl Run {
+    fn finish(&self, outcome: Outcome) {
+        *self.outcome.lock().expect("a run's outcome is never poisoned") = Some(outcome);
+        self.finished.notify_all();
+    }
 }
 
 struct Job {
@@ -251,7 +277,10 @@ fn first_free_number(results: &Path) -> u64 {
 
 fn answer(state: &State, mut request: tiny_http::Request) {
     let reply = route(state, &mut request);
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    // Every body is whole in memory, so its length is known: sent with Content-Length rather
+    // than chunked (tiny_http's choice above 32 KiB, which a catalogue of many scenarios passes),
+    // so the simplest client can read it.
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status).with_chunked_threshold(usize::MAX);
     let mut headers = vec![
         ("Content-Type", reply.content_type.to_string()),
         ("Cache-Control", "no-store".to_string()),
@@ -336,6 +365,7 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
         (Post, ["api", "run"]) => post(request, |body| start_run(state, body)),
         (Post, ["api", "scenario"]) => post(request, |body| scenario(state, body)),
         (Get | Head, ["api", "runs", id]) => status(state, id),
+        (Post, ["api", "runs", id, "cancel"]) => post(request, |_| cancel(state, id)),
         (Get | Head, ["api", "runs", id, file]) => run_file(state, id, file, query.split('&').any(|p| p == "download=1")),
         (_, [] | ["api", "scenarios"] | ["api", "run"] | ["api", "scenario"] | ["api", "runs", _] | ["api", "runs", _, _]) => {
             Reply::refuse(405, &format!("{method} is not used here; docs/workbench.md lists the requests"))
@@ -429,25 +459,44 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
         Outcome::Failed { status, message, exit_code } => {
             Reply::json(status, &json!({"error": message, "exit_code": exit_code, "id": run.id}))
         }
+        Outcome::Cancelled => {
+            Reply::json(409, &json!({"error": CANCELLED, "exit_code": crate::error::EXIT_INTERRUPTED, "id": run.id, "state": "cancelled"}))
+        }
     }
 }
 
 /// The worker's side of a run: the command line's steps, into the run's folder, then the
-/// report. A panic (an engine bug) fails the run instead of leaving it running for ever.
+/// report. A panic (an engine bug) fails the run instead of leaving it running for ever. A
+/// run cancelled while it waited is skipped; one cancelled while it runs stops its
+/// replications and writes nothing (once its files are being written, it finishes).
 fn execute(job: Job, threads: Option<usize>) {
-    job.run.started.store(true, Ordering::Relaxed);
-    let work = || -> Result<String> {
-        let comparison = experiment::run_with_progress(&job.loaded.scenario, threads, &job.run.progress)?;
+    {
+        let outcome = job.run.outcome.lock().expect("a run's outcome is never poisoned");
+        if outcome.is_some() {
+            return;
+        }
+        job.run.started.store(true, Ordering::Relaxed);
+    }
+    let cancelled = || job.run.progress.stop_requested();
+    let work = || -> Result<Option<String>> {
+        let comparison = match experiment::run_with_progress(&job.loaded.scenario, threads, &job.run.progress) {
+            Err(Error::Interrupted { .. }) if cancelled() => return Ok(None),
+            other => other?,
+        };
+        if cancelled() {
+            return Ok(None);
+        }
         let resolved = job.loaded.resolved_ron();
         let mut files = output::run_files(&comparison, &resolved);
         let summary = files.files[0].1.clone();
         files.files.push((provenance::FILE_NAME, Provenance::new(&job.loaded.scenario, &resolved, &job.arguments).to_json()));
         files.write(&job.dir)?;
         report::write(&job.dir, None, &report::today_utc())?;
-        Ok(summary)
+        Ok(Some(summary))
     };
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
-        Ok(Ok(summary_json)) => Outcome::Done { summary_json },
+        Ok(Ok(Some(summary_json))) => Outcome::Done { summary_json },
+        Ok(Ok(None)) => Outcome::Cancelled,
         Ok(Err(error)) => {
             let reply = Reply::error(&error);
             Outcome::Failed { status: reply.status, message: error.to_string(), exit_code: error.exit_code() }
@@ -458,8 +507,42 @@ fn execute(job: Job, threads: Option<usize>) {
             exit_code: crate::error::EXIT_FAILED,
         },
     };
-    *job.run.outcome.lock().expect("a run's outcome is never poisoned") = Some(outcome);
-    job.run.finished.notify_all();
+    job.run.finish(outcome);
+}
+
+/// `POST /api/runs/<id>/cancel`: stops one run (only this one: other planners' runs go on).
+/// A queued run is dropped at once; a running one stops its replications within moments,
+/// and the answer waits for that. Either way nothing is written. A finished run is left as
+/// it is. The answer is the run's state, as `GET /api/runs/<id>` gives it.
+fn cancel(state: &State, id: &str) -> Reply {
+    if !paths::run_name_is_plain(id) {
+        return Reply::error(&Error::OutsideFolder { requested: id.into(), what: "results", folder: state.results.shown().to_path_buf() });
+    }
+    let Some(run) = state.runs.lock().expect("the run table is never poisoned").by_id.get(id).cloned() else {
+        // A run from before a restart has finished, or it does not exist.
+        return status(state, id);
+    };
+    {
+        let mut outcome = run.outcome.lock().expect("a run's outcome is never poisoned");
+        if outcome.is_none() {
+            run.progress.request_stop();
+            if !run.started.load(Ordering::Relaxed) {
+                *outcome = Some(Outcome::Cancelled);
+                run.finished.notify_all();
+            }
+        }
+    }
+    let deadline = Instant::now() + CANCEL_WAIT;
+    let mut outcome = run.outcome.lock().expect("a run's outcome is never poisoned");
+    while outcome.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        outcome = run.finished.wait_timeout(outcome, left).expect("a run's outcome is never poisoned").0;
+    }
+    drop(outcome);
+    status(state, id)
 }
 
 /// The run's folder, checked to be a plain name inside the results folder.
@@ -498,6 +581,7 @@ fn status(state: &State, id: &str) -> Reply {
                 Some(Outcome::Failed { message, exit_code, .. }) => {
                     Reply::json(200, &json!({"id": id, "state": "failed", "error": message, "exit_code": exit_code}))
                 }
+                Some(Outcome::Cancelled) => Reply::json(200, &json!({"id": id, "state": "cancelled", "message": CANCELLED})),
                 None => Reply::json(
                     200,
                     &json!({
@@ -505,6 +589,7 @@ fn status(state: &State, id: &str) -> Reply {
                         "state": if run.started.load(Ordering::Relaxed) { "running" } else { "queued" },
                         "done": run.progress.done(),
                         "total": run.progress.total(),
+                        "stopping": run.progress.stop_requested(),
                     }),
                 ),
             }

@@ -7,7 +7,8 @@
 //! by pasting scenario text into HTML, so a name in a scenario file cannot become markup.
 //!
 //! For the browser test, `<body>` carries `data-state` (`loading`, `ready`, `running`, `done`,
-//! `error`) and `data-run-id`; lever inputs carry their override path in `data-path`.
+//! `cancelled`, `error`) and `data-run-id`; lever inputs carry their override path in
+//! `data-path`, the staffing tables' cells included (`...staff.<i>.by_locality.<locality>`).
 
 /// What the page may load: itself and its own API, the run reports in a frame, nothing else.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -64,6 +65,14 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 #report { width: 100%; border: 1px solid #ddd; min-height: 40rem; }
 #downloads a { margin-right: 0.9rem; }
 .saved { color: #00734f; }
+.staffing-table { margin: 0.3rem 0 0.7rem; }
+.staffing-table caption { text-align: left; font-size: 0.9rem; font-weight: 600; padding: 0.2rem 0; }
+.staffing-table th, .staffing-table td { padding: 0.1rem 0.3rem; }
+.staffing-table th[scope=row] { font-weight: normal; font-size: 0.85rem; }
+.staffing-table tr.average th, .staffing-table tr.average td { background: #f4f8fb; }
+.staffing-table input { width: 4.2rem; }
+.staffing-table input.derived { color: var(--grey); font-style: italic; }
+.staffing-table td.changed input { background: #fff3d6; font-weight: 700; color: inherit; font-style: normal; }
 </style>
 </head>
 <body data-state="loading">
@@ -87,6 +96,7 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 <div id="actions">
 <button id="run" class="primary" disabled>Run</button>
 <button id="reset" disabled>Reset levers</button>
+<button id="cancel" hidden>Cancel run</button>
 <progress id="progress" max="1" value="0" hidden></progress>
 <span id="status" role="status">Loading scenarios…</span>
 </div>
@@ -119,6 +129,8 @@ var catalogue = null;
 var current = null;
 var previous = null;
 var running = false;
+// The run being followed: its id once the server has given it, until it ends or is cancelled.
+var activeRun = null;
 
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs) {
@@ -220,11 +232,17 @@ function buildLevers() {
 
   if (s.services.length) {
     var staffing = section('Staffing of the county\'s services', true);
-    staffing.appendChild(el('p', {'class': 'hint', text: 'Every preset structure rearranges these staff. A locality service has this many in each of the ' +
-      s.localities.length + ' localities (' + s.localities.join(', ') + ').'}));
+    staffing.id = 'staffing';
+    staffing.appendChild(el('p', {'class': 'hint', text: 'Every preset structure rearranges these staff. A locality service has a team in each locality: ' +
+      'its first row is written for a locality of average size and scaled to each locality\'s share of families (the grey numbers); ' +
+      'type a number in a locality\'s row to staff that locality exactly.'}));
     s.services.forEach(function (service) {
+      if (service.scope === 'Locality') {
+        staffing.appendChild(staffingTable(service.name + ' (a team in each locality)', 'workforce.services.' + service.name, service.staff, s.localities));
+        return;
+      }
       service.staff.forEach(function (staff, i) {
-        staffing.appendChild(numberLever(service.name + ': ' + staff.profession.replace(/_/g, ' ') + (service.scope === 'Locality' ? ' (per locality)' : ' (in all)'),
+        staffing.appendChild(numberLever(service.name + ': ' + staff.profession.replace(/_/g, ' ') + ' (in all)',
           'workforce.services.' + service.name + '.staff.' + i + '.n_practitioners', staff.n_practitioners, {min: 0, step: 1}));
       });
     });
@@ -242,8 +260,12 @@ function buildLevers() {
       card.appendChild(numberLever('Share of panel members attending', base + '.preset.panel_attendance', m.preset.panel_attendance, {slider: true, min: 0, max: 1, step: 0.05}));
     }
     m.units.forEach(function (unit) {
+      if (unit.scope === 'Locality') {
+        card.appendChild(staffingTable(unit.name + ' (one in each locality it covers)', base + '.units.' + unit.name, unit.staff, unit.localities || s.localities));
+        return;
+      }
       unit.staff.forEach(function (staff, i) {
-        card.appendChild(numberLever(unit.name + ': ' + staff.profession.replace(/_/g, ' ') + (unit.scope === 'Locality' ? ' (per locality)' : ' (in all)'),
+        card.appendChild(numberLever(unit.name + ': ' + staff.profession.replace(/_/g, ' ') + ' (in all)',
           base + '.units.' + unit.name + '.staff.' + i + '.n_practitioners', staff.n_practitioners, {min: 0, step: 1}));
       });
     });
@@ -283,6 +305,61 @@ function buildLevers() {
   });
   showModelCards();
   changed();
+}
+
+// Practitioners in a locality's copy of a unit written for a locality of average size: as the
+// engine counts them (model::scaled_staff), from the scales the server computed.
+function scaledStaff(n, locality) {
+  var scale = current.locality_scales[current.localities.indexOf(locality)];
+  return Math.max(1, Math.round(n * scale));
+}
+
+// A locality service's or unit's staffing: one column per profession, a first row for a
+// locality of average size (the n_practitioners lever) and a row per locality whose cells are
+// that locality's exact count (by_locality). A cell the file does not set shows the scaled
+// count in grey and follows the first row; typing in it makes it exact.
+function staffingTable(caption, base, staff, localities) {
+  var table = el('table', {'class': 'staffing-table', dataset: {base: base}});
+  table.appendChild(el('caption', {text: caption}));
+  var head = el('tr', {}, el('th', {text: 'practitioners'}));
+  staff.forEach(function (member) { head.appendChild(el('th', {scope: 'col', text: member.profession.replace(/_/g, ' ')})); });
+  table.appendChild(head);
+  var average = el('tr', {'class': 'average'}, el('th', {scope: 'row', text: 'locality of average size'}));
+  staff.forEach(function (member, i) {
+    var input = el('input', {type: 'number', min: 1, step: 1, value: num(member.n_practitioners), 'aria-label': 'average locality: ' + member.profession,
+      dataset: {path: base + '.staff.' + i + '.n_practitioners', original: num(member.n_practitioners), column: String(i)}});
+    input.addEventListener('input', function () { followAverage(table, i, input.value); });
+    average.appendChild(el('td', {}, input));
+  });
+  table.appendChild(average);
+  localities.forEach(function (locality) {
+    var row = el('tr', {}, el('th', {scope: 'row', text: locality}));
+    staff.forEach(function (member, i) {
+      var exact = member.by_locality && Object.prototype.hasOwnProperty.call(member.by_locality, locality);
+      var value = exact ? member.by_locality[locality] : scaledStaff(member.n_practitioners, locality);
+      var input = el('input', {type: 'number', min: 0, step: 1, value: num(value), 'class': exact ? 'exact' : 'derived',
+        'aria-label': locality + ': ' + member.profession,
+        dataset: {path: base + '.staff.' + i + '.by_locality.' + locality, original: num(value), column: String(i), locality: locality, exact: exact ? '1' : ''}});
+      input.addEventListener('input', function () { input.classList.toggle('derived', !input.dataset.exact && input.value === input.dataset.original); });
+      row.appendChild(el('td', {}, input));
+    });
+    table.appendChild(row);
+  });
+  return table;
+}
+
+// The first row changed: cells that follow it (not set in the file, not typed in) show the
+// new scaled count, which is also what they are compared with.
+function followAverage(table, column, text) {
+  var n = Number(text);
+  if (text.trim() === '' || !isFinite(n) || n < 1) return;
+  table.querySelectorAll('input[data-locality][data-column="' + column + '"]').forEach(function (cell) {
+    if (cell.dataset.exact) return;
+    var scaled = num(scaledStaff(n, cell.dataset.locality));
+    if (cell.value === cell.dataset.original) cell.value = scaled;
+    cell.dataset.original = scaled;
+    cell.classList.toggle('derived', cell.value === scaled);
+  });
 }
 
 // The restructure lever of a preset model: to which preset, on which day, in which localities.
@@ -363,7 +440,7 @@ function overrides() {
     if (input.closest('[hidden]')) return;
     var value = valueOf(input);
     var differs = value !== originalOf(input);
-    input.closest('.lever, label').classList.toggle('changed', differs);
+    input.closest('.lever, label, td').classList.toggle('changed', differs);
     if (differs) sets.push(input.dataset.path + '=' + value);
   });
   document.querySelectorAll('#levers .restructure').forEach(function (box) {
@@ -408,33 +485,70 @@ function run() {
     .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
     .then(function (answer) {
       if (!answer.ok) return fail(answer.body.error);
+      activeRun = answer.body.id;
+      var cancel = $('cancel');
+      cancel.hidden = false;
+      cancel.disabled = false;
       poll(answer.body.id, current.id);
     })
     .catch(function (e) { fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
 
-function fail(message) {
+// Back to a page ready for the next run, whatever ended this one.
+function idle() {
   running = false;
+  activeRun = null;
   $('run').disabled = false;
   $('progress').hidden = true;
+  $('cancel').hidden = true;
+}
+
+function fail(message) {
+  idle();
   showError(message);
   status('Not run: see the message.');
   setState('error');
 }
 
+function cancelled() {
+  idle();
+  showError('');
+  status('Cancelled: the run was stopped and nothing was saved. Change the levers and Run again.');
+  setState('cancelled');
+}
+
+// Asks the server to stop the run being followed; the answer (or the next poll) says when
+// it has.
+function cancelRun() {
+  var id = activeRun;
+  if (!id) return;
+  $('cancel').disabled = true;
+  status('Cancelling…');
+  fetch('/api/runs/' + encodeURIComponent(id) + '/cancel', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})
+    .then(function (r) { return r.json(); })
+    .then(function (s) { if (activeRun === id && s.state === 'cancelled') cancelled(); })
+    .catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
+}
+
 function poll(id, scenarioId) {
+  if (activeRun !== id) return;
   fetch('/api/runs/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (s) {
+    if (activeRun !== id) return;
     if (s.state === 'failed') return fail(s.error);
+    if (s.state === 'cancelled') return cancelled();
     if (s.state === 'done') return show(s, scenarioId);
     var bar = $('progress');
     bar.hidden = false;
     if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute('value'); }
-    status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' replications finished.');
+    if (s.stopping) status('Cancelling…');
+    else status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' replications finished.');
     setTimeout(function () { poll(id, scenarioId); }, 300);
-  }).catch(function (e) { fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
+  }).catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
 
 function show(s, scenarioId) {
+  activeRun = null;
+  $('cancel').hidden = true;
   $('results').hidden = false;
   $('placeholder').hidden = true;
   $('run-label').textContent = 'run ' + s.id;
@@ -505,6 +619,7 @@ function saveOrDownload(save) {
 }
 
 $('run').addEventListener('click', run);
+$('cancel').addEventListener('click', cancelRun);
 $('reset').addEventListener('click', function () { buildLevers(); });
 $('save-button').addEventListener('click', function () { saveOrDownload(true); });
 $('download-ron').addEventListener('click', function () { saveOrDownload(false); });
