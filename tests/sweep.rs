@@ -341,6 +341,7 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         mem: "2G".into(),
         cpus_per_task: 1,
         forwarded_args: Vec::new(),
+        report: false,
     };
     assert!(sweep::emit_slurm(&plan, &options).unwrap_err().to_string().contains("--shards"));
 }
