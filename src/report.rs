@@ -362,6 +362,7 @@ Only whole months are drawn ({} of them).</p>\n",
             intervals: None,
             y_from_zero: true,
             joined: true,
+            width_px: 960,
             x_categories: None,
         });
         html.push_str(&figure(

@@ -310,6 +310,9 @@ pub struct Lines<'a> {
     /// Join each model's points with a line. Off for a Latin hypercube's points, where the
     /// other factors change from one point to the next, so a line between them means nothing.
     pub joined: bool,
+    /// Width of the drawing in pixels: 960 for a chart across the page, about 720 for one of
+    /// two side by side, so its text stays readable when the page scales it down.
+    pub width_px: u32,
     /// Names of the x values when they are not numbers (text or true/false levels): point
     /// `i` is drawn at x = `i` and the axis shows the names.
     pub x_categories: Option<&'a [String]>,
@@ -318,7 +321,8 @@ pub struct Lines<'a> {
 /// Draws [`Lines`].
 pub fn line_chart(spec: &Lines<'_>) -> String {
     let legend_px = spec.labels.iter().map(|l| text_width(l, TICK_PX)).max().unwrap_or(40) + 60;
-    let (width, height) = (960u32, 400u32);
+    let width = spec.width_px.max(480);
+    let height = (width * 5 / 12).max(360);
     let xs = spec.series.iter().flatten().map(|p| p.0);
     let (x_low, x_high) = match spec.x_categories {
         Some(names) => (-0.5, names.len().max(1) as f64 - 0.5),
@@ -377,9 +381,8 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
             .y_label_area_size(76)
             .build_cartesian_2d(x_low..x_high, y_low..y_high)
             .unwrap_or_else(|e| draw_failed(e));
-        chart
-            .configure_mesh()
-            .x_labels(spec.x_categories.map_or(10, |names| (2 * names.len() + 1).max(10)))
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(spec.x_categories.map_or(10, |names| (2 * names.len() + 1).max(10)))
             .y_labels(6)
             .light_line_style(WHITE)
             .bold_line_style(GRID)
@@ -388,9 +391,12 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
             .x_desc(spec.x_axis)
             .y_desc(spec.y_axis)
             .axis_desc_style((FONT, LABEL_PX))
-            .label_style((FONT, TICK_PX))
-            .draw()
-            .unwrap_or_else(|e| draw_failed(e));
+            .label_style((FONT, TICK_PX));
+        if spec.x_categories.is_some() {
+            // Grid lines between names would suggest values that do not exist.
+            mesh.disable_x_mesh();
+        }
+        mesh.draw().unwrap_or_else(|e| draw_failed(e));
         if let Some((from, to, label)) = spec.shaded {
             let to = to.min(x_high);
             if to > from {
@@ -513,7 +519,7 @@ pub fn ranking_chart(spec: &Ranking<'_>) -> String {
     let label_px = spec.factors.iter().map(|f| text_width(f, TICK_PX)).max().unwrap_or(40) + 14;
     let legend_px = spec.labels.iter().map(|l| text_width(l, TICK_PX)).max().unwrap_or(40) + 60;
     let row_px = (14 * n_models as u32 + 12).max(30);
-    let width = 960u32;
+    let width = 760u32;
     // Room for the model legend beside the plot, however few factors there are.
     let height = (130 + row_px * n as u32).max(110 + 22 * n_models as u32);
     let values = spec.effects.iter().flatten().flatten().flat_map(|&(size, spread)| std::iter::once(size).chain(spread));
@@ -644,6 +650,7 @@ mod tests {
             intervals: None,
             y_from_zero: true,
             joined: true,
+            width_px: 960,
             x_categories: None,
         }));
         assert!(svg.contains(">referrals per month<") && svg.contains(">warm-up<") && svg.contains(">Model<"));
@@ -662,6 +669,7 @@ mod tests {
             intervals: Some(&intervals),
             y_from_zero: false,
             joined: true,
+            width_px: 720,
             x_categories: Some(&levels),
         }));
         assert!(svg.contains(">Continuous<") && svg.contains(">Weekdays<") && svg.contains(">mean wait (days)<"), "{svg}");

@@ -8,7 +8,7 @@
 //! measure against each factor with 95% intervals. The effect measure depends on the design
 //! (docs/sweeps.md, "The sweep report"): Morris μ* and σ from `morris.csv` for a Morris
 //! design; the range of the measure's means across the factor's levels for a factorial one;
-//! the change along a straight line fitted to the points across the factor's range for a
+//! the change across the factor's range of a linear regression on every factor for a
 //! Latin hypercube.
 
 use super::compare::{Kind, words_for};
@@ -88,6 +88,8 @@ pub struct SweepResults {
     pub factors: Vec<FactorGroups>,
     /// Morris designs: by model, headline measure, then factor (`morris.csv`).
     pub morris: Option<Vec<Vec<Vec<Option<MorrisEffects>>>>>,
+    /// Every factor's effect, by model, headline measure, then factor ([`effect`]).
+    pub effects: Vec<Vec<Vec<Option<Effect>>>>,
     /// SHA-256 of `plan.ron` and of `scenario.ron`; `None` where the file is missing.
     pub plan_sha256: Option<String>,
     pub scenario_sha256: Option<String>,
@@ -329,7 +331,7 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         _ => None,
     };
     let sha = |name: &str| std::fs::read(dir.join(name)).ok().map(|bytes| crate::provenance::sha256_hex(&bytes));
-    Ok(SweepResults {
+    let mut results = SweepResults {
         dir: dir.to_path_buf(),
         precision_outcome: sweep.precision_outcome.map(|p| (p.n_points_met, p.n_points_not_met)),
         point_values,
@@ -338,8 +340,11 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         morris,
         plan_sha256: sha("plan.ron"),
         scenario_sha256: sha("scenario.ron"),
+        effects: Vec::new(),
         info,
-    })
+    };
+    results.effects = all_effects(&results);
+    Ok(results)
 }
 
 fn parse_point(text: &str, n_points: usize) -> std::result::Result<usize, String> {
@@ -437,48 +442,116 @@ impl Effect {
 }
 
 /// Factor `factor`'s effect on headline measure `headline` for model `model`; `None` when
-/// the files do not allow measuring it (fewer than two levels or values with a mean).
+/// the files do not allow measuring it.
 pub fn effect(results: &SweepResults, factor: usize, model: usize, headline: usize) -> Option<Effect> {
-    match results.measure() {
-        Measure::Morris => results.morris.as_ref()?[model][headline][factor].map(Effect::Morris),
-        Measure::Range => {
-            let means: Vec<(usize, f64)> = results.factors[factor]
-                .groups
-                .iter()
-                .enumerate()
-                .filter_map(|(g, group)| Some((g, group.cells[model][headline]?.mean)))
-                .collect();
-            if means.len() < 2 {
-                return None;
-            }
-            // The first of equal means, so ties read in the plan's order.
-            let lowest = means.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a })?;
-            let highest = means.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a })?;
-            Some(Effect::Range { size: highest.1 - lowest.1, lowest: lowest.0, highest: highest.0 })
-        }
-        Measure::Line => {
-            let points: Vec<(f64, f64)> = results
-                .point_values
-                .iter()
-                .zip(&results.cells)
-                .filter_map(|(values, cells)| Some((values.as_ref()?[factor].parse::<f64>().ok()?, cells[model][headline]?.mean)))
-                .collect();
-            line_change(&points)
-        }
-    }
+    results.effects[model][headline][factor]
 }
 
-/// The change across the x values' range of the least-squares straight line through
-/// `points` (x, y): slope × (largest x − smallest x). `None` with fewer than two distinct x.
-pub fn line_change(points: &[(f64, f64)]) -> Option<Effect> {
-    let n = points.len() as f64;
-    let x_mean = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let y_mean = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|p| (p.0 - x_mean).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|p| (p.0 - x_mean) * (p.1 - y_mean)).sum();
-    let x_min = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-    let x_max = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
-    (points.len() >= 2 && sxx > 0.0 && x_max > x_min).then(|| Effect::Line { change: sxy / sxx * (x_max - x_min), x_min, x_max })
+/// Every factor's effect on every headline measure for every model, by model, measure, then
+/// factor.
+fn all_effects(results: &SweepResults) -> Vec<Vec<Vec<Option<Effect>>>> {
+    let n_factors = results.info.factors.len();
+    (0..results.info.models.len())
+        .map(|model| {
+            (0..HEADLINE_METRICS.len())
+                .map(|headline| match results.measure() {
+                    Measure::Morris => match &results.morris {
+                        Some(morris) => morris[model][headline].iter().map(|m| m.map(Effect::Morris)).collect(),
+                        None => vec![None; n_factors],
+                    },
+                    Measure::Range => (0..n_factors).map(|f| range_effect(&results.factors[f], model, headline)).collect(),
+                    Measure::Line => {
+                        // Points with a number for every factor and a mean of this measure.
+                        let rows: Vec<(Vec<f64>, f64)> = results
+                            .point_values
+                            .iter()
+                            .zip(&results.cells)
+                            .filter_map(|(values, cells)| {
+                                let xs: Option<Vec<f64>> = values.as_ref()?.iter().map(|v| v.parse::<f64>().ok()).collect();
+                                Some((xs?, cells[model][headline]?.mean))
+                            })
+                            .collect();
+                        linear_effects(&rows, n_factors)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The range of a factor's level means for one model and measure.
+fn range_effect(factor: &FactorGroups, model: usize, headline: usize) -> Option<Effect> {
+    let means: Vec<(usize, f64)> =
+        factor.groups.iter().enumerate().filter_map(|(g, group)| Some((g, group.cells[model][headline]?.mean))).collect();
+    if means.len() < 2 {
+        return None;
+    }
+    // The first of equal means, so ties read in the plan's order.
+    let lowest = means.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a })?;
+    let highest = means.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a })?;
+    Some(Effect::Range { size: highest.1 - lowest.1, lowest: lowest.0, highest: highest.0 })
+}
+
+/// A least-squares linear regression of `rows` (the factors' values, the measure) on every
+/// factor at once; for each factor, its coefficient's change across the range sampled
+/// (slope × (largest value − smallest)), the other factors held fixed. Every factor is `None`
+/// when there are not more points than factors plus one, or their values do not separate the
+/// factors (a factor with one value sampled, or two factors moving together).
+pub fn linear_effects(rows: &[(Vec<f64>, f64)], n_factors: usize) -> Vec<Option<Effect>> {
+    let none = vec![None; n_factors];
+    if rows.len() < n_factors + 2 {
+        return none;
+    }
+    let low: Vec<f64> = (0..n_factors).map(|f| rows.iter().map(|r| r.0[f]).fold(f64::INFINITY, f64::min)).collect();
+    let high: Vec<f64> = (0..n_factors).map(|f| rows.iter().map(|r| r.0[f]).fold(f64::NEG_INFINITY, f64::max)).collect();
+    if (0..n_factors).any(|f| high[f] <= low[f]) {
+        return none;
+    }
+    // Each factor scaled to [0, 1] over the range sampled, so a coefficient is the change
+    // across that range and the normal equations stay well conditioned.
+    let n = n_factors + 1;
+    let mut matrix = vec![vec![0.0; n + 1]; n];
+    for (xs, y) in rows {
+        let mut u = Vec::with_capacity(n);
+        u.push(1.0);
+        u.extend((0..n_factors).map(|f| (xs[f] - low[f]) / (high[f] - low[f])));
+        for (i, row) in matrix.iter_mut().enumerate() {
+            for (j, cell) in row.iter_mut().take(n).enumerate() {
+                *cell += u[i] * u[j];
+            }
+            row[n] += u[i] * y;
+        }
+    }
+    let Some(coefficients) = solve(matrix) else { return none };
+    (0..n_factors).map(|f| Some(Effect::Line { change: coefficients[f + 1], x_min: low[f], x_max: high[f] })).collect()
+}
+
+/// Solves the linear system whose augmented matrix is `matrix` (n rows of n + 1) by Gaussian
+/// elimination with partial pivoting; `None` when it is singular.
+fn solve(mut matrix: Vec<Vec<f64>>) -> Option<Vec<f64>> {
+    let n = matrix.len();
+    let scale = matrix.iter().flat_map(|row| row[..n].iter()).fold(0.0f64, |m, v| m.max(v.abs()));
+    for column in 0..n {
+        let pivot = (column..n).max_by(|&a, &b| matrix[a][column].abs().total_cmp(&matrix[b][column].abs()))?;
+        if matrix[pivot][column].abs() <= scale * 1e-10 {
+            return None;
+        }
+        matrix.swap(column, pivot);
+        let (done, rest) = matrix.split_at_mut(column + 1);
+        let pivot_row = &done[column];
+        for row in rest {
+            let ratio = row[column] / pivot_row[column];
+            for (cell, above) in row[column..].iter_mut().zip(&pivot_row[column..]) {
+                *cell -= ratio * above;
+            }
+        }
+    }
+    let mut solution = vec![0.0; n];
+    for row in (0..n).rev() {
+        let known: f64 = (row + 1..n).map(|k| matrix[row][k] * solution[k]).sum();
+        solution[row] = (matrix[row][n] - known) / matrix[row][row];
+    }
+    solution.iter().all(|v| v.is_finite()).then_some(solution)
 }
 
 /// Every factor's effect on one measure for one model, largest first (ties in the factors'
@@ -517,6 +590,11 @@ fn effect_unit(metric: usize) -> String {
     }
 }
 
+/// A factor's value for a sentence: whole numbers as they are, others to three figures.
+fn factor_value(x: f64) -> String {
+    if x == x.round() && x.abs() < 1e15 { format!("{}", x as i64) } else { human(x) }
+}
+
 fn factor_html(name: &str) -> String {
     format!("<strong class=\"factor\">{}</strong>", esc(name))
 }
@@ -536,10 +614,17 @@ fn sentence(results: &SweepResults, model: usize, headline: usize) -> (Option<us
     let phrase = format!("<span class=\"measure\">{}</span>", esc(w.phrase));
     let ranked = ranking(results, model, headline);
     let Some(&(top, top_effect)) = ranked.first() else {
-        return (
-            None,
-            format!("For {model_name}, no factor's effect on {phrase} could be measured: it was not observed at enough points."),
-        );
+        let why = if results.measure() == Measure::Line {
+            let k = results.info.factors.len();
+            format!(
+                "a linear regression on {} needs at least {} design points where the measure was observed, with values that do not move together",
+                count(k, "factor"),
+                k + 2
+            )
+        } else {
+            "it was not observed at enough points".to_string()
+        };
+        return (None, format!("For {model_name}, no factor's effect on {phrase} could be measured: {why}."));
     };
     if top_effect.size() == 0.0 {
         return (None, format!("For {model_name}, {phrase} does not change with any factor of this sweep."));
@@ -577,10 +662,10 @@ fn sentence(results: &SweepResults, model: usize, headline: usize) -> (Option<us
         Effect::Line { change, x_min, x_max } => {
             let _ = write!(
                 text,
-                "along a straight line fitted to the points it changes by {} from {} to {}",
-                signed_amount(kind, change),
-                level_html(&format!("{name} = {}", human(x_min))),
-                level_html(&format!("{name} = {}", human(x_max)))
+                "moving it from {} to {}, the other factors held fixed, changes the measure by {} (linear regression)",
+                level_html(&format!("{name} = {}", factor_value(x_min))),
+                level_html(&format!("{name} = {}", factor_value(x_max))),
+                signed_amount(kind, change)
             );
         }
     }
@@ -604,7 +689,7 @@ fn measure_words(measure: Measure) -> (&'static str, &'static str, Option<&'stat
             ("μ*: mean absolute change across a factor's whole range", "μ* (mean absolute effect)", Some("σ (spread of the effects)"))
         }
         Measure::Range => ("range of the means across a factor's levels", "range of the means", None),
-        Measure::Line => ("size of the straight-line change across a factor's range", "straight-line change (its size)", None),
+        Measure::Line => ("size of the change across a factor's range, by linear regression", "change across the range (its size)", None),
     }
 }
 
@@ -661,10 +746,10 @@ Factors are ranked by it. It says nothing of how factors act together; the chart
                 .into()
         }
         Measure::Line => {
-            "<p><strong>How effects are measured: the change along a straight line</strong> (this is a Latin hypercube design; the numbers come from <code>points.csv</code>). \
-For each factor, a least-squares straight line is fitted to the points' means against the factor's value, and its change from the smallest value sampled to the largest is the effect \
-(the sign says which way the measure moves). Factors are ranked by its size. One factor at a time: a Latin hypercube keeps the factors nearly independent of one another, \
-but a factor whose effect is curved or depends on the others can be understated; the charts below show every point.</p>\n"
+            "<p><strong>How effects are measured: the change across a factor's range, by linear regression</strong> (this is a Latin hypercube design; the numbers come from <code>points.csv</code>). \
+The points' means are fitted by least squares to a linear function of every factor at once; a factor's effect is how much that function changes when the factor moves \
+from the smallest value sampled to the largest, the other factors held fixed (the sign says which way the measure moves). Factors are ranked by its size. \
+A straight line can understate a factor whose effect is curved or depends on the others; the charts below show every point.</p>\n"
                 .into()
         }
     }
@@ -827,6 +912,7 @@ Models are drawn slightly apart so that one bar does not hide another.</p>\n"
                 intervals: Some(&intervals),
                 y_from_zero: false,
                 joined: measure != Measure::Line,
+                width_px: 720,
                 x_categories: (!groups.numeric).then_some(categories.as_slice()),
             });
             html.push_str(&figure(
@@ -921,14 +1007,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_straight_line_change_spans_the_sampled_range() {
-        // y = 2x + 1 over x in [1, 4]: the line changes by 2 × 3 = 6.
-        let points = [(1.0, 3.0), (2.0, 5.0), (4.0, 9.0), (3.0, 7.0)];
-        assert_eq!(line_change(&points), Some(Effect::Line { change: 6.0, x_min: 1.0, x_max: 4.0 }));
-        let falling = [(0.0, 1.0), (10.0, 0.0)];
-        assert!(matches!(line_change(&falling), Some(Effect::Line { change, .. }) if change == -1.0));
-        assert_eq!(line_change(&[(2.0, 1.0), (2.0, 5.0)]), None, "one x value has no slope");
-        assert_eq!(line_change(&[]), None);
+    fn a_linear_regression_separates_the_factors() {
+        // y = 2 a − 3 b + 1, a in [1, 4], b in [0, 2]: changes 6 and −6 across the ranges,
+        // whatever the correlation between a and b in the sample.
+        let rows: Vec<(Vec<f64>, f64)> = [(1.0, 0.0), (2.0, 0.5), (4.0, 2.0), (3.0, 1.5), (2.5, 0.2)]
+            .iter()
+            .map(|&(a, b)| (vec![a, b], 2.0 * a - 3.0 * b + 1.0))
+            .collect();
+        let effects = linear_effects(&rows, 2);
+        let change = |e: Option<Effect>| match e {
+            Some(Effect::Line { change, .. }) => change,
+            other => panic!("{other:?}"),
+        };
+        assert!((change(effects[0]) - 6.0).abs() < 1e-9 && (change(effects[1]) + 6.0).abs() < 1e-9, "{effects:?}");
+        assert!(matches!(effects[0], Some(Effect::Line { x_min: 1.0, x_max: 4.0, .. })));
+        assert_eq!(linear_effects(&rows[..3], 2), vec![None, None], "as many points as unknowns: nothing left to judge the fit by");
+        let together: Vec<(Vec<f64>, f64)> = (0..5).map(|i| (vec![i as f64, 2.0 * i as f64], i as f64)).collect();
+        assert_eq!(linear_effects(&together, 2), vec![None, None], "two factors moving together cannot be separated");
+        let constant: Vec<(Vec<f64>, f64)> = (0..5).map(|i| (vec![i as f64, 1.0], i as f64)).collect();
+        assert_eq!(linear_effects(&constant, 2), vec![None, None], "a factor with one value has no range");
     }
 
     #[test]
