@@ -150,26 +150,25 @@ pub fn folder(dir: &Path) -> Result<Folder> {
     if dir.join("summary.json").exists() {
         return Ok(Folder::Run);
     }
-    let sweep_json = dir.join("sweep.json");
     if let Some(unfinished) = crate::sweep::unfinished(dir)? {
         let crate::sweep::Unfinished { plan, shard, n_points_shard, n_points_done } = unfinished;
         let message = if shard.n > 1 {
             format!(
-                "not there: the folder holds shard {shard} of sweep `{plan}` ({n_points_done} of its {n_points_shard} points finished), and a shard has only part of the points. \
+                "there is no sweep.json: the folder holds shard {shard} of sweep `{plan}` ({n_points_done} of its {n_points_shard} points finished), and a shard has only part of the points. \
 When every shard is finished, merge them with `joinedup merge <each shard's folder> --out <folder> --report`, or run `joinedup report` on the merged folder."
             )
         } else if n_points_done == n_points_shard {
             format!(
-                "not there: every one of the {n_points_shard} points of sweep `{plan}` is finished, but the final files were not written (the sweep was stopped while writing them). \
+                "there is no sweep.json: every one of the {n_points_shard} points of sweep `{plan}` is finished, but the final files were not written (the sweep was stopped while writing them). \
 Run the same `joinedup sweep` command again to write them (add --report for the report), then `joinedup report` if you did not."
             )
         } else {
             format!(
-                "not there: sweep `{plan}` is unfinished, with {n_points_done} of its {n_points_shard} points done. \
+                "there is no sweep.json: sweep `{plan}` is unfinished, with {n_points_done} of its {n_points_shard} points done. \
 Run the same `joinedup sweep` command again to finish it (finished points are kept; add --report to write the report at the end), then `joinedup report`."
             )
         };
-        return Err(fail(&sweep_json, message));
+        return Err(fail(dir, message));
     }
     Err(fail(
         dir,
