@@ -280,13 +280,16 @@ fn factorial_sentences_state_the_range_of_the_level_means_in_points_csv() {
     assert!(html.contains("range of the means across a factor"), "the page says which effect measure it uses");
 }
 
+/// A factor's row of morris.csv: (factor, mu_star, mu, sigma).
+type MorrisRow = (String, f64, f64, Option<f64>);
+
 #[test]
 fn morris_sentences_state_mu_star_and_sigma_from_morris_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let html = sweep_with_report(&write_plan(tmp.path(), "screen", MORRIS), &out, &[]);
-    // (model, metric) → factors by rank: (factor, mu_star, mu, sigma).
-    let mut ranked: BTreeMap<(String, String), Vec<(String, f64, f64, Option<f64>)>> = BTreeMap::new();
+    // (model, metric) → factors by rank.
+    let mut ranked: BTreeMap<(String, String), Vec<MorrisRow>> = BTreeMap::new();
     for line in std::fs::read_to_string(out.join("morris.csv")).unwrap().lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let rank: usize = f[2].parse().unwrap();
