@@ -486,7 +486,8 @@ fn range_effect(factor: &FactorGroups, model: usize, headline: usize) -> Option<
     if means.len() < 2 {
         return None;
     }
-    // The first of equal means, so ties read in the plan's order.
+    // The first of equal means in the charts' order (increasing values, or the plan's order
+    // for text levels), so a tie always names the same level.
     let lowest = means.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a })?;
     let highest = means.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a })?;
     Some(Effect::Range { size: highest.1 - lowest.1, lowest: lowest.0, highest: highest.0 })
