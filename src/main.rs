@@ -66,11 +66,15 @@ enum Command {
         /// Folder for the merged files.
         #[arg(long)]
         out: PathBuf,
+        /// Also write report.html (what each factor changes, in words and charts) into it.
+        #[arg(long)]
+        report: bool,
     },
     /// Write a self-contained HTML report (plain-language summary, charts, provenance) from a
     /// finished results folder.
     Report {
-        /// Results folder written by `joinedup run`.
+        /// Results folder written by `joinedup run`, or a finished sweep's folder (written by
+        /// `joinedup sweep` or `joinedup merge`).
         results: PathBuf,
         /// HTML file to write (default: RESULTS/report.html).
         #[arg(short = 'o', long = "out", value_name = "FILE.html")]
@@ -277,7 +281,7 @@ fn execute(command: Command) -> Result<(), Error> {
         }
         Command::Sweep(args) => sweep_cli::sweep(args),
         Command::Serve(args) => serve_cli::serve(args),
-        Command::Merge { dirs, out } => sweep_cli::merge(&dirs, &out),
+        Command::Merge { dirs, out, report } => sweep_cli::merge(&dirs, &out, report),
         Command::Models => {
             say(&joinedup::explain::presets_list());
             Ok(())

@@ -9,13 +9,14 @@
 //! so it can be regenerated and compared; the date is the only thing that is not in the
 //! results.
 //!
-//! **Extension point, sweeps:** a sweep results folder (points and factors) adds its sections
-//! in [`sweep_sections`]; the charts it needs ([`charts::line_chart`] with intervals for a
-//! metric against a factor, [`charts::ranking_chart`] for Morris μ*/σ) are already here.
+//! A finished sweep's folder gets its own page ([`sweep`]): which factor moves each headline
+//! measure most, every factor ranked by effect, and each measure against each factor. The
+//! folder's files say which page it is ([`read::folder`]).
 
 pub mod charts;
 pub mod compare;
 pub mod read;
+pub mod sweep;
 
 use crate::error::Result;
 use crate::metrics::{METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS};
@@ -28,11 +29,14 @@ use std::path::{Path, PathBuf};
 /// Default file name of the report inside a results folder.
 pub const FILE_NAME: &str = "report.html";
 
-/// Reads the results in `results_dir`, renders the report dated `generated` and writes it to
-/// `out` (default `results_dir/report.html`). Returns the path written.
+/// Reads the results in `results_dir` (a run's or a finished sweep's), renders the report
+/// dated `generated` and writes it to `out` (default `results_dir/report.html`). Returns the
+/// path written.
 pub fn write(results_dir: &Path, out: Option<&Path>, generated: &str) -> Result<PathBuf> {
-    let results = read::read(results_dir)?;
-    let html = render(&results, generated);
+    let html = match read::folder(results_dir)? {
+        read::Folder::Run => render(&read::read(results_dir)?, generated),
+        read::Folder::Sweep => sweep::render(&sweep::read(results_dir)?, generated),
+    };
     let path = out.map_or_else(|| results_dir.join(FILE_NAME), Path::to_path_buf);
     write_atomically(&path, html.as_bytes())?;
     Ok(path)
@@ -45,29 +49,23 @@ pub struct Section {
     pub html: String,
 }
 
-/// The whole page.
+/// The whole page of a run.
 pub fn render(results: &Results, generated: &str) -> String {
-    let mut sections = vec![summary_section(results), metrics_section(results), waits_section(results), timeseries_section(results)];
-    sections.extend(sweep_sections(results));
-    sections.push(table_section(results));
-    sections.push(provenance_section(results, generated));
-
-    let mut page = String::new();
+    let sections = vec![
+        summary_section(results),
+        metrics_section(results),
+        waits_section(results),
+        timeseries_section(results),
+        table_section(results),
+        provenance_section(results, generated),
+    ];
     let title = format!("{}: how the models compare", results.scenario);
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
-<meta name=\"generator\" content=\"joinedup {version}\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n",
-        version = env!("CARGO_PKG_VERSION"),
-        title = esc(&title),
-    );
+    let mut lead = String::new();
     if let Some(description) = &results.description {
-        let _ = writeln!(page, "<p class=\"lead\">{}</p>", esc(description));
+        let _ = writeln!(lead, "<p class=\"lead\">{}</p>", esc(description));
     }
     let _ = writeln!(
-        page,
+        lead,
         "<p>{} models, {} replications each, seed {}. Every model is compared with the first, <strong>{}</strong> (the baseline). Report generated {}.</p>",
         results.models.len(),
         results.replications,
@@ -75,32 +73,33 @@ pub fn render(results: &Results, generated: &str) -> String {
         esc(&results.models[0].name),
         esc(generated)
     );
+    page(&title, &lead, &sections)
+}
+
+/// A page: title, the `lead` paragraphs (HTML) under it, contents, then the sections.
+fn page(title: &str, lead: &str, sections: &[Section]) -> String {
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+<meta name=\"generator\" content=\"joinedup {version}\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n",
+        version = env!("CARGO_PKG_VERSION"),
+        title = esc(title),
+    );
+    page.push_str(lead);
     page.push_str("<nav><strong>Contents:</strong> ");
     let links: Vec<String> = sections.iter().map(|s| format!("<a href=\"#{}\">{}</a>", s.id, esc(&s.title))).collect();
     page.push_str(&links.join(" · "));
     page.push_str("</nav>\n</header>\n<main>\n");
-    for section in &sections {
+    for section in sections {
         let _ = write!(page, "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n", section.id, esc(&section.title), section.html);
     }
     page.push_str("</main>\n");
     page.push_str(SCRIPT);
     page.push_str("</body>\n</html>\n");
     page
-}
-
-/// Sections for a sweep results folder. A plain run has none.
-///
-/// **Extension point.** The sweep format is being written on another branch. When a results
-/// folder holds a sweep (points and factors), read its files in `read` and return here:
-/// - "Metric against each factor": for each metric, a [`charts::line_chart`] per factor with
-///   the factor's values on x, the metric's mean on y and `intervals` set to the 95% CIs, one
-///   line per model (colours stay consistent because they come from the model index);
-/// - "What matters most": a [`charts::ranking_chart`] per metric of the factors' Morris μ*
-///   and σ, with a sentence naming the top factors.
-///
-/// `run --report` and `sweep --report` both call [`write`], so nothing else changes.
-pub fn sweep_sections(_results: &Results) -> Vec<Section> {
-    Vec::new()
 }
 
 fn esc(text: &str) -> String {
@@ -116,9 +115,9 @@ fn swatch(model: usize) -> String {
     format!("<span class=\"swatch\" style=\"{style}\"></span>")
 }
 
-fn model_legend(results: &Results) -> String {
+fn model_legend(models: &[String]) -> String {
     let items: Vec<String> =
-        results.models.iter().enumerate().map(|(i, m)| format!("<span class=\"key\">{}{}</span>", swatch(i), esc(&m.name))).collect();
+        models.iter().enumerate().map(|(i, m)| format!("<span class=\"key\">{}{}</span>", swatch(i), esc(m))).collect();
     format!("<p class=\"legend\"><strong>Model colours, the same in every chart:</strong> {}</p>\n", items.join(" "))
 }
 
@@ -229,7 +228,7 @@ fn metrics_section(results: &Results) -> Section {
         "<p>Each dot is a model's mean across replications; the bar is its 95% confidence interval. The dashed vertical line is the baseline's mean. \
 Where two bars overlap a lot, the replications cannot separate the models on that measure.</p>\n",
     );
-    html.push_str(&model_legend(results));
+    html.push_str(&model_legend(&names));
     html.push_str("<div class=\"grid\">\n");
     for (m, def) in METRICS.iter().enumerate() {
         let w = words_for(m);
@@ -345,7 +344,7 @@ Only whole months are drawn ({} of them).</p>\n",
         human(results.provenance.warmup_days),
         months
     );
-    html.push_str(&model_legend(results));
+    html.push_str(&model_legend(&names));
     for series in &results.timeseries {
         let (title, unit, scale, look_for) = series_words(&series.name);
         let lines: Vec<Vec<(f64, Option<f64>)>> = series
@@ -362,6 +361,9 @@ Only whole months are drawn ({} of them).</p>\n",
             shaded: Some((0.0, warmup_months, "warm-up")),
             intervals: None,
             y_from_zero: true,
+            joined: true,
+            width_px: 960,
+            x_categories: None,
         });
         html.push_str(&figure(
             &format!("series-{}", series.name),

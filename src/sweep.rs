@@ -263,6 +263,32 @@ fn point_done(dir: &Path, point_idx: usize, fingerprint: &str) -> bool {
     path.exists() && read_json::<PointFile>(&path).is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx)
 }
 
+/// What an output folder holds when it has no final files yet: a sweep still under way,
+/// killed or interrupted, or one shard of several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unfinished {
+    pub plan: String,
+    pub shard: Shard,
+    /// Points of the plan that belong to this folder's shard (all of them for a whole sweep).
+    pub n_points_shard: usize,
+    /// Of those, points finished and kept in `points/`.
+    pub n_points_done: usize,
+}
+
+/// Reads `shard.json` in `dir`, if there is one, and counts the finished points: for
+/// `joinedup report`, to tell someone pointing it at an unfinished sweep how to finish it.
+pub fn unfinished(dir: &Path) -> Result<Option<Unfinished>> {
+    let manifest_path = dir.join("shard.json");
+    if !manifest_path.exists() {
+        return Ok(None);
+    }
+    let manifest: Manifest = read_json(&manifest_path)?;
+    let fingerprint = &manifest.info.fingerprint;
+    let mine: Vec<usize> = (0..manifest.info.n_points).filter(|&p| manifest.shard.owns(p)).collect();
+    let n_points_done = mine.iter().filter(|&&p| point_done(dir, p, fingerprint)).count();
+    Ok(Some(Unfinished { plan: manifest.info.plan, shard: manifest.shard, n_points_shard: mine.len(), n_points_done }))
+}
+
 /// Runs the plan's points that belong to `options.shard` and are not already finished in
 /// `options.out_dir`; for an unsharded run, then assembles the final files.
 pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
@@ -647,6 +673,8 @@ pub struct SlurmOptions {
     /// Arguments every shard repeats so that it resolves exactly the same plan
     /// (`--plan-set`, `--set`, ...).
     pub forwarded_args: Vec<String>,
+    /// The merge job also writes `report.html` (`sweep --emit-slurm --report`).
+    pub report: bool,
 }
 
 /// Quotes `text` for a POSIX shell.
@@ -734,12 +762,13 @@ exec {binary} sweep {plan_path} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n_shards}\" 
 set -euo pipefail\n\
 shards=()\n\
 for k in $(seq 1 {n_shards}); do shards+=({out_q}/shards/shard-\"$k\"); done\n\
-exec {binary} merge \"${{shards[@]}}\" --out {out_q}\n",
+exec {binary} merge \"${{shards[@]}}\" --out {out_q}{report}\n",
         mem = options.mem,
         time = options.time,
         logs = logs.display(),
         name = plan.name,
         out = out.display(),
+        report = if options.report { " --report" } else { "" },
     );
     let submit = "#!/usr/bin/env bash\n\
 # Written by `joinedup sweep --emit-slurm`: submits the shard array, then the merge job, which\n\

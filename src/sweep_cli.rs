@@ -42,6 +42,10 @@ pub struct SweepArgs {
     /// Override a field of the plan: --plan-set design.Morris.trajectories=4 (repeatable).
     #[arg(long = "plan-set", value_name = "PATH=VALUE")]
     plan_overrides: Vec<String>,
+    /// Also write report.html (what each factor changes, in words and charts) into the
+    /// results folder when the sweep is done. With --emit-slurm, the merge job writes it.
+    #[arg(long)]
+    report: bool,
     #[command(flatten)]
     slurm: SlurmArgs,
 }
@@ -127,6 +131,15 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
         Some(text) => Shard::parse(text)?,
         None => Shard::WHOLE,
     };
+    if args.report && shard.n > 1 {
+        // Refused before anything runs: a shard holds only some of the points.
+        return Err(Error::BadArgument {
+            option: "--report".into(),
+            message: format!(
+                "a shard ({shard}) holds only part of the sweep, so it has no report of its own; run every shard without --report, then `joinedup merge <each shard's folder> --out <folder> --report`"
+            ),
+        });
+    }
     let outcome = sweep::run(&plan, &SweepOptions { out_dir: out.clone(), threads: args.threads, shard })?;
     let ran = outcome.n_points_shard - outcome.n_points_skipped;
     let skipped =
@@ -153,10 +166,20 @@ pub fn sweep(args: SweepArgs) -> Result<(), Error> {
     if let Some(summary) = &outcome.summary {
         print_summary(summary, plan.precision);
     }
+    if args.report {
+        write_report(&out)?;
+    }
     Ok(())
 }
 
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Error> {
+/// Writes `report.html` into a finished sweep's folder and says where.
+fn write_report(dir: &Path) -> Result<(), Error> {
+    let path = joinedup::report::write(dir, None, &joinedup::report::today_utc())?;
+    println!("Report written to {}.", path.display());
+    Ok(())
+}
+
+pub fn merge(dirs: &[PathBuf], out: &Path, report: bool) -> Result<(), Error> {
     let (files, summary) = sweep::merge(dirs, out)?;
     println!(
         "Merged {} shard folders: {} points. Results written to {}/ ({}).",
@@ -166,6 +189,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Error> {
         file_names(&files)
     );
     print_summary(&summary, None);
+    if report {
+        write_report(out)?;
+    }
     Ok(())
 }
 
@@ -217,6 +243,7 @@ fn emit_slurm(args: &SweepArgs, plan: &plan::Plan, plan_overrides: &[String], ou
         mem: args.slurm.mem.clone(),
         cpus_per_task: args.slurm.cpus_per_task,
         forwarded_args,
+        report: args.report,
     };
     let files = sweep::emit_slurm(plan, &options)?;
     println!(

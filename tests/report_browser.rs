@@ -1,17 +1,18 @@
-//! The report in a real browser: headless Chromium opens `report.html` from disk, logs no
-//! console message (no script error, no blocked fetch: the page's content policy forbids
-//! every fetch, and a refused one is logged), every chart lays out with a non-zero size, and a
-//! screenshot is kept for people to look at.
+//! The report in a real browser, a run's and a sweep's: headless Chromium opens `report.html`
+//! from disk, logs no console message (no script error, no blocked fetch: the page's content
+//! policy forbids every fetch, and a refused one is logged), every chart lays out with a
+//! non-zero size, and a screenshot is kept for people to look at.
 //!
-//! Chromium is Debian's `chromium`, installed by `.ci/test.sh`. Without it this test fails,
-//! unless JOINEDUP_SKIP_BROWSER=1 says to skip it (and it says so loudly). The page's own
+//! Chromium is Debian's `chromium`, installed by `.ci/test.sh`. Without it these tests fail,
+//! unless JOINEDUP_SKIP_BROWSER=1 says to skip them (and they say so loudly). The page's own
 //! inline script writes each chart's rendered size onto `<body data-chart-sizes>`, so no
 //! driver (Node, WebDriver) is needed: `--dump-dom` shows the sizes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Where the screenshot and the report are kept after the test: `target/test-output/report/`.
+/// Where the screenshots and the reports are kept after the tests: `target/test-output/report/`
+/// (`report.png` and `results/` for a run, `sweep-report.png` and `sweep/` for a sweep).
 fn output_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target folder").join("test-output").join("report");
     std::fs::create_dir_all(&dir).expect("create the test output folder");
@@ -62,36 +63,32 @@ fn console_messages(stderr: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(stderr).lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(String::from).collect()
 }
 
-#[test]
-fn the_report_renders_in_headless_chromium_without_errors() {
-    let Some(browser) = find_chromium() else {
-        if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("\n************************************************************************");
-            eprintln!("* SKIPPED: the report's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *");
-            eprintln!("* Nothing checked that report.html renders. Run .ci/test.sh to do so. *");
-            eprintln!("************************************************************************\n");
-            return;
-        }
-        panic!(
-            "chromium is not installed, so the report cannot be tested in a browser. Run .ci/test.sh (it installs Debian's chromium), or `apt-get install chromium`, or set JOINEDUP_SKIP_BROWSER=1 to skip this test knowingly."
-        );
-    };
-    let out = output_dir();
-    let results = out.join("results");
-    let _ = std::fs::remove_dir_all(&results);
-    let run = Command::new(env!("CARGO_BIN_EXE_joinedup"))
-        .args(["run", "--out", results.to_str().expect("a UTF-8 path"), "--report", "--replications", "3"])
-        .args(["--set", "population.n_families=5000", "--set", "run.horizon_days=500", "--set", "run.warmup_days=50"])
-        .output()
-        .expect("the joinedup binary starts");
-    assert!(run.status.success(), "joinedup run --report failed:\n{}", String::from_utf8_lossy(&run.stderr));
-    let page = results.join("report.html");
-    let html = std::fs::read_to_string(&page).expect("report.html was written");
-    let charts_in_page = html.matches("<figure class=\"chart\"").count();
-    assert!(charts_in_page >= 21 + 3 + 8, "expected a chart per metric, wait and monthly series; found {charts_in_page}");
+/// Chromium, or `None` when JOINEDUP_SKIP_BROWSER=1 says to skip (loudly); without either,
+/// the test fails.
+fn browser_or_skip() -> Option<PathBuf> {
+    if let Some(browser) = find_chromium() {
+        return Some(browser);
+    }
+    if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("\n************************************************************************");
+        eprintln!("* SKIPPED: the report's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *");
+        eprintln!("* Nothing checked that report.html renders. Run .ci/test.sh to do so. *");
+        eprintln!("************************************************************************\n");
+        return None;
+    }
+    panic!(
+        "chromium is not installed, so the report cannot be tested in a browser. Run .ci/test.sh (it installs Debian's chromium), or `apt-get install chromium`, or set JOINEDUP_SKIP_BROWSER=1 to skip this test knowingly."
+    );
+}
 
+/// Opens `page` in headless Chromium: no console message, every chart of the page laid out
+/// at a readable size, and a screenshot saved as `screenshot` (a PNG of the window's size).
+/// Returns the number of charts.
+fn check_in_browser(browser: &Path, page: &Path, screenshot: &Path) -> usize {
+    let html = std::fs::read_to_string(page).expect("the report was written");
+    let charts_in_page = html.matches("<figure class=\"chart\"").count();
     let profile = tempfile::tempdir().expect("a temporary browser profile");
-    let dom = chromium(&browser, profile.path(), &page, &["--dump-dom"]);
+    let dom = chromium(browser, profile.path(), page, &["--dump-dom"]);
     let messages = console_messages(&dom.stderr);
     assert!(messages.is_empty(), "the page logged to the console:\n{}", messages.join("\n"));
     let dom = String::from_utf8_lossy(&dom.stdout);
@@ -111,14 +108,63 @@ fn the_report_renders_in_headless_chromium_without_errors() {
         assert!(width >= 200 && height >= 100, "chart {id} rendered at {width}x{height}: too small to read");
     }
 
-    let screenshot = out.join("report.png");
-    let _ = std::fs::remove_file(&screenshot);
-    let shot = chromium(&browser, profile.path(), &page, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,4000"]);
+    let _ = std::fs::remove_file(screenshot);
+    let shot = chromium(browser, profile.path(), page, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1280,4000"]);
     let messages = console_messages(&shot.stderr);
     assert!(messages.is_empty(), "the page logged to the console:\n{}", messages.join("\n"));
-    let png = std::fs::read(&screenshot).expect("chromium wrote the screenshot");
+    let png = std::fs::read(screenshot).expect("chromium wrote the screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the screenshot is a PNG");
     let (width, height) = (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
     assert_eq!((width, height), (1280, 4000), "the screenshot has the window's size");
+    charts_in_page
+}
+
+#[test]
+fn the_report_renders_in_headless_chromium_without_errors() {
+    let Some(browser) = browser_or_skip() else { return };
+    let out = output_dir();
+    let results = out.join("results");
+    let _ = std::fs::remove_dir_all(&results);
+    let run = Command::new(env!("CARGO_BIN_EXE_joinedup"))
+        .args(["run", "--out", results.to_str().expect("a UTF-8 path"), "--report", "--replications", "3"])
+        .args(["--set", "population.n_families=5000", "--set", "run.horizon_days=500", "--set", "run.warmup_days=50"])
+        .output()
+        .expect("the joinedup binary starts");
+    assert!(run.status.success(), "joinedup run --report failed:\n{}", String::from_utf8_lossy(&run.stderr));
+    let charts = check_in_browser(&browser, &results.join("report.html"), &out.join("report.png"));
+    assert!(charts >= 21 + 3 + 8, "expected a chart per metric, wait and monthly series; found {charts}");
     eprintln!("report and screenshot kept in {}", out.display());
+}
+
+/// The sweep report (`sweep --report`): a Morris screening of three factors of the small
+/// example county, so the page has ranking charts with σ and a chart per factor and measure.
+#[test]
+fn the_sweep_report_renders_in_headless_chromium_without_errors() {
+    let Some(browser) = browser_or_skip() else { return };
+    let out = output_dir();
+    let results = out.join("sweep");
+    let _ = std::fs::remove_dir_all(&results);
+    let plan = out.join("sweep-plan.ron");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/small.ron");
+    std::fs::write(
+        &plan,
+        format!(
+            "(name: \"browser_screen\", scenario: Some(\"{}\"), replications: 3, seed: 5, factors: [
+    (name: \"demand\", path: \"population.presentations_per_family_year\", min: 0.08, max: 0.12),
+    (name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", min: 4, max: 8, integer: true),
+    (name: \"hub_assessment_days\", path: \"models.hub.units.hub.assessment.Common.days_mean\", min: 7, max: 28),
+  ], design: Morris(trajectories: 3, levels: 4))",
+            scenario.display()
+        ),
+    )
+    .expect("write the plan");
+    let sweep = Command::new(env!("CARGO_BIN_EXE_joinedup"))
+        .args(["sweep", plan.to_str().expect("a UTF-8 path"), "--out", results.to_str().expect("a UTF-8 path"), "--report"])
+        .args(["--set", "run.horizon_days=730", "--set", "run.warmup_days=120"])
+        .output()
+        .expect("the joinedup binary starts");
+    assert!(sweep.status.success(), "joinedup sweep --report failed:\n{}", String::from_utf8_lossy(&sweep.stderr));
+    let charts = check_in_browser(&browser, &results.join("report.html"), &out.join("sweep-report.png"));
+    assert_eq!(charts, 8 + 3 * 8, "a ranking chart per headline measure, and a chart per factor and measure");
+    eprintln!("sweep report and screenshot kept in {}", out.display());
 }

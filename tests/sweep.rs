@@ -328,6 +328,26 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
     assert!(merge.contains("$(seq 1 3)") && merge.contains(" merge "), "{merge}");
     let submit = std::fs::read_to_string(slurm.join("submit.sh")).unwrap();
     assert!(submit.contains("--dependency=afterok:"), "{submit}");
+    assert!(!merge.contains("--report"), "{merge}");
+    // With --report, the merge job writes the report (a shard has only part of the points).
+    let output = Command::new(binary())
+        .args([
+            "sweep",
+            path.to_str().unwrap(),
+            "--emit-slurm",
+            "--shards",
+            "2",
+            "--report",
+            "--out",
+            tmp.path().join("reported").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let merge = std::fs::read_to_string(tmp.path().join("reported/slurm/merge.sbatch")).unwrap();
+    assert!(merge.contains(" --report\n"), "{merge}");
+    let array = std::fs::read_to_string(tmp.path().join("reported/slurm/sweep.sbatch")).unwrap();
+    assert!(!array.contains("--report"), "{array}");
 
     // The plan is checked before any script is written.
     let plan = load(&path, &[]);
@@ -341,6 +361,7 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         mem: "2G".into(),
         cpus_per_task: 1,
         forwarded_args: Vec::new(),
+        report: false,
     };
     assert!(sweep::emit_slurm(&plan, &options).unwrap_err().to_string().contains("--shards"));
 }

@@ -307,16 +307,50 @@ pub struct Lines<'a> {
     pub intervals: Option<&'a Intervals>,
     /// Include zero on the y axis (counts), so changes are not exaggerated.
     pub y_from_zero: bool,
+    /// Join each model's points with a line. Off for a Latin hypercube's points, where the
+    /// other factors change from one point to the next, so a line between them means nothing.
+    pub joined: bool,
+    /// Width of the drawing in pixels: 960 for a chart across the page, about 720 for one of
+    /// two side by side, so its text stays readable when the page scales it down.
+    pub width_px: u32,
+    /// Names of the x values when they are not numbers (text or true/false levels): point
+    /// `i` is drawn at x = `i` and the axis shows the names.
+    pub x_categories: Option<&'a [String]>,
 }
 
 /// Draws [`Lines`].
 pub fn line_chart(spec: &Lines<'_>) -> String {
     let legend_px = spec.labels.iter().map(|l| text_width(l, TICK_PX)).max().unwrap_or(40) + 60;
-    let (width, height) = (960u32, 400u32);
+    let width = spec.width_px.max(480);
+    let height = (width * 5 / 12).max(360);
     let xs = spec.series.iter().flatten().map(|p| p.0);
-    let (x_low, x_high) = {
-        let (l, h) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(x), h.max(x)));
-        if l.is_finite() && h > l { (l, h) } else { (0.0, 1.0) }
+    let (x_low, x_high) = match spec.x_categories {
+        Some(names) => (-0.5, names.len().max(1) as f64 - 0.5),
+        None => {
+            let (l, h) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(x), h.max(x)));
+            if !l.is_finite() {
+                (0.0, 1.0)
+            } else if h == l {
+                // A single value: centred, rather than off a default axis.
+                let pad = l.abs().max(1.0) * 0.1;
+                (l - pad, l + pad)
+            } else if spec.intervals.is_some() {
+                // Markers and interval bars at the ends must not be cut in half.
+                let pad = (h - l) * 0.04;
+                (l - pad, h + pad)
+            } else {
+                (l, h)
+            }
+        }
+    };
+    // With intervals, models are drawn slightly apart along x so one's bar does not hide
+    // another's at the same value.
+    let n_models = spec.series.len();
+    let dodge = |model: usize| -> f64 {
+        if spec.intervals.is_none() || n_models < 2 {
+            return 0.0;
+        }
+        (model as f64 - (n_models as f64 - 1.0) / 2.0) * (x_high - x_low) * 0.012
     };
     let mut ys: Vec<f64> = spec.series.iter().flatten().filter_map(|p| p.1).collect();
     if let Some(intervals) = spec.intervals {
@@ -326,7 +360,17 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let x_ticks = ticks(x_low, x_high);
+        let numeric_ticks = ticks(x_low, x_high);
+        let x_ticks = |x: &f64| -> String {
+            match spec.x_categories {
+                // Names only at whole positions; the axis's other ticks stay blank.
+                Some(names) if (x - x.round()).abs() < 1e-9 && x.round() >= 0.0 => {
+                    names.get(x.round() as usize).cloned().unwrap_or_default()
+                }
+                Some(_) => String::new(),
+                None => numeric_ticks(x),
+            }
+        };
         root.fill(&WHITE).unwrap_or_else(|e| draw_failed(e));
         let (plot, legend) = root.split_horizontally(width - legend_px);
         let y_ticks = ticks(y_low, y_high);
@@ -337,9 +381,8 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
             .y_label_area_size(76)
             .build_cartesian_2d(x_low..x_high, y_low..y_high)
             .unwrap_or_else(|e| draw_failed(e));
-        chart
-            .configure_mesh()
-            .x_labels(10)
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(spec.x_categories.map_or(10, |names| (2 * names.len() + 1).max(10)))
             .y_labels(6)
             .light_line_style(WHITE)
             .bold_line_style(GRID)
@@ -348,9 +391,12 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
             .x_desc(spec.x_axis)
             .y_desc(spec.y_axis)
             .axis_desc_style((FONT, LABEL_PX))
-            .label_style((FONT, TICK_PX))
-            .draw()
-            .unwrap_or_else(|e| draw_failed(e));
+            .label_style((FONT, TICK_PX));
+        if spec.x_categories.is_some() {
+            // Grid lines between names would suggest values that do not exist.
+            mesh.disable_x_mesh();
+        }
+        mesh.draw().unwrap_or_else(|e| draw_failed(e));
         if let Some((from, to, label)) = spec.shaded {
             let to = to.min(x_high);
             if to > from {
@@ -370,24 +416,30 @@ pub fn line_chart(spec: &Lines<'_>) -> String {
         let order: Vec<usize> = (1..spec.series.len()).chain((!spec.series.is_empty()).then_some(0)).collect();
         for i in order {
             let style = colour(i).stroke_width(if i == 0 { 3 } else { 2 });
-            for run in runs(&spec.series[i]) {
-                if dashed(i) {
-                    chart.draw_series(DashedLineSeries::new(run, 8, 5, style)).unwrap_or_else(|e| draw_failed(e));
-                } else {
-                    chart.draw_series(LineSeries::new(run, style)).unwrap_or_else(|e| draw_failed(e));
+            let shift = dodge(i);
+            let points: Vec<(f64, Option<f64>)> = spec.series[i].iter().map(|&(x, y)| (x + shift, y)).collect();
+            if spec.joined {
+                for run in runs(&points) {
+                    if dashed(i) {
+                        chart.draw_series(DashedLineSeries::new(run, 8, 5, style)).unwrap_or_else(|e| draw_failed(e));
+                    } else {
+                        chart.draw_series(LineSeries::new(run, style)).unwrap_or_else(|e| draw_failed(e));
+                    }
                 }
             }
             if let Some(intervals) = spec.intervals {
-                for (&(x, _), interval) in spec.series[i].iter().zip(&intervals[i]) {
+                for (&(x, _), interval) in points.iter().zip(&intervals[i]) {
                     if let Some((l, h)) = interval {
                         chart
                             .draw_series(std::iter::once(PathElement::new(vec![(x, *l), (x, *h)], colour(i).stroke_width(2))))
                             .unwrap_or_else(|e| draw_failed(e));
                     }
                 }
+            }
+            if spec.intervals.is_some() || !spec.joined {
                 let marker = if dashed(i) { colour(i).stroke_width(2) } else { colour(i).filled() };
                 chart
-                    .draw_series(spec.series[i].iter().filter_map(|&(x, y)| y.map(|y| Circle::new((x, y), 4, marker))))
+                    .draw_series(points.iter().filter_map(|&(x, y)| y.map(|y| Circle::new((x, y), 4, marker))))
                     .unwrap_or_else(|e| draw_failed(e));
             }
         }
@@ -426,31 +478,73 @@ fn draw_legend(area: &DrawingArea<SVGBackend<'_>, Shift>, labels: &[String]) {
     }
 }
 
-/// Factors ranked by their Morris effect on one metric: a bar for μ* (mean absolute
-/// elementary effect) and a diamond for σ (how much the effect depends on the other factors),
-/// largest μ* at the top. For sweep reports.
-pub fn ranking_chart(title: &str, axis: &str, factors: &[(String, f64, f64)]) -> String {
-    let mut ranked: Vec<&(String, f64, f64)> = factors.iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let n = ranked.len();
-    let label_px = ranked.iter().map(|f| text_width(&f.0, TICK_PX)).max().unwrap_or(40) + 14;
-    let (width, height) = (620u32, 130 + 30 * n as u32);
-    let (x_low, x_high) = range(ranked.iter().flat_map(|f| [f.1, f.2]), true);
+/// One model's bars in a [`Ranking`]: per factor, the effect's size and its spread, `None`
+/// where the effect could not be measured.
+pub type ModelEffects = Vec<Option<(f64, Option<f64>)>>;
+
+/// Factors ranked by their effect on one metric, for sweep reports.
+pub struct Ranking<'a> {
+    pub title: &'a str,
+    /// The effect's axis, with its unit.
+    pub axis: &'a str,
+    /// Model names: one bar per model in each factor's row, in the models' colours.
+    pub labels: &'a [String],
+    pub factors: &'a [String],
+    /// Per model, per factor: the effect's size (zero or more) and its spread (Morris σ),
+    /// `None` where the effect could not be measured.
+    pub effects: &'a [ModelEffects],
+    /// What a bar is, for the key: "μ* (mean absolute effect)".
+    pub effect_label: &'a str,
+    /// What a diamond is, when there is a spread: "σ (spread of the effects)".
+    pub spread_label: Option<&'a str>,
+}
+
+/// The order [`ranking_chart`] draws factors in, top first: by their largest effect in any
+/// model, ties in the factors' own order.
+pub fn ranking_order(effects: &[ModelEffects], n_factors: usize) -> Vec<usize> {
+    let largest = |f: usize| {
+        effects.iter().filter_map(|model| model.get(f).copied().flatten()).map(|(size, _)| size).fold(f64::NEG_INFINITY, f64::max)
+    };
+    let mut order: Vec<usize> = (0..n_factors).collect();
+    order.sort_by(|&a, &b| largest(b).total_cmp(&largest(a)).then(a.cmp(&b)));
+    order
+}
+
+/// Draws a [`Ranking`]: a row per factor, largest effect at the top, with a bar per model
+/// for the effect's size and a white diamond for its spread (Morris σ: how much the effect
+/// depends on the other factors).
+pub fn ranking_chart(spec: &Ranking<'_>) -> String {
+    let order = ranking_order(spec.effects, spec.factors.len());
+    let (n, n_models) = (order.len(), spec.labels.len().max(1));
+    let label_px = spec.factors.iter().map(|f| text_width(f, TICK_PX)).max().unwrap_or(40) + 14;
+    let legend_px = spec.labels.iter().map(|l| text_width(l, TICK_PX)).max().unwrap_or(40) + 60;
+    let row_px = (14 * n_models as u32 + 12).max(30);
+    let width = 760u32;
+    // Room for the model legend beside the plot, however few factors there are.
+    let height = (130 + row_px * n as u32).max(110 + 22 * n_models as u32);
+    let values = spec.effects.iter().flatten().flatten().flat_map(|&(size, spread)| std::iter::once(size).chain(spread));
+    let (x_low, x_high) = range(values, true);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let x_ticks = ticks(x_low, x_high);
         root.fill(&WHITE).unwrap_or_else(|e| draw_failed(e));
-        let (top, plot) = root.split_vertically(56);
-        top.draw(&Text::new(title.to_string(), (width as i32 / 2, 8), text(TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top))))
+        let (main, legend) = root.split_horizontally(width - legend_px);
+        let main_width = (width - legend_px) as i32;
+        let (top, plot) = main.split_vertically(56);
+        top.draw(&Text::new(spec.title.to_string(), (main_width / 2, 8), text(TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top))))
             .unwrap_or_else(|e| draw_failed(e));
-        let x = width as i32 / 2 - 150;
-        top.draw(&Rectangle::new([(x - 8, 38), (x + 8, 50)], colour(5).filled())).unwrap_or_else(|e| draw_failed(e));
-        top.draw(&Text::new("μ* (effect size)", (x + 14, 44), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center))))
+        let grey = BLACK.mix(0.6);
+        let x = main_width / 2 - 180;
+        top.draw(&Rectangle::new([(x - 8, 38), (x + 8, 50)], grey.filled())).unwrap_or_else(|e| draw_failed(e));
+        top.draw(&Text::new(spec.effect_label.to_string(), (x + 14, 44), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center))))
             .unwrap_or_else(|e| draw_failed(e));
-        top.draw(&diamond((x + 170, 44), colour(4))).unwrap_or_else(|e| draw_failed(e));
-        top.draw(&Text::new("σ (interaction)", (x + 184, 44), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center))))
-            .unwrap_or_else(|e| draw_failed(e));
+        if let Some(spread_label) = spec.spread_label {
+            let x = x + 20 + text_width(spec.effect_label, TICK_PX) as i32;
+            draw_diamond(&top, (x, 44));
+            top.draw(&Text::new(spread_label.to_string(), (x + 14, 44), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center))))
+                .unwrap_or_else(|e| draw_failed(e));
+        }
         let mut chart = ChartBuilder::on(&plot)
             .margin(10)
             .margin_right(24)
@@ -466,30 +560,62 @@ pub fn ranking_chart(title: &str, axis: &str, factors: &[(String, f64, f64)]) ->
             .light_line_style(WHITE)
             .bold_line_style(GRID)
             .x_label_formatter(&x_ticks)
-            .x_desc(axis)
+            .x_desc(spec.axis)
             .axis_desc_style((FONT, LABEL_PX))
             .label_style((FONT, TICK_PX))
             .draw()
             .unwrap_or_else(|e| draw_failed(e));
-        for (i, (name, mu_star, sigma)) in ranked.iter().enumerate() {
-            let y = (n - 1 - i) as f64;
-            let (px, py) = chart.backend_coord(&(0.0, y));
-            root.draw(&Text::new(name.clone(), (px - 8, py), text(TICK_PX).pos(Pos::new(HPos::Right, VPos::Center))))
+        let band = 0.8 / n_models as f64;
+        for (row, &factor) in order.iter().enumerate() {
+            let y = (n - 1 - row) as f64;
+            let (px, py) = chart.backend_coord(&(x_low, y));
+            root.draw(&Text::new(spec.factors[factor].clone(), (px - 8, py), text(TICK_PX).pos(Pos::new(HPos::Right, VPos::Center))))
                 .unwrap_or_else(|e| draw_failed(e));
-            chart
-                .draw_series(std::iter::once(Rectangle::new([(0.0, y - 0.3), (*mu_star, y + 0.3)], colour(5).filled())))
-                .unwrap_or_else(|e| draw_failed(e));
-            let (sx, sy) = chart.backend_coord(&(*sigma, y));
-            root.draw(&diamond((sx, sy), colour(4))).unwrap_or_else(|e| draw_failed(e));
+            for (model, effects) in spec.effects.iter().enumerate() {
+                // Model 0's bar on top, the others below it, as in the legend.
+                let centre = y + 0.4 - band * (model as f64 + 0.5);
+                let Some((size, spread)) = effects.get(factor).copied().flatten() else { continue };
+                let c = colour(model);
+                let bar = Rectangle::new([(0.0, centre - band * 0.42), (size, centre + band * 0.42)], c.filled());
+                chart.draw_series(std::iter::once(bar)).unwrap_or_else(|e| draw_failed(e));
+                if dashed(model) {
+                    // Models past the seventh repeat a colour: a white stripe tells them apart.
+                    let stripe = PathElement::new(vec![(0.0, centre), (size, centre)], WHITE.stroke_width(2));
+                    chart.draw_series(std::iter::once(stripe)).unwrap_or_else(|e| draw_failed(e));
+                }
+                if let Some(spread) = spread {
+                    let (sx, sy) = chart.backend_coord(&(spread, centre));
+                    draw_diamond(&root, (sx, sy));
+                }
+            }
         }
+        draw_bar_legend(&legend, spec.labels);
         root.present().unwrap_or_else(|e| draw_failed(e));
     }
-    finish(svg, title)
+    finish(svg, spec.title)
 }
 
-fn diamond(centre: (i32, i32), c: RGBColor) -> Polygon<(i32, i32)> {
+/// The model key beside a bar chart: a swatch per model, in bar order.
+fn draw_bar_legend(area: &DrawingArea<SVGBackend<'_>, Shift>, labels: &[String]) {
+    area.draw(&Text::new("Model", (8, 70), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center)))).unwrap_or_else(|e| draw_failed(e));
+    for (i, label) in labels.iter().enumerate() {
+        let y = 94 + 22 * i as i32;
+        area.draw(&Rectangle::new([(8, y - 6), (40, y + 6)], colour(i).filled())).unwrap_or_else(|e| draw_failed(e));
+        if dashed(i) {
+            area.draw(&PathElement::new(vec![(8, y), (40, y)], WHITE.stroke_width(2))).unwrap_or_else(|e| draw_failed(e));
+        }
+        area.draw(&Text::new(label.clone(), (48, y), text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center))))
+            .unwrap_or_else(|e| draw_failed(e));
+    }
+}
+
+/// Draws the spread's marker, a diamond, white with a dark outline so it shows on a bar of
+/// any colour.
+fn draw_diamond<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, centre: (i32, i32)) {
     let (x, y) = centre;
-    Polygon::new(vec![(x, y - 8), (x + 8, y), (x, y + 8), (x - 8, y)], c.filled())
+    let corners = vec![(x, y - 8), (x + 8, y), (x, y + 8), (x - 8, y), (x, y - 8)];
+    area.draw(&Polygon::new(corners.clone(), WHITE.filled())).unwrap_or_else(|e| draw_failed(e));
+    area.draw(&PathElement::new(corners, BLACK.stroke_width(2))).unwrap_or_else(|e| draw_failed(e));
 }
 
 #[cfg(test)]
@@ -523,12 +649,48 @@ mod tests {
             shaded: Some((0.0, 1.0, "warm-up")),
             intervals: None,
             y_from_zero: true,
+            joined: true,
+            width_px: 960,
+            x_categories: None,
         }));
         assert!(svg.contains(">referrals per month<") && svg.contains(">warm-up<") && svg.contains(">Model<"));
 
-        let svg = flat(ranking_chart("What moves the wait", "days", &[("staff".into(), 3.0, 1.0), ("panel_interval".into(), 5.0, 0.5)]));
+        // A sweep's chart: text levels on x, intervals, both models' colours.
+        let levels = vec!["Continuous".to_string(), "Weekdays".to_string()];
+        let series = vec![vec![(0.0, Some(20.0)), (1.0, Some(24.0))], vec![(0.0, Some(18.0)), (1.0, None)]];
+        let intervals = vec![vec![Some((19.0, 21.0)), Some((23.0, 25.0))], vec![Some((17.0, 19.0)), None]];
+        let svg = flat(line_chart(&Lines {
+            title: "Wait against calendar",
+            x_axis: "calendar (run.calendar)",
+            y_axis: "mean wait (days)",
+            labels: &labels,
+            series: &series,
+            shaded: None,
+            intervals: Some(&intervals),
+            y_from_zero: false,
+            joined: true,
+            width_px: 720,
+            x_categories: Some(&levels),
+        }));
+        assert!(svg.contains(">Continuous<") && svg.contains(">Weekdays<") && svg.contains(">mean wait (days)<"), "{svg}");
+        assert!(svg.to_uppercase().contains(&colour_hex(1).to_uppercase()), "the second model is drawn in its colour");
+
+        let models = vec!["siloed".to_string(), "hub".to_string()];
+        let factors = vec!["staff".to_string(), "panel_interval".to_string(), "unmeasured".to_string()];
+        let effects = vec![vec![Some((3.0, Some(1.0))), Some((5.0, Some(0.5))), None], vec![Some((2.0, None)), Some((1.0, None)), None]];
+        let svg = flat(ranking_chart(&Ranking {
+            title: "What moves the wait",
+            axis: "days",
+            labels: &models,
+            factors: &factors,
+            effects: &effects,
+            effect_label: "μ* (mean absolute effect)",
+            spread_label: Some("σ (spread of the effects)"),
+        }));
         let (staff, panel) = (svg.find(">staff<").unwrap(), svg.find(">panel_interval<").unwrap());
         assert!(panel < staff, "the factor with the larger effect is listed first");
+        assert!(svg.contains(">hub<") && svg.contains(">σ (spread of the effects)<") && svg.contains(">days<"));
+        assert_eq!(ranking_order(&effects, 3), vec![1, 0, 2], "largest effect in any model first; unmeasured last");
     }
 
     #[test]

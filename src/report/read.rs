@@ -124,6 +124,59 @@ fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| fail(path, format!("{e}. {FIX_RERUN}")))
 }
 
+/// What a results folder holds, by the files in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// `summary.json`: a run (`joinedup run`, or the workbench).
+    Run,
+    /// `sweep.json`: a finished sweep (`joinedup sweep`, or `joinedup merge` of its shards).
+    Sweep,
+}
+
+/// Which report `dir` can have. A folder that is neither a run's nor a finished sweep's is
+/// refused with what it is and what to do: an unfinished sweep or a shard names its points
+/// and the command that finishes it.
+pub fn folder(dir: &Path) -> Result<Folder> {
+    if !dir.is_dir() {
+        return Err(fail(
+            dir,
+            "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/), or a sweep's (by default results/sweeps/<plan name>/).",
+        ));
+    }
+    // sweep.json is the last file a sweep writes, so its presence means the sweep finished.
+    if dir.join("sweep.json").exists() {
+        return Ok(Folder::Sweep);
+    }
+    if dir.join("summary.json").exists() {
+        return Ok(Folder::Run);
+    }
+    if let Some(unfinished) = crate::sweep::unfinished(dir)? {
+        let crate::sweep::Unfinished { plan, shard, n_points_shard, n_points_done } = unfinished;
+        let message = if shard.n > 1 {
+            format!(
+                "there is no sweep.json: the folder holds shard {shard} of sweep `{plan}` ({n_points_done} of its {n_points_shard} points finished), and a shard has only part of the points. \
+When every shard is finished, merge them with `joinedup merge <each shard's folder> --out <folder> --report`, or run `joinedup report` on the merged folder."
+            )
+        } else if n_points_done == n_points_shard {
+            format!(
+                "there is no sweep.json: every one of the {n_points_shard} points of sweep `{plan}` is finished, but the final files were not written (the sweep was stopped while writing them). \
+Run the same `joinedup sweep` command again to write them (add --report for the report), then `joinedup report` if you did not."
+            )
+        } else {
+            format!(
+                "there is no sweep.json: sweep `{plan}` is unfinished, with {n_points_done} of its {n_points_shard} points done. \
+Run the same `joinedup sweep` command again to finish it (finished points are kept; add --report to write the report at the end), then `joinedup report`."
+            )
+        };
+        return Err(fail(dir, message));
+    }
+    Err(fail(
+        dir,
+        "this folder holds neither summary.json (written by `joinedup run`) nor sweep.json (written by `joinedup sweep` or `joinedup merge` when a sweep is finished). \
+Point `joinedup report` at the folder a finished run or sweep wrote its results into.",
+    ))
+}
+
 /// Reads the results folder `dir`.
 pub fn read(dir: &Path) -> Result<Results> {
     if !dir.is_dir() {

@@ -1,0 +1,522 @@
+//! The sweep report's content: its sentences state the numbers in the sweep's own files
+//! (`points.csv` for factorial designs, `morris.csv` for Morris designs, a linear regression
+//! recomputed here from `points.csv` for Latin hypercubes), `joinedup report DIR` and
+//! `merge --report` rebuild the page `sweep --report` wrote, the page fetches nothing, and
+//! a folder that is not a finished run or sweep is refused with the file and the fix.
+//!
+//! Each sweep is tiny (the small example county, two years, three replications), so the
+//! whole file runs in seconds. The browser's view of the page is tested in
+//! `report_browser.rs`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fixed date for the report, so two renderings can be compared byte for byte.
+const EPOCH: &str = "1767225600"; // 2026-01-01
+
+/// Two years with a short warm-up: each replication of the small county takes milliseconds.
+const SHORT: [&str; 4] = ["--set", "run.horizon_days=730", "--set", "run.warmup_days=120"];
+
+/// The headline measures the report describes, and the scale it shows them at (shares as
+/// percentages).
+const HEADLINE: [(&str, f64); 8] = [
+    ("wait_service_start_days", 1.0),
+    ("handoffs_per_episode", 1.0),
+    ("story_retellings_per_episode", 1.0),
+    ("escalation_rate_tier3", 100.0),
+    ("escalation_rate_tier4", 100.0),
+    ("lost_episodes", 1.0),
+    ("unmet_need_child_days", 1.0),
+    ("staff_cost", 1.0),
+];
+
+fn joinedup(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).env("SOURCE_DATE_EPOCH", EPOCH).output().expect("the joinedup binary starts")
+}
+
+/// Writes a plan over docs/examples/small.ron (two models: siloed and hub) into `dir`.
+fn write_plan(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/small.ron");
+    let path = dir.join(format!("{name}.ron"));
+    let text = format!("(name: \"{name}\", scenario: Some(\"{}\"), replications: 3, seed: 5, {body})", scenario.display());
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const FACTORIAL: &str = "factors: [
+    (name: \"demand\", path: \"population.presentations_per_family_year\", levels: [0.08, 0.12]),
+    (name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", levels: [4, 6, 8]),
+  ], design: Factorial";
+
+const MORRIS: &str = "factors: [
+    (name: \"demand\", path: \"population.presentations_per_family_year\", min: 0.08, max: 0.12),
+    (name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", min: 4, max: 8, integer: true),
+    (name: \"hub_assessment_days\", path: \"models.hub.units.hub.assessment.Common.days_mean\", min: 7, max: 28),
+  ], design: Morris(trajectories: 4, levels: 4)";
+
+const LATIN_HYPERCUBE: &str = "factors: [
+    (name: \"demand\", path: \"population.presentations_per_family_year\", min: 0.08, max: 0.12),
+    (name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", min: 4, max: 8, integer: true),
+  ], design: LatinHypercube(points: 12)";
+
+/// Runs `joinedup sweep PLAN --out OUT --report` (and `extra`), returning the page.
+fn sweep_with_report(plan: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", out.to_str().unwrap(), "--report", "--threads", "2"];
+    args.extend(SHORT);
+    args.extend(extra);
+    let output = joinedup(&args);
+    assert!(output.status.success(), "joinedup sweep --report failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("report.html"), "the command says where the report is");
+    std::fs::read_to_string(out.join("report.html")).expect("sweep --report writes report.html")
+}
+
+/// Every number in `text`, in order, with the count of decimals it was written with. Reads
+/// "1,066,584", "−2.13" (Unicode minus), "+0.120" and "£36,712,000".
+fn numbers(text: &str) -> Vec<(f64, usize)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let negative = i > 0 && (chars[i - 1] == '\u{2212}' || chars[i - 1] == '-');
+            let mut digits = String::new();
+            let mut decimals = None;
+            while i < chars.len() {
+                let c = chars[i];
+                let next_is_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                    if let Some(d) = decimals.as_mut() {
+                        *d += 1;
+                    }
+                } else if c == ',' && next_is_digit && decimals.is_none() {
+                    // a thousands separator
+                } else if c == '.' && next_is_digit && decimals.is_none() {
+                    digits.push('.');
+                    decimals = Some(0);
+                } else {
+                    break;
+                }
+                i += 1;
+            }
+            let value: f64 = digits.parse().expect("digits parse");
+            found.push((if negative { -value } else { value }, decimals.unwrap_or(0)));
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// Whether `shown` (written with `decimals` decimals) is `exact` rounded for display.
+fn shows(shown: (f64, usize), exact: f64) -> bool {
+    let tolerance = 0.5 * 10f64.powi(-(shown.1 as i32)) * 1.000_001 + 1e-9 * exact.abs().max(1.0);
+    (shown.0 - exact).abs() <= tolerance
+}
+
+/// The text between `start` and the next `end` after it, for every occurrence.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(start) {
+        let after = &rest[i + start.len()..];
+        let j = after.find(end).expect("an element is closed");
+        found.push(&after[..j]);
+        rest = &after[j..];
+    }
+    found
+}
+
+/// The value of attribute `name` in an element's opening text.
+fn attribute<'a>(element: &'a str, name: &str) -> &'a str {
+    between(element, &format!("{name}=\""), "\"").first().copied().unwrap_or_else(|| panic!("no {name} in {element}"))
+}
+
+/// A sentence's text with the names it quotes (model, measure, factors, levels) taken out,
+/// so that every number left is one the sweep computed.
+fn numbers_only(sentence: &str) -> String {
+    let mut text = sentence.to_string();
+    for (open, close) in [
+        ("<strong class=\"model\">", "</strong>"),
+        ("<strong class=\"factor\">", "</strong>"),
+        ("<span class=\"level\">", "</span>"),
+        ("<span class=\"measure\">", "</span>"),
+    ] {
+        while let Some(i) = text.find(open) {
+            let j = i + text[i..].find(close).expect("closed");
+            text.replace_range(i..j + close.len(), " ");
+        }
+    }
+    assert!(!text.contains('<'), "an element the test does not know in: {sentence}");
+    text.replace("&amp;", "&")
+}
+
+/// A sentence of the summary: its measure, model, top factor and inner HTML.
+struct Sentence<'a> {
+    metric: &'a str,
+    model: &'a str,
+    factor: &'a str,
+    html: &'a str,
+}
+
+fn sentences(html: &str) -> Vec<Sentence<'_>> {
+    between(html, "<li class=\"sweep-sentence\" ", "</li>")
+        .into_iter()
+        .map(|item| {
+            let open = &item[..item.find('>').unwrap()];
+            Sentence {
+                metric: attribute(open, "data-metric"),
+                model: attribute(open, "data-model"),
+                factor: attribute(open, "data-factor"),
+                html: &item[item.find('>').unwrap() + 1..],
+            }
+        })
+        .collect()
+}
+
+/// points.csv: factor values of each point, and (point, model, metric) → mean.
+struct Points {
+    values: BTreeMap<usize, Vec<String>>,
+    means: BTreeMap<(usize, String, String), f64>,
+}
+
+fn read_points(dir: &Path, n_factors: usize) -> Points {
+    let text = std::fs::read_to_string(dir.join("points.csv")).unwrap();
+    let mut points = Points { values: BTreeMap::new(), means: BTreeMap::new() };
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), n_factors + 9, "no commas in these names: {line}");
+        let point: usize = fields[0].parse().unwrap();
+        points.values.insert(point, fields[1..=n_factors].iter().map(|s| s.to_string()).collect());
+        let mean: f64 = fields[n_factors + 5].parse().unwrap();
+        points.means.insert((point, fields[n_factors + 1].to_string(), fields[n_factors + 2].to_string()), mean);
+    }
+    points
+}
+
+fn scale_of(metric: &str) -> f64 {
+    HEADLINE.iter().find(|(name, _)| *name == metric).unwrap_or_else(|| panic!("{metric} is not a headline measure")).1
+}
+
+/// Checks the summary's common shape and returns its sentences: one per headline measure
+/// and model, and an at-a-glance count that agrees with them.
+fn checked_sentences<'a>(html: &'a str, models: &[&str]) -> Vec<Sentence<'a>> {
+    let found = sentences(html);
+    assert_eq!(found.len(), HEADLINE.len() * models.len(), "one sentence per headline measure and model");
+    for (i, sentence) in found.iter().enumerate() {
+        assert_eq!(sentence.metric, HEADLINE[i / models.len()].0, "measures in the report's order");
+        assert_eq!(sentence.model, models[i % models.len()], "models in the plan's order");
+    }
+    let glance = between(html, "<div class=\"glance\">", "</div>")[0];
+    let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
+    for sentence in found.iter().filter(|s| !s.factor.is_empty()) {
+        *counted.entry(sentence.factor).or_default() += 1;
+    }
+    for top in between(glance, "<span class=\"top\" ", "</span>") {
+        let factor = attribute(top, "data-factor");
+        let shown = numbers_only(&top[top.find('>').unwrap() + 1..]);
+        assert_eq!(numbers(&shown), vec![(counted[factor] as f64, 0)], "at a glance, {factor}: {top}");
+    }
+    assert_eq!(between(glance, "<span class=\"top\" ", "</span>").len(), counted.len());
+    found
+}
+
+#[test]
+fn factorial_sentences_state_the_range_of_the_level_means_in_points_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let html = sweep_with_report(&write_plan(tmp.path(), "grid", FACTORIAL), &out, &[]);
+    let points = read_points(&out, 2);
+    let factors = ["demand", "hub_practitioners"];
+    let mut checked = 0;
+    for sentence in checked_sentences(&html, &["siloed", "hub"]) {
+        let scale = scale_of(sentence.metric);
+        // Per factor: each level's mean, the mean of its points' means (points weigh the same).
+        let level_means = |f: usize| -> Vec<(String, f64)> {
+            let mut by_level: Vec<(String, Vec<f64>)> = Vec::new();
+            for (point, values) in &points.values {
+                let Some(&mean) = points.means.get(&(*point, sentence.model.to_string(), sentence.metric.to_string())) else { continue };
+                match by_level.iter_mut().find(|(level, _)| *level == values[f]) {
+                    Some((_, means)) => means.push(mean),
+                    None => by_level.push((values[f].clone(), vec![mean])),
+                }
+            }
+            by_level.into_iter().map(|(level, means)| (level, means.iter().sum::<f64>() / means.len() as f64)).collect()
+        };
+        let ranges: Vec<f64> = (0..2)
+            .map(|f| {
+                let means = level_means(f);
+                let (low, high) = means.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), (_, m)| (l.min(*m), h.max(*m)));
+                high - low
+            })
+            .collect();
+        let top = if ranges[1] > ranges[0] { 1 } else { 0 };
+        let text = numbers_only(sentence.html);
+        if ranges[top] == 0.0 {
+            assert!(sentence.factor.is_empty() && text.contains("does not change"), "{}", sentence.html);
+            continue;
+        }
+        assert_eq!(sentence.factor, factors[top], "{}: ranges {ranges:?}", sentence.html);
+        let means = level_means(top);
+        let lowest = means.iter().fold(&means[0], |a, b| if b.1 < a.1 { b } else { a });
+        let highest = means.iter().fold(&means[0], |a, b| if b.1 > a.1 { b } else { a });
+        let levels = between(sentence.html, "<span class=\"level\">", "</span>");
+        assert_eq!(levels, vec![format!("{} = {}", factors[top], lowest.0), format!("{} = {}", factors[top], highest.0)]);
+        let shown = numbers(&text);
+        let next = 1 - top;
+        assert_eq!(shown.len(), if ranges[next] == 0.0 { 3 } else { 4 }, "lowest, highest, range, next range: {}", sentence.html);
+        assert!(shows(shown[0], lowest.1 * scale), "{}: lowest level mean in points.csv is {}", sentence.html, lowest.1);
+        assert!(shows(shown[1], highest.1 * scale), "{}: highest level mean in points.csv is {}", sentence.html, highest.1);
+        assert!(shows(shown[2], ranges[top] * scale), "{}: range is {}", sentence.html, ranges[top]);
+        if ranges[next] > 0.0 {
+            assert!(shows(shown[3], ranges[next] * scale), "{}: next range is {}", sentence.html, ranges[next]);
+        } else {
+            assert!(text.contains("(no change)"), "{}", sentence.html);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "the sweep should move most headline measures; checked only {checked} sentences");
+    assert!(html.contains("range of the means across a factor"), "the page says which effect measure it uses");
+}
+
+/// A factor's row of morris.csv: (factor, mu_star, mu, sigma).
+type MorrisRow = (String, f64, f64, Option<f64>);
+
+#[test]
+fn morris_sentences_state_mu_star_and_sigma_from_morris_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let html = sweep_with_report(&write_plan(tmp.path(), "screen", MORRIS), &out, &[]);
+    // (model, metric) → factors by rank.
+    let mut ranked: BTreeMap<(String, String), Vec<MorrisRow>> = BTreeMap::new();
+    for line in std::fs::read_to_string(out.join("morris.csv")).unwrap().lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let rank: usize = f[2].parse().unwrap();
+        let entry = ranked.entry((f[0].to_string(), f[1].to_string())).or_default();
+        assert_eq!(entry.len() + 1, rank, "morris.csv lists factors in rank order");
+        entry.push((f[3].to_string(), f[4].parse().unwrap(), f[5].parse().unwrap(), f[6].parse().ok()));
+    }
+    let mut checked = 0;
+    for sentence in checked_sentences(&html, &["siloed", "hub"]) {
+        let scale = scale_of(sentence.metric);
+        let factors = &ranked[&(sentence.model.to_string(), sentence.metric.to_string())];
+        let text = numbers_only(sentence.html);
+        let (top, mu_star, mu, sigma) = &factors[0];
+        if *mu_star == 0.0 {
+            assert!(sentence.factor.is_empty() && text.contains("does not change"), "{}", sentence.html);
+            continue;
+        }
+        assert_eq!(sentence.factor, top, "{}", sentence.html);
+        let shown = numbers(&text);
+        let mut expected = vec![mu_star * scale];
+        expected.extend(sigma.map(|s| s * scale));
+        if factors[1].1 > 0.0 {
+            expected.push(factors[1].1 * scale);
+        } else {
+            assert!(text.contains("(no change)"), "{}", sentence.html);
+        }
+        assert_eq!(shown.len(), expected.len(), "μ*, σ and the next factor's μ* in: {}", sentence.html);
+        for (shown, exact) in shown.iter().zip(&expected) {
+            assert!(shows(*shown, *exact), "{}: morris.csv says {exact} (scaled)", sentence.html);
+        }
+        let direction = if mu.abs() < 0.8 * mu_star {
+            "depends on the other factors"
+        } else if *mu > 0.0 {
+            "increases"
+        } else {
+            "decreases"
+        };
+        assert!(text.contains(direction), "{}: mu is {mu}, mu* {mu_star}", sentence.html);
+        checked += 1;
+    }
+    assert!(checked >= 10, "checked only {checked} sentences");
+    assert!(html.contains("Morris elementary effects") && html.contains("σ (spread of the effects)"));
+    // One ranking chart per headline measure, one chart per factor and measure.
+    assert_eq!(html.matches("<figure class=\"chart\" id=\"chart-ranking-").count(), HEADLINE.len());
+    assert_eq!(html.matches("<figure class=\"chart\" id=\"chart-factor-").count(), 3 * HEADLINE.len());
+}
+
+/// Least squares by the normal equations and Cramer's rule: y on (1, a, b), a and b scaled
+/// to [0, 1]. Written here independently of the library.
+fn regression_changes(rows: &[(f64, f64, f64)]) -> [f64; 2] {
+    let range = |pick: fn(&(f64, f64, f64)) -> f64| {
+        let values: Vec<f64> = rows.iter().map(pick).collect();
+        (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    };
+    let ((a0, a1), (b0, b1)) = (range(|r| r.0), range(|r| r.1));
+    let mut m = [[0.0; 3]; 3];
+    let mut v = [0.0; 3];
+    for &(a, b, y) in rows {
+        let u = [1.0, (a - a0) / (a1 - a0), (b - b0) / (b1 - b0)];
+        for i in 0..3 {
+            for j in 0..3 {
+                m[i][j] += u[i] * u[j];
+            }
+            v[i] += u[i] * y;
+        }
+    }
+    let det = |m: &[[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let whole = det(&m);
+    let column = |c: usize| {
+        let mut replaced = m;
+        for (row, value) in replaced.iter_mut().zip(v) {
+            row[c] = value;
+        }
+        det(&replaced) / whole
+    };
+    [column(1), column(2)]
+}
+
+#[test]
+fn latin_hypercube_sentences_state_a_regression_on_points_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let html = sweep_with_report(&write_plan(tmp.path(), "cube", LATIN_HYPERCUBE), &out, &[]);
+    let points = read_points(&out, 2);
+    let factors = ["demand", "hub_practitioners"];
+    let mut checked = 0;
+    for sentence in checked_sentences(&html, &["siloed", "hub"]) {
+        let scale = scale_of(sentence.metric);
+        let rows: Vec<(f64, f64, f64)> = points
+            .values
+            .iter()
+            .filter_map(|(point, values)| {
+                let mean = points.means.get(&(*point, sentence.model.to_string(), sentence.metric.to_string()))?;
+                Some((values[0].parse().unwrap(), values[1].parse().unwrap(), *mean))
+            })
+            .collect();
+        let changes = regression_changes(&rows);
+        let text = numbers_only(sentence.html);
+        // A measure that is the same at every point fits a flat plane, up to rounding.
+        if changes.iter().all(|c| c.abs() < 1e-9) {
+            assert!(sentence.factor.is_empty() || text.contains("does not change") || numbers(&text).iter().all(|n| n.0 == 0.0));
+            continue;
+        }
+        let top = if changes[1].abs() > changes[0].abs() { 1 } else { 0 };
+        assert_eq!(sentence.factor, factors[top], "{}: changes {changes:?}", sentence.html);
+        let shown = numbers(&text);
+        assert_eq!(shown.len(), 2, "the change and the next factor's: {}", sentence.html);
+        assert!(shows(shown[0], changes[top] * scale), "{}: regression change is {}", sentence.html, changes[top]);
+        assert!(shows(shown[1], changes[1 - top] * scale), "{}: next change is {}", sentence.html, changes[1 - top]);
+        checked += 1;
+    }
+    assert!(checked >= 10, "checked only {checked} sentences");
+    assert!(html.contains("linear regression"), "the page says which effect measure it uses");
+}
+
+#[test]
+fn report_and_merge_rebuild_the_page_sweep_report_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = write_plan(tmp.path(), "grid", FACTORIAL);
+    let whole = tmp.path().join("whole");
+    let from_sweep = sweep_with_report(&plan, &whole, &[]);
+
+    // Self-contained: nothing fetched, a policy that forbids fetching anyway.
+    for forbidden in ["<link", " src=", "@import", "url(", "<iframe", "<img"] {
+        assert!(!from_sweep.contains(forbidden), "the report contains `{forbidden}`: it must not fetch anything");
+    }
+    let without_svg_namespace = from_sweep.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!without_svg_namespace.contains("http://") && !without_svg_namespace.contains("https://"));
+    assert!(from_sweep.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    // Provenance: the fingerprint and seed of sweep.json, the files' hashes, the date given.
+    let sweep_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(whole.join("sweep.json")).unwrap()).unwrap();
+    let plan_sha = joinedup::provenance::sha256_hex(&std::fs::read(whole.join("plan.ron")).unwrap());
+    for fact in [sweep_json["fingerprint"].as_str().unwrap(), &plan_sha, "2026-01-01", "population.presentations_per_family_year"] {
+        assert!(from_sweep.contains(fact), "the page lacks `{fact}`");
+    }
+
+    let again = tmp.path().join("again.html");
+    let output = joinedup(&["report", whole.to_str().unwrap(), "-o", again.to_str().unwrap()]);
+    assert!(output.status.success(), "joinedup report failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::read_to_string(&again).unwrap() == from_sweep, "joinedup report gave a different page from sweep --report");
+
+    // Shards, then merge --report: the same page but for the folder's name.
+    let shards: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--threads", "1"];
+        let shard = format!("{}/2", k + 1);
+        args.extend(["--shard", &shard]);
+        args.extend(SHORT);
+        assert!(joinedup(&args).status.success());
+    }
+    let merged = tmp.path().join("merged");
+    let output =
+        joinedup(&["merge", shards[0].to_str().unwrap(), shards[1].to_str().unwrap(), "--out", merged.to_str().unwrap(), "--report"]);
+    assert!(output.status.success(), "merge --report failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("report.html"));
+    let from_merge = std::fs::read_to_string(merged.join("report.html")).expect("merge --report writes report.html");
+    let folder_free = |page: &str, dir: &Path| page.replace(&dir.display().to_string(), "DIR");
+    assert!(
+        folder_free(&from_merge, &merged) == folder_free(&from_sweep, &whole),
+        "the merged sweep's report differs from the unsharded one"
+    );
+
+    // Run again on a finished sweep (nothing left to run): the report is written again.
+    std::fs::remove_file(whole.join("report.html")).unwrap();
+    assert!(sweep_with_report(&plan, &whole, &[]) == from_sweep);
+}
+
+#[test]
+fn folders_that_are_not_a_finished_run_or_sweep_are_refused_with_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let refused = |dir: &Path, expected: &[&str]| {
+        let output = joinedup(&["report", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for words in expected {
+            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
+        }
+        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+    };
+    // Neither a run nor a sweep.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("notes.txt"), "not results").unwrap();
+    refused(&empty, &["summary.json", "sweep.json", "joinedup run", "joinedup sweep"]);
+
+    // A shard of several: merge first.
+    let plan = write_plan(tmp.path(), "grid", FACTORIAL);
+    let shard = tmp.path().join("shard");
+    let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", shard.to_str().unwrap(), "--shard", "1/2"];
+    args.extend(SHORT);
+    assert!(joinedup(&args).status.success());
+    refused(&shard, &["shard 1/2", "sweep.json", "joinedup merge", "--report"]);
+    // --report on a shard is refused before anything runs.
+    let other = tmp.path().join("other-shard");
+    let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", other.to_str().unwrap(), "--shard", "2/2", "--report"];
+    args.extend(SHORT);
+    let output = joinedup(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--report") && stderr.contains("joinedup merge"), "{stderr}");
+    assert!(!other.exists(), "nothing ran");
+
+    // A half-finished sweep: as if killed after some points.
+    let half = tmp.path().join("half");
+    sweep_with_report(&plan, &half, &[]);
+    for name in ["sweep.json", "points.csv", "replications.csv", "report.html", "points/point-000004.json"] {
+        std::fs::remove_file(half.join(name)).unwrap();
+    }
+    refused(&half, &["sweep `grid` is unfinished", "5 of its 6 points", "the same `joinedup sweep` command again"]);
+
+    // A finished sweep whose points.csv was damaged: the file, the line and the fix.
+    let damaged = tmp.path().join("damaged");
+    sweep_with_report(&plan, &damaged, &[]);
+    std::fs::remove_file(damaged.join("report.html")).unwrap();
+    let points = damaged.join("points.csv");
+    let text = std::fs::read_to_string(&points).unwrap();
+    let broken: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == 4 { l.replacen(",siloed,wait_service_start_days,", ",nobody,wait_service_start_days,", 1) } else { l.into() })
+        .collect();
+    std::fs::write(&points, broken.join("\n")).unwrap();
+    let row = text.lines().nth(4).unwrap();
+    assert!(row.contains(",siloed,wait_service_start_days,"), "line 5 of points.csv is the siloed wait at point 0: {row}");
+    refused(&damaged, &["points.csv", "line 5", "model `nobody`", "run the same sweep command again"]);
+}
