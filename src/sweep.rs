@@ -499,6 +499,9 @@ fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) 
     #[derive(Serialize)]
     struct SweepJson<'a> {
         schema_version: u32,
+        /// The joinedup version that assembled the results, so a report can say which
+        /// version to reproduce them with.
+        joinedup_version: &'static str,
         #[serde(flatten)]
         info: &'a SweepInfo,
         precision_outcome: Option<PrecisionOutcome>,
@@ -506,6 +509,7 @@ fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) 
     }
     let sweep_json = SweepJson {
         schema_version: SCHEMA_VERSION,
+        joinedup_version: env!("CARGO_PKG_VERSION"),
         info,
         precision_outcome: info.precision.map(|_| PrecisionOutcome { n_points_met: n_met, n_points_not_met: n_not_met }),
         files: file_names,

@@ -278,6 +278,11 @@ fn factorial_sentences_state_the_range_of_the_level_means_in_points_csv() {
     }
     assert!(checked >= 10, "the sweep should move most headline measures; checked only {checked} sentences");
     assert!(html.contains("range of the means across a factor"), "the page says which effect measure it uses");
+    // Provenance: the version that ran the sweep comes from sweep.json, not from the report.
+    let sweep_json = std::fs::read_to_string(out.join("sweep.json")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(sweep_json.contains(&format!("\"joinedup_version\": \"{version}\"")), "sweep.json records the version: {sweep_json}");
+    assert!(html.contains(&format!("joinedup version (sweep)</th><td>{version}")), "the page shows the sweep's version");
 }
 
 /// A factor's row of morris.csv: (factor, mu_star, mu, sigma).

@@ -93,6 +93,9 @@ pub struct SweepResults {
     /// SHA-256 of `plan.ron` and of `scenario.ron`; `None` where the file is missing.
     pub plan_sha256: Option<String>,
     pub scenario_sha256: Option<String>,
+    /// The joinedup version that assembled the sweep (`sweep.json`); `None` for sweeps
+    /// assembled before it was recorded.
+    pub joinedup_version: Option<String>,
 }
 
 impl SweepResults {
@@ -126,6 +129,9 @@ struct PrecisionOutcome {
 #[derive(Deserialize)]
 struct SweepJson {
     schema_version: u32,
+    /// Absent in sweeps assembled before it was recorded.
+    #[serde(default)]
+    joinedup_version: Option<String>,
     #[serde(flatten)]
     info: SweepInfo,
     precision_outcome: Option<PrecisionOutcome>,
@@ -340,6 +346,7 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         morris,
         plan_sha256: sha("plan.ron"),
         scenario_sha256: sha("scenario.ron"),
+        joinedup_version: sweep.joinedup_version,
         effects: Vec::new(),
         info,
     };
@@ -987,6 +994,7 @@ fn provenance_section(results: &SweepResults, generated: &str) -> Section {
     let sha = |value: &Option<String>| value.as_ref().map_or("missing from the folder".into(), |s| format!("<code>{}</code>", esc(s)));
     fact("plan.ron SHA-256", sha(&results.plan_sha256));
     fact("scenario.ron SHA-256", sha(&results.scenario_sha256));
+    fact("joinedup version (sweep)", results.joinedup_version.as_deref().map_or("not recorded in sweep.json".into(), esc));
     fact("joinedup version (report)", env!("CARGO_PKG_VERSION").into());
     fact("results folder", format!("<code>{}</code>", esc(&results.dir.display().to_string())));
     fact("report generated", esc(generated));
