@@ -248,6 +248,7 @@ fn single(service: &RawService) -> RawUnit {
     unit.scope = service.scope;
     unit.assessment = RawAssessment::Own { days_mean: service.assessment_days_mean };
     unit.professionals_per_intervention = service.professionals_per_intervention;
+    unit.waiting_list = service.waiting_list.clone();
     unit
 }
 
@@ -259,7 +260,8 @@ fn per_locality(n: u32, n_localities: usize) -> u32 {
 
 /// One unit made of several services: their staff together, each domain at the tiers any
 /// of them took, limited to `band`. Borough-wide services joining a locality unit share
-/// their staff out across localities.
+/// their staff out across localities. The merged unit has no waiting-list policy: one
+/// service's rules for its own list say nothing about a team that serves every need.
 fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, n_localities: usize) -> Option<RawUnit> {
     let mut domains: Vec<String> = Vec::new();
     for s in services {
