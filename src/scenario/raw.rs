@@ -264,7 +264,7 @@ pub struct RawService {
 }
 
 /// How a unit manages its waiting list when demand outruns it (docs/ODD.md, 7.16). Every
-/// part is off unless given, so `waiting_list: Some(())` changes nothing.
+/// part is off unless given, so an empty `waiting_list: ()` changes nothing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWaitingList {
