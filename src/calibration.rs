@@ -170,9 +170,12 @@ pub fn patterns(scenario: &Scenario, comparison: &Comparison) -> Option<Vec<Patt
             source: "Education Policy Institute",
             low: 0.15,
             high: 0.35,
+            // Referrals *to CAMHS*: needs in its own domain. A family's other needs reach the
+            // same door with its first need, and CAMHS sends them on, but nobody referred
+            // them to CAMHS (docs/ODD.md, pattern 12).
             value: mean(&|r| {
                 let s = &r.diagnostics.unit_stats[camhs];
-                ratio(s.needs_no_further_action + s.needs_redirected + s.needs_assessed_not_in_need, s.needs_arrived)
+                ratio(s.own_domain_needs_turned_away, s.own_domain_needs_arrived)
             }),
         },
         PatternResult {

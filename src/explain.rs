@@ -161,10 +161,29 @@ pub fn explain(scenario: &Scenario) -> String {
                 allocation_text(&unit.allocation),
                 if extras.is_empty() { String::new() } else { format!("; {}", extras.join("; ")) }
             );
+            if let Some(list) = unit.waiting_list.filter(|l| l.turns_away() || l.reneges()) {
+                let _ = writeln!(w, "      waiting list: {}", waiting_list_text(&list));
+            }
         }
         routes(w, scenario, model);
     }
     out
+}
+
+/// A unit's waiting-list policy in words (docs/ODD.md, 7.16).
+fn waiting_list_text(list: &WaitingList) -> String {
+    let mut parts = Vec::new();
+    if list.turns_away() {
+        parts.push(format!(
+            "turns away referrals below its highest tier once the longest wait passes {} days (all of them at {} days)",
+            list.turn_away_from_wait_days, list.turn_away_all_at_wait_days
+        ));
+    }
+    if list.reneges() {
+        parts.push(format!("families give up after {} days of waiting on average", list.patience_days_mean));
+    }
+    parts.push(format!("{:.0}% of those then find help elsewhere or get better", list.met_elsewhere_probability * 100.0));
+    parts.join("; ")
 }
 
 /// The routing table: for each domain and tier, the unit that takes it. Localities with the

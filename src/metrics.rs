@@ -129,6 +129,18 @@ pub struct UnitStats {
     pub needs_assessed_not_in_need: u64,
     /// Interventions started here.
     pub needs_served: u64,
+    /// Turned away at the door because the waiting list was long (`WaitingList`).
+    pub needs_turned_away_for_list: u64,
+    /// Taken off the waiting list when the family's patience ran out.
+    pub needs_left_list: u64,
+    /// Of those turned away for the list or taken off it, met elsewhere or passed (closed);
+    /// the rest stayed unmet with nobody holding them.
+    pub needs_met_elsewhere: u64,
+    /// Needs in the unit's own domains arriving (the referrals the unit exists for; a
+    /// family's other needs reach its door with them), and those turned away: at the door,
+    /// assessed below the threshold, or for the waiting list.
+    pub own_domain_needs_arrived: u64,
+    pub own_domain_needs_turned_away: u64,
     /// Assessment durations (minutes).
     pub assessment_minutes: Histogram<u64>,
     /// From a referral reaching the unit to its assessment starting (minutes).
@@ -148,6 +160,11 @@ impl UnitStats {
             needs_assessed: 0,
             needs_assessed_not_in_need: 0,
             needs_served: 0,
+            needs_turned_away_for_list: 0,
+            needs_left_list: 0,
+            needs_met_elsewhere: 0,
+            own_domain_needs_arrived: 0,
+            own_domain_needs_turned_away: 0,
             assessment_minutes: new_wait_histogram(),
             wait_to_assessment_minutes: new_wait_histogram(),
             open_children_month_sum: 0.0,

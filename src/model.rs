@@ -376,6 +376,45 @@ pub enum Allocation {
     TeamLeader,
 }
 
+/// How a unit manages its waiting list when demand outruns it (docs/ODD.md, 7.16): the
+/// threshold rises as the wait grows, so more referrals below the unit's highest tier are
+/// turned away, and families who have waited longer than their patience leave the list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaitingList {
+    /// Days the longest-waiting family has waited at which referrals below the highest tier
+    /// start to be turned away, and at which all of them are. **Invariant:** `0 <=
+    /// turn_away_from_wait_days < turn_away_all_at_wait_days`, or both infinite when the
+    /// unit never turns a referral away for its list.
+    pub turn_away_from_wait_days: f64,
+    pub turn_away_all_at_wait_days: f64,
+    /// Mean days a family waits on the list before giving up (exponential, one patience per
+    /// family episode); infinite when families wait however long it takes.
+    pub patience_days_mean: f64,
+    /// Of the needs turned away or taken off the list, the share met elsewhere or passing
+    /// (closed); the others stay unmet with nobody holding them.
+    pub met_elsewhere_probability: f64,
+}
+
+impl WaitingList {
+    /// Whether the unit ever turns a referral away for its list.
+    pub fn turns_away(&self) -> bool {
+        self.turn_away_from_wait_days.is_finite()
+    }
+    /// Probability that a referral below the unit's highest tier is turned away when the
+    /// longest-waiting family has waited `wait_days`: rising linearly from 0 to 1.
+    pub fn turn_away_probability(&self, wait_days: f64) -> f64 {
+        if !self.turns_away() {
+            return 0.0;
+        }
+        let span = self.turn_away_all_at_wait_days - self.turn_away_from_wait_days;
+        ((wait_days - self.turn_away_from_wait_days) / span).clamp(0.0, 1.0)
+    }
+    /// Whether families ever give up waiting.
+    pub fn reneges(&self) -> bool {
+        self.patience_days_mean.is_finite()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Unit {
     pub name: String,
@@ -413,6 +452,8 @@ pub struct Unit {
     pub starts_on_day: f64,
     pub disruption_days: f64,
     pub capacity_loss_share: f64,
+    /// `None`: the unit lets its list grow and every family waits.
+    pub waiting_list: Option<WaitingList>,
 }
 
 impl Unit {
@@ -455,6 +496,10 @@ impl Unit {
     pub fn lowest_tier(&self, domain_idx: u8) -> u8 {
         self.tiers_by_domain[domain_idx as usize].trailing_zeros().min(4) as u8 + 1
     }
+    /// The highest tier this unit takes in a domain (0 when it takes none).
+    pub fn highest_tier(&self, domain_idx: u8) -> u8 {
+        8 - self.tiers_by_domain[domain_idx as usize].leading_zeros() as u8
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -467,4 +512,28 @@ pub struct RunSettings {
     pub seed: u64,
     pub max_open_episodes: u32,
     pub calendar: Calendar,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chance_of_being_turned_away_rises_across_the_band_and_only_there() {
+        let list = WaitingList {
+            turn_away_from_wait_days: 30.0,
+            turn_away_all_at_wait_days: 45.0,
+            patience_days_mean: f64::INFINITY,
+            met_elsewhere_probability: 0.0,
+        };
+        assert!(list.turns_away() && !list.reneges());
+        assert_eq!(list.turn_away_probability(0.0), 0.0);
+        assert_eq!(list.turn_away_probability(30.0), 0.0);
+        assert_eq!(list.turn_away_probability(37.5), 0.5);
+        assert_eq!(list.turn_away_probability(45.0), 1.0);
+        assert_eq!(list.turn_away_probability(400.0), 1.0);
+        let never = WaitingList { turn_away_from_wait_days: f64::INFINITY, turn_away_all_at_wait_days: f64::INFINITY, ..list };
+        assert!(!never.turns_away());
+        assert_eq!(never.turn_away_probability(1e9), 0.0);
+    }
 }

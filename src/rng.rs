@@ -30,6 +30,10 @@ pub enum Purpose {
     /// A sweep's design points and Morris trajectories (drawn from the plan seed with
     /// replication 0, never from a replication's streams).
     Design = 7,
+    /// A family's dealings with waiting lists (its patience, whether it is turned away,
+    /// whether its need is then met elsewhere): one stream per family episode, so the same
+    /// family draws the same in every model (common random numbers).
+    WaitingList = 8,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

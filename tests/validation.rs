@@ -1,6 +1,6 @@
 //! Validation against queueing theory: the engine must reproduce textbook results (Erlang C
-//! for M/M/c, the M/M/1 formula, a fixed-cadence panel) on the scenarios in
-//! `scenarios/validation/`.
+//! for M/M/c, the M/M/1 formula, a fixed-cadence panel, Erlang A for families who give up
+//! waiting) on the scenarios in `scenarios/validation/`.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
 //! horizon and replications were chosen so that the tolerance here is several standard errors
@@ -16,6 +16,7 @@ use std::path::Path;
 const MMC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mmc.ron");
 const MM1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mm1.ron");
 const PANEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/panel.ron");
+const ERLANG_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/erlang_a.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -39,6 +40,25 @@ fn erlang_c(lambda: f64, mu: f64, c: u32) -> f64 {
 /// Mean wait in the queue (Wq) of an M/M/c queue, in the time unit of lambda and mu.
 fn mmc_wait(lambda: f64, mu: f64, c: u32) -> f64 {
     erlang_c(lambda, mu, c) / (f64::from(c) * mu - lambda)
+}
+
+/// Erlang A (M/M/c+M): an M/M/c queue whose waiting customers leave at rate `theta` each.
+/// Returns (P(abandon), utilisation of the servers) from the birth-death chain, summed until
+/// its terms no longer matter (they fall geometrically once abandonment outruns arrivals).
+fn erlang_a(lambda: f64, mu: f64, c: u32, theta: f64) -> (f64, f64) {
+    let (mut term, mut total, mut queued, mut busy) = (1.0, 0.0, 0.0, 0.0);
+    for n in 0..100_000u32 {
+        if n > 0 {
+            term *= lambda / (f64::from(n.min(c)) * mu + f64::from(n.saturating_sub(c)) * theta);
+        }
+        total += term;
+        queued += f64::from(n.saturating_sub(c)) * term;
+        busy += f64::from(n.min(c)) * term;
+        if n > c && term < 1e-300 {
+            break;
+        }
+    }
+    (theta * queued / total / lambda, busy / total / f64::from(c))
 }
 
 /// Loads a validation scenario exactly as written (no overrides).
@@ -87,6 +107,34 @@ fn erlang_c_reproduces_the_figures_in_mmc_ron() {
     // With one server Erlang C is rho, and Wq is the M/M/1 formula rho/(mu - lambda).
     assert!((erlang_c(0.8, 1.0, 1) - 0.8).abs() < 1e-12);
     assert!((mmc_wait(0.8, 1.0, 1) - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn erlang_a_reproduces_the_figures_in_erlang_a_ron() {
+    let (abandon, utilisation) = erlang_a(12.0, 1.0, 10, 0.5);
+    assert_eq!(format!("{abandon:.4} {utilisation:.4}"), "0.1957 0.9652");
+    // Without abandonment and below capacity, no one leaves: a check on the chain itself
+    // against Erlang C, whose servers are busy rho of the time.
+    let (abandon, utilisation) = erlang_a(8.0, 1.0, 10, 1e-12);
+    assert!(abandon < 1e-9 && (utilisation - 0.8).abs() < 1e-9, "{abandon} {utilisation}");
+}
+
+#[test]
+fn families_give_up_waiting_as_erlang_a_says() {
+    let scenario = load(ERLANG_A);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    let list = scenario.models[0].units[0].waiting_list.expect("erlang_a.ron's unit has a waiting list");
+    assert!(!list.turns_away() && list.met_elsewhere_probability == 1.0, "erlang_a.ron: patience only, and nobody comes back");
+    let theta = 1.0 / list.patience_days_mean;
+    assert!((lambda - 12.0).abs() < 1e-3 && mu == 1.0 && c == 10 && theta == 0.5, "erlang_a.ron no longer describes its header");
+    let (abandon, utilisation) = erlang_a(lambda, mu, c, theta);
+    let comparison = run(&scenario);
+    let (left, arrived) = comparison.model_results(0).iter().fold((0, 0), |(l, a), r| {
+        let stats = &r.diagnostics.unit_stats[0];
+        (l + stats.needs_left_list, a + stats.needs_arrived)
+    });
+    assert_within("erlang_a share of families who gave up", left as f64 / arrived as f64, abandon, 0.02);
+    assert_within("erlang_a practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), utilisation, 0.01);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod dynamics;
 mod queue;
 mod record;
 mod relationships;
+mod waiting_list;
 
 pub use queue::EventQueue;
 
@@ -58,15 +59,29 @@ enum Closure {
     NoFurtherAction,
     /// The structure has no unit for this need (only possible where validation allowed it).
     NoService,
+    /// Turned away by a unit's waiting list or taken off it, and then met elsewhere (another
+    /// provider, the family's own means) or passed (`WaitingList::met_elsewhere_probability`).
+    MetElsewhere,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NeedState {
-    AwaitingAssessment { unit_instance: u32 },
-    AwaitingPanel { unit_instance: u32 },
-    AwaitingService { unit_instance: u32 },
+    AwaitingAssessment {
+        unit_instance: u32,
+    },
+    AwaitingPanel {
+        unit_instance: u32,
+    },
+    AwaitingService {
+        unit_instance: u32,
+    },
     InTransit,
-    InService { practitioner: u32 },
+    InService {
+        practitioner: u32,
+    },
+    /// Nobody holds the need: lost between services, or turned away by a waiting list or
+    /// taken off it and not met elsewhere. It stays untreated and comes back to a front door
+    /// if it gets worse.
     Lost,
     Closed(Closure),
 }
@@ -74,6 +89,16 @@ enum NeedState {
 impl NeedState {
     fn is_closed(self) -> bool {
         matches!(self, NeedState::Closed(_))
+    }
+    /// The unit copy the need is waiting at (for or in assessment, for allocation or for a
+    /// practitioner): on that copy's referral-to-treatment waiting list.
+    fn listed_at(self) -> Option<u32> {
+        match self {
+            NeedState::AwaitingAssessment { unit_instance }
+            | NeedState::AwaitingPanel { unit_instance }
+            | NeedState::AwaitingService { unit_instance } => Some(unit_instance),
+            _ => None,
+        }
     }
 }
 
@@ -138,6 +163,9 @@ struct Episode {
     /// Presented with needs in three or more domains.
     complex: bool,
     n_untreated: u8,
+    /// Times a need of this episode came back to a front door after nobody held it: each
+    /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
+    n_returns: u32,
     rng: Generator,
 }
 
@@ -188,6 +216,13 @@ enum Event {
         token: u32,
     },
     Represent {
+        episode: u32,
+        serial: u64,
+        need: u8,
+        token: u32,
+    },
+    /// A family's patience with a unit's waiting list runs out (`WaitingList`).
+    LeavesList {
         episode: u32,
         serial: u64,
         need: u8,
@@ -586,6 +621,11 @@ impl<'a> Sim<'a> {
                     self.represent(now, episode, need);
                 }
             }
+            Event::LeavesList { episode, serial, need, token } => {
+                if self.need_is(episode, serial, need, token) {
+                    self.leaves_list(now, episode, need);
+                }
+            }
             Event::PanelMeeting { unit_instance, nominal_day } => self.panel_meeting(now, unit_instance, nominal_day),
             Event::TeamAllocation { unit_instance } => self.team_allocation(now, unit_instance),
             Event::ReOffer { episode, serial, need, token, unit_instance } => {
@@ -835,6 +875,7 @@ impl<'a> Sim<'a> {
             escalated_to_tier4: false,
             complex,
             n_untreated: 0,
+            n_returns: 0,
             rng: rng::stream(self.scenario.run.seed, self.replication, Purpose::Episode, rng::mix64(family_id) ^ u64::from(n_episode)),
         };
         let idx = match self.free_episodes.pop() {
@@ -923,22 +964,34 @@ impl<'a> Sim<'a> {
         let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
         let unit = &model.units[unit_idx];
-        let e = &self.episodes[episode as usize];
-        let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
         let measured = now >= self.scenario.run.warmup_days;
         if measured {
-            self.unit_stats[unit_idx].needs_arrived += u64::from(needs.count_ones());
+            let stats = &mut self.unit_stats[unit_idx];
+            stats.needs_arrived += u64::from(needs.count_ones());
+            let e = &self.episodes[episode as usize];
+            stats.own_domain_needs_arrived += bits(needs).filter(|&n| unit.serves_domain(e.needs[n as usize].domain)).count() as u64;
         }
+        let needs = match unit.waiting_list {
+            Some(list) => self.turn_away_for_list(now, episode, needs, unit_instance, &list),
+            None => needs,
+        };
+        if needs == 0 {
+            return;
+        }
+        let e = &self.episodes[episode as usize];
+        let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
         if accepted == 0 {
             // Triage at the door: nothing here for this unit, so no assessment.
             for need in bits(needs) {
                 if measured {
+                    let n = &self.episodes[episode as usize].needs[need as usize];
                     let stats = &mut self.unit_stats[unit_idx];
-                    if self.episodes[episode as usize].needs[need as usize].presented_tier() == 1 {
+                    if n.presented_tier() == 1 {
                         stats.needs_no_further_action += 1;
                     } else {
                         stats.needs_redirected += 1;
                     }
+                    stats.own_domain_needs_turned_away += u64::from(unit.serves_domain(n.domain));
                 }
                 self.triage_away(now, episode, need, unit_instance);
             }
@@ -979,6 +1032,7 @@ impl<'a> Sim<'a> {
                 let stats = &mut self.unit_stats[unit_idx];
                 stats.needs_assessed += 1;
                 stats.needs_assessed_not_in_need += u64::from(!in_need);
+                stats.own_domain_needs_turned_away += u64::from(!in_need && unit.serves_domain(n.domain));
             }
             if in_need {
                 match unit.allocation {
@@ -1108,15 +1162,20 @@ impl<'a> Sim<'a> {
     }
 
     fn lose(&mut self, now: f64, episode: u32, need: u8) {
-        let scenario = self.scenario;
         self.set_state(episode, need, NeedState::Lost);
         let e = &mut self.episodes[episode as usize];
         if !e.lost {
             e.lost = true;
             self.record.lost(now);
         }
-        // A lost need that can neither escalate nor resolve on its own would never be heard
-        // of again; such families re-present after the recurrence delay instead.
+        self.come_back_if_stuck(now, episode, need);
+    }
+
+    /// A need nobody holds that can neither escalate nor resolve on its own would never be
+    /// heard of again; such families re-present after the recurrence delay instead.
+    fn come_back_if_stuck(&mut self, now: f64, episode: u32, need: u8) {
+        let scenario = self.scenario;
+        let e = &mut self.episodes[episode as usize];
         let n = &e.needs[need as usize];
         let population = &scenario.population;
         let escalates = n.tier < 4 && population.escalation_rate_per_day[n.tier as usize - 1] > 0.0;
@@ -1130,6 +1189,7 @@ impl<'a> Sim<'a> {
 
     /// A lost need comes back to a front door, usually because it got worse.
     fn represent(&mut self, now: f64, episode: u32, need: u8) {
+        self.episodes[episode as usize].n_returns += 1;
         self.record.referral(now, None);
         self.present_to_door(now, episode, 1 << need);
     }
@@ -1756,6 +1816,10 @@ impl<'a> Sim<'a> {
         let n = &mut self.episodes[episode as usize].needs[need as usize];
         n.state = state;
         n.token = n.token.wrapping_add(1);
+        if let Some(at) = state.listed_at() {
+            let token = n.token;
+            self.start_patience(episode, need, token, at);
+        }
     }
 
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
@@ -1774,7 +1838,7 @@ impl<'a> Sim<'a> {
         let served = e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Served));
         if e.lost {
             self.diagnostics.episodes_lost += 1;
-        } else if served || e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Natural)) {
+        } else if served || e.needs.iter().any(|n| matches!(n.state, NeedState::Closed(Closure::Natural | Closure::MetElsewhere))) {
             self.diagnostics.episodes_resolved += 1;
         } else {
             self.diagnostics.episodes_no_further_action += 1;

@@ -269,6 +269,7 @@ fn single(service: &RawService) -> RawUnit {
     unit.scope = service.scope;
     unit.assessment = RawAssessment::Own { days_mean: service.assessment_days_mean };
     unit.professionals_per_intervention = service.professionals_per_intervention;
+    unit.waiting_list = service.waiting_list.clone();
     unit
 }
 
@@ -311,7 +312,8 @@ fn in_locality(service: &RawService, member: &RawStaff, locality: &str, l: usize
 
 /// One unit made of several services: their staff together, each domain at the tiers any
 /// of them took, limited to `band`. Borough-wide services joining a locality unit share
-/// their staff out across localities.
+/// their staff out across localities. The merged unit has no waiting-list policy: one
+/// service's rules for its own list say nothing about a team that serves every need.
 fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, c: &Context) -> Option<RawUnit> {
     let mut domains: Vec<String> = Vec::new();
     for s in services {

@@ -258,6 +258,35 @@ pub struct RawService {
     /// Practitioners who see the family in each intervention (see units).
     #[serde(default = "default_one_u32")]
     pub professionals_per_intervention: u32,
+    /// How the service manages its waiting list (see units); presets give it to the unit
+    /// that keeps this service as it is, not to units merged from several services.
+    #[serde(default)]
+    pub waiting_list: Option<RawWaitingList>,
+}
+
+/// How a unit manages its waiting list when demand outruns it (docs/ODD.md, 7.16). Every
+/// part is off unless given, so an empty `waiting_list: ()` changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaitingList {
+    /// Days the longest-waiting family on the list has waited at which the unit starts
+    /// turning away referrals below its highest tier for their domain (its threshold
+    /// rises); `None`: it never does.
+    #[serde(default)]
+    pub turn_away_from_wait_days: Option<f64>,
+    /// That wait at which every such referral is turned away; the chance rises linearly in
+    /// between. Required with `turn_away_from_wait_days`.
+    #[serde(default)]
+    pub turn_away_all_at_wait_days: Option<f64>,
+    /// Mean days a family waits on the list before giving up (exponential, drawn once per
+    /// family episode); `None`: families wait however long it takes.
+    #[serde(default)]
+    pub patience_days_mean: Option<f64>,
+    /// Of the needs turned away or taken off the list, the share that is met elsewhere or
+    /// passes (closed); the others stay unmet, held by nobody, and come back to a front door
+    /// if they get worse.
+    #[serde(default)]
+    pub met_elsewhere_probability: f64,
 }
 
 fn default_assessment_days() -> f64 {
@@ -753,6 +782,10 @@ pub struct RawUnit {
     pub disruption_days: f64,
     #[serde(default)]
     pub capacity_loss_share: f64,
+    /// How the unit manages its waiting list when demand outruns it: turning referrals away
+    /// as the list grows, families giving up waiting. `None`: every family waits.
+    #[serde(default)]
+    pub waiting_list: Option<RawWaitingList>,
 }
 
 impl RawUnit {
@@ -778,6 +811,7 @@ impl RawUnit {
             starts_on_day: None,
             disruption_days: 0.0,
             capacity_loss_share: 0.0,
+            waiting_list: None,
         }
     }
 }

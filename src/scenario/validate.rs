@@ -861,7 +861,67 @@ fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String], lo
                 format!("must be between 1 and 20, found {}", s.professionals_per_intervention),
             );
         }
+        waiting_list(check, &path, s.waiting_list.as_ref());
     }
+}
+
+/// Checks a unit's (or a service's) waiting-list rules, with the same words for both so a
+/// unit's copy of a service's problem is reported once.
+fn waiting_list(check: &mut Checker, path: &str, raw: Option<&RawWaitingList>) -> Option<WaitingList> {
+    let raw = raw?;
+    let wpath = format!("{path}.waiting_list");
+    let from_path = format!("{wpath}.turn_away_from_wait_days");
+    let all_path = format!("{wpath}.turn_away_all_at_wait_days");
+    let (from, all_at) = match (raw.turn_away_from_wait_days, raw.turn_away_all_at_wait_days) {
+        (None, None) => (f64::INFINITY, f64::INFINITY),
+        (Some(from), Some(all_at)) => {
+            check.non_negative(&from_path, from, "days");
+            check.positive(&all_path, all_at, "days");
+            if from.is_finite() && all_at.is_finite() && all_at <= from {
+                check.fail(
+                    &all_path,
+                    format!(
+                        "must be above turn_away_from_wait_days ({from}): the chance of turning a referral away rises from 0 at that wait to 1 at this one"
+                    ),
+                );
+            }
+            (from, all_at)
+        }
+        (Some(_), None) => {
+            check.fail(
+                &all_path,
+                "is missing: give the wait at which every referral below the top tier is turned away, above turn_away_from_wait_days",
+            );
+            (f64::INFINITY, f64::INFINITY)
+        }
+        (None, Some(_)) => {
+            check.fail(
+                &from_path,
+                "is missing: give the wait at which the unit starts turning referrals away, below turn_away_all_at_wait_days",
+            );
+            (f64::INFINITY, f64::INFINITY)
+        }
+    };
+    let patience_days_mean = match raw.patience_days_mean {
+        Some(days) => {
+            check.positive(&format!("{wpath}.patience_days_mean"), days, "days");
+            days
+        }
+        None => f64::INFINITY,
+    };
+    check.probability(&format!("{wpath}.met_elsewhere_probability"), raw.met_elsewhere_probability);
+    if raw.met_elsewhere_probability > 0.0 && !from.is_finite() && !patience_days_mean.is_finite() {
+        check.fail(
+            format!("{wpath}.met_elsewhere_probability"),
+            "acts on families turned away or leaving the list, and this list turns nobody away and nobody leaves it; set turn_away_from_wait_days (with turn_away_all_at_wait_days) or patience_days_mean",
+        );
+    }
+    Some(WaitingList {
+        turn_away_from_wait_days: from,
+        turn_away_all_at_wait_days: all_at,
+        patience_days_mean,
+        met_elsewhere_probability: raw.met_elsewhere_probability,
+    })
 }
 
 /// Tiers a need in a domain can be at: those that present, those one above them when
@@ -1088,6 +1148,7 @@ fn unit(
     }
     check.non_negative(&format!("{path}.disruption_days"), raw.disruption_days, "days");
     check.probability(&format!("{path}.capacity_loss_share"), raw.capacity_loss_share);
+    let waiting_list = waiting_list(check, path, raw.waiting_list.as_ref());
     Unit {
         name: raw.name.clone(),
         kind,
@@ -1115,6 +1176,7 @@ fn unit(
         allocation,
         lead_professional: raw.lead_professional,
         professionals_per_intervention: raw.professionals_per_intervention.max(1),
+        waiting_list,
     }
 }
 
