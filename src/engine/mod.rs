@@ -32,6 +32,9 @@ const MAX_COORDINATION_SHARE: f64 = 0.6;
 /// How far down a queue a practitioner with a free slot looks for a case they are competent
 /// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
 const QUEUE_SCAN_LIMIT: usize = 64;
+/// Stale untreated-clock events are dropped from the event queue in one pass once there are
+/// at least this many and they are a third of it (see `Sim::clock_went_stale`).
+const STALE_CLOCKS_MIN: usize = 4096;
 
 /// Runs one replication of `scenario.models[model_idx]`.
 pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
@@ -300,6 +303,9 @@ struct Sim<'a> {
     model_idx: usize,
     replication: u32,
     queue: EventQueue<Event>,
+    /// Untreated-clock events made stale since the queue was last cleared of them (an
+    /// upper bound: a stopped clock that was never scheduled counts too).
+    stale_clocks: usize,
     episodes: Vec<Episode>,
     free_episodes: Vec<u32>,
     n_open: u64,
@@ -439,6 +445,7 @@ impl<'a> Sim<'a> {
             model_idx,
             replication,
             queue: EventQueue::new(),
+            stale_clocks: 0,
             episodes: Vec::new(),
             free_episodes: Vec::new(),
             n_open: 0,
@@ -569,9 +576,10 @@ impl<'a> Sim<'a> {
                 self.pull_work(now, practitioner);
             }
             Event::UntreatedClock { episode, serial, need, token } => {
-                let e = &self.episodes[episode as usize];
-                if e.serial == serial && e.needs[need as usize].clock_token == token {
+                if clock_is_live(&self.episodes, episode, serial, need, token) {
                     self.untreated_clock(now, episode, need);
+                } else {
+                    self.stale_clocks = self.stale_clocks.saturating_sub(1);
                 }
             }
             Event::Represent { episode, serial, need, token } => {
@@ -1154,6 +1162,25 @@ impl<'a> Sim<'a> {
         e.n_untreated -= 1;
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, -1);
+        }
+        self.clock_went_stale();
+    }
+
+    /// A need's pending clock event is now stale. Most are due months ahead (escalation and
+    /// resolution take hundreds of days), so they would sit in the queue, making every pop
+    /// dearer, until popped and ignored: in the county they were a third of the queue and a
+    /// fifth of all events popped. Once they are a third of the queue they are dropped in one
+    /// pass, which costs less than popping them. The live events keep their order
+    /// (`EventQueue::retain`), and the ones dropped are exactly those `handle` would ignore.
+    fn clock_went_stale(&mut self) {
+        self.stale_clocks += 1;
+        if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
+            let episodes = &self.episodes;
+            self.queue.retain(|event| match *event {
+                Event::UntreatedClock { episode, serial, need, token } => clock_is_live(episodes, episode, serial, need, token),
+                _ => true,
+            });
+            self.stale_clocks = 0;
         }
     }
 
@@ -1892,6 +1919,12 @@ impl Sim<'_> {
         }
         loads
     }
+}
+
+/// Whether an untreated-clock event is still the need's current clock.
+fn clock_is_live(episodes: &[Episode], episode: u32, serial: u64, need: u8, token: u32) -> bool {
+    let e = &episodes[episode as usize];
+    e.serial == serial && e.needs[need as usize].clock_token == token
 }
 
 fn all_needs(e: &Episode) -> u8 {

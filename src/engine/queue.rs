@@ -86,7 +86,7 @@ impl<E: Copy> EventQueue<E> {
         }
         let last = self.heap.pop().expect("not empty");
         if !self.heap.is_empty() {
-            self.sift_down_root(last);
+            self.sift_down(0, last);
         }
         debug_assert!(day >= self.now_day, "time went backwards");
         self.now_day = day;
@@ -111,11 +111,10 @@ impl<E: Copy> EventQueue<E> {
         self.heap[idx] = entry;
     }
 
-    /// Puts `entry` at the root (whose entry has been taken) and moves it down to its place.
-    fn sift_down_root(&mut self, entry: u128) {
+    /// Puts `entry` at `idx` (whose entry has been taken) and moves it down to its place.
+    fn sift_down(&mut self, mut idx: usize, entry: u128) {
         let heap = &mut self.heap[..];
         let len = heap.len();
-        let mut idx = 0;
         loop {
             let first = ARITY * idx + 1;
             let (smallest, best) = if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
@@ -142,6 +141,26 @@ impl<E: Copy> EventQueue<E> {
             idx = first + best;
         }
         heap[idx] = entry;
+    }
+
+    /// Removes every pending event `keep` rejects. The others keep their days and sequence
+    /// numbers, so they pop in exactly the order they would have: this only saves the work
+    /// of popping events the caller knows it would ignore.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        let (events, free_slots) = (&self.events, &mut self.free_slots);
+        self.heap.retain(|&entry| {
+            let slot = (entry as u64 & SLOT_MASK) as u32;
+            let kept = keep(&events[slot as usize]);
+            if !kept {
+                free_slots.push(slot);
+            }
+            kept
+        });
+        // Heapify: sift down every parent, the last first.
+        for idx in (0..self.heap.len().div_ceil(ARITY)).rev() {
+            let entry = self.heap[idx];
+            self.sift_down(idx, entry);
+        }
     }
 
     pub fn now_day(&self) -> f64 {
@@ -222,5 +241,23 @@ mod tests {
             }
         }
         assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn retain_keeps_the_order_of_the_rest() {
+        let mut rng = crate::rng::Generator::seed_from_u64(11);
+        let (mut all, mut kept) = (EventQueue::new(), EventQueue::new());
+        for id in 0..5_000u64 {
+            let day = f64::from(rng.random_range(0..200u32)) * 0.5;
+            all.schedule(day, id);
+            kept.schedule(day, id);
+        }
+        kept.retain(|id| id % 3 != 0);
+        let order = |q: &mut EventQueue<u64>| std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect::<Vec<_>>();
+        let expected: Vec<_> = order(&mut all).into_iter().filter(|(_, id)| id % 3 != 0).collect();
+        assert_eq!(order(&mut kept), expected);
+        // Slots freed by `retain` and by popping are reused.
+        kept.schedule(200.0, 7);
+        assert_eq!(kept.events.len(), 5_000);
     }
 }
