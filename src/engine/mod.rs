@@ -269,6 +269,14 @@ struct Practitioner {
     available: bool,
 }
 
+/// Practitioners `start..end`, all of profession `profession_idx`.
+#[derive(Clone, Copy)]
+struct ProfessionRun {
+    profession_idx: u32,
+    start: u32,
+    end: u32,
+}
+
 struct UnitInstance {
     unit_idx: usize,
     /// Caseload slots of all its practitioners.
@@ -286,6 +294,10 @@ struct UnitInstance {
     busy_since_day: f64,
     busy_slot_days: f64,
     practitioners: std::ops::Range<u32>,
+    /// Its practitioners as runs of one profession, in practitioner order: competence is a
+    /// matter of profession, so allocation decides it once per run rather than once per
+    /// practitioner.
+    profession_runs: Vec<ProfessionRun>,
     /// Cases waiting for a practitioner, assessments and interventions together, first come
     /// first served.
     waiting: std::collections::VecDeque<WorkItem>,
@@ -368,9 +380,12 @@ impl<'a> Sim<'a> {
                 // scaled to its locality's share of families, so big localities are not
                 // starved while small ones sit idle.
                 let scale = if unit.scope == Scope::Locality { population.locality_share(copy) * n_localities as f64 } else { 1.0 };
+                let mut profession_runs = Vec::with_capacity(unit.staff.len());
                 for &(profession_idx, n) in &unit.staff {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
                     let n = ((f64::from(n) * scale).round() as u32).max(1);
+                    let run_start = practitioners.len() as u32;
+                    profession_runs.push(ProfessionRun { profession_idx: profession_idx as u32, start: run_start, end: run_start + n });
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
@@ -401,6 +416,7 @@ impl<'a> Sim<'a> {
                     busy_since_day: 0.0,
                     busy_slot_days: 0.0,
                     practitioners: start..practitioners.len() as u32,
+                    profession_runs,
                     waiting: Default::default(),
                     panel: Default::default(),
                     allocation_pending: false,
@@ -1266,7 +1282,11 @@ impl<'a> Sim<'a> {
     }
 
     fn can_do(&self, practitioner: u32, item: &WorkItem) -> bool {
-        let profession = &self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize];
+        self.profession_can_do(self.practitioners[practitioner as usize].profession_idx, item)
+    }
+
+    fn profession_can_do(&self, profession_idx: u32, item: &WorkItem) -> bool {
+        let profession = &self.scenario.workforce.professions[profession_idx as usize];
         let e = &self.episodes[item.episode as usize];
         match item.kind {
             WorkKind::Service { need } => {
@@ -1296,13 +1316,18 @@ impl<'a> Sim<'a> {
             return;
         }
         // Otherwise the practitioner with the most free slots takes it (ties: the first
-        // listed), which spreads caseloads the way a team leader would.
-        let range = self.instances[unit_instance as usize].practitioners.clone();
+        // listed), which spreads caseloads the way a team leader would. Runs of a profession
+        // that cannot do the work are skipped whole.
         let mut best: Option<(u32, u32)> = None;
-        for p in range {
-            let free = if self.practitioners[p as usize].available { self.practitioners[p as usize].free_slots } else { 0 };
-            if free > 0 && best.is_none_or(|(_, f)| free > f) && self.can_do(p, &item) {
-                best = Some((p, free));
+        for run in &self.instances[unit_instance as usize].profession_runs {
+            if !self.profession_can_do(run.profession_idx, &item) {
+                continue;
+            }
+            for (p, practitioner) in (run.start..run.end).zip(&self.practitioners[run.start as usize..run.end as usize]) {
+                let free = if practitioner.available { practitioner.free_slots } else { 0 };
+                if free > best.map_or(0, |(_, f)| f) {
+                    best = Some((p, free));
+                }
             }
         }
         match best {
@@ -1526,18 +1551,25 @@ impl<'a> Sim<'a> {
         if extra == 0 {
             return;
         }
-        let members = self.instances[unit_instance as usize].practitioners.clone();
         let professions = &self.scenario.workforce.professions;
+        let runs = &self.instances[unit_instance as usize].profession_runs;
         let e = &mut self.episodes[episode as usize];
         let mut added = 0;
-        for p in members.clone().skip_while(|&p| p != practitioner).skip(1).chain(members) {
-            if added == extra {
-                break;
-            }
-            let profession = &professions[self.practitioners[p as usize].profession_idx as usize];
-            if profession.competence_tiers_by_domain[domain as usize] != 0 && !e.professionals.contains(&p) {
-                e.professionals.push(p);
-                added += 1;
+        // The colleagues listed after `practitioner`, then from the top of the list (the
+        // practitioner is already one of the family's professionals), skipping whole runs of
+        // a profession that does not work in the domain.
+        let after = practitioner + 1;
+        'passes: for (from, to) in [(after, u32::MAX), (0, after)] {
+            for run in runs.iter().filter(|run| professions[run.profession_idx as usize].competence_tiers_by_domain[domain as usize] != 0) {
+                for p in run.start.max(from)..run.end.min(to) {
+                    if added == extra {
+                        break 'passes;
+                    }
+                    if !e.professionals.contains(&p) {
+                        e.professionals.push(p);
+                        added += 1;
+                    }
+                }
             }
         }
     }
