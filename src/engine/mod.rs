@@ -320,6 +320,8 @@ struct Sim<'a> {
     stale_clocks: usize,
     episodes: Vec<Episode>,
     free_episodes: Vec<u32>,
+    /// A new family's needs as they are drawn (kept to save an allocation per family).
+    new_needs: Vec<Need>,
     n_open: u64,
     next_serial: u64,
     next_family_id: u64,
@@ -464,6 +466,7 @@ impl<'a> Sim<'a> {
             stale_clocks: 0,
             episodes: Vec::new(),
             free_episodes: Vec::new(),
+            new_needs: Vec::new(),
             n_open: 0,
             next_serial: 1,
             next_family_id: 0,
@@ -741,14 +744,18 @@ impl<'a> Sim<'a> {
         let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
         let domain = &population.domains[primary as usize];
         let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
-        let mut needs = vec![draw_need(rng, population, primary, tier, overstatement_factor)];
+        // A buffer kept between families: no allocation per family.
+        let mut needs = std::mem::take(&mut self.new_needs);
+        needs.clear();
+        needs.push(draw_need(rng, population, primary, tier, overstatement_factor));
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
-            let mut weights: Vec<f64> = Vec::with_capacity(population.domains.len());
+            let mut weights_buf = [0.0; MAX_DOMAINS];
+            let weights = &mut weights_buf[..population.domains.len()];
             for (d, info) in population.domains.iter().enumerate() {
                 let open = taken & (1 << d) == 0 && (info.age_min_years..=info.age_max_years).contains(&age);
-                weights.push(if open { population.domain_share(d) } else { 0.0 });
+                weights[d] = if open { population.domain_share(d) } else { 0.0 };
             }
             let total: f64 = weights.iter().sum();
             let u: f64 = rng.random();
@@ -782,7 +789,9 @@ impl<'a> Sim<'a> {
             self.diagnostics.arrival_checksum = checksum;
             self.diagnostics.new_families += 1;
         }
-        let episode = self.open_episode(now, family_id, 0, locality, needs, None)?;
+        let opened = self.open_episode(now, family_id, 0, locality, &needs, None);
+        self.new_needs = needs;
+        let episode = opened?;
         self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
         Ok(())
     }
@@ -801,7 +810,7 @@ impl<'a> Sim<'a> {
         let mut rng =
             rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
         let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
-        let episode = self.open_episode(now, family_id, n_episode, locality, vec![need], Some(previous_close_day))?;
+        let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
         Ok(())
     }
@@ -812,7 +821,7 @@ impl<'a> Sim<'a> {
         family_id: u64,
         n_episode: u32,
         locality: u16,
-        needs: Vec<Need>,
+        needs: &[Need],
         previous_close_day: Option<f64>,
     ) -> Result<u32> {
         if self.n_open >= u64::from(self.scenario.run.max_open_episodes) {
@@ -827,7 +836,7 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let episode = Episode {
+        let mut episode = Episode {
             serial,
             family_id,
             n_episode,
@@ -837,7 +846,7 @@ impl<'a> Sim<'a> {
             first_contact_day: None,
             assessment_done_day: None,
             service_start_day: None,
-            needs,
+            needs: Vec::new(),
             n_handoffs: 0,
             n_bounces: 0,
             n_assessments: 0,
@@ -856,7 +865,13 @@ impl<'a> Sim<'a> {
         };
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
-                self.episodes[idx as usize] = episode;
+                // The freed slot's buffers, emptied at closure, are reused: no allocation
+                // per episode once the table has grown.
+                let slot = &mut self.episodes[idx as usize];
+                episode.needs = std::mem::take(&mut slot.needs);
+                episode.assessed_units = std::mem::take(&mut slot.assessed_units);
+                episode.professionals = std::mem::take(&mut slot.professionals);
+                *slot = episode;
                 idx
             }
             None => {
@@ -864,6 +879,7 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
+        self.episodes[idx as usize].needs.extend_from_slice(needs);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -1876,9 +1892,10 @@ impl<'a> Sim<'a> {
             }
         }
         e.serial = 0;
-        e.needs = Vec::new();
-        e.professionals = Vec::new();
-        e.assessed_units = Vec::new();
+        // Emptied, not dropped: the next episode in this slot reuses the buffers.
+        e.needs.clear();
+        e.professionals.clear();
+        e.assessed_units.clear();
         self.free_episodes.push(episode);
         self.n_open -= 1;
     }
