@@ -327,6 +327,10 @@ struct Sim<'a> {
     next_family_id: u64,
     instances: Vec<UnitInstance>,
     practitioners: Vec<Practitioner>,
+    /// Each practitioner's free slots if available for new work, else 0: a dense copy that
+    /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
+    /// `practitioner_changed` after every change to `free_slots` or `available`.
+    open_slots: Vec<u32>,
     /// `route[(locality * n_domains + domain) * 4 + tier - 1]`: the unit instance that takes
     /// a need of that domain and tier in that locality, or `NO_UNIT`.
     route: Vec<u32>,
@@ -471,6 +475,7 @@ impl<'a> Sim<'a> {
             next_serial: 1,
             next_family_id: 0,
             instances,
+            open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -624,6 +629,7 @@ impl<'a> Sim<'a> {
             Event::Leaves { practitioner } => self.leaves(now, practitioner),
             Event::PostFilled { practitioner, replaces_leaver } => {
                 self.practitioners[practitioner as usize].available = true;
+                self.practitioner_changed(practitioner);
                 // A newcomer in a vacated post may leave in turn; a restructure's recruit
                 // already has a leaving time from the start.
                 if replaces_leaver {
@@ -1339,11 +1345,20 @@ impl<'a> Sim<'a> {
             if !self.profession_can_do(run.profession_idx, &item) {
                 continue;
             }
-            for (p, practitioner) in (run.start..run.end).zip(&self.practitioners[run.start as usize..run.end as usize]) {
-                let free = if practitioner.available { practitioner.free_slots } else { 0 };
-                if free > best.map_or(0, |(_, f)| f) {
-                    best = Some((p, free));
-                }
+            let open = &self.open_slots[run.start as usize..run.end as usize];
+            debug_assert!(
+                (run.start..run.end).all(|p| {
+                    let practitioner = &self.practitioners[p as usize];
+                    open[(p - run.start) as usize] == if practitioner.available { practitioner.free_slots } else { 0 }
+                }),
+                "open_slots out of step with the practitioners"
+            );
+            // The run's most, then the first practitioner with that many (two simple passes
+            // the compiler vectorises, rather than one with a branch per practitioner).
+            let most = open.iter().copied().max().unwrap_or(0);
+            if most > best.map_or(0, |(_, f)| f) {
+                let first = open.iter().position(|&f| f == most).expect("the maximum is in the run");
+                best = Some((run.start + first as u32, most));
             }
         }
         match best {
@@ -1408,8 +1423,14 @@ impl<'a> Sim<'a> {
             return;
         }
         self.practitioners[practitioner as usize].free_slots += 1;
+        self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, -1);
         self.unit_busy_change(now, practitioner, -1);
+    }
+
+    pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
+        let p = &self.practitioners[practitioner as usize];
+        self.open_slots[practitioner as usize] = if p.available { p.free_slots } else { 0 };
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
@@ -1431,6 +1452,7 @@ impl<'a> Sim<'a> {
         let unit = &model.units[unit_idx];
         let population = &scenario.population;
         self.practitioners[practitioner as usize].free_slots -= 1;
+        self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, 1);
         self.unit_busy_change(now, practitioner, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
@@ -1771,6 +1793,7 @@ impl<'a> Sim<'a> {
                     let held = capacity - self.practitioners[practitioner as usize].free_slots;
                     if held > 0 {
                         self.practitioners[practitioner as usize].free_slots = capacity;
+                        self.practitioner_changed(practitioner);
                         self.record.busy_slots_change(now, -(held as i32));
                         self.unit_busy_change(now, practitioner, -(held as i32));
                     }
