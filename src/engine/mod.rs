@@ -1096,8 +1096,12 @@ impl<'a> Sim<'a> {
         let hours = hours * self.model.collaboration.coordination_hours_factor;
         self.record.coordination_hours(now, hours);
         let instance = &mut self.instances[unit_instance as usize];
-        instance.recent_coordination_hours =
-            instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp() + hours;
+        // Nothing to forget (no `exp`) when nothing was remembered: 0 times the decay is 0.
+        let remembered = match instance.recent_coordination_hours {
+            0.0 => 0.0,
+            recent => recent * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp(),
+        };
+        instance.recent_coordination_hours = remembered + hours;
         instance.coordination_since_day = now;
     }
 
@@ -1110,7 +1114,10 @@ impl<'a> Sim<'a> {
         if instance.hours_per_day <= 0.0 {
             return 1.0;
         }
-        let recent = instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp();
+        let recent = match instance.recent_coordination_hours {
+            0.0 => 0.0,
+            recent => recent * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp(),
+        };
         let team_share = match self.model.units[instance.unit_idx].kind {
             UnitKind::Team { team_time_share, .. } => team_time_share,
             _ => 0.0,
@@ -1518,8 +1525,10 @@ impl<'a> Sim<'a> {
                 let duration = scaled_duration(population.service.shape, days_mean, exp1, z) * slowdown;
                 if start_day >= scenario.run.warmup_days {
                     let stats = &mut self.unit_stats[unit_idx];
-                    stats.assessment_minutes.saturating_record((duration * MINUTES_PER_DAY).round() as u64);
-                    stats.wait_to_assessment_minutes.saturating_record(((start_day - item.since_day) * MINUTES_PER_DAY).round() as u64);
+                    stats.assessment_minutes.saturating_record(record::round_to_u64(duration * MINUTES_PER_DAY));
+                    stats
+                        .wait_to_assessment_minutes
+                        .saturating_record(record::round_to_u64((start_day - item.since_day) * MINUTES_PER_DAY));
                 }
                 let serial = e.serial;
                 self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
