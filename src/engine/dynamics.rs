@@ -214,5 +214,10 @@ fn trains_jointly(kind: UnitKind) -> bool {
 
 /// Indices of the set bits of an agency mask.
 pub(super) fn bits32(mask: u32) -> impl Iterator<Item = usize> {
-    (0..32usize).filter(move |i| mask & (1 << i) != 0)
+    let mut rest = mask;
+    std::iter::from_fn(move || {
+        let bit = (rest != 0).then(|| rest.trailing_zeros() as usize)?;
+        rest &= rest - 1;
+        Some(bit)
+    })
 }

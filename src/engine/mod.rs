@@ -2030,9 +2030,15 @@ fn all_needs(e: &Episode) -> u8 {
     ((1u16 << e.needs.len()) - 1) as u8
 }
 
-/// The set bits of a need mask, as need indices.
+/// The set bits of a need mask, as need indices, lowest first (one step per set bit, not
+/// per bit: these masks are read on every arrival, assessment and allocation).
 fn bits(mask: u8) -> impl Iterator<Item = u8> {
-    (0..8u8).filter(move |i| mask & (1 << i) != 0)
+    let mut rest = mask;
+    std::iter::from_fn(move || {
+        let bit = (rest != 0).then(|| rest.trailing_zeros() as u8)?;
+        rest &= rest - 1;
+        Some(bit)
+    })
 }
 
 /// Index of the first cumulative share above `u`.
@@ -2098,5 +2104,19 @@ fn scaled_duration(shape: DurationShape, mean: f64, exp1: f64, z: f64) -> f64 {
         DurationShape::Exponential => mean * exp1,
         DurationShape::LogNormal { sigma } => (mean.ln() - 0.5 * sigma * sigma + sigma * z).exp(),
         DurationShape::Fixed => mean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bits_lists_the_set_bits_lowest_first() {
+        for mask in 0..=u8::MAX {
+            let expected: Vec<u8> = (0..8u8).filter(|i| mask & (1 << i) != 0).collect();
+            assert_eq!(super::bits(mask).collect::<Vec<_>>(), expected);
+        }
+        let mask = 0x8000_0421u32;
+        let expected: Vec<usize> = (0..32usize).filter(|i| mask & (1 << i) != 0).collect();
+        assert_eq!(super::dynamics::bits32(mask).collect::<Vec<_>>(), expected);
     }
 }
