@@ -136,7 +136,7 @@ struct Episode {
     /// Presented with needs in three or more domains.
     complex: bool,
     n_untreated: u8,
-    rng: Generator,
+    rng: rng::LazyStream,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -870,7 +870,12 @@ impl<'a> Sim<'a> {
             escalated_to_tier4: false,
             complex,
             n_untreated: 0,
-            rng: rng::stream(self.scenario.run.seed, self.replication, Purpose::Episode, rng::mix64(family_id) ^ u64::from(n_episode)),
+            rng: rng::LazyStream::new(
+                self.scenario.run.seed,
+                self.replication,
+                Purpose::Episode,
+                rng::mix64(family_id) ^ u64::from(n_episode),
+            ),
         };
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
@@ -1911,7 +1916,11 @@ impl<'a> Sim<'a> {
             .filter(|n| n.state == NeedState::Closed(Closure::Served))
             .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
             .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((probability, domain, tier)) = recurrence {
+        // With no chance of recurrence the draws are skipped: they could not schedule
+        // anything, and the episode's stream is not used again after its closure.
+        if let Some((probability, domain, tier)) = recurrence
+            && probability > 0.0
+        {
             let u: f64 = e.rng.random();
             let gap: f64 = e.rng.sample(Exp1);
             let day = now + gap * population.recurrence_delay_days_mean;
