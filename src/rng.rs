@@ -46,8 +46,57 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// The stream for (seed, replication, purpose, index).
 pub fn stream(seed: u64, replication: u32, purpose: Purpose, index: u64) -> Generator {
+    Generator::seed_from_u64(stream_seed(seed, replication, purpose, index))
+}
+
+fn stream_seed(seed: u64, replication: u32, purpose: Purpose, index: u64) -> u64 {
     let key = mix64(mix64(mix64(seed) ^ u64::from(replication)) ^ (purpose as u64)) ^ index;
-    Generator::seed_from_u64(mix64(key))
+    mix64(key)
+}
+
+/// The same stream as `stream`, seeded on its first draw. Every episode has a stream of its
+/// own, and seeding one (SplitMix64 filling 256 bits of state) costs about as much as a draw;
+/// many episodes never draw (in mmc none does).
+#[derive(Debug)]
+pub struct LazyStream(LazyState);
+
+#[derive(Debug)]
+enum LazyState {
+    Unseeded(u64),
+    Seeded(Generator),
+}
+
+impl LazyStream {
+    pub fn new(seed: u64, replication: u32, purpose: Purpose, index: u64) -> Self {
+        LazyStream(LazyState::Unseeded(stream_seed(seed, replication, purpose, index)))
+    }
+
+    fn generator(&mut self) -> &mut Generator {
+        if let LazyState::Unseeded(seed) = self.0 {
+            self.0 = LazyState::Seeded(Generator::seed_from_u64(seed));
+        }
+        match &mut self.0 {
+            LazyState::Seeded(generator) => generator,
+            LazyState::Unseeded(_) => unreachable!("seeded above"),
+        }
+    }
+}
+
+impl rand::TryRng for LazyStream {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(rand::Rng::next_u32(self.generator()))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(rand::Rng::next_u64(self.generator()))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        rand::Rng::fill_bytes(self.generator(), dst);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -63,5 +112,21 @@ mod tests {
         assert_ne!(a, stream(1, 0, Purpose::Episode, 0).next_u64());
         assert_ne!(a, stream(2, 0, Purpose::Arrivals, 0).next_u64());
         assert_ne!(a, stream(1, 0, Purpose::Arrivals, 1).next_u64());
+    }
+
+    #[test]
+    fn a_lazy_stream_draws_the_same_numbers() {
+        use rand::RngExt;
+        use rand_distr::{Exp1, StandardNormal};
+        let (mut eager, mut lazy) = (stream(9, 3, Purpose::Episode, 77), LazyStream::new(9, 3, Purpose::Episode, 77));
+        for _ in 0..100 {
+            assert_eq!(eager.next_u64(), lazy.next_u64());
+            assert_eq!(eager.next_u32(), lazy.next_u32());
+            assert_eq!(eager.random::<f64>().to_bits(), lazy.random::<f64>().to_bits());
+            let (a, b): (f64, f64) = (eager.sample(Exp1), lazy.sample(Exp1));
+            assert_eq!(a.to_bits(), b.to_bits());
+            let (a, b): (f64, f64) = (eager.sample(StandardNormal), lazy.sample(StandardNormal));
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
     }
 }

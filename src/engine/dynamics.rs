@@ -55,6 +55,7 @@ impl Sim<'_> {
         let vacancy = self.scenario.workforce.vacancy_days_mean * self.model.collaboration.vacancy_factor;
         let gap: f64 = self.staff_rng.sample(Exp1);
         self.practitioners[practitioner as usize].available = false;
+        self.practitioner_changed(practitioner);
         self.queue.schedule(now + gap * vacancy, Event::PostFilled { practitioner, replaces_leaver: true });
     }
 
@@ -149,6 +150,7 @@ impl Sim<'_> {
                 self.relationships.reset(practitioner);
                 if i < n_late && disruption_days > 0.0 {
                     self.practitioners[practitioner as usize].available = false;
+                    self.practitioner_changed(practitioner);
                     // Recruits arrive spread over the disruption period.
                     let day = now + disruption_days * (i + 1) as f64 / n_late as f64;
                     self.queue.schedule(day, Event::PostFilled { practitioner, replaces_leaver: false });
@@ -212,5 +214,10 @@ fn trains_jointly(kind: UnitKind) -> bool {
 
 /// Indices of the set bits of an agency mask.
 pub(super) fn bits32(mask: u32) -> impl Iterator<Item = usize> {
-    (0..32usize).filter(move |i| mask & (1 << i) != 0)
+    let mut rest = mask;
+    std::iter::from_fn(move || {
+        let bit = (rest != 0).then(|| rest.trailing_zeros() as usize)?;
+        rest &= rest - 1;
+        Some(bit)
+    })
 }

@@ -34,6 +34,12 @@ const MAX_COORDINATION_SHARE: f64 = 0.6;
 /// How far down a queue a practitioner with a free slot looks for a case they are competent
 /// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
 const QUEUE_SCAN_LIMIT: usize = 64;
+/// Stale untreated-clock events are dropped from the event queue in one pass once there are
+/// at least this many and they are a third of it (see `Sim::clock_went_stale`).
+const STALE_CLOCKS_MIN: usize = 4096;
+/// A closed episode's list of professionals or assessed units is kept for the next episode
+/// in its slot up to this capacity (see `close_episode`).
+const KEPT_BUFFER_LEN: usize = 8;
 
 /// Runs one replication of `scenario.models[model_idx]`.
 pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
@@ -166,7 +172,7 @@ struct Episode {
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
-    rng: Generator,
+    rng: rng::LazyStream,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -309,6 +315,14 @@ struct Practitioner {
     available: bool,
 }
 
+/// Practitioners `start..end`, all of profession `profession_idx`.
+#[derive(Clone, Copy)]
+struct ProfessionRun {
+    profession_idx: u32,
+    start: u32,
+    end: u32,
+}
+
 struct UnitInstance {
     unit_idx: usize,
     /// Caseload slots of all its practitioners.
@@ -326,6 +340,10 @@ struct UnitInstance {
     busy_since_day: f64,
     busy_slot_days: f64,
     practitioners: std::ops::Range<u32>,
+    /// Its practitioners as runs of one profession, in practitioner order: competence is a
+    /// matter of profession, so allocation decides it once per run rather than once per
+    /// practitioner.
+    profession_runs: Vec<ProfessionRun>,
     /// Cases waiting for a practitioner, assessments and interventions together, first come
     /// first served.
     waiting: std::collections::VecDeque<WorkItem>,
@@ -343,13 +361,22 @@ struct Sim<'a> {
     model_idx: usize,
     replication: u32,
     queue: EventQueue<Event>,
+    /// Untreated-clock events made stale since the queue was last cleared of them (an
+    /// upper bound: a stopped clock that was never scheduled counts too).
+    stale_clocks: usize,
     episodes: Vec<Episode>,
     free_episodes: Vec<u32>,
+    /// A new family's needs as they are drawn (kept to save an allocation per family).
+    new_needs: Vec<Need>,
     n_open: u64,
     next_serial: u64,
     next_family_id: u64,
     instances: Vec<UnitInstance>,
     practitioners: Vec<Practitioner>,
+    /// Each practitioner's free slots if available for new work, else 0: a dense copy that
+    /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
+    /// `practitioner_changed` after every change to `free_slots` or `available`.
+    open_slots: Vec<u32>,
     /// `route[(locality * n_domains + domain) * 4 + tier - 1]`: the unit instance that takes
     /// a need of that domain and tier in that locality, or `NO_UNIT`.
     route: Vec<u32>,
@@ -404,9 +431,12 @@ impl<'a> Sim<'a> {
                 // A locality unit's staffing is for a locality of average size, scaled to each
                 // locality's share of families, unless the scenario gives that locality's
                 // count (`Unit::staff_in_copy`).
+                let mut profession_runs = Vec::with_capacity(unit.staff.len());
                 for (staff_pos, &(profession_idx, _)) in unit.staff.iter().enumerate() {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
                     let n = unit.staff_in_copy(staff_pos, copy, population);
+                    let run_start = practitioners.len() as u32;
+                    profession_runs.push(ProfessionRun { profession_idx: profession_idx as u32, start: run_start, end: run_start + n });
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
@@ -437,6 +467,7 @@ impl<'a> Sim<'a> {
                     busy_since_day: 0.0,
                     busy_slot_days: 0.0,
                     practitioners: start..practitioners.len() as u32,
+                    profession_runs,
                     waiting: Default::default(),
                     panel: Default::default(),
                     allocation_pending: false,
@@ -481,12 +512,15 @@ impl<'a> Sim<'a> {
             model_idx,
             replication,
             queue: EventQueue::new(),
+            stale_clocks: 0,
             episodes: Vec::new(),
             free_episodes: Vec::new(),
+            new_needs: Vec::new(),
             n_open: 0,
             next_serial: 1,
             next_family_id: 0,
             instances,
+            open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -611,9 +645,10 @@ impl<'a> Sim<'a> {
                 self.pull_work(now, practitioner);
             }
             Event::UntreatedClock { episode, serial, need, token } => {
-                let e = &self.episodes[episode as usize];
-                if e.serial == serial && e.needs[need as usize].clock_token == token {
+                if clock_is_live(&self.episodes, episode, serial, need, token) {
                     self.untreated_clock(now, episode, need);
+                } else {
+                    self.stale_clocks = self.stale_clocks.saturating_sub(1);
                 }
             }
             Event::Represent { episode, serial, need, token } => {
@@ -644,6 +679,7 @@ impl<'a> Sim<'a> {
             Event::Leaves { practitioner } => self.leaves(now, practitioner),
             Event::PostFilled { practitioner, replaces_leaver } => {
                 self.practitioners[practitioner as usize].available = true;
+                self.practitioner_changed(practitioner);
                 // A newcomer in a vacated post may leave in turn; a restructure's recruit
                 // already has a leaving time from the start.
                 if replaces_leaver {
@@ -764,14 +800,18 @@ impl<'a> Sim<'a> {
         let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
         let domain = &population.domains[primary as usize];
         let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
-        let mut needs = vec![draw_need(rng, population, primary, tier, overstatement_factor)];
+        // A buffer kept between families: no allocation per family.
+        let mut needs = std::mem::take(&mut self.new_needs);
+        needs.clear();
+        needs.push(draw_need(rng, population, primary, tier, overstatement_factor));
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
-            let mut weights: Vec<f64> = Vec::with_capacity(population.domains.len());
+            let mut weights_buf = [0.0; MAX_DOMAINS];
+            let weights = &mut weights_buf[..population.domains.len()];
             for (d, info) in population.domains.iter().enumerate() {
                 let open = taken & (1 << d) == 0 && (info.age_min_years..=info.age_max_years).contains(&age);
-                weights.push(if open { population.domain_share(d) } else { 0.0 });
+                weights[d] = if open { population.domain_share(d) } else { 0.0 };
             }
             let total: f64 = weights.iter().sum();
             let u: f64 = rng.random();
@@ -805,7 +845,9 @@ impl<'a> Sim<'a> {
             self.diagnostics.arrival_checksum = checksum;
             self.diagnostics.new_families += 1;
         }
-        let episode = self.open_episode(now, family_id, 0, locality, needs, None)?;
+        let opened = self.open_episode(now, family_id, 0, locality, &needs, None);
+        self.new_needs = needs;
+        let episode = opened?;
         self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
         Ok(())
     }
@@ -824,7 +866,7 @@ impl<'a> Sim<'a> {
         let mut rng =
             rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
         let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
-        let episode = self.open_episode(now, family_id, n_episode, locality, vec![need], Some(previous_close_day))?;
+        let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
         Ok(())
     }
@@ -835,7 +877,7 @@ impl<'a> Sim<'a> {
         family_id: u64,
         n_episode: u32,
         locality: u16,
-        needs: Vec<Need>,
+        needs: &[Need],
         previous_close_day: Option<f64>,
     ) -> Result<u32> {
         if self.n_open >= u64::from(self.scenario.run.max_open_episodes) {
@@ -850,7 +892,7 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let episode = Episode {
+        let mut episode = Episode {
             serial,
             family_id,
             n_episode,
@@ -860,7 +902,7 @@ impl<'a> Sim<'a> {
             first_contact_day: None,
             assessment_done_day: None,
             service_start_day: None,
-            needs,
+            needs: Vec::new(),
             n_handoffs: 0,
             n_bounces: 0,
             n_assessments: 0,
@@ -876,11 +918,22 @@ impl<'a> Sim<'a> {
             complex,
             n_untreated: 0,
             n_returns: 0,
-            rng: rng::stream(self.scenario.run.seed, self.replication, Purpose::Episode, rng::mix64(family_id) ^ u64::from(n_episode)),
+            rng: rng::LazyStream::new(
+                self.scenario.run.seed,
+                self.replication,
+                Purpose::Episode,
+                rng::mix64(family_id) ^ u64::from(n_episode),
+            ),
         };
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
-                self.episodes[idx as usize] = episode;
+                // The freed slot's buffers, emptied at closure, are reused: no allocation
+                // per episode once the table has grown.
+                let slot = &mut self.episodes[idx as usize];
+                episode.needs = std::mem::take(&mut slot.needs);
+                episode.assessed_units = std::mem::take(&mut slot.assessed_units);
+                episode.professionals = std::mem::take(&mut slot.professionals);
+                *slot = episode;
                 idx
             }
             None => {
@@ -888,6 +941,10 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
+        // Exactly as many as it has (an empty Vec would round up to 4, ~100 bytes each).
+        let slot_needs = &mut self.episodes[idx as usize].needs;
+        slot_needs.reserve_exact(needs.len());
+        slot_needs.extend_from_slice(needs);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -1111,8 +1168,12 @@ impl<'a> Sim<'a> {
         let hours = hours * self.model.collaboration.coordination_hours_factor;
         self.record.coordination_hours(now, hours);
         let instance = &mut self.instances[unit_instance as usize];
-        instance.recent_coordination_hours =
-            instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp() + hours;
+        // Nothing to forget (no `exp`) when nothing was remembered: 0 times the decay is 0.
+        let remembered = match instance.recent_coordination_hours {
+            0.0 => 0.0,
+            recent => recent * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp(),
+        };
+        instance.recent_coordination_hours = remembered + hours;
         instance.coordination_since_day = now;
     }
 
@@ -1125,7 +1186,10 @@ impl<'a> Sim<'a> {
         if instance.hours_per_day <= 0.0 {
             return 1.0;
         }
-        let recent = instance.recent_coordination_hours * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp();
+        let recent = match instance.recent_coordination_hours {
+            0.0 => 0.0,
+            recent => recent * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp(),
+        };
         let team_share = match self.model.units[instance.unit_idx].kind {
             UnitKind::Team { team_time_share, .. } => team_time_share,
             _ => 0.0,
@@ -1222,6 +1286,25 @@ impl<'a> Sim<'a> {
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, -1);
         }
+        self.clock_went_stale();
+    }
+
+    /// A need's pending clock event is now stale. Most are due months ahead (escalation and
+    /// resolution take hundreds of days), so they would sit in the queue, making every pop
+    /// dearer, until popped and ignored: in the county they were a third of the queue and a
+    /// fifth of all events popped. Once they are a third of the queue they are dropped in one
+    /// pass, which costs less than popping them. The live events keep their order
+    /// (`EventQueue::retain`), and the ones dropped are exactly those `handle` would ignore.
+    fn clock_went_stale(&mut self) {
+        self.stale_clocks += 1;
+        if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
+            let episodes = &self.episodes;
+            self.queue.retain(|event| match *event {
+                Event::UntreatedClock { episode, serial, need, token } => clock_is_live(episodes, episode, serial, need, token),
+                _ => true,
+            });
+            self.stale_clocks = 0;
+        }
     }
 
     fn schedule_clock(&mut self, now: f64, episode: u32, need: u8) {
@@ -1306,7 +1389,11 @@ impl<'a> Sim<'a> {
     }
 
     fn can_do(&self, practitioner: u32, item: &WorkItem) -> bool {
-        let profession = &self.scenario.workforce.professions[self.practitioners[practitioner as usize].profession_idx as usize];
+        self.profession_can_do(self.practitioners[practitioner as usize].profession_idx, item)
+    }
+
+    fn profession_can_do(&self, profession_idx: u32, item: &WorkItem) -> bool {
+        let profession = &self.scenario.workforce.professions[profession_idx as usize];
         let e = &self.episodes[item.episode as usize];
         match item.kind {
             WorkKind::Service { need } => {
@@ -1336,13 +1423,27 @@ impl<'a> Sim<'a> {
             return;
         }
         // Otherwise the practitioner with the most free slots takes it (ties: the first
-        // listed), which spreads caseloads the way a team leader would.
-        let range = self.instances[unit_instance as usize].practitioners.clone();
+        // listed), which spreads caseloads the way a team leader would. Runs of a profession
+        // that cannot do the work are skipped whole.
         let mut best: Option<(u32, u32)> = None;
-        for p in range {
-            let free = if self.practitioners[p as usize].available { self.practitioners[p as usize].free_slots } else { 0 };
-            if free > 0 && best.is_none_or(|(_, f)| free > f) && self.can_do(p, &item) {
-                best = Some((p, free));
+        for run in &self.instances[unit_instance as usize].profession_runs {
+            if !self.profession_can_do(run.profession_idx, &item) {
+                continue;
+            }
+            let open = &self.open_slots[run.start as usize..run.end as usize];
+            debug_assert!(
+                (run.start..run.end).all(|p| {
+                    let practitioner = &self.practitioners[p as usize];
+                    open[(p - run.start) as usize] == if practitioner.available { practitioner.free_slots } else { 0 }
+                }),
+                "open_slots out of step with the practitioners"
+            );
+            // The run's most, then the first practitioner with that many (two simple passes
+            // the compiler vectorises, rather than one with a branch per practitioner).
+            let most = open.iter().copied().max().unwrap_or(0);
+            if most > best.map_or(0, |(_, f)| f) {
+                let first = open.iter().position(|&f| f == most).expect("the maximum is in the run");
+                best = Some((run.start + first as u32, most));
             }
         }
         match best {
@@ -1407,8 +1508,14 @@ impl<'a> Sim<'a> {
             return;
         }
         self.practitioners[practitioner as usize].free_slots += 1;
+        self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, -1);
         self.unit_busy_change(now, practitioner, -1);
+    }
+
+    pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
+        let p = &self.practitioners[practitioner as usize];
+        self.open_slots[practitioner as usize] = if p.available { p.free_slots } else { 0 };
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
@@ -1430,6 +1537,7 @@ impl<'a> Sim<'a> {
         let unit = &model.units[unit_idx];
         let population = &scenario.population;
         self.practitioners[practitioner as usize].free_slots -= 1;
+        self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, 1);
         self.unit_busy_change(now, practitioner, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
@@ -1495,8 +1603,10 @@ impl<'a> Sim<'a> {
                 let duration = scaled_duration(population.service.shape, days_mean, exp1, z) * slowdown;
                 if start_day >= scenario.run.warmup_days {
                     let stats = &mut self.unit_stats[unit_idx];
-                    stats.assessment_minutes.saturating_record((duration * MINUTES_PER_DAY).round() as u64);
-                    stats.wait_to_assessment_minutes.saturating_record(((start_day - item.since_day) * MINUTES_PER_DAY).round() as u64);
+                    stats.assessment_minutes.saturating_record(record::round_to_u64(duration * MINUTES_PER_DAY));
+                    stats
+                        .wait_to_assessment_minutes
+                        .saturating_record(record::round_to_u64((start_day - item.since_day) * MINUTES_PER_DAY));
                 }
                 let serial = e.serial;
                 self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
@@ -1566,18 +1676,25 @@ impl<'a> Sim<'a> {
         if extra == 0 {
             return;
         }
-        let members = self.instances[unit_instance as usize].practitioners.clone();
         let professions = &self.scenario.workforce.professions;
+        let runs = &self.instances[unit_instance as usize].profession_runs;
         let e = &mut self.episodes[episode as usize];
         let mut added = 0;
-        for p in members.clone().skip_while(|&p| p != practitioner).skip(1).chain(members) {
-            if added == extra {
-                break;
-            }
-            let profession = &professions[self.practitioners[p as usize].profession_idx as usize];
-            if profession.competence_tiers_by_domain[domain as usize] != 0 && !e.professionals.contains(&p) {
-                e.professionals.push(p);
-                added += 1;
+        // The colleagues listed after `practitioner`, then from the top of the list (the
+        // practitioner is already one of the family's professionals), skipping whole runs of
+        // a profession that does not work in the domain.
+        let after = practitioner + 1;
+        'passes: for (from, to) in [(after, u32::MAX), (0, after)] {
+            for run in runs.iter().filter(|run| professions[run.profession_idx as usize].competence_tiers_by_domain[domain as usize] != 0) {
+                for p in run.start.max(from)..run.end.min(to) {
+                    if added == extra {
+                        break 'passes;
+                    }
+                    if !e.professionals.contains(&p) {
+                        e.professionals.push(p);
+                        added += 1;
+                    }
+                }
             }
         }
     }
@@ -1771,6 +1888,7 @@ impl<'a> Sim<'a> {
                     let held = capacity - self.practitioners[practitioner as usize].free_slots;
                     if held > 0 {
                         self.practitioners[practitioner as usize].free_slots = capacity;
+                        self.practitioner_changed(practitioner);
                         self.record.busy_slots_change(now, -(held as i32));
                         self.unit_busy_change(now, practitioner, -(held as i32));
                     }
@@ -1877,7 +1995,11 @@ impl<'a> Sim<'a> {
             .filter(|n| n.state == NeedState::Closed(Closure::Served))
             .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
             .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((probability, domain, tier)) = recurrence {
+        // With no chance of recurrence the draws are skipped: they could not schedule
+        // anything, and the episode's stream is not used again after its closure.
+        if let Some((probability, domain, tier)) = recurrence
+            && probability > 0.0
+        {
             let u: f64 = e.rng.random();
             let gap: f64 = e.rng.sample(Exp1);
             let day = now + gap * population.recurrence_delay_days_mean;
@@ -1896,9 +2018,13 @@ impl<'a> Sim<'a> {
             }
         }
         e.serial = 0;
-        e.needs = Vec::new();
-        e.professionals = Vec::new();
-        e.assessed_units = Vec::new();
+        // Emptied, not dropped, so that the next episode in this slot reuses the buffers
+        // without allocating; but only small ones, or every slot would keep the largest
+        // buffer it ever held (at England scale, millions of slots: +17% peak memory when
+        // all were kept).
+        keep_if_small(&mut e.needs, 1);
+        keep_if_small(&mut e.professionals, KEPT_BUFFER_LEN);
+        keep_if_small(&mut e.assessed_units, KEPT_BUFFER_LEN);
         self.free_episodes.push(episode);
         self.n_open -= 1;
     }
@@ -1973,13 +2099,34 @@ impl Sim<'_> {
     }
 }
 
+/// Empties `buffer`, keeping its allocation only if it holds at most `max_len` items.
+fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
+    if buffer.capacity() <= max_len {
+        buffer.clear();
+    } else {
+        *buffer = Vec::new();
+    }
+}
+
+/// Whether an untreated-clock event is still the need's current clock.
+fn clock_is_live(episodes: &[Episode], episode: u32, serial: u64, need: u8, token: u32) -> bool {
+    let e = &episodes[episode as usize];
+    e.serial == serial && e.needs[need as usize].clock_token == token
+}
+
 fn all_needs(e: &Episode) -> u8 {
     ((1u16 << e.needs.len()) - 1) as u8
 }
 
-/// The set bits of a need mask, as need indices.
+/// The set bits of a need mask, as need indices, lowest first (one step per set bit, not
+/// per bit: these masks are read on every arrival, assessment and allocation).
 fn bits(mask: u8) -> impl Iterator<Item = u8> {
-    (0..8u8).filter(move |i| mask & (1 << i) != 0)
+    let mut rest = mask;
+    std::iter::from_fn(move || {
+        let bit = (rest != 0).then(|| rest.trailing_zeros() as u8)?;
+        rest &= rest - 1;
+        Some(bit)
+    })
 }
 
 /// Index of the first cumulative share above `u`.
@@ -2045,5 +2192,19 @@ fn scaled_duration(shape: DurationShape, mean: f64, exp1: f64, z: f64) -> f64 {
         DurationShape::Exponential => mean * exp1,
         DurationShape::LogNormal { sigma } => (mean.ln() - 0.5 * sigma * sigma + sigma * z).exp(),
         DurationShape::Fixed => mean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bits_lists_the_set_bits_lowest_first() {
+        for mask in 0..=u8::MAX {
+            let expected: Vec<u8> = (0..8u8).filter(|i| mask & (1 << i) != 0).collect();
+            assert_eq!(super::bits(mask).collect::<Vec<_>>(), expected);
+        }
+        let mask = 0x8000_0421u32;
+        let expected: Vec<usize> = (0..32usize).filter(|i| mask & (1 << i) != 0).collect();
+        assert_eq!(super::dynamics::bits32(mask).collect::<Vec<_>>(), expected);
     }
 }
