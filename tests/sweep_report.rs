@@ -8,6 +8,8 @@
 //! whole file runs in seconds. The browser's view of the page is tested in
 //! `report_browser.rs`.
 
+mod common;
+use common::numbers;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -69,44 +71,6 @@ fn sweep_with_report(plan: &Path, out: &Path, extra: &[&str]) -> String {
     assert!(output.status.success(), "joinedup sweep --report failed:\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("report.html"), "the command says where the report is");
     std::fs::read_to_string(out.join("report.html")).expect("sweep --report writes report.html")
-}
-
-/// Every number in `text`, in order, with the count of decimals it was written with. Reads
-/// "1,066,584", "−2.13" (Unicode minus), "+0.120" and "£36,712,000".
-fn numbers(text: &str) -> Vec<(f64, usize)> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let negative = i > 0 && (chars[i - 1] == '\u{2212}' || chars[i - 1] == '-');
-            let mut digits = String::new();
-            let mut decimals = None;
-            while i < chars.len() {
-                let c = chars[i];
-                let next_is_digit = chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
-                if c.is_ascii_digit() {
-                    digits.push(c);
-                    if let Some(d) = decimals.as_mut() {
-                        *d += 1;
-                    }
-                } else if c == ',' && next_is_digit && decimals.is_none() {
-                    // a thousands separator
-                } else if c == '.' && next_is_digit && decimals.is_none() {
-                    digits.push('.');
-                    decimals = Some(0);
-                } else {
-                    break;
-                }
-                i += 1;
-            }
-            let value: f64 = digits.parse().expect("digits parse");
-            found.push((if negative { -value } else { value }, decimals.unwrap_or(0)));
-        } else {
-            i += 1;
-        }
-    }
-    found
 }
 
 /// Whether `shown` (written with `decimals` decimals) is `exact` rounded for display.
