@@ -20,6 +20,11 @@ const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 const MAX_SEQ: u64 = (1 << (64 - SLOT_BITS)) - 1;
 /// Children per heap node.
 const ARITY: usize = 4;
+/// From this many pending events a pop refills the root bottom-up (`sift_down_from_root`).
+/// In a small heap (mmc's never holds more than 13) the last entry often stops a level or two
+/// short of the bottom, and the plain sift-down is cheaper: on mmc bottom-up cost 1% more
+/// instructions, on the county (~30,000 pending) it saved 2%.
+const BOTTOM_UP_MIN_LEN: usize = 64;
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
 /// trick: flip every bit of a negative number, only the sign bit of a positive one).
@@ -88,7 +93,9 @@ impl<E: Copy> EventQueue<E> {
             return None;
         }
         let last = self.heap.pop().expect("not empty");
-        if !self.heap.is_empty() {
+        if self.heap.len() >= BOTTOM_UP_MIN_LEN {
+            self.sift_down_from_root(last);
+        } else if !self.heap.is_empty() {
             self.sift_down(0, last);
         }
         debug_assert!(day >= self.now_day, "time went backwards");
@@ -112,6 +119,52 @@ impl<E: Copy> EventQueue<E> {
             idx = parent;
         }
         self.heap[idx] = entry;
+    }
+
+    /// Refills the root, whose entry has been popped, with `entry` (the heap's old last entry)
+    /// the bottom-up way (Floyd): the hole goes down along the smallest children to a leaf
+    /// without comparing `entry` on the way, then `entry` moves up from there. The last entry
+    /// nearly always belongs near the bottom, so this saves the compare with `entry` at every
+    /// level (and its unpredictable branch) for a step or two back up. The layout may differ
+    /// from `sift_down`'s, but not the order of pops: keys are unique (sequence numbers), so
+    /// whatever the layout the smallest pending key comes out next.
+    #[inline(always)]
+    fn sift_down_from_root(&mut self, entry: u128) {
+        let heap = &mut self.heap[..];
+        let len = heap.len();
+        let mut idx = 0;
+        loop {
+            let first = ARITY * idx + 1;
+            let (smallest, best) = if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
+                let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
+                let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
+                if cd < ab { (cd, icd) } else { (ab, iab) }
+            } else if first < len {
+                let children = &heap[first..len];
+                let mut best = 0;
+                for (i, &child) in children.iter().enumerate().skip(1) {
+                    if child < children[best] {
+                        best = i;
+                    }
+                }
+                (children[best], best)
+            } else {
+                break;
+            };
+            heap[idx] = smallest;
+            idx = first + best;
+        }
+        // `idx` is a leaf (its hole); bring `entry` up to its place.
+        while idx > 0 {
+            let parent = (idx - 1) / ARITY;
+            let above = heap[parent];
+            if above <= entry {
+                break;
+            }
+            heap[idx] = above;
+            idx = parent;
+        }
+        heap[idx] = entry;
     }
 
     /// Puts `entry` at `idx` (whose entry has been taken) and moves it down to its place.
