@@ -1,157 +1,149 @@
 #!/usr/bin/env python3
-"""Writes scenarios/scale/england.ron: the default county's population and workforce shape
-(scenarios/county.ron) scaled to England, about 12 million children in 6.7 million families,
-in 150 localities standing for the English upper-tier local authorities.
+"""Writes scenarios/scale/england.ron from scenarios/county.ron: the default county's
+population, workforce and services scaled to England, about 12 million children in 6.7
+million families, in 150 localities standing for the English upper-tier local authorities.
 
     python3 scenarios/scale/make_england.py > scenarios/scale/england.ron
 
-What is copied from county.ron (keep in step by hand if the county changes): the rates of
-need per family, domains, tiers, escalation, resolution, service durations, recurrence,
-agencies, professions, and the eight services with their remits and assessment times.
+The county file is read, not copied by hand, so England stays in step with the calibrated
+county: every rate of need, domain, tier, escalation, resolution, service duration,
+recurrence, hidden need, staff dynamic, agency, profession, service remit, assessment time
+and waiting list is the county's. Run the script again whenever county.ron changes:
+tests/scenarios_run.rs fails while england.ron differs from what the script makes.
 
 What changes, and why:
+- Population: 6.7 million families and 12 million children in 150 localities of equal
+  share (staffing is given per unit copy, so equal shares keep every authority's staff in
+  step with its demand; real authorities range from 10,000 to over 600,000 children).
 - Every service is run by each local authority, so every service here is `Locality`-scoped:
   the county's borough-wide specialist services (CAMHS, youth offending, disability,
-  housing) become one copy per authority. One national CAMHS of 5,000 practitioners in a
-  single unit would be neither realistic nor a fair test (allocation scans a unit's staff).
-- Staff are scaled to demand: the county has 12,500 families per locality and 100,000 for
-  its borough-wide services; an authority here has 6,700,000 / 150 = 44,667 families, so
-  locality staff are multiplied by 44,667 / 12,500 and borough-wide staff by
-  44,667 / 100,000, rounded. That gives 356 practitioners per authority, 53,400 in all
-  (the county's 797 times 67).
-- Authorities have equal shares: staffing is given per unit copy, so equal shares keep
-  every authority's staff in step with its demand (real authorities range from 10,000 to
-  over 600,000 children).
+  housing) become one copy per authority. One national CAMHS of thousands of practitioners
+  in a single unit would be neither realistic nor a fair test (allocation scans a unit's
+  staff).
+- Staff are scaled to demand: the county has 100,000 / 8 = 12,500 families per locality and
+  100,000 for its borough-wide services; an authority here has 6,700,000 / 150 = 44,667
+  families, so locality staff are multiplied by 44,667 / 12,500 and borough-wide staff by
+  44,667 / 100,000, rounded, at least one.
 - Two models, the county's first two: siloed and integrated_hub. With every service local,
-  the hub takes the tier 1-3 work of the specialist services too.
-- One replication of ten years. `run.max_open_episodes` is raised to 4,000,000: the county's
-  siloed model peaks at about 33,000 open episodes, so England's would be about 2.2 million,
-  above the 2,000,000 default.
+  the hub takes the tier 1-3 work of the specialist services too. No calibration block:
+  this is a benchmark of scale, not a calibrated model of England.
+- One replication of ten years. `run.max_open_episodes` is raised to 4,000,000 as headroom:
+  the siloed model peaked at 1.38 million open episodes at commit be5cc9b
+  (results/benchmarks.md), close enough to the 2,000,000 default that a change to the
+  county could cross it.
 """
+
+import pathlib
+import re
 
 N_LA = 150
 FAMILIES = 6_700_000
 CHILDREN = 12_000_000
 PER_LA = FAMILIES / N_LA
-LOCALITY_FACTOR = PER_LA / 12_500
-BOROUGH_FACTOR = PER_LA / 100_000
-
-# (name, agency, domains, tiers, assessment_days_mean, county scope, [(profession, county staff)])
-SERVICES = [
-    ("health_visiting", "health", ["health"], [1, 2], 7.0, "Locality", [("health_visitor", 6), ("school_nurse", 3)]),
-    ("early_help", "local_authority", ["family_safeguarding", "behaviour", "emotional_health", "housing_income", "education"], [2], 14.0,
-     "Locality", [("family_support_worker", 30), ("youth_worker", 4)]),
-    ("social_care", "local_authority", ["family_safeguarding"], [3, 4], 30.0, "Locality", [("social_worker", 18)]),
-    ("education_welfare", "local_authority", ["education"], [3, 4], 10.0, "Locality", [("education_welfare_officer", 6)]),
-    ("camhs", "health", ["emotional_health"], [3, 4], 33.0, "BoroughWide", [("camhs_worker", 75)]),
-    ("youth_offending", "local_authority", ["behaviour"], [3, 4], 20.0, "BoroughWide", [("youth_justice_worker", 60), ("police_officer", 8)]),
-    ("disability_service", "health", ["disability", "health"], [2, 3, 4], 40.0, "BoroughWide",
-     [("educational_psychologist", 40), ("community_paediatrician", 44)]),
-    ("housing", "district_council", ["housing_income"], [3, 4], 14.0, "BoroughWide", [("housing_officer", 34)]),
-]
+COUNTY = pathlib.Path(__file__).resolve().parents[1] / "county.ron"
 
 
-def services():
-    lines, total = [], 0
-    for name, agency, domains, tiers, days, scope, staff in SERVICES:
-        factor = LOCALITY_FACTOR if scope == "Locality" else BOROUGH_FACTOR
-        scaled = [(p, max(1, round(n * factor))) for p, n in staff]
-        total += sum(n for _, n in scaled)
-        staff_text = ", ".join(f'(profession: "{p}", n_practitioners: {n})' for p, n in scaled)
-        domain_text = ", ".join(f'"{d}"' for d in domains)
-        tier_text = ", ".join(str(t) for t in tiers)
-        lines.append(
-            f'      (name: "{name}", agency: "{agency}", domains: [{domain_text}], tiers: [{tier_text}], '
-            f"assessment_days_mean: {days},\n       staff: [{staff_text}]),"
-        )
-    return "\n".join(lines), total
+def block(text, start_pattern):
+    """The span of the bracketed block that opens on the line matching `start_pattern`."""
+    start = re.search(start_pattern, text, re.M)
+    assert start, f"county.ron has no line matching {start_pattern!r}"
+    opening = text.index("[", start.start()) if "[" in start.group(0) else text.index("(", start.start())
+    depth, i = 0, opening
+    pairs = {"[": "]", "(": ")"}
+    close = pairs[text[opening]]
+    while True:
+        c = text[i]
+        if c == text[opening]:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return start.start(), i + 1
+        i += 1
+
+
+def scaled_services(services_text, county_families, n_county_localities):
+    locality_factor = PER_LA / (county_families / n_county_localities)
+    borough_factor = PER_LA / county_families
+    out, total = [], 0
+    # One service per top-level "(name: ...)" entry of the services list.
+    entries = re.split(r"\n(?=      \(name: )", services_text)
+    for entry in entries:
+        borough = "scope: BoroughWide" in entry
+        factor = borough_factor if borough else locality_factor
+        entry = entry.replace("scope: BoroughWide, ", "")
+
+        def scale(match):
+            nonlocal total
+            n = max(1, round(int(match.group(1)) * factor))
+            total += n
+            return f"n_practitioners: {n}"
+
+        out.append(re.sub(r"n_practitioners: (\d+)", scale, entry))
+    return "\n".join(out), total
 
 
 def main():
+    county = COUNTY.read_text()
+    county_families = int(re.search(r"^    n_families: (\d+),", county, re.M).group(1))
+    loc_start, loc_end = block(county, r"^    localities: \[")
+    n_county_localities = county[loc_start:loc_end].count("(name:")
+    svc_start, svc_end = block(county, r"^    services: \[")
+    services_body = county[svc_start:svc_end]
+    inner_start = services_body.index("[") + 1
+    inner_end = services_body.rindex("]")
+    scaled, per_la = scaled_services(services_body[inner_start:inner_end].strip("\n"), county_families, n_county_localities)
     share = 1.0 / N_LA
     localities = "\n".join(f'      (name: "la_{i:03d}", share: {share!r}),' for i in range(1, N_LA + 1))
-    service_text, per_la = services()
-    print(f"""// England at scale: about 12 million children in 6.7 million families, 150 local
+
+    text = county[:svc_start] + services_body[:inner_start] + "\n" + scaled + "\n    " + services_body[inner_end:] + county[svc_end:]
+    # Localities (the services block comes after them, so its offsets above are unaffected).
+    loc_start, loc_end = block(text, r"^    localities: \[")
+    text = text[:loc_start] + "    localities: [\n" + localities + "\n    ]" + text[loc_end:]
+    text = re.sub(r"^    n_families: \d+,", f"    n_families: {FAMILIES},", text, count=1, flags=re.M)
+    text = re.sub(r"^    n_children: \d+,", f"    n_children: {CHILDREN},", text, count=1, flags=re.M)
+    text = re.sub(r'^  name: "county",', '  name: "england",', text, count=1, flags=re.M)
+    text = re.sub(
+        r"^  description: .*$",
+        '  description: "England at scale: about 12 million children in 6.7 million families and 150 local authorities, '
+        'the county\'s services in each, siloed against an integrated hub.",',
+        text,
+        count=1,
+        flags=re.M,
+    )
+    # The first two models only.
+    m_start, m_end = block(text, r"^  models: \[")
+    models = text[m_start:m_end]
+    kept = re.findall(r"\n    \(name: \"(?:siloed|integrated_hub)\".*?\)\),?(?:\n     coordinated_handoff: .*?\)\),)?", models, re.S)
+    assert len(kept) == 2, "county.ron's models should start with siloed and integrated_hub"
+    text = text[:m_start] + "  models: [" + "".join(kept) + "\n  ]" + text[m_end:]
+    text = re.sub(
+        r"^  run: \(.*\),$",
+        "  run: (horizon_days: 3652.5, warmup_days: 365.25, replications: 1, seed: 20260101, max_open_episodes: 4000000),",
+        text,
+        count=1,
+        flags=re.M,
+    )
+    # No calibration block, nor the one comment line above it: England here is a benchmark
+    # of scale, not a calibrated model.
+    c_start, c_end = block(text, r"^  calibration: \(")
+    previous_line = text.rfind("\n", 0, c_start - 1) + 1
+    if text[previous_line:c_start].lstrip().startswith("//"):
+        c_start = previous_line
+    if text[c_end : c_end + 2] == ",\n":
+        c_end += 2
+    text = text[:c_start] + text[c_end:]
+    # The county's file header is replaced by England's.
+    body = text[text.index("\n(") + 1 :]
+    header = f"""// England at scale: about 12 million children in 6.7 million families, 150 local
 // authorities, {per_la * N_LA:,} practitioners ({per_la} per authority). Generated by
-// scenarios/scale/make_england.py from the shape of scenarios/county.ron; edit the script,
+// scenarios/scale/make_england.py from scenarios/county.ron; edit the county or the script,
 // not this file. The script's docstring says what was copied and what was changed.
 //
 // A benchmark of scale (results/benchmarks.md), not a calibrated model of England:
 //   joinedup run scenarios/scale/england.ron --threads 2
-(
-  name: "england",
-  description: "England at scale: about 12 million children in 6.7 million families and 150 local authorities, the county's services in each, siloed against an integrated hub.",
-  population: (
-    n_families: {FAMILIES},
-    n_children: {CHILDREN},
-    localities: [
-{localities}
-    ],
-    // As in the county: about 0.25 new presentations per family a year (about 1.7 million).
-    presentations_per_family_year: 0.25,
-    domains: [
-      (name: "health", share: 0.18),
-      (name: "education", share: 0.16, age_min_years: 5),
-      (name: "emotional_health", share: 0.16, age_min_years: 5),
-      (name: "behaviour", share: 0.10, age_min_years: 8),
-      (name: "family_safeguarding", share: 0.24),
-      (name: "disability", share: 0.08),
-      (name: "housing_income", share: 0.08),
-    ],
-    tier_mix: [0.25, 0.45, 0.22, 0.08],
-    needs_per_episode: [0.55, 0.25, 0.12, 0.08],
-    extra_need_same_tier_probability: 0.5,
-    overstated_tier_probability: 0.25,
-    escalation_days_mean: [365.0, 240.0, 200.0],
-    natural_resolution_days_mean: [90.0, 365.0, None, None],
-    service: (distribution: LogNormal, days_mean_by_tier: [30.0, 90.0, 160.0, 240.0], cv: 0.8),
-    recurrence: (probability_by_tier: [0.05, 0.15, 0.22, 0.25], delay_days_mean: 120.0),
-  ),
-  workforce: (
-    agencies: ["local_authority", "health", "police", "schools", "voluntary", "district_council"],
-    professions: [
-      (name: "social_worker", agency: "local_authority", caseload_capacity: 16, cost_per_year_gbp: 52000.0,
-       competences: [(domain: "family_safeguarding", tier_max: 4), (domain: "behaviour", tier_max: 3)]),
-      (name: "family_support_worker", agency: "local_authority", caseload_capacity: 15, cost_per_year_gbp: 34000.0,
-       competences: [(domain: "family_safeguarding", tier_max: 2), (domain: "behaviour", tier_max: 2),
-                     (domain: "emotional_health", tier_max: 2), (domain: "housing_income", tier_max: 2),
-                     (domain: "education", tier_max: 2)]),
-      (name: "health_visitor", agency: "health", caseload_capacity: 40, cost_per_year_gbp: 48000.0,
-       competences: [(domain: "health", tier_max: 2), (domain: "family_safeguarding", tier_max: 2),
-                     (domain: "disability", tier_max: 2)]),
-      (name: "school_nurse", agency: "health", caseload_capacity: 40, cost_per_year_gbp: 45000.0,
-       competences: [(domain: "health", tier_max: 2), (domain: "emotional_health", tier_max: 2)]),
-      (name: "community_paediatrician", agency: "health", caseload_capacity: 60, cost_per_year_gbp: 110000.0,
-       competences: [(domain: "health", tier_min: 2, tier_max: 4), (domain: "disability", tier_min: 2, tier_max: 4)]),
-      (name: "camhs_worker", agency: "health", caseload_capacity: 22, cost_per_year_gbp: 50000.0,
-       competences: [(domain: "emotional_health", tier_max: 4), (domain: "behaviour", tier_max: 3)]),
-      (name: "education_welfare_officer", agency: "local_authority", caseload_capacity: 30, cost_per_year_gbp: 36000.0,
-       competences: [(domain: "education", tier_max: 4), (domain: "behaviour", tier_max: 2)]),
-      (name: "educational_psychologist", agency: "local_authority", caseload_capacity: 30, cost_per_year_gbp: 62000.0,
-       competences: [(domain: "disability", tier_max: 4), (domain: "education", tier_min: 2, tier_max: 3),
-                     (domain: "emotional_health", tier_min: 2, tier_max: 2)]),
-      (name: "youth_justice_worker", agency: "local_authority", caseload_capacity: 12, cost_per_year_gbp: 40000.0,
-       competences: [(domain: "behaviour", tier_max: 4)]),
-      (name: "police_officer", agency: "police", caseload_capacity: 20, cost_per_year_gbp: 50000.0,
-       competences: [(domain: "behaviour", tier_max: 3), (domain: "family_safeguarding", tier_min: 3, tier_max: 4)]),
-      (name: "housing_officer", agency: "district_council", caseload_capacity: 30, cost_per_year_gbp: 33000.0,
-       competences: [(domain: "housing_income", tier_max: 4)]),
-      (name: "youth_worker", agency: "voluntary", caseload_capacity: 20, cost_per_year_gbp: 30000.0,
-       competences: [(domain: "behaviour", tier_max: 2), (domain: "emotional_health", tier_max: 2),
-                     (domain: "education", tier_max: 2)]),
-    ],
-    // Each authority's services, staffed in proportion to its 44,667 families.
-    services: [
-{service_text}
-    ],
-  ),
-  models: [
-    (name: "siloed", preset: (name: "siloed")),
-    (name: "integrated_hub", preset: (name: "integrated_hub"),
-     coordinated_handoff: (delay_days_mean: 5.0, bounce_probability: 0.05, lost_probability: 0.02, max_bounces: 2)),
-  ],
-  run: (horizon_days: 3652.5, warmup_days: 365.25, replications: 1, seed: 20260101, max_open_episodes: 4000000),
-)""")
+"""
+    print(header + body, end="")
 
 
 if __name__ == "__main__":
