@@ -455,6 +455,11 @@ fn folders_that_are_not_a_finished_run_or_sweep_are_refused_with_the_fix() {
     args.extend(SHORT);
     assert!(joinedup(&args).status.success());
     refused(&shard, &["shard 1/2", "sweep.json", "joinedup merge", "--report"]);
+    // A damaged shard.json is bad input like any damaged results file (exit 2, not 1).
+    let damaged = tmp.path().join("damaged-shard");
+    std::fs::create_dir(&damaged).unwrap();
+    std::fs::write(damaged.join("shard.json"), "{ not json").unwrap();
+    refused(&damaged, &["shard.json", "run the sweep again"]);
     // --report on a shard is refused before anything runs.
     let other = tmp.path().join("other-shard");
     let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", other.to_str().unwrap(), "--shard", "2/2", "--report"];

@@ -150,7 +150,10 @@ pub fn folder(dir: &Path) -> Result<Folder> {
     if dir.join("summary.json").exists() {
         return Ok(Folder::Run);
     }
-    if let Some(unfinished) = crate::sweep::unfinished(dir)? {
+    // A shard.json that cannot be read is bad input to `report` (exit 2), like any other
+    // damaged results file, not a failure of the sweep itself.
+    let shard = crate::sweep::unfinished(dir).map_err(|e| fail(&dir.join("shard.json"), e.to_string()))?;
+    if let Some(unfinished) = shard {
         let crate::sweep::Unfinished { plan, shard, n_points_shard, n_points_done } = unfinished;
         let message = if shard.n > 1 {
             format!(
