@@ -210,6 +210,16 @@ fn mistakes_in_exact_counts_name_the_place_and_the_fix() {
     let found = problems(DEFAULT_COUNTY_RON, &["workforce.services.camhs.staff.0.by_locality.north=3"]);
     assert_reported(&found, "workforce.services.camhs.staff.0.by_locality", "BoroughWide");
     assert_eq!(found.len(), 1, "{found:?}");
+    // A county service's count that leaves a unit a preset built without anyone for a need
+    // is reported on that unit (only there is it a problem: the integrated hub keeps the one
+    // social worker in the statutory team), with where to mend it.
+    let found = problems(DEFAULT_COUNTY_RON, &[r#"workforce.services.social_care.staff.0.by_locality={"north": 1}"#]);
+    assert_reported(&found, "models.integrated_hub.units.hub.staff", "in locality `north` nobody on the staff can work with");
+    assert_reported(
+        &found,
+        "models.integrated_hub.units.hub.staff",
+        "change the counts in `workforce.services.<service>.staff.<n>.by_locality`",
+    );
 }
 
 #[test]

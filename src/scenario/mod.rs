@@ -102,7 +102,21 @@ pub fn load_raw(label: &str, raw: RawScenario, overrides: &[String]) -> Result<L
         Err(found) => problems.extend(found),
     }
     let keep: Vec<bool> = problems.iter().map(|p| !derived_from_preset(p, &problems, &preset_models, &unbuilt)).collect();
-    let problems = problems.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(p, _)| p).collect();
+    let mut problems: Vec<Problem> = problems.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(p, _)| p).collect();
+    // A preset's units are built from the county's services, so a locality left without
+    // anyone able to take a need is mended in the services' `by_locality`, which the planner
+    // wrote, not in a unit the planner never saw.
+    for problem in &mut problems {
+        let built_by = preset_models.iter().find(|model| problem.path.starts_with(&format!("models.{model}.units.")));
+        if let Some(model) = built_by
+            && problem.path.ends_with(".staff")
+            && problem.message.contains("by_locality")
+        {
+            problem.message.push_str(&format!(
+                ". Model `{model}` is built by a preset from the county's services: change the counts in `workforce.services.<service>.staff.<n>.by_locality`"
+            ));
+        }
+    }
     Err(Error::Invalid { path: label.to_string(), problems })
 }
 
