@@ -288,26 +288,10 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     fn sift_down_from_root(&mut self, entry: u128) {
         let heap = &mut self.heap[..];
-        let len = heap.len();
         let mut idx = 0;
         loop {
             let first = ARITY * idx + 1;
-            let (smallest, best) = if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
-                let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
-                let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
-                if cd < ab { (cd, icd) } else { (ab, iab) }
-            } else if first < len {
-                let children = &heap[first..len];
-                let mut best = 0;
-                for (i, &child) in children.iter().enumerate().skip(1) {
-                    if child < children[best] {
-                        best = i;
-                    }
-                }
-                (children[best], best)
-            } else {
-                break;
-            };
+            let Some((smallest, best)) = smallest_child(heap, first) else { break };
             heap[idx] = smallest;
             idx = first + best;
         }
@@ -328,26 +312,9 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     fn sift_down(&mut self, mut idx: usize, entry: u128) {
         let heap = &mut self.heap[..];
-        let len = heap.len();
         loop {
             let first = ARITY * idx + 1;
-            let (smallest, best) = if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
-                // The common case, a full node: a tournament of three compares.
-                let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
-                let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
-                if cd < ab { (cd, icd) } else { (ab, iab) }
-            } else if first < len {
-                let children = &heap[first..len];
-                let mut best = 0;
-                for (i, &child) in children.iter().enumerate().skip(1) {
-                    if child < children[best] {
-                        best = i;
-                    }
-                }
-                (children[best], best)
-            } else {
-                break;
-            };
+            let Some((smallest, best)) = smallest_child(heap, first) else { break };
             if entry <= smallest {
                 break;
             }
@@ -396,6 +363,29 @@ impl<E: Copy> EventQueue<E> {
     /// The most events ever pending at once.
     pub fn peak_len(&self) -> usize {
         self.peak_len
+    }
+}
+
+/// The smallest of the children starting at `first` in a 4-ary heap, with its position among
+/// them; `None` for a leaf. Shared by both sift-downs so the tie-free order has one source.
+#[inline(always)]
+fn smallest_child(heap: &[u128], first: usize) -> Option<(u128, usize)> {
+    if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
+        // The common case, a full node: a tournament of three compares.
+        let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
+        let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
+        Some(if cd < ab { (cd, icd) } else { (ab, iab) })
+    } else if first < heap.len() {
+        let children = &heap[first..];
+        let mut best = 0;
+        for (i, &child) in children.iter().enumerate().skip(1) {
+            if child < children[best] {
+                best = i;
+            }
+        }
+        Some((children[best], best))
+    } else {
+        None
     }
 }
 
