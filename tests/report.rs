@@ -6,7 +6,7 @@
 //! The browser's view of the same page is tested in `report_browser.rs`.
 
 mod common;
-use common::numbers;
+use common::{between, numbers};
 use joinedup::metrics::{METRICS, t_quantile_975};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -66,19 +66,6 @@ fn welch(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
     let df = (sa + sb).powi(2) / (sa * sa / (a.len() as f64 - 1.0) + sb * sb / (b.len() as f64 - 1.0));
     let half = t_quantile_975(df.floor().max(1.0) as usize) * (sa + sb).sqrt();
     (d, d - half, d + half)
-}
-
-/// The text between `start` and the next `end` after it, for every occurrence.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(start) {
-        let after = &rest[i + start.len()..];
-        let j = after.find(end).expect("an element is closed");
-        found.push(&after[..j]);
-        rest = &after[j..];
-    }
-    found
 }
 
 fn unescape(text: &str) -> String {

@@ -9,7 +9,7 @@
 //! `report_browser.rs`.
 
 mod common;
-use common::numbers;
+use common::{between, numbers};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -77,19 +77,6 @@ fn sweep_with_report(plan: &Path, out: &Path, extra: &[&str]) -> String {
 fn shows(shown: (f64, usize), exact: f64) -> bool {
     let tolerance = 0.5 * 10f64.powi(-(shown.1 as i32)) * 1.000_001 + 1e-9 * exact.abs().max(1.0);
     (shown.0 - exact).abs() <= tolerance
-}
-
-/// The text between `start` and the next `end` after it, for every occurrence.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(start) {
-        let after = &rest[i + start.len()..];
-        let j = after.find(end).expect("an element is closed");
-        found.push(&after[..j]);
-        rest = &after[j..];
-    }
-    found
 }
 
 /// The value of attribute `name` in an element's opening text.

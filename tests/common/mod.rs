@@ -1,5 +1,5 @@
 //! Helpers shared by the report tests (`report.rs`, `sweep_report.rs`): reading the numbers
-//! a page shows, as a reader would.
+//! a page shows, as a reader would, and the text of its elements.
 
 /// Every number in `text`, in order, with the count of decimals it was written with. Reads
 /// "1,066,584", "−2.13" (Unicode minus), "+0.120" and "£36,712,000".
@@ -35,6 +35,19 @@ pub fn numbers(text: &str) -> Vec<(f64, usize)> {
         } else {
             i += 1;
         }
+    }
+    found
+}
+
+/// The text between `start` and the next `end` after it, for every occurrence.
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(start) {
+        let after = &rest[i + start.len()..];
+        let j = after.find(end).expect("an element is closed");
+        found.push(&after[..j]);
+        rest = &after[j..];
     }
     found
 }
