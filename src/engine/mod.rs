@@ -310,19 +310,15 @@ struct WorkItem {
 struct Practitioner {
     profession_idx: u32,
     unit_instance: u32,
-    /// The profession run (`ProfessionRun::run_idx`) the practitioner belongs to.
-    run_idx: u32,
     free_slots: u32,
     /// False while the post is vacant or the practitioner not yet recruited: no new work.
     available: bool,
 }
 
-/// Practitioners `start..end`, all of profession `profession_idx`; `run_idx` numbers the
-/// runs of all unit copies together (`Sim::run_open_slots`).
+/// Practitioners `start..end`, all of profession `profession_idx`.
 #[derive(Clone, Copy)]
 struct ProfessionRun {
     profession_idx: u32,
-    run_idx: u32,
     start: u32,
     end: u32,
 }
@@ -404,10 +400,6 @@ struct Sim<'a> {
     /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
     /// `practitioner_changed` after every change to `free_slots` or `available`.
     open_slots: Vec<u32>,
-    /// The sum of `open_slots` over each profession run, kept in step with it: when a unit is
-    /// full (every practitioner busy, the usual state of a unit with a queue), `offer` learns
-    /// it without scanning the staff. At England scale that scan was a third of the work.
-    run_open_slots: Vec<u32>,
     /// `route[(locality * n_domains + domain) * 4 + tier - 1]`: the unit instance that takes
     /// a need of that domain and tier in that locality, or `NO_UNIT`.
     route: Vec<u32>,
@@ -453,7 +445,6 @@ impl<'a> Sim<'a> {
         // its own practitioners.
         let mut instances = Vec::new();
         let mut practitioners = Vec::new();
-        let mut n_runs = 0u32;
         let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
         for (unit_idx, unit) in model.units.iter().enumerate() {
             let copies: Vec<usize> = if unit.scope == Scope::Locality { unit.localities.clone() } else { vec![0] };
@@ -468,19 +459,11 @@ impl<'a> Sim<'a> {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
                     let n = unit.staff_in_copy(staff_pos, copy, population);
                     let run_start = practitioners.len() as u32;
-                    let run_idx = n_runs;
-                    n_runs += 1;
-                    profession_runs.push(ProfessionRun {
-                        profession_idx: profession_idx as u32,
-                        run_idx,
-                        start: run_start,
-                        end: run_start + n,
-                    });
+                    profession_runs.push(ProfessionRun { profession_idx: profession_idx as u32, start: run_start, end: run_start + n });
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
                             unit_instance: idx,
-                            run_idx,
                             free_slots: capacity,
                             available: true,
                         });
@@ -564,10 +547,6 @@ impl<'a> Sim<'a> {
             next_family_id: 0,
             instances,
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
-            run_open_slots: practitioners.iter().fold(vec![0; n_runs as usize], |mut totals, p| {
-                totals[p.run_idx as usize] += p.free_slots;
-                totals
-            }),
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -1488,13 +1467,7 @@ impl<'a> Sim<'a> {
         // that cannot do the work are skipped whole.
         let mut best: Option<(u32, u32)> = None;
         for run in &self.instances[unit_instance as usize].profession_runs {
-            debug_assert_eq!(
-                self.run_open_slots[run.run_idx as usize],
-                self.open_slots[run.start as usize..run.end as usize].iter().sum::<u32>(),
-                "run_open_slots out of step with open_slots"
-            );
-            // A run with no open slot cannot raise `best`, whoever is competent.
-            if self.run_open_slots[run.run_idx as usize] == 0 || !self.profession_can_do(run.profession_idx, &item) {
+            if !self.profession_can_do(run.profession_idx, &item) {
                 continue;
             }
             let open = &self.open_slots[run.start as usize..run.end as usize];
@@ -1583,9 +1556,7 @@ impl<'a> Sim<'a> {
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
         let open = if p.available { p.free_slots } else { 0 };
-        let was = std::mem::replace(&mut self.open_slots[practitioner as usize], open);
-        let total = &mut self.run_open_slots[p.run_idx as usize];
-        *total = *total - was + open;
+        self.open_slots[practitioner as usize] = open;
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
