@@ -385,8 +385,12 @@ struct Sim<'a> {
     /// What the month-end census reads of each episode slot's needs, kept beside the table
     /// in 48 bytes a slot: the census walks every slot, and following each episode's needs
     /// pointer cost England a tenth of its run (1.4 million open episodes, a cache miss
-    /// each). Kept in step with `Need::state` and `Need::tier` by `set_state` and the two
-    /// changes of tier; a freed slot's needs are all closed, so it counts for nothing.
+    /// each). A table of its own rather than a field of `Episode`: as a field it made every
+    /// episode bigger, and every event slower (England, two models on two cores: 159.9 s
+    /// with the field, 144.7 s with this table, 152.6 s walking the needs; see
+    /// results/benchmarks.md). Kept in step with `Need::state` and `Need::tier` by
+    /// `set_state` and the two changes of tier; a freed slot's needs are all closed, so it
+    /// counts for nothing.
     census_needs: Vec<[CensusNeed; MAX_NEEDS]>,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
