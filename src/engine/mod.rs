@@ -150,9 +150,14 @@ struct Episode {
     referral_day: f64,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
-    first_contact_day: Option<f64>,
-    assessment_done_day: Option<f64>,
-    service_start_day: Option<f64>,
+    /// Whether the family has met a practitioner, had an assessment completed and started
+    /// an intervention: each wait is recorded when it ends, so only the fact is kept (flags,
+    /// not days: the episode table is the engine's largest structure, and at England scale
+    /// every byte of an episode costs time; 192 bytes rather than 240 made England's run
+    /// faster, see results/benchmarks.md).
+    contacted: bool,
+    assessment_done: bool,
+    service_started: bool,
     needs: Vec<Need>,
     n_handoffs: u32,
     n_bounces: u32,
@@ -939,9 +944,9 @@ impl<'a> Sim<'a> {
             locality,
             referral_day: now,
             measured,
-            first_contact_day: None,
-            assessment_done_day: None,
-            service_start_day: None,
+            contacted: false,
+            assessment_done: false,
+            service_started: false,
             needs: Vec::new(),
             n_handoffs: 0,
             n_bounces: 0,
@@ -1620,8 +1625,8 @@ impl<'a> Sim<'a> {
             e.lead = Some(practitioner);
             e.lead_since_day = now;
         }
-        if e.first_contact_day.is_none() {
-            e.first_contact_day = Some(start_day);
+        if !e.contacted {
+            e.contacted = true;
             if e.measured {
                 self.record.wait(0, start_day - e.referral_day);
             }
@@ -1660,8 +1665,8 @@ impl<'a> Sim<'a> {
                 self.involve_colleagues(episode, domain, practitioner, unit_instance);
             }
             WorkKind::Service { need } => {
-                if e.service_start_day.is_none() {
-                    e.service_start_day = Some(start_day);
+                if !e.service_started {
+                    e.service_started = true;
                     if e.measured {
                         self.record.wait(2, start_day - e.referral_day);
                     }
@@ -1747,8 +1752,8 @@ impl<'a> Sim<'a> {
 
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
         let e = &mut self.episodes[episode as usize];
-        if e.assessment_done_day.is_none() {
-            e.assessment_done_day = Some(now);
+        if !e.assessment_done {
+            e.assessment_done = true;
             if e.measured {
                 self.record.wait(1, now - e.referral_day);
             }
