@@ -150,9 +150,14 @@ struct Episode {
     referral_day: f64,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
-    first_contact_day: Option<f64>,
-    assessment_done_day: Option<f64>,
-    service_start_day: Option<f64>,
+    /// Whether the family has met a practitioner, had an assessment completed and started
+    /// an intervention: each wait is recorded when it ends, so only the fact is kept (flags,
+    /// not days: the episode table is the engine's largest structure, and at England scale
+    /// every byte of an episode costs time; 192 bytes rather than 240 made England's run
+    /// faster, see results/benchmarks.md).
+    contacted: bool,
+    assessment_done: bool,
+    service_started: bool,
     needs: Vec<Need>,
     n_handoffs: u32,
     n_bounces: u32,
@@ -361,6 +366,17 @@ struct UnitInstance {
     rng: Generator,
 }
 
+/// A need as the month-end census sees it (`Sim::census_needs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CensusNeed {
+    state: NeedState,
+    tier: u8,
+    domain: u8,
+}
+
+/// A census entry for no need (beyond an episode's last, or in a free slot).
+const NO_CENSUS_NEED: CensusNeed = CensusNeed { state: NeedState::Closed(Closure::Served), tier: 1, domain: 0 };
+
 struct Sim<'a> {
     scenario: &'a Scenario,
     model: &'a Model,
@@ -371,6 +387,16 @@ struct Sim<'a> {
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
     episodes: Vec<Episode>,
+    /// What the month-end census reads of each episode slot's needs, kept beside the table
+    /// in 48 bytes a slot: the census walks every slot, and following each episode's needs
+    /// pointer cost England a tenth of its run (1.4 million open episodes, a cache miss
+    /// each). A table of its own rather than a field of `Episode`: as a field it made every
+    /// episode bigger, and every event slower (England, two models on two cores: 159.9 s
+    /// with the field, 144.7 s with this table, 152.6 s walking the needs; see
+    /// results/benchmarks.md). Kept in step with `Need::state` and `Need::tier` by
+    /// `set_state` and the two changes of tier; a freed slot's needs are all closed, so it
+    /// counts for nothing.
+    census_needs: Vec<[CensusNeed; MAX_NEEDS]>,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<Need>,
@@ -522,6 +548,7 @@ impl<'a> Sim<'a> {
             queue: EventQueue::new(),
             stale_clocks: 0,
             episodes: Vec::new(),
+            census_needs: Vec::new(),
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
             n_open: 0,
@@ -738,10 +765,20 @@ impl<'a> Sim<'a> {
     /// domain, and caseloads by profession (the published statistics are snapshots).
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
+        debug_assert!(
+            self.episodes.iter().zip(&self.census_needs).all(|(e, census)| e.serial == 0
+                || census.iter().enumerate().all(|(idx, c)| match e.needs.get(idx) {
+                    Some(n) => *c == CensusNeed { state: n.state, tier: n.tier, domain: n.domain },
+                    None => *c == NO_CENSUS_NEED,
+                })),
+            "census_needs out of step with the episodes"
+        );
         let n_units = self.model.units.len();
-        let mut seen = vec![u64::MAX; n_units];
-        for e in self.episodes.iter().filter(|e| e.serial != 0) {
-            for n in &e.needs {
+        // Per unit, the last episode slot counted: a child counts once however many of its
+        // needs the unit holds. Free slots hold only closed needs.
+        let mut seen = vec![usize::MAX; n_units];
+        for (slot, needs) in self.census_needs.iter().enumerate() {
+            for n in needs {
                 let unit_instance = match n.state {
                     NeedState::AwaitingAssessment { unit_instance }
                     | NeedState::AwaitingPanel { unit_instance }
@@ -751,8 +788,8 @@ impl<'a> Sim<'a> {
                 };
                 let unit = self.instances[unit_instance as usize].unit_idx;
                 let stats = &mut self.unit_stats[unit];
-                if seen[unit] != e.serial {
-                    seen[unit] = e.serial;
+                if seen[unit] != slot {
+                    seen[unit] = slot;
                     stats.open_children_month_sum += 1.0;
                 }
                 if n.tier == 4 && matches!(n.state, NeedState::InService { .. }) {
@@ -907,9 +944,9 @@ impl<'a> Sim<'a> {
             locality,
             referral_day: now,
             measured,
-            first_contact_day: None,
-            assessment_done_day: None,
-            service_start_day: None,
+            contacted: false,
+            assessment_done: false,
+            service_started: false,
             needs: Vec::new(),
             n_handoffs: 0,
             n_bounces: 0,
@@ -953,6 +990,14 @@ impl<'a> Sim<'a> {
         let slot_needs = &mut self.episodes[idx as usize].needs;
         slot_needs.reserve_exact(needs.len());
         slot_needs.extend_from_slice(needs);
+        if idx as usize == self.census_needs.len() {
+            self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
+        }
+        let census = &mut self.census_needs[idx as usize];
+        for (entry, n) in census.iter_mut().zip(needs) {
+            *entry = CensusNeed { state: n.state, tier: n.tier, domain: n.domain };
+        }
+        census[needs.len()..].fill(NO_CENSUS_NEED);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -1340,6 +1385,7 @@ impl<'a> Sim<'a> {
         n.tier += 1;
         n.escalation_left = if n.tier < 4 { n.escalation_draws[n.tier as usize - 1] } else { f64::INFINITY };
         let new_tier = n.tier;
+        self.census_needs[episode as usize][need as usize].tier = new_tier;
         let state = n.state;
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
@@ -1518,7 +1564,8 @@ impl<'a> Sim<'a> {
 
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
-        self.open_slots[practitioner as usize] = if p.available { p.free_slots } else { 0 };
+        let open = if p.available { p.free_slots } else { 0 };
+        self.open_slots[practitioner as usize] = open;
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
@@ -1578,8 +1625,8 @@ impl<'a> Sim<'a> {
             e.lead = Some(practitioner);
             e.lead_since_day = now;
         }
-        if e.first_contact_day.is_none() {
-            e.first_contact_day = Some(start_day);
+        if !e.contacted {
+            e.contacted = true;
             if e.measured {
                 self.record.wait(0, start_day - e.referral_day);
             }
@@ -1618,8 +1665,8 @@ impl<'a> Sim<'a> {
                 self.involve_colleagues(episode, domain, practitioner, unit_instance);
             }
             WorkKind::Service { need } => {
-                if e.service_start_day.is_none() {
-                    e.service_start_day = Some(start_day);
+                if !e.service_started {
+                    e.service_started = true;
                     if e.measured {
                         self.record.wait(2, start_day - e.referral_day);
                     }
@@ -1656,6 +1703,7 @@ impl<'a> Sim<'a> {
                 let n = &mut e.needs[need as usize];
                 n.tier -= 1;
                 n.escalation_left = n.escalation_draws[n.tier as usize - 1];
+                self.census_needs[episode as usize][need as usize].tier = n.tier;
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
@@ -1704,8 +1752,8 @@ impl<'a> Sim<'a> {
 
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
         let e = &mut self.episodes[episode as usize];
-        if e.assessment_done_day.is_none() {
-            e.assessment_done_day = Some(now);
+        if !e.assessment_done {
+            e.assessment_done = true;
             if e.measured {
                 self.record.wait(1, now - e.referral_day);
             }
@@ -1934,6 +1982,7 @@ impl<'a> Sim<'a> {
     // ----- need and episode state ------------------------------------------------------------
 
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
+        self.census_needs[episode as usize][need as usize].state = state;
         let n = &mut self.episodes[episode as usize].needs[need as usize];
         n.state = state;
         n.token = n.token.wrapping_add(1);
@@ -2152,9 +2201,17 @@ fn bits(mask: u8) -> impl Iterator<Item = u8> {
     })
 }
 
-/// Index of the first cumulative share above `u`.
+/// Index of the first cumulative share above `u` (the last if none is). A linear scan for
+/// short tables (tiers, needs, a county's localities), where it is cheapest, and a binary
+/// search for long ones: England's 150 localities made the scan a tenth of a new family's
+/// cost. Shares are never negative, so the cumulative shares never fall and both find the
+/// same index.
 fn pick(cumulative: &[f64], u: f64) -> usize {
-    cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1)
+    if cumulative.len() <= 16 {
+        cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1)
+    } else {
+        cumulative.partition_point(|c| u >= *c).min(cumulative.len() - 1)
+    }
 }
 
 /// A new need with every random quantity it will ever use drawn now, in a fixed order, so
@@ -2229,5 +2286,23 @@ mod tests {
         let mask = 0x8000_0421u32;
         let expected: Vec<usize> = (0..32usize).filter(|i| mask & (1 << i) != 0).collect();
         assert_eq!(super::dynamics::bits32(mask).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn pick_finds_what_a_linear_scan_finds() {
+        // Short and long tables (the binary search starts above 16 entries), with repeats
+        // (zero shares), a last share short of 1 (rounding), and values on, between and beyond
+        // the steps.
+        let short = vec![0.0, 0.1, 0.1, 0.35, 0.35, 0.35, 0.6, 0.999];
+        let long: Vec<f64> = (1..=150).map(|i| if i % 7 == 0 { f64::from(i - 1) } else { f64::from(i) } / 150.5).collect();
+        for cumulative in [&short, &long] {
+            let linear = |u: f64| cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1);
+            let steps =
+                cumulative.iter().flat_map(|&c| [c, f64::from_bits(c.to_bits().saturating_sub(1)), f64::from_bits(c.to_bits() + 1)]);
+            for u in (0..=1000).map(|i| f64::from(i) / 1000.0).chain(steps) {
+                assert_eq!(super::pick(cumulative, u), linear(u), "u = {u}, {} entries", cumulative.len());
+            }
+        }
+        assert_eq!(super::pick(&[1.0], 0.5), 0);
     }
 }
