@@ -1564,8 +1564,7 @@ impl<'a> Sim<'a> {
 
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
-        let open = if p.available { p.free_slots } else { 0 };
-        self.open_slots[practitioner as usize] = open;
+        self.open_slots[practitioner as usize] = if p.available { p.free_slots } else { 0 };
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
@@ -2294,7 +2293,7 @@ mod tests {
         // (zero shares), a last share short of 1 (rounding), and values on, between and beyond
         // the steps.
         let short = vec![0.0, 0.1, 0.1, 0.35, 0.35, 0.35, 0.6, 0.999];
-        let long: Vec<f64> = (1..=150).map(|i| if i % 7 == 0 { f64::from(i - 1) } else { f64::from(i) } / 150.5).collect();
+        let long: Vec<f64> = (1..=150).map(|i| f64::from(if i % 7 == 0 { i - 1 } else { i }) / 150.5).collect();
         for cumulative in [&short, &long] {
             let linear = |u: f64| cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len() - 1);
             let steps =
