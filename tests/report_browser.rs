@@ -11,23 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Where the screenshots and the reports are kept after the tests: `target/test-output/report/`
-/// (`report.png` and `results/` for a run, `sweep-report.png` and `sweep/` for a sweep).
-fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target folder").join("test-output").join("report");
-    std::fs::create_dir_all(&dir).expect("create the test output folder");
-    dir
-}
-
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("JOINEDUP_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
+mod browser;
 
 /// Runs headless Chromium on `page` with `extra` arguments, giving up after two minutes (a
 /// hung browser must not hang the suite; the limit is far above the second or two it takes).
@@ -36,18 +20,8 @@ fn chromium(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> Outp
     let output = Command::new("timeout")
         .arg("120")
         .arg(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
+        .args(browser::HEADLESS_FLAGS)
+        .args(["--enable-logging=stderr", "--v=0"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
         .arg(&url)
@@ -66,19 +40,13 @@ fn console_messages(stderr: &[u8]) -> Vec<String> {
 /// Chromium, or `None` when JOINEDUP_SKIP_BROWSER=1 says to skip (loudly); without either,
 /// the test fails.
 fn browser_or_skip() -> Option<PathBuf> {
-    if let Some(browser) = find_chromium() {
-        return Some(browser);
-    }
-    if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("\n************************************************************************");
-        eprintln!("* SKIPPED: the report's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *");
-        eprintln!("* Nothing checked that report.html renders. Run .ci/test.sh to do so. *");
-        eprintln!("************************************************************************\n");
-        return None;
-    }
-    panic!(
-        "chromium is not installed, so the report cannot be tested in a browser. Run .ci/test.sh (it installs Debian's chromium), or `apt-get install chromium`, or set JOINEDUP_SKIP_BROWSER=1 to skip this test knowingly."
-    );
+    browser::chromium_or_skip("the report's browser test", "that report.html renders")
+}
+
+/// Where the screenshots and the reports are kept after the tests: `target/test-output/report/`
+/// (`report.png` and `results/` for a run, `sweep-report.png` and `sweep/` for a sweep).
+fn output_dir() -> PathBuf {
+    browser::output_dir("report")
 }
 
 /// Opens `page` in headless Chromium: no console message, every chart of the page laid out

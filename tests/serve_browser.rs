@@ -19,9 +19,11 @@ use joinedup::scenario::{self, DEFAULT_COUNTY_LABEL, DEFAULT_COUNTY_RON, raw::Ra
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod browser;
 
 /// How long anything may take before the test calls it hung. Far above what a step needs (a
 /// run here takes seconds); it only stops a broken browser or server from hanging the suite.
@@ -30,21 +32,6 @@ const HANG: Duration = Duration::from_secs(300);
 const LEVER: &str = "workforce.services.social_care.staff.0.n_practitioners";
 /// The cell of the staffing table the test types in: social workers in the north's team.
 const NORTH: &str = "workforce.services.social_care.staff.0.by_locality.north";
-
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("JOINEDUP_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name))).find(|c| c.is_file())
-}
-
-/// Where the screenshot is kept after the test: `target/test-output/workbench/`.
-fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target folder").join("test-output").join("workbench");
-    std::fs::create_dir_all(&dir).expect("create the test output folder");
-    dir
-}
 
 /// A child process ended (by its own id) when the test ends, passing or failing.
 struct Killed(Child);
@@ -241,18 +228,7 @@ fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
 
 #[test]
 fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
-    let Some(chromium) = find_chromium() else {
-        if std::env::var("JOINEDUP_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("\n***************************************************************************");
-            eprintln!("* SKIPPED: the workbench's browser test (JOINEDUP_SKIP_BROWSER=1 is set). *");
-            eprintln!("* Nothing checked the page in a browser. Run .ci/test.sh to do so.      *");
-            eprintln!("***************************************************************************\n");
-            return;
-        }
-        panic!(
-            "chromium is not installed, so the workbench cannot be tested in a browser. Run .ci/test.sh (it installs Debian's chromium), or `apt-get install chromium`, or set JOINEDUP_SKIP_BROWSER=1 to skip this test knowingly."
-        );
-    };
+    let Some(chromium) = browser::chromium_or_skip("the workbench's browser test", "the page in a browser") else { return };
     let dir = tempfile::tempdir().expect("a temporary folder");
     let work = dir.path();
     std::fs::create_dir_all(work.join("scenarios")).unwrap();
@@ -279,17 +255,8 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     // Chromium with its DevTools on a free port, which it announces on stderr.
     let mut browser_process = Killed(
         Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--hide-scrollbars",
-                "--remote-debugging-port=0",
-            ])
+            .args(browser::HEADLESS_FLAGS)
+            .arg("--remote-debugging-port=0")
             .arg(format!("--user-data-dir={}", work.join("profile").display()))
             .arg("about:blank")
             .stdout(Stdio::null())
@@ -536,7 +503,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     let shot = b.call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": false}));
     let png = base64_decode(shot["data"].as_str().unwrap());
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    let out = output_dir().join("workbench.png");
+    let out = browser::output_dir("workbench").join("workbench.png");
     std::fs::write(&out, png).unwrap();
     assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
     eprintln!("screenshot kept in {}", out.display());
