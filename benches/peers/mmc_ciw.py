@@ -11,11 +11,9 @@ are the individuals Ciw created (those with a record plus those still in the sys
 horizon). wq_days is the mean waiting_time of completed records that arrived after warm-up.
 """
 
-import argparse
-import os
-import time
 
 import ciw
+import peer_main
 
 LAMBDA, MU, SERVERS = 8.0, 1.0, 10
 
@@ -36,27 +34,7 @@ def replicate(seed, days, warmup):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--days", type=float, default=20000.0)
-    p.add_argument("--warmup", type=float, default=200.0)
-    p.add_argument("--replications", type=int, default=1)
-    p.add_argument("--seed", type=int, default=1)
-    a = p.parse_args()
-    referrals = waits = 0
-    wait_sum = 0.0
-    wall, cpu = time.perf_counter(), time.process_time()
-    for r in range(a.replications):
-        n, w, s = replicate(a.seed * 1_000_003 + r, a.days, a.warmup)
-        referrals += n
-        waits += w
-        wait_sum += s
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    load = ",".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"engine=ciw-{ciw.__version__} scenario=mmc replications={a.replications} threads=1 referrals={referrals} "
-        f"seconds={wall:.4f} cpu_seconds={cpu:.4f} referrals_per_s={referrals / wall:.0f} "
-        f"referrals_per_cpu_s={referrals / cpu:.0f} wq_days={wait_sum / waits:.5f} load={load}"
-    )
+    peer_main.run(f"ciw-{ciw.__version__}", replicate)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ the timed part is env.run() only (not the import). wq_days is the mean wait of r
 arriving after the warm-up that have started service by the horizon.
 """
 
-import argparse
-import os
 import random
-import time
 
+import peer_main
 import simpy
 
 LAMBDA, MU, SERVERS = 8.0, 1.0, 10
@@ -43,31 +41,11 @@ def replicate(seed, days, warmup):
 
     env.process(source(env))
     env.run(until=days)
-    return stats
+    return stats["referrals"], stats["waits"], stats["wait_sum"]
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--days", type=float, default=20000.0)
-    p.add_argument("--warmup", type=float, default=200.0)
-    p.add_argument("--replications", type=int, default=1)
-    p.add_argument("--seed", type=int, default=1)
-    a = p.parse_args()
-    referrals = waits = 0
-    wait_sum = 0.0
-    wall, cpu = time.perf_counter(), time.process_time()
-    for r in range(a.replications):
-        s = replicate(a.seed * 1_000_003 + r, a.days, a.warmup)
-        referrals += s["referrals"]
-        waits += s["waits"]
-        wait_sum += s["wait_sum"]
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    load = ",".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"engine=simpy-{simpy.__version__} scenario=mmc replications={a.replications} threads=1 referrals={referrals} "
-        f"seconds={wall:.4f} cpu_seconds={cpu:.4f} referrals_per_s={referrals / wall:.0f} "
-        f"referrals_per_cpu_s={referrals / cpu:.0f} wq_days={wait_sum / waits:.5f} load={load}"
-    )
+    peer_main.run(f"simpy-{simpy.__version__}", replicate)
 
 
 if __name__ == "__main__":
