@@ -86,17 +86,19 @@ fn note_load(group: &str) {
 }
 
 /// The future event list alone, in the classic "hold" pattern: a queue of `n` pending events;
-/// each step pops the earliest and schedules one a random time later, so the size stays `n`.
-/// Payloads are 32 bytes like the engine's `Event`, so entries are 48 bytes as in the engine.
+/// each step pops the earliest and schedules one a random time later (mean `n` days), so the
+/// size stays `n`. Payloads are 32 bytes like the engine's `Event`.
 ///
-/// Expected cost per hold (one pop + one push on a binary heap): the pop sifts a hole down
-/// log2(n) levels (2 compares and one 48-byte move per level) and back up, the push sifts up
-/// about 2 levels on average. At ~3 ns a level: n = 16 (~4 levels): ~15 ns; n = 4,096 (12
-/// levels, all in L1/L2): ~40 ns; n = 262,144 (18 levels, 12 MiB, misses L2 from about level
-/// 14): ~100-150 ns. The county's queue holds tens of thousands of events, England's millions.
-/// Measured when this bench was written (thread CPU time, load 7): 47 ns, 111 ns and 582 ns,
-/// three to five times the estimate; the fill-and-drain 19 ms. That gap is the first
-/// optimisation suggestion in results/benchmarks.md.
+/// Expected cost per hold, for the queue as it is now (`src/engine/queue.rs`: 16-byte keys,
+/// a 4-ary heap, buckets of 1/16 day in a 256-day ring from 1,024 pending events, then rings
+/// of epochs and blocks): n = 16, one heap of 1-2 levels: ~10-20 ns. n = 4,096 and 262,144:
+/// the pending events span ~n days and one is popped a day, so a bucket holds one event or
+/// none; each event is filed once per level it passes (block, epoch, bucket), a push and a
+/// move each: ~30-60 ns, rising with the cache misses of a larger slab. Measured (thread CPU time, load 1.2-1.4, commit after `d7fa2ea`): 33 ns, 55 ns and
+/// 88 ns; fill-and-drain of 100,000 events 4.5 ms. History: the binary heap of 48-byte
+/// entries this bench was written against took 47 ns, 111 ns and 582 ns (19 ms); the bucket
+/// queue with an unsorted overflow rescanned every epoch took 142 ns and 5.4 µs at the two
+/// larger sizes (7.4 ms), which is why the epochs' ring exists.
 fn event_queue(c: &mut Cpu) {
     note_load("event_queue");
     let mut group = c.benchmark_group("event_queue");
@@ -117,8 +119,10 @@ fn event_queue(c: &mut Cpu) {
         });
     }
     // Filling an empty queue with 100,000 events and draining it: the pattern of a burst of
-    // scheduling. Expected: ~17 levels per pop, ~60-80 ns per event in and out: ~7 ms
-    // (measured when written: 19 ms).
+    // scheduling. Days are Exp(1) × 1,000, so most events sit in the first four epochs and
+    // ~25 share a bucket: a push, a move or two between levels and a pop from a heap of ~25,
+    // ~30-50 ns per event in and out: ~3-5 ms. Measured: 4.5 ms (the binary heap this bench
+    // was written against: 19 ms; the unsorted overflow: 7.4 ms).
     group.throughput(Throughput::Elements(100_000));
     group.sample_size(20);
     group.bench_function("fill_drain/100000", |b| {
