@@ -102,8 +102,9 @@ pub struct EventQueue<E> {
     epoch_last: u64,
     /// The last epoch of the current block, a multiple of `EPOCHS` minus one.
     block_last: u64,
-    /// Entries in `ring` and in `epochs`.
+    /// Entries in `ring`.
     in_ring: usize,
+    /// Entries in `epochs`.
     in_epochs: usize,
     len: usize,
     /// Events by slot; a slot is reused once its event has been popped.
