@@ -180,17 +180,22 @@ struct Episode {
     rng: rng::LazyStream,
 }
 
+/// A family coming back with a new episode (`Event::Recur`): who, which episode of theirs,
+/// where, with what need, and when the last one closed.
+#[derive(Debug, Clone, Copy)]
+struct Recurrence {
+    family_id: u64,
+    n_episode: u32,
+    locality: u16,
+    domain: u8,
+    tier: u8,
+    previous_close_day: f64,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
-    Recur {
-        family_id: u64,
-        n_episode: u32,
-        locality: u16,
-        domain: u8,
-        tier: u8,
-        previous_close_day: f64,
-    },
+    Recur(Recurrence),
     ReferralArrives {
         episode: u32,
         serial: u64,
@@ -652,9 +657,7 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(now + gap / self.scenario.population.presentations_per_day, Event::Arrival);
                 self.new_family(now, false)?;
             }
-            Event::Recur { family_id, n_episode, locality, domain, tier, previous_close_day } => {
-                self.recur(now, family_id, n_episode, locality, domain, tier, previous_close_day)?;
-            }
+            Event::Recur(recurrence) => self.recur(now, recurrence)?,
             Event::ReferralArrives { episode, serial, need, token, to } => {
                 if self.need_is(episode, serial, need, token) {
                     self.arrive_at_unit(now, episode, 1 << need, to);
@@ -897,17 +900,8 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn recur(
-        &mut self,
-        now: f64,
-        family_id: u64,
-        n_episode: u32,
-        locality: u16,
-        domain: u8,
-        tier: u8,
-        previous_close_day: f64,
-    ) -> Result<()> {
+    fn recur(&mut self, now: f64, recurrence: Recurrence) -> Result<()> {
+        let Recurrence { family_id, n_episode, locality, domain, tier, previous_close_day } = recurrence;
         let mut rng =
             rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
         let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
@@ -2057,14 +2051,14 @@ impl<'a> Sim<'a> {
             if u < probability && day <= horizon {
                 self.queue.schedule(
                     day,
-                    Event::Recur {
+                    Event::Recur(Recurrence {
                         family_id: e.family_id,
                         n_episode: e.n_episode + 1,
                         locality: e.locality,
                         domain,
                         tier,
                         previous_close_day: now,
-                    },
+                    }),
                 );
             }
         }
