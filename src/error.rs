@@ -50,10 +50,12 @@ pub enum Error {
     BadArgument { option: String, message: String },
 
     #[error(
-        "model {model}, replication {replication}: more than {limit} families have open cases at day {day:.0}. \
+        "model {model}, replication {replication}: more than {limit} families have open cases{within} at day {day:.0}. \
 The structure cannot keep up with demand, so its queues grow without bound. Add staff, lower demand, or raise run.max_open_episodes if the county really is this large."
     )]
-    OpenEpisodeLimit { model: String, replication: u32, limit: u32, day: f64 },
+    /// `within` is empty, or names the locality when the scenario's independent localities run
+    /// one at a time (the limit then applies to each).
+    OpenEpisodeLimit { model: String, replication: u32, limit: u32, within: String, day: f64 },
 
     #[error("cannot write results to {path}: {source}. Check the folder exists, is writable and the disk is not full.")]
     Output { path: PathBuf, source: std::io::Error },

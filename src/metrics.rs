@@ -171,6 +171,28 @@ impl UnitStats {
             tier4_in_service_month_sum: vec![0.0; n_domains],
         }
     }
+
+    /// Adds what happened at the same unit in another run: the unit's copies in another
+    /// independent locality (the engine runs those one at a time).
+    pub fn absorb(&mut self, other: &UnitStats) {
+        self.needs_arrived += other.needs_arrived;
+        self.needs_no_further_action += other.needs_no_further_action;
+        self.needs_redirected += other.needs_redirected;
+        self.needs_assessed += other.needs_assessed;
+        self.needs_assessed_not_in_need += other.needs_assessed_not_in_need;
+        self.needs_served += other.needs_served;
+        self.needs_turned_away_for_list += other.needs_turned_away_for_list;
+        self.needs_left_list += other.needs_left_list;
+        self.needs_met_elsewhere += other.needs_met_elsewhere;
+        self.own_domain_needs_arrived += other.own_domain_needs_arrived;
+        self.own_domain_needs_turned_away += other.own_domain_needs_turned_away;
+        self.assessment_minutes.add(&other.assessment_minutes).expect("unit histograms share their bounds");
+        self.wait_to_assessment_minutes.add(&other.wait_to_assessment_minutes).expect("unit histograms share their bounds");
+        self.open_children_month_sum += other.open_children_month_sum;
+        for (mine, theirs) in self.tier4_in_service_month_sum.iter_mut().zip(&other.tier4_in_service_month_sum) {
+            *mine += theirs;
+        }
+    }
 }
 
 /// How busy one unit was: for spotting a unit that cannot keep up.

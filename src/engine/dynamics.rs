@@ -23,10 +23,9 @@ impl Sim<'_> {
         if interval <= horizon && self.model.units.iter().any(|u| trains_jointly(u.kind)) {
             self.queue.schedule(interval, Event::JointTraining);
         }
-        let hidden = self.scenario.population.hidden_need;
-        if hidden.new_per_day > 0.0 {
+        if self.hidden_new_per_day > 0.0 {
             let gap: f64 = self.hidden_rng.sample(Exp1);
-            self.queue.schedule(gap / hidden.new_per_day, Event::HiddenNeedArises);
+            self.queue.schedule(gap / self.hidden_new_per_day, Event::HiddenNeedArises);
         }
         self.schedule_hidden_presentation(0.0);
         for (unit_idx, unit) in self.model.units.iter().enumerate() {
@@ -200,11 +199,12 @@ impl Sim<'_> {
         (trust + bonus).min(1.0)
     }
 
-    /// Mean cross-agency trust over all practitioners in running units (monthly series).
-    pub(super) fn mean_trust(&self) -> Option<f64> {
+    /// Cross-agency trust over all practitioners in running units, as a sum and a count
+    /// (the monthly series is their ratio).
+    pub(super) fn trust_totals(&self) -> (f64, u64) {
         let running = (0..self.practitioners.len() as u32)
             .filter(|&p| self.active[self.instances[self.practitioners[p as usize].unit_instance as usize].unit_idx]);
-        self.relationships.mean_cross_agency(running, self.model_agencies)
+        self.relationships.cross_agency_totals(running, self.model_agencies)
     }
 }
 

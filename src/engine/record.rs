@@ -4,6 +4,7 @@
 //! Everything before the warm-up is left out of the metrics but kept in the monthly series,
 //! so a reader can see the system fill up.
 
+use super::relationships::mean_of;
 use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, new_wait_histogram};
 use hdrhistogram::Histogram;
 
@@ -44,6 +45,14 @@ struct EpisodeSums {
 }
 
 impl EpisodeSums {
+    fn absorb(&mut self, other: &EpisodeSums) {
+        self.closed += other.closed;
+        self.handoffs += other.handoffs;
+        self.assessments += other.assessments;
+        self.retellings += other.retellings;
+        self.professionals_per_year += other.professionals_per_year;
+    }
+
     fn add(&mut self, c: &ClosedEpisode) {
         self.closed += 1;
         self.handoffs += u64::from(c.handoffs);
@@ -99,6 +108,16 @@ impl TimeIntegral {
         }
         self.last_day = now;
     }
+
+    /// Adds another run's integral, both taken to the same day.
+    fn absorb(&mut self, other: &TimeIntegral) {
+        assert_eq!(self.last_day, other.last_day, "integrals added before both reached the horizon");
+        self.level += other.level;
+        self.window_total += other.window_total;
+        for (bin, other_bin) in self.monthly.iter_mut().zip(&other.monthly) {
+            *bin += other_bin;
+        }
+    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -109,7 +128,32 @@ struct MonthBin {
     open_episodes: Option<u64>,
     lost: u64,
     escalations: u64,
-    mean_trust: Option<f64>,
+    /// Cross-agency trust at the month end, as a sum and a count.
+    trust: Option<(f64, u64)>,
+}
+
+impl MonthBin {
+    fn absorb(&mut self, other: &MonthBin) {
+        self.referrals += other.referrals;
+        self.services_started += other.services_started;
+        self.service_wait_sum_days += other.service_wait_sum_days;
+        self.open_episodes = add_options(self.open_episodes, other.open_episodes, |a, b| a + b);
+        self.lost += other.lost;
+        self.escalations += other.escalations;
+        self.trust = add_options(self.trust, other.trust, |a, b| (a.0 + b.0, a.1 + b.1));
+    }
+}
+
+/// Two values recorded at the same moment by the runs of two localities, added; runs of one
+/// scenario record at the same moments, so either both are there or neither is.
+fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(add(a, b)),
+        (a, b) => {
+            assert!(a.is_none() && b.is_none(), "the runs of two localities recorded at different moments");
+            None
+        }
+    }
 }
 
 pub struct Recorder {
@@ -278,10 +322,10 @@ impl Recorder {
         self.untreated_children.change(now, f64::from(delta), self.warmup_day);
     }
 
-    pub fn month_end(&mut self, month_idx: usize, n_open: u64, mean_trust: Option<f64>) {
+    pub fn month_end(&mut self, month_idx: usize, n_open: u64, trust: (f64, u64)) {
         if let Some(bin) = self.months.get_mut(month_idx) {
             bin.open_episodes = Some(n_open);
-            bin.mean_trust = mean_trust;
+            bin.trust = Some(trust);
         }
     }
 
@@ -299,22 +343,70 @@ impl Recorder {
         self.escalated_tier4 += u64::from(c.escalated_to_tier4);
     }
 
-    #[allow(clippy::type_complexity)]
-    pub fn finish(
-        mut self,
-        n_open_at_end: u64,
-        mean_trust_at_end: Option<f64>,
-    ) -> ([Option<f64>; N_METRICS], [Histogram<u64>; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
-        let horizon = self.horizon_day;
-        for integral in [
+    fn integrals(&mut self) -> [&mut TimeIntegral; 5] {
+        [
             &mut self.busy_slots,
             &mut self.untreated_children,
             &mut self.open_slots,
             &mut self.open_hours_per_week,
             &mut self.open_cost_per_year,
-        ] {
-            integral.advance(horizon, self.warmup_day);
+        ]
+    }
+
+    /// Takes every time integral to the horizon (the levels stay as they are).
+    fn advance_to_horizon(&mut self) {
+        let (horizon, warmup) = (self.horizon_day, self.warmup_day);
+        for integral in self.integrals() {
+            integral.advance(horizon, warmup);
         }
+    }
+
+    /// Adds the record of another run of the same scenario and model: the run of another of
+    /// its independent localities. Everything kept is a count, a sum or a histogram, so the
+    /// sum is what one run of both localities would have recorded, up to the order in which
+    /// floating-point numbers were added.
+    pub fn absorb(&mut self, mut other: Recorder) {
+        assert!(self.warmup_day == other.warmup_day && self.horizon_day == other.horizon_day, "records of different windows added");
+        self.advance_to_horizon();
+        other.advance_to_horizon();
+        for (mine, theirs) in self.waits.iter_mut().zip(&other.waits) {
+            mine.add(theirs).expect("wait histograms share their bounds");
+        }
+        for i in 0..3 {
+            self.wait_sums_days[i] += other.wait_sums_days[i];
+            self.wait_counts[i] += other.wait_counts[i];
+        }
+        self.referrals += other.referrals;
+        self.lost += other.lost;
+        self.closed += other.closed;
+        self.handoffs += other.handoffs;
+        self.bounces += other.bounces;
+        self.assessments += other.assessments;
+        self.retellings += other.retellings;
+        self.professionals_per_year_sum += other.professionals_per_year_sum;
+        self.escalated_tier3 += other.escalated_tier3;
+        self.escalated_tier4 += other.escalated_tier4;
+        self.rereferral_base += other.rereferral_base;
+        self.rereferred += other.rereferred;
+        self.complex.absorb(&other.complex);
+        self.coordination_hours += other.coordination_hours;
+        for (mine, theirs) in self.integrals().into_iter().zip(other.integrals()) {
+            mine.absorb(theirs);
+        }
+        for (mine, theirs) in self.months.iter_mut().zip(&other.months) {
+            mine.absorb(theirs);
+        }
+        self.hidden_presentations += other.hidden_presentations;
+    }
+
+    #[allow(clippy::type_complexity)]
+    pub fn finish(
+        mut self,
+        n_open_at_end: u64,
+        trust_at_end: (f64, u64),
+    ) -> ([Option<f64>; N_METRICS], [Histogram<u64>; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
+        let horizon = self.horizon_day;
+        self.advance_to_horizon();
         let window_days = horizon - self.warmup_day;
         let window_years = window_days / 365.25;
         let per_episode = |count: u64, closed: u64| (closed > 0).then(|| count as f64 / closed as f64);
@@ -351,7 +443,7 @@ impl Recorder {
             let start = m as f64 * MONTH_DAYS;
             let length = (horizon.min(start + MONTH_DAYS) - start).max(0.0);
             let open = bin.open_episodes.or((m + 1 == n_months).then_some(n_open_at_end));
-            let trust = bin.mean_trust.or(if m + 1 == n_months { mean_trust_at_end } else { None });
+            let trust = bin.trust.and_then(mean_of).or(if m + 1 == n_months { mean_of(trust_at_end) } else { None });
             months.push([
                 Some(bin.referrals as f64),
                 Some(bin.services_started as f64),

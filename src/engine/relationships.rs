@@ -61,9 +61,10 @@ impl Relationships {
         self.trust[start..start + self.n_agencies].iter_mut().for_each(|slot| *slot = baseline);
     }
 
-    /// Mean trust towards the other agencies in `agencies` (a bit mask), over all
-    /// practitioners in `practitioners`; `None` when there is no other agency to trust.
-    pub fn mean_cross_agency(&self, practitioners: impl Iterator<Item = u32>, agencies: u32) -> Option<f64> {
+    /// The sum and number of cross-agency trust values of `practitioners` towards the
+    /// `agencies` (a bit mask) other than their own (the monthly mean trust is their ratio): totals add up
+    /// across the runs of independent localities, means do not.
+    pub fn cross_agency_totals(&self, practitioners: impl Iterator<Item = u32>, agencies: u32) -> (f64, u64) {
         let (mut sum, mut n) = (0.0, 0u64);
         for p in practitioners {
             let own = self.agency_of(p);
@@ -74,8 +75,13 @@ impl Relationships {
                 }
             }
         }
-        (n > 0).then(|| sum / n as f64)
+        (sum, n)
     }
+}
+
+/// The mean of a sum and count, if there was anything to average.
+pub fn mean_of((sum, n): (f64, u64)) -> Option<f64> {
+    (n > 0).then(|| sum / n as f64)
 }
 
 #[cfg(test)]
@@ -94,7 +100,7 @@ mod tests {
         assert!((r.trust(0, 1) - 0.5).abs() < 1e-6);
         r.reset(0);
         assert!((r.trust(0, 1) - 0.2).abs() < 1e-6);
-        assert_eq!(r.mean_cross_agency([0, 1].into_iter(), 0b11), Some(0.2f32 as f64));
-        assert_eq!(r.mean_cross_agency([0].into_iter(), 0b01), None);
+        assert_eq!(mean_of(r.cross_agency_totals([0, 1].into_iter(), 0b11)), Some(0.2f32 as f64));
+        assert_eq!(mean_of(r.cross_agency_totals([0].into_iter(), 0b01)), None);
     }
 }
