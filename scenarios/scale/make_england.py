@@ -27,10 +27,10 @@ What changes, and why:
 - Two models, the county's first two: siloed and integrated_hub. With every service local,
   the hub takes the tier 1-3 work of the specialist services too. No calibration block:
   this is a benchmark of scale, not a calibrated model of England.
-- One replication of ten years. `run.max_open_episodes` is raised to 4,000,000 as headroom:
-  the siloed model peaked at 1.38 million open episodes at commit be5cc9b
-  (results/benchmarks.md), close enough to the 2,000,000 default that a change to the
-  county could cross it.
+- One replication of ten years, with the default `run.max_open_episodes`: with every service
+  local the authorities share nothing, so the engine runs them one at a time and the limit
+  applies to each (an authority peaks near 10,000 open episodes; all of England together
+  peaked at 1.38 million when they ran at once, results/benchmarks.md).
 """
 
 import pathlib
@@ -119,7 +119,7 @@ def main():
     text = text[:m_start] + "  models: [" + "".join(kept) + "\n  ]" + text[m_end:]
     text = re.sub(
         r"^  run: \(.*\),$",
-        "  run: (horizon_days: 3652.5, warmup_days: 365.25, replications: 1, seed: 20260101, max_open_episodes: 4000000),",
+        "  run: (horizon_days: 3652.5, warmup_days: 365.25, replications: 1, seed: 20260101),",
         text,
         count=1,
         flags=re.M,
