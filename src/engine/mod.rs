@@ -440,6 +440,10 @@ struct Sim<'a> {
     next_family_id: u64,
     instances: Vec<UnitInstance>,
     practitioners: Vec<Practitioner>,
+    /// Each profession's tiers by domain (`Profession::competence_tiers_by_domain`) as one
+    /// number, 8 bits a domain, so a competence check is one `and`
+    /// (`Sim::required_competence`).
+    competence: Vec<u128>,
     /// Each practitioner's free slots if available for new work, else 0: a dense copy that
     /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
     /// `practitioner_changed` after every change to `free_slots` or `available`.
@@ -638,6 +642,7 @@ impl<'a> Sim<'a> {
             next_family_id: 0,
             instances,
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
+            competence: professions.iter().map(|p| u128::from_le_bytes(p.competence_tiers_by_domain)).collect(),
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -1527,35 +1532,36 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn can_do(&self, practitioner: u32, item: &WorkItem) -> bool {
-        self.profession_can_do(self.practitioners[practitioner as usize].profession_idx, item)
-    }
-
-    fn profession_can_do(&self, profession_idx: u32, item: &WorkItem) -> bool {
-        let profession = &self.scenario.workforce.professions[profession_idx as usize];
+    /// What a profession must be competent for to take `item`, in the layout of
+    /// `Sim::competence` (8 bits of tiers per domain): a profession can take it when the two
+    /// share a bit. Worked out once per offer rather than once per run of a profession.
+    fn required_competence(&self, item: &WorkItem) -> u128 {
         let e = &self.episodes[item.episode as usize];
         match item.kind {
             WorkKind::Service { need } => {
                 let n = &e.needs[need as usize];
-                profession.can_work(n.domain, n.tier)
+                u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
             }
             // Anyone who works in a need's domain can assess it, whatever its tier has become
             // while the family waited (an assessment that finds a higher tier refers it on).
-            WorkKind::Assessment { needs } => {
-                bits(needs).any(|n| profession.competence_tiers_by_domain[e.needs[n as usize].domain as usize] != 0)
-            }
+            WorkKind::Assessment { needs } => bits(needs).fold(0, |m, n| m | 0xFF << (8 * u32::from(e.needs[n as usize].domain))),
         }
+    }
+
+    fn can_do(&self, practitioner: u32, required: u128) -> bool {
+        self.competence[self.practitioners[practitioner as usize].profession_idx as usize] & required != 0
     }
 
     /// Gives work to a free competent practitioner at once, or queues it.
     fn offer(&mut self, now: f64, unit_instance: u32, item: WorkItem) {
         // Continuity first: a practitioner here who already knows the family takes the work
         // if they can, as a key worker would.
+        let required = self.required_competence(&item);
         let known = self.episodes[item.episode as usize].professionals.iter().copied().find(|&p| {
             self.practitioners[p as usize].unit_instance == unit_instance
                 && self.practitioners[p as usize].available
                 && self.practitioners[p as usize].free_slots > 0
-                && self.can_do(p, &item)
+                && self.can_do(p, required)
         });
         if let Some(p) = known {
             self.start_work(now, p, item);
@@ -1566,7 +1572,7 @@ impl<'a> Sim<'a> {
         // that cannot do the work are skipped whole.
         let mut best: Option<(u32, u32)> = None;
         for run in &self.instances[unit_instance as usize].profession_runs {
-            if !self.profession_can_do(run.profession_idx, &item) {
+            if self.competence[run.profession_idx as usize] & required == 0 {
                 continue;
             }
             let open = &self.open_slots[run.start as usize..run.end as usize];
@@ -1606,7 +1612,7 @@ impl<'a> Sim<'a> {
                     self.instances[unit_instance as usize].waiting.remove(idx);
                     continue;
                 }
-                if self.can_do(practitioner, &item) {
+                if self.can_do(practitioner, self.required_competence(&item)) {
                     match priority {
                         Priority::FirstComeFirstServed => {
                             found = Some((idx, 0));
