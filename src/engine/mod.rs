@@ -355,12 +355,27 @@ struct Practitioner {
     available: bool,
 }
 
-/// Practitioners `start..end`, all of profession `profession_idx`.
+/// Practitioners `start..end`, all of profession `profession_idx`; `run_idx` numbers the run
+/// among all runs of the model (`Sim::run_best`).
 #[derive(Clone, Copy)]
 struct ProfessionRun {
     profession_idx: u32,
     start: u32,
     end: u32,
+    run_idx: u32,
+}
+
+/// The first practitioner of a run with the most open slots, and that number, kept as open
+/// slots change so that `offer` need not scan every competent run (an integrated hub has a
+/// dozen, hundreds of practitioners in all). `stale` when a change could not be followed
+/// cheaply: the next offer to the run scans it.
+#[derive(Clone, Copy)]
+struct RunBest {
+    first: u32,
+    most: u32,
+    /// Just past the run's last practitioner.
+    end: u32,
+    stale: bool,
 }
 
 struct UnitInstance {
@@ -444,6 +459,10 @@ struct Sim<'a> {
     /// number, 8 bits a domain, so a competence check is one `and`
     /// (`Sim::required_competence`).
     competence: Vec<u128>,
+    /// Per run of a profession in a unit copy, its best practitioner for new work; and each
+    /// practitioner's run.
+    run_best: Vec<RunBest>,
+    run_of: Vec<u32>,
     /// Each practitioner's free slots if available for new work, else 0: a dense copy that
     /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
     /// `practitioner_changed` after every change to `free_slots` or `available`.
@@ -510,6 +529,8 @@ impl<'a> Sim<'a> {
         // its own practitioners.
         let mut instances = Vec::new();
         let mut practitioners = Vec::new();
+        let mut run_best = Vec::new();
+        let mut run_of = Vec::new();
         let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
         // Each copy's position in a run of the whole scenario keys its stream, so that a
         // locality run alone gives its units the streams they would have had otherwise and
@@ -533,7 +554,15 @@ impl<'a> Sim<'a> {
                     let capacity = scenario.workforce.professions[profession_idx].caseload_capacity;
                     let n = unit.staff_in_copy(staff_pos, copy, population);
                     let run_start = practitioners.len() as u32;
-                    profession_runs.push(ProfessionRun { profession_idx: profession_idx as u32, start: run_start, end: run_start + n });
+                    let run_idx = run_best.len() as u32;
+                    run_best.push(RunBest { first: run_start, most: 0, end: run_start + n, stale: true });
+                    run_of.extend(std::iter::repeat_n(run_idx, n as usize));
+                    profession_runs.push(ProfessionRun {
+                        profession_idx: profession_idx as u32,
+                        start: run_start,
+                        end: run_start + n,
+                        run_idx,
+                    });
                     for _ in 0..n {
                         practitioners.push(Practitioner {
                             profession_idx: profession_idx as u32,
@@ -643,6 +672,8 @@ impl<'a> Sim<'a> {
             instances,
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
             competence: professions.iter().map(|p| u128::from_le_bytes(p.competence_tiers_by_domain)).collect(),
+            run_best,
+            run_of,
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -1571,24 +1602,21 @@ impl<'a> Sim<'a> {
         // listed), which spreads caseloads the way a team leader would. Runs of a profession
         // that cannot do the work are skipped whole.
         let mut best: Option<(u32, u32)> = None;
-        for run in &self.instances[unit_instance as usize].profession_runs {
+        for run_pos in 0..self.instances[unit_instance as usize].profession_runs.len() {
+            let run = self.instances[unit_instance as usize].profession_runs[run_pos];
             if self.competence[run.profession_idx as usize] & required == 0 {
                 continue;
             }
-            let open = &self.open_slots[run.start as usize..run.end as usize];
             debug_assert!(
                 (run.start..run.end).all(|p| {
                     let practitioner = &self.practitioners[p as usize];
-                    open[(p - run.start) as usize] == if practitioner.available { practitioner.free_slots } else { 0 }
+                    self.open_slots[p as usize] == if practitioner.available { practitioner.free_slots } else { 0 }
                 }),
                 "open_slots out of step with the practitioners"
             );
-            // The run's most, then the first practitioner with that many (two simple passes
-            // the compiler vectorises, rather than one with a branch per practitioner).
-            let most = open.iter().copied().max().unwrap_or(0);
+            let (first, most) = self.best_in_run(run);
             if most > best.map_or(0, |(_, f)| f) {
-                let first = open.iter().position(|&f| f == most).expect("the maximum is in the run");
-                best = Some((run.start + first as u32, most));
+                best = Some((first, most));
             }
         }
         match best {
@@ -1660,7 +1688,44 @@ impl<'a> Sim<'a> {
 
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
-        self.open_slots[practitioner as usize] = if p.available { p.free_slots } else { 0 };
+        let open = if p.available { p.free_slots } else { 0 };
+        self.open_slots[practitioner as usize] = open;
+        let best = &mut self.run_best[self.run_of[practitioner as usize] as usize];
+        if best.stale {
+            return;
+        }
+        if open > best.most || (open == best.most && practitioner < best.first) {
+            (best.first, best.most) = (practitioner, open);
+        } else if practitioner == best.first && open < best.most {
+            // Everyone before the best had fewer, so the new best is the next practitioner
+            // with as many (often the very next: colleagues tie), or the run must be scanned.
+            match self.open_slots[practitioner as usize + 1..best.end as usize].iter().position(|&o| o == best.most) {
+                Some(offset) => best.first = practitioner + 1 + offset as u32,
+                None => best.stale = true,
+            }
+        }
+    }
+
+    /// The first practitioner of `run` with the most open slots, and how many (0 when nobody
+    /// has any), scanning the run only when its kept best went stale.
+    fn best_in_run(&mut self, run: ProfessionRun) -> (u32, u32) {
+        let open = &self.open_slots[run.start as usize..run.end as usize];
+        let best = &mut self.run_best[run.run_idx as usize];
+        if best.stale {
+            // The run's most, then the first practitioner with that many (two simple passes
+            // the compiler vectorises, rather than one with a branch per practitioner).
+            let most = open.iter().copied().max().unwrap_or(0);
+            let first = open.iter().position(|&f| f == most).unwrap_or(0);
+            *best = RunBest { first: run.start + first as u32, most, end: run.end, stale: false };
+        }
+        debug_assert!(
+            {
+                let most = open.iter().copied().max().unwrap_or(0);
+                best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
+            },
+            "the kept best of a run is out of step with its open slots"
+        );
+        (best.first, best.most)
     }
 
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
