@@ -2232,9 +2232,11 @@ impl<'a> Sim<'a> {
         e.serial = 0;
         // Emptied, not dropped, so that the next episode in this slot reuses the buffers
         // without allocating; but only small ones, or every slot would keep the largest
-        // buffer it ever held (at England scale, millions of slots: +17% peak memory when
-        // all were kept).
-        keep_if_small(&mut e.needs, 1);
+        // buffer it ever held (when England's 1.4 million open episodes were one table: +17%
+        // peak memory when all were kept). Needs up to the most an episode can have: keeping
+        // only one made every episode with two or more allocate (1% of the county's
+        // instructions).
+        keep_if_small(&mut e.needs, MAX_NEEDS);
         keep_if_small(&mut e.professionals, KEPT_BUFFER_LEN);
         keep_if_small(&mut e.assessed_units, KEPT_BUFFER_LEN);
         self.free_episodes.push(episode);
