@@ -23,12 +23,25 @@
 
 use joinedup::experiment;
 use joinedup::metrics::Metric;
+use std::process::ExitCode;
 use std::time::Instant;
 
 #[path = "../benches/common/cpu.rs"]
 mod cpu;
 
-fn main() {
+/// Bad arguments, a scenario that does not load and a run that stops are reported in one
+/// line with exit code 2 (a benchmark script stops on it), never as a panic.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("timed_run: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut path = None;
     let mut models: Vec<String> = Vec::new();
@@ -36,22 +49,25 @@ fn main() {
     let mut threads: usize = 1;
     let mut repeat: u32 = 1;
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--model" => models.push(value("--model")),
-            "--replications" => overrides.push(format!("run.replications={}", value("--replications"))),
-            "--threads" => threads = value("--threads").parse().expect("--threads N"),
-            "--repeat" => repeat = value("--repeat").parse().expect("--repeat N"),
-            "--set" => overrides.push(value("--set")),
-            other if other.starts_with("--") => panic!("unknown option {other}"),
+            "--model" => models.push(value("--model")?),
+            "--replications" => overrides.push(format!("run.replications={}", value("--replications")?)),
+            "--threads" => threads = count("--threads", value("--threads")?)?,
+            "--repeat" => repeat = count("--repeat", value("--repeat")?)?,
+            "--set" => overrides.push(value("--set")?),
+            other if other.starts_with("--") => {
+                return Err(format!("unknown option {other}; the options are --model, --replications, --threads, --repeat and --set"));
+            }
             other => path = Some(std::path::PathBuf::from(other)),
         }
     }
-    let loaded = joinedup::scenario::load(path.as_deref(), &overrides).unwrap_or_else(|e| panic!("cannot load scenario: {e}"));
+    let loaded = joinedup::scenario::load(path.as_deref(), &overrides).map_err(|e| format!("cannot load the scenario: {e}"))?;
     let mut scenario = loaded.scenario;
     if !models.is_empty() {
-        for name in &models {
-            assert!(scenario.models.iter().any(|m| &m.name == name), "no model named {name}");
+        if let Some(name) = models.iter().find(|name| !scenario.models.iter().any(|m| &m.name == *name)) {
+            let known: Vec<&str> = scenario.models.iter().map(|m| m.name.as_str()).collect();
+            return Err(format!("no model named {name}; this scenario has {}", known.join(", ")));
         }
         scenario.models.retain(|m| models.contains(&m.name));
     }
@@ -60,7 +76,7 @@ fn main() {
     let mut comparison = None;
     for _ in 0..repeat.max(1) {
         let (start, cpu_start) = (Instant::now(), cpu::process_cpu_seconds());
-        let c = experiment::run(&scenario, Some(threads)).unwrap_or_else(|e| panic!("run failed: {e}"));
+        let c = experiment::run(&scenario, Some(threads)).map_err(|e| format!("the run stopped: {e}"))?;
         best = best.min(start.elapsed().as_secs_f64());
         best_cpu = best_cpu.min(cpu::process_cpu_seconds() - cpu_start);
         comparison = Some(c);
@@ -90,6 +106,12 @@ fn main() {
         peak_rss_mib(),
         cpu::load_average(),
     );
+    Ok(())
+}
+
+/// `text` as the whole number `option` needs.
+fn count<T: std::str::FromStr>(option: &str, text: String) -> Result<T, String> {
+    text.parse().map_err(|_| format!("{option} needs a whole number, found {text:?}"))
 }
 
 /// The process's peak resident set (VmHWM), in MiB; NaN where /proc is not there.

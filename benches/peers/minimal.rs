@@ -115,20 +115,35 @@ fn replicate(seed: u64, days: f64, warmup: f64, histogram: &mut Histogram<u64>) 
     out
 }
 
-fn main() {
+/// `--days`, `--warmup`, `--replications`, `--seed` and `--repeat`, or what is wrong with them.
+fn parse_args() -> Result<(f64, f64, u32, u64, u32), String> {
+    fn number<T: std::str::FromStr>(option: &str, text: &str) -> Result<T, String> {
+        text.parse().map_err(|_| format!("{option} needs a number, found {text:?}"))
+    }
     let (mut days, mut warmup, mut replications, mut seed, mut repeat) = (20_000.0, 200.0, 8u32, 1u64, 1u32);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
         match arg.as_str() {
-            "--days" => days = value.parse().expect("--days"),
-            "--warmup" => warmup = value.parse().expect("--warmup"),
-            "--replications" => replications = value.parse().expect("--replications"),
-            "--seed" => seed = value.parse().expect("--seed"),
-            "--repeat" => repeat = value.parse().expect("--repeat"),
-            other => panic!("unknown option {other}"),
+            "--days" => days = number(&arg, &value)?,
+            "--warmup" => warmup = number(&arg, &value)?,
+            "--replications" => replications = number(&arg, &value)?,
+            "--seed" => seed = number(&arg, &value)?,
+            "--repeat" => repeat = number(&arg, &value)?,
+            other => return Err(format!("unknown option {other}; the options are --days, --warmup, --replications, --seed and --repeat")),
         }
     }
+    Ok((days, warmup, replications, seed, repeat))
+}
+
+fn main() -> std::process::ExitCode {
+    let (days, warmup, replications, seed, repeat) = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("peer_minimal: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let mut best = f64::INFINITY;
     let mut best_cpu = f64::INFINITY;
     let (mut referrals, mut waits, mut wait_sum) = (0u64, 0u64, 0.0);
@@ -153,4 +168,5 @@ fn main() {
         wait_sum / waits as f64,
         cpu::load_average(),
     );
+    std::process::ExitCode::SUCCESS
 }
