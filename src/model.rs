@@ -439,8 +439,9 @@ pub struct Unit {
     pub assessment: Assessment,
     pub allocation: Allocation,
     pub lead_professional: bool,
-    /// **Invariant:** at least 1.
-    pub professionals_per_intervention: u32,
+    /// Practitioners involved in each assessment and intervention, by the domain and tier of
+    /// the need (`[domain][tier - 1]`). **Invariant:** between 1 and 20 everywhere.
+    pub professionals_per_intervention: [[u8; 4]; MAX_DOMAINS],
     /// For a `Locality` unit: which localities have a copy (indices). **Invariant:** non-empty.
     pub localities: Vec<usize>,
     pub priority: Priority,

@@ -312,3 +312,17 @@ fn a_valid_but_hopeless_structure_runs_and_the_unit_that_cannot_keep_up_is_named
         assert!(text.contains("cannot keep up") && text.contains("% more work reaches it"), "{text}");
     }
 }
+
+#[test]
+fn professionals_for_a_domain_are_checked_where_they_are_written() {
+    let found = problems(
+        SMALL,
+        &[
+            "models.siloed.units.early_help.professionals_for=[(domain: \"educaton\", tiers: [5], professionals_per_intervention: 0), (domain: \"family\", professionals_per_intervention: 3)]",
+        ],
+    );
+    assert_reported(&found, "models.siloed.units.early_help.professionals_for.0.domain", "did you mean `education`");
+    assert_reported(&found, "models.siloed.units.early_help.professionals_for.0.tiers", "from 1 to 4");
+    assert_reported(&found, "models.siloed.units.early_help.professionals_for.0.professionals_per_intervention", "between 1 and 20");
+    assert_eq!(found.len(), 3, "the second entry is valid: {found:?}");
+}

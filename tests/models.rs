@@ -481,3 +481,20 @@ fn a_virtual_teams_call_in_delay_shows_in_waits() {
     assert_higher(&c, "call_in_7_days", "call_in_2_days", Metric::WaitServiceStart, 1.0);
     assert_higher(&c, "call_in_21_days", "call_in_7_days", Metric::WaitServiceStart, 3.0);
 }
+
+#[test]
+fn merged_units_keep_each_services_professionals_for_the_domains_and_tiers_it_took() {
+    // The county's disability service sees each family with eight professionals (disability
+    // and health, tiers 2-4); health visiting with one (health, tiers 1-2). A team that merges
+    // every service keeps eight for the work the disability service did, not for every family.
+    let county = load("scenarios/county.ron", &[]);
+    let team = unit(&county, "fully_integrated", "integrated_team");
+    let per = |domain_name: &str, tier: usize| team.professionals_per_intervention[domain(&county, domain_name) as usize][tier - 1];
+    assert_eq!(per("disability", 3), 8);
+    assert_eq!(per("health", 2), 8, "the larger of the two services that took tier 2 health");
+    assert_eq!(per("health", 1), 1, "only health visiting took tier 1 health");
+    assert_eq!(per("family_safeguarding", 3), 1);
+    assert_eq!(per("emotional_health", 4), 1);
+    let kept = unit(&county, "siloed", "disability_service");
+    assert!(kept.professionals_per_intervention.iter().take(county.population.domains.len()).all(|tiers| tiers == &[8; 4]));
+}

@@ -1821,8 +1821,9 @@ impl<'a> Sim<'a> {
                 let serial = e.serial;
                 self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
-                let domain = self.episodes[episode as usize].needs[needs.trailing_zeros() as usize].domain;
-                self.involve_colleagues(episode, domain, practitioner, unit_instance);
+                let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
+                let (domain, tier) = (first.domain, first.tier);
+                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
             }
             WorkKind::Service { need } => {
                 if !e.service_started {
@@ -1831,8 +1832,8 @@ impl<'a> Sim<'a> {
                         self.record.wait(2, start_day - e.referral_day);
                     }
                 }
-                let domain = e.needs[need as usize].domain;
-                self.involve_colleagues(episode, domain, practitioner, unit_instance);
+                let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
+                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
                 let e = &mut self.episodes[episode as usize];
                 self.record.service_started(start_day, start_day - e.referral_day);
                 if start_day >= scenario.run.warmup_days {
@@ -1881,9 +1882,9 @@ impl<'a> Sim<'a> {
 
     /// Multi-disciplinary work: colleagues of `practitioner` who also see the family in an
     /// assessment or intervention (they hold no caseload slot for it).
-    fn involve_colleagues(&mut self, episode: u32, domain: u8, practitioner: u32, unit_instance: u32) {
+    fn involve_colleagues(&mut self, episode: u32, domain: u8, tier: u8, practitioner: u32, unit_instance: u32) {
         let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
-        let extra = unit.professionals_per_intervention.saturating_sub(1);
+        let extra = u32::from(unit.professionals_per_intervention[domain as usize][tier as usize - 1]).saturating_sub(1);
         if extra == 0 {
             return;
         }

@@ -312,7 +312,8 @@ fn in_locality(service: &RawService, member: &RawStaff, locality: &str, l: usize
 
 /// One unit made of several services: their staff together, each domain at the tiers any
 /// of them took, limited to `band`. Borough-wide services joining a locality unit share
-/// their staff out across localities. The merged unit has no waiting-list policy: one
+/// their staff out across localities. Each service's professionals per intervention stay
+/// with the domains and tiers it took. The merged unit has no waiting-list policy: one
 /// service's rules for its own list say nothing about a team that serves every need.
 fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, c: &Context) -> Option<RawUnit> {
     let mut domains: Vec<String> = Vec::new();
@@ -353,7 +354,29 @@ fn merged(name: &str, services: &[&RawService], band: u8, scope: RawScope, c: &C
     unit.scope = scope;
     let days: f64 = services.iter().map(|s| s.assessment_days_mean).sum::<f64>() / services.len() as f64;
     unit.assessment = RawAssessment::Common { days_mean: days };
-    unit.professionals_per_intervention = services.iter().map(|s| s.professionals_per_intervention).max().unwrap_or(1);
+    // Each domain and tier keeps the number of professionals of the service that took it (the
+    // largest, where several did): a team that absorbs a multi-disciplinary disability service
+    // sends eight professionals to the disability and complex health work that service did,
+    // not to every family.
+    unit.professionals_per_intervention = services.iter().map(|s| s.professionals_per_intervention).min().unwrap_or(1);
+    let mut special: Vec<&RawService> =
+        services.iter().copied().filter(|s| s.professionals_per_intervention != unit.professionals_per_intervention).collect();
+    // Ascending, so that where two services took the same domain and tier the larger number,
+    // listed later, wins.
+    special.sort_by_key(|s| s.professionals_per_intervention);
+    unit.professionals_for = special
+        .iter()
+        .flat_map(|s| {
+            remits.iter().filter_map(move |(domain, band_remit)| {
+                let tiers = remit(s, domain) & band_remit;
+                (tiers != 0).then(|| RawDomainProfessionals {
+                    domain: domain.clone(),
+                    tiers: tiers_of(tiers),
+                    professionals_per_intervention: s.professionals_per_intervention,
+                })
+            })
+        })
+        .collect();
     Some(unit)
 }
 

@@ -756,6 +756,12 @@ pub struct RawUnit {
     /// caseload slot; all count as professionals the family sees.
     #[serde(default = "default_one_u32")]
     pub professionals_per_intervention: u32,
+    /// A different number for particular domains (and, optionally, tiers), overriding
+    /// `professionals_per_intervention` for their needs; for example an integrated team whose
+    /// disability work is done by a multi-disciplinary team of eight while its other work
+    /// needs one practitioner. Later entries override earlier ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub professionals_for: Vec<RawDomainProfessionals>,
     /// For a `Locality` unit, the localities that have one (default: all).
     #[serde(default)]
     pub localities: Option<Vec<String>>,
@@ -803,6 +809,7 @@ impl RawUnit {
             allocation: RawAllocation::default(),
             lead_professional: false,
             professionals_per_intervention: 1,
+            professionals_for: Vec::new(),
             localities: None,
             priority: RawPriority::default(),
             step_down_probability: 0.0,
@@ -821,6 +828,17 @@ impl RawUnit {
 pub struct RawDomainTiers {
     pub domain: String,
     pub tiers: Vec<u8>,
+}
+
+/// Practitioners involved in each intervention for one domain of a unit (`professionals_for`),
+/// at the given tiers (all, when none are given).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomainProfessionals {
+    pub domain: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<u8>,
+    pub professionals_per_intervention: u32,
 }
 
 /// What kind of unit this is; each kind changes how work reaches practitioners.

@@ -1131,11 +1131,39 @@ fn unit(
         every_copy_staffed(check, path, &staff, &staff_by_locality, &localities, &tiers_by_domain, workforce, population, domain_names);
     }
     check.probability(&format!("{path}.step_down_probability"), raw.step_down_probability);
-    if raw.professionals_per_intervention == 0 || raw.professionals_per_intervention > 20 {
-        check.fail(
-            format!("{path}.professionals_per_intervention"),
-            format!("must be between 1 and 20, found {}", raw.professionals_per_intervention),
-        );
+    let professionals_in_range = |check: &mut Checker, place: String, n: u32| {
+        if n == 0 || n > 20 {
+            check.fail(place, format!("must be between 1 and 20, found {n}"));
+        }
+        n.clamp(1, 20) as u8
+    };
+    let mut professionals_per_intervention =
+        [[professionals_in_range(check, format!("{path}.professionals_per_intervention"), raw.professionals_per_intervention); 4];
+            MAX_DOMAINS];
+    for (i, special) in raw.professionals_for.iter().enumerate() {
+        let spath = format!("{path}.professionals_for.{i}");
+        let n = professionals_in_range(check, format!("{spath}.professionals_per_intervention"), special.professionals_per_intervention);
+        let mut tiers = if special.tiers.is_empty() { 0b1111 } else { 0u8 };
+        for tier in &special.tiers {
+            if (1..=4).contains(tier) {
+                tiers |= tier_bit(*tier);
+            } else {
+                check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
+            }
+        }
+        match lookup(domain_names, &special.domain) {
+            Ok(d) if domains & (1 << d) != 0 => {
+                for (tier_idx, slot) in professionals_per_intervention[d].iter_mut().enumerate() {
+                    if tiers & (1 << tier_idx) != 0 {
+                        *slot = n;
+                    }
+                }
+            }
+            Ok(_) => {
+                check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain))
+            }
+            Err(m) => check.fail(format!("{spath}.domain"), m),
+        }
     }
     if let Some(day) = raw.ends_on_day {
         check.positive(&format!("{path}.ends_on_day"), day, "days");
@@ -1175,7 +1203,7 @@ fn unit(
         assessment,
         allocation,
         lead_professional: raw.lead_professional,
-        professionals_per_intervention: raw.professionals_per_intervention.max(1),
+        professionals_per_intervention,
         waiting_list,
     }
 }
