@@ -23,6 +23,43 @@ fn tier_list(mask: u8) -> String {
     }
 }
 
+/// The practitioners who see a family in each intervention, where more than one: "8
+/// professionals per intervention" for all of a unit's work, or by domain and tiers
+/// ("8 professionals per intervention in health tiers 2-4, disability tiers 2-4").
+fn professionals_text(unit: &Unit, domains: &[Domain]) -> Option<String> {
+    // (domain index, tiers, count) for every domain the unit takes, grouped by count.
+    let mut groups: Vec<(usize, u8, u8)> = Vec::new();
+    for (d, _) in domains.iter().enumerate().filter(|(d, _)| unit.tiers_by_domain[*d] != 0) {
+        for tier in (1..=4u8).filter(|t| unit.tiers_by_domain[d] & tier_bit(*t) != 0) {
+            let n = unit.professionals_per_intervention[d][usize::from(tier) - 1];
+            match groups.iter_mut().find(|(gd, _, gn)| *gd == d && *gn == n) {
+                Some(group) => group.1 |= tier_bit(tier),
+                None => groups.push((d, tier_bit(tier), n)),
+            }
+        }
+    }
+    let many: Vec<&(usize, u8, u8)> = groups.iter().filter(|(_, _, n)| *n > 1).collect();
+    let first = many.first()?;
+    if many.len() == groups.len() && many.iter().all(|(_, _, n)| n == &first.2) {
+        return Some(format!("{} professionals per intervention", first.2));
+    }
+    let mut counts: Vec<u8> = many.iter().map(|(_, _, n)| *n).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|&n| {
+            let places: Vec<String> = many
+                .iter()
+                .filter(|(_, _, gn)| *gn == n)
+                .map(|(d, tiers, _)| format!("{} {}", domains[*d].name, tier_list(*tiers)))
+                .collect();
+            format!("{n} professionals per intervention in {}", places.join(" and "))
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
 fn allocation_text(allocation: &Allocation) -> String {
     match allocation {
         Allocation::OnArrival => "on arrival".into(),
@@ -145,6 +182,9 @@ pub fn explain(scenario: &Scenario) -> String {
             if unit.priority == Priority::HighestTierFirst {
                 extras.push("highest tier first".to_string());
             }
+            if let Some(text) = professionals_text(unit, &population.domains) {
+                extras.push(text);
+            }
             if unit.step_down_probability > 0.0 {
                 extras.push(format!("steps down {:.0}% of tier 3-4 needs", unit.step_down_probability * 100.0));
             }
@@ -243,4 +283,27 @@ fn routes(w: &mut String, scenario: &Scenario, model: &Model) {
         model.coordinated_handoff.bounce_probability * 100.0,
         model.coordinated_handoff.lost_probability * 100.0
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn professionals_per_intervention_are_shown_where_more_than_one_sees_the_family() {
+        let county = crate::scenario::default_county().expect("the county loads").scenario;
+        let text = super::explain(&county);
+        let unit_block = |model: &str, unit: &str| -> String {
+            let model_start = text.find(&format!(": {model} ==")).unwrap_or_else(|| panic!("no model {model}"));
+            let rest = &text[model_start..];
+            let unit_start = rest.find(&format!("  {unit} - ")).unwrap_or_else(|| panic!("no unit {unit} in {model}"));
+            rest[unit_start..].lines().take(3).collect::<Vec<_>>().join("\n")
+        };
+        assert!(unit_block("siloed", "disability_service").ends_with("; 8 professionals per intervention"));
+        assert!(!unit_block("siloed", "early_help").contains("professionals per intervention"));
+        assert!(
+            unit_block("fully_integrated", "integrated_team")
+                .ends_with("; 8 professionals per intervention in health tiers 2-4 and disability tiers 2-4"),
+            "{}",
+            unit_block("fully_integrated", "integrated_team")
+        );
+    }
 }
