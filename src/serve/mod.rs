@@ -557,7 +557,11 @@ fn run_dir(state: &State, id: &str) -> Result<PathBuf> {
 }
 
 fn not_found_run(id: &str) -> Error {
-    Error::NotFound { what: "run", name: id.into(), hint: "POST /api/run answers with the id of each run it starts.".into() }
+    Error::NotFound {
+        what: "run",
+        name: id.into(),
+        hint: "POST /api/run answers with the id of each run it starts; a run cancelled, or failed, before the workbench last started left no folder, so it is not found either.".into(),
+    }
 }
 
 /// `GET /api/runs/<id>`: how far the run has got; when finished, its summary, the table
