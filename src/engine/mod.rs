@@ -2584,6 +2584,9 @@ mod tests {
         assert!(!super::independent_localities(&county), "the county has borough-wide specialist services");
         let two = load(include_str!("../../scenarios/risks/overloaded_integrated_team.ron"), &[]);
         assert!(super::independent_localities(&two));
+        // England's speed depends on it (results/benchmarks.md, fifth pass).
+        let england = load(include_str!("../../scenarios/scale/england.ron"), &[]);
+        assert!(super::independent_localities(&england), "England's authorities should share no service");
         let one = load(include_str!("../../scenarios/validation/mmc.ron"), &[]);
         assert!(!super::independent_localities(&one), "one locality has nothing to split");
     }
