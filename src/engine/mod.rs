@@ -2375,17 +2375,12 @@ impl Tally {
             mine.slot_days += theirs.slot_days;
             mine.waiting_at_end += theirs.waiting_at_end;
         }
-        self.waiting_midway = match (self.waiting_midway.take(), other.waiting_midway) {
-            (Some((day, mut waiting)), Some((other_day, other_waiting))) => {
+        self.waiting_midway =
+            record::add_options(self.waiting_midway.take(), other.waiting_midway, |(day, mut waiting), (other_day, theirs)| {
                 assert_eq!(day, other_day, "the runs of two localities took their midway count on different days");
-                waiting.iter_mut().zip(&other_waiting).for_each(|(w, o)| *w += o);
-                Some((day, waiting))
-            }
-            (mine, theirs) => {
-                assert!(mine.is_none() && theirs.is_none(), "one locality's run took a midway count and another did not");
-                None
-            }
-        };
+                waiting.iter_mut().zip(&theirs).for_each(|(w, o)| *w += o);
+                (day, waiting)
+            });
         assert_eq!(self.caseload_months.len(), other.caseload_months.len(), "the runs of two localities counted different months");
         for (mine, theirs) in self.caseload_months.iter_mut().zip(&other.caseload_months) {
             mine.0 += theirs.0;

@@ -146,7 +146,7 @@ impl MonthBin {
 
 /// Two values recorded at the same moment by the runs of two localities, added; runs of one
 /// scenario record at the same moments, so either both are there or neither is.
-fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T) -> Option<T> {
+pub(super) fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => Some(add(a, b)),
         (a, b) => {

@@ -823,9 +823,7 @@ fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String], lo
         if s.tiers.is_empty() {
             check.fail(format!("{path}.tiers"), "lists no tiers; give the tiers of need this unit accepts, e.g. [2, 3]");
         }
-        for tier in s.tiers.iter().filter(|t| !(1..=4).contains(*t)) {
-            check.fail(format!("{path}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
-        }
+        tier_mask(check, format!("{path}.tiers"), &s.tiers);
         for (i, special) in s.tiers_for.iter().enumerate() {
             let spath = format!("{path}.tiers_for.{i}");
             match lookup(domain_names, &special.domain) {
@@ -835,9 +833,7 @@ fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String], lo
                 Ok(_) => {}
                 Err(m) => check.fail(format!("{spath}.domain"), m),
             }
-            for tier in special.tiers.iter().filter(|t| !(1..=4).contains(*t)) {
-                check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
-            }
+            tier_mask(check, format!("{spath}.tiers"), &special.tiers);
         }
         if s.staff.is_empty() {
             check.fail(format!("{path}.staff"), "lists no staff; a unit needs at least one practitioner");
@@ -948,6 +944,19 @@ fn reachable_tiers(population: &Population, domain_idx: usize) -> u8 {
     mask
 }
 
+/// The bit mask of `tiers` (as `tier_bit`), reporting at `place` any that is not 1 to 4.
+fn tier_mask(check: &mut Checker, place: String, tiers: &[u8]) -> u8 {
+    let mut mask = 0;
+    for tier in tiers {
+        if (1..=4).contains(tier) {
+            mask |= tier_bit(*tier);
+        } else {
+            check.fail(place.clone(), format!("tiers run from 1 to 4, found {tier}"));
+        }
+    }
+    mask
+}
+
 fn unit(
     check: &mut Checker,
     path: &str,
@@ -971,27 +980,12 @@ fn unit(
     if raw.tiers.is_empty() {
         check.fail(format!("{path}.tiers"), "lists no tiers; give the tiers of need this unit accepts, e.g. [2, 3]");
     }
-    for tier in &raw.tiers {
-        if (1..=4).contains(tier) {
-            tiers |= tier_bit(*tier);
-        } else {
-            check.fail(format!("{path}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
-        }
-    }
+    tiers |= tier_mask(check, format!("{path}.tiers"), &raw.tiers);
     let mut remit_by_domain = [tiers; MAX_DOMAINS];
     for (i, special) in raw.tiers_for.iter().enumerate() {
         let spath = format!("{path}.tiers_for.{i}");
         match lookup(domain_names, &special.domain) {
-            Ok(d) if domains & (1 << d) != 0 => {
-                remit_by_domain[d] = 0;
-                for tier in &special.tiers {
-                    if (1..=4).contains(tier) {
-                        remit_by_domain[d] |= tier_bit(*tier);
-                    } else {
-                        check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
-                    }
-                }
-            }
+            Ok(d) if domains & (1 << d) != 0 => remit_by_domain[d] = tier_mask(check, format!("{spath}.tiers"), &special.tiers),
             Ok(_) => {
                 check.fail(format!("{spath}.domain"), format!("`{}` is not in this unit's domains; add it there first", special.domain))
             }
@@ -1143,14 +1137,7 @@ fn unit(
     for (i, special) in raw.professionals_for.iter().enumerate() {
         let spath = format!("{path}.professionals_for.{i}");
         let n = professionals_in_range(check, format!("{spath}.professionals_per_intervention"), special.professionals_per_intervention);
-        let mut tiers = if special.tiers.is_empty() { 0b1111 } else { 0u8 };
-        for tier in &special.tiers {
-            if (1..=4).contains(tier) {
-                tiers |= tier_bit(*tier);
-            } else {
-                check.fail(format!("{spath}.tiers"), format!("tiers run from 1 to 4, found {tier}"));
-            }
-        }
+        let tiers = if special.tiers.is_empty() { 0b1111 } else { tier_mask(check, format!("{spath}.tiers"), &special.tiers) };
         match lookup(domain_names, &special.domain) {
             Ok(d) if domains & (1 << d) != 0 => {
                 for (tier_idx, slot) in professionals_per_intervention[d].iter_mut().enumerate() {
