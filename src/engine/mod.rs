@@ -433,6 +433,7 @@ struct Sim<'a> {
     model_idx: usize,
     replication: u32,
     queue: EventQueue<Event>,
+    need_draws: NeedDraws,
     /// Untreated-clock events made stale since the queue was last cleared of them (an
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
@@ -661,6 +662,7 @@ impl<'a> Sim<'a> {
             model_idx,
             replication,
             queue: EventQueue::new(),
+            need_draws: NeedDraws::of(&scenario.population),
             stale_clocks: 0,
             episodes: Vec::new(),
             census_needs: Vec::new(),
@@ -977,7 +979,7 @@ impl<'a> Sim<'a> {
         // A buffer kept between families: no allocation per family.
         let mut needs = std::mem::take(&mut self.new_needs);
         needs.clear();
-        needs.push(draw_need(rng, population, primary, tier, overstatement_factor));
+        needs.push(draw_need(rng, population, self.need_draws, primary, tier, overstatement_factor));
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
@@ -1009,7 +1011,7 @@ impl<'a> Sim<'a> {
                 None if u < population.extra_need_same_tier_probability => tier,
                 None => (tier - 1).max(1),
             };
-            needs.push(draw_need(rng, population, chosen as u8, extra_tier, overstatement_factor));
+            needs.push(draw_need(rng, population, self.need_draws, chosen as u8, extra_tier, overstatement_factor));
         }
         if !hidden {
             let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
@@ -1030,7 +1032,8 @@ impl<'a> Sim<'a> {
         let Recurrence { family_id, n_episode, locality, domain, tier, previous_close_day } = recurrence;
         let mut rng =
             rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
-        let need = draw_need(&mut rng, &self.scenario.population, domain, tier, self.model.collaboration.overstatement_factor);
+        let need =
+            draw_need(&mut rng, &self.scenario.population, self.need_draws, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
         Ok(())
@@ -2503,12 +2506,44 @@ fn pick(cumulative: &[f64], u: f64) -> usize {
     }
 }
 
-/// A new need with every random quantity it will ever use drawn now, in a fixed order, so
-/// the same family gets the same draws in every model. `overstatement_factor` (a condition
-/// for advantage) scales the probability, not the draw.
-fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
-    let overstated = tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
-    let escalation_draws: [f64; 3] = [rng.sample(Exp1), rng.sample(Exp1), rng.sample(Exp1)];
+/// Which of a need's random quantities the scenario can ever use. These are scenario-wide
+/// (population parameters, not a model's), so skipping the rest keeps every model's draws
+/// in step (common random numbers) while a queueing-theory scenario, with no escalation, no
+/// natural resolution, no overstatement and exponential service, draws one variate a need
+/// instead of seven (mmc spent a tenth of its instructions on variates it never read).
+#[derive(Debug, Clone, Copy)]
+struct NeedDraws {
+    overstatement: bool,
+    escalation: bool,
+    resolution: bool,
+    service_exp1: bool,
+    service_normal: bool,
+}
+
+impl NeedDraws {
+    fn of(population: &Population) -> NeedDraws {
+        let shape = population.service.shape;
+        NeedDraws {
+            overstatement: population.overstated_tier_probability > 0.0,
+            escalation: population.escalation_rate_per_day.iter().any(|rate| *rate > 0.0),
+            resolution: population.natural_resolution_rate_per_day.iter().any(|rate| *rate > 0.0),
+            // The exponential variate is drawn for log-normal service too: it is part of the
+            // arrival checksum, and dropping it would change every existing log-normal result.
+            service_exp1: !matches!(shape, DurationShape::Fixed),
+            service_normal: matches!(shape, DurationShape::LogNormal { .. }),
+        }
+    }
+}
+
+/// A new need with every random quantity it can use drawn now, in a fixed order, so the
+/// same family gets the same draws in every model. `overstatement_factor` (a condition for
+/// advantage) scales the probability, not the draw. Quantities the scenario can never use
+/// (`draws`) are not drawn: never-escalating and never-resolving needs get infinite
+/// exposures, unused service variates 0.
+fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
+    let overstated = draws.overstatement && tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
+    let escalation_draws: [f64; 3] =
+        if draws.escalation { [rng.sample(Exp1), rng.sample(Exp1), rng.sample(Exp1)] } else { [f64::INFINITY; 3] };
     Need {
         domain,
         tier,
@@ -2519,9 +2554,9 @@ fn draw_need(rng: &mut Generator, population: &Population, domain: u8, tier: u8,
         untreated_since: None,
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
         escalation_draws,
-        resolution_left: rng.sample(Exp1),
-        service_exp1: rng.sample(Exp1),
-        service_normal: rng.sample(StandardNormal),
+        resolution_left: if draws.resolution { rng.sample(Exp1) } else { f64::INFINITY },
+        service_exp1: if draws.service_exp1 { rng.sample(Exp1) } else { 0.0 },
+        service_normal: if draws.service_normal { rng.sample(StandardNormal) } else { 0.0 },
         bounces: 0,
     }
 }
@@ -2571,6 +2606,25 @@ mod tests {
     fn load(text: &str, overrides: &[&str]) -> crate::model::Scenario {
         let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
         crate::scenario::load_str("test", text, &overrides).expect("a valid scenario").scenario
+    }
+
+    #[test]
+    fn needs_draw_only_what_the_scenario_can_use() {
+        // The county uses every variate (log-normal service still draws the exponential one,
+        // which the arrival checksum reads); M/M/c uses only the exponential service time.
+        let county = load(crate::scenario::DEFAULT_COUNTY_RON, &[]);
+        let draws = super::NeedDraws::of(&county.population);
+        assert!(draws.overstatement && draws.escalation && draws.resolution && draws.service_exp1 && draws.service_normal);
+        let mmc = load(include_str!("../../scenarios/validation/mmc.ron"), &[]);
+        let draws = super::NeedDraws::of(&mmc.population);
+        assert!(!draws.overstatement && !draws.escalation && !draws.resolution && draws.service_exp1 && !draws.service_normal);
+        // One tier escalating is enough to need all three exposures (a need can climb into it).
+        let one = load(include_str!("../../scenarios/validation/mmc.ron"), &["population.escalation_days_mean=[None, None, 100.0]"]);
+        assert!(super::NeedDraws::of(&one.population).escalation);
+        // Fewer draws must not change the model: M/M/c's needs still never escalate or resolve.
+        let run = super::simulate(&mmc, 0, 0).expect("mmc runs");
+        assert_eq!(run.value(crate::metrics::Metric::EscalationTier3), Some(0.0));
+        assert_eq!(run.value(crate::metrics::Metric::EscalationTier4), Some(0.0));
     }
 
     #[test]
