@@ -1485,6 +1485,10 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule_clock(&mut self, now: f64, episode: u32, need: u8) {
+        if !self.need_draws.escalation && !self.need_draws.resolution {
+            // No need of this scenario ever escalates or resolves on its own: no clock.
+            return;
+        }
         let scenario = self.scenario;
         let population = &scenario.population;
         let e = &self.episodes[episode as usize];
