@@ -123,21 +123,28 @@ pub struct ServiceDuration {
 }
 
 impl ServiceDuration {
-    /// Turns a family's pre-drawn standard variates into a duration for this tier (with the
-    /// domain's own means if it has them), so every model gives the same family the same
+    /// Mean intervention days at `tier` in `domain` (the domain's own means if it has them).
+    pub fn days_mean(&self, domain: &Domain, tier: u8) -> f64 {
+        domain.service_days_mean_by_tier.as_ref().unwrap_or(&self.days_mean_by_tier)[tier as usize - 1]
+    }
+}
+
+impl DurationShape {
+    /// Turns pre-drawn standard variates (an Exp(1) and a standard normal) into a duration
+    /// with this shape and `mean` days, so every model gives the same family the same
     /// quantile of the duration distribution (common random numbers).
-    pub fn days(&self, domain: &Domain, tier: u8, exp1: f64, std_normal: f64) -> f64 {
-        let means = domain.service_days_mean_by_tier.as_ref().unwrap_or(&self.days_mean_by_tier);
-        let mean = means[tier as usize - 1];
-        match self.shape {
+    pub fn days(self, mean: f64, exp1: f64, std_normal: f64) -> f64 {
+        match self {
             DurationShape::Exponential => mean * exp1,
-            DurationShape::LogNormal { sigma } => {
-                let mu = mean.ln() - 0.5 * sigma * sigma;
-                (mu + sigma * std_normal).exp()
-            }
+            DurationShape::LogNormal { sigma } => (log_normal_mu(mean, sigma) + sigma * std_normal).exp(),
             DurationShape::Fixed => mean,
         }
     }
+}
+
+/// The location `mu` of a log-normal distribution with this mean and `sigma`.
+pub fn log_normal_mu(mean: f64, sigma: f64) -> f64 {
+    mean.ln() - 0.5 * sigma * sigma
 }
 
 #[derive(Debug, Clone)]
