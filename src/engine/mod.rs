@@ -150,11 +150,6 @@ struct Need {
     /// Whether the referrer has presented it one tier too high (until an assessment).
     overstated: bool,
     state: NeedState,
-    /// Changes whenever the need moves; queue entries and events carrying an old token are stale.
-    token: u32,
-    /// Changes whenever the untreated clock is re-armed or stopped, so older clock events are
-    /// stale; separate from `token` so escalation does not disturb a referral in transit.
-    clock_token: u32,
     /// Day the untreated clock started, while the need is not being worked with.
     untreated_since: Option<f64>,
     /// Remaining exposure (in units of Exp(1)) before the next escalation and before natural
@@ -174,10 +169,28 @@ impl Need {
     }
 }
 
-#[derive(Debug)]
-struct Episode {
+/// What every event checks before it acts, kept together (40 bytes, in one or two cache
+/// lines of the episode) rather than in each need: most events first ask whether they are
+/// stale, and with the tokens in the needs that took a second cache miss (the needs are a
+/// separate allocation) for every event about an episode not touched for weeks, and for every
+/// pending clock when stale clocks are cleared from the queue.
+#[derive(Debug, Clone, Copy)]
+struct Tags {
     /// Unique within the replication; 0 marks a free slot in the episode table.
     serial: u64,
+    /// Per need: changes whenever the need moves; queue entries and events carrying an old
+    /// token are stale.
+    tokens: [u32; MAX_NEEDS],
+    /// Per need: changes whenever the untreated clock is re-armed or stopped, so older clock
+    /// events are stale; separate from `tokens` so escalation does not disturb a referral in
+    /// transit.
+    clock_tokens: [u32; MAX_NEEDS],
+}
+
+#[derive(Debug)]
+struct Episode {
+    /// Whether an event or a queue entry is still about this episode's need as it is now.
+    tags: Tags,
     family_id: u64,
     n_episode: u32,
     locality: u16,
@@ -923,7 +936,7 @@ impl<'a> Sim<'a> {
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
         debug_assert!(
-            self.episodes.iter().zip(&self.census_needs).all(|(e, census)| e.serial == 0
+            self.episodes.iter().zip(&self.census_needs).all(|(e, census)| e.tags.serial == 0
                 || census.iter().enumerate().all(|(idx, c)| match e.needs.get(idx) {
                     Some(n) => *c == CensusNeed { state: n.state, tier: n.tier, domain: n.domain },
                     None => *c == NO_CENSUS_NEED,
@@ -968,12 +981,12 @@ impl<'a> Sim<'a> {
     }
 
     fn episode_is(&self, episode: u32, serial: u64) -> bool {
-        self.episodes[episode as usize].serial == serial
+        self.episodes[episode as usize].tags.serial == serial
     }
 
     fn need_is(&self, episode: u32, serial: u64, need: u8, token: u32) -> bool {
         let e = &self.episodes[episode as usize];
-        e.serial == serial && e.needs[need as usize].token == token
+        e.tags.serial == serial && e.tags.tokens[need as usize] == token
     }
 
     // ----- families arriving -------------------------------------------------------------
@@ -1096,7 +1109,7 @@ impl<'a> Sim<'a> {
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
         let mut episode = Episode {
-            serial,
+            tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
             family_id,
             n_episode,
             locality,
@@ -1370,10 +1383,10 @@ impl<'a> Sim<'a> {
             delay += consent * consent_delay_days_mean;
         }
         let u: f64 = e.rng.random();
-        let serial = e.serial;
+        let serial = e.tags.serial;
         self.coordination_hours(now, from, model.coordination.referral_hours);
         self.set_state(episode, need, NeedState::InTransit);
-        let token = self.episodes[episode as usize].needs[need as usize].token;
+        let token = self.episodes[episode as usize].tags.tokens[need as usize];
         if u < handoff.lost_probability {
             self.lose(now, episode, need);
         } else if u < handoff.lost_probability + handoff.bounce_probability {
@@ -1463,7 +1476,7 @@ impl<'a> Sim<'a> {
         let resolves = population.natural_resolution_rate_per_day[n.tier as usize - 1] > 0.0;
         if !escalates && !resolves {
             let gap: f64 = e.rng.sample(Exp1);
-            let (serial, token) = (e.serial, n.token);
+            let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * population.recurrence_delay_days_mean, Event::Represent { episode, serial, need, token });
         }
     }
@@ -1498,7 +1511,7 @@ impl<'a> Sim<'a> {
         let n = &mut e.needs[need as usize];
         let Some(since) = n.untreated_since.take() else { return };
         consume_exposure(population, n, now - since);
-        n.clock_token = n.clock_token.wrapping_add(1);
+        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
         e.n_untreated -= 1;
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, -1);
@@ -1536,7 +1549,7 @@ impl<'a> Sim<'a> {
         let (to_escalate, to_resolve) = days_until_change(population, n);
         let wait = to_escalate.min(to_resolve);
         if wait.is_finite() {
-            let (serial, token) = (e.serial, n.clock_token);
+            let (serial, token) = (e.tags.serial, e.tags.clock_tokens[need as usize]);
             self.queue.schedule(now + wait.max(0.0), Event::UntreatedClock { episode, serial, need, token });
         }
     }
@@ -1568,7 +1581,7 @@ impl<'a> Sim<'a> {
         }
         self.record.escalation(now);
         // The old clock event is spent; re-arm for the new tier.
-        n.clock_token = n.clock_token.wrapping_add(1);
+        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
         match state {
             NeedState::Lost => self.represent(now, episode, need),
             NeedState::AwaitingService { unit_instance } | NeedState::AwaitingPanel { unit_instance } => {
@@ -1590,19 +1603,19 @@ impl<'a> Sim<'a> {
 
     fn work_item(&self, episode: u32, need: u8, kind: WorkKind) -> WorkItem {
         let e = &self.episodes[episode as usize];
-        let token = if let WorkKind::Service { .. } = kind { e.needs[need as usize].token } else { 0 };
-        WorkItem { episode, serial: e.serial, token, kind, since_day: self.queue.now_day() }
+        let token = if let WorkKind::Service { .. } = kind { e.tags.tokens[need as usize] } else { 0 };
+        WorkItem { episode, serial: e.tags.serial, token, kind, since_day: self.queue.now_day() }
     }
 
     fn item_is_live(&self, item: &WorkItem, unit_instance: u32) -> bool {
         let e = &self.episodes[item.episode as usize];
-        if e.serial != item.serial {
+        if e.tags.serial != item.serial {
             return false;
         }
         match item.kind {
             WorkKind::Service { need } => {
                 let n = &e.needs[need as usize];
-                n.token == item.token
+                e.tags.tokens[need as usize] == item.token
                     && matches!(n.state, NeedState::AwaitingService { unit_instance: u } | NeedState::AwaitingPanel { unit_instance: u } if u == unit_instance)
             }
             WorkKind::Assessment { needs } => bits(needs)
@@ -1861,7 +1874,7 @@ impl<'a> Sim<'a> {
                         .wait_to_assessment_minutes
                         .saturating_record(record::round_to_u64((start_day - item.since_day) * MINUTES_PER_DAY));
                 }
-                let serial = e.serial;
+                let serial = e.tags.serial;
                 self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
                 let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
@@ -1888,7 +1901,7 @@ impl<'a> Sim<'a> {
                 let n = &e.needs[need as usize];
                 let duration =
                     self.service_durations[n.domain as usize][n.tier as usize - 1].days(n.service_exp1, n.service_normal) * slowdown;
-                let (serial, token) = (e.serial, n.token);
+                let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
         }
@@ -1981,7 +1994,7 @@ impl<'a> Sim<'a> {
             self.coordination_hours(now, unit_instance, model.coordination.referral_hours);
             let e = &mut self.episodes[episode as usize];
             e.n_tellings += 1;
-            let (serial, token) = (e.serial, e.needs[need as usize].token);
+            let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + delay, Event::CalledIn { episode, serial, need, token, unit_instance });
             return;
         }
@@ -1990,7 +2003,7 @@ impl<'a> Sim<'a> {
             UnitKind::VirtualTeam { call_in_days_mean } => {
                 let e = &mut self.episodes[episode as usize];
                 let gap: f64 = e.rng.sample(Exp1);
-                let (serial, token) = (e.serial, e.needs[need as usize].token);
+                let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
                 self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
             }
             _ => {
@@ -2051,7 +2064,7 @@ impl<'a> Sim<'a> {
             self.lose(now, episode, need);
         } else {
             let gap: f64 = e.rng.sample(Exp1);
-            let (serial, token) = (e.serial, e.needs[need as usize].token);
+            let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * retry_days_mean, Event::ReOffer { episode, serial, need, token, unit_instance });
         }
     }
@@ -2152,13 +2165,13 @@ impl<'a> Sim<'a> {
         }
         let exit_strategy = self.model.units[unit_idx].exit_strategy;
         for episode in 0..self.episodes.len() as u32 {
-            if self.episodes[episode as usize].serial == 0 {
+            if self.episodes[episode as usize].tags.serial == 0 {
                 continue;
             }
-            let serial = self.episodes[episode as usize].serial;
+            let serial = self.episodes[episode as usize].tags.serial;
             for need in 0..self.episodes[episode as usize].needs.len() as u8 {
                 // Handing one need on can close the whole episode.
-                if self.episodes[episode as usize].serial != serial {
+                if self.episodes[episode as usize].tags.serial != serial {
                     break;
                 }
                 let state = self.episodes[episode as usize].needs[need as usize].state;
@@ -2187,11 +2200,11 @@ impl<'a> Sim<'a> {
 
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
         self.census_needs[episode as usize][need as usize].state = state;
-        let n = &mut self.episodes[episode as usize].needs[need as usize];
-        n.state = state;
-        n.token = n.token.wrapping_add(1);
+        let e = &mut self.episodes[episode as usize];
+        e.needs[need as usize].state = state;
+        let token = e.tags.tokens[need as usize].wrapping_add(1);
+        e.tags.tokens[need as usize] = token;
         if let Some(at) = state.listed_at() {
-            let token = n.token;
             self.start_patience(episode, need, token, at);
         }
     }
@@ -2273,7 +2286,7 @@ impl<'a> Sim<'a> {
                 );
             }
         }
-        e.serial = 0;
+        e.tags.serial = 0;
         // Emptied, not dropped, so that the next episode in this slot reuses the buffers
         // without allocating; but only small ones, or every slot would keep the largest
         // buffer it ever held (when England's 1.4 million open episodes were one table: +17%
@@ -2292,7 +2305,7 @@ impl<'a> Sim<'a> {
     fn into_tally(mut self) -> Tally {
         let horizon = self.scenario.run.horizon_days;
         let lead_hours = self.model.coordination.lead_professional_hours_per_week;
-        for e in self.episodes.iter().filter(|e| e.serial != 0) {
+        for e in self.episodes.iter().filter(|e| e.tags.serial != 0) {
             if e.lead.is_some() && e.needs.len() >= 2 {
                 self.record.lead_professional_time(e.lead_since_day, horizon, lead_hours);
             }
@@ -2515,7 +2528,7 @@ fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
 /// Whether an untreated-clock event is still the need's current clock.
 fn clock_is_live(episodes: &[Episode], episode: u32, serial: u64, need: u8, token: u32) -> bool {
     let e = &episodes[episode as usize];
-    e.serial == serial && e.needs[need as usize].clock_token == token
+    e.tags.serial == serial && e.tags.clock_tokens[need as usize] == token
 }
 
 fn all_needs(e: &Episode) -> u8 {
@@ -2589,8 +2602,6 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         tier,
         overstated,
         state: NeedState::InTransit,
-        token: 0,
-        clock_token: 0,
         untreated_since: None,
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
         escalation_draws,

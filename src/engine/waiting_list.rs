@@ -55,7 +55,7 @@ impl Sim<'_> {
         let day = self.queue.now_day() + self.waiting_list_draws(episode).patience_exp1 * list.patience_days_mean;
         // Nothing happens after the horizon, so nothing is scheduled there to fill the heap.
         if day <= self.scenario.run.horizon_days {
-            let serial = self.episodes[episode as usize].serial;
+            let serial = self.episodes[episode as usize].tags.serial;
             self.queue.schedule(day, Event::LeavesList { episode, serial, need, token });
         }
     }
@@ -102,10 +102,10 @@ impl Sim<'_> {
         let unit = &self.model.units[unit_idx];
         let draws = self.waiting_list_draws(episode);
         let measured = now >= self.scenario.run.warmup_days;
-        let serial = self.episodes[episode as usize].serial;
+        let serial = self.episodes[episode as usize].tags.serial;
         let mut kept = needs;
         for need in bits(needs) {
-            if self.episodes[episode as usize].serial != serial {
+            if self.episodes[episode as usize].tags.serial != serial {
                 // Turning the last open need away closed the episode.
                 break;
             }
