@@ -158,7 +158,9 @@ fn event_queue(c: &mut Cpu) {
 /// more per referral (an episode with its own random stream, need draws for common random
 /// numbers, untreated-need bookkeeping, time integrals, three wait histograms), so 2-3 times
 /// the minimal loop is the budget. Measured when this bench was written: ~400 ns per referral
-/// (62-65 ms per replication, 2.4-2.6 M referrals/s), see results/benchmarks.md.
+/// (62-65 ms per replication, 2.4-2.6 M referrals/s); after six optimisation passes (commit
+/// `d714fba`) ~355 ns (3,870 instructions) per referral, 2.8 M referrals/s: the per-referral
+/// work is spread over a dozen handlers, see results/benchmarks.md.
 fn mmc(c: &mut Cpu) {
     note_load("mmc");
     let s = scenario("scenarios/validation/mmc.ron", &[]);
@@ -171,8 +173,8 @@ fn mmc(c: &mut Cpu) {
 }
 
 /// One replication of one model of the default county (`scenarios/county.ron`): ten simulated
-/// years, about 25,000 new presentations a year plus recurrences (~285,000 episodes) and
-/// ~1.4-1.5 million events.
+/// years, about 25,000 new presentations a year plus recurrences, hidden need and returns
+/// (~330,000 referrals for siloed) and ~1.6 million events.
 ///
 /// Target: under 0.5 s on one core (once the models and collaboration issues have landed), so
 /// under ~350 ns per event. Back of envelope for today's engine: a pop from a heap of ~10^4-10^5
@@ -180,8 +182,11 @@ fn mmc(c: &mut Cpu) {
 /// unit's practitioners (30-85 of them, ~5 ns each), need draws and bookkeeping (~200 ns):
 /// ~500-700 ns per event, 0.7-1 s per replication. Measured when this bench was written, on
 /// a machine whose other users were held back: siloed 0.70 s, integrated_hub 0.75 s,
-/// fully_integrated 0.75 s (~500 ns per event). siloed is the baseline; integrated_hub and
-/// fully_integrated have the largest units, so the longest allocation scans.
+/// fully_integrated 0.75 s (~500 ns per event). Since then the engine does more (waiting
+/// lists, professionals per domain) and six passes took its cost down again: siloed 0.93-0.96 s
+/// at `d714fba` (`ba08f3e` 0.87-1.03 s alternated with it on a shared machine), bound by cache misses (9 L2 misses an event) more than by its ~2,300
+/// instructions an event. siloed is the baseline; integrated_hub and fully_integrated have the
+/// largest units, so the most practitioners to choose among.
 fn county(c: &mut Cpu) {
     note_load("county");
     let s = scenario("scenarios/county.ron", &[]);
