@@ -49,6 +49,7 @@ impl Sim<'_> {
     /// A practitioner leaves. Their open cases are covered by colleagues (not modelled as a
     /// transfer), but the post takes no new work until it is filled, and the newcomer starts
     /// with no relationships.
+    #[cold]
     pub(super) fn leaves(&mut self, now: f64, practitioner: u32) {
         self.relationships.reset(practitioner);
         let vacancy = self.scenario.workforce.vacancy_days_mean * self.model.collaboration.vacancy_factor;
@@ -60,6 +61,7 @@ impl Sim<'_> {
 
     /// Weekly: every practitioner's trust fades towards its starting level (faster in an
     /// overloaded unit), and grows towards the agencies they share a base with.
+    #[cold]
     pub(super) fn relationship_week(&mut self, now: f64) {
         let collaboration = &self.model.collaboration;
         let workforce = &self.scenario.workforce;
@@ -93,6 +95,7 @@ impl Sim<'_> {
 
     /// Joint training brings every agency in a team or hub together (seed paper §7: "one of
     /// the most important things in making multi-agency working a success").
+    #[cold]
     pub(super) fn joint_training(&mut self, now: f64) {
         let gain = self.model.collaboration.gain_per_joint_training;
         for idx in 0..self.instances.len() {
@@ -131,6 +134,7 @@ impl Sim<'_> {
     /// A restructure's new unit opens: its staff start with fresh relationships, and a share
     /// of them are still being recruited or building the team for a while (seed paper §3 ii:
     /// "time and resource needs to be set aside for team building").
+    #[cold]
     pub(super) fn unit_opens(&mut self, now: f64, unit_idx: usize) {
         self.active[unit_idx] = true;
         self.build_routes();

@@ -908,27 +908,34 @@ impl<'a> Sim<'a> {
                     self.schedule_hidden_presentation(now);
                 }
             }
-            Event::MonthEnd { month_idx } => {
-                let trust = self.trust_totals();
-                self.record.month_end(month_idx as usize, self.n_open, trust);
-                if now >= self.scenario.run.warmup_days {
-                    self.month_end_census();
-                }
-                let run = &self.scenario.run;
-                if self.waiting_midway.is_none() && now >= (run.warmup_days + run.horizon_days) / 2.0 {
-                    let mut waiting = vec![0u64; self.model.units.len()];
-                    for instance in &self.instances {
-                        waiting[instance.unit_idx] += (instance.waiting.len() + instance.panel.len()) as u64;
-                    }
-                    self.waiting_midway = Some((now, waiting));
-                }
-                let next = (month_idx + 2) as f64 * MONTH_DAYS;
-                if next <= self.scenario.run.horizon_days {
-                    self.queue.schedule(next, Event::MonthEnd { month_idx: month_idx + 1 });
-                }
-            }
+            Event::MonthEnd { month_idx } => self.month_end(now, month_idx),
         }
         Ok(())
+    }
+
+    // Handlers of rare events (a few a month or a day, against hundreds of events a day) are
+    // `#[cold]`: kept out of `handle`, so the code of the frequent ones sits together in the
+    // instruction cache.
+
+    #[cold]
+    fn month_end(&mut self, now: f64, month_idx: u32) {
+        let trust = self.trust_totals();
+        self.record.month_end(month_idx as usize, self.n_open, trust);
+        if now >= self.scenario.run.warmup_days {
+            self.month_end_census();
+        }
+        let run = &self.scenario.run;
+        if self.waiting_midway.is_none() && now >= (run.warmup_days + run.horizon_days) / 2.0 {
+            let mut waiting = vec![0u64; self.model.units.len()];
+            for instance in &self.instances {
+                waiting[instance.unit_idx] += (instance.waiting.len() + instance.panel.len()) as u64;
+            }
+            self.waiting_midway = Some((now, waiting));
+        }
+        let next = (month_idx + 2) as f64 * MONTH_DAYS;
+        if next <= self.scenario.run.horizon_days {
+            self.queue.schedule(next, Event::MonthEnd { month_idx: month_idx + 1 });
+        }
     }
 
     /// Point-in-time counts at a month-end: children open to each unit, tier 4 work by
@@ -1528,13 +1535,18 @@ impl<'a> Sim<'a> {
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;
         if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
-            let episodes = &self.episodes;
-            self.queue.retain(|event| match *event {
-                Event::UntreatedClock { episode, serial, need, token } => clock_is_live(episodes, episode, serial, need, token),
-                _ => true,
-            });
-            self.stale_clocks = 0;
+            self.drop_stale_clocks();
         }
+    }
+
+    #[cold]
+    fn drop_stale_clocks(&mut self) {
+        let episodes = &self.episodes;
+        self.queue.retain(|event| match *event {
+            Event::UntreatedClock { episode, serial, need, token } => clock_is_live(episodes, episode, serial, need, token),
+            _ => true,
+        });
+        self.stale_clocks = 0;
     }
 
     fn schedule_clock(&mut self, now: f64, episode: u32, need: u8) {
@@ -2069,6 +2081,7 @@ impl<'a> Sim<'a> {
         }
     }
 
+    #[cold]
     fn panel_meeting(&mut self, now: f64, unit_instance: u32, nominal_day: f64) {
         let model = self.model;
         let unit = &model.units[self.instances[unit_instance as usize].unit_idx];
@@ -2129,6 +2142,7 @@ impl<'a> Sim<'a> {
         }
     }
 
+    #[cold]
     fn team_allocation(&mut self, now: f64, unit_instance: u32) {
         self.instances[unit_instance as usize].allocation_pending = false;
         while let Some(item) = self.instances[unit_instance as usize].panel.pop_front() {
@@ -2140,6 +2154,7 @@ impl<'a> Sim<'a> {
 
     /// A time-limited project ends: with an exit strategy its families are handed on to the
     /// next service that takes their need; without one they are lost (seed paper, section 7).
+    #[cold]
     fn project_ends(&mut self, now: f64, unit_idx: usize) {
         self.active[unit_idx] = false;
         self.build_routes();
