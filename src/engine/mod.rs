@@ -520,10 +520,10 @@ struct Sim<'a> {
     model_agencies: u32,
     unit_stats: Vec<UnitStats>,
     /// Intervention durations by domain and tier.
-    service_durations: Vec<[Duration; N_TIERS]>,
+    service_durations: Vec<[DurationDistribution; N_TIERS]>,
     /// Assessment durations by unit of the model (the mean is unused where a unit does not
     /// assess).
-    assessment_durations: Vec<Duration>,
+    assessment_durations: Vec<DurationDistribution>,
     professionals_by_domain: Vec<(u64, f64)>,
     /// At each measured month end, per profession, the cases its practitioners held and their
     /// number (`n_professions` pairs a month): the mean caseload is taken when the run ends,
@@ -725,7 +725,7 @@ impl<'a> Sim<'a> {
                 .iter()
                 .map(|domain| {
                     std::array::from_fn(|tier_idx| {
-                        Duration::new(population.service.shape, population.service.days_mean(domain, tier_idx as u8 + 1))
+                        DurationDistribution::new(population.service.shape, population.service.days_mean(domain, tier_idx as u8 + 1))
                     })
                 })
                 .collect(),
@@ -737,7 +737,7 @@ impl<'a> Sim<'a> {
                         Assessment::Own { days_mean } | Assessment::Common { days_mean } => days_mean,
                         Assessment::NoAssessment => f64::NAN,
                     };
-                    Duration::new(population.service.shape, days_mean)
+                    DurationDistribution::new(population.service.shape, days_mean)
                 })
                 .collect(),
             professionals_by_domain: vec![(0, 0.0); population.domains.len()],
@@ -2578,7 +2578,7 @@ fn pick(cumulative: &[f64], u: f64) -> usize {
 /// (population parameters, not a model's), so skipping the rest keeps every model's draws
 /// in step (common random numbers) while a queueing-theory scenario, with no escalation, no
 /// natural resolution, no overstatement and exponential service, draws one variate a need
-/// instead of seven (mmc spent a tenth of its instructions on variates it never read).
+/// instead of seven (mmc spent 7% of its instructions on variates it never read).
 #[derive(Debug, Clone, Copy)]
 struct NeedDraws {
     overstatement: bool,
@@ -2660,20 +2660,20 @@ fn consume_exposure(population: &Population, n: &mut Need, elapsed_days: f64) {
 /// A duration distribution with its log-normal location worked out once: `ln` of the mean
 /// at every start of work cost the county 1.3% of its instructions.
 #[derive(Debug, Clone, Copy)]
-struct Duration {
+struct DurationDistribution {
     shape: DurationShape,
     mean: f64,
     /// `log_normal_mu(mean, sigma)` for a log-normal shape (unused otherwise).
     mu: f64,
 }
 
-impl Duration {
-    fn new(shape: DurationShape, mean: f64) -> Duration {
+impl DurationDistribution {
+    fn new(shape: DurationShape, mean: f64) -> DurationDistribution {
         let mu = match shape {
             DurationShape::LogNormal { sigma } => log_normal_mu(mean, sigma),
             _ => f64::NAN,
         };
-        Duration { shape, mean, mu }
+        DurationDistribution { shape, mean, mu }
     }
 
     /// The same days as `DurationShape::days` (bit for bit: the same operations in the same
