@@ -7,11 +7,8 @@
 
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::metrics::{
-    Estimate, METRICS, Metric, N_METRICS, PERCENTILES, ReplicationResult, WAIT_METRICS, new_wait_histogram, percentile_days,
-};
+use crate::metrics::{Estimate, METRICS, Metric, N_METRICS, PERCENTILES, ReplicationResult, WAIT_METRICS, percentile_days, pool_waits};
 use crate::model::Scenario;
-use hdrhistogram::Histogram;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -278,10 +275,7 @@ impl Comparison {
             .map(|m| {
                 let estimate = Estimate::from_values(reps.iter().filter_map(|r| r.values[m]));
                 let percentiles = WAIT_METRICS.iter().position(|w| *w as usize == m).map(|wait_idx| {
-                    let mut pooled: Histogram<u64> = new_wait_histogram();
-                    for r in reps {
-                        pooled.add(&r.waits[wait_idx]).expect("histograms share bounds");
-                    }
+                    let pooled = pool_waits(reps.iter().map(|r| &r.waits[wait_idx]));
                     PERCENTILES.map(|(_, q)| percentile_days(&pooled, q))
                 });
                 MetricSummary { estimate, percentiles }

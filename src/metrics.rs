@@ -81,8 +81,33 @@ pub const MONTH_DAYS: f64 = 365.25 / 12.0;
 /// minute up to a century.
 pub const MINUTES_PER_DAY: f64 = 1440.0;
 
-pub fn new_wait_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, (MINUTES_PER_DAY * 36_525.0) as u64, 3).expect("valid histogram bounds")
+/// A replication's histogram of waits (or durations) in minutes. Counts are `u32`: the
+/// engine records into 30-odd of these per run, and at 8 bytes a count each one is ~140 KB,
+/// so they evicted the engine's other data from the cache (4% of the county's L2 misses;
+/// halved, results/benchmarks.md). A bucket saturates at 4,294,967,295 waits, which no
+/// replication reaches (England's ten years are 44.5 million referrals in all); histograms
+/// pooled across replications are `u64` (`pool_waits`).
+pub type WaitHistogram = Histogram<u32>;
+
+pub fn new_wait_histogram() -> WaitHistogram {
+    Histogram::new_with_bounds(1, WAIT_MAX_MINUTES, 3).expect("valid histogram bounds")
+}
+
+/// The longest wait a histogram holds: a century, in minutes.
+const WAIT_MAX_MINUTES: u64 = (MINUTES_PER_DAY * 36_525.0) as u64;
+
+/// Replications' wait histograms added up, with `u64` counts (no bucket of the sum can
+/// saturate, however many replications are pooled).
+pub fn pool_waits<'a>(histograms: impl IntoIterator<Item = &'a WaitHistogram>) -> Histogram<u64> {
+    let mut pooled = Histogram::<u64>::new_with_bounds(1, WAIT_MAX_MINUTES, 3).expect("valid histogram bounds");
+    for histogram in histograms {
+        for value in histogram.iter_recorded() {
+            pooled
+                .record_n(value.value_iterated_to(), u64::from(value.count_at_value()))
+                .expect("a recorded value is within the same bounds");
+        }
+    }
+    pooled
 }
 
 /// Counts kept to check the engine's bookkeeping (families are conserved) and for diagnostics.
@@ -142,9 +167,9 @@ pub struct UnitStats {
     pub own_domain_needs_arrived: u64,
     pub own_domain_needs_turned_away: u64,
     /// Assessment durations (minutes).
-    pub assessment_minutes: Histogram<u64>,
+    pub assessment_minutes: WaitHistogram,
     /// From a referral reaching the unit to its assessment starting (minutes).
-    pub wait_to_assessment_minutes: Histogram<u64>,
+    pub wait_to_assessment_minutes: WaitHistogram,
     /// Sum over measured month-ends of children with an open need at the unit.
     pub open_children_month_sum: f64,
     /// Sum over measured month-ends of tier 4 needs in intervention here, by domain.
@@ -218,7 +243,7 @@ pub struct ReplicationResult {
     /// One value per metric; `None` when nothing was observed (e.g. no service started).
     pub values: [Option<f64>; N_METRICS],
     /// Wait histograms (minutes), in the order of [`WAIT_METRICS`].
-    pub waits: [Histogram<u64>; 3],
+    pub waits: [WaitHistogram; 3],
     /// One row per month, one value per time series.
     pub months: Vec<[Option<f64>; N_TIMESERIES]>,
     pub diagnostics: Diagnostics,
@@ -234,7 +259,7 @@ impl ReplicationResult {
     }
 }
 
-pub fn percentile_days(histogram: &Histogram<u64>, quantile: f64) -> Option<f64> {
+pub fn percentile_days<T: hdrhistogram::Counter>(histogram: &Histogram<T>, quantile: f64) -> Option<f64> {
     (!histogram.is_empty()).then(|| histogram.value_at_quantile(quantile) as f64 / MINUTES_PER_DAY)
 }
 

@@ -5,8 +5,7 @@
 //! so a reader can see the system fill up.
 
 use super::relationships::mean_of;
-use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, new_wait_histogram};
-use hdrhistogram::Histogram;
+use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WaitHistogram, new_wait_histogram};
 
 /// `x.round().max(0.0) as u64`, bit for bit, without libm: baseline x86-64 has no rounding
 /// instruction, so `round` is a library call on every recorded wait (1% of mmc's
@@ -159,7 +158,7 @@ pub(super) fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T
 pub struct Recorder {
     warmup_day: f64,
     horizon_day: f64,
-    waits: [Histogram<u64>; 3],
+    waits: [WaitHistogram; 3],
     wait_sums_days: [f64; 3],
     wait_counts: [u64; 3],
     referrals: u64,
@@ -404,7 +403,7 @@ impl Recorder {
         mut self,
         n_open_at_end: u64,
         trust_at_end: (f64, u64),
-    ) -> ([Option<f64>; N_METRICS], [Histogram<u64>; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
+    ) -> ([Option<f64>; N_METRICS], [WaitHistogram; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
         let horizon = self.horizon_day;
         self.advance_to_horizon();
         let window_days = horizon - self.warmup_day;
