@@ -87,7 +87,9 @@ pub const MINUTES_PER_DAY: f64 = 1440.0;
 /// halved, results/benchmarks.md). A bucket saturates at 4,294,967,295 waits, which no
 /// replication reaches (England's ten years are 44.5 million referrals in all); histograms
 /// pooled across replications are `u64` (`pool_waits`).
-pub type WaitHistogram = Histogram<u32>;
+pub type WaitHistogram = Histogram<WaitCount>;
+/// The count type of [`WaitHistogram`].
+pub type WaitCount = u32;
 
 pub fn new_wait_histogram() -> WaitHistogram {
     Histogram::new_with_bounds(1, WAIT_MAX_MINUTES, 3).expect("valid histogram bounds")

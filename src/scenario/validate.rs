@@ -783,7 +783,7 @@ fn results_memory_bytes_of(models: &[Model], run: &RunSettings, replications: u3
     static HISTOGRAM_BYTES: OnceLock<u64> = OnceLock::new();
     let histogram = *HISTOGRAM_BYTES.get_or_init(|| {
         let h = crate::metrics::new_wait_histogram();
-        (h.distinct_values() * std::mem::size_of::<u64>() + std::mem::size_of_val(&h)) as u64
+        (h.distinct_values() * std::mem::size_of::<crate::metrics::WaitCount>() + std::mem::size_of_val(&h)) as u64
     });
     let months = if run.horizon_days.is_finite() {
         (run.horizon_days.clamp(0.0, MAX_HORIZON_DAYS) / crate::metrics::MONTH_DAYS) as u64 + 1
