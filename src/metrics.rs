@@ -325,6 +325,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pooled_waits_count_every_wait_and_give_the_percentiles_of_all_of_them() {
+        // Three replications' waits pooled, against one histogram that recorded them all.
+        let mut all = Histogram::<u64>::new_with_bounds(1, WAIT_MAX_MINUTES, 3).expect("bounds");
+        let replications: Vec<WaitHistogram> = (0..3u64)
+            .map(|r| {
+                let mut h = new_wait_histogram();
+                for i in 0..1000u64 {
+                    let minutes = (i * 7919 + r * 104_729) % 500_000;
+                    h.saturating_record(minutes);
+                    all.saturating_record(minutes);
+                }
+                h
+            })
+            .collect();
+        let pooled = pool_waits(&replications);
+        assert_eq!(pooled.len(), 3000);
+        for q in [0.5, 0.9, 0.99] {
+            assert_eq!(percentile_days(&pooled, q), percentile_days(&all, q), "quantile {q}");
+        }
+        // A bucket past what `u32` counts hold is still counted exactly once pooled.
+        let mut full = new_wait_histogram();
+        full.record_n(60, WaitCount::MAX).expect("in range");
+        assert_eq!(pool_waits([&full, &full]).count_at(60), 2 * u64::from(WaitCount::MAX));
+    }
+
+    #[test]
     fn confidence_interval_matches_hand_calculation() {
         let e = Estimate::from_values([1.0, 2.0, 3.0, 4.0]).unwrap();
         assert_eq!(e.mean, 2.5);
