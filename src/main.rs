@@ -170,7 +170,7 @@ fn execute(command: Command) -> Result<(), Error> {
             if threads == Some(0) {
                 return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
             }
-            let loaded = scenario::load(path.as_deref(), &overrides)?;
+            let mut loaded = scenario::load(path.as_deref(), &overrides)?;
             let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
             let most_replications = rule.map_or(loaded.scenario.run.replications, |r| r.max_replications);
             if rule.is_some() && scenario::results_memory_bytes(&loaded.scenario, most_replications) > scenario::MAX_RESULTS_BYTES {
@@ -210,6 +210,11 @@ fn execute(command: Command) -> Result<(), Error> {
                     });
                 }
             };
+            // A run to a precision records the replications it ended with, so that
+            // `joinedup run <folder>/scenario.ron` reproduces it (replication r is seeded by r
+            // alone, whatever the batches).
+            loaded.raw.run.replications = comparison.replications;
+            loaded.scenario.run.replications = comparison.replications;
             let resolved = loaded.resolved_ron();
             let mut files = output::run_files(&comparison, &resolved);
             let arguments: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();

@@ -5,9 +5,9 @@
 //! `joinedup run --report` give the same page. The page opens with plain-language sentences
 //! (each model against the first, the baseline), then charts, then how the run was made.
 //!
-//! **Invariant:** the page is a pure function of the results folder and the date passed in,
-//! so it can be regenerated and compared; the date is the only thing that is not in the
-//! results.
+//! **Invariant:** the page is a pure function of the results folder (its files, and its path
+//! as given, which the page names) and the date passed in, so it can be regenerated and
+//! compared; the date and the path are the only things that are not in the results' files.
 //!
 //! A finished sweep's folder gets its own page ([`sweep`]): which factor moves each headline
 //! measure most, every factor ranked by effect, and each measure against each factor. The

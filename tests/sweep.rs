@@ -234,6 +234,21 @@ fn run_with_precision_reports_the_outcome_and_bad_values_exit_2() {
     assert!(stdout.contains("Precision NOT reached: stopped at the maximum of 4 replications"), "{stdout}");
     let summary = std::fs::read_to_string(tmp.path().join("p/summary.json")).unwrap();
     assert!(summary.contains("\"replications\": 4"));
+    // The folder records the replications the run ended with, so its scenario reproduces it.
+    let scenario_ron = std::fs::read_to_string(tmp.path().join("p/scenario.ron")).unwrap();
+    assert!(scenario_ron.contains("replications: 4,"), "{scenario_ron}");
+    let provenance = std::fs::read_to_string(tmp.path().join("p/provenance.json")).unwrap();
+    assert!(provenance.contains("\"replications\": 4,"), "{provenance}");
+    let again = tmp.path().join("again");
+    let output = Command::new(binary())
+        .args(["run", &tmp.path().join("p/scenario.ron").display().to_string(), "--out", &again.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for file in ["summary.json", "replications.csv", "timeseries.csv"] {
+        let first = std::fs::read(tmp.path().join("p").join(file)).unwrap();
+        assert!(first == std::fs::read(again.join(file)).unwrap(), "{file} differs when the recorded scenario is run again");
+    }
     for bad in [["--precision", "0"], ["--precision", "-1"], ["--max-replications", "5"]] {
         let output = Command::new(binary()).args(&args).args(bad).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&output.stderr));
