@@ -94,8 +94,9 @@ fn kind_text(kind: UnitKind) -> String {
     }
 }
 
-/// Who serves which tier where, and the routes between units, for every model.
-pub fn explain(scenario: &Scenario) -> String {
+/// Who serves which tier where, and the routes between units, for every model, or for the
+/// models named in `only` (each must be one of the scenario's, see [`model_indices`]).
+pub fn explain(scenario: &Scenario, only: &[usize]) -> String {
     let population = &scenario.population;
     let professions = &scenario.workforce.professions;
     let mut out = String::new();
@@ -103,6 +104,9 @@ pub fn explain(scenario: &Scenario) -> String {
     let _ = writeln!(w, "Scenario `{}`: {}", scenario.name, scenario.description);
     let _ = writeln!(w, "{} localities: {}.", population.locality_names.len(), population.locality_names.join(", "));
     for (m, model) in scenario.models.iter().enumerate() {
+        if !only.is_empty() && !only.contains(&m) {
+            continue;
+        }
         let _ = writeln!(w, "\n== Model {} of {}: {} ==", m + 1, scenario.models.len(), model.name);
         if !model.description.is_empty() {
             let _ = writeln!(w, "{}", model.description);
@@ -285,12 +289,42 @@ fn routes(w: &mut String, scenario: &Scenario, model: &Model) {
     );
 }
 
+/// The positions of the models `names` in `scenario`, or an error naming the first unknown one
+/// with the nearest model name and the list of them.
+pub fn model_indices(scenario: &Scenario, names: &[String]) -> crate::error::Result<Vec<usize>> {
+    names
+        .iter()
+        .map(|name| {
+            scenario.models.iter().position(|m| m.name == *name).ok_or_else(|| {
+                let all: Vec<&str> = scenario.models.iter().map(|m| m.name.as_str()).collect();
+                let hint = crate::error::nearest(name, all.iter().copied()).map_or(String::new(), |n| format!("did you mean `{n}`? "));
+                crate::error::Error::BadArgument {
+                    option: "--model".into(),
+                    message: format!("scenario `{}` has no model `{name}`; {hint}its models are {}", scenario.name, all.join(", ")),
+                }
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
+    fn only_the_models_asked_for_are_explained_and_an_unknown_one_is_named() {
+        let county = crate::scenario::default_county().expect("the county loads").scenario;
+        let only = super::model_indices(&county, &["panel".to_string(), "siloed".to_string()]).expect("both exist");
+        let text = super::explain(&county, &only);
+        let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("== Model")).collect();
+        // In the scenario's order, numbered as in the whole scenario.
+        assert_eq!(headings, ["== Model 1 of 10: siloed ==", "== Model 4 of 10: panel =="]);
+        let error = super::model_indices(&county, &["pannel".to_string()]).expect_err("no such model").to_string();
+        assert!(error.contains("no model `pannel`") && error.contains("did you mean `panel`?"), "{error}");
+    }
+
+    #[test]
     fn professionals_per_intervention_are_shown_where_more_than_one_sees_the_family() {
         let county = crate::scenario::default_county().expect("the county loads").scenario;
-        let text = super::explain(&county);
+        let text = super::explain(&county, &[]);
         let unit_block = |model: &str, unit: &str| -> String {
             let model_start = text.find(&format!(": {model} ==")).unwrap_or_else(|| panic!("no model {model}"));
             let rest = &text[model_start..];

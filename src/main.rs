@@ -1,5 +1,7 @@
 //! The `joinedup` command: parses arguments, calls the library, maps errors to exit codes.
 
+#![forbid(unsafe_code)]
+
 use clap::{Parser, Subcommand};
 use joinedup::error::{EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK};
 use joinedup::{Error, experiment, output, provenance, scenario};
@@ -99,6 +101,9 @@ enum Command {
         scenario: Option<PathBuf>,
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
+        /// Explain only this model (repeat for several); by default every model.
+        #[arg(long = "model", value_name = "NAME")]
+        models: Vec<String>,
     },
     /// Start the workbench: a page in your web browser to pick a scenario, move its levers,
     /// run it and see the report (docs/workbench.md). Serves this machine only by default.
@@ -291,9 +296,10 @@ fn execute(command: Command) -> Result<(), Error> {
             say(&joinedup::explain::presets_list());
             Ok(())
         }
-        Command::Explain { scenario: path, overrides } => {
+        Command::Explain { scenario: path, overrides, models } => {
             let loaded = scenario::load(path.as_deref(), &overrides)?;
-            say(&joinedup::explain::explain(&loaded.scenario));
+            let only = joinedup::explain::model_indices(&loaded.scenario, &models)?;
+            say(&joinedup::explain::explain(&loaded.scenario, &only));
             Ok(())
         }
         Command::Check { scenario: path, overrides } => {

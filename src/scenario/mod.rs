@@ -436,8 +436,13 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         return Ok(value);
     }
-    // A bare word (`siloed`, `Continuous`) is a name or a choice, which RON would read as `()`.
+    // A bare word (`siloed`, `Continuous`) is a name or a choice, which RON would read as `()`;
+    // but `None`, as in a RON file, clears an optional value (unless the field holds text,
+    // where it may be a name).
     let bare_word = !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if text == "None" && !current.is_string() {
+        return Ok(serde_json::Value::Null);
+    }
     if bare_word && !matches!(current, serde_json::Value::Number(_) | serde_json::Value::Bool(_)) {
         return Ok(serde_json::Value::String(text.to_string()));
     }
@@ -455,4 +460,42 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
 /// The text of the built-in default county.
 pub fn default_county() -> Result<LoadedScenario> {
     load(None, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = include_str!("../../docs/examples/small.ron");
+
+    fn raw_with(sets: &[&str]) -> RawScenario {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        match load_str("small.ron", SMALL, &sets) {
+            Ok(loaded) => loaded.raw,
+            Err(error) => panic!("{sets:?} refused: {error}"),
+        }
+    }
+
+    /// The forms docs/scenarios.md ("Values") promises for `--set`.
+    #[test]
+    fn override_values_are_read_as_the_docs_say() {
+        // An optional value is cleared by `None`, as in a RON file, or by JSON's `null`.
+        for clear in ["None", "null"] {
+            let raw = raw_with(&[&format!("population.escalation_days_mean.2={clear}")]);
+            assert_eq!(raw.population.escalation_days_mean, vec![Some(365.0), Some(240.0), None], "{clear}");
+        }
+        // Bare words are names and choices; where a field holds text, `None` is a name too.
+        let raw = raw_with(&["name=small_v2", "run.calendar=Continuous"]);
+        assert_eq!(raw.name, "small_v2");
+        assert_eq!(to_ron(&raw.run.calendar), "Continuous");
+        assert_eq!(raw_with(&["name=None"]).name, "None");
+        assert_eq!(raw_with(&["name=\"quoted\""]).name, "quoted");
+        // A number is a number, and a word is not one.
+        assert_eq!(raw_with(&["run.horizon_days=1000"]).run.horizon_days, 1000.0);
+        let refused = load_str("small.ron", SMALL, &["run.horizon_days=None".to_string()]);
+        assert!(refused.is_err(), "a number field took `None`");
+        if let Err(error) = refused {
+            assert!(error.to_string().contains("run.horizon_days"), "{error}");
+        }
+    }
 }
