@@ -190,17 +190,23 @@ fn calibration(
     let units: Vec<String> = first.units.iter().map(|u| u.name.clone()).collect();
     let professions: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
     let domains: Vec<String> = population.domains.iter().map(|d| d.name.clone()).collect();
-    let mut find = |field: &str, names: &[String], wanted: &str| {
-        lookup(names, wanted).map_err(|m| check.fail(format!("calibration.{field}"), format!("{m} (in the first model)"))).ok()
+    // The units are the first model's: a scenario whose first model is not the status quo
+    // (say `--set models=[...]` with one joined-up model) needs to be told its ways out.
+    let unit_hint = format!(
+        " (units of the first model, `{}`, which `joinedup calibrate` checks: put the status quo first in `models`, name one of this model's units, or drop the check with `--set calibration=None`)",
+        first.name
+    );
+    let mut find = |field: &str, names: &[String], wanted: &str, hint: &str| {
+        lookup(names, wanted).map_err(|m| check.fail(format!("calibration.{field}"), format!("{m}{hint}"))).ok()
     };
     Some(CalibrationParts {
-        social_care_unit: find("social_care_unit", &units, &raw.social_care_unit)?,
-        early_help_unit: find("early_help_unit", &units, &raw.early_help_unit)?,
-        camhs_unit: find("camhs_unit", &units, &raw.camhs_unit)?,
-        social_worker_profession: find("social_worker_profession", &professions, &raw.social_worker_profession)?,
-        child_protection_domain: find("child_protection_domain", &domains, &raw.child_protection_domain)?,
-        looked_after_domain: find("looked_after_domain", &domains, &raw.looked_after_domain)?,
-        disability_domain: find("disability_domain", &domains, &raw.disability_domain)?,
+        social_care_unit: find("social_care_unit", &units, &raw.social_care_unit, &unit_hint)?,
+        early_help_unit: find("early_help_unit", &units, &raw.early_help_unit, &unit_hint)?,
+        camhs_unit: find("camhs_unit", &units, &raw.camhs_unit, &unit_hint)?,
+        social_worker_profession: find("social_worker_profession", &professions, &raw.social_worker_profession, "")?,
+        child_protection_domain: find("child_protection_domain", &domains, &raw.child_protection_domain, "")?,
+        looked_after_domain: find("looked_after_domain", &domains, &raw.looked_after_domain, "")?,
+        disability_domain: find("disability_domain", &domains, &raw.disability_domain, "")?,
     })
 }
 
