@@ -68,6 +68,11 @@ The structure cannot keep up with demand, so its queues grow without bound. Add 
     )]
     OutputInUse { path: PathBuf, found: String },
 
+    #[error(
+        "results folder {path} holds a sweep's results ({found}); a run's files would mix with them, even with --force. Choose another --out folder."
+    )]
+    OutputIsSweep { path: PathBuf, found: String },
+
     /// Ctrl-C or SIGTERM: `message` says what was kept and how to carry on.
     #[error("interrupted: {message}")]
     Interrupted { message: String },
@@ -130,6 +135,7 @@ impl Error {
             Error::OpenEpisodeLimit { .. }
             | Error::Output { .. }
             | Error::OutputInUse { .. }
+            | Error::OutputIsSweep { .. }
             | Error::SweepResults { .. }
             | Error::CalibrationFailed { .. }
             | Error::Serve { .. } => EXIT_FAILED,

@@ -95,6 +95,7 @@ pub fn run_with_progress(scenario: &Scenario, threads: Option<usize>, progress: 
 
 /// Runs `work` on a pool of `threads` threads (the global pool, all cores, when `None`).
 fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> Result<R> {
+    check_threads(threads)?;
     match threads {
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -102,6 +103,27 @@ fn with_threads<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send
             .map_err(|e| Error::BadArgument { option: "--threads".into(), message: format!("cannot start {n} threads: {e}") })?
             .install(work)),
         None => Ok(work()),
+    }
+}
+
+/// The most worker threads `--threads` may ask for. Each is an operating-system thread with
+/// its own stack and its own replication in memory, and results are the same for any number,
+/// so more than this (a typo for 16, say 16000) would only tie the machine up starting
+/// threads that have nothing to do.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks a `--threads` value: at least 1, at most [`MAX_THREADS`] (`None` is every core).
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(0) => Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() }),
+        Some(n) if n > MAX_THREADS => Err(Error::BadArgument {
+            option: "--threads".into(),
+            message: format!(
+                "{n} is more than the {MAX_THREADS} allowed; results are the same for any number of threads, so give at most the number of cores ({})",
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

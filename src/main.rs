@@ -172,9 +172,7 @@ fn execute(command: Command) -> Result<(), Error> {
             if let Some(replications) = replications {
                 overrides.push(format!("run.replications={replications}"));
             }
-            if threads == Some(0) {
-                return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
-            }
+            experiment::check_threads(threads)?;
             let mut loaded = scenario::load(path.as_deref(), &overrides)?;
             let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
             let most_replications = rule.map_or(loaded.scenario.run.replications, |r| r.max_replications);
@@ -226,6 +224,9 @@ fn execute(command: Command) -> Result<(), Error> {
             files.files.push((provenance::FILE_NAME, provenance::Provenance::new(&loaded.scenario, &resolved, &arguments).to_json()));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
             files.write(&dir)?;
+            if !report {
+                output::remove_stale_report(&dir)?;
+            }
             say(&output::comparison_table(&comparison));
             if let Some(precision) = &precision_report {
                 say(&output::precision_report(&comparison, precision));
@@ -269,19 +270,22 @@ fn execute(command: Command) -> Result<(), Error> {
             if let Some(replications) = replications {
                 overrides.push(format!("run.replications={replications}"));
             }
+            experiment::check_threads(threads)?;
             let loaded = scenario::load(path.as_deref(), &overrides)?;
+            // Checked before the run, which takes minutes on a county.
+            if loaded.scenario.calibration.is_none() {
+                return Err(Error::BadArgument {
+                    option: path.as_ref().map_or(scenario::DEFAULT_COUNTY_LABEL.to_string(), |p| p.display().to_string()),
+                    message: format!(
+                        "scenario `{}` has no `calibration: (...)` section naming its social care, early help and CAMHS units, so there is nothing to check it against; add one (docs/scenarios.md, as in scenarios/county.ron)",
+                        loaded.scenario.name
+                    ),
+                });
+            }
             let mut status_quo = loaded.scenario.clone();
             status_quo.models.truncate(1);
             let comparison = experiment::run(&status_quo, threads)?;
-            let Some(results) = joinedup::calibration::patterns(&status_quo, &comparison) else {
-                return Err(Error::BadArgument {
-                    option: "SCENARIO".into(),
-                    message: format!(
-                        "scenario `{}` has no `calibration: (...)` section naming its social care, early help and CAMHS units; see docs/scenarios.md",
-                        status_quo.name
-                    ),
-                });
-            };
+            let results = joinedup::calibration::patterns(&status_quo, &comparison).expect("the scenario has a calibration section");
             say(&joinedup::calibration::table(&status_quo.models[0].name, &results));
             let n_failed = results.iter().filter(|r| !r.passes()).count();
             if n_failed > 0 {

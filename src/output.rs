@@ -64,11 +64,37 @@ impl RunFiles {
 pub const RUN_FILE_NAMES: &[&str] =
     &["summary.json", "replications.csv", "timeseries.csv", "scenario.ron", "provenance.json", "report.html"];
 
+/// Files that only a sweep's folder holds (`sweep` writes them, `points/` being a folder).
+pub const SWEEP_FILE_NAMES: &[&str] = &["sweep.json", "points.csv", "shard.json", "plan.ron", "points"];
+
+/// After a run with `--force` has written its files without `--report`: removes a report
+/// left by an earlier run, which would describe other results than the ones beside it.
+pub fn remove_stale_report(dir: &Path) -> Result<()> {
+    let report = dir.join("report.html");
+    match std::fs::remove_file(&report) {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(Error::Output { path: report, source }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks, before any simulation, that a run's results can be written to `dir`: refuses a
-/// folder already holding a run's results unless `force`, creates the folder, and writes
+/// file and a sweep's folder, and a folder already holding a run's results unless `force`;
+/// creates the folder, and writes
 /// and removes a file of `expected_bytes` (at most 256 MiB) so that an unwritable folder or
 /// a disk without room for the results is reported now rather than after hours of work.
 pub fn prepare_run_dir(dir: &Path, force: bool, expected_bytes: u64) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Output {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it is a file, not a folder; give --out a folder"),
+        });
+    }
+    // A sweep's folder is never a run's, even with --force: the run would replace its
+    // replications.csv and scenario.ron and leave a folder that is neither.
+    let sweep_files: Vec<&str> = SWEEP_FILE_NAMES.iter().copied().filter(|name| dir.join(name).exists()).collect();
+    if !sweep_files.is_empty() {
+        return Err(Error::OutputIsSweep { path: dir.to_path_buf(), found: sweep_files.join(", ") });
+    }
     if !force {
         let found: Vec<&str> = RUN_FILE_NAMES.iter().copied().filter(|name| dir.join(name).exists()).collect();
         if !found.is_empty() {

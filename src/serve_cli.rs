@@ -27,9 +27,7 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), Error> {
-    if args.threads == Some(0) {
-        return Err(Error::BadArgument { option: "--threads".into(), message: "must be at least 1".into() });
-    }
+    joinedup::experiment::check_threads(args.threads)?;
     let config = Config { address: args.bind, port: args.port, scenarios: args.scenarios, results: args.results, threads: args.threads };
     let workbench = Workbench::start(&config)?;
     let (scenarios, results) = workbench.folders();

@@ -193,3 +193,40 @@ fn a_structure_that_cannot_keep_up_runs_with_a_warning_naming_the_unit() {
     );
     assert!(!stderr.contains("`adequately_staffed`"), "the adequately staffed team was warned about:\n{stderr}");
 }
+
+#[test]
+fn command_line_values_past_their_limits_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("out");
+    // Too many threads: refused before the scenario is even run (a typo for 16 would
+    // otherwise start thousands of threads).
+    for args in [
+        vec!["run", "--threads", "100000", "--out", out.to_str().expect("a UTF-8 path")],
+        vec!["calibrate", "--threads", "0"],
+        vec!["calibrate", "--threads", "5000"],
+    ] {
+        let output = joinedup(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{args:?}: {stderr}");
+        assert!(stderr.contains("--threads"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(!out.exists(), "a refused run left a results folder");
+
+    // A scenario file far larger than any scenario is refused without reading it all.
+    let huge = dir.path().join("huge.ron");
+    let file = std::fs::File::create(&huge).expect("create a file");
+    file.set_len(joinedup::scenario::MAX_INPUT_BYTES + 1).expect("a sparse file");
+    let output = joinedup(&["check", huge.to_str().expect("a UTF-8 path")], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{stderr}");
+    assert!(stderr.contains("huge.ron") && stderr.contains("larger than 64 MiB"), "{stderr}");
+
+    // `calibrate` on a scenario without a calibration section says so at once, naming the file.
+    let mm1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation/mm1.ron");
+    let mm1_text = mm1.to_str().expect("a UTF-8 path");
+    let output = joinedup(&["calibrate", mm1_text, "--set", "run.horizon_days=36525", "--replications", "200"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{stderr}");
+    assert!(stderr.contains(mm1_text) && stderr.contains("no `calibration: (...)` section"), "{stderr}");
+}

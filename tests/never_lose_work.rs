@@ -97,6 +97,45 @@ fn a_results_folder_holding_results_is_refused_without_force_and_replaced_with_i
     let after = files(&out);
     assert_eq!(after.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>());
     assert!(String::from_utf8_lossy(&after["summary.json"]).contains("\"seed\": 2"), "--force did not replace summary.json");
+
+    // A report made for the first results must not stay beside the second ones.
+    std::fs::write(out.join("report.html"), "<p>seed 1</p>").expect("write a report");
+    let mut third = again.clone();
+    third[6] = "3";
+    let replaced = joinedup(&third, dir.path());
+    assert_eq!(replaced.status.code(), Some(0), "{}", String::from_utf8_lossy(&replaced.stderr));
+    assert!(!out.join("report.html").exists(), "--force without --report left the earlier run's report.html");
+}
+
+#[test]
+fn a_run_never_writes_into_a_sweeps_folder_or_over_a_file() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let sweep = dir.path().join("a_sweep");
+    std::fs::create_dir(&sweep).expect("make a folder");
+    std::fs::write(sweep.join("sweep.json"), "{}").expect("write a sweep's file");
+    std::fs::write(sweep.join("replications.csv"), "point,model\n").expect("write a sweep's file");
+    let before = files(&sweep);
+    for force in [false, true] {
+        let mut args = vec!["run", "--out", text(&sweep), "--replications", "1"];
+        args.extend(TINY);
+        if force {
+            args.push("--force");
+        }
+        let refused = joinedup(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(EXIT_FAILED), "{stderr}");
+        assert!(stderr.contains("holds a sweep's results (sweep.json)") && stderr.contains("another --out"), "{stderr}");
+        assert_eq!(files(&sweep), before, "a refused run changed the sweep's folder (--force {force})");
+    }
+    let file = dir.path().join("a_file");
+    std::fs::write(&file, "not a folder").expect("write a file");
+    let mut args = vec!["run", "--out", text(&file), "--replications", "1"];
+    args.extend(TINY);
+    let refused = joinedup(&args, dir.path());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(EXIT_FAILED), "{stderr}");
+    assert!(stderr.contains("it is a file, not a folder"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).expect("the file is still there"), "not a folder");
 }
 
 #[test]

@@ -15,6 +15,10 @@ pub use raw::RawScenario;
 use ron::extensions::Extensions;
 use std::path::Path;
 
+/// The largest scenario or plan file read (64 MiB); England's scenario, 150 authorities, is
+/// 17 KiB.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
 /// The default county, built into the binary so `joinedup run` needs no file.
 pub const DEFAULT_COUNTY_RON: &str = include_str!("../../scenarios/county.ron");
 /// What error messages call the built-in scenario.
@@ -64,7 +68,21 @@ pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<LoadedScenario>
 /// spreadsheet or word processor in another encoding), which `read_to_string` calls only
 /// "invalid data".
 pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
+    use std::io::Read as _;
+    // Read at most one byte past the limit: `/dev/zero`, a pipe or a huge file given by
+    // mistake is refused instead of filling memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, far more than any scenario or plan needs (the default county is {} KiB); check it is the right file",
+                MAX_INPUT_BYTES >> 20,
+                DEFAULT_COUNTY_RON.len() >> 10
+            ),
+        ));
+    }
     String::from_utf8(bytes).map_err(|error| {
         let at = error.utf8_error().valid_up_to();
         let line = error.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;

@@ -95,7 +95,7 @@ pub fn source(scenarios: &Folder, id: &str) -> Result<Source> {
             hint: format!("name `{BUILT_IN}` or a .ron file in the scenarios folder, as GET /api/scenarios lists them."),
         });
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
+    let text = crate::scenario::read_text(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
     let shown = scenarios.shown().join(id).display().to_string();
     Ok(Source { id: id.into(), label: shown.clone(), text, path_argument: Some(shown) })
 }
