@@ -161,6 +161,9 @@ fn derived_from_preset(problem: &Problem, all: &[Problem], preset_models: &[Stri
     })
 }
 
+/// Characters shown on each side of an error's column in the excerpt of its line.
+const SNIPPET_CONTEXT_CHARS: usize = 60;
+
 /// Stage one: RON text to raw serde types, with syntax and unknown-field errors that name
 /// the file, line and column and show the offending line.
 pub fn parse<T: serde::de::DeserializeOwned>(label: &str, text: &str) -> Result<T> {
@@ -177,16 +180,29 @@ pub fn parse<T: serde::de::DeserializeOwned>(label: &str, text: &str) -> Result<
         let snippet = if text.is_empty() {
             "       | (the file is empty)".to_string()
         } else {
-            // Tabs are shown as single spaces so the caret lines up with the column.
-            let shown = source_line.replace('\t', " ");
-            let caret = " ".repeat(column.saturating_sub(1)) + "^";
-            format!("  {line:>4} | {shown}\n       | {caret}")
+            // Tabs are shown as single spaces so the caret lines up with the column. A long
+            // line (a file written by a program on one line) is shown only around the column,
+            // so one error does not print megabytes.
+            let chars: Vec<char> = source_line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let from = column.saturating_sub(1).saturating_sub(SNIPPET_CONTEXT_CHARS).min(chars.len());
+            let to = (column + SNIPPET_CONTEXT_CHARS).min(chars.len()).max(from);
+            let (before, after) = (if from > 0 { "..." } else { "" }, if to < chars.len() { "..." } else { "" });
+            let shown: String = chars[from..to].iter().collect();
+            let caret = " ".repeat(before.len() + column.saturating_sub(1) - from) + "^";
+            format!("  {line:>4} | {before}{shown}{after}\n       | {caret}")
         };
         let mut hint = hint_for(&error.code);
+        let mut message = planner_message(&error.code);
+        // `n_families: 1000.5`: the parser reads a whole number, then stops at the point.
+        let at: Vec<char> = source_line.chars().collect();
+        if column >= 2 && at.get(column - 1) == Some(&'.') && at.get(column - 2).is_some_and(char::is_ascii_digit) {
+            message = "this field takes a whole number, without a decimal point".into();
+            hint = "write a whole number here (for example 1000 rather than 1000.5).".into();
+        }
         if source_line.contains(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
             hint = "this line has curly quotes (\u{201c} \u{201d}), which word processors put in; RON needs straight double quotes (\") around text.".into();
         }
-        Error::Syntax { path: label.to_string(), line, column, message: planner_message(&error.code), snippet, hint }
+        Error::Syntax { path: label.to_string(), line, column, message, snippet, hint }
     })
 }
 
@@ -210,6 +226,11 @@ fn planner_message(code: &ron::Error) -> String {
         ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => "expected text in straight double quotes (\"...\") here".into(),
         ron::Error::Eof => "the file ends before every bracket is closed".into(),
         ron::Error::ExpectedNamedStructLike(name) => format!("expected `(` to open `{}` here", section_name(name)),
+        ron::Error::ExceededRecursionLimit => {
+            "brackets are nested too deeply here; no scenario or plan nests more than a few levels".into()
+        }
+        ron::Error::ExpectedIdentifier => "expected a field name here (two commas in a row, or a comma before the first field?)".into(),
+        ron::Error::TrailingCharacters => "there is more after the file's last closing bracket; delete it, or move it inside".into(),
         other => plain_types(&other.to_string()),
     }
 }
@@ -231,6 +252,9 @@ fn section_name(rust_name: &str) -> String {
 /// Replaces the Rust type names that serde and RON put in their messages with what a
 /// planner would call them.
 pub(crate) fn plain_types(text: &str) -> String {
+    // serde says "floating point `10.5`": one phrase, which word by word would read "a number
+    // point".
+    let text = text.replace("floating point", "the number");
     let mut out = String::new();
     for (i, word) in text.split(' ').enumerate() {
         if i > 0 {
@@ -257,6 +281,20 @@ pub(crate) fn plain_types(text: &str) -> String {
 
 fn hint_for(code: &ron::Error) -> String {
     match code {
+        // A plan given where a scenario belongs, or the other way round: "did you mean" a
+        // field of the wrong kind of file would send the planner the wrong way.
+        ron::Error::NoSuchStructField { found, outer: Some(outer), .. }
+            if outer == "RawScenario" && ["factors", "design", "scenario"].contains(&found.as_str()) =>
+        {
+            format!("this file has `{found}`, so it looks like a sweep plan: run it with `joinedup sweep FILE` (docs/sweeps.md).")
+        }
+        ron::Error::NoSuchStructField { found, outer: Some(outer), .. }
+            if outer == "RawPlan" && ["population", "workforce", "run", "calibration"].contains(&found.as_str()) =>
+        {
+            format!(
+                "this file has `{found}`, so it looks like a scenario: run it with `joinedup run FILE`, or name it in a plan's `scenario` (docs/sweeps.md)."
+            )
+        }
         ron::Error::NoSuchStructField { expected, found, .. } => match nearest(found, expected.iter().copied()) {
             Some(name) => format!("did you mean `{name}`? Valid fields here: {}.", expected.join(", ")),
             None => format!("remove `{found}` or use one of: {}.", expected.join(", ")),
@@ -458,6 +496,12 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
     // but `None`, as in a RON file, clears an optional value (unless the field holds text,
     // where it may be a name).
     let bare_word = !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if let Ok(x) = text.parse::<f64>()
+        && !x.is_finite()
+        && !current.is_string()
+    {
+        return Err(format!("`{text}` is not a finite number; give an ordinary number such as 365.25"));
+    }
     if text == "None" && !current.is_string() {
         return Ok(serde_json::Value::Null);
     }
@@ -510,10 +554,56 @@ mod tests {
         assert_eq!(raw_with(&["name=\"quoted\""]).name, "quoted");
         // A number is a number, and a word is not one.
         assert_eq!(raw_with(&["run.horizon_days=1000"]).run.horizon_days, 1000.0);
+        for not_finite in ["1e400", "NaN", "inf"] {
+            let refused = load_str("small.ron", SMALL, &[format!("run.horizon_days={not_finite}")]);
+            let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains("is not a finite number"), "{not_finite}: {message}");
+        }
         let refused = load_str("small.ron", SMALL, &["run.horizon_days=None".to_string()]);
         assert!(refused.is_err(), "a number field took `None`");
         if let Err(error) = refused {
             assert!(error.to_string().contains("run.horizon_days"), "{error}");
         }
+    }
+
+    fn syntax_error(text: &str) -> (String, String) {
+        match parse::<RawScenario>("bad.ron", text) {
+            Err(Error::Syntax { message, snippet, .. }) => (message, snippet),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    /// What the parser reports reaches a planner in plain words, and briefly.
+    #[test]
+    fn syntax_errors_are_plain_and_short() {
+        // Nesting is reached through a plan's levels, which take any value.
+        match parse::<serde_json::Value>("deep.ron", &"[".repeat(500)) {
+            Err(Error::Syntax { message, .. }) => assert!(message.contains("nested too deeply") && !message.contains("ron::"), "{message}"),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        let (message, _) = syntax_error(&SMALL.replacen("name: \"small\",", "name: \"small\",,", 1));
+        assert!(message.contains("two commas in a row"), "{message}");
+        let (message, _) = syntax_error(&format!("{SMALL} x"));
+        assert!(message.contains("after the file's last closing bracket"), "{message}");
+        let (message, _) = syntax_error(&SMALL.replacen("n_families: 10000", "n_families: 10000.5", 1));
+        assert!(message.contains("takes a whole number, without a decimal point"), "{message}");
+        // A sweep plan given as a scenario, and a scenario given as a plan.
+        let plan = include_str!("../../scenarios/sweeps/panel_cadence_attendance.ron");
+        match parse::<RawScenario>("plan.ron", plan) {
+            Err(Error::Syntax { hint, .. }) => {
+                assert!(hint.contains("looks like a sweep plan") && hint.contains("joinedup sweep"), "{hint}")
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        match parse::<plan::RawPlan>("small.ron", SMALL) {
+            Err(Error::Syntax { hint, .. }) => assert!(hint.contains("looks like a scenario") && hint.contains("joinedup run"), "{hint}"),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        // A one-line file of a megabyte: the excerpt shows the place, not the whole line.
+        let long = format!("(name: \"x\", {}", "description: \"a\", ".repeat(60_000));
+        let (_, snippet) = syntax_error(&long);
+        assert!(snippet.len() < 400, "an excerpt of {} bytes", snippet.len());
+        let lines: Vec<&str> = snippet.lines().collect();
+        assert!(lines[0].contains("...") && lines[1].trim_end().ends_with('^'), "{snippet}");
     }
 }
