@@ -28,6 +28,10 @@ pub struct ServeArgs {
 
 pub fn serve(args: ServeArgs) -> Result<(), Error> {
     joinedup::experiment::check_threads(args.threads)?;
+    // A mistyped --scenarios would otherwise give a workbench with only the built-in county and
+    // no word why: the folder is still made (scenarios are saved into it), and the start-up
+    // message says so.
+    let scenarios_created = !args.scenarios.exists();
     let config = Config { address: args.bind, port: args.port, scenarios: args.scenarios, results: args.results, threads: args.threads };
     let workbench = Workbench::start(&config)?;
     let (scenarios, results) = workbench.folders();
@@ -37,6 +41,12 @@ pub fn serve(args: ServeArgs) -> Result<(), Error> {
         scenarios.display(),
         results.display()
     );
+    if scenarios_created {
+        text.push_str(&format!(
+            "Note: {} did not exist, so it was made and holds no scenarios yet: the workbench offers the built-in county only. Give --scenarios the folder that holds your scenario files (the repository's scenarios/).\n",
+            scenarios.display()
+        ));
+    }
     if !args.bind.is_loopback() {
         text.push_str(&format!(
             "Warning: listening on {}, so other machines that can reach this one can run simulations and save scenarios here.\n",

@@ -27,6 +27,12 @@ pub struct Folder {
 impl Folder {
     /// Opens `path` (creating it when missing, so a first run can save into it).
     pub fn open(what: &'static str, path: &Path) -> Result<Folder> {
+        if path.exists() && !path.is_dir() {
+            return Err(Error::BadArgument {
+                option: format!("--{what}"),
+                message: format!("{} is a file, not a folder; give the folder that holds (or is to hold) the {what}", path.display()),
+            });
+        }
         std::fs::create_dir_all(path).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
         let root = path.canonicalize().map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
         Ok(Folder { what, shown: path.to_path_buf(), root })
