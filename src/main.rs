@@ -163,15 +163,25 @@ fn say(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
+/// `--replications N` as the override it stands for, checked here so that a bad value is
+/// blamed on the option rather than on the scenario file.
+fn replications_override(replications: Option<u32>) -> Result<Option<String>, Error> {
+    match replications {
+        Some(n) if n == 0 || n > scenario::MAX_REPLICATIONS => Err(Error::BadArgument {
+            option: "--replications".into(),
+            message: format!("must be between 1 and {}, found {n}", scenario::MAX_REPLICATIONS),
+        }),
+        other => Ok(other.map(|n| format!("run.replications={n}"))),
+    }
+}
+
 fn execute(command: Command) -> Result<(), Error> {
     match command {
         Command::Run { scenario: path, out, seed, replications, threads, mut overrides, precision, max_replications, report, force } => {
             if let Some(seed) = seed {
                 overrides.push(format!("run.seed={seed}"));
             }
-            if let Some(replications) = replications {
-                overrides.push(format!("run.replications={replications}"));
-            }
+            overrides.extend(replications_override(replications)?);
             experiment::check_threads(threads)?;
             let mut loaded = scenario::load(path.as_deref(), &overrides)?;
             let rule = sweep_cli::precision_rule(precision, max_replications, loaded.scenario.run.replications)?;
@@ -267,9 +277,7 @@ fn execute(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Calibrate { scenario: path, replications, threads, mut overrides } => {
-            if let Some(replications) = replications {
-                overrides.push(format!("run.replications={replications}"));
-            }
+            overrides.extend(replications_override(replications)?);
             experiment::check_threads(threads)?;
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             // Checked before the run, which takes minutes on a county.

@@ -326,3 +326,18 @@ fn professionals_for_a_domain_are_checked_where_they_are_written() {
     assert_reported(&found, "models.siloed.units.early_help.professionals_for.0.professionals_per_intervention", "between 1 and 20");
     assert_eq!(found.len(), 3, "the second entry is valid: {found:?}");
 }
+
+#[test]
+fn lists_that_repeat_an_entry_and_fewer_children_than_families_are_reported() {
+    let found = problems(
+        SMALL,
+        &[
+            "models.siloed.units.early_help.tiers=[2,2]",
+            "models.siloed.units.early_help.domains=[\"family\",\"family\",\"education\"]",
+            "population.n_children=10",
+        ],
+    );
+    assert_reported(&found, "models.siloed.units.early_help.tiers", "tier 2 is listed twice");
+    assert_reported(&found, "models.siloed.units.early_help.domains", "`family` is listed twice");
+    assert_reported(&found, "population.n_children", "is below n_families");
+}

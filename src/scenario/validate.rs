@@ -217,6 +217,15 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     }
     if raw.n_children == 0 || raw.n_children > 4 * MAX_FAMILIES {
         check.fail(format!("{p}.n_children"), format!("must be between 1 and {}, found {}", 4 * MAX_FAMILIES, raw.n_children));
+    } else if raw.n_children < raw.n_families {
+        // Every family in the model has a child (rates per 10,000 children divide by this).
+        check.fail(
+            format!("{p}.n_children"),
+            format!(
+                "is below n_families ({}): every family has at least one child; give the number of children, found {}",
+                raw.n_families, raw.n_children
+            ),
+        );
     }
     if raw.localities.is_empty() || raw.localities.len() > MAX_LOCALITIES {
         check.fail(format!("{p}.localities"), format!("must list between 1 and {MAX_LOCALITIES} localities"));
@@ -821,9 +830,11 @@ fn services(check: &mut Checker, raw: &RawWorkforce, domain_names: &[String], lo
         if s.domains.is_empty() {
             check.fail(format!("{path}.domains"), "lists no domains; say which needs this unit works with");
         }
-        for name in &s.domains {
+        for (i, name) in s.domains.iter().enumerate() {
             if let Err(m) = lookup(domain_names, name) {
                 check.fail(format!("{path}.domains"), m);
+            } else if s.domains[..i].contains(name) {
+                check.fail(format!("{path}.domains"), format!("`{name}` is listed twice; list each domain once"));
             }
         }
         if s.tiers.is_empty() {
@@ -955,6 +966,9 @@ fn tier_mask(check: &mut Checker, place: String, tiers: &[u8]) -> u8 {
     let mut mask = 0;
     for tier in tiers {
         if (1..=4).contains(tier) {
+            if mask & tier_bit(*tier) != 0 {
+                check.fail(place.clone(), format!("tier {tier} is listed twice; list each tier once"));
+            }
             mask |= tier_bit(*tier);
         } else {
             check.fail(place.clone(), format!("tiers run from 1 to 4, found {tier}"));
@@ -978,6 +992,9 @@ fn unit(
     }
     for name in &raw.domains {
         match lookup(domain_names, name) {
+            Ok(d) if domains & (1 << d) != 0 => {
+                check.fail(format!("{path}.domains"), format!("`{name}` is listed twice; list each domain once"))
+            }
             Ok(d) => domains |= 1 << d,
             Err(m) => check.fail(format!("{path}.domains"), m),
         }
