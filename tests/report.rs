@@ -243,3 +243,45 @@ fn numbers_are_read_as_a_person_reads_them() {
     );
     assert!(shows((25.5, 1), 25.546) && !shows((25.5, 1), 25.56));
 }
+
+#[test]
+fn the_report_is_never_written_over_a_results_file() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path().join("run");
+    run_with_report(&dir);
+    let dir_text = dir.to_str().unwrap();
+    let refused = |out: &Path, words: &[&str]| {
+        let before = std::fs::read(out).ok();
+        let output = joinedup(&["report", dir_text, "-o", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-o {}: {stderr}", out.display());
+        for word in words {
+            assert!(stderr.contains(word), "the message lacks `{word}`:\n{stderr}");
+        }
+        assert_eq!(std::fs::read(out).ok(), before, "{} was changed", out.display());
+    };
+    // Every file of the run but its report, also when named by another path to the same place.
+    let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.retain(|n| n != "report.html");
+    assert_eq!(names.len(), 5, "summary.json, replications.csv, timeseries.csv, scenario.ron and provenance.json: {names:?}");
+    for name in &names {
+        refused(&dir.join(name), &[name, "the report would be written over it", ".html", "report.html"]);
+        refused(&dir.join(".").join(name), &[name]);
+    }
+    // A results file the folder lacks (an older run's provenance.json) is not made an HTML page.
+    std::fs::remove_file(dir.join("provenance.json")).unwrap();
+    refused(&dir.join("provenance.json"), &["provenance.json", "the results folder's own files"]);
+    assert!(!dir.join("provenance.json").exists());
+    // Any other file that is not HTML, and a folder.
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "keep me").unwrap();
+    refused(&notes, &["notes.txt", "not an HTML file"]);
+    refused(tmp.path(), &["is a folder"]);
+
+    // A new file, or an existing page, is written.
+    for out in [tmp.path().join("new.html"), tmp.path().join("new.html"), tmp.path().join("page.HTM"), dir.join("report.html")] {
+        let output = joinedup(&["report", dir_text, "-o", out.to_str().unwrap()]);
+        assert!(output.status.success(), "-o {}: {}", out.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(std::fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    }
+}

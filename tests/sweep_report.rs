@@ -390,6 +390,21 @@ fn report_and_merge_rebuild_the_page_sweep_report_wrote() {
     assert!(output.status.success(), "joinedup report failed:\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(std::fs::read_to_string(&again).unwrap() == from_sweep, "joinedup report gave a different page from sweep --report");
 
+    // -o never names a file of the sweep's folder (its data files, shard.json, a point file).
+    let mut own: Vec<PathBuf> = std::fs::read_dir(&whole).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    own.retain(|p| !p.ends_with("report.html"));
+    own.push(whole.join("points").join("point-000000.json"));
+    own.push(whole.join("points").join("point-999999.json"));
+    assert_eq!(own.len(), 8, "points.csv, replications.csv, sweep.json, plan.ron, scenario.ron, shard.json and two point files: {own:?}");
+    for out in &own {
+        let before = std::fs::read(out).ok();
+        let output = joinedup(&["report", whole.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-o {}: {stderr}", out.display());
+        assert!(stderr.contains("the report would be written over it"), "{stderr}");
+        assert_eq!(std::fs::read(out).ok(), before, "{} was changed", out.display());
+    }
+
     // Shards, then merge --report: the same page but for the folder's name.
     let shards: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
     for (k, dir) in shards.iter().enumerate() {
