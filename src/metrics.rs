@@ -74,8 +74,26 @@ pub const TIMESERIES: &[&str] = &[
 pub const N_TIMESERIES: usize = 9;
 const _: () = assert!(TIMESERIES.len() == N_TIMESERIES);
 
+/// Metrics every replication of every model has, so `replications.csv` always has their rows:
+/// the engine (`Recorder::finish`) sets them from counts and time integrals divided by the
+/// measured window, which validation keeps longer than zero, where the other metrics are
+/// absent when nothing was observed (no episode closed, no service started). A reader checks
+/// for these rows to tell a complete file from one cut short.
+pub const ALWAYS_WRITTEN_METRICS: [Metric; 4] = [Metric::Referrals, Metric::LostEpisodes, Metric::UnmetNeedChildDays, Metric::StaffCost];
+
+/// Monthly series every month of every replication has, for the same reason: they are counts
+/// (or a time integral) of the month, never "not observed".
+pub const ALWAYS_WRITTEN_SERIES: [&str; 5] = ["referrals", "services_started", "lost_episodes", "escalations", "unmet_need_child_days"];
+
 /// Days in a reporting month (a twelfth of a Julian year).
 pub const MONTH_DAYS: f64 = 365.25 / 12.0;
+
+/// Months of the monthly series of a run with this horizon: every month that starts before
+/// the horizon, the last one possibly partial. The engine records these and a reader expects
+/// them, so both take the number from here.
+pub fn n_months(horizon_days: f64) -> usize {
+    (horizon_days / MONTH_DAYS).ceil() as usize
+}
 
 /// Waits are recorded in whole minutes so the histogram keeps 3 significant figures from a
 /// minute up to a century.

@@ -33,6 +33,9 @@ pub const FILE_NAME: &str = "report.html";
 /// dated `generated` and writes it to `out` (default `results_dir/report.html`). Returns the
 /// path written.
 pub fn write(results_dir: &Path, out: Option<&Path>, generated: &str) -> Result<PathBuf> {
+    if let Some(out) = out {
+        check_out(results_dir, out)?;
+    }
     let html = match read::folder(results_dir)? {
         read::Folder::Run => render(&read::read(results_dir)?, generated),
         read::Folder::Sweep => sweep::render(&sweep::read(results_dir)?, generated),
@@ -40,6 +43,62 @@ pub fn write(results_dir: &Path, out: Option<&Path>, generated: &str) -> Result<
     let path = out.map_or_else(|| results_dir.join(FILE_NAME), Path::to_path_buf);
     write_atomically(&path, html.as_bytes())?;
     Ok(path)
+}
+
+/// The files a results folder holds besides its report: a run's (see
+/// [`crate::output::RUN_FILE_NAMES`]) and a sweep's (see [`crate::sweep`]), which a report
+/// must never replace. A sweep's point files are in [`POINTS_FOLDER`].
+pub const DATA_FILE_NAMES: &[&str] = &[
+    "summary.json",
+    "replications.csv",
+    "timeseries.csv",
+    "scenario.ron",
+    "provenance.json",
+    "points.csv",
+    "morris.csv",
+    "sweep.json",
+    "plan.ron",
+    "shard.json",
+];
+
+/// The folder of a sweep's finished points (`points/point-NNNNNN.json`).
+pub const POINTS_FOLDER: &str = "points";
+
+/// Refuses an `-o` that would replace something other than a report: an existing file that is
+/// not HTML (most likely a results file named by mistake, and the rename would destroy it), a
+/// folder, or one of the results folder's own files, even one not there yet (a report written
+/// as `provenance.json` would be read back as a damaged one).
+fn check_out(results_dir: &Path, out: &Path) -> Result<()> {
+    let refuse = |why: String| crate::error::Error::BadArgument {
+        option: "-o/--out".into(),
+        message: format!(
+            "{} {why}, and the report would be written over it. Give a new file name ending in .html, or an existing report to replace; \
+leave -o out to write {}.",
+            out.display(),
+            results_dir.join(FILE_NAME).display()
+        ),
+    };
+    let metadata = std::fs::metadata(out).ok();
+    if metadata.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(refuse("is a folder".into()));
+    }
+    // Compared by real location, so `DIR/./summary.json` or a path through a link is caught too.
+    let real = |path: &Path| std::fs::canonicalize(path).ok();
+    let parent = out.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if let (Some(parent), Some(dir)) = (parent.and_then(real), real(results_dir)) {
+        if parent == dir && DATA_FILE_NAMES.contains(&name) {
+            return Err(refuse(format!("is one of the results folder's own files ({name})")));
+        }
+        if parent == dir.join(POINTS_FOLDER) {
+            return Err(refuse("is in the sweep's points folder, which holds its finished points".into()));
+        }
+    }
+    let html = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if metadata.is_some() && !html {
+        return Err(refuse("already exists and is not an HTML file (.html or .htm)".into()));
+    }
+    Ok(())
 }
 
 /// One part of the page, listed in the contents at the top.

@@ -514,13 +514,18 @@ fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) 
         precision_outcome: info.precision.map(|_| PrecisionOutcome { n_points_met: n_met, n_points_not_met: n_not_met }),
         files: file_names,
     };
+    // sweep.json last: its presence is what marks a sweep folder finished (`report::read::folder`),
+    // so a sweep stopped while writing these leaves no sweep.json rather than one without its plan.
     for (name, text) in
-        [("sweep.json", to_json(&sweep_json)), ("plan.ron", manifest.plan_ron.clone()), ("scenario.ron", manifest.scenario_ron.clone())]
+        [("plan.ron", manifest.plan_ron.clone()), ("scenario.ron", manifest.scenario_ron.clone()), ("sweep.json", to_json(&sweep_json))]
     {
         let path = out.join(name);
         write_atomically(&path, text.as_bytes())?;
         files.push(path);
     }
+    // Listed in the order sweep.json gives them, as the messages after a sweep always have.
+    let n = files.len();
+    files[n - 3..].rotate_right(1);
     let summary =
         Summary { n_points: info.n_points, n_points_precision_met: n_met, n_points_precision_not_met: n_not_met, morris_headline };
     Ok((files, summary))

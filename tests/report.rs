@@ -228,7 +228,7 @@ fn a_broken_results_folder_is_refused_with_the_file_place_and_fix() {
         .enumerate()
         .map(|(i, l)| if i == 4 { format!("{},not_a_number", l.rsplit_once(',').unwrap().0) } else { l.to_string() })
         .collect();
-    std::fs::write(&replications, broken.join("\n")).unwrap();
+    std::fs::write(&replications, broken.join("\n") + "\n").unwrap();
     let output = joinedup(&["report", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -242,4 +242,187 @@ fn numbers_are_read_as_a_person_reads_them() {
         vec![(36_712_000.0, 0), (0.344, 3), (-2.13, 2), (95.0, 0), (0.12, 3), (-5.0, 0)]
     );
     assert!(shows((25.5, 1), 25.546) && !shows((25.5, 1), 25.56));
+}
+
+#[test]
+fn the_report_is_never_written_over_a_results_file() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path().join("run");
+    run_with_report(&dir);
+    let dir_text = dir.to_str().unwrap();
+    let refused = |out: &Path, words: &[&str]| {
+        let before = std::fs::read(out).ok();
+        let output = joinedup(&["report", dir_text, "-o", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-o {}: {stderr}", out.display());
+        for word in words {
+            assert!(stderr.contains(word), "the message lacks `{word}`:\n{stderr}");
+        }
+        assert_eq!(std::fs::read(out).ok(), before, "{} was changed", out.display());
+    };
+    // Every file of the run but its report, also when named by another path to the same place.
+    let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.retain(|n| n != "report.html");
+    assert_eq!(names.len(), 5, "summary.json, replications.csv, timeseries.csv, scenario.ron and provenance.json: {names:?}");
+    for name in &names {
+        refused(&dir.join(name), &[name, "the report would be written over it", ".html", "report.html"]);
+        refused(&dir.join(".").join(name), &[name]);
+    }
+    // A results file the folder lacks (an older run's provenance.json) is not made an HTML page.
+    std::fs::remove_file(dir.join("provenance.json")).unwrap();
+    refused(&dir.join("provenance.json"), &["provenance.json", "the results folder's own files"]);
+    assert!(!dir.join("provenance.json").exists());
+    // Any other file that is not HTML, and a folder.
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "keep me").unwrap();
+    refused(&notes, &["notes.txt", "not an HTML file"]);
+    refused(tmp.path(), &["is a folder"]);
+
+    // A new file, or an existing page, is written.
+    for out in [tmp.path().join("new.html"), tmp.path().join("new.html"), tmp.path().join("page.HTM"), dir.join("report.html")] {
+        let output = joinedup(&["report", dir_text, "-o", out.to_str().unwrap()]);
+        assert!(output.status.success(), "-o {}: {}", out.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(std::fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    }
+}
+
+/// `joinedup report DIR` on `dir`, which must be refused (exit 2) with every one of `words`
+/// in the message, and no page written.
+fn refused(dir: &Path, words: &[&str]) {
+    let _ = std::fs::remove_file(dir.join("report.html"));
+    let output = joinedup(&["report", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for word in words {
+        assert!(stderr.contains(word), "the message lacks `{word}`:\n{stderr}");
+    }
+    assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+}
+
+/// A copy of the run in `from` at `to`, with `file` replaced by `text`.
+fn damaged_copy(from: &Path, to: &Path, file: &str, text: &str) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(to.join(file), text).unwrap();
+}
+
+/// The lines of a CSV file whose first fields are not `model,replication` (and `month`, when
+/// given), each with its line break.
+fn without(text: &str, prefix: &str) -> String {
+    text.lines().filter(|l| !l.starts_with(prefix)).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn a_damaged_or_incomplete_run_folder_is_refused_with_how_to_remake_it() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let run = tmp.path().join("run");
+    run_with_report(&run);
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    let last_model = summary["models"].as_array().unwrap().last().unwrap()["name"].as_str().unwrap().to_string();
+    let replications = std::fs::read_to_string(run.join("replications.csv")).unwrap();
+    let timeseries = std::fs::read_to_string(run.join("timeseries.csv")).unwrap();
+    // Every message says what is wrong and how to make the folder again.
+    let remake = ["looks damaged or incomplete", "provenance.json", "joinedup run --replications 3 --set population.n_families=5000"];
+    let copy = |name: &str, file: &str, text: &str| {
+        let dir = tmp.path().join(name);
+        damaged_copy(&run, &dir, file, text);
+        dir
+    };
+
+    // replications.csv cut at a line break: the last replication of the last model is gone.
+    let cut = without(&replications, &format!("{last_model},2,"));
+    assert!(cut.len() < replications.len());
+    let dir = copy("cut-replications", "replications.csv", &cut);
+    refused(
+        &dir,
+        &[&["replications.csv", &format!("no `referrals` row for model `{last_model}`, replication 2"), "rows are missing"], &remake[..]]
+            .concat(),
+    );
+    // One always-written row missing in the middle of the file.
+    let lines: Vec<&str> = replications.lines().collect();
+    let staff_cost = lines.iter().position(|l| l.contains(",0,staff_cost,")).expect("a staff cost row");
+    let mut text: String = lines.iter().enumerate().filter(|(i, _)| *i != staff_cost).map(|(_, l)| format!("{l}\n")).collect();
+    refused(&copy("no-staff-cost", "replications.csv", &text), &["no `staff_cost` row", "replication 0"]);
+    // A row written twice.
+    text = format!("{replications}{}\n", lines[1]);
+    refused(
+        &copy("twice", "replications.csv", &text),
+        &["replications.csv", &format!("line {}", lines.len() + 1), "a second `referrals` row"],
+    );
+    // A replication the run does not have.
+    text = replications.replacen(",0,referrals,", ",3,referrals,", 1);
+    refused(&copy("replication-3", "replications.csv", &text), &["line 2", "replication 3", "3 (numbered 0 to 2)"]);
+    // Not a number, or not a finite one: the file, the line and the field.
+    for bad in ["NaN", "inf", "-inf"] {
+        let edit = |text: &str| -> String {
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            let (start, _) = lines[3].rsplit_once(',').unwrap();
+            lines[3] = format!("{start},{bad}");
+            lines.iter().map(|l| format!("{l}\n")).collect()
+        };
+        refused(
+            &copy(&format!("{bad}-replications"), "replications.csv", &edit(&replications)),
+            &["replications.csv", "line 4, field `value`", "not a finite number"],
+        );
+        refused(
+            &copy(&format!("{bad}-timeseries"), "timeseries.csv", &edit(&timeseries)),
+            &["timeseries.csv", "line 4, field `value`", "not a finite number"],
+        );
+    }
+    // Empty files, and a file of another kind.
+    refused(&copy("empty", "replications.csv", ""), &["replications.csv", "the file is empty"]);
+    refused(
+        &copy("header-only", "timeseries.csv", "model,replication,month,metric,value\n"),
+        &["timeseries.csv", "too short", "17 months"],
+    );
+    refused(
+        &copy("swapped", "timeseries.csv", &replications),
+        &["timeseries.csv", "line 1: the columns are `model,replication,metric,value`"],
+    );
+
+    // timeseries.csv cut in the middle of its last number (which would still parse).
+    let cut = &timeseries[..timeseries.len() - 3];
+    assert!(cut.rsplit_once(',').unwrap().1.parse::<f64>().is_ok(), "the cut leaves a number: {}", &cut[cut.len() - 30..]);
+    refused(
+        &copy("cut-timeseries", "timeseries.csv", cut),
+        &[&["timeseries.csv", "stops without a line break", "cut short"], &remake[..]].concat(),
+    );
+    // Cut at a line break: the last month (16: 500 days are 16.4 months) of the last replication of the last model.
+    let cut = without(&timeseries, &format!("{last_model},2,16,"));
+    refused(
+        &copy("cut-month", "timeseries.csv", &cut),
+        &[&format!("model `{last_model}`, replication 2, month 16"), "every month (0 to 16)"],
+    );
+    // A month past the horizon: the files come from different runs.
+    text = timeseries.replacen(",0,0,referrals,", ",0,17,referrals,", 1);
+    refused(&copy("month-17", "timeseries.csv", &text), &["line 2", "month 17", "months 0 to 16", "different runs"]);
+
+    // Without provenance.json the way to remake the folder is its scenario.ron.
+    let dir = copy("no-provenance", "replications.csv", &without(&replications, &format!("{last_model},1,")));
+    std::fs::remove_file(dir.join("provenance.json")).unwrap();
+    refused(&dir, &["looks damaged or incomplete", "joinedup run", "scenario.ron --out NEW_FOLDER"]);
+}
+
+#[test]
+fn the_emptiest_run_still_has_every_row_the_reader_requires() {
+    // Measured for a tenth of a day with a few hundred families: no episode closes and few
+    // waits end, so only the metrics and series that are always written have rows.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().to_str().unwrap();
+    let args = ["run", "--out", out, "--replications", "2", "--set", "population.n_families=500", "--set", "run.horizon_days=3"];
+    let output = joinedup(&[&args[..], &["--set", "run.warmup_days=2.9", "--threads", "1"]].concat());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metrics: std::collections::BTreeSet<String> = std::fs::read_to_string(dir.path().join("replications.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().to_string())
+        .collect();
+    assert!(!metrics.contains("handoffs_per_episode"), "an episode closed, so this run does not test the emptiest case: {metrics:?}");
+    let output = joinedup(&["report", out]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }

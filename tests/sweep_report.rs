@@ -390,6 +390,21 @@ fn report_and_merge_rebuild_the_page_sweep_report_wrote() {
     assert!(output.status.success(), "joinedup report failed:\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(std::fs::read_to_string(&again).unwrap() == from_sweep, "joinedup report gave a different page from sweep --report");
 
+    // -o never names a file of the sweep's folder (its data files, shard.json, a point file).
+    let mut own: Vec<PathBuf> = std::fs::read_dir(&whole).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    own.retain(|p| !p.ends_with("report.html"));
+    own.push(whole.join("points").join("point-000000.json"));
+    own.push(whole.join("points").join("point-999999.json"));
+    assert_eq!(own.len(), 8, "points.csv, replications.csv, sweep.json, plan.ron, scenario.ron, shard.json and two point files: {own:?}");
+    for out in &own {
+        let before = std::fs::read(out).ok();
+        let output = joinedup(&["report", whole.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-o {}: {stderr}", out.display());
+        assert!(stderr.contains("the report would be written over it"), "{stderr}");
+        assert_eq!(std::fs::read(out).ok(), before, "{} was changed", out.display());
+    }
+
     // Shards, then merge --report: the same page but for the folder's name.
     let shards: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
     for (k, dir) in shards.iter().enumerate() {
@@ -476,8 +491,89 @@ fn folders_that_are_not_a_finished_run_or_sweep_are_refused_with_the_fix() {
         .enumerate()
         .map(|(i, l)| if i == 4 { l.replacen(",siloed,wait_service_start_days,", ",nobody,wait_service_start_days,", 1) } else { l.into() })
         .collect();
-    std::fs::write(&points, broken.join("\n")).unwrap();
+    std::fs::write(&points, broken.join("\n") + "\n").unwrap();
     let row = text.lines().nth(4).unwrap();
     assert!(row.contains(",siloed,wait_service_start_days,"), "line 5 of points.csv is the siloed wait at point 0: {row}");
     refused(&damaged, &["points.csv", "line 5", "model `nobody`", "run the same sweep command again"]);
+}
+
+#[test]
+fn a_damaged_or_incomplete_sweep_folder_is_refused_with_the_file_and_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = write_plan(tmp.path(), "grid", FACTORIAL);
+    let whole = tmp.path().join("whole");
+    sweep_with_report(&plan, &whole, &[]);
+    // A copy of the sweep's final files (not its points/), with `file` replaced by `text`.
+    let copy = |name: &str, file: &str, text: Option<&str>| -> PathBuf {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for entry in std::fs::read_dir(&whole).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() && entry.file_name() != "report.html" {
+                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+            }
+        }
+        match text {
+            Some(text) => std::fs::write(dir.join(file), text).unwrap(),
+            None => std::fs::remove_file(dir.join(file)).unwrap(),
+        }
+        dir
+    };
+    let refused = |dir: &Path, expected: &[&str]| {
+        let output = joinedup(&["report", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for words in [&["looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
+            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
+        }
+        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+    };
+    // The copy itself is whole: it makes a report.
+    let fine = copy("fine", "notes.txt", Some("a file the report ignores"));
+    assert!(joinedup(&["report", fine.to_str().unwrap()]).status.success());
+
+    let points = std::fs::read_to_string(whole.join("points.csv")).unwrap();
+    let replications = std::fs::read_to_string(whole.join("replications.csv")).unwrap();
+    let lines =
+        |text: &str, keep: &dyn Fn(&str) -> bool| -> String { text.lines().filter(|l| keep(l)).map(|l| format!("{l}\n")).collect() };
+    // points.csv cut at a line break: the last point (5 of 0 to 5) is gone.
+    refused(
+        &copy("cut-points", "points.csv", Some(&lines(&points, &|l| !l.starts_with("5,")))),
+        &["points.csv", "no `referrals` row for point 5", "6 points"],
+    );
+    // ... or in the middle of its last number.
+    refused(&copy("cut-number", "points.csv", Some(&points[..points.len() - 4])), &["points.csv", "stops without a line break"]);
+    // replications.csv with its header only, empty, or short of the last replication.
+    let header = replications.lines().next().unwrap().to_string() + "\n";
+    refused(
+        &copy("header-only", "replications.csv", Some(&header)),
+        &["replications.csv", "no `referrals` row for point 0, model `siloed`, replication 0"],
+    );
+    refused(&copy("empty", "replications.csv", Some("")), &["replications.csv", "the file is empty"]);
+    let last = |l: &str| l.starts_with("5,") && l.split(',').nth(4) == Some("2");
+    refused(
+        &copy("cut-replications", "replications.csv", Some(&lines(&replications, &|l| !last(l)))),
+        &["point 5, model `siloed`, replication 2", "3 replications"],
+    );
+    // A replication points.csv does not count.
+    let extra = replications.replacen(",0,referrals,", ",3,referrals,", 1);
+    refused(&copy("replication-3", "replications.csv", Some(&extra)), &["line 2", "`3` is not a replication of point 0"]);
+    // Numbers that are not finite, in any row (not only the charted measures'), name the field.
+    let nan = |text: &str, line: usize, field: usize| -> String {
+        let mut rows: Vec<Vec<String>> = text.lines().map(|l| l.split(',').map(String::from).collect()).collect();
+        rows[line - 1][field] = "NaN".into();
+        rows.iter().map(|r| r.join(",") + "\n").collect()
+    };
+    assert!(replications.lines().nth(1).unwrap().contains(",referrals,"), "referrals is not a charted measure");
+    refused(
+        &copy("nan-replications", "replications.csv", Some(&nan(&replications, 2, 6))),
+        &["replications.csv", "line 2: field `value`: `NaN` is not a finite number"],
+    );
+    refused(&copy("nan-points", "points.csv", Some(&nan(&points, 2, 7))), &["points.csv", "line 2: field `mean`: `NaN`"]);
+    refused(&copy("nan-interval", "points.csv", Some(&nan(&points, 3, 8))), &["points.csv", "line 3: field `ci95_low`"]);
+    // A file the sweep wrote is missing.
+    for file in ["plan.ron", "scenario.ron", "replications.csv"] {
+        refused(&copy(&format!("no-{file}"), file, None), &[&format!("there is no {file}")]);
+    }
 }

@@ -676,7 +676,7 @@ impl<'a> Sim<'a> {
                 share_of_count(population, only, population.hidden_need.initial_families),
             ),
         };
-        let months = (scenario.run.horizon_days / MONTH_DAYS).ceil() as usize;
+        let months = crate::metrics::n_months(scenario.run.horizon_days);
         let record = Recorder::new(scenario.run.warmup_days, scenario.run.horizon_days, months);
         Sim {
             scenario,

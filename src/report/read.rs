@@ -3,9 +3,11 @@
 //!
 //! The report is built only from these files, never from a `Comparison` in memory, so
 //! `joinedup report DIR` gives the same page for any finished run as `run --report` did.
+//! The files are checked against what `summary.json` promises (every model, replication and
+//! month, finite numbers only), so a folder cut short is refused rather than reported on.
 
 use crate::error::{Error, Result};
-use crate::metrics::{METRICS, MONTH_DAYS, TIMESERIES};
+use crate::metrics::{ALWAYS_WRITTEN_METRICS, ALWAYS_WRITTEN_SERIES, METRICS, MONTH_DAYS, TIMESERIES};
 use crate::output::SCHEMA_VERSION;
 use crate::provenance::{self, Provenance};
 use serde::Deserialize;
@@ -48,6 +50,7 @@ struct SummaryFile {
 #[derive(Deserialize)]
 struct ReplicationRow {
     model: String,
+    replication: u32,
     metric: String,
     value: f64,
 }
@@ -55,6 +58,7 @@ struct ReplicationRow {
 #[derive(Deserialize)]
 struct TimeseriesRow {
     model: String,
+    replication: u32,
     month: usize,
     metric: String,
     value: f64,
@@ -180,7 +184,9 @@ Point `joinedup report` at the folder a finished run or sweep wrote its results 
     ))
 }
 
-/// Reads the results folder `dir`.
+/// Reads the results folder `dir`, checking that its files hold everything `summary.json`
+/// promises: rows for every model and replication in `replications.csv`, every month of every
+/// replication in `timeseries.csv`, and only finite numbers.
 pub fn read(dir: &Path) -> Result<Results> {
     if !dir.is_dir() {
         return Err(fail(dir, "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/)."));
@@ -197,57 +203,12 @@ pub fn read(dir: &Path) -> Result<Results> {
             ),
         ));
     }
-    if summary.models.is_empty() {
-        return Err(fail(&summary_path, format!("the file lists no models. {FIX_RERUN}")));
-    }
-    let mut models: Vec<ModelResults> = summary
-        .models
-        .iter()
-        .map(|m| ModelResults {
-            name: m.name.clone(),
-            summary: METRICS.iter().map(|def| m.metrics.get(def.name).copied()).collect(),
-            replications: vec![Vec::new(); METRICS.len()],
-        })
-        .collect();
-    let model_index = |name: &str, path: &Path, line: u64| -> Result<usize> {
-        models_position(&summary.models, name).ok_or_else(|| {
-            fail(path, format!("line {line}: model `{name}` is not in summary.json. The files come from different runs; {FIX_RERUN}"))
-        })
-    };
-
-    let replications_path = dir.join("replications.csv");
-    for (line, row) in csv_rows::<ReplicationRow>(&replications_path)? {
-        let m = model_index(&row.model, &replications_path, line)?;
-        // Percentile rows (`*_p50`) and metrics this version does not know are not needed here.
-        if let Some(metric) = METRICS.iter().position(|d| d.name == row.metric) {
-            models[m].replications[metric].push(row.value);
-        }
+    if summary.models.is_empty() || summary.replications == 0 {
+        return Err(fail(&summary_path, format!("the file lists no models or no replications. {FIX_RERUN}")));
     }
 
-    let timeseries_path = dir.join("timeseries.csv");
-    // series name → model → month → (sum, count)
-    let mut sums: BTreeMap<String, Vec<Vec<(f64, u32)>>> = BTreeMap::new();
-    for (line, row) in csv_rows::<TimeseriesRow>(&timeseries_path)? {
-        let m = model_index(&row.model, &timeseries_path, line)?;
-        let per_model = sums.entry(row.metric).or_insert_with(|| vec![Vec::new(); summary.models.len()]);
-        let months = &mut per_model[m];
-        if months.len() <= row.month {
-            months.resize(row.month + 1, (0.0, 0));
-        }
-        months[row.month].0 += row.value;
-        months[row.month].1 += 1;
-    }
-    let mut names: Vec<String> = TIMESERIES.iter().filter(|n| sums.contains_key(**n)).map(|n| n.to_string()).collect();
-    names.extend(sums.keys().filter(|k| !TIMESERIES.contains(&k.as_str())).cloned());
-    let timeseries = names
-        .into_iter()
-        .map(|name| {
-            let by_model =
-                sums[&name].iter().map(|months| months.iter().map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()).collect();
-            Series { name, by_model }
-        })
-        .collect();
-
+    // Provenance first: the horizon says how many months the time series must have, and the
+    // recorded command is how to remake a damaged folder.
     let scenario_path = dir.join("scenario.ron");
     let scenario_text = read_text(&scenario_path)?;
     let scenario_sha256_now = provenance::sha256_hex(scenario_text.as_bytes());
@@ -273,13 +234,165 @@ pub fn read(dir: &Path) -> Result<Results> {
         rebuilt.joinedup_version = "unknown (no provenance.json)".into();
         (rebuilt, false)
     };
+    let fix = remake(dir, &provenance, provenance_recorded);
 
-    // Keep the report's sentences honest: every model must have its replications.
-    for model in &mut models {
-        if model.replications.iter().all(Vec::is_empty) {
-            return Err(fail(&replications_path, format!("there are no rows for model `{}`. {FIX_RERUN}", model.name)));
+    let n_models = summary.models.len();
+    let n_replications = summary.replications as usize;
+    let mut models: Vec<ModelResults> = summary
+        .models
+        .iter()
+        .map(|m| ModelResults {
+            name: m.name.clone(),
+            summary: METRICS.iter().map(|def| m.metrics.get(def.name).copied()).collect(),
+            replications: vec![Vec::new(); METRICS.len()],
+        })
+        .collect();
+    let model_index = |name: &str, path: &Path, line: u64| -> Result<usize> {
+        models_position(&summary.models, name).ok_or_else(|| {
+            fail(path, format!("line {line}: model `{name}` is not in summary.json. The files come from different runs. {fix}"))
+        })
+    };
+    let replication_index = |replication: u32, path: &Path, line: u64| -> Result<usize> {
+        (replication < summary.replications).then_some(replication as usize).ok_or_else(|| {
+            fail(
+                path,
+                format!(
+                    "line {line}: replication {replication}, but summary.json says the run has {n_replications} (numbered 0 to {}). The files come from different runs. {fix}",
+                    n_replications - 1
+                ),
+            )
+        })
+    };
+
+    let replications_path = dir.join("replications.csv");
+    let bytes = read_csv(&replications_path, "model,replication,metric,value", &fix)?;
+    // By model and replication: a bit for each metric with a row, to find rows missing or
+    // written twice.
+    let mut seen = vec![0u32; n_models * n_replications];
+    for_each_row::<ReplicationRow>(&replications_path, &bytes, &fix, |line, row| {
+        finite(&replications_path, line, row.value, &fix)?;
+        let m = model_index(&row.model, &replications_path, line)?;
+        let r = replication_index(row.replication, &replications_path, line)?;
+        // Percentile rows (`*_p50`) and metrics this version does not know are not needed here.
+        if let Some(metric) = METRICS.iter().position(|d| d.name == row.metric) {
+            let bit = 1u32 << metric;
+            if seen[m * n_replications + r] & bit != 0 {
+                return Err(fail(
+                    &replications_path,
+                    format!("line {line}: a second `{}` row for model `{}`, replication {r}. {fix}", row.metric, row.model),
+                ));
+            }
+            seen[m * n_replications + r] |= bit;
+            models[m].replications[metric].push(row.value);
+        }
+        Ok(())
+    })?;
+    for (i, mask) in seen.iter().enumerate() {
+        if let Some(metric) = ALWAYS_WRITTEN_METRICS.iter().find(|&&metric| mask & (1u32 << metric as usize) == 0) {
+            return Err(fail(
+                &replications_path,
+                format!(
+                    "there is no `{}` row for model `{}`, replication {}, though every replication of every model has one \
+(summary.json lists {} and {n_replications} replication{}): rows are missing. {fix}",
+                    METRICS[*metric as usize].name,
+                    summary.models[i / n_replications].name,
+                    i % n_replications,
+                    plural(n_models, "model"),
+                    if n_replications == 1 { "" } else { "s" }
+                ),
+            ));
         }
     }
+
+    let timeseries_path = dir.join("timeseries.csv");
+    let n_months = crate::metrics::n_months(provenance.horizon_days);
+    let bytes = read_csv(&timeseries_path, "model,replication,month,metric,value", &fix)?;
+    let cells = n_models * n_replications * n_months;
+    // Each cell needs a row of every always-written series, each row at least ten bytes: a
+    // file shorter than that cannot be whole (and the check below never allocates more than
+    // the file it checks).
+    if bytes.len() < cells * ALWAYS_WRITTEN_SERIES.len() * 10 {
+        return Err(fail(
+            &timeseries_path,
+            format!(
+                "the file is too short for {}, {n_replications} replication{} and {n_months} months (the horizon of {} days): rows are missing. {fix}",
+                plural(n_models, "model"),
+                if n_replications == 1 { "" } else { "s" },
+                provenance.horizon_days
+            ),
+        ));
+    }
+    // By model, replication and month: a bit for each series in TIMESERIES with a row.
+    let mut seen = vec![0u16; cells];
+    // series name → model → month → (sum, count)
+    let mut sums: BTreeMap<String, Vec<Vec<(f64, u32)>>> = BTreeMap::new();
+    for_each_row::<TimeseriesRow>(&timeseries_path, &bytes, &fix, |line, row| {
+        finite(&timeseries_path, line, row.value, &fix)?;
+        let m = model_index(&row.model, &timeseries_path, line)?;
+        let r = replication_index(row.replication, &timeseries_path, line)?;
+        if row.month >= n_months {
+            return Err(fail(
+                &timeseries_path,
+                format!(
+                    "line {line}: month {}, but the horizon of {} days has months 0 to {}. The files come from different runs. {fix}",
+                    row.month,
+                    provenance.horizon_days,
+                    n_months - 1
+                ),
+            ));
+        }
+        if let Some(series) = TIMESERIES.iter().position(|n| *n == row.metric) {
+            let cell = &mut seen[(m * n_replications + r) * n_months + row.month];
+            if *cell & (1 << series) != 0 {
+                return Err(fail(
+                    &timeseries_path,
+                    format!(
+                        "line {line}: a second `{}` row for model `{}`, replication {r}, month {}. {fix}",
+                        row.metric, row.model, row.month
+                    ),
+                ));
+            }
+            *cell |= 1 << series;
+        }
+        let per_model = sums.entry(row.metric).or_insert_with(|| vec![Vec::new(); n_models]);
+        let months = &mut per_model[m];
+        if months.len() <= row.month {
+            months.resize(row.month + 1, (0.0, 0));
+        }
+        months[row.month].0 += row.value;
+        months[row.month].1 += 1;
+        Ok(())
+    })?;
+    let always: Vec<usize> = ALWAYS_WRITTEN_SERIES
+        .iter()
+        .map(|name| TIMESERIES.iter().position(|n| n == name).expect("an always-written series is a series"))
+        .collect();
+    for (i, mask) in seen.iter().enumerate() {
+        if let Some(&series) = always.iter().find(|&&series| mask & (1 << series) == 0) {
+            let (model, month) = (i / n_months / n_replications, i % n_months);
+            return Err(fail(
+                &timeseries_path,
+                format!(
+                    "there is no `{}` row for model `{}`, replication {}, month {month}, though every month (0 to {}) of every replication has one: rows are missing. {fix}",
+                    TIMESERIES[series],
+                    summary.models[model].name,
+                    i / n_months % n_replications,
+                    n_months - 1
+                ),
+            ));
+        }
+    }
+    let mut names: Vec<String> = TIMESERIES.iter().filter(|n| sums.contains_key(**n)).map(|n| n.to_string()).collect();
+    names.extend(sums.keys().filter(|k| !TIMESERIES.contains(&k.as_str())).cloned());
+    let timeseries = names
+        .into_iter()
+        .map(|name| {
+            let by_model =
+                sums[&name].iter().map(|months| months.iter().map(|&(sum, n)| (n > 0).then(|| sum / f64::from(n))).collect()).collect();
+            Series { name, by_model }
+        })
+        .collect();
+
     Ok(Results {
         dir: dir.to_path_buf(),
         scenario: summary.scenario,
@@ -294,26 +407,85 @@ pub fn read(dir: &Path) -> Result<Results> {
     })
 }
 
+// The checks keep a bit per metric in a `u32` and a bit per series in a `u16`.
+const _: () = assert!(crate::metrics::N_METRICS <= 32 && crate::metrics::N_TIMESERIES <= 16);
+
+/// What to tell a user whose run folder's files are damaged or incomplete: how to make the
+/// results again.
+fn remake(dir: &Path, provenance: &Provenance, recorded: bool) -> String {
+    let scenario = dir.join("scenario.ron");
+    let again = format!("`joinedup run {} --out NEW_FOLDER`", provenance::shell_quote(&scenario.display().to_string()));
+    let start = "The results folder looks damaged or incomplete (a file cut short, or changed since the run).";
+    if recorded {
+        format!(
+            "{start} Make the results again with the command recorded in provenance.json, `{}` (with --out to choose the folder, and --force to replace results there), \
+or with {again}, which gives the same results.",
+            provenance.command_line()
+        )
+    } else {
+        format!("{start} Make the results again with {again}: scenario.ron holds every setting of the run, so it gives the same results.")
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn finite(path: &Path, line: u64, value: f64, fix: &str) -> Result<()> {
+    if value.is_finite() {
+        return Ok(());
+    }
+    Err(fail(path, format!("line {line}, field `value`: `{value}` is not a finite number (joinedup never writes one). {fix}")))
+}
+
 fn models_position(models: &[ModelFile], name: &str) -> Option<usize> {
     models.iter().position(|m| m.name == name)
 }
 
-/// Every row of a CSV file with a header line, each with its 1-based line number.
-fn csv_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(u64, T)>> {
-    let file = std::fs::File::open(path).map_err(|e| fail(path, format!("{e}. {FIX_RERUN}")))?;
-    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, &e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let row = record.deserialize(Some(&headers)).map_err(|e| fail(path, format!("line {line}: {e}. {FIX_RERUN}")))?;
-        rows.push((line, row));
+/// The whole of a CSV file joinedup wrote, checked to start with `header` and to end with a
+/// line break (every line joinedup writes has one, so a file without it was cut short, perhaps
+/// in the middle of a number that would still parse).
+pub(crate) fn read_csv(path: &Path, header: &str, fix: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| fail(path, format!("{e}. {fix}")))?;
+    if bytes.is_empty() {
+        return Err(fail(path, format!("the file is empty. {fix}")));
     }
-    Ok(rows)
+    if !bytes.ends_with(b"\n") {
+        let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(fail(path, format!("line {line} (the last) stops without a line break: the file was cut short. {fix}")));
+    }
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    if first.trim_end_matches('\r') != header {
+        return Err(fail(path, format!("line 1: the columns are `{first}`, but this file has `{header}`. {fix}")));
+    }
+    Ok(bytes)
 }
 
-fn csv_error(path: &Path, error: &csv::Error) -> Error {
+/// Calls `each` with every row of the CSV file `bytes` (read from `path`) after its header,
+/// and the row's 1-based line number.
+fn for_each_row<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    fix: &str,
+    mut each: impl FnMut(u64, T) -> Result<()>,
+) -> Result<()> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().map_err(|e| csv_error(path, &e, fix))?.clone();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(csv_error(path, &e, fix)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row = record.deserialize(Some(&headers)).map_err(|e| fail(path, format!("line {line}: {e}. {fix}")))?;
+        each(line, row)?;
+    }
+}
+
+fn csv_error(path: &Path, error: &csv::Error, fix: &str) -> Error {
     let place = error.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
-    fail(path, format!("{place}{error}. {FIX_RERUN}"))
+    fail(path, format!("{place}{error}. {fix}"))
 }

@@ -14,7 +14,7 @@
 use super::compare::{Kind, words_for};
 use super::{Section, charts, count, esc, figure, model_legend, page};
 use crate::error::{Error, Result};
-use crate::metrics::{Estimate, METRICS, Metric};
+use crate::metrics::{ALWAYS_WRITTEN_METRICS, Estimate, METRICS, Metric};
 use crate::output::human;
 use crate::sweep::{DesignInfo, SweepInfo};
 use serde::Deserialize;
@@ -80,7 +80,8 @@ pub struct SweepResults {
     pub info: SweepInfo,
     /// Points that met the precision and points that stopped at the maximum, with a precision.
     pub precision_outcome: Option<(usize, usize)>,
-    /// Each point's factor values as `points.csv` writes them; `None` for a point with no row.
+    /// Each point's factor values as `points.csv` writes them (always `Some`: [`read`] refuses
+    /// a `points.csv` without rows for every point).
     pub point_values: Vec<Option<Vec<String>>>,
     /// By point, model, then headline measure: the point's mean and interval (`points.csv`).
     pub cells: Vec<Vec<Vec<Option<Cell>>>>,
@@ -90,9 +91,9 @@ pub struct SweepResults {
     pub morris: Option<Vec<Vec<Vec<Option<MorrisEffects>>>>>,
     /// Every factor's effect, by model, headline measure, then factor ([`effect`]).
     pub effects: Vec<Vec<Vec<Option<Effect>>>>,
-    /// SHA-256 of `plan.ron` and of `scenario.ron`; `None` where the file is missing.
-    pub plan_sha256: Option<String>,
-    pub scenario_sha256: Option<String>,
+    /// SHA-256 of `plan.ron` and of `scenario.ron` (a folder without them is refused).
+    pub plan_sha256: String,
+    pub scenario_sha256: String,
     /// The joinedup version that assembled the sweep (`sweep.json`); `None` for sweeps
     /// assembled before it was recorded.
     pub joinedup_version: Option<String>,
@@ -116,6 +117,9 @@ type ReplicationSums = Vec<(f64, usize)>;
 /// What to tell someone whose sweep folder cannot be read.
 const FIX_SWEEP: &str = "The sweep files are written by `joinedup sweep` (or `joinedup merge`) once every point is finished; run the same sweep command again (it keeps the finished points and rewrites these files), then `joinedup report`.";
 
+/// Said of a sweep folder whose files do not hold what `sweep.json` promises.
+const DAMAGED: &str = "The sweep folder looks damaged or incomplete (a file cut short, missing or changed since the sweep).";
+
 fn fail(path: &Path, message: impl Into<String>) -> Error {
     Error::ReadResults { path: path.to_path_buf(), message: message.into() }
 }
@@ -135,12 +139,26 @@ struct SweepJson {
     #[serde(flatten)]
     info: SweepInfo,
     precision_outcome: Option<PrecisionOutcome>,
+    /// The final files the sweep wrote (absent in sweeps assembled before it was recorded).
+    #[serde(default)]
+    files: Vec<String>,
 }
 
-/// A CSV reader over `path` whose header must be `expected`.
-fn csv_reader(path: &Path, expected: &[String]) -> Result<csv::Reader<std::io::BufReader<std::fs::File>>> {
-    let file = std::fs::File::open(path).map_err(|e| fail(path, format!("{e}. {FIX_SWEEP}")))?;
-    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+/// A CSV reader over `path` whose header must be `expected`. The file is read whole first, to
+/// refuse one cut short: every line joinedup writes ends with a line break.
+fn csv_reader(path: &Path, expected: &[String]) -> Result<csv::Reader<std::io::Cursor<Vec<u8>>>> {
+    let bytes = std::fs::read(path).map_err(|e| fail(path, format!("{e}. {FIX_SWEEP}")))?;
+    if bytes.is_empty() {
+        return Err(fail(path, format!("the file is empty. {DAMAGED} {FIX_SWEEP}")));
+    }
+    if !bytes.ends_with(b"\n") {
+        let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(fail(
+            path,
+            format!("line {line} (the last) stops without a line break: the file was cut short. {DAMAGED} {FIX_SWEEP}"),
+        ));
+    }
+    let mut reader = csv::Reader::from_reader(std::io::Cursor::new(bytes));
     let headers = reader.headers().map_err(|e| csv_error(path, &e))?;
     if headers.iter().ne(expected.iter().map(String::as_str)) {
         return Err(fail(
@@ -186,6 +204,18 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     if info.models.is_empty() || info.factors.is_empty() || info.n_points == 0 {
         return Err(fail(&sweep_path, format!("the file lists no models, factors or points. {FIX_SWEEP}")));
     }
+    // Every file the report reads or states the hash of, and whatever else sweep.json lists.
+    let mut required: Vec<String> = ["points.csv", "replications.csv", "plan.ron", "scenario.ron"].map(String::from).into();
+    if matches!(info.design, DesignInfo::Morris { .. }) {
+        required.push("morris.csv".into());
+    }
+    required.extend(sweep.files.iter().filter(|f| !f.contains(['/', '\\'])).cloned());
+    if let Some(missing) = required.iter().find(|name| !dir.join(name).is_file()) {
+        return Err(fail(
+            &dir.join(missing),
+            format!("there is no {missing}, though a finished sweep has one (sweep.json lists its files). {DAMAGED} {FIX_SWEEP}"),
+        ));
+    }
     let (n_points, n_models, n_factors) = (info.n_points, info.models.len(), info.factors.len());
     let model_of: HashMap<&str, usize> = info.models.iter().enumerate().map(|(i, m)| (m.as_str(), i)).collect();
     let headline_of: HashMap<&str, usize> = HEADLINE_METRICS.iter().enumerate().map(|(h, &m)| (METRICS[m as usize].name, h)).collect();
@@ -203,27 +233,83 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         csv_reader(&points_path, &columns(&["model", "metric", "replications", "n", "mean", "ci95_low", "ci95_high", "precision_met"]))?;
     let mut point_values: Vec<Option<Vec<String>>> = vec![None; n_points];
     let mut cells = vec![vec![vec![None; HEADLINE_METRICS.len()]; n_models]; n_points];
+    // By point and model: a bit for each metric with a row, to find rows missing or written
+    // twice; and by point, its replications (every model of a point has the same number).
+    let mut seen = vec![vec![0u32; n_models]; n_points];
+    let mut point_replications: Vec<Option<usize>> = vec![None; n_points];
+    let metric_of: HashMap<&str, usize> = METRICS.iter().enumerate().map(|(i, d)| (d.name, i)).collect();
+    let header = columns(&["model", "metric", "replications", "n", "mean", "ci95_low", "ci95_high", "precision_met"]);
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(&points_path, &e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let bad = |what: String| fail(&points_path, format!("line {line}: {what}. {FIX_SWEEP}"));
+        let bad = |what: String| fail(&points_path, format!("line {line}: {what}. {DAMAGED} {FIX_SWEEP}"));
         let point = parse_point(&record[0], n_points).map_err(bad)?;
         if point_values[point].is_none() {
             point_values[point] = Some((1..=n_factors).map(|f| record[f].to_string()).collect());
         }
         let model =
             *model_of.get(&record[n_factors + 1]).ok_or_else(|| bad(format!("model `{}` is not in sweep.json", &record[n_factors + 1])))?;
-        let Some(&headline) = headline_of.get(&record[n_factors + 2]) else { continue };
+        // Every number of every row is checked, so no value that is not a finite number passes.
         let number = |column: usize| -> std::result::Result<Option<f64>, Error> {
             let text = &record[column];
             if text.is_empty() {
                 return Ok(None);
             }
-            text.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| bad(format!("`{text}` is not a number")))
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(Some)
+                .ok_or_else(|| bad(format!("field `{}`: `{text}` is not a finite number", header[column])))
         };
-        let Some(mean) = number(n_factors + 5)? else { return Err(bad("the mean is empty".into())) };
+        let count = |column: usize| -> std::result::Result<usize, Error> {
+            let text = &record[column];
+            text.parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| bad(format!("field `{}`: `{text}` is not a count of replications", header[column])))
+        };
+        let replications = count(n_factors + 3)?;
+        count(n_factors + 4)?;
+        let Some(mean) = number(n_factors + 5)? else { return Err(bad("field `mean` is empty".into())) };
         let ci95 = number(n_factors + 6)?.zip(number(n_factors + 7)?);
+        match point_replications[point] {
+            None => point_replications[point] = Some(replications),
+            Some(r) if r != replications => {
+                return Err(bad(format!("field `replications`: {replications}, but the point's other rows say {r}")));
+            }
+            Some(_) => {}
+        }
+        let metric_name = &record[n_factors + 2];
+        if let Some(&metric) = metric_of.get(metric_name) {
+            if seen[point][model] & (1 << metric) != 0 {
+                return Err(bad(format!("a second `{metric_name}` row for point {point}, model `{}`", info.models[model])));
+            }
+            seen[point][model] |= 1 << metric;
+        }
+        let Some(&headline) = headline_of.get(metric_name) else { continue };
         cells[point][model][headline] = Some(Cell { mean, ci95 });
+    }
+    // sweep.json promises every point; each has a row of each always-written metric per model.
+    for (point, by_model) in seen.iter().enumerate() {
+        for (model, mask) in by_model.iter().enumerate() {
+            if let Some(metric) = ALWAYS_WRITTEN_METRICS.iter().find(|&&m| mask & (1 << m as usize) == 0) {
+                return Err(fail(
+                    &points_path,
+                    format!(
+                        "there is no `{}` row for point {point}, model `{}`, though sweep.json promises {n_points} points and every point has one for every model: rows are missing. {DAMAGED} {FIX_SWEEP}",
+                        METRICS[*metric as usize].name, info.models[model]
+                    ),
+                ));
+            }
+        }
+    }
+    // Where each point's replications start among all points', by model (a point run to a
+    // precision may have more than another).
+    let point_replications: Vec<usize> = point_replications.into_iter().map(|r| r.unwrap_or_default()).collect();
+    let mut first_replication = Vec::with_capacity(n_points + 1);
+    first_replication.push(0);
+    for r in &point_replications {
+        first_replication.push(first_replication.last().copied().unwrap_or_default() + r * n_models);
     }
 
     // Each factor's values and the points at each.
@@ -266,31 +352,49 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         }
     }
     let mut sums: Vec<Vec<Vec<ReplicationSums>>> = vec![vec![vec![Vec::new(); HEADLINE_METRICS.len()]; n_models]; n_slots];
-    if n_slots > 0 {
-        let replications_path = dir.join("replications.csv");
-        let mut reader = csv_reader(&replications_path, &columns(&["model", "replication", "metric", "value"]))?;
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(&replications_path, &e)),
+    // replications.csv is read whole even when no interval needs it, to check it holds every
+    // replication of every point that points.csv counts, and only finite numbers.
+    let replications_path = dir.join("replications.csv");
+    let mut reader = csv_reader(&replications_path, &columns(&["model", "replication", "metric", "value"]))?;
+    let mut record = csv::StringRecord::new();
+    // By point, model and replication (from `first_replication`): a bit for each metric.
+    let mut seen = vec![0u32; first_replication[n_points]];
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(&replications_path, &e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let bad = |what: String| fail(&replications_path, format!("line {line}: {what}. {DAMAGED} {FIX_SWEEP}"));
+        let point = parse_point(&record[0], n_points).map_err(bad)?;
+        let model =
+            *model_of.get(&record[n_factors + 1]).ok_or_else(|| bad(format!("model `{}` is not in sweep.json", &record[n_factors + 1])))?;
+        let replication = record[n_factors + 2].parse::<usize>().ok().filter(|&r| r < point_replications[point]).ok_or_else(|| {
+            bad(format!(
+                "field `replication`: `{}` is not a replication of point {point}, which has {} in points.csv",
+                &record[n_factors + 2],
+                point_replications[point]
+            ))
+        })?;
+        let text = &record[n_factors + 4];
+        let value: f64 = text
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| bad(format!("field `value`: `{text}` is not a finite number")))?;
+        let metric_name = &record[n_factors + 3];
+        if let Some(&metric) = metric_of.get(metric_name) {
+            let cell = &mut seen[first_replication[point] + model * point_replications[point] + replication];
+            if *cell & (1 << metric) != 0 {
+                return Err(bad(format!(
+                    "a second `{metric_name}` row for point {point}, model `{}`, replication {replication}",
+                    info.models[model]
+                )));
             }
-            // Most rows are measures the report does not chart: skip them before parsing.
-            let Some(&headline) = headline_of.get(&record[n_factors + 3]) else { continue };
-            let line = record.position().map_or(0, |p| p.line());
-            let bad = |what: String| fail(&replications_path, format!("line {line}: {what}. {FIX_SWEEP}"));
-            let point = parse_point(&record[0], n_points).map_err(bad)?;
-            let model = *model_of
-                .get(&record[n_factors + 1])
-                .ok_or_else(|| bad(format!("model `{}` is not in sweep.json", &record[n_factors + 1])))?;
-            let replication: usize =
-                record[n_factors + 2].parse().map_err(|_| bad(format!("`{}` is not a replication number", &record[n_factors + 2])))?;
-            let value: f64 = record[n_factors + 4]
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite())
-                .ok_or_else(|| bad(format!("`{}` is not a number", &record[n_factors + 4])))?;
+            *cell |= 1 << metric;
+        }
+        if let Some(&headline) = headline_of.get(metric_name) {
             for slots in &slot_of {
                 if let Some(slot) = slots[point] {
                     let by_replication = &mut sums[slot][model][headline];
@@ -299,6 +403,24 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
                     }
                     by_replication[replication].0 += value;
                     by_replication[replication].1 += 1;
+                }
+            }
+        }
+    }
+    for point in 0..n_points {
+        for model in 0..n_models {
+            for replication in 0..point_replications[point] {
+                let mask = seen[first_replication[point] + model * point_replications[point] + replication];
+                if let Some(metric) = ALWAYS_WRITTEN_METRICS.iter().find(|&&m| mask & (1 << m as usize) == 0) {
+                    return Err(fail(
+                        &replications_path,
+                        format!(
+                            "there is no `{}` row for point {point}, model `{}`, replication {replication}, though points.csv gives the point {} and each has one for every model: rows are missing. {DAMAGED} {FIX_SWEEP}",
+                            METRICS[*metric as usize].name,
+                            info.models[model],
+                            count(point_replications[point], "replication")
+                        ),
+                    ));
                 }
             }
         }
@@ -336,7 +458,11 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         DesignInfo::Morris { .. } => Some(read_morris(dir, &info, &model_of, &headline_of)?),
         _ => None,
     };
-    let sha = |name: &str| std::fs::read(dir.join(name)).ok().map(|bytes| crate::provenance::sha256_hex(&bytes));
+    let sha = |name: &str| -> Result<String> {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| fail(&path, format!("{e}. {DAMAGED} {FIX_SWEEP}")))?;
+        Ok(crate::provenance::sha256_hex(&bytes))
+    };
     let mut results = SweepResults {
         dir: dir.to_path_buf(),
         precision_outcome: sweep.precision_outcome.map(|p| (p.n_points_met, p.n_points_not_met)),
@@ -344,8 +470,8 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         cells,
         factors,
         morris,
-        plan_sha256: sha("plan.ron"),
-        scenario_sha256: sha("scenario.ron"),
+        plan_sha256: sha("plan.ron")?,
+        scenario_sha256: sha("scenario.ron")?,
         joinedup_version: sweep.joinedup_version,
         effects: Vec::new(),
         info,
@@ -386,9 +512,15 @@ fn read_morris(
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(&path, &e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let row: MorrisRow = record.deserialize(Some(&headers)).map_err(|e| fail(&path, format!("line {line}: {e}. {FIX_SWEEP}")))?;
+        let row: MorrisRow =
+            record.deserialize(Some(&headers)).map_err(|e| fail(&path, format!("line {line}: {e}. {DAMAGED} {FIX_SWEEP}")))?;
+        let bad = |what: String| fail(&path, format!("line {line}: {what}. {DAMAGED} {FIX_SWEEP}"));
+        for (field, value) in [("mu_star", Some(row.mu_star)), ("mu", Some(row.mu)), ("sigma", row.sigma)] {
+            if value.is_some_and(|v| !v.is_finite()) {
+                return Err(bad(format!("field `{field}`: `{}` is not a finite number", value.unwrap_or_default())));
+            }
+        }
         let Some(&headline) = headline_of.get(row.metric.as_str()) else { continue };
-        let bad = |what: String| fail(&path, format!("line {line}: {what}. {FIX_SWEEP}"));
         let model = *model_of.get(row.model.as_str()).ok_or_else(|| bad(format!("model `{}` is not in sweep.json", row.model)))?;
         let factor = info
             .factors
@@ -991,7 +1123,7 @@ fn provenance_section(results: &SweepResults, generated: &str) -> Section {
     for (f, factor) in info.factors.iter().enumerate() {
         fact(&format!("factor {}", factor.name), format!("<code>{}</code>: {}", esc(&factor.path), esc(&values_words(results, f))));
     }
-    let sha = |value: &Option<String>| value.as_ref().map_or("missing from the folder".into(), |s| format!("<code>{}</code>", esc(s)));
+    let sha = |value: &str| format!("<code>{}</code>", esc(value));
     fact("plan.ron SHA-256", sha(&results.plan_sha256));
     fact("scenario.ron SHA-256", sha(&results.scenario_sha256));
     fact("joinedup version (sweep)", results.joinedup_version.as_deref().map_or("not recorded in sweep.json".into(), esc));
