@@ -236,6 +236,26 @@ fn info(plan: &Plan) -> SweepInfo {
     }
 }
 
+/// Files only `joinedup run` writes: a folder holding any of them holds a run's results.
+const RUN_MARKERS: [&str; 3] = ["summary.json", "timeseries.csv", "provenance.json"];
+
+/// Refuses an output folder that holds a run's results: a sweep or a merge there would
+/// replace the run's `replications.csv` and `scenario.ron` and leave a folder that is half
+/// one and half the other.
+fn refuse_run_folder(dir: &Path) -> Result<()> {
+    let found: Vec<&str> = RUN_MARKERS.iter().copied().filter(|name| dir.join(name).exists()).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::SweepResults {
+        path: dir.to_path_buf(),
+        message: format!(
+            "it holds a run's results ({}), not a sweep's, and a sweep's files would replace its replications.csv and scenario.ron. Choose another --out folder.",
+            found.join(", ")
+        ),
+    })
+}
+
 fn point_path(dir: &Path, point_idx: usize) -> PathBuf {
     dir.join("points").join(format!("point-{point_idx:06}.json"))
 }
@@ -301,6 +321,7 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         scenario_ron: plan.scenario_ron.clone(),
     };
     let fingerprint = manifest.info.fingerprint.clone();
+    refuse_run_folder(dir)?;
     std::fs::create_dir_all(dir.join("points")).map_err(|source| Error::Output { path: dir.join("points"), source })?;
     let manifest_path = dir.join("shard.json");
     if manifest_path.exists() {
@@ -644,6 +665,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
         });
     }
     let dir_of_shard: Vec<PathBuf> = dir_of_shard.into_iter().map(|d| d.expect("checked above")).collect();
+    refuse_run_folder(out)?;
     let sweep_json = out.join("sweep.json");
     if sweep_json.exists() {
         #[derive(Deserialize)]
