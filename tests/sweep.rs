@@ -288,6 +288,30 @@ fn plan_errors_name_the_place_and_the_fix() {
     assert!(syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"), "{syntax}");
     let too_big = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)");
     assert!(too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"), "{too_big}");
+    // A name that is not a folder of its own would put the results elsewhere: `..` straight
+    // into results/.
+    for name in ["..", ".", "a/b", "a\\b", " padded"] {
+        let path = tmp.path().join("named.ron");
+        std::fs::write(&path, format!("(name: {name:?}, factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)"))
+            .unwrap();
+        let message = plan::load(&path, &[], &tiny()).expect_err(name).to_string();
+        assert!(message.contains("  - name: ") && message.contains("not `.` or `..`"), "{name}: {message}");
+    }
+    let dots = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dots.path().join("dots.ron"),
+        "(name: \"..\", models: [\"siloed\"], replications: 1, factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)",
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["sweep", "dots.ron"])
+        .args(TINY.iter().flat_map(|o| ["--set", o]))
+        .current_dir(dots.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!dots.path().join("results").exists(), "a refused plan wrote results");
+
     let model = {
         let path = tmp.path().join("model.ron");
         std::fs::write(

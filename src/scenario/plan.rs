@@ -255,8 +255,8 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     let invalid = |problems: Vec<Problem>| Error::InvalidPlan { path: label.to_string(), problems };
     let mut problems = Vec::new();
     let mut fail = |path: String, message: String| problems.push(Problem { path, message });
-    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
-        fail("name".into(), "must be a non-empty name without slashes (it names the results folder)".into());
+    if !super::validate::is_folder_name(&raw.name) {
+        fail("name".into(), super::validate::FOLDER_NAME_RULE.into());
     }
 
     // The base scenario, with the plan's overrides and model choice.
