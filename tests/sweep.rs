@@ -288,6 +288,27 @@ fn plan_errors_name_the_place_and_the_fix() {
     assert!(syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"), "{syntax}");
     let too_big = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)");
     assert!(too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"), "{too_big}");
+    // Two factors on one field: the second would silently override the first.
+    let twice = error(
+        "factors: [(name: \"a\", path: \"population.service.cv\", levels: [0.5, 1]), (name: \"b\", path: \" population.service.cv\", levels: [2])], design: Factorial",
+    );
+    assert!(twice.contains("factors.1.path") && twice.contains("already varied by factors.0"), "{twice}");
+    // Also when a list entry is named by its place in one and by its name in the other.
+    let aliased = error(
+        "factors: [(name: \"a\", path: \"models.integrated_hub.coordinated_handoff.delay_days_mean\", levels: [2]), (name: \"b\", path: \"population.service.cv\", levels: [1]), (name: \"c\", path: \"models.1.coordinated_handoff.delay_days_mean\", levels: [5])], design: Factorial",
+    );
+    assert!(
+        aliased.contains("factors.2.path") && aliased.contains("already varied by factors.0") && aliased.contains("name the same field"),
+        "{aliased}"
+    );
+    // The same field of two services is two fields.
+    let path = write_plan(
+        tmp.path(),
+        "two_services",
+        "factors: [(name: \"a\", path: \"workforce.services.early_help.staff.0.n_practitioners\", levels: [30]), (name: \"b\", path: \"workforce.services.camhs.staff.0.n_practitioners\", levels: [75])], design: Factorial",
+    );
+    assert!(plan::load(&path, &[], &tiny()).is_ok());
+
     // A name that is not a folder of its own would put the results elsewhere: `..` straight
     // into results/.
     for name in ["..", ".", "a/b", "a\\b", " padded"] {

@@ -340,6 +340,9 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     }
     let mut factors = Vec::new();
     let mut names = std::collections::BTreeSet::new();
+    // Each field, spelled one way, with the first factor that varies it.
+    let base_tree = serde_json::to_value(&base_raw).expect("raw scenario types always serialise");
+    let mut fields: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (i, f) in raw.factors.iter().enumerate() {
         let path = format!("factors.{i}");
         let name = f.name.clone().unwrap_or_else(|| f.path.clone());
@@ -349,6 +352,30 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
             fail(format!("{path}.name"), format!("`{name}` is already a column of the output files; give the factor another name"));
         } else if !names.insert(name.clone()) {
             fail(format!("{path}.name"), format!("`{name}` names two factors; give each a different `name`"));
+        }
+        // A point sets its factors in order, so a second factor on the same field would
+        // silently replace the first one's value: the output files would then show values
+        // of the first that were never simulated.
+        match fields.entry(canonical_path(&base_tree, &f.path)) {
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(i);
+            }
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let first = &raw.factors[*entry.get()].path;
+                let spelled = if first.trim() == f.path.trim() {
+                    String::new()
+                } else {
+                    format!(" (`{}` and `{}` name the same field)", first.trim(), f.path.trim())
+                };
+                fail(
+                    format!("{path}.path"),
+                    format!(
+                        "`{}` is already varied by factors.{}{spelled}; a field can be varied by one factor only, so remove one of them or put all the values in one factor",
+                        f.path.trim(),
+                        entry.get()
+                    ),
+                );
+            }
         }
         if ["run.seed", "run.replications"].contains(&f.path.trim()) {
             fail(
@@ -458,6 +485,32 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     }
     check_factor_values(&plan)?;
     Ok(plan)
+}
+
+/// `path` as one spelling of its field in `tree` (the base scenario): a list entry named by
+/// its `name` (`models.siloed`) is named by its place (`models.0`), as an override finds it.
+fn canonical_path(tree: &serde_json::Value, path: &str) -> String {
+    let mut node = Some(tree);
+    let mut segments = Vec::new();
+    for segment in path.trim().split('.') {
+        let (spelled, next) = match node {
+            Some(serde_json::Value::Array(items)) => {
+                let index = match segment.parse::<usize>() {
+                    Ok(index) => Some(index),
+                    Err(_) => items.iter().position(|item| item.get("name").and_then(|n| n.as_str()) == Some(segment)),
+                };
+                match index {
+                    Some(index) => (index.to_string(), items.get(index)),
+                    None => (segment.to_string(), None),
+                }
+            }
+            Some(serde_json::Value::Object(map)) => (segment.to_string(), map.get(segment)),
+            _ => (segment.to_string(), None),
+        };
+        segments.push(spelled);
+        node = next;
+    }
+    segments.join(".")
 }
 
 /// Tries every factor alone at its extreme values (a few of its levels), so that a wrong
