@@ -456,10 +456,42 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
 }
 
 /// Writes the final files into `out` from the point files, taking point `i` from
-/// `dir_of(i)`, in point order.
+/// `dir_of(i)`, in point order. They are built in a folder of their own inside `out` and
+/// moved into place only once every one is whole, so a failure part way (a corrupt point
+/// file, a full disk) leaves no half-written file behind and `out`'s earlier final files as
+/// they were.
 fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
+    let staging = out.join(STAGING);
+    let fail = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(fail(out))?;
+    // One left by an assembly that was killed holds nothing worth keeping.
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(fail(&staging))?;
+    }
+    std::fs::create_dir(&staging).map_err(fail(&staging))?;
+    let built = build_final_files(manifest, dir_of, &staging).and_then(|(staged, summary)| {
+        let mut files = Vec::with_capacity(staged.len());
+        for from in staged {
+            let to = out.join(from.file_name().expect("a final file has a name"));
+            std::fs::rename(&from, &to).map_err(fail(&to))?;
+            files.push(to);
+        }
+        Ok((files, summary))
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    built
+}
+
+/// The folder inside a results folder where [`assemble`] builds the final files; named like
+/// the other temporary files so that it reads as one.
+const STAGING: &str = ".final-files.partial";
+
+/// Writes the final files into `out` (a staging folder), as [`assemble`] describes.
+fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     let info = &manifest.info;
-    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
     let factor_columns: String = info.factors.iter().map(|f| format!("{},", f.name)).collect();
     let mut replications = AtomicWriter::create(&out.join("replications.csv"))?;
     replications.write_str(&format!("point,{factor_columns}model,replication,metric,value\n"))?;
@@ -666,6 +698,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     }
     let dir_of_shard: Vec<PathBuf> = dir_of_shard.into_iter().map(|d| d.expect("checked above")).collect();
     refuse_run_folder(out)?;
+    let created = !out.exists();
     let sweep_json = out.join("sweep.json");
     if sweep_json.exists() {
         #[derive(Deserialize)]
@@ -677,7 +710,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
             return Err(Error::OutputInUse { path: out.to_path_buf(), found: format!("sweep fingerprint {}", existing.fingerprint) });
         }
     }
-    assemble(first, &|point_idx| dir_of_shard[point_idx % n_shards].clone(), out)
+    let merged = assemble(first, &|point_idx| dir_of_shard[point_idx % n_shards].clone(), out);
+    if merged.is_err() && created {
+        // `assemble` leaves nothing of its own behind, so a folder this merge created is
+        // empty again: removed, as if the merge had never run. (`remove_dir` leaves a folder
+        // that is not empty.)
+        let _ = std::fs::remove_dir(out);
+    }
+    merged
 }
 
 /// Settings of the emitted Slurm scripts.

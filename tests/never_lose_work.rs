@@ -154,6 +154,38 @@ fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
 }
 
 #[test]
+fn a_merge_that_fails_part_way_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let plan = two_point_plan(dir.path());
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("shard-{k}"))).collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let shard_arg = format!("{}/2", k + 1);
+        let mut args = vec!["sweep", text(&plan), "--shard", &shard_arg, "--out", text(shard)];
+        args.extend(TINY);
+        assert_eq!(joinedup(&args, dir.path()).status.code(), Some(0));
+    }
+    let merge = |out: &Path| joinedup(&["merge", text(&shards[0]), text(&shards[1]), "--out", text(out)], dir.path());
+    let merged = dir.path().join("merged");
+    assert_eq!(merge(&merged).status.code(), Some(0));
+    let before = files(&merged);
+
+    // The last point is corrupt, so the merge fails after writing every other point's rows.
+    std::fs::write(shards[1].join("points").join("point-000001.json"), "{ not json").expect("corrupt a point");
+    let fresh = dir.path().join("fresh");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("make an empty folder");
+    for out in [&merged, &fresh, &empty] {
+        let output = merge(out);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_FAILED), "{stderr}");
+        assert!(stderr.contains("point-000001.json"), "{stderr}");
+    }
+    assert_eq!(files(&merged), before, "a failed merge changed the earlier merge's files");
+    assert!(!fresh.exists(), "a failed merge left the folder it created");
+    assert!(files(&empty).is_empty(), "a failed merge left files in an empty folder");
+}
+
+#[test]
 fn a_folder_that_cannot_take_the_results_is_reported_before_anything_runs() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     // A folder inside a regular file cannot be created, even by root.
