@@ -288,6 +288,24 @@ fn plan_errors_name_the_place_and_the_fix() {
     assert!(syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"), "{syntax}");
     let too_big = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)");
     assert!(too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"), "{too_big}");
+    // A range on a field of whole numbers: its whole ends pass, but the design samples values
+    // between them, so it must be rounded; said before anything runs.
+    let staff = "workforce.services.early_help.staff.0.n_practitioners";
+    for design in ["LatinHypercube(points: 3)", "Morris(trajectories: 2, levels: 4)"] {
+        for (min, max) in [(20, 40), (20, 21), (20, 25)] {
+            let body = format!(
+                "factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0), (path: \"{staff}\", min: {min}, max: {max})], design: {design}"
+            );
+            let whole = error(&body);
+            assert!(
+                whole.contains("factors.1:") && whole.contains("whole numbers only") && whole.contains("add `integer: true`"),
+                "{whole}"
+            );
+            let path = write_plan(tmp.path(), "rounded", &body.replace(&format!("max: {max})"), &format!("max: {max}, integer: true)")));
+            assert!(plan::load(&path, &[], &tiny()).is_ok(), "{design}, {min} to {max}, rounded");
+        }
+    }
+
     // Two factors on one field: the second would silently override the first.
     let twice = error(
         "factors: [(name: \"a\", path: \"population.service.cv\", levels: [0.5, 1]), (name: \"b\", path: \" population.service.cv\", levels: [2])], design: Factorial",

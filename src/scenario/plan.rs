@@ -513,24 +513,44 @@ fn canonical_path(tree: &serde_json::Value, path: &str) -> String {
     segments.join(".")
 }
 
-/// Tries every factor alone at its extreme values (a few of its levels), so that a wrong
-/// path or an impossible value is reported before anything runs. Combinations are checked
-/// when their point runs.
+/// Tries every factor alone at its extreme values (a few of its levels), and a range that is
+/// not rounded at a value between its ends that is not whole, so that a wrong path or an
+/// impossible value is reported before anything runs. Combinations are checked when their
+/// point runs.
 fn check_factor_values(plan: &Plan) -> Result<()> {
     let mut problems = Vec::new();
     for (i, factor) in plan.factors.iter().enumerate() {
         let candidates: Vec<Value> = match &factor.values {
-            FactorValues::Range { .. } => vec![factor.at(0.0), factor.at(1.0)],
+            FactorValues::Range { min, max, integer: false } => {
+                // Whole ends (20 to 40) pass on a field that takes only whole numbers, but
+                // the design samples between them; so one value that is not whole is tried
+                // too: the middle, or just beside it when the middle is whole.
+                let middle = (min + max) / 2.0;
+                let between = if middle.fract() == 0.0 { middle + 0.5f64.min((max - min) / 4.0) } else { middle };
+                vec![factor.at(0.0), factor.at(1.0), Value::Number(between)]
+            }
+            FactorValues::Range { integer: true, .. } => vec![factor.at(0.0), factor.at(1.0)],
             FactorValues::Levels(levels) if levels.len() <= MAX_LEVELS_CHECKED => levels.clone(),
             FactorValues::Levels(levels) => {
                 let half = MAX_LEVELS_CHECKED / 2;
                 levels[..half].iter().chain(&levels[levels.len() - half..]).cloned().collect()
             }
         };
+        let load_at = |value: &Value| load_raw(&plan.label, plan.base_raw.clone(), &[format!("{}={}", factor.path, value.override_text())]);
         for value in candidates {
-            let assignment = format!("{}={}", factor.path, value.override_text());
-            if let Err(error) = load_raw(&plan.label, plan.base_raw.clone(), &[assignment]) {
+            if let Err(error) = load_at(&value) {
                 let why = match error {
+                    // A value that is not whole does not fit the field, and the same value
+                    // rounded does: the field counts things, and the factor must be rounded.
+                    Error::BadOverride { .. }
+                        if matches!(factor.values, FactorValues::Range { integer: false, .. })
+                            && matches!(value, Value::Number(x) if x.fract() != 0.0 && load_at(&Value::Number(x.round())).is_ok()) =>
+                    {
+                        let design = if let Design::Morris { .. } = plan.design { "Morris" } else { "LatinHypercube" };
+                        format!(
+                            "the field takes whole numbers only, and a {design} design samples values between min and max that are not whole; add `integer: true` to the factor to round them"
+                        )
+                    }
                     Error::BadOverride { message, .. } => message,
                     Error::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
                     other => other.to_string(),
