@@ -731,7 +731,7 @@ pub struct SlurmOptions {
     pub binary: PathBuf,
     pub n_shards: usize,
     pub partition: Option<String>,
-    /// Wall-time limit of each task, as Slurm reads it (`HH:MM:SS`, `D-HH:MM:SS`).
+    /// Wall-time limit of each task, as Slurm reads it (`90`, `HH:MM:SS`, `D-HH:MM:SS`, ...).
     pub time: String,
     /// Memory of each task, as Slurm reads it (`2G`, `500M`).
     pub mem: String,
@@ -741,6 +741,25 @@ pub struct SlurmOptions {
     pub forwarded_args: Vec<String>,
     /// The merge job also writes `report.html` (`sweep --emit-slurm --report`).
     pub report: bool,
+}
+
+/// Whether `text` is a time limit in one of the forms `sbatch --time` reads: minutes,
+/// MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.
+fn is_slurm_time(text: &str) -> bool {
+    let number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (Some(days), clock),
+        None => (None, text),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    days.is_none_or(number) && parts.len() <= 3 && parts.iter().all(|p| number(p))
+}
+
+/// Whether `text` is a memory size as `sbatch --mem` reads it: a whole number with an
+/// optional K, M, G or T suffix.
+fn is_slurm_memory(text: &str) -> bool {
+    let digits = text.strip_suffix(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Quotes `text` for a POSIX shell.
@@ -764,14 +783,38 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
         "--shards",
         format!("must be between 1 and {MAX_SHARDS}, found {}", options.n_shards),
     )?;
+    let n_points = plan.n_points();
+    // A shard past the number of points would have no point to run, yet the merge would
+    // wait for it.
+    check(
+        options.n_shards <= n_points,
+        "--shards",
+        format!(
+            "the plan has {n_points} point{}, so it splits into at most {n_points} shard{} (one point each); found {}",
+            if n_points == 1 { "" } else { "s" },
+            if n_points == 1 { "" } else { "s" },
+            options.n_shards
+        ),
+    )?;
     check(options.cpus_per_task >= 1, "--cpus-per-task", "must be at least 1".into())?;
-    for (option, value) in [("--time", &options.time), ("--mem", &options.mem)] {
-        check(
-            !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || ":-".contains(c)),
-            option,
-            format!("`{value}` is not a Slurm {} (e.g. {})", &option[2..], if option == "--time" { "02:00:00" } else { "4G" }),
-        )?;
-    }
+    // Checked here rather than left to `sbatch`, which would refuse the scripts only once
+    // they are submitted on the cluster.
+    check(
+        is_slurm_time(&options.time),
+        "--time",
+        format!(
+            "`{}` is not a Slurm time limit; give minutes (90), MM:SS, HH:MM:SS (02:00:00), D-HH, D-HH:MM or D-HH:MM:SS (1-12:00:00)",
+            options.time
+        ),
+    )?;
+    check(
+        is_slurm_memory(&options.mem),
+        "--mem",
+        format!(
+            "`{}` is not a Slurm memory size; give a whole number with an optional K, M, G or T suffix (4G, 500M; megabytes without one)",
+            options.mem
+        ),
+    )?;
     if let Some(partition) = &options.partition {
         check(
             !partition.is_empty() && partition.chars().all(|c| c.is_ascii_alphanumeric() || "_-,".contains(c)),
@@ -779,7 +822,6 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
             format!("`{partition}` is not a partition name"),
         )?;
     }
-    let n_points = plan.n_points();
     let n_shards = options.n_shards;
     let out = &options.out_dir;
     let slurm_dir = out.join("slurm");
@@ -881,6 +923,22 @@ mod tests {
         let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
         for point_idx in 0..10 {
             assert_eq!(shards.iter().filter(|s| s.owns(point_idx)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn slurm_times_and_memory_sizes_are_those_sbatch_reads() {
+        for good in ["90", "0", "30:00", "02:00:00", "1-12", "1-12:30", "1-12:30:00", "00:20:00"] {
+            assert!(is_slurm_time(good), "{good} is a Slurm time");
+        }
+        for bad in ["forever", "", "1h", "1:2:3:4", "-1", "1-", "1-2-3", "1-02:00:00:00", ":30", "1:", "1 h", "1.5"] {
+            assert!(!is_slurm_time(bad), "{bad} is not a Slurm time");
+        }
+        for good in ["4G", "500M", "2048", "1T", "64k", "0"] {
+            assert!(is_slurm_memory(good), "{good} is a Slurm memory size");
+        }
+        for bad in ["lots", "", "G", "4GB", "1.5G", "-4G", "4 G", "4P"] {
+            assert!(!is_slurm_memory(bad), "{bad} is not a Slurm memory size");
         }
     }
 

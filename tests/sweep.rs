@@ -442,6 +442,30 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         report: false,
     };
     assert!(sweep::emit_slurm(&plan, &options).unwrap_err().to_string().contains("--shards"));
+
+    // Nonsense options are bad input (exit 2), refused before any script is written, with
+    // the forms that would do.
+    for (option, value, expected) in [
+        ("--shards", "1000", "the plan has 6 points, so it splits into at most 6 shards"),
+        ("--shards", "7", "at most 6 shards"),
+        ("--time", "forever", "D-HH:MM:SS"),
+        ("--time", "1:00:00:00", "MM:SS, HH:MM:SS"),
+        ("--mem", "lots", "optional K, M, G or T suffix"),
+        ("--mem", "4GB", "optional K, M, G or T suffix"),
+    ] {
+        let out = tmp.path().join("refused");
+        let output = Command::new(binary())
+            .args(["sweep", path.to_str().unwrap(), "--emit-slurm", option, value, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{option} {value}: {stderr}");
+        assert!(stderr.contains(option) && stderr.contains(expected), "{option} {value}: {stderr}");
+        assert!(!out.exists(), "{option} {value}: scripts were written");
+    }
+    // As many shards as points is the most, and allowed.
+    let options = SlurmOptions { n_shards: plan.n_points(), ..options };
+    assert_eq!(sweep::emit_slurm(&plan, &options).unwrap().len(), 3);
 }
 
 /// Every plan in scenarios/sweeps/ runs, shrunk: a tiny county, 2 replications, at most two
