@@ -236,6 +236,26 @@ fn info(plan: &Plan) -> SweepInfo {
     }
 }
 
+/// Files only `joinedup run` writes: a folder holding any of them holds a run's results.
+const RUN_MARKERS: [&str; 3] = ["summary.json", "timeseries.csv", "provenance.json"];
+
+/// Refuses an output folder that holds a run's results: a sweep or a merge there would
+/// replace the run's `replications.csv` and `scenario.ron` and leave a folder that is half
+/// one and half the other.
+fn refuse_run_folder(dir: &Path) -> Result<()> {
+    let found: Vec<&str> = RUN_MARKERS.iter().copied().filter(|name| dir.join(name).exists()).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::SweepResults {
+        path: dir.to_path_buf(),
+        message: format!(
+            "it holds a run's results ({}), not a sweep's, and a sweep's files would replace its replications.csv and scenario.ron. Choose another --out folder.",
+            found.join(", ")
+        ),
+    })
+}
+
 fn point_path(dir: &Path, point_idx: usize) -> PathBuf {
     dir.join("points").join(format!("point-{point_idx:06}.json"))
 }
@@ -301,6 +321,7 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         scenario_ron: plan.scenario_ron.clone(),
     };
     let fingerprint = manifest.info.fingerprint.clone();
+    refuse_run_folder(dir)?;
     std::fs::create_dir_all(dir.join("points")).map_err(|source| Error::Output { path: dir.join("points"), source })?;
     let manifest_path = dir.join("shard.json");
     if manifest_path.exists() {
@@ -435,10 +456,42 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
 }
 
 /// Writes the final files into `out` from the point files, taking point `i` from
-/// `dir_of(i)`, in point order.
+/// `dir_of(i)`, in point order. They are built in a folder of their own inside `out` and
+/// moved into place only once every one is whole, so a failure part way (a corrupt point
+/// file, a full disk) leaves no half-written file behind and `out`'s earlier final files as
+/// they were.
 fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
+    let staging = out.join(STAGING);
+    let fail = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(fail(out))?;
+    // One left by an assembly that was killed holds nothing worth keeping.
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(fail(&staging))?;
+    }
+    std::fs::create_dir(&staging).map_err(fail(&staging))?;
+    let built = build_final_files(manifest, dir_of, &staging).and_then(|(staged, summary)| {
+        let mut files = Vec::with_capacity(staged.len());
+        for from in staged {
+            let to = out.join(from.file_name().expect("a final file has a name"));
+            std::fs::rename(&from, &to).map_err(fail(&to))?;
+            files.push(to);
+        }
+        Ok((files, summary))
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    built
+}
+
+/// The folder inside a results folder where [`assemble`] builds the final files; named like
+/// the other temporary files so that it reads as one.
+const STAGING: &str = ".final-files.partial";
+
+/// Writes the final files into `out` (a staging folder), as [`assemble`] describes.
+fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     let info = &manifest.info;
-    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })?;
     let factor_columns: String = info.factors.iter().map(|f| format!("{},", f.name)).collect();
     let mut replications = AtomicWriter::create(&out.join("replications.csv"))?;
     replications.write_str(&format!("point,{factor_columns}model,replication,metric,value\n"))?;
@@ -649,6 +702,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
         });
     }
     let dir_of_shard: Vec<PathBuf> = dir_of_shard.into_iter().map(|d| d.expect("checked above")).collect();
+    refuse_run_folder(out)?;
+    let created = !out.exists();
     let sweep_json = out.join("sweep.json");
     if sweep_json.exists() {
         #[derive(Deserialize)]
@@ -660,7 +715,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
             return Err(Error::OutputInUse { path: out.to_path_buf(), found: format!("sweep fingerprint {}", existing.fingerprint) });
         }
     }
-    assemble(first, &|point_idx| dir_of_shard[point_idx % n_shards].clone(), out)
+    let merged = assemble(first, &|point_idx| dir_of_shard[point_idx % n_shards].clone(), out);
+    if merged.is_err() && created {
+        // `assemble` leaves nothing of its own behind, so a folder this merge created is
+        // empty again: removed, as if the merge had never run. (`remove_dir` leaves a folder
+        // that is not empty.)
+        let _ = std::fs::remove_dir(out);
+    }
+    merged
 }
 
 /// Settings of the emitted Slurm scripts.
@@ -674,7 +736,7 @@ pub struct SlurmOptions {
     pub binary: PathBuf,
     pub n_shards: usize,
     pub partition: Option<String>,
-    /// Wall-time limit of each task, as Slurm reads it (`HH:MM:SS`, `D-HH:MM:SS`).
+    /// Wall-time limit of each task, as Slurm reads it (`90`, `HH:MM:SS`, `D-HH:MM:SS`, ...).
     pub time: String,
     /// Memory of each task, as Slurm reads it (`2G`, `500M`).
     pub mem: String,
@@ -684,6 +746,25 @@ pub struct SlurmOptions {
     pub forwarded_args: Vec<String>,
     /// The merge job also writes `report.html` (`sweep --emit-slurm --report`).
     pub report: bool,
+}
+
+/// Whether `text` is a time limit in one of the forms `sbatch --time` reads: minutes,
+/// MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.
+fn is_slurm_time(text: &str) -> bool {
+    let number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (Some(days), clock),
+        None => (None, text),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    days.is_none_or(number) && parts.len() <= 3 && parts.iter().all(|p| number(p))
+}
+
+/// Whether `text` is a memory size as `sbatch --mem` reads it: a whole number with an
+/// optional K, M, G or T suffix.
+fn is_slurm_memory(text: &str) -> bool {
+    let digits = text.strip_suffix(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Quotes `text` for a POSIX shell.
@@ -707,14 +788,38 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
         "--shards",
         format!("must be between 1 and {MAX_SHARDS}, found {}", options.n_shards),
     )?;
+    let n_points = plan.n_points();
+    // A shard past the number of points would have no point to run, yet the merge would
+    // wait for it.
+    check(
+        options.n_shards <= n_points,
+        "--shards",
+        format!(
+            "the plan has {n_points} point{}, so it splits into at most {n_points} shard{} (one point each); found {}",
+            if n_points == 1 { "" } else { "s" },
+            if n_points == 1 { "" } else { "s" },
+            options.n_shards
+        ),
+    )?;
     check(options.cpus_per_task >= 1, "--cpus-per-task", "must be at least 1".into())?;
-    for (option, value) in [("--time", &options.time), ("--mem", &options.mem)] {
-        check(
-            !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || ":-".contains(c)),
-            option,
-            format!("`{value}` is not a Slurm {} (e.g. {})", &option[2..], if option == "--time" { "02:00:00" } else { "4G" }),
-        )?;
-    }
+    // Checked here rather than left to `sbatch`, which would refuse the scripts only once
+    // they are submitted on the cluster.
+    check(
+        is_slurm_time(&options.time),
+        "--time",
+        format!(
+            "`{}` is not a Slurm time limit; give minutes (90), MM:SS, HH:MM:SS (02:00:00), D-HH, D-HH:MM or D-HH:MM:SS (1-12:00:00)",
+            options.time
+        ),
+    )?;
+    check(
+        is_slurm_memory(&options.mem),
+        "--mem",
+        format!(
+            "`{}` is not a Slurm memory size; give a whole number with an optional K, M, G or T suffix (4G, 500M; megabytes without one)",
+            options.mem
+        ),
+    )?;
     if let Some(partition) = &options.partition {
         check(
             !partition.is_empty() && partition.chars().all(|c| c.is_ascii_alphanumeric() || "_-,".contains(c)),
@@ -722,7 +827,6 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
             format!("`{partition}` is not a partition name"),
         )?;
     }
-    let n_points = plan.n_points();
     let n_shards = options.n_shards;
     let out = &options.out_dir;
     let slurm_dir = out.join("slurm");
@@ -824,6 +928,22 @@ mod tests {
         let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
         for point_idx in 0..10 {
             assert_eq!(shards.iter().filter(|s| s.owns(point_idx)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn slurm_times_and_memory_sizes_are_those_sbatch_reads() {
+        for good in ["90", "0", "30:00", "02:00:00", "1-12", "1-12:30", "1-12:30:00", "00:20:00"] {
+            assert!(is_slurm_time(good), "{good} is a Slurm time");
+        }
+        for bad in ["forever", "", "1h", "1:2:3:4", "-1", "1-", "1-2-3", "1-02:00:00:00", ":30", "1:", "1 h", "1.5"] {
+            assert!(!is_slurm_time(bad), "{bad} is not a Slurm time");
+        }
+        for good in ["4G", "500M", "2048", "1T", "64k", "0"] {
+            assert!(is_slurm_memory(good), "{good} is a Slurm memory size");
+        }
+        for bad in ["lots", "", "G", "4GB", "1.5G", "-4G", "4 G", "4P"] {
+            assert!(!is_slurm_memory(bad), "{bad} is not a Slurm memory size");
         }
     }
 

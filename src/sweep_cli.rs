@@ -56,17 +56,19 @@ struct SlurmArgs {
     /// <out>/slurm/ instead of running the sweep.
     #[arg(long)]
     emit_slurm: bool,
-    /// With --emit-slurm: number of shards, one array task each (default: the number of
-    /// points, at most 64).
+    /// With --emit-slurm: number of shards, one array task each, at most the number of points
+    /// (default: the number of points, at most 64).
     #[arg(long, requires = "emit_slurm")]
     shards: Option<usize>,
     /// With --emit-slurm: the Slurm partition (default: the cluster's default).
     #[arg(long, requires = "emit_slurm")]
     partition: Option<String>,
-    /// With --emit-slurm: wall-time limit of each task.
+    /// With --emit-slurm: wall-time limit of each task: minutes, MM:SS, HH:MM:SS, D-HH,
+    /// D-HH:MM or D-HH:MM:SS.
     #[arg(long, default_value = "01:00:00", requires = "emit_slurm")]
     time: String,
-    /// With --emit-slurm: memory of each task.
+    /// With --emit-slurm: memory of each task: a whole number with an optional K, M, G or T
+    /// suffix (megabytes without one).
     #[arg(long, default_value = "2G", requires = "emit_slurm")]
     mem: String,
     /// With --emit-slurm: CPUs of each task (its --threads).

@@ -138,6 +138,92 @@ fn a_run_never_writes_into_a_sweeps_folder_or_over_a_file() {
     assert_eq!(std::fs::read_to_string(&file).expect("the file is still there"), "not a folder");
 }
 
+/// Writes a two-point plan of one model into `dir` and returns its path.
+fn two_point_plan(dir: &Path) -> PathBuf {
+    let plan = dir.join("plan.ron");
+    std::fs::write(
+        &plan,
+        "(name: \"two\", models: [\"siloed\"], replications: 2, seed: 5,
+          factors: [(name: \"demand\", path: \"population.presentations_per_family_year\", levels: [0.2, 0.3])],
+          design: Factorial)",
+    )
+    .expect("write the plan");
+    plan
+}
+
+#[test]
+fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let plan = two_point_plan(dir.path());
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("shard-{k}"))).collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let shard_arg = format!("{}/2", k + 1);
+        let mut args = vec!["sweep", text(&plan), "--shard", &shard_arg, "--out", text(shard)];
+        args.extend(TINY);
+        let output = joinedup(&args, dir.path());
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    // Each file that marks a run's folder is enough on its own, so try each alone as well
+    // as the whole folder a run writes.
+    let out = dir.path().join("run");
+    let mut run = vec!["run", "--out", text(&out), "--replications", "2"];
+    run.extend(TINY);
+    assert_eq!(joinedup(&run, dir.path()).status.code(), Some(0));
+    let mut folders = vec![out];
+    for marker in ["summary.json", "timeseries.csv", "provenance.json"] {
+        let folder = dir.path().join(format!("only-{marker}"));
+        std::fs::create_dir(&folder).expect("make the folder");
+        std::fs::write(folder.join(marker), "a run's file").expect("write the marker");
+        std::fs::write(folder.join("replications.csv"), "the run's rows").expect("write the run's rows");
+        folders.push(folder);
+    }
+    for folder in &folders {
+        let before = files(folder);
+        let mut sweep = vec!["sweep", text(&plan), "--out", text(folder)];
+        sweep.extend(TINY);
+        let merge = ["merge", text(&shards[0]), text(&shards[1]), "--out", text(folder)];
+        for args in [&sweep[..], &merge[..]] {
+            let output = joinedup(args, dir.path());
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(EXIT_FAILED), "{args:?}: {stderr}");
+            assert!(stderr.contains("holds a run's results") && stderr.contains("Choose another --out folder"), "{args:?}: {stderr}");
+            assert_eq!(files(folder), before, "{args:?} changed the run's folder");
+        }
+    }
+}
+
+#[test]
+fn a_merge_that_fails_part_way_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let plan = two_point_plan(dir.path());
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("shard-{k}"))).collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let shard_arg = format!("{}/2", k + 1);
+        let mut args = vec!["sweep", text(&plan), "--shard", &shard_arg, "--out", text(shard)];
+        args.extend(TINY);
+        assert_eq!(joinedup(&args, dir.path()).status.code(), Some(0));
+    }
+    let merge = |out: &Path| joinedup(&["merge", text(&shards[0]), text(&shards[1]), "--out", text(out)], dir.path());
+    let merged = dir.path().join("merged");
+    assert_eq!(merge(&merged).status.code(), Some(0));
+    let before = files(&merged);
+
+    // The last point is corrupt, so the merge fails after writing every other point's rows.
+    std::fs::write(shards[1].join("points").join("point-000001.json"), "{ not json").expect("corrupt a point");
+    let fresh = dir.path().join("fresh");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("make an empty folder");
+    for out in [&merged, &fresh, &empty] {
+        let output = merge(out);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_FAILED), "{stderr}");
+        assert!(stderr.contains("point-000001.json"), "{stderr}");
+    }
+    assert_eq!(files(&merged), before, "a failed merge changed the earlier merge's files");
+    assert!(!fresh.exists(), "a failed merge left the folder it created");
+    assert!(files(&empty).is_empty(), "a failed merge left files in an empty folder");
+}
+
 #[test]
 fn a_folder_that_cannot_take_the_results_is_reported_before_anything_runs() {
     let dir = tempfile::tempdir().expect("a temporary folder");

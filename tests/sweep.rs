@@ -288,6 +288,69 @@ fn plan_errors_name_the_place_and_the_fix() {
     assert!(syntax.contains("bad.ron:1:") && syntax.contains("did you mean `levels`"), "{syntax}");
     let too_big = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: LatinHypercube(points: 1000000)");
     assert!(too_big.contains("design.LatinHypercube.points") && too_big.contains("100000"), "{too_big}");
+    // A range on a field of whole numbers: its whole ends pass, but the design samples values
+    // between them, so it must be rounded; said before anything runs.
+    let staff = "workforce.services.early_help.staff.0.n_practitioners";
+    for design in ["LatinHypercube(points: 3)", "Morris(trajectories: 2, levels: 4)"] {
+        for (min, max) in [(20, 40), (20, 21), (20, 25)] {
+            let body = format!(
+                "factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0), (path: \"{staff}\", min: {min}, max: {max})], design: {design}"
+            );
+            let whole = error(&body);
+            assert!(
+                whole.contains("factors.1:") && whole.contains("whole numbers only") && whole.contains("add `integer: true`"),
+                "{whole}"
+            );
+            let path = write_plan(tmp.path(), "rounded", &body.replace(&format!("max: {max})"), &format!("max: {max}, integer: true)")));
+            assert!(plan::load(&path, &[], &tiny()).is_ok(), "{design}, {min} to {max}, rounded");
+        }
+    }
+
+    // Two factors on one field: the second would silently override the first.
+    let twice = error(
+        "factors: [(name: \"a\", path: \"population.service.cv\", levels: [0.5, 1]), (name: \"b\", path: \" population.service.cv\", levels: [2])], design: Factorial",
+    );
+    assert!(twice.contains("factors.1.path") && twice.contains("already varied by factors.0"), "{twice}");
+    // Also when a list entry is named by its place in one and by its name in the other.
+    let aliased = error(
+        "factors: [(name: \"a\", path: \"models.integrated_hub.coordinated_handoff.delay_days_mean\", levels: [2]), (name: \"b\", path: \"population.service.cv\", levels: [1]), (name: \"c\", path: \"models.1.coordinated_handoff.delay_days_mean\", levels: [5])], design: Factorial",
+    );
+    assert!(
+        aliased.contains("factors.2.path") && aliased.contains("already varied by factors.0") && aliased.contains("name the same field"),
+        "{aliased}"
+    );
+    // The same field of two services is two fields.
+    let path = write_plan(
+        tmp.path(),
+        "two_services",
+        "factors: [(name: \"a\", path: \"workforce.services.early_help.staff.0.n_practitioners\", levels: [30]), (name: \"b\", path: \"workforce.services.camhs.staff.0.n_practitioners\", levels: [75])], design: Factorial",
+    );
+    assert!(plan::load(&path, &[], &tiny()).is_ok());
+
+    // A name that is not a folder of its own would put the results elsewhere: `..` straight
+    // into results/.
+    for name in ["..", ".", "a/b", "a\\b", " padded"] {
+        let path = tmp.path().join("named.ron");
+        std::fs::write(&path, format!("(name: {name:?}, factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)"))
+            .unwrap();
+        let message = plan::load(&path, &[], &tiny()).expect_err(name).to_string();
+        assert!(message.contains("  - name: ") && message.contains("not `.` or `..`"), "{name}: {message}");
+    }
+    let dots = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dots.path().join("dots.ron"),
+        "(name: \"..\", models: [\"siloed\"], replications: 1, factors: [(path: \"population.service.cv\", levels: [1])], design: Factorial)",
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["sweep", "dots.ron"])
+        .args(TINY.iter().flat_map(|o| ["--set", o]))
+        .current_dir(dots.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!dots.path().join("results").exists(), "a refused plan wrote results");
+
     let model = {
         let path = tmp.path().join("model.ron");
         std::fs::write(
@@ -379,6 +442,30 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         report: false,
     };
     assert!(sweep::emit_slurm(&plan, &options).unwrap_err().to_string().contains("--shards"));
+
+    // Nonsense options are bad input (exit 2), refused before any script is written, with
+    // the forms that would do.
+    for (option, value, expected) in [
+        ("--shards", "1000", "the plan has 6 points, so it splits into at most 6 shards"),
+        ("--shards", "7", "at most 6 shards"),
+        ("--time", "forever", "D-HH:MM:SS"),
+        ("--time", "1:00:00:00", "MM:SS, HH:MM:SS"),
+        ("--mem", "lots", "optional K, M, G or T suffix"),
+        ("--mem", "4GB", "optional K, M, G or T suffix"),
+    ] {
+        let out = tmp.path().join("refused");
+        let output = Command::new(binary())
+            .args(["sweep", path.to_str().unwrap(), "--emit-slurm", option, value, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{option} {value}: {stderr}");
+        assert!(stderr.contains(option) && stderr.contains(expected), "{option} {value}: {stderr}");
+        assert!(!out.exists(), "{option} {value}: scripts were written");
+    }
+    // As many shards as points is the most, and allowed.
+    let options = SlurmOptions { n_shards: plan.n_points(), ..options };
+    assert_eq!(sweep::emit_slurm(&plan, &options).unwrap().len(), 3);
 }
 
 /// Every plan in scenarios/sweeps/ runs, shrunk: a tiny county, 2 replications, at most two

@@ -255,8 +255,8 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     let invalid = |problems: Vec<Problem>| Error::InvalidPlan { path: label.to_string(), problems };
     let mut problems = Vec::new();
     let mut fail = |path: String, message: String| problems.push(Problem { path, message });
-    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) {
-        fail("name".into(), "must be a non-empty name without slashes (it names the results folder)".into());
+    if !super::validate::is_folder_name(&raw.name) {
+        fail("name".into(), super::validate::FOLDER_NAME_RULE.into());
     }
 
     // The base scenario, with the plan's overrides and model choice.
@@ -340,6 +340,9 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     }
     let mut factors = Vec::new();
     let mut names = std::collections::BTreeSet::new();
+    // Each field, spelled one way, with the first factor that varies it.
+    let base_tree = serde_json::to_value(&base_raw).expect("raw scenario types always serialise");
+    let mut fields: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (i, f) in raw.factors.iter().enumerate() {
         let path = format!("factors.{i}");
         let name = f.name.clone().unwrap_or_else(|| f.path.clone());
@@ -349,6 +352,30 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
             fail(format!("{path}.name"), format!("`{name}` is already a column of the output files; give the factor another name"));
         } else if !names.insert(name.clone()) {
             fail(format!("{path}.name"), format!("`{name}` names two factors; give each a different `name`"));
+        }
+        // A point sets its factors in order, so a second factor on the same field would
+        // silently replace the first one's value: the output files would then show values
+        // of the first that were never simulated.
+        match fields.entry(canonical_path(&base_tree, &f.path)) {
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(i);
+            }
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                let first = &raw.factors[*entry.get()].path;
+                let spelled = if first.trim() == f.path.trim() {
+                    String::new()
+                } else {
+                    format!(" (`{}` and `{}` name the same field)", first.trim(), f.path.trim())
+                };
+                fail(
+                    format!("{path}.path"),
+                    format!(
+                        "`{}` is already varied by factors.{}{spelled}; a field can be varied by one factor only, so remove one of them or put all the values in one factor",
+                        f.path.trim(),
+                        entry.get()
+                    ),
+                );
+            }
         }
         if ["run.seed", "run.replications"].contains(&f.path.trim()) {
             fail(
@@ -460,24 +487,70 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Tries every factor alone at its extreme values (a few of its levels), so that a wrong
-/// path or an impossible value is reported before anything runs. Combinations are checked
-/// when their point runs.
+/// `path` as one spelling of its field in `tree` (the base scenario): a list entry named by
+/// its `name` (`models.siloed`) is named by its place (`models.0`), as an override finds it.
+fn canonical_path(tree: &serde_json::Value, path: &str) -> String {
+    let mut node = Some(tree);
+    let mut segments = Vec::new();
+    for segment in path.trim().split('.') {
+        let (spelled, next) = match node {
+            Some(serde_json::Value::Array(items)) => {
+                let index = match segment.parse::<usize>() {
+                    Ok(index) => Some(index),
+                    Err(_) => items.iter().position(|item| item.get("name").and_then(|n| n.as_str()) == Some(segment)),
+                };
+                match index {
+                    Some(index) => (index.to_string(), items.get(index)),
+                    None => (segment.to_string(), None),
+                }
+            }
+            Some(serde_json::Value::Object(map)) => (segment.to_string(), map.get(segment)),
+            _ => (segment.to_string(), None),
+        };
+        segments.push(spelled);
+        node = next;
+    }
+    segments.join(".")
+}
+
+/// Tries every factor alone at its extreme values (a few of its levels), and a range that is
+/// not rounded at a value between its ends that is not whole, so that a wrong path or an
+/// impossible value is reported before anything runs. Combinations are checked when their
+/// point runs.
 fn check_factor_values(plan: &Plan) -> Result<()> {
     let mut problems = Vec::new();
     for (i, factor) in plan.factors.iter().enumerate() {
         let candidates: Vec<Value> = match &factor.values {
-            FactorValues::Range { .. } => vec![factor.at(0.0), factor.at(1.0)],
+            FactorValues::Range { min, max, integer: false } => {
+                // Whole ends (20 to 40) pass on a field that takes only whole numbers, but
+                // the design samples between them; so one value that is not whole is tried
+                // too: the middle, or just beside it when the middle is whole.
+                let middle = (min + max) / 2.0;
+                let between = if middle.fract() == 0.0 { middle + 0.5f64.min((max - min) / 4.0) } else { middle };
+                vec![factor.at(0.0), factor.at(1.0), Value::Number(between)]
+            }
+            FactorValues::Range { integer: true, .. } => vec![factor.at(0.0), factor.at(1.0)],
             FactorValues::Levels(levels) if levels.len() <= MAX_LEVELS_CHECKED => levels.clone(),
             FactorValues::Levels(levels) => {
                 let half = MAX_LEVELS_CHECKED / 2;
                 levels[..half].iter().chain(&levels[levels.len() - half..]).cloned().collect()
             }
         };
+        let load_at = |value: &Value| load_raw(&plan.label, plan.base_raw.clone(), &[format!("{}={}", factor.path, value.override_text())]);
         for value in candidates {
-            let assignment = format!("{}={}", factor.path, value.override_text());
-            if let Err(error) = load_raw(&plan.label, plan.base_raw.clone(), &[assignment]) {
+            if let Err(error) = load_at(&value) {
                 let why = match error {
+                    // A value that is not whole does not fit the field, and the same value
+                    // rounded does: the field counts things, and the factor must be rounded.
+                    Error::BadOverride { .. }
+                        if matches!(factor.values, FactorValues::Range { integer: false, .. })
+                            && matches!(value, Value::Number(x) if x.fract() != 0.0 && load_at(&Value::Number(x.round())).is_ok()) =>
+                    {
+                        let design = if let Design::Morris { .. } = plan.design { "Morris" } else { "LatinHypercube" };
+                        format!(
+                            "the field takes whole numbers only, and a {design} design samples values between min and max that are not whole; add `integer: true` to the factor to round them"
+                        )
+                    }
                     Error::BadOverride { message, .. } => message,
                     Error::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
                     other => other.to_string(),

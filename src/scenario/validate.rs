@@ -138,10 +138,20 @@ fn lookup(names: &[String], wanted: &str) -> Result<usize, String> {
     })
 }
 
+/// What a scenario's or a sweep plan's `name` must be, said when it is not.
+pub(crate) const FOLDER_NAME_RULE: &str =
+    "must be a non-empty name without slashes or surrounding spaces, and not `.` or `..` (it names the results folder)";
+
+/// Whether `name` can name a results folder of its own: a name with a slash, or `.` or `..`,
+/// would put the results somewhere else (`..` straight into the folder above).
+pub(crate) fn is_folder_name(name: &str) -> bool {
+    !(name.trim().is_empty() || name.contains(['/', '\\']) || name.trim() != name || name == "." || name == "..")
+}
+
 pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
     let mut check = Checker::new();
-    if raw.name.trim().is_empty() || raw.name.contains(['/', '\\']) || raw.name.trim() != raw.name || raw.name == "." || raw.name == ".." {
-        check.fail("name", "must be a non-empty name without slashes or surrounding spaces (it names the results folder)");
+    if !is_folder_name(&raw.name) {
+        check.fail("name", FOLDER_NAME_RULE);
     }
     let population = population(&mut check, &raw.population);
     // Beyond MAX_DOMAINS (already reported) a domain has no bit in the masks, so references
