@@ -473,12 +473,18 @@ fn assemble(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out: &Path) 
     }
     std::fs::create_dir(&staging).map_err(fail(&staging))?;
     let built = build_final_files(manifest, dir_of, &staging).and_then(|(staged, summary)| {
+        // Moved into place in the order they were written, so sweep.json, whose presence marks
+        // a finished sweep, arrives last.
         let mut files = Vec::with_capacity(staged.len());
         for from in staged {
             let to = out.join(from.file_name().expect("a final file has a name"));
             std::fs::rename(&from, &to).map_err(fail(&to))?;
             files.push(to);
         }
+        debug_assert!(files.last().is_some_and(|f| f.ends_with("sweep.json")), "sweep.json is moved into place last");
+        // Listed in the order sweep.json gives them, as the messages after a sweep always have.
+        let n = files.len();
+        files[n - 3..].rotate_right(1);
         Ok((files, summary))
     });
     let _ = std::fs::remove_dir_all(&staging);
@@ -576,9 +582,6 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         write_atomically(&path, text.as_bytes())?;
         files.push(path);
     }
-    // Listed in the order sweep.json gives them, as the messages after a sweep always have.
-    let n = files.len();
-    files[n - 3..].rotate_right(1);
     let summary =
         Summary { n_points: info.n_points, n_points_precision_met: n_met, n_points_precision_not_met: n_not_met, morris_headline };
     Ok((files, summary))
