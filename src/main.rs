@@ -87,18 +87,25 @@ enum Command {
     /// Check the status-quo model (the scenario's first) against published English
     /// statistics; exits with 1 when any pattern is outside its accepted range.
     Calibrate {
+        /// Scenario file (RON, docs/scenarios.md); the built-in default county when left out.
         scenario: Option<PathBuf>,
         /// Replications (overrides run.replications).
         #[arg(long)]
         replications: Option<u32>,
+        /// Worker threads (default: all cores). Results are identical for any value.
         #[arg(long)]
         threads: Option<usize>,
+        /// Change one field of the scenario, e.g. run.horizon_days=1826.25 (repeat for several;
+        /// docs/scenarios.md, "Overriding fields").
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
     },
     /// Print, for each model, who serves which tier where and the routes between units.
     Explain {
+        /// Scenario file (RON, docs/scenarios.md); the built-in default county when left out.
         scenario: Option<PathBuf>,
+        /// Change one field of the scenario, e.g. run.horizon_days=1826.25 (repeat for several;
+        /// docs/scenarios.md, "Overriding fields").
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
         /// Explain only this model (repeat for several); by default every model.
@@ -110,7 +117,10 @@ enum Command {
     Serve(serve_cli::ServeArgs),
     /// Check a scenario file and report every problem, without running it.
     Check {
+        /// Scenario file (RON, docs/scenarios.md); the built-in default county when left out.
         scenario: Option<PathBuf>,
+        /// Change one field of the scenario, e.g. run.horizon_days=1826.25 (repeat for several;
+        /// docs/scenarios.md, "Overriding fields").
         #[arg(long = "set", value_name = "PATH=VALUE")]
         overrides: Vec<String>,
     },

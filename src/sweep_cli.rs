@@ -87,10 +87,10 @@ pub fn precision_rule(precision: Option<f64>, max_replications: Option<u32>, fir
         }
         return Ok(None);
     };
-    if !(relative_half_width.is_finite() && relative_half_width > 0.0) {
+    if !(relative_half_width.is_finite() && relative_half_width > 0.0 && relative_half_width <= plan::MAX_PRECISION) {
         return Err(Error::BadArgument {
             option: "--precision".into(),
-            message: format!("is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {relative_half_width}"),
+            message: format!("{}, found {relative_half_width}", plan::PRECISION_RULE),
         });
     }
     let max_replications = max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS.max(first_batch));

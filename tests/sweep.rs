@@ -249,7 +249,7 @@ fn run_with_precision_reports_the_outcome_and_bad_values_exit_2() {
         let first = std::fs::read(tmp.path().join("p").join(file)).unwrap();
         assert!(first == std::fs::read(again.join(file)).unwrap(), "{file} differs when the recorded scenario is run again");
     }
-    for bad in [["--precision", "0"], ["--precision", "-1"], ["--max-replications", "5"]] {
+    for bad in [["--precision", "0"], ["--precision", "-1"], ["--precision", "5"], ["--max-replications", "5"]] {
         let output = Command::new(binary()).args(&args).args(bad).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -282,6 +282,10 @@ fn plan_errors_name_the_place_and_the_fix() {
     assert!(ranges.contains("Factorial design takes each factor's `levels`"), "{ranges}");
     let odd = error("factors: [(path: \"population.service.cv\", min: 0.5, max: 1.0)], design: Morris(trajectories: 2, levels: 3)");
     assert!(odd.contains("design.Morris.levels") && odd.contains("even"), "{odd}");
+    let repeated = error("factors: [(path: \"population.service.cv\", levels: [0.5, 1, 0.5])], design: Factorial");
+    assert!(repeated.contains("factors.0.levels.2") && repeated.contains("repeats level 0"), "{repeated}");
+    let loose = error("factors: [(path: \"population.service.cv\", levels: [0.5])], design: Factorial, precision: 5");
+    assert!(loose.contains("precision") && loose.contains("at most 1"), "{loose}");
     let seed = error("factors: [(path: \"run.seed\", levels: [1, 2])], design: Factorial");
     assert!(seed.contains("common random numbers"), "{seed}");
     let syntax = error("factors: [(path: \"population.service.cv\", levles: [1])], design: Factorial");

@@ -24,6 +24,15 @@ pub const MAX_MORRIS_LEVELS: u32 = 100;
 /// Most replications a plan may ask for in all (points x models x replications, with
 /// `max_replications` counted when a precision is set): a hundred million.
 pub const MAX_RUNS: u64 = 100_000_000;
+/// The widest relative precision accepted: a 95% half-width as wide as the mean itself already
+/// says the estimate could be anything from nothing to double; a wider target (`5` for 5%
+/// typed as a share) would be met at once and mean nothing.
+pub const MAX_PRECISION: f64 = 1.0;
+
+/// What a precision must be, for messages.
+pub const PRECISION_RULE: &str =
+    "is a share of each metric's mean (0.05 for 5%), so it must be above 0 and at most 1 (a half-width as wide as the mean)";
+
 /// The replication cap when a precision is asked for and the plan does not set one.
 pub const DEFAULT_MAX_REPLICATIONS: u32 = 200;
 /// Columns of the tidy sweep files; factor names may not reuse them.
@@ -301,8 +310,8 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
         fail("replications".into(), format!("must be between 1 and {MAX_REPLICATIONS}, found {replications}"));
     }
     if let Some(precision) = raw.precision {
-        if !(precision.is_finite() && precision > 0.0) {
-            fail("precision".into(), format!("is a share of each metric's mean (0.05 for 5%), so it must be above 0, found {precision}"));
+        if !(precision.is_finite() && precision > 0.0 && precision <= MAX_PRECISION) {
+            fail("precision".into(), format!("{PRECISION_RULE}, found {precision}"));
         }
         if raw.max_replications < replications.max(2) || raw.max_replications > MAX_REPLICATIONS {
             fail(
@@ -398,6 +407,9 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
                     && !x.is_finite()
                 {
                     fail(format!("{path}.levels.{j}"), format!("must be a finite number, found {x}"));
+                } else if let Some(first) = f.levels[..j].iter().position(|earlier| earlier == level) {
+                    // The same point would be run twice under two numbers.
+                    fail(format!("{path}.levels.{j}"), format!("repeats level {first}; list each value once"));
                 }
             }
             FactorValues::Levels(
