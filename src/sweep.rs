@@ -634,6 +634,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Vec<PathBuf>, Summary)> {
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in dirs {
         let path = dir.join("shard.json");
+        if !dir.is_dir() {
+            let what = if dir.exists() { "is a file, not a folder" } else { "does not exist" };
+            return Err(Error::Merge {
+                message: format!("{} {what}; give the output folders of the shards (each holds a shard.json)", dir.display()),
+            });
+        }
         if !path.exists() {
             return Err(Error::Merge {
                 message: format!("{} has no shard.json, so it is not the output folder of a `joinedup sweep` shard", dir.display()),

@@ -230,3 +230,26 @@ fn command_line_values_past_their_limits_are_refused_before_any_work() {
     assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{stderr}");
     assert!(stderr.contains(mm1_text) && stderr.contains("no `calibration: (...)` section"), "{stderr}");
 }
+
+#[test]
+fn a_file_where_a_folder_belongs_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "not a folder").expect("write a file");
+    let file_text = file.to_str().expect("a UTF-8 path");
+    let missing = dir.path().join("no_such_shard");
+    let out = dir.path().join("merged");
+    for (args, says) in [
+        (vec!["report", file_text], "it is a file, not a folder"),
+        (vec!["merge", file_text, "--out", out.to_str().expect("a UTF-8 path")], "is a file, not a folder"),
+        (vec!["merge", missing.to_str().expect("a UTF-8 path"), "--out", out.to_str().expect("a UTF-8 path")], "does not exist"),
+        (vec!["serve", "--scenarios", file_text, "--port", "0"], "is a file, not a folder"),
+    ] {
+        let output = joinedup(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(EXIT_BAD_INPUT), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(!out.exists(), "a refused merge made its --out folder");
+    assert_eq!(std::fs::read_to_string(&file).expect("the file is still there"), "not a folder");
+}

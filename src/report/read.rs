@@ -142,9 +142,12 @@ pub enum Folder {
 /// and the command that finishes it.
 pub fn folder(dir: &Path) -> Result<Folder> {
     if !dir.is_dir() {
+        let what = if dir.exists() { "it is a file, not a folder" } else { "no such folder" };
         return Err(fail(
             dir,
-            "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/), or a sweep's (by default results/sweeps/<plan name>/).",
+            format!(
+                "{what}. Give the folder a run wrote its results into (by default results/<scenario name>/), or a sweep's (by default results/sweeps/<plan name>/)."
+            ),
         ));
     }
     // sweep.json is the last file a sweep writes, so its presence means the sweep finished.
