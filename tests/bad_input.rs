@@ -341,3 +341,19 @@ fn lists_that_repeat_an_entry_and_fewer_children_than_families_are_reported() {
     assert_reported(&found, "models.siloed.units.early_help.domains", "`family` is listed twice");
     assert_reported(&found, "population.n_children", "is below n_families");
 }
+
+#[test]
+fn messages_blame_the_right_bound_and_read_as_sentences() {
+    let found = problems(
+        SMALL,
+        &[
+            "population.domains.education.age_min_years=16",
+            "population.domains.education.age_max_years=10",
+            "workforce.overload_slowdown=-1",
+        ],
+    );
+    assert_reported(&found, "population.domains.education.age_min_years", "age_min_years <= age_max_years");
+    assert_reported(&found, "workforce.overload_slowdown", "must be zero or a positive number (a multiplier), found -1");
+    let found = problems(&small_with("presentations_per_family_year: 0.1,", "presentations_per_family_year: 1e400,"), &[]);
+    assert_reported(&found, "population.presentations_per_family_year", "must be a finite positive number");
+}

@@ -51,13 +51,16 @@ impl Checker {
     }
     pub(super) fn positive(&mut self, path: &str, value: f64, unit: &str) {
         // A value so small its reciprocal (a rate) is infinite is zero in all but name.
-        if !(value.is_finite() && value > 0.0 && (1.0 / value).is_finite()) {
-            self.fail(path, format!("must be a positive number of {unit}, found {value}"));
+        if !value.is_finite() {
+            self.fail(path, format!("must be a finite positive number{}, found {value}", of_unit(unit)));
+        } else if !(value > 0.0 && (1.0 / value).is_finite()) {
+            self.fail(path, format!("must be a positive number{}, found {value}", of_unit(unit)));
         }
     }
     pub(super) fn non_negative(&mut self, path: &str, value: f64, unit: &str) {
         if !(value.is_finite() && value >= 0.0) {
-            self.fail(path, format!("must be zero or a positive number of {unit}, found {value}"));
+            let finite = if value.is_finite() { "" } else { "finite " };
+            self.fail(path, format!("must be zero or a {finite}positive number{}, found {value}", of_unit(unit)));
         }
     }
     pub(super) fn probability(&mut self, path: &str, value: f64) {
@@ -131,7 +134,15 @@ pub fn locality_scales(localities: &[RawLocality]) -> Vec<f64> {
     (0..table.len()).map(|l| (table[l] - if l == 0 { 0.0 } else { table[l - 1] }) * n).collect()
 }
 
+/// " of days", or " (a ratio)" for a unit written as a parenthesis.
+fn of_unit(unit: &str) -> String {
+    if unit.starts_with('(') { format!(" {unit}") } else { format!(" of {unit}") }
+}
+
 fn lookup(names: &[String], wanted: &str) -> Result<usize, String> {
+    if names.is_empty() {
+        return Err(format!("`{wanted}` is not defined, and nothing of this kind is defined yet; define it first"));
+    }
     names.iter().position(|n| n == wanted).ok_or_else(|| match nearest(wanted, names.iter().map(String::as_str)) {
         Some(close) => format!("`{wanted}` is not defined; did you mean `{close}`?"),
         None => format!("`{wanted}` is not defined; defined names are: {}", names.join(", ")),
@@ -261,8 +272,10 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
     check.unique_names(&format!("{p}.domains"), raw.domains.iter().map(|d| d.name.as_str()));
     for d in &raw.domains {
         if d.age_min_years > d.age_max_years || d.age_max_years > 17 {
+            // Blamed on the bound that breaks the rule: the upper one when past 17.
+            let bound = if d.age_max_years > 17 { "age_max_years" } else { "age_min_years" };
             check.fail(
-                format!("{p}.domains.{}.age_max_years", d.name),
+                format!("{p}.domains.{}.{bound}", d.name),
                 format!("ages must satisfy age_min_years <= age_max_years <= 17, found {}-{}", d.age_min_years, d.age_max_years),
             );
         }
