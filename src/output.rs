@@ -156,11 +156,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A file written through a temporary file beside it and renamed into place on
 /// [`AtomicWriter::commit`], for files too large to build in memory first. Dropped without
-/// a commit, it leaves only the temporary file, which the next write replaces.
+/// a commit, it removes the temporary file.
 pub struct AtomicWriter {
     path: PathBuf,
     temporary: PathBuf,
-    writer: std::io::BufWriter<std::fs::File>,
+    /// `None` once committed.
+    writer: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl AtomicWriter {
@@ -168,22 +169,34 @@ impl AtomicWriter {
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = path.with_file_name(format!(".{file_name}.partial"));
         let file = std::fs::File::create(&temporary).map_err(|source| Error::Output { path: path.to_path_buf(), source })?;
-        Ok(AtomicWriter { path: path.to_path_buf(), temporary, writer: std::io::BufWriter::new(file) })
+        Ok(AtomicWriter { path: path.to_path_buf(), temporary, writer: Some(std::io::BufWriter::new(file)) })
     }
 
     pub fn write_str(&mut self, text: &str) -> Result<()> {
         use std::io::Write;
-        self.writer.write_all(text.as_bytes()).map_err(|source| Error::Output { path: self.path.clone(), source })
+        let writer = self.writer.as_mut().expect("an AtomicWriter is written only before its commit");
+        writer.write_all(text.as_bytes()).map_err(|source| Error::Output { path: self.path.clone(), source })
     }
 
     /// Flushes the temporary file and renames it over the destination. (No fsync: like
     /// [`write_atomically`], this guards against a killed process, not a power cut.)
-    pub fn commit(self) -> Result<PathBuf> {
-        let AtomicWriter { path, temporary, writer } = self;
-        let fail = |source| Error::Output { path: path.clone(), source };
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let writer = self.writer.take().expect("an AtomicWriter is committed once");
+        let fail = |source| Error::Output { path: self.path.clone(), source };
         writer.into_inner().map_err(|e| fail(e.into_error()))?;
-        std::fs::rename(&temporary, &path).map_err(fail)?;
-        Ok(path)
+        std::fs::rename(&self.temporary, &self.path).map_err(fail)?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for AtomicWriter {
+    /// Dropped without a commit (an error part way, a write that failed): the temporary file
+    /// goes too, so nothing half-written is left beside the results. After a failed commit
+    /// the temporary may already be gone, hence no error.
+    fn drop(&mut self) {
+        if self.writer.take().is_some() || self.temporary.exists() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
     }
 }
 
@@ -391,4 +404,31 @@ pub fn precision_report(comparison: &Comparison, report: &crate::experiment::Pre
     }
     out.push_str("Raise --max-replications, or accept a wider --precision.\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AtomicWriter;
+
+    #[test]
+    fn an_atomic_writer_leaves_its_file_whole_or_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("points.csv");
+        std::fs::write(&path, "earlier\n").expect("an earlier file");
+        // Dropped part way (an error while writing): the earlier file stays, no partial file.
+        {
+            let mut writer = AtomicWriter::create(&path).expect("create");
+            writer.write_str("half").expect("write");
+        }
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["points.csv"], "a dropped writer left {names:?}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "earlier\n");
+        // Committed: the new file replaces the old one, and nothing else is left.
+        let mut writer = AtomicWriter::create(&path).expect("create");
+        writer.write_str("whole\n").expect("write");
+        assert_eq!(writer.commit().expect("commit"), path);
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "whole\n");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
 }
