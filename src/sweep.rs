@@ -311,6 +311,25 @@ pub fn unfinished(dir: &Path) -> Result<Option<Unfinished>> {
 
 /// Runs the plan's points that belong to `options.shard` and are not already finished in
 /// `options.out_dir`; for an unsharded run, then assembles the final files.
+/// Where two resolved texts first differ, as "line N was `...`, is now `...`" (lines cut to
+/// 80 characters), for saying what changed in a plan since its folder was started.
+fn first_difference(was: &str, now: &str) -> String {
+    let cut = |line: Option<&str>| -> String {
+        let line = line.unwrap_or("(the end)").trim();
+        let short: String = line.chars().take(80).collect();
+        if short.len() < line.len() { format!("{short}...") } else { short }
+    };
+    let (mut old, mut new) = (was.lines(), now.lines());
+    let mut n = 1;
+    loop {
+        match (old.next(), new.next()) {
+            (a, b) if a == b && a.is_none() => return "the texts are the same".into(),
+            (a, b) if a == b => n += 1,
+            (a, b) => return format!("line {n} was `{}`, is now `{}`", cut(a), cut(b)),
+        }
+    }
+}
+
 pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
     let dir = &options.out_dir;
     let manifest = Manifest {
@@ -321,16 +340,33 @@ pub fn run(plan: &Plan, options: &SweepOptions) -> Result<SweepOutcome> {
         scenario_ron: plan.scenario_ron.clone(),
     };
     let fingerprint = manifest.info.fingerprint.clone();
+    let n_points = plan.n_points();
+    if options.shard.n > n_points {
+        // The extra shards would run nothing, yet a merge would wait for every one of them.
+        return Err(Error::BadArgument {
+            option: "--shard".into(),
+            message: format!("the plan has {n_points} points, so it splits into at most {n_points} shards, not {}", options.shard.n),
+        });
+    }
     refuse_run_folder(dir)?;
     std::fs::create_dir_all(dir.join("points")).map_err(|source| Error::Output { path: dir.join("points"), source })?;
     let manifest_path = dir.join("shard.json");
     if manifest_path.exists() {
         let found: Manifest = read_json(&manifest_path)?;
         if found.info.fingerprint != fingerprint || found.shard != options.shard {
+            let changed = if found.shard != options.shard {
+                String::new()
+            } else if found.plan_ron != manifest.plan_ron {
+                format!(" The plan has changed since: {}.", first_difference(&found.plan_ron, &manifest.plan_ron))
+            } else if found.scenario_ron != manifest.scenario_ron {
+                format!(" The base scenario has changed since: {}.", first_difference(&found.scenario_ron, &manifest.scenario_ron))
+            } else {
+                String::new()
+            };
             return Err(Error::SweepResults {
                 path: dir.clone(),
                 message: format!(
-                    "it holds shard {} of plan `{}` (fingerprint {}), not shard {} of plan `{}` (fingerprint {}). Choose another --out folder, or remove this one to start afresh.",
+                    "it holds shard {} of plan `{}` (fingerprint {}), not shard {} of plan `{}` (fingerprint {}).{changed} Choose another --out folder, or remove this one to start afresh.",
                     found.shard, found.info.plan, found.info.fingerprint, options.shard, plan.name, fingerprint
                 ),
             });
@@ -838,6 +874,8 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
     }
     let n_shards = options.n_shards;
     let out = &options.out_dir;
+    // Refused now rather than by the merge job, after every shard has run on the cluster.
+    refuse_run_folder(out)?;
     let slurm_dir = out.join("slurm");
     let logs = slurm_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|source| Error::Output { path: logs.clone(), source })?;

@@ -127,6 +127,14 @@ fn shards_merge_into_exactly_the_unsharded_files_and_mismatches_are_refused() {
     let reuse =
         message(sweep::run(&other_plan, &SweepOptions { out_dir: tmp.path().join("whole"), threads: Some(1), shard: Shard::WHOLE }));
     assert!(reuse.contains("Choose another --out folder"), "{reuse}");
+    // ... and says what changed: here the plan's first factor.
+    assert!(reuse.contains("The plan has changed since: line") && reuse.contains("0.25"), "{reuse}");
+
+    // More shards than points: the extra ones would run nothing, and a merge would wait for them.
+    let too_many =
+        message(sweep::run(&plan, &SweepOptions { out_dir: tmp.path().join("s7"), threads: Some(1), shard: Shard { k: 1, n: 7 } }));
+    assert!(too_many.contains("6 points") && too_many.contains("at most 6 shards"), "{too_many}");
+    assert!(!tmp.path().join("s7").exists(), "a refused shard made its folder");
 }
 
 #[test]
@@ -470,6 +478,13 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
     // As many shards as points is the most, and allowed.
     let options = SlurmOptions { n_shards: plan.n_points(), ..options };
     assert_eq!(sweep::emit_slurm(&plan, &options).unwrap().len(), 3);
+    // Scripts aimed at a run's results folder are refused now, not by the merge job later.
+    let run_folder = tmp.path().join("a_run");
+    std::fs::create_dir(&run_folder).unwrap();
+    std::fs::write(run_folder.join("summary.json"), "{}").unwrap();
+    let refused = sweep::emit_slurm(&plan, &SlurmOptions { out_dir: run_folder.clone(), ..options }).unwrap_err().to_string();
+    assert!(refused.contains("holds a run's results"), "{refused}");
+    assert!(!run_folder.join("slurm").exists(), "scripts were written into a run's folder");
 }
 
 /// Every plan in scenarios/sweeps/ runs, shrunk: a tiny county, 2 replications, at most two
