@@ -151,18 +151,24 @@ fn two_point_plan(dir: &Path) -> PathBuf {
     plan
 }
 
-#[test]
-fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let plan = two_point_plan(dir.path());
-    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("shard-{k}"))).collect();
+/// The two-point plan, each point run as a shard of its own: the plan and the shards' folders.
+fn two_shards(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let plan = two_point_plan(dir);
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.join(format!("shard-{k}"))).collect();
     for (k, shard) in shards.iter().enumerate() {
         let shard_arg = format!("{}/2", k + 1);
         let mut args = vec!["sweep", text(&plan), "--shard", &shard_arg, "--out", text(shard)];
         args.extend(TINY);
-        let output = joinedup(&args, dir.path());
+        let output = joinedup(&args, dir);
         assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     }
+    (plan, shards)
+}
+
+#[test]
+fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (plan, shards) = two_shards(dir.path());
     // Each file that marks a run's folder is enough on its own, so try each alone as well
     // as the whole folder a run writes.
     let out = dir.path().join("run");
@@ -195,14 +201,7 @@ fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
 #[test]
 fn a_merge_that_fails_part_way_leaves_nothing_half_written() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let plan = two_point_plan(dir.path());
-    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("shard-{k}"))).collect();
-    for (k, shard) in shards.iter().enumerate() {
-        let shard_arg = format!("{}/2", k + 1);
-        let mut args = vec!["sweep", text(&plan), "--shard", &shard_arg, "--out", text(shard)];
-        args.extend(TINY);
-        assert_eq!(joinedup(&args, dir.path()).status.code(), Some(0));
-    }
+    let (plan, shards) = two_shards(dir.path());
     let merge = |out: &Path| joinedup(&["merge", text(&shards[0]), text(&shards[1]), "--out", text(out)], dir.path());
     let merged = dir.path().join("merged");
     assert_eq!(merge(&merged).status.code(), Some(0));
