@@ -201,7 +201,7 @@ fn a_sweep_or_merge_into_a_run_folder_is_refused_and_leaves_it_as_it_was() {
 #[test]
 fn a_merge_that_fails_part_way_leaves_nothing_half_written() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let (plan, shards) = two_shards(dir.path());
+    let (_, shards) = two_shards(dir.path());
     let merge = |out: &Path| joinedup(&["merge", text(&shards[0]), text(&shards[1]), "--out", text(out)], dir.path());
     let merged = dir.path().join("merged");
     assert_eq!(merge(&merged).status.code(), Some(0));
