@@ -515,6 +515,13 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
     }
     match current {
         serde_json::Value::String(_) | serde_json::Value::Null => Ok(serde_json::Value::String(text.to_string())),
+        // A section or a list is not quoted back whole: it can be pages long.
+        serde_json::Value::Object(_) => Err(format!(
+            "`{text}` is not a section this field can hold; write it as RON `(field: value, ...)` or JSON `{{\"field\": value}}` and check its brackets and quotes"
+        )),
+        serde_json::Value::Array(_) => {
+            Err(format!("`{text}` is not a list this field can hold; write it as `[value, value, ...]` and check its brackets and quotes"))
+        }
         _ => Err(format!("`{text}` is not a value this field can hold (it currently holds {current})")),
     }
 }
@@ -559,6 +566,10 @@ mod tests {
             let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
             assert!(message.contains("is not a finite number"), "{not_finite}: {message}");
         }
+        // A section with its bracket left open is not quoted back whole.
+        let refused = load_str("small.ron", SMALL, &["run=(horizon_days: 100.0".to_string()]);
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("check its brackets") && !message.contains("calendar"), "{message}");
         let refused = load_str("small.ron", SMALL, &["run.horizon_days=None".to_string()]);
         assert!(refused.is_err(), "a number field took `None`");
         if let Err(error) = refused {
