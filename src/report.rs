@@ -188,7 +188,7 @@ fn summary_section(results: &Results) -> Section {
     let baseline = &results.models[0].name;
     let mut html = format!(
         "<p>Each model is compared with <strong>{}</strong> on every measure. A difference is the model's mean across replications minus the baseline's, \
-with its 95% confidence interval (Welch's two-sample interval on the {} replications of each). A difference is <em>within noise</em> when its interval includes zero: \
+with its 95% confidence interval (a paired interval: replication r of every model faced the same families, so the {} replications' differences are what it is built from). A difference is <em>within noise</em> when its interval includes zero: \
 the replications cannot tell the two models apart on that measure. Referrals and utilisation are reported as changes, neither better nor worse: \
 more referrals can be hidden need surfacing, and higher utilisation can be overload.</p>\n",
         esc(baseline),
@@ -507,8 +507,8 @@ fn provenance_section(results: &Results, generated: &str) -> Section {
 the file holds every setting after overrides, including the seed and the number of replications. The same scenario and seed give byte-identical summary.json, \
 replications.csv and timeseries.csv on any number of threads.</p>\n\
 <p><strong>Method.</strong> Each replication simulates the same families arriving (common random numbers) under every model; measures are taken after the warm-up. \
-A model's interval is a Student-t 95% interval across its replications. Differences between models use Welch's interval, which does not use the pairing, \
-so it is on the cautious side: a difference it calls clear is clear. Percentiles pool every family's wait over all replications. \
+A model's interval is a Student-t 95% interval across its replications. A difference between two models is a paired Student-t 95% interval on the replications' differences \
+(Welch's two-sample interval where the two models did not observe a measure in the same replications). Percentiles pool every family's wait over all replications. \
 The STRESS checklist for this study is in docs/STRESS.md.</p>",
         esc(&p.joinedup_version)
     );

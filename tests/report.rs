@@ -39,16 +39,41 @@ fn shows(shown: (f64, usize), exact: f64) -> bool {
     (shown.0 - exact).abs() <= tolerance
 }
 
-/// Per-replication values by (model, metric), read straight from replications.csv.
-fn replication_values(dir: &Path) -> BTreeMap<(String, String), Vec<f64>> {
+/// Per-replication values by (model, metric), by replication, read straight from
+/// replications.csv.
+fn replication_values(dir: &Path) -> BTreeMap<(String, String), BTreeMap<u32, f64>> {
     let text = std::fs::read_to_string(dir.join("replications.csv")).expect("replications.csv");
-    let mut values: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut values: BTreeMap<(String, String), BTreeMap<u32, f64>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields.len(), 4, "model names here never contain commas: {line}");
-        values.entry((fields[0].to_string(), fields[2].to_string())).or_default().push(fields[3].parse().expect("a number"));
+        values
+            .entry((fields[0].to_string(), fields[2].to_string()))
+            .or_default()
+            .insert(fields[1].parse().expect("a replication"), fields[3].parse().expect("a number"));
     }
     values
+}
+
+/// The report's 95% interval for mean(b) − mean(a), written out independently of the
+/// library: paired t on the replications' differences (common random numbers pair them) when
+/// both observed the metric in the same replications, else Welch's.
+fn interval(a: &BTreeMap<u32, f64>, b: &BTreeMap<u32, f64>) -> (f64, f64, f64) {
+    let values = |v: &BTreeMap<u32, f64>| v.values().copied().collect::<Vec<f64>>();
+    if !a.keys().eq(b.keys()) {
+        return welch(&values(a), &values(b));
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let d = mean(&values(b)) - mean(&values(a));
+    let differences: Vec<f64> = a.values().zip(b.values()).map(|(x, y)| y - x).collect();
+    let m = mean(&differences);
+    let n = differences.len() as f64;
+    let se2 = differences.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n;
+    if se2 == 0.0 {
+        return (d, d, d);
+    }
+    let half = t_quantile_975(differences.len() - 1) * se2.sqrt();
+    (d, d - half, d + half)
 }
 
 /// Welch's 95% interval for mean(b) − mean(a), written out independently of the library.
@@ -106,10 +131,12 @@ fn summary_sentences_state_the_numbers_in_summary_json() {
             assert!(shows(values[0], a * percent), "{text}: baseline mean in summary.json is {a}");
             assert!(shows(values[1], b * percent), "{text}: model mean in summary.json is {b}");
             assert!(shows(values[2], (b - a) * percent), "{text}: difference of the means is {}", b - a);
-            let (d, low, high) =
-                welch(&replications[&(baseline.to_string(), metric.to_string())], &replications[&(name.to_string(), metric.to_string())]);
+            let (d, low, high) = interval(
+                &replications[&(baseline.to_string(), metric.to_string())],
+                &replications[&(name.to_string(), metric.to_string())],
+            );
             assert!((d - (b - a)).abs() <= 1e-9 * a.abs().max(1.0), "replications.csv and summary.json disagree on {metric}");
-            assert!(shows(values[4], low * percent) && shows(values[5], high * percent), "{text}: Welch interval is {low} to {high}");
+            assert!(shows(values[4], low * percent) && shows(values[5], high * percent), "{text}: interval is {low} to {high}");
             // The verdict is the one the interval supports.
             assert!(low > 0.0 || high < 0.0, "{text}: listed as {verdict} but its interval includes zero");
             let lower_is_better = METRICS.iter().find(|m| m.name == metric).unwrap().lower_is_better;
@@ -125,7 +152,7 @@ fn summary_sentences_state_the_numbers_in_summary_json() {
         for noise in between(article, "<div class=\"noise\">", "</div>") {
             for brief in between(noise, "<span class=\"brief\" data-metric=\"", "</span>") {
                 let metric = &brief[..brief.find('"').unwrap()];
-                let (_, low, high) = welch(
+                let (_, low, high) = interval(
                     &replications[&(baseline.to_string(), metric.to_string())],
                     &replications[&(name.to_string(), metric.to_string())],
                 );

@@ -70,8 +70,10 @@ pub struct ModelResults {
     pub name: String,
     /// One entry per metric, in [`METRICS`] order; `None` when `summary.json` lacks it.
     pub summary: Vec<Option<MetricFile>>,
-    /// Per-replication values of each metric, in [`METRICS`] order and replication order.
-    pub replications: Vec<Vec<f64>>,
+    /// Per-replication values of each metric, in [`METRICS`] order, indexed by replication
+    /// (`None` where the replication observed nothing): replication r of every model faced the
+    /// same families, so the comparison pairs them by index.
+    pub replications: Vec<Vec<Option<f64>>>,
 }
 
 /// A monthly series: the mean across replications of each model, month by month.
@@ -247,7 +249,7 @@ pub fn read(dir: &Path) -> Result<Results> {
         .map(|m| ModelResults {
             name: m.name.clone(),
             summary: METRICS.iter().map(|def| m.metrics.get(def.name).copied()).collect(),
-            replications: vec![Vec::new(); METRICS.len()],
+            replications: vec![vec![None; n_replications]; METRICS.len()],
         })
         .collect();
     let model_index = |name: &str, path: &Path, line: u64| -> Result<usize> {
@@ -286,7 +288,7 @@ pub fn read(dir: &Path) -> Result<Results> {
                 ));
             }
             seen[m * n_replications + r] |= bit;
-            models[m].replications[metric].push(row.value);
+            models[m].replications[metric][r] = Some(row.value);
         }
         Ok(())
     })?;
