@@ -67,7 +67,9 @@ pub fn patterns(scenario: &Scenario, comparison: &Comparison) -> Option<Vec<Patt
         },
         PatternResult {
             name: "re-referrals within 12 months",
-            unit: "share of referrals",
+            // The model's is a share of closures followed by a recurrence within a year; the
+            // published one a share of referrals (docs/ODD.md, pattern 2).
+            unit: "share of closed episodes",
             published: "22% (139,080 of 621,880), 2023/24",
             source: "DfE, CIN: a focus on re-referrals",
             low: 0.17,

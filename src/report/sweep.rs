@@ -663,7 +663,16 @@ pub fn linear_effects(rows: &[(Vec<f64>, f64)], n_factors: usize) -> Vec<Option<
         }
     }
     let Some(coefficients) = solve(matrix) else { return none };
-    (0..n_factors).map(|f| Some(Effect::Line { change: coefficients[f + 1], x_min: low[f], x_max: high[f] })).collect()
+    // A measure that does not move (the baseline's, where only another model's settings vary)
+    // leaves coefficients of rounding size, ~1e-13 of the measure; named as "the largest
+    // effect" they would be nonsense, so anything below a billionth of the measure is none.
+    let negligible = 1e-9 * rows.iter().map(|(_, y)| y.abs()).fold(0.0, f64::max);
+    (0..n_factors)
+        .map(|f| {
+            let change = if coefficients[f + 1].abs() <= negligible { 0.0 } else { coefficients[f + 1] };
+            Some(Effect::Line { change, x_min: low[f], x_max: high[f] })
+        })
+        .collect()
 }
 
 /// Solves the linear system whose augmented matrix is `matrix` (n rows of n + 1) by Gaussian
@@ -1163,6 +1172,15 @@ mod tests {
         assert!((change(effects[0]) - 6.0).abs() < 1e-9 && (change(effects[1]) + 6.0).abs() < 1e-9, "{effects:?}");
         assert!(matches!(effects[0], Some(Effect::Line { x_min: 1.0, x_max: 4.0, .. })));
         assert_eq!(linear_effects(&rows[..3], 2), vec![None, None], "as many points as unknowns: nothing left to judge the fit by");
+        // A measure that does not move has no effect at all, not one of rounding size (which
+        // the summary would name as the largest).
+        // Twelve points of three factors at irregular values, like a Latin hypercube's.
+        let flat: Vec<(Vec<f64>, f64)> = (0..12)
+            .map(|i| (vec![(i * 7 % 12) as f64 * 0.37 + 0.1, (i * 5 % 12) as f64 * 1.3, (i * 11 % 12) as f64 / 7.0], 19.898_307_5))
+            .collect();
+        for effect in linear_effects(&flat, 3) {
+            assert_eq!(change(effect), 0.0, "{effect:?}");
+        }
         let together: Vec<(Vec<f64>, f64)> = (0..5).map(|i| (vec![i as f64, 2.0 * i as f64], i as f64)).collect();
         assert_eq!(linear_effects(&together, 2), vec![None, None], "two factors moving together cannot be separated");
         let constant: Vec<(Vec<f64>, f64)> = (0..5).map(|i| (vec![i as f64, 1.0], i as f64)).collect();
