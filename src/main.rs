@@ -292,13 +292,15 @@ fn execute(command: Command) -> Result<(), Error> {
             let loaded = scenario::load(path.as_deref(), &overrides)?;
             // Checked before the run, which takes minutes on a county.
             if loaded.scenario.calibration.is_none() {
-                return Err(Error::BadArgument {
-                    option: path.as_ref().map_or(scenario::DEFAULT_COUNTY_LABEL.to_string(), |p| p.display().to_string()),
-                    message: format!(
+                let file = path.as_ref().map_or(scenario::DEFAULT_COUNTY_LABEL.to_string(), |p| p.display().to_string());
+                let message = match &loaded.scenario.calibration_unavailable {
+                    Some(reason) => format!("scenario `{}`: {reason}", loaded.scenario.name),
+                    None => format!(
                         "scenario `{}` has no `calibration: (...)` section naming its social care, early help and CAMHS units, so there is nothing to check it against; add one (docs/scenarios.md, as in scenarios/county.ron)",
                         loaded.scenario.name
                     ),
-                });
+                };
+                return Err(Error::BadArgument { option: file, message });
             }
             let mut status_quo = loaded.scenario.clone();
             status_quo.models.truncate(1);

@@ -21,6 +21,10 @@ pub struct Scenario {
     pub models: Vec<Model>,
     pub run: RunSettings,
     pub calibration: Option<CalibrationParts>,
+    /// Why `calibration` is `None` although the scenario has a calibration section: it names
+    /// units the first model lacks (a run of some models only, the status quo not first).
+    /// Only `joinedup calibrate` needs the section, so only it reports this.
+    pub calibration_unavailable: Option<String>,
 }
 
 /// The parts of the scenario the published statistics refer to (indices).

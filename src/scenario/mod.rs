@@ -617,4 +617,20 @@ mod tests {
         let lines: Vec<&str> = snippet.lines().collect();
         assert!(lines[0].contains("...") && lines[1].trim_end().ends_with('^'), "{snippet}");
     }
+
+    /// A run of some models only may put a model without the calibration's units first: it
+    /// loads (only `joinedup calibrate` needs them, and says why they are missing), while a
+    /// calibration naming a profession or domain the scenario lacks is still a mistake.
+    #[test]
+    fn a_calibration_for_another_first_model_is_set_aside_not_refused() {
+        let panel_only = ["models=[(name: \"panel\", preset: (name: \"panel\"))]".to_string()];
+        let loaded = load_str("county.ron", DEFAULT_COUNTY_RON, &panel_only).expect("the panel alone loads");
+        assert!(loaded.scenario.calibration.is_none());
+        let reason = loaded.scenario.calibration_unavailable.expect("the reason is kept");
+        assert!(reason.contains("first model, `panel`") && reason.contains("calibration.social_care_unit"), "{reason}");
+        let county = default_county().expect("the county loads").scenario;
+        assert!(county.calibration.is_some() && county.calibration_unavailable.is_none());
+        let typo = load_str("county.ron", DEFAULT_COUNTY_RON, &["calibration.disability_domain=\"disabilty\"".to_string()]);
+        assert!(typo.err().is_some_and(|e| e.to_string().contains("calibration.disability_domain")));
+    }
 }

@@ -192,9 +192,21 @@ pub(super) fn validate(raw: &RawScenario) -> Result<Scenario, Vec<Problem>> {
             ),
         );
     }
-    let calibration = raw.calibration.as_ref().and_then(|c| calibration(&mut check, c, &models, &workforce, &population));
+    let (calibration, calibration_unavailable) = match raw.calibration.as_ref() {
+        Some(c) => calibration(&mut check, c, &models, &workforce, &population),
+        None => (None, None),
+    };
     if check.problems.is_empty() {
-        Ok(Scenario { name: raw.name.clone(), description: raw.description.clone(), population, workforce, models, run, calibration })
+        Ok(Scenario {
+            name: raw.name.clone(),
+            description: raw.description.clone(),
+            population,
+            workforce,
+            models,
+            run,
+            calibration,
+            calibration_unavailable,
+        })
     } else {
         Err(check.problems)
     }
@@ -206,29 +218,56 @@ fn calibration(
     models: &[Model],
     workforce: &Workforce,
     population: &Population,
-) -> Option<CalibrationParts> {
-    let first = models.first()?;
+) -> (Option<CalibrationParts>, Option<String>) {
+    let Some(first) = models.first() else { return (None, None) };
     let units: Vec<String> = first.units.iter().map(|u| u.name.clone()).collect();
     let professions: Vec<String> = workforce.professions.iter().map(|p| p.name.clone()).collect();
     let domains: Vec<String> = population.domains.iter().map(|d| d.name.clone()).collect();
-    // The units are the first model's: a scenario whose first model is not the status quo
-    // (say `--set models=[...]` with one joined-up model) needs to be told its ways out.
-    let unit_hint = format!(
-        " (units of the first model, `{}`, which `joinedup calibrate` checks: put the status quo first in `models`, name one of this model's units, or drop the check with `--set calibration=None`)",
-        first.name
-    );
-    let mut find = |field: &str, names: &[String], wanted: &str, hint: &str| {
-        lookup(names, wanted).map_err(|m| check.fail(format!("calibration.{field}"), format!("{m}{hint}"))).ok()
+    // Professions and domains are the scenario's own: a name missing there is a mistake.
+    let mut find =
+        |field: &str, names: &[String], wanted: &str| lookup(names, wanted).map_err(|m| check.fail(format!("calibration.{field}"), m)).ok();
+    let social_worker_profession = find("social_worker_profession", &professions, &raw.social_worker_profession);
+    let child_protection_domain = find("child_protection_domain", &domains, &raw.child_protection_domain);
+    let looked_after_domain = find("looked_after_domain", &domains, &raw.looked_after_domain);
+    let disability_domain = find("disability_domain", &domains, &raw.disability_domain);
+    // The units are the first model's, and a run of some models only (`--set models=[...]`,
+    // the workbench's ticks) may put a joined-up model first: that run needs no calibration,
+    // so the section is set aside with the reason, which `joinedup calibrate` reports.
+    let mut missing = Vec::new();
+    let mut unit = |field: &str, wanted: &str| match lookup(&units, wanted) {
+        Ok(idx) => Some(idx),
+        Err(m) => {
+            missing.push(format!("calibration.{field}: {m}"));
+            None
+        }
     };
-    Some(CalibrationParts {
-        social_care_unit: find("social_care_unit", &units, &raw.social_care_unit, &unit_hint)?,
-        early_help_unit: find("early_help_unit", &units, &raw.early_help_unit, &unit_hint)?,
-        camhs_unit: find("camhs_unit", &units, &raw.camhs_unit, &unit_hint)?,
-        social_worker_profession: find("social_worker_profession", &professions, &raw.social_worker_profession, "")?,
-        child_protection_domain: find("child_protection_domain", &domains, &raw.child_protection_domain, "")?,
-        looked_after_domain: find("looked_after_domain", &domains, &raw.looked_after_domain, "")?,
-        disability_domain: find("disability_domain", &domains, &raw.disability_domain, "")?,
-    })
+    let social_care_unit = unit("social_care_unit", &raw.social_care_unit);
+    let early_help_unit = unit("early_help_unit", &raw.early_help_unit);
+    let camhs_unit = unit("camhs_unit", &raw.camhs_unit);
+    let (Some(social_care_unit), Some(early_help_unit), Some(camhs_unit)) = (social_care_unit, early_help_unit, camhs_unit) else {
+        let reason = format!(
+            "the calibration section names units of the first model, `{}`, which it lacks ({}); put the status quo first in `models`, or name units of this model",
+            first.name,
+            missing.join("; ")
+        );
+        return (None, Some(reason));
+    };
+    // A missing profession or domain is already a problem reported above.
+    let (Some(social_worker_profession), Some(child_protection_domain), Some(looked_after_domain), Some(disability_domain)) =
+        (social_worker_profession, child_protection_domain, looked_after_domain, disability_domain)
+    else {
+        return (None, None);
+    };
+    let parts = CalibrationParts {
+        social_care_unit,
+        early_help_unit,
+        camhs_unit,
+        social_worker_profession,
+        child_protection_domain,
+        looked_after_domain,
+        disability_domain,
+    };
+    (Some(parts), None)
 }
 
 fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
