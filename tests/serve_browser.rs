@@ -376,6 +376,13 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
         }
     }
 
+    // A name the folder cannot take is refused beside the Save button, where the planner is
+    // looking, not in the error box at the top of the page.
+    b.type_into("#save-name", "a/b");
+    b.click("#save-button");
+    b.wait_for("document.getElementById('save-message').className === 'refused'");
+    assert!(b.text("#save-message").contains("a/b"), "{}", b.text("#save-message"));
+
     // Save the scenario; the command line runs the saved file to the same numbers.
     b.type_into("#save-name", "fewer_social_workers");
     b.click("#save-button");

@@ -65,6 +65,7 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 #report { width: 100%; border: 1px solid #ddd; min-height: 40rem; }
 #downloads a { margin-right: 0.9rem; }
 .saved { color: #00734f; }
+.refused { color: #b00020; }
 .staffing-table { margin: 0.3rem 0 0.7rem; }
 .staffing-table caption { text-align: left; font-size: 0.9rem; font-weight: 600; padding: 0.2rem 0; }
 .staffing-table th, .staffing-table td { padding: 0.1rem 0.3rem; }
@@ -600,11 +601,13 @@ function saveOrDownload(save) {
   if (save) { body.save_as = name; body.overwrite = $('save-overwrite').checked; }
   var message = $('save-message');
   message.textContent = '';
+  // A refusal is shown beside the buttons that asked: the page's error box is at its top,
+  // out of sight from here.
+  var refused = function (text) { message.className = 'refused'; message.textContent = text; };
   fetch('/api/scenario', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
     .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
     .then(function (answer) {
-      if (!answer.ok) { showError(answer.body.error); return; }
-      showError('');
+      if (!answer.ok) { refused(answer.body.error); return; }
       if (save) {
         message.className = 'saved';
         message.textContent = 'Saved as ' + answer.body.saved.path + '. Run it with: joinedup run ' + shellQuote(answer.body.saved.path);
@@ -615,7 +618,8 @@ function saveOrDownload(save) {
         link.click();
         link.remove();
       }
-    });
+    })
+    .catch(function (e) { refused('The workbench did not answer (' + e + '); is joinedup serve still running?'); });
 }
 
 $('run').addEventListener('click', run);

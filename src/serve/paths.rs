@@ -153,7 +153,7 @@ pub fn scenario_file_name(name: &str, folder: &Folder) -> Result<String> {
         return Err(Error::BadArgument {
             option: "save_as".into(),
             message: format!(
-                "`{name}` cannot be a scenario file name; use up to 64 letters, digits, `_` and `-`, for example `more_social_workers`"
+                "`{name}` cannot be a scenario file name; use up to 64 letters, digits, `_` and `-` (not first), for example `more_social_workers`"
             ),
         });
     }
