@@ -102,12 +102,12 @@ impl Browser {
             Some("Runtime.consoleAPICalled") if params["type"] == "error" || params["type"] == "warning" => {
                 self.problems.push(format!("console {}: {}", params["type"], params["args"]))
             }
-            // The one refusal the test provokes (a 400 for a bad override) is the only failed
-            // request allowed.
+            // The two refusals the test provokes (a 400 for a bad override, a 403 for a save
+            // name outside the folder) are the only failed requests allowed.
             Some("Log.entryAdded")
                 if params["entry"]["level"] == "error"
                     && !(params["entry"]["source"] == "network"
-                        && params["entry"]["url"].as_str().is_some_and(|u| u.ends_with("/api/run"))) =>
+                        && params["entry"]["url"].as_str().is_some_and(|u| u.ends_with("/api/run") || u.ends_with("/api/scenario"))) =>
             {
                 self.problems.push(format!("log: {} {}", params["entry"]["text"], params["entry"]["url"]))
             }
