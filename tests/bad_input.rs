@@ -357,3 +357,10 @@ fn messages_blame_the_right_bound_and_read_as_sentences() {
     let found = problems(&small_with("presentations_per_family_year: 0.1,", "presentations_per_family_year: 1e400,"), &[]);
     assert_reported(&found, "population.presentations_per_family_year", "must be a finite positive number");
 }
+
+#[test]
+fn a_restructure_of_no_locality_is_reported_alone() {
+    let nowhere = problems(DEFAULT_COUNTY_RON, &["models.siloed.restructure=(day: 366, to: (name: \"integrated_hub\"), localities: [])"]);
+    assert_reported(&nowhere, "models.siloed.restructure.localities", "lists no localities");
+    assert_eq!(nowhere.len(), 1, "no follow-on problems: {nowhere:?}");
+}

@@ -130,6 +130,17 @@ pub fn expand(raw: &mut RawScenario) -> Result<(), Vec<Problem>> {
             let changing: Vec<String> = match &restructure.localities {
                 None => all.clone(),
                 Some(names) => {
+                    if names.is_empty() {
+                        problems.push(Problem {
+                            path: format!("{rpath}.localities"),
+                            message:
+                                "lists no localities, so nothing would change; name some, or leave it out to restructure every locality"
+                                    .into(),
+                        });
+                        // Built with no locality changing, the model would report follow-on
+                        // problems (a front door to a unit that never opens).
+                        continue;
+                    }
                     for name in names {
                         if !all.contains(name) {
                             problems.push(Problem {
