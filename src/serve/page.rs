@@ -535,6 +535,9 @@ function poll(id, scenarioId) {
   if (activeRun !== id) return;
   fetch('/api/runs/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (s) {
     if (activeRun !== id) return;
+    // An answer without a state (the server restarted and no longer knows the run) ends the
+    // wait rather than showing "undefined of undefined" for ever.
+    if (!s.state) return fail(s.error || 'The workbench no longer knows this run (was joinedup serve restarted?). Run again.');
     if (s.state === 'failed') return fail(s.error);
     if (s.state === 'cancelled') return cancelled();
     if (s.state === 'done') return show(s, scenarioId);
@@ -542,7 +545,8 @@ function poll(id, scenarioId) {
     bar.hidden = false;
     if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute('value'); }
     if (s.stopping) status('Cancelling…');
-    else status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' replications finished.');
+    // The server counts one replication of one model as one piece of work.
+    else status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' model replications finished.');
     setTimeout(function () { poll(id, scenarioId); }, 300);
   }).catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
