@@ -262,14 +262,8 @@ fn execute(command: Command) -> Result<(), Error> {
                     }
                 }
             }
-            for overload in joinedup::overload::overloaded_units(&loaded.scenario, &comparison) {
-                eprintln!("warning: {overload}");
-            }
-            for (model, share) in joinedup::overload::coordination_beyond_hours(&comparison) {
-                eprintln!(
-                    "warning: model `{model}`: coordination (assessments, referrals, meetings, lead-professional time) would take {:.0}% of its staff's contracted hours. Hours do not pace work in the simulation, so its staff could not in fact do all this: add staff or cut coordination hours.",
-                    share * 100.0
-                );
+            for warning in joinedup::overload::warnings(&loaded.scenario, &comparison) {
+                eprintln!("warning: {warning}");
             }
             say(&format!(
                 "Results written to {}/ (summary.json, replications.csv, timeseries.csv, scenario.ron, provenance.json).\n",

@@ -142,6 +142,19 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
 /// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
 /// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
 /// all it asks of them.
+/// Every warning of both kinds, as sentences: what `joinedup run` prints after its table and
+/// the workbench shows above its results.
+pub fn warnings(scenario: &Scenario, comparison: &Comparison) -> Vec<String> {
+    let units = overloaded_units(scenario, comparison).into_iter().map(|overload| overload.to_string());
+    let hours = coordination_beyond_hours(comparison).into_iter().map(|(model, share)| {
+        format!(
+            "model `{model}`: coordination (assessments, referrals, meetings, lead-professional time) would take {:.0}% of its staff's contracted hours. Hours do not pace work in the simulation, so its staff could not in fact do all this: add staff or cut coordination hours.",
+            share * 100.0
+        )
+    });
+    units.chain(hours).collect()
+}
+
 pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> {
     (0..comparison.model_names.len())
         .filter_map(|m| {

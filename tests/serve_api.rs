@@ -183,6 +183,12 @@ fn a_run_through_the_api_writes_what_joinedup_run_writes_byte_for_byte() {
     for file in ["summary.json", "replications.csv", "timeseries.csv", "scenario.ron"] {
         assert_eq!(std::fs::read(served.join(file)).unwrap(), std::fs::read(cli.join(file)).unwrap(), "{file} differs from joinedup run's");
     }
+    // The warnings `joinedup run` prints after its table (four social workers cannot keep up)
+    // come with the run's status, for the page to show.
+    let cli_warnings: Vec<String> =
+        String::from_utf8_lossy(&output.stderr).lines().filter_map(|l| l.strip_prefix("warning: ")).map(String::from).collect();
+    assert!(!cli_warnings.is_empty(), "the run was meant to overload a unit");
+    assert_eq!(get(&s, &format!("/api/runs/{id}")).json()["warnings"], json!(cli_warnings));
     let provenance: Value = serde_json::from_slice(&std::fs::read(served.join("provenance.json")).unwrap()).unwrap();
     assert_eq!(provenance["arguments"][1], json!(s.scenarios().join("small.ron").display().to_string()));
     assert!(std::fs::read_to_string(served.join("report.html")).unwrap().contains("<figure class=\"chart\""));

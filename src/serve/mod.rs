@@ -120,6 +120,8 @@ struct Run {
 enum Outcome {
     Done {
         summary_json: String,
+        /// What `joinedup run` would print as warnings after its table (`overload::warnings`).
+        warnings: Vec<String>,
     },
     Failed {
         status: u16,
@@ -450,7 +452,7 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
         outcome = run.finished.wait(outcome).expect("a run's outcome is never poisoned");
     }
     match outcome.clone().expect("finished") {
-        Outcome::Done { summary_json } => Reply {
+        Outcome::Done { summary_json, .. } => Reply {
             status: 200,
             content_type: "application/json",
             body: summary_json.into_bytes(),
@@ -478,7 +480,7 @@ fn execute(job: Job, threads: Option<usize>) {
         job.run.started.store(true, Ordering::Relaxed);
     }
     let cancelled = || job.run.progress.stop_requested();
-    let work = || -> Result<Option<String>> {
+    let work = || -> Result<Option<(String, Vec<String>)>> {
         let comparison = match experiment::run_with_progress(&job.loaded.scenario, threads, &job.run.progress) {
             Err(Error::Interrupted { .. }) if cancelled() => return Ok(None),
             other => other?,
@@ -492,10 +494,10 @@ fn execute(job: Job, threads: Option<usize>) {
         files.files.push((provenance::FILE_NAME, Provenance::new(&job.loaded.scenario, &resolved, &job.arguments).to_json()));
         files.write(&job.dir)?;
         report::write(&job.dir, None, &report::today_utc())?;
-        Ok(Some(summary))
+        Ok(Some((summary, crate::overload::warnings(&job.loaded.scenario, &comparison))))
     };
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
-        Ok(Ok(Some(summary_json))) => Outcome::Done { summary_json },
+        Ok(Ok(Some((summary_json, warnings)))) => Outcome::Done { summary_json, warnings },
         Ok(Ok(None)) => Outcome::Cancelled,
         Ok(Err(error)) => {
             let reply = Reply::error(&error);
@@ -572,16 +574,16 @@ fn status(state: &State, id: &str) -> Reply {
     }
     let run = state.runs.lock().expect("the run table is never poisoned").by_id.get(id).cloned();
     let files: Value = RUN_FILES.iter().map(|(name, _)| (name.to_string(), Value::String(format!("/api/runs/{id}/{name}")))).collect();
-    let finished = |state_name: &str, summary_json: &str| -> Reply {
+    let finished = |state_name: &str, summary_json: &str, warnings: &[String]| -> Reply {
         let summary: Value = serde_json::from_str(summary_json).unwrap_or(Value::Null);
         let table = run_dir(state, id).and_then(|dir| read::read(&dir)).map(|results| table(&results)).unwrap_or(Value::Null);
-        Reply::json(200, &json!({"id": id, "state": state_name, "summary": summary, "table": table, "files": files}))
+        Reply::json(200, &json!({"id": id, "state": state_name, "summary": summary, "table": table, "files": files, "warnings": warnings}))
     };
     match run {
         Some(run) => {
             let outcome = run.outcome.lock().expect("a run's outcome is never poisoned").clone();
             match outcome {
-                Some(Outcome::Done { summary_json }) => finished("done", &summary_json),
+                Some(Outcome::Done { summary_json, warnings }) => finished("done", &summary_json, &warnings),
                 Some(Outcome::Failed { message, exit_code, .. }) => {
                     Reply::json(200, &json!({"id": id, "state": "failed", "error": message, "exit_code": exit_code}))
                 }
@@ -600,7 +602,8 @@ fn status(state: &State, id: &str) -> Reply {
         }
         // A run from before the workbench restarted: finished if its folder holds a summary.
         None => match run_dir(state, id).and_then(|dir| std::fs::read_to_string(dir.join("summary.json")).map_err(|_| not_found_run(id))) {
-            Ok(summary_json) => finished("done", &summary_json),
+            // The warnings were not kept: they need the run's diagnostics, not in its files.
+            Ok(summary_json) => finished("done", &summary_json, &[]),
             Err(error) => Reply::error(&error),
         },
     }

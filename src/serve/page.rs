@@ -55,6 +55,7 @@ button { font: inherit; padding: 0.35rem 0.9rem; border-radius: 4px; border: 1px
 button.primary { background: var(--blue); color: #fff; border-color: var(--blue); font-weight: 600; }
 button:disabled { opacity: 0.5; cursor: default; }
 progress { width: 14rem; }
+#warnings { background: #fffbe6; border-left: 4px solid #b8860b; padding: 0 0.6rem; font-size: 0.9rem; }
 #error { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.6rem; white-space: pre-wrap; font-size: 0.9rem; }
 #command-line { font-size: 0.85rem; color: #333; }
 #command { word-break: break-all; }
@@ -102,6 +103,7 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 <span id="status" role="status">Loading scenarios…</span>
 </div>
 <pre id="error" hidden></pre>
+<div id="warnings" role="status" hidden></div>
 <p id="command-line">Same run from the command line: <code id="command"></code><span id="command-note"></span></p>
 <p id="placeholder" class="hint">Press Run to see how the ticked models compare: key numbers here, then the full report with every chart and the summary in words.</p>
 <section id="results" hidden>
@@ -478,6 +480,7 @@ function run() {
   running = true;
   $('run').disabled = true;
   showError('');
+  $('warnings').hidden = true;
   setState('running');
   status('Checking the scenario…');
   var body = requestBody();
@@ -553,6 +556,12 @@ function poll(id, scenarioId) {
 
 function show(s, scenarioId) {
   activeRun = null;
+  // What `joinedup run` prints after its table: a structure that cannot keep up, or
+  // coordination beyond the staff's hours.
+  var warnings = $('warnings');
+  warnings.textContent = '';
+  (s.warnings || []).forEach(function (w) { warnings.appendChild(el('p', {text: 'Warning: ' + w})); });
+  warnings.hidden = !(s.warnings && s.warnings.length);
   $('cancel').hidden = true;
   $('results').hidden = false;
   $('placeholder').hidden = true;
