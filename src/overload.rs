@@ -1,6 +1,7 @@
 //! Warnings for structures that are valid but cannot keep up: a unit whose caseload slots are
 //! all in use while its queue keeps growing (or holds more cases than the unit can), and a
-//! model whose coordination would take more hours than its staff are contracted for.
+//! model whose coordination would take more hours than its staff are contracted for; and for
+//! units dated to open after the run ends.
 //!
 //! Judged after the run, from what each unit actually did (`Diagnostics::units`), rather than
 //! from an estimate of offered load before it: how much work reaches a unit depends on
@@ -142,10 +143,27 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
 /// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
 /// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
 /// all it asks of them.
-/// Every warning of both kinds, as sentences: what `joinedup run` prints after its table and
-/// the workbench shows above its results.
+/// Every warning, as sentences: what `joinedup run` prints after its table and the workbench
+/// shows above its results. Besides the two kinds above, a unit that opens only after the run
+/// ends (a restructure or project dated past the horizon): valid, since a shortened run of a
+/// longer plan is a fair quick look, but its model then ran as the structure before it.
 pub fn warnings(scenario: &Scenario, comparison: &Comparison) -> Vec<String> {
-    let units = overloaded_units(scenario, comparison).into_iter().map(|overload| overload.to_string());
+    let horizon = scenario.run.horizon_days;
+    // One warning a model: a restructure opens many units on one day.
+    let never_open = scenario.models.iter().filter_map(|model| {
+        let late: Vec<&crate::model::Unit> = model.units.iter().filter(|unit| unit.starts_on_day >= horizon).collect();
+        let first_day = late.iter().map(|unit| unit.starts_on_day).reduce(f64::min)?;
+        let names: Vec<String> = late.iter().map(|unit| format!("`{}`", unit.name)).collect();
+        Some(format!(
+            "model `{}`: {} {} open{} on day {first_day} or later, after the run ends (day {horizon}), so {} never ran and the results are those of the structure before; lengthen run.horizon_days or move the day",
+            model.name,
+            if late.len() == 1 { "unit" } else { "units" },
+            names.join(", "),
+            if late.len() == 1 { "s" } else { "" },
+            if late.len() == 1 { "it" } else { "they" }
+        ))
+    });
+    let units = never_open.chain(overloaded_units(scenario, comparison).into_iter().map(|overload| overload.to_string()));
     let hours = coordination_beyond_hours(comparison).into_iter().map(|(model, share)| {
         format!(
             "model `{model}`: coordination (assessments, referrals, meetings, lead-professional time) would take {:.0}% of its staff's contracted hours. Hours do not pace work in the simulation, so its staff could not in fact do all this: add staff or cut coordination hours.",

@@ -253,3 +253,33 @@ fn a_file_where_a_folder_belongs_is_named_as_such() {
     assert!(!out.exists(), "a refused merge made its --out folder");
     assert_eq!(std::fs::read_to_string(&file).expect("the file is still there"), "not a folder");
 }
+
+#[test]
+fn a_restructure_dated_past_the_end_of_the_run_runs_with_a_warning() {
+    // A shortened run of a longer plan is a fair quick look, so it runs; but the model then
+    // ran as the structure before the restructure, and the warning says so.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("out");
+    let model = "models=[(name: \"siloed\", preset: (name: \"siloed\"), restructure: (day: 1000, to: (name: \"integrated_hub\")))]";
+    let args =
+        ["run", "--replications", "1", "--set", "run.horizon_days=730", "--set", model, "--out", out.to_str().expect("a UTF-8 path")];
+    let output = joinedup(&args, dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: model `siloed`: units `hub`") && stderr.contains("never ran"), "{stderr}");
+    // Dated inside the run, no such warning.
+    let args = [
+        "run",
+        "--replications",
+        "1",
+        "--set",
+        "run.horizon_days=1200",
+        "--set",
+        model,
+        "--out",
+        out.to_str().expect("a UTF-8 path"),
+        "--force",
+    ];
+    let output = joinedup(&args, dir.path());
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("never ran"), "{}", String::from_utf8_lossy(&output.stderr));
+}
