@@ -272,7 +272,7 @@ fn validate(label: &str, mut raw: RawPlan, base_dir: &Path) -> Result<Plan> {
     let (scenario_label, scenario_text) = match &raw.scenario {
         Some(relative) => {
             let path = base_dir.join(relative);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
+            let text = super::read_text(&path).map_err(|source| Error::ReadScenario { path: path.clone(), source })?;
             (path.display().to_string(), text)
         }
         None => (DEFAULT_COUNTY_LABEL.to_string(), DEFAULT_COUNTY_RON.to_string()),
