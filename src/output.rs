@@ -64,6 +64,10 @@ impl RunFiles {
 pub const RUN_FILE_NAMES: &[&str] =
     &["summary.json", "replications.csv", "timeseries.csv", "scenario.ron", "provenance.json", "report.html"];
 
+/// Files only `joinedup run` writes: a folder holding any of them holds a run's results, which
+/// `sweep` and `merge` refuse to write into (as `run` refuses a folder with the next list's).
+pub const RUN_ONLY_FILE_NAMES: &[&str] = &["summary.json", "timeseries.csv", "provenance.json"];
+
 /// Files that only a sweep's folder holds (`sweep` writes them, `points/` being a folder).
 pub const SWEEP_FILE_NAMES: &[&str] = &["sweep.json", "points.csv", "shard.json", "plan.ron", "points"];
 

@@ -236,14 +236,11 @@ fn info(plan: &Plan) -> SweepInfo {
     }
 }
 
-/// Files only `joinedup run` writes: a folder holding any of them holds a run's results.
-const RUN_MARKERS: [&str; 3] = ["summary.json", "timeseries.csv", "provenance.json"];
-
 /// Refuses an output folder that holds a run's results: a sweep or a merge there would
 /// replace the run's `replications.csv` and `scenario.ron` and leave a folder that is half
 /// one and half the other.
 fn refuse_run_folder(dir: &Path) -> Result<()> {
-    let found: Vec<&str> = RUN_MARKERS.iter().copied().filter(|name| dir.join(name).exists()).collect();
+    let found: Vec<&str> = crate::output::RUN_ONLY_FILE_NAMES.iter().copied().filter(|name| dir.join(name).exists()).collect();
     if found.is_empty() {
         return Ok(());
     }
