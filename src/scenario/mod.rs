@@ -351,18 +351,34 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
             },
         };
         let slot = locate(&mut changed, &segments).expect("the path exists now");
-        *slot = parse_value(value_text.trim(), slot).map_err(bad)?;
-        // Checked after each assignment, so the error names the one that does not fit.
-        serde_json::from_value::<T>(changed.clone()).map_err(|error| {
+        let candidates = parse_value(value_text.trim(), slot).map_err(bad)?;
+        // Checked after each assignment, so the error names the one that does not fit. RON
+        // text can be read more than one way (a name before brackets is a choice with data
+        // or a struct's optional name): the first reading that fits is kept, and if none
+        // does, the first reading's error is reported.
+        let mut first_error = None;
+        for candidate in candidates {
+            *locate(&mut changed, &segments).expect("the path exists now") = candidate;
+            match serde_json::from_value::<T>(changed.clone()) {
+                Ok(_) => {
+                    first_error = None;
+                    break;
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = first_error {
             let error = error.to_string();
-            match &missing {
+            return Err(match &missing {
                 // The name was wrong, not the value: say so as for any other unknown name.
                 Some((message, added_at)) if NAME_NOT_KNOWN.iter().any(|words| error.contains(words)) => {
                     bad(suggest_field(&segments, *added_at, &error).unwrap_or_else(|| message.clone()))
                 }
                 _ => bad(format!("the value does not fit the field: {}. {docs} gives each field's type.", plain_types(&error))),
-            }
-        })?;
+            });
+        }
         tree = changed;
     }
     Ok(serde_json::from_value(tree).expect("checked after the last assignment"))
@@ -487,10 +503,11 @@ fn join_path(walked: &[&str], last: &str) -> String {
 }
 
 /// Reads an override's value: RON/JSON syntax where it parses (numbers, lists, `true`),
-/// otherwise a bare word is taken as text (names and unit enum choices).
-fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<serde_json::Value, String> {
+/// otherwise a bare word is taken as text (names and unit enum choices). Returns the
+/// readings to try in order: RON text with a name before brackets has two.
+fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<Vec<serde_json::Value>, String> {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-        return Ok(value);
+        return Ok(vec![value]);
     }
     // A bare word (`siloed`, `Continuous`) is a name or a choice, which RON would read as `()`;
     // but `None`, as in a RON file, clears an optional value (unless the field holds text,
@@ -503,18 +520,26 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
         return Err(format!("`{text}` is not a finite number; give an ordinary number such as 365.25"));
     }
     if text == "None" && !current.is_string() {
-        return Ok(serde_json::Value::Null);
+        return Ok(vec![serde_json::Value::Null]);
     }
     if bare_word && !matches!(current, serde_json::Value::Number(_) | serde_json::Value::Bool(_)) {
-        return Ok(serde_json::Value::String(text.to_string()));
+        return Ok(vec![serde_json::Value::String(text.to_string())]);
     }
-    if let Ok(value) = ron::from_str::<serde_json::Value>(text)
-        && !value.is_null()
-    {
-        return Ok(value);
+    // RON's own conversion to a tree drops the names of choices (`Fixed` inside a section
+    // becomes nothing, `Panel(cadence_days: 7.0)` loses `Panel`), so the text is first
+    // rewritten into the form serde gives choices: a choice with data is read both as one
+    // and as a struct with its optional name, and the caller keeps the reading that fits.
+    let readings: Vec<serde_json::Value> = [true, false]
+        .into_iter()
+        .filter(|&tag| !tag || names_before_brackets(text))
+        .filter_map(|tag| ron::from_str::<serde_json::Value>(&json_ready_ron(text, tag)).ok())
+        .filter(|value| !value.is_null())
+        .collect();
+    if !readings.is_empty() {
+        return Ok(readings);
     }
     match current {
-        serde_json::Value::String(_) | serde_json::Value::Null => Ok(serde_json::Value::String(text.to_string())),
+        serde_json::Value::String(_) | serde_json::Value::Null => Ok(vec![serde_json::Value::String(text.to_string())]),
         // A section or a list is not quoted back whole: it can be pages long.
         serde_json::Value::Object(_) => Err(format!(
             "`{text}` is not a section this field can hold; write it as RON `(field: value, ...)` or JSON `{{\"field\": value}}` and check its brackets and quotes"
@@ -524,6 +549,180 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<s
         }
         _ => Err(format!("`{text}` is not a value this field can hold (it currently holds {current})")),
     }
+}
+
+/// Words RON reads as values in their own right, never as a choice's name.
+const RON_VALUE_WORDS: &[&str] = &["true", "false", "None", "Some", "inf", "NaN"];
+
+/// Whether RON text has a capitalised name right before an opening bracket
+/// (`Panel(cadence_days: 7.0)`): a choice with data, or a struct written with its name.
+fn names_before_brackets(text: &str) -> bool {
+    ron_tokens(text).windows(2).any(|pair| {
+        matches!(pair, [RonToken::Word(word), RonToken::Other('(')] if word.starts_with(char::is_uppercase) && !RON_VALUE_WORDS.contains(&word.as_str()))
+    })
+}
+
+/// A piece of RON text, as far as [`json_ready_ron`] needs to tell pieces apart.
+#[derive(Debug, Clone, PartialEq)]
+enum RonToken {
+    /// A name or keyword.
+    Word(String),
+    /// A string, number, comment or run of spaces, copied as written.
+    Verbatim(String),
+    /// Any other character (brackets, commas, colons).
+    Other(char),
+}
+
+fn ron_tokens(text: &str) -> Vec<RonToken> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let start = i;
+        if c == '"' || c == '\'' {
+            // A string or a character, to its closing quote (skipping escaped ones).
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(chars.len());
+        } else if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i = (i + 2).min(chars.len());
+        } else if c.is_ascii_digit() || (matches!(c, '-' | '+' | '.') && next.is_some_and(|n| n.is_ascii_digit())) {
+            // A number, exponent and all (`1e-5`, `0x1F`, `1_000`).
+            i += 1;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || matches!(chars[i], '.' | '_')
+                    || (matches!(chars[i], '-' | '+') && matches!(chars[i - 1], 'e' | 'E')))
+            {
+                i += 1;
+            }
+        } else if c.is_whitespace() {
+            while i < chars.len() && chars[i].is_whitespace() {
+                i += 1;
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            tokens.push(RonToken::Word(chars[start..i].iter().collect()));
+            continue;
+        } else {
+            tokens.push(RonToken::Other(c));
+            i += 1;
+            continue;
+        }
+        tokens.push(RonToken::Verbatim(chars[start..i].iter().collect()));
+    }
+    tokens
+}
+
+/// Rewrites RON text so that RON's conversion to a JSON tree keeps the choices it would drop:
+/// a bare choice in value position (`Fixed`) becomes the string `"Fixed"`, and, when
+/// `tag_choices`, a capitalised name before brackets becomes serde's form of a choice with
+/// data: `Panel(cadence_days: 7.0)` becomes `{"Panel": (cadence_days: 7.0)}`, `Single("hub")`
+/// becomes `{"Single": "hub"}` and `Pair(1, 2)` becomes `{"Pair": [1, 2]}`. Field names (a
+/// word before `:`) and RON's own words (`true`, `None`, `Some`...) are left alone.
+fn json_ready_ron(text: &str, tag_choices: bool) -> String {
+    let tokens = ron_tokens(text);
+    // The next token that is not a space or comment.
+    let next_significant =
+        |from: usize| tokens[from..].iter().find(|t| !matches!(t, RonToken::Verbatim(v) if v.trim().is_empty() || v.starts_with('/')));
+    let mut out = String::with_capacity(text.len() + 16);
+    // For every open bracket, what to write at its match.
+    let mut closers: Vec<&'static str> = Vec::new();
+    // What the next `(` becomes, once a choice's name has been written as a key.
+    let mut pending: Option<(&'static str, &'static str)> = None;
+    for (idx, token) in tokens.iter().enumerate() {
+        match token {
+            RonToken::Verbatim(text) => out.push_str(text),
+            RonToken::Word(word) => match next_significant(idx + 1) {
+                Some(RonToken::Other(':')) => out.push_str(word),
+                Some(RonToken::Other('('))
+                    if tag_choices && word.starts_with(char::is_uppercase) && !RON_VALUE_WORDS.contains(&word.as_str()) =>
+                {
+                    out.push_str(&format!("{{\"{word}\": "));
+                    pending = Some(match bracket_contents(&tokens, idx + 1) {
+                        BracketContents::Fields => ("(", ")}"),
+                        BracketContents::One => ("", "}"),
+                        BracketContents::Several => ("[", "]}"),
+                    });
+                }
+                Some(RonToken::Other('(')) => out.push_str(word),
+                _ if RON_VALUE_WORDS.contains(&word.as_str()) => out.push_str(word),
+                _ => out.push_str(&format!("\"{word}\"")),
+            },
+            RonToken::Other(c @ ('(' | '[' | '{')) => match (c, pending.take()) {
+                ('(', Some((open, close))) => {
+                    out.push_str(open);
+                    closers.push(close);
+                }
+                _ => {
+                    out.push(*c);
+                    closers.push(match c {
+                        '(' => ")",
+                        '[' => "]",
+                        _ => "}",
+                    });
+                }
+            },
+            RonToken::Other(c @ (')' | ']' | '}')) => match closers.pop() {
+                Some(close) => out.push_str(close),
+                // Unbalanced: left for RON to report.
+                None => out.push(*c),
+            },
+            RonToken::Other(c) => out.push(*c),
+        }
+    }
+    out
+}
+
+/// What a choice's brackets hold, which decides serde's form for it.
+enum BracketContents {
+    /// Named fields (`cadence_days: 7.0`): a struct-like choice.
+    Fields,
+    /// One value: a newtype choice.
+    One,
+    /// Values separated by commas: a tuple choice.
+    Several,
+}
+
+/// Looks inside the brackets opening at or after token `from` (at their own depth only).
+fn bracket_contents(tokens: &[RonToken], from: usize) -> BracketContents {
+    let mut depth = 0usize;
+    let mut previous_word = false;
+    let mut commas = false;
+    for token in &tokens[from..] {
+        match token {
+            RonToken::Other('(' | '[' | '{') => depth += 1,
+            RonToken::Other(')' | ']' | '}') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            RonToken::Other(':') if depth == 1 && previous_word => return BracketContents::Fields,
+            RonToken::Other(',') if depth == 1 => commas = true,
+            _ => {}
+        }
+        match token {
+            RonToken::Word(_) => previous_word = depth == 1,
+            RonToken::Verbatim(v) if v.trim().is_empty() => {}
+            _ => previous_word = false,
+        }
+    }
+    if commas { BracketContents::Several } else { BracketContents::One }
 }
 
 /// The text of the built-in default county.
@@ -575,6 +774,51 @@ mod tests {
         if let Err(error) = refused {
             assert!(error.to_string().contains("run.horizon_days"), "{error}");
         }
+    }
+
+    /// RON's conversion to a tree drops choices' names; `--set` keeps them, bare or with data,
+    /// at any depth, as a RON file would read them.
+    #[test]
+    fn ron_choices_in_override_values_keep_their_names() {
+        let raw = raw_with(&["population.service=(distribution: Fixed, days_mean_by_tier: [1.0, 2.0, 3.0, 4.0])"]);
+        assert_eq!(to_ron(&raw.population.service.distribution), "Fixed");
+        assert_eq!(raw.population.service.days_mean_by_tier, vec![1.0, 2.0, 3.0, 4.0]);
+        let raw = raw_with(&[
+            "models.siloed.units.social_care.allocation=Panel(cadence_days: 14.0, attendance: 0.5)",
+            "models.siloed.units.early_help.assessment=Common(days_mean: 9.0)",
+            "models.hub.information=OwnSystems(consent_delay_days_mean: 3.0)",
+            "models.siloed.front_door=Single(\"early_help\")",
+            "models.hub.front_door=FirstOf([\"hub\", \"social_care\"])",
+        ]);
+        // `to_ron` lays sections out over lines; compared without the spaces.
+        let flat = |text: String| text.split_whitespace().collect::<String>().replace(",)", ")").replace(",]", "]");
+        let units = &raw.models[0].units;
+        let ron_of = |name: &str| {
+            let unit = units.iter().find(|u| u.name == name).expect("unit");
+            (flat(to_ron(&unit.allocation)), flat(to_ron(&unit.assessment)))
+        };
+        let (allocation, _) = ron_of("social_care");
+        assert!(
+            allocation.starts_with("Panel(") && allocation.contains("cadence_days:14.0") && allocation.contains("attendance:0.5"),
+            "{allocation}"
+        );
+        assert_eq!(ron_of("early_help").1, "Common(days_mean:9.0)");
+        assert_eq!(flat(to_ron(&raw.models[1].information)), "OwnSystems(consent_delay_days_mean:3.0)");
+        assert_eq!(flat(to_ron(&raw.models[0].front_door)), "Single(\"early_help\")");
+        assert_eq!(flat(to_ron(&raw.models[1].front_door)), "FirstOf([\"hub\",\"social_care\"])");
+        // A struct written with its (optional) name reads as the struct; lists of structs,
+        // text that looks like a name, comments and numbers pass through untouched.
+        assert_eq!(raw_with(&["run=Run(horizon_days: 1000.0, warmup_days: 100.0)"]).run.horizon_days, 1000.0);
+        let raw = raw_with(&["population.localities=[(name: \"Fixed(1)\", share: 0.25), /* x: Fixed */ (name: \"b\", share: 7.5e-1)]"]);
+        assert_eq!(raw.population.localities[0].name, "Fixed(1)");
+        assert_eq!(raw.population.localities[1].share, 0.75);
+        // A misspelt field inside a choice is named as such, not as an unknown choice.
+        let refused = load_str("small.ron", SMALL, &["models.siloed.units.social_care.allocation=Panel(cadense_days: 7.0)".to_string()]);
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("unknown field `cadense_days`") && message.contains("`cadence_days`"), "{message}");
+        let refused = load_str("small.ron", SMALL, &["population.service=(distribution: Fixd)".to_string()]);
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("unknown variant `Fixd`"), "{message}");
     }
 
     fn syntax_error(text: &str) -> (String, String) {
