@@ -239,7 +239,7 @@ fn execute(command: Command) -> Result<(), Error> {
             loaded.raw.run.replications = comparison.replications;
             loaded.scenario.run.replications = comparison.replications;
             let resolved = loaded.resolved_ron();
-            let mut files = output::run_files(&comparison, &resolved);
+            let mut files = output::run_files(&loaded.scenario, &comparison, &resolved);
             let arguments: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
             files.files.push((provenance::FILE_NAME, provenance::Provenance::new(&loaded.scenario, &resolved, &arguments).to_json()));
             // Results are written before anything is printed, so a closed pipe cannot lose them.
@@ -262,7 +262,8 @@ fn execute(command: Command) -> Result<(), Error> {
                     }
                 }
             }
-            for warning in joinedup::overload::warnings(&loaded.scenario, &comparison) {
+            // The same sentences summary.json keeps, so the report warns as the run did.
+            for warning in &files.warnings {
                 eprintln!("warning: {warning}");
             }
             say(&format!(

@@ -13,23 +13,35 @@ use serde::ser::{SerializeMap, Serializer};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Version of the `summary.json` layout; bumped on any incompatible change.
+/// Version of the `summary.json` layout; bumped on any incompatible change. The optional
+/// `warnings` list (written only when a run has warnings) did not bump it: a reader that does
+/// not know the key ignores it, and a folder without warnings is byte for byte what version 1
+/// always wrote, so every version 1 folder is still read and every reader of version 1 still
+/// reads the new ones.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The files a run writes, built in memory first so that nothing is written unless all of
 /// it could be produced.
 pub struct RunFiles {
     pub files: Vec<(&'static str, String)>,
+    /// The run's warnings (`overload::warnings`), kept in `summary.json` and here for the
+    /// caller to show: the same sentences, worked out once.
+    pub warnings: Vec<String>,
 }
 
-pub fn run_files(comparison: &Comparison, resolved_scenario_ron: &str) -> RunFiles {
+/// Every file of a run's results folder, `summary.json` with the run's warnings. It takes the
+/// scenario rather than the warnings so that no writer of a run's folder can leave them out:
+/// a report made from the folder must warn as `joinedup run` did.
+pub fn run_files(scenario: &crate::model::Scenario, comparison: &Comparison, resolved_scenario_ron: &str) -> RunFiles {
+    let warnings = crate::overload::warnings(scenario, comparison);
     RunFiles {
         files: vec![
-            ("summary.json", summary_json(comparison)),
+            ("summary.json", summary_json(comparison, &warnings)),
             ("replications.csv", replications_csv(comparison)),
             ("timeseries.csv", timeseries_csv(comparison)),
             ("scenario.ron", resolved_scenario_ron.to_string()),
         ],
+        warnings,
     }
 }
 
@@ -246,16 +258,23 @@ struct SummaryJson<'a> {
     scenario: &'a str,
     seed: u64,
     replications: u32,
+    /// Left out when there are none, so a run without warnings writes the same bytes as
+    /// before the key existed. Before `models`, so a person opening the file sees them first.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     models: Vec<ModelJson<'a>>,
 }
 
-pub fn summary_json(comparison: &Comparison) -> String {
+/// `summary.json`: every model's metrics, and the run's `warnings` (the sentences of
+/// `overload::warnings`) when there are any.
+pub fn summary_json(comparison: &Comparison, warnings: &[String]) -> String {
     let summaries: Vec<Vec<MetricSummary>> = (0..comparison.model_names.len()).map(|m| comparison.summarise(m)).collect();
     let summary = SummaryJson {
         schema_version: SCHEMA_VERSION,
         scenario: &comparison.scenario_name,
         seed: comparison.seed,
         replications: comparison.replications,
+        warnings,
         models: comparison
             .model_names
             .iter()

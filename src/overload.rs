@@ -138,13 +138,9 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
     found
 }
 
-/// Models whose coordination (assessments, referrals, meetings, lead-professional time) would
-/// take more than their staff's contracted hours, with the mean share. Hours do not pace
-/// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
-/// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
-/// all it asks of them.
-/// Every warning, as sentences: what `joinedup run` prints after its table and the workbench
-/// shows above its results. Besides the two kinds above, a unit that opens only after the run
+/// Every warning, as sentences: what `joinedup run` prints after its table, the workbench
+/// shows above its results, and `summary.json` (or a sweep's `sweep.json`, by point) keeps for
+/// the report. Besides the two kinds above, a unit that opens only after the run
 /// ends (a restructure or project dated past the horizon): valid, since a shortened run of a
 /// longer plan is a fair quick look, but its model then ran as the structure before it.
 pub fn warnings(scenario: &Scenario, comparison: &Comparison) -> Vec<String> {
@@ -173,6 +169,11 @@ pub fn warnings(scenario: &Scenario, comparison: &Comparison) -> Vec<String> {
     units.chain(hours).collect()
 }
 
+/// Models whose coordination (assessments, referrals, meetings, lead-professional time) would
+/// take more than their staff's contracted hours, with the mean share. Hours do not pace
+/// work in the engine (docs/scenarios.md, "How working time is counted"), so the metric
+/// `coordination_time_share` can exceed 1, and such a structure's staff could not in fact do
+/// all it asks of them.
 pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> {
     (0..comparison.model_names.len())
         .filter_map(|m| {

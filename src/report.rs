@@ -2,8 +2,9 @@
 //! inline, no network fetches) that a planner can read and a reviewer can reproduce from.
 //!
 //! It is built from a finished results folder only ([`read`]), so `joinedup report DIR` and
-//! `joinedup run --report` give the same page. The page opens with plain-language sentences
-//! (each model against the first, the baseline), then charts, then how the run was made.
+//! `joinedup run --report` give the same page. The page opens with the warnings the run gave
+//! (kept in `summary.json`), when it gave any, then plain-language sentences (each model
+//! against the first, the baseline), then charts, then how the run was made.
 //!
 //! **Invariant:** the page is a pure function of the results folder (its files, and its path
 //! as given, which the page names) and the date passed in, so it can be regenerated and
@@ -132,7 +133,30 @@ pub fn render(results: &Results, generated: &str) -> String {
         esc(&results.models[0].name),
         esc(generated)
     );
+    lead.push_str(&warnings_box(&results.warnings));
     page(&title, &lead, &sections)
+}
+
+/// The warnings `joinedup run` printed after its table (kept in `summary.json`), each sentence
+/// as written, in a box above the contents: a structure the run itself called unable to keep
+/// up, or a restructure that never happened, changes what every figure below means, and a
+/// planner who shares the page shares the warnings with it. Nothing when there are none.
+fn warnings_box(warnings: &[String]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<aside class=\"run-warnings\" id=\"warnings\" role=\"note\">\n<h2>Warnings from the run</h2>\n\
+<p>joinedup gave {} when this run finished. Read every figure below with {} in mind: {} what the results describe.</p>\n<ul>\n",
+        if warnings.len() == 1 { "a warning".to_string() } else { format!("{} warnings", warnings.len()) },
+        if warnings.len() == 1 { "it" } else { "them" },
+        if warnings.len() == 1 { "it changes" } else { "they change" },
+    );
+    for warning in warnings {
+        let _ = writeln!(html, "<li class=\"run-warning\">{}</li>", esc(warning));
+    }
+    html.push_str("</ul>\n</aside>\n");
+    html
 }
 
 /// A page: title, the `lead` paragraphs (HTML) under it, contents, then the sections.
@@ -574,6 +598,9 @@ th { background: #f6f6f6; text-align: left; }
 table.facts td { text-align: left; }
 code { font-size: 0.9em; word-break: break-all; }
 .warning { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.5rem; }
+.run-warnings { background: #fff3e0; border: 2px solid #d55e00; border-left-width: 8px; border-radius: 4px; padding: 0.2rem 1rem 0.4rem; margin: 1rem 0; }
+.run-warnings h2 { border-bottom: none; margin: 0.4rem 0 0.2rem; color: #a63d00; font-size: 1.3rem; }
+.run-warnings li { margin-bottom: 0.4rem; }
 @media print { nav { display: none; } figure.chart { break-inside: avoid; } details { display: block; } }
 ";
 

@@ -26,7 +26,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Version of the layout of `sweep.json`, `shard.json` and the point files.
+/// Version of the layout of `sweep.json`, `shard.json` and the point files. The optional
+/// warnings (a point file's `warnings`, `sweep.json`'s `points_with_warnings`, written only
+/// when there are some) did not bump it: older point files read as points without warnings,
+/// so a sweep started before them resumes and merges, and a sweep without warnings writes the
+/// bytes it always did.
 pub const SCHEMA_VERSION: u32 = 1;
 /// Most shards a plan may be split into (one Slurm array task each).
 pub const MAX_SHARDS: usize = 10_000;
@@ -178,6 +182,16 @@ struct PointFile {
     replication_rows: String,
     /// Lines of `points.csv`.
     summary_rows: String,
+    /// What `joinedup run` would have warned about this point (`overload::warnings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// The warnings of one design point, as `sweep.json`'s `points_with_warnings` lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointWarnings {
+    pub point: usize,
+    pub warnings: Vec<String>,
 }
 
 /// How a sweep command is run.
@@ -208,6 +222,8 @@ pub struct Summary {
     pub n_points_precision_not_met: usize,
     /// Morris ranking of one headline metric per model: (model, [(factor, mu_star)]).
     pub morris_headline: Vec<Ranking>,
+    /// The points whose runs gave warnings, in point order.
+    pub points_with_warnings: Vec<PointWarnings>,
 }
 
 /// Factors ranked by mu* for one model: (model, [(factor, mu_star)]).
@@ -485,6 +501,7 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
         means,
         replication_rows,
         summary_rows,
+        warnings: crate::overload::warnings(&scenario, &comparison),
     })
 }
 
@@ -541,6 +558,7 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
     let mut units = Vec::new();
     let mut means = Vec::new();
     let (mut n_met, mut n_not_met) = (0, 0);
+    let mut points_with_warnings = Vec::new();
     for point_idx in 0..info.n_points {
         let path = point_path(&dir_of(point_idx), point_idx);
         if !path.exists() {
@@ -570,6 +588,9 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
             units.push(point.unit);
             means.push(point.means);
         }
+        if !point.warnings.is_empty() {
+            points_with_warnings.push(PointWarnings { point: point_idx, warnings: point.warnings });
+        }
     }
     let mut files = vec![replications.commit()?, summary.commit()?];
     let mut morris_headline = Vec::new();
@@ -598,6 +619,9 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         info: &'a SweepInfo,
         precision_outcome: Option<PrecisionOutcome>,
         files: Vec<&'a str>,
+        /// Left out when no point gave a warning, so such a sweep writes the bytes it always did.
+        #[serde(skip_serializing_if = "<[PointWarnings]>::is_empty")]
+        points_with_warnings: &'a [PointWarnings],
     }
     let sweep_json = SweepJson {
         schema_version: SCHEMA_VERSION,
@@ -605,6 +629,7 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         info,
         precision_outcome: info.precision.map(|_| PrecisionOutcome { n_points_met: n_met, n_points_not_met: n_not_met }),
         files: file_names,
+        points_with_warnings: &points_with_warnings,
     };
     // sweep.json last: its presence is what marks a sweep folder finished (`report::read::folder`),
     // so a sweep stopped while writing these leaves no sweep.json rather than one without its plan.
@@ -615,8 +640,13 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         write_atomically(&path, text.as_bytes())?;
         files.push(path);
     }
-    let summary =
-        Summary { n_points: info.n_points, n_points_precision_met: n_met, n_points_precision_not_met: n_not_met, morris_headline };
+    let summary = Summary {
+        n_points: info.n_points,
+        n_points_precision_met: n_met,
+        n_points_precision_not_met: n_not_met,
+        morris_headline,
+        points_with_warnings,
+    };
     Ok((files, summary))
 }
 

@@ -214,6 +214,23 @@ fn print_summary(summary: &Summary, precision: Option<f64>) {
             ranking.iter().take(5).map(|(factor, mu_star)| format!("{factor} (mu* {})", joinedup::output::human(*mu_star))).collect();
         println!("Morris, {model}, {}: {}", sweep::HEADLINE_METRIC, top.join(", "));
     }
+    // One line, not every sentence: a sweep can have thousands of points, and sweep.json and
+    // the report keep each point's warnings in full.
+    let warned = &summary.points_with_warnings;
+    if !warned.is_empty() {
+        let mut points: Vec<String> = warned.iter().take(10).map(|p| p.point.to_string()).collect();
+        if warned.len() > 10 {
+            points.push("...".into());
+        }
+        eprintln!(
+            "warning: {} of the {} points gave warnings, as `joinedup run` gives after its table (point{} {}); \
+each point's are in points_with_warnings in sweep.json, and in the report.",
+            warned.len(),
+            summary.n_points,
+            if warned.len() == 1 { "" } else { "s" },
+            points.join(", ")
+        );
+    }
 }
 
 fn emit_slurm(args: &SweepArgs, plan: &plan::Plan, plan_overrides: &[String], out: &Path) -> Result<(), Error> {

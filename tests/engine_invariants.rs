@@ -170,7 +170,7 @@ fn assert_no_non_finite(name: &str, text: &str) {
 #[test]
 fn no_output_file_holds_nan_or_infinity() {
     let (loaded, comparison) = county();
-    let files = output::run_files(comparison, &loaded.resolved_ron());
+    let files = output::run_files(&loaded.scenario, comparison, &loaded.resolved_ron());
     assert!(files.files.len() >= 4, "a run writes at least four files");
     for (name, text) in &files.files {
         assert!(!text.is_empty(), "{name} is empty");
@@ -187,7 +187,7 @@ fn a_metric_never_observed_is_null_in_json_and_absent_from_csv() {
     let loaded = scenario::load(Some(std::path::Path::new(path)), &overrides).expect("mmc.ron loads");
     let comparison = experiment::run(&loaded.scenario, Some(1)).expect("mmc runs");
     assert!(comparison.estimate(0, Metric::WaitAssessmentDone).is_none(), "mmc has no assessments to wait for");
-    let files = output::run_files(&comparison, &loaded.resolved_ron());
+    let files = output::run_files(&loaded.scenario, &comparison, &loaded.resolved_ron());
     for (name, text) in &files.files {
         assert_no_non_finite(name, text);
     }

@@ -324,10 +324,16 @@ fn a_write_that_fails_part_way_leaves_the_earlier_results_whole() {
     // A folder where the second file's temporary file should go makes that write fail, as a
     // full disk would: nothing may be renamed into place, and no temporary file may be left.
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let old = joinedup::output::RunFiles { files: vec![("summary.json", "old summary".into()), ("replications.csv", "old rows".into())] };
+    let old = joinedup::output::RunFiles {
+        files: vec![("summary.json", "old summary".into()), ("replications.csv", "old rows".into())],
+        warnings: Vec::new(),
+    };
     old.write(dir.path()).expect("the first write succeeds");
     std::fs::create_dir(dir.path().join(".replications.csv.partial")).expect("block the second temporary file");
-    let new = joinedup::output::RunFiles { files: vec![("summary.json", "new summary".into()), ("replications.csv", "new rows".into())] };
+    let new = joinedup::output::RunFiles {
+        files: vec![("summary.json", "new summary".into()), ("replications.csv", "new rows".into())],
+        warnings: Vec::new(),
+    };
     let error = new.write(dir.path()).expect_err("the blocked write fails");
     assert!(error.to_string().contains("replications.csv"), "{error}");
     assert_eq!(

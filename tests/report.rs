@@ -453,3 +453,95 @@ fn the_emptiest_run_still_has_every_row_the_reader_requires() {
     let output = joinedup(&["report", out]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn the_warnings_of_the_run_are_kept_in_summary_json_and_shown_at_the_top_of_the_report() {
+    // A restructure dated after a shortened run ends: the cheapest warning there is. The model's
+    // name needs escaping, so the page must escape the sentence rather than paste it.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = dir.path().join("run");
+    let model = "models=[(name: \"siloed & <co>\", preset: (name: \"siloed\"), restructure: (day: 400, to: (name: \"integrated_hub\")))]";
+    let args = [
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        "--replications",
+        "2",
+        "--set",
+        "population.n_families=5000",
+        "--set",
+        "run.horizon_days=300",
+        "--set",
+        "run.warmup_days=50",
+        "--set",
+        model,
+    ];
+    let output = joinedup(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let printed: Vec<String> = stderr.lines().filter_map(|l| l.strip_prefix("warning: ")).map(String::from).collect();
+    assert_eq!(printed.len(), 1, "one warning, that the restructure never happened: {stderr}");
+    assert!(printed[0].contains("`siloed & <co>`") && printed[0].contains("never ran"), "{}", printed[0]);
+
+    // summary.json keeps what run printed, sentence for sentence.
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["warnings"], serde_json::json!(printed));
+
+    // The report shows it, escaped, in a box above the contents.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let shown = between(&html, "<aside class=\"run-warnings\"", "</aside>");
+    assert_eq!(shown.len(), 1, "one box of warnings");
+    assert!(shown[0].contains("Warnings from the run"), "{}", shown[0]);
+    let items = between(shown[0], "<li class=\"run-warning\">", "</li>");
+    assert_eq!(items.len(), 1, "{}", shown[0]);
+    assert!(items[0].contains("`siloed &amp; &lt;co&gt;`") && !items[0].contains("<co>"), "not escaped: {}", items[0]);
+    assert_eq!(unescape(items[0]), printed[0], "the sentence as run wrote it");
+    assert!(html.find("<aside class=\"run-warnings\"").unwrap() < html.find("<nav>").unwrap(), "the warnings come before the contents");
+
+    // `joinedup report` on the folder shows them too: they are read from the folder's files.
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let output = joinedup(&["report", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), html);
+}
+
+#[test]
+fn a_run_without_warnings_writes_no_warnings_key_and_its_report_no_warnings_box() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let html = run_with_report(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+    assert!(!text.contains("\"warnings\""), "a run without warnings writes the summary.json it always did:\n{}", &text[..200]);
+    assert!(!html.contains("<aside class=\"run-warnings\"") && !html.contains("Warnings from the run"));
+}
+
+#[test]
+fn summary_json_is_read_with_or_without_warnings_and_refused_when_they_are_malformed() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let run = tmp.path().join("run");
+    run_with_report(&run);
+    let text = std::fs::read_to_string(run.join("summary.json")).unwrap();
+    let with = |warnings: &str| text.replacen("  \"models\": [", &format!("  \"warnings\": {warnings},\n  \"models\": ["), 1);
+    assert_ne!(with("[]"), text);
+
+    // A list of sentences (here, one written by hand) is read and shown.
+    let dir = tmp.path().join("listed");
+    damaged_copy(&run, &dir, "summary.json", &with("[\"a sentence & more\"]"));
+    let output = joinedup(&["report", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::read_to_string(dir.join("report.html")).unwrap().contains("<li class=\"run-warning\">a sentence &amp; more</li>"));
+    // An empty list is no warning at all.
+    let dir = tmp.path().join("empty-list");
+    damaged_copy(&run, &dir, "summary.json", &with("[]"));
+    let output = joinedup(&["report", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!std::fs::read_to_string(dir.join("report.html")).unwrap().contains("Warnings from the run"));
+
+    // Anything but a list of sentences is refused, with the file, the place and the fix.
+    let line = text.lines().position(|l| l.starts_with("  \"models\"")).unwrap() + 1;
+    for (name, bad) in [("a-number", "7"), ("a-sentence", "\"one sentence\""), ("numbers", "[1, 2]")] {
+        let dir = tmp.path().join(name);
+        damaged_copy(&run, &dir, "summary.json", &with(bad));
+        refused(&dir, &["summary.json", &format!("line {line}, column"), "invalid type", "joinedup run"]);
+    }
+}

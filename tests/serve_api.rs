@@ -189,6 +189,13 @@ fn a_run_through_the_api_writes_what_joinedup_run_writes_byte_for_byte() {
         String::from_utf8_lossy(&output.stderr).lines().filter_map(|l| l.strip_prefix("warning: ")).map(String::from).collect();
     assert!(!cli_warnings.is_empty(), "the run was meant to overload a unit");
     assert_eq!(get(&s, &format!("/api/runs/{id}")).json()["warnings"], json!(cli_warnings));
+    // summary.json keeps them, so a workbench started again still shows them.
+    let restarted = Workbench::start(&Config { results: s.results(), scenarios: s.scenarios(), port: 0, ..Config::default() }).unwrap();
+    let (address, stopper) = (restarted.address(), restarted.stopper());
+    std::thread::spawn(move || restarted.serve());
+    let again = request(address, "GET", &format!("/api/runs/{id}"), &[], b"").json();
+    stopper.stop();
+    assert_eq!(again["warnings"], json!(cli_warnings), "the warnings after a restart");
     let provenance: Value = serde_json::from_slice(&std::fs::read(served.join("provenance.json")).unwrap()).unwrap();
     assert_eq!(provenance["arguments"][1], json!(s.scenarios().join("small.ron").display().to_string()));
     assert!(std::fs::read_to_string(served.join("report.html")).unwrap().contains("<figure class=\"chart\""));

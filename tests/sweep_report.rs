@@ -585,3 +585,83 @@ fn a_damaged_or_incomplete_sweep_folder_is_refused_with_the_file_and_the_fix() {
         refused(&copy(&format!("no-{file}"), file, None), &[&format!("there is no {file}")]);
     }
 }
+
+#[test]
+fn the_points_whose_runs_gave_warnings_are_kept_in_sweep_json_and_named_at_the_top_of_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Four of the hub's practitioners cannot keep up with the small county's demand.
+    let plan = write_plan(tmp.path(), "grid", FACTORIAL);
+    let out = tmp.path().join("grid");
+    let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", out.to_str().unwrap(), "--report", "--threads", "2"];
+    args.extend(SHORT);
+    let output = joinedup(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let sweep_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
+    let warned = sweep_json["points_with_warnings"].as_array().expect("points with warnings in sweep.json");
+    assert!(!warned.is_empty() && warned.len() < 6, "some points of six, not all: {warned:?}");
+    assert!(stderr.contains(&format!("warning: {} of the 6 points gave warnings", warned.len())), "{stderr}");
+
+    // Each point's warnings are those `joinedup run` gives with the point's values.
+    let points = read_points(&out, 2);
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/small.ron");
+    let first = &warned[0];
+    let point = first["point"].as_u64().unwrap() as usize;
+    let values = &points.values[&point];
+    let run_dir = tmp.path().join("run");
+    let demand = format!("population.presentations_per_family_year={}", values[0]);
+    let staff = format!("models.hub.units.hub.staff.0.n_practitioners={}", values[1]);
+    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", run_dir.to_str().unwrap(), "--seed", "5", "--replications", "3"];
+    args.extend(["--set", &demand, "--set", &staff]);
+    args.extend(SHORT);
+    let output = joinedup(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed: Vec<String> =
+        String::from_utf8_lossy(&output.stderr).lines().filter_map(|l| l.strip_prefix("warning: ")).map(String::from).collect();
+    assert_eq!(first["warnings"], serde_json::json!(printed), "point {point} ({values:?})");
+
+    // The page names every warned point, with its factor values and its sentences, above the contents.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let shown = between(&html, "<aside class=\"run-warnings\"", "</aside>");
+    assert_eq!(shown.len(), 1, "one box of warnings");
+    assert!(html.find("<aside class=\"run-warnings\"").unwrap() < html.find("<nav>").unwrap(), "the warnings come before the contents");
+    assert!(shown[0].contains(&format!("At {} of the 6 design points", warned.len())), "{}", shown[0]);
+    let items = between(shown[0], "<li class=\"warned-point\" ", "</details></li>");
+    assert_eq!(items.len(), warned.len());
+    for (item, expected) in items.iter().zip(warned) {
+        let point = expected["point"].as_u64().unwrap() as usize;
+        assert_eq!(attribute(item, "data-point"), point.to_string());
+        for value in &points.values[&point] {
+            assert!(item.contains(&format!("<span class=\"level\">{value}</span>")), "point {point} lacks its value {value}: {item}");
+        }
+        let sentences = between(item, "<li class=\"run-warning\">", "</li>");
+        let expected: Vec<&str> = expected["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+        let sentences: Vec<String> = sentences.iter().map(|s| s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).collect();
+        assert_eq!(sentences, expected, "point {point}");
+    }
+
+    // A sweep none of whose points gives a warning writes no such key and no box.
+    let calm = write_plan(
+        tmp.path(),
+        "calm",
+        "factors: [(name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", levels: [8, 10])], design: Factorial",
+    );
+    let out = tmp.path().join("calm");
+    let mut args = vec!["sweep", calm.to_str().unwrap(), "--out", out.to_str().unwrap(), "--report", "--threads", "2"];
+    args.extend(SHORT);
+    let output = joinedup(&args);
+    assert!(output.status.success() && !String::from_utf8_lossy(&output.stderr).contains("warning"), "{output:?}");
+    assert!(!std::fs::read_to_string(out.join("sweep.json")).unwrap().contains("points_with_warnings"));
+    assert!(!std::fs::read_to_string(out.join("report.html")).unwrap().contains("run-warnings\""));
+
+    // A list that names a point the sweep does not have is refused, like any damaged file.
+    let grid = tmp.path().join("grid");
+    let text = std::fs::read_to_string(grid.join("sweep.json")).unwrap();
+    let bad = text.replacen(&format!("\"point\": {point},"), "\"point\": 6,", 1);
+    assert_ne!(bad, text);
+    std::fs::write(grid.join("sweep.json"), bad).unwrap();
+    let output = joinedup(&["report", grid.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("sweep.json") && stderr.contains("points_with_warnings lists point 6"), "{stderr}");
+}

@@ -1,5 +1,6 @@
-//! Reading a finished results folder (`summary.json`, `replications.csv`, `timeseries.csv`,
-//! `scenario.ron`, and `provenance.json` when the run wrote one) back into memory.
+//! Reading a finished results folder (`summary.json`, with the run's warnings when it had any,
+//! `replications.csv`, `timeseries.csv`, `scenario.ron`, and `provenance.json` when the run
+//! wrote one) back into memory.
 //!
 //! The report is built only from these files, never from a `Comparison` in memory, so
 //! `joinedup report DIR` gives the same page for any finished run as `run --report` did.
@@ -44,6 +45,9 @@ struct SummaryFile {
     scenario: String,
     seed: u64,
     replications: u32,
+    /// Absent when the run had no warnings (and in folders from before they were kept).
+    #[serde(default)]
+    warnings: Vec<String>,
     models: Vec<ModelFile>,
 }
 
@@ -94,6 +98,9 @@ pub struct Results {
     pub description: Option<String>,
     pub seed: u64,
     pub replications: u32,
+    /// What `joinedup run` warned about the run (`summary.json`'s `warnings`, written by
+    /// `overload::warnings`), in the order it printed them; empty when it warned about nothing.
+    pub warnings: Vec<String>,
     pub models: Vec<ModelResults>,
     /// In [`TIMESERIES`] order, then any other series in the file by name.
     pub timeseries: Vec<Series>,
@@ -404,6 +411,7 @@ pub fn read(dir: &Path) -> Result<Results> {
         description,
         seed: summary.seed,
         replications: summary.replications,
+        warnings: summary.warnings,
         models,
         timeseries,
         provenance,

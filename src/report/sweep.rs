@@ -16,7 +16,7 @@ use super::{Section, charts, count, esc, figure, model_legend, page};
 use crate::error::{Error, Result};
 use crate::metrics::{ALWAYS_WRITTEN_METRICS, Estimate, METRICS, Metric};
 use crate::output::human;
-use crate::sweep::{DesignInfo, SweepInfo};
+use crate::sweep::{DesignInfo, PointWarnings, SweepInfo};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -97,6 +97,9 @@ pub struct SweepResults {
     /// The joinedup version that assembled the sweep (`sweep.json`); `None` for sweeps
     /// assembled before it was recorded.
     pub joinedup_version: Option<String>,
+    /// The points whose runs gave warnings (`sweep.json`'s `points_with_warnings`), in point
+    /// order; empty when none did.
+    pub points_with_warnings: Vec<PointWarnings>,
 }
 
 impl SweepResults {
@@ -142,6 +145,9 @@ struct SweepJson {
     /// The final files the sweep wrote (absent in sweeps assembled before it was recorded).
     #[serde(default)]
     files: Vec<String>,
+    /// Absent when no point gave a warning (and in sweeps assembled before they were kept).
+    #[serde(default)]
+    points_with_warnings: Vec<PointWarnings>,
 }
 
 /// A CSV reader over `path` whose header must be `expected`. The file is read whole first, to
@@ -203,6 +209,23 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     let info = sweep.info;
     if info.models.is_empty() || info.factors.is_empty() || info.n_points == 0 {
         return Err(fail(&sweep_path, format!("the file lists no models, factors or points. {FIX_SWEEP}")));
+    }
+    // In point order, each point once, and only points the sweep has: the page names them.
+    let mut previous = None;
+    for warned in &sweep.points_with_warnings {
+        if warned.point >= info.n_points || previous.is_some_and(|p| warned.point <= p) {
+            return Err(fail(
+                &sweep_path,
+                format!(
+                    "points_with_warnings lists point {} {}, but the sweep's {} points (0 to {}) are listed once each, in order. {DAMAGED} {FIX_SWEEP}",
+                    warned.point,
+                    if warned.point >= info.n_points { "(not a point of the sweep)" } else { "out of order or twice" },
+                    info.n_points,
+                    info.n_points - 1
+                ),
+            ));
+        }
+        previous = Some(warned.point);
     }
     // Every file the report reads or states the hash of, and whatever else sweep.json lists.
     let mut required: Vec<String> = ["points.csv", "replications.csv", "plan.ron", "scenario.ron"].map(String::from).into();
@@ -473,6 +496,7 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
         plan_sha256: sha("plan.ron")?,
         scenario_sha256: sha("scenario.ron")?,
         joinedup_version: sweep.joinedup_version,
+        points_with_warnings: sweep.points_with_warnings,
         effects: Vec::new(),
         info,
     };
@@ -872,9 +896,47 @@ every point and model faces the same families unless a factor changes the famili
         info.seed,
         esc(generated)
     );
+    lead.push_str(&warnings_box(results));
     let mut sections = vec![summary_section(results), ranking_section(results), factors_section(results)];
     sections.push(provenance_section(results, generated));
     page(&title, &lead, &sections)
+}
+
+/// The points whose runs gave warnings (a unit that cannot keep up, coordination beyond the
+/// staff's hours, a restructure dated after the run ends), in a box above the contents like a
+/// run's report: their count, each point by number and factor values, and its sentences on
+/// request, since a sweep can warn at hundreds of points. Nothing when no point did.
+fn warnings_box(results: &SweepResults) -> String {
+    let warned = &results.points_with_warnings;
+    if warned.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<aside class=\"run-warnings\" id=\"warnings\" role=\"note\">\n<h2>Warnings from the sweep's runs</h2>\n\
+<p>At {} of the {} design points, the run gave warnings, as <code>joinedup run</code> does after its table. \
+Those points' results describe a structure that could not keep up, or one that never ran as planned; read the effects below with that in mind.</p>\n<ul>\n",
+        warned.len(),
+        results.info.n_points
+    );
+    for point in warned {
+        let values: Vec<String> = results.point_values[point.point]
+            .iter()
+            .flatten()
+            .zip(&results.info.factors)
+            .map(|(value, factor)| format!("{} = {}", factor_html(&factor.name), level_html(value)))
+            .collect();
+        let sentences: String = point.warnings.iter().map(|w| format!("<li class=\"run-warning\">{}</li>", esc(w))).collect();
+        let _ = writeln!(
+            html,
+            "<li class=\"warned-point\" data-point=\"{}\">Point {} ({}): <details><summary>{}</summary><ul>{sentences}</ul></details></li>",
+            point.point,
+            point.point,
+            values.join(", "),
+            count(point.warnings.len(), "warning")
+        );
+    }
+    html.push_str("</ul>\n</aside>\n");
+    html
 }
 
 fn measure_paragraph(results: &SweepResults) -> String {

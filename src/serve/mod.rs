@@ -489,12 +489,12 @@ fn execute(job: Job, threads: Option<usize>) {
             return Ok(None);
         }
         let resolved = job.loaded.resolved_ron();
-        let mut files = output::run_files(&comparison, &resolved);
+        let mut files = output::run_files(&job.loaded.scenario, &comparison, &resolved);
         let summary = files.files[0].1.clone();
         files.files.push((provenance::FILE_NAME, Provenance::new(&job.loaded.scenario, &resolved, &job.arguments).to_json()));
         files.write(&job.dir)?;
         report::write(&job.dir, None, &report::today_utc())?;
-        Ok(Some((summary, crate::overload::warnings(&job.loaded.scenario, &comparison))))
+        Ok(Some((summary, files.warnings)))
     };
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(Ok(Some((summary_json, warnings)))) => Outcome::Done { summary_json, warnings },
@@ -602,8 +602,15 @@ fn status(state: &State, id: &str) -> Reply {
         }
         // A run from before the workbench restarted: finished if its folder holds a summary.
         None => match run_dir(state, id).and_then(|dir| std::fs::read_to_string(dir.join("summary.json")).map_err(|_| not_found_run(id))) {
-            // The warnings were not kept: they need the run's diagnostics, not in its files.
-            Ok(summary_json) => finished("done", &summary_json, &[]),
+            // Its warnings are those summary.json kept (none when the run had none, or was
+            // made before summary.json kept them).
+            Ok(summary_json) => {
+                let warnings: Vec<String> = serde_json::from_str::<Value>(&summary_json)
+                    .ok()
+                    .and_then(|summary| serde_json::from_value(summary.get("warnings")?.clone()).ok())
+                    .unwrap_or_default();
+                finished("done", &summary_json, &warnings)
+            }
             Err(error) => Reply::error(&error),
         },
     }
