@@ -531,6 +531,25 @@ fn a_cancelled_run_stops_at_once_writes_nothing_and_leaves_other_runs_alone() {
 }
 
 #[test]
+fn only_a_json_content_type_is_taken_as_json() {
+    let s = serve();
+    let body = br#"{"scenario": "small.ron"}"#;
+    // Types that merely start with `application/json` are other types, as is plain text.
+    for other in ["application/jsonx", "application/json-seq", "application/jsonp; charset=utf-8", "text/plain"] {
+        let answer = request(s.address, "POST", "/api/scenario", &[("Content-Type", other)], body);
+        assert_eq!(answer.status, 415, "{other} was taken as JSON");
+        assert!(answer.error().contains("Content-Type: application/json"), "{}", answer.error());
+    }
+    let answer = request(s.address, "POST", "/api/scenario", &[], body);
+    assert_eq!(answer.status, 415, "a body without a Content-Type was taken as JSON");
+    // JSON with parameters, in any case, is JSON.
+    for json in ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"] {
+        let answer = request(s.address, "POST", "/api/scenario", &[("Content-Type", json)], body);
+        assert_eq!(answer.status, 200, "{json}: {}", String::from_utf8_lossy(&answer.body));
+    }
+}
+
+#[test]
 fn a_port_in_use_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = taken.local_addr().unwrap().port();

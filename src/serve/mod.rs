@@ -378,8 +378,7 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
 
 /// Reads a JSON body and hands it on, refusing anything else.
 fn post(request: &mut tiny_http::Request, handle: impl FnOnce(&[u8]) -> Reply) -> Reply {
-    let is_json = header(request, "Content-Type").is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if !is_json {
+    if !is_json(header(request, "Content-Type")) {
         return Reply::refuse(415, "send the request as JSON (Content-Type: application/json); docs/workbench.md shows every request");
     }
     let mut body = Vec::new();
@@ -390,6 +389,16 @@ fn post(request: &mut tiny_http::Request, handle: impl FnOnce(&[u8]) -> Reply) -
         return Reply::refuse(413, "the request is larger than a scenario choice can be (1 MiB)");
     }
     handle(&body)
+}
+
+/// Whether a `Content-Type` is JSON: exactly the media type `application/json` (in any case, as
+/// media types are), optionally followed by parameters such as `; charset=utf-8`. A type that
+/// only starts with it (`application/jsonx`, `application/json-seq`) is another type, and a
+/// request sent as one was not meant for this API.
+fn is_json(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else { return false };
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().eq_ignore_ascii_case("application/json")
 }
 
 /// Scenario names become part of a run's folder name: letters, digits, `_` and `-`.
@@ -754,6 +763,30 @@ mod tests {
         assert_eq!(segments, ["api", "runs", "../../etc", "passwd"]);
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%41%zz"), "A%zz");
+    }
+
+    #[test]
+    fn only_json_is_json() {
+        for json in [
+            "application/json",
+            "Application/JSON",
+            " application/json ",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+        ] {
+            assert!(is_json(Some(json)), "{json}");
+        }
+        for other in [
+            "application/jsonx",
+            "application/json-seq",
+            "application/jsonp; charset=utf-8",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+        ] {
+            assert!(!is_json(Some(other)), "{other}");
+        }
+        assert!(!is_json(None));
     }
 
     #[test]
