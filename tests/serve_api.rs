@@ -538,6 +538,52 @@ fn a_cancelled_run_stops_at_once_writes_nothing_and_leaves_other_runs_alone() {
 }
 
 #[test]
+fn only_a_json_content_type_is_taken_as_json() {
+    let s = serve();
+    let body = br#"{"scenario": "small.ron"}"#;
+    // Types that merely start with `application/json` are other types, as is plain text.
+    for other in ["application/jsonx", "application/json-seq", "application/jsonp; charset=utf-8", "text/plain"] {
+        let answer = request(s.address, "POST", "/api/scenario", &[("Content-Type", other)], body);
+        assert_eq!(answer.status, 415, "{other} was taken as JSON");
+        assert!(answer.error().contains("Content-Type: application/json"), "{}", answer.error());
+    }
+    let answer = request(s.address, "POST", "/api/scenario", &[], body);
+    assert_eq!(answer.status, 415, "a body without a Content-Type was taken as JSON");
+    // JSON with parameters, in any case, is JSON.
+    for json in ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"] {
+        let answer = request(s.address, "POST", "/api/scenario", &[("Content-Type", json)], body);
+        assert_eq!(answer.status, 200, "{json}: {}", String::from_utf8_lossy(&answer.body));
+    }
+}
+
+#[test]
+fn the_runs_under_way_are_listed_so_a_reloaded_page_can_follow_them() {
+    let s = serve();
+    let listed = |s: &Served| get(s, "/api/runs").json()["runs"].as_array().expect("a list of runs").clone();
+    assert!(listed(&s).is_empty(), "no run yet");
+    let long = start(&s, long_run());
+    let queued = start(&s, json!({"scenario": "small.ron", "set": QUICK, "wait": false}));
+    follow(&s, &long, |status| status["state"] == "running" && status["total"].as_u64().unwrap() > 0);
+    let runs = listed(&s);
+    let ids: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [long.as_str(), queued.as_str()], "oldest first: {runs:?}");
+    assert_eq!(runs[0]["state"], "running");
+    assert_eq!(runs[0]["scenario"], "county", "the scenario's id in the catalogue, as the request named it");
+    assert!(runs[0]["total"].as_u64().unwrap() > 0 && runs[0]["done"].as_u64().unwrap() <= runs[0]["total"].as_u64().unwrap());
+    assert_eq!(runs[0]["stopping"], false);
+    assert_eq!(runs[0]["status"], format!("/api/runs/{long}"));
+    assert_eq!(runs[1]["state"], "queued");
+    assert_eq!(runs[1]["scenario"], "small.ron");
+
+    // Cancelled or finished, a run is no longer under way.
+    assert_eq!(post(&s, &format!("/api/runs/{long}/cancel"), &json!({})).json()["state"], "cancelled");
+    let finished = follow(&s, &queued, |status| !matches!(status["state"].as_str(), Some("queued" | "running")));
+    assert_eq!(finished["state"], "done", "{finished}");
+    assert!(listed(&s).is_empty(), "finished and cancelled runs are still listed: {:?}", listed(&s));
+    assert_eq!(request(s.address, "POST", "/api/runs", &[("Content-Type", "application/json")], b"{}").status, 405);
+}
+
+#[test]
 fn a_port_in_use_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = taken.local_addr().unwrap().port();

@@ -7,6 +7,11 @@
 //! `joinedup run` with the same settings (and of the saved files), byte for byte in
 //! `summary.json`.
 //!
+//! A second test uses the page as a keyboard user would and as a planner who reloads it: the
+//! skip link to Run, Enter and Ctrl+Enter to run, the focus back on Run after Cancel, a lever's
+//! change kept when the arrow keys switch scenario and back, a run found and followed after a
+//! reload (and after switching scenario while it goes), and a page no wider than a phone.
+//!
 //! Chromium is driven over its DevTools protocol (a WebSocket, `tungstenite`): clicks are
 //! mouse events at an element's place on the screen and typing is key and text events, so
 //! the page's own event handlers do the work, as they would for a person. Chromium is
@@ -122,10 +127,10 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
-    /// Waits until `condition` (a JavaScript expression) is true.
+    /// Waits until `condition` (a JavaScript expression, or a promise of one) is true.
     fn wait_for(&mut self, condition: &str) {
         let start = Instant::now();
-        while self.eval(&format!("!!({condition})")) != json!(true) {
+        while self.eval(&format!("Promise.resolve(({condition})).then(v => !!v)")) != json!(true) {
             if self.eval("document.body.dataset.state") == json!("error") && !condition.contains("error") {
                 panic!(
                     "the page shows an error while waiting for `{condition}`: {}",
@@ -170,6 +175,30 @@ impl Browser {
         }
     }
 
+    /// Presses and releases one key (`Enter`, `Tab`, `ArrowUp`, `ArrowDown`) on whatever has the
+    /// focus, with `modifiers` held (DevTools' bits: 2 is Ctrl), as a keyboard would.
+    fn press(&mut self, key: &str, modifiers: u32) {
+        let (code, text) = match key {
+            "Enter" => (13, "\r"),
+            "Tab" => (9, ""),
+            "ArrowUp" => (38, ""),
+            "ArrowDown" => (40, ""),
+            other => panic!("the test does not know the key {other}"),
+        };
+        // A key that types a character is a `keyDown` with its text; one that does not is a
+        // `rawKeyDown`, as Chromium's own input sends them.
+        let down = if text.is_empty() || modifiers != 0 { "rawKeyDown" } else { "keyDown" };
+        let mut event = json!({"type": down, "key": key, "code": key, "windowsVirtualKeyCode": code, "modifiers": modifiers});
+        if down == "keyDown" {
+            event["text"] = json!(text);
+        }
+        self.call("Input.dispatchKeyEvent", event);
+        self.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": "keyUp", "key": key, "code": key, "windowsVirtualKeyCode": code, "modifiers": modifiers}),
+        );
+    }
+
     fn text(&mut self, selector: &str) -> String {
         self.eval(&format!("document.querySelector({}).textContent", json!(selector))).as_str().unwrap_or_default().to_string()
     }
@@ -209,6 +238,22 @@ fn small_county() -> String {
     scenario::to_ron(&raw)
 }
 
+/// The small county with a locality service of seven professions: a staffing table wider than
+/// the sidebar.
+fn wide_county() -> String {
+    let mut raw: RawScenario = scenario::parse("mini.ron", &small_county()).expect("mini parses");
+    raw.name = "wide".into();
+    let early_help = raw.workforce.services.iter_mut().find(|s| s.name == "early_help").expect("the county has early help");
+    for profession in ["social_worker", "health_visitor", "school_nurse", "housing_officer", "education_welfare_officer"] {
+        early_help.staff.push(scenario::raw::RawStaff {
+            profession: profession.into(),
+            n_practitioners: 2,
+            by_locality: Default::default(),
+        });
+    }
+    scenario::to_ron(&raw)
+}
+
 fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(dir).output().expect("the joinedup binary starts")
 }
@@ -226,9 +271,18 @@ fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
     }
 }
 
-#[test]
-fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
-    let Some(chromium) = browser::chromium_or_skip("the workbench's browser test", "the page in a browser") else { return };
+/// A workbench serving `scenarios/mini.ron` from a temporary folder, and Chromium attached to
+/// a blank page: the processes end (by their own ids) when this is dropped.
+struct Opened {
+    dir: tempfile::TempDir,
+    url: String,
+    b: Browser,
+    _server: Killed,
+    _browser: Killed,
+}
+
+fn open_workbench() -> Option<Opened> {
+    let chromium = browser::chromium_or_skip("the workbench's browser test", "the page in a browser")?;
     let dir = tempfile::tempdir().expect("a temporary folder");
     let work = dir.path();
     std::fs::create_dir_all(work.join("scenarios")).unwrap();
@@ -274,7 +328,15 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     };
     // Keep reading Chromium's chatter, or a full pipe would stall it.
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let mut b = Browser::connect(&ws_url);
+    let b = Browser::connect(&ws_url);
+    Some(Opened { dir, url, b, _server: server, _browser: browser_process })
+}
+
+#[test]
+fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
+    let Some(opened) = open_workbench() else { return };
+    let Opened { dir, url, mut b, _server, _browser } = opened;
+    let work = dir.path();
 
     // Open the page and choose the scenario.
     b.call("Page.navigate", json!({"url": url}));
@@ -514,6 +576,136 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     std::fs::write(&out, png).unwrap();
     assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
     eprintln!("screenshot kept in {}", out.display());
+}
+
+/// DevTools' bit for the Ctrl key held.
+const CTRL: u32 = 2;
+
+#[test]
+fn the_page_works_from_the_keyboard_keeps_each_scenarios_levers_and_finds_a_run_after_a_reload() {
+    let Some(opened) = open_workbench() else { return };
+    let Opened { dir, url, mut b, _server, _browser } = opened;
+    std::fs::write(dir.path().join("scenarios/wide.ron"), wide_county()).unwrap();
+    b.call("Page.navigate", json!({"url": url}));
+    b.wait_for("document.body && document.body.dataset.state === 'ready'");
+
+    // The first Tab reaches "Skip to Run", past every lever; Enter on it puts the focus on
+    // Run, and the focus is plain to see.
+    b.press("Tab", 0);
+    assert_eq!(b.eval("document.activeElement.id"), json!("skip-to-run"), "the first Tab does not reach the skip link");
+    b.press("Enter", 0);
+    assert_eq!(b.eval("document.activeElement.id"), json!("run"), "the skip link does not lead to Run");
+    assert_eq!(b.eval("getComputedStyle(document.activeElement).outlineWidth"), json!("3px"), "the focus on Run is not shown");
+
+    // A lever changed, then another scenario chosen with the arrow keys (as a radio group
+    // does) and this one again: the change is still there, and the list says it is kept.
+    b.click("input[name=scenario][value='mini.ron']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron'");
+    let lever = format!("[data-path='{LEVER}']");
+    let lever_js = json!(lever);
+    b.type_into(&lever, "7");
+    b.click("input[name=scenario][value='mini.ron']");
+    b.press("ArrowUp", 0);
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'county'");
+    assert_ne!(b.eval(&format!("document.querySelector({lever_js}).value")), json!("7"), "the county shows mini's levers");
+    assert!(b.text("#status").contains("Your changes to mini.ron are kept"), "{}", b.text("#status"));
+    assert!(
+        b.text("input[name=scenario][value='mini.ron'] + .kept").contains("changes kept"),
+        "the list does not say mini's changes are kept"
+    );
+    b.press("ArrowDown", 0);
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron'");
+    assert_eq!(b.eval(&format!("document.querySelector({lever_js}).value")), json!("7"), "switching scenario lost the change to a lever");
+    assert!(b.text("#command").contains(&format!("--set {LEVER}=7")), "{}", b.text("#command"));
+    assert!(b.text("#status").contains("earlier changes to this scenario are back"), "{}", b.text("#status"));
+
+    // A staffing table wider than the sidebar scrolls inside it rather than widening it.
+    b.click("input[name=scenario][value='wide.ron']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'wide.ron'");
+    let sidebar = "(() => { const a = document.getElementById('controls'); return [a.scrollWidth, a.clientWidth]; })()";
+    let widths = b.eval(sidebar);
+    assert!(widths[0].as_u64() <= widths[1].as_u64(), "the sidebar's content is wider than the sidebar: {widths}");
+    b.click("input[name=scenario][value='mini.ron']");
+    b.wait_for(&format!(
+        "document.querySelector('input[name=scenario]:checked').value === 'mini.ron' && document.querySelector({lever_js}).value === '7'"
+    ));
+
+    // Enter in a lever runs; the focus stays in the lever.
+    b.click(&lever);
+    b.press("Enter", 0);
+    b.wait_for("document.body.dataset.state === 'done' && !!document.body.dataset.runId");
+    let first = b.eval("document.body.dataset.runId");
+    assert_eq!(b.eval("document.activeElement.dataset.path"), json!(LEVER));
+    // Ctrl+Enter runs from anywhere, here the file name box.
+    b.click("#save-name");
+    b.press("Enter", CTRL);
+    b.wait_for(&format!("document.body.dataset.state === 'done' && document.body.dataset.runId !== {first}"));
+
+    // The page's run queued behind a long one another page started; reloaded, the page finds
+    // its own run (not the other) and shows it waiting, with Cancel; switching scenario leaves
+    // it shown; once the long one is cancelled, the page shows its results.
+    let long = b.eval(
+        "fetch('/api/run', {method: 'POST', headers: {'Content-Type': 'application/json'}, \
+         body: JSON.stringify({scenario: 'mini.ron', set: ['run.replications=500'], wait: false})}).then(r => r.json()).then(j => j.id)",
+    );
+    let long = long.as_str().expect("the long run's id").to_string();
+    b.wait_for(&format!("fetch('/api/runs/{long}').then(r => r.json()).then(s => s.state === 'running')"));
+    b.click("#run");
+    b.wait_for("document.body.dataset.state === 'running' && !!document.body.dataset.activeRun && document.getElementById('status').textContent.startsWith('Waiting')");
+    let mine = b.eval("document.body.dataset.activeRun").as_str().unwrap().to_string();
+    b.call("Page.navigate", json!({"url": url}));
+    b.wait_for(&format!(
+        "document.body && document.body.dataset.state === 'running' && document.body.dataset.activeRun === {} \
+         && document.getElementById('status').textContent.includes('started before this page was opened') \
+         && !document.getElementById('cancel').hidden",
+        json!(mine)
+    ));
+    assert_eq!(b.eval("document.getElementById('run').disabled"), json!(true), "Run is offered while a run goes on");
+    b.click("input[name=scenario][value='county']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'county'");
+    assert_eq!(b.eval("document.body.dataset.state"), json!("running"), "choosing a scenario lost sight of the run");
+    assert_eq!(b.eval("document.getElementById('cancel').hidden"), json!(false));
+    assert_eq!(b.eval("document.getElementById('run').disabled"), json!(true));
+    let cancelled = b.eval(&format!(
+        "fetch('/api/runs/{long}/cancel', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: '{{}}'}}).then(r => r.json()).then(s => s.state)"
+    ));
+    assert_eq!(cancelled, json!("cancelled"));
+    b.wait_for(&format!("document.body.dataset.state === 'done' && document.body.dataset.runId === {}", json!(mine)));
+    assert_eq!(b.eval("document.getElementById('results').hidden"), json!(false));
+    assert!(b.text("#run-label").contains(&mine), "{}", b.text("#run-label"));
+
+    // A restructure whose day box is empty is explained in words, not quoted back whole.
+    let to = ".restructure[data-model='siloed'] .restructure-to";
+    b.eval(&format!(
+        "(() => {{ const s = document.querySelector({}); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
+        json!(to)
+    ));
+    b.type_into(".restructure[data-model='siloed'] .restructure-day", "");
+    b.click("#run");
+    b.wait_for("document.body.dataset.state === 'error'");
+    let error = b.text("#error");
+    assert!(error.starts_with("The restructure of siloed has no day"), "{error}");
+    assert!(!error.contains("(day:"), "the message quotes the restructure: {error}");
+    b.eval(&format!(
+        "(() => {{ const s = document.querySelector({}); s.value = ''; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
+        json!(to)
+    ));
+
+    // A long run cancelled: the focus goes back to Run, not to the top of the page.
+    b.type_into("[data-path='run.replications']", "500");
+    b.click("#run");
+    b.wait_for("document.body.dataset.state === 'running' && !document.getElementById('cancel').hidden && !document.getElementById('progress').hidden");
+    b.click("#cancel");
+    b.wait_for("document.body.dataset.state === 'cancelled'");
+    assert_eq!(b.eval("document.activeElement.id"), json!("run"), "the focus was lost after Cancel");
+
+    // On a phone, nothing is wider than the screen.
+    b.call("Emulation.setDeviceMetricsOverride", json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}));
+    b.wait_for("window.innerWidth === 390");
+    // (Measured against the screen: a mobile browser widens its window to fit a page too wide.)
+    let width = b.eval("document.documentElement.scrollWidth");
+    assert!(width.as_u64().is_some_and(|w| w <= 390), "the page is {width} pixels wide on a phone 390 wide");
+    assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
 }
 
 /// Waits for a download to be complete (Chromium writes to a `.crdownload` file, then renames).

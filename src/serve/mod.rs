@@ -107,6 +107,9 @@ struct Runs {
 /// One run, queued, going or finished.
 struct Run {
     id: String,
+    /// The scenario's id in the catalogue, as the request named it, so a page that finds the
+    /// run under way (after a reload) can say which scenario it is.
+    scenario: String,
     /// Set by the worker, holding `outcome`'s lock, when it takes the run on; a run cancelled
     /// before that is never started.
     started: AtomicBool,
@@ -364,22 +367,23 @@ fn route(state: &State, request: &mut tiny_http::Request) -> Reply {
             headers: vec![("Content-Security-Policy", page::CONTENT_SECURITY_POLICY.to_string())],
         },
         (Get | Head, ["api", "scenarios"]) => Reply::json(200, &api::catalogue(&state.scenarios)),
+        (Get | Head, ["api", "runs"]) => in_progress(state),
         (Post, ["api", "run"]) => post(request, |body| start_run(state, body)),
         (Post, ["api", "scenario"]) => post(request, |body| scenario(state, body)),
         (Get | Head, ["api", "runs", id]) => status(state, id),
         (Post, ["api", "runs", id, "cancel"]) => post(request, |_| cancel(state, id)),
         (Get | Head, ["api", "runs", id, file]) => run_file(state, id, file, query.split('&').any(|p| p == "download=1")),
-        (_, [] | ["api", "scenarios"] | ["api", "run"] | ["api", "scenario"] | ["api", "runs", _] | ["api", "runs", _, _]) => {
-            Reply::refuse(405, &format!("{method} is not used here; docs/workbench.md lists the requests"))
-        }
+        (
+            _,
+            [] | ["api", "scenarios"] | ["api", "run"] | ["api", "runs"] | ["api", "scenario"] | ["api", "runs", _] | ["api", "runs", _, _],
+        ) => Reply::refuse(405, &format!("{method} is not used here; docs/workbench.md lists the requests")),
         _ => Reply::refuse(404, &format!("nothing here at {}; docs/workbench.md lists the requests", request.url())),
     }
 }
 
 /// Reads a JSON body and hands it on, refusing anything else.
 fn post(request: &mut tiny_http::Request, handle: impl FnOnce(&[u8]) -> Reply) -> Reply {
-    let is_json = header(request, "Content-Type").is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if !is_json {
+    if !is_json(header(request, "Content-Type")) {
         return Reply::refuse(415, "send the request as JSON (Content-Type: application/json); docs/workbench.md shows every request");
     }
     let mut body = Vec::new();
@@ -390,6 +394,16 @@ fn post(request: &mut tiny_http::Request, handle: impl FnOnce(&[u8]) -> Reply) -
         return Reply::refuse(413, "the request is larger than a scenario choice can be (1 MiB)");
     }
     handle(&body)
+}
+
+/// Whether a `Content-Type` is JSON: exactly the media type `application/json` (in any case, as
+/// media types are), optionally followed by parameters such as `; charset=utf-8`. A type that
+/// only starts with it (`application/jsonx`, `application/json-seq`) is another type, and a
+/// request sent as one was not meant for this API.
+fn is_json(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else { return false };
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().eq_ignore_ascii_case("application/json")
 }
 
 /// Scenario names become part of a run's folder name: letters, digits, `_` and `-`.
@@ -421,6 +435,7 @@ fn start_run(state: &State, body: &[u8]) -> Reply {
         runs.next_number += 1;
         let run = Arc::new(Run {
             id: id.clone(),
+            scenario: source.id.clone(),
             started: AtomicBool::new(false),
             progress: Progress::default(),
             outcome: Mutex::new(None),
@@ -545,6 +560,33 @@ fn cancel(state: &State, id: &str) -> Reply {
     }
     drop(outcome);
     status(state, id)
+}
+
+/// `GET /api/runs`: the runs not yet finished (queued or running), oldest first, with their
+/// progress as `GET /api/runs/<id>` gives it, so a page opened (or reloaded) while a run goes on
+/// can follow it, show its progress and cancel it. Finished runs are not listed: their folders
+/// are in the results folder.
+fn in_progress(state: &State) -> Reply {
+    let mut runs: Vec<Arc<Run>> = state.runs.lock().expect("the run table is never poisoned").by_id.values().cloned().collect();
+    // Run ids start with their number, so they sort in the order they were made (by the number,
+    // as text would put run 10000 before run 9999).
+    runs.sort_by_key(|run| run.id.split('-').next().and_then(|n| n.parse::<u64>().ok()));
+    let listed: Vec<Value> = runs
+        .iter()
+        .filter(|run| run.outcome.lock().expect("a run's outcome is never poisoned").is_none())
+        .map(|run| {
+            json!({
+                "id": run.id,
+                "scenario": run.scenario,
+                "state": if run.started.load(Ordering::Relaxed) { "running" } else { "queued" },
+                "done": run.progress.done(),
+                "total": run.progress.total(),
+                "stopping": run.progress.stop_requested(),
+                "status": format!("/api/runs/{}", run.id),
+            })
+        })
+        .collect();
+    Reply::json(200, &json!({"runs": listed}))
 }
 
 /// The run's folder, checked to be a plain name inside the results folder.
@@ -761,6 +803,30 @@ mod tests {
         assert_eq!(segments, ["api", "runs", "../../etc", "passwd"]);
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%41%zz"), "A%zz");
+    }
+
+    #[test]
+    fn only_json_is_json() {
+        for json in [
+            "application/json",
+            "Application/JSON",
+            " application/json ",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+        ] {
+            assert!(is_json(Some(json)), "{json}");
+        }
+        for other in [
+            "application/jsonx",
+            "application/json-seq",
+            "application/jsonp; charset=utf-8",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+        ] {
+            assert!(!is_json(Some(other)), "{other}");
+        }
+        assert!(!is_json(None));
     }
 
     #[test]

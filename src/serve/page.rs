@@ -6,8 +6,16 @@
 //! the page can show the equivalent command. It builds its elements with `textContent`, never
 //! by pasting scenario text into HTML, so a name in a scenario file cannot become markup.
 //!
+//! Everything is reachable from the keyboard with standard HTML (buttons, labels tied to their
+//! inputs): a "Skip to Run" link comes first, Enter in a lever or Ctrl+Enter anywhere runs, and
+//! focus comes back to Run when a run ends or is cancelled. Each scenario keeps its levers as
+//! the planner left them when another is chosen, so switching (which the arrow keys do in the
+//! scenario list) loses nothing. A run under way when the page opens is found (`GET /api/runs`)
+//! and followed.
+//!
 //! For the browser test, `<body>` carries `data-state` (`loading`, `ready`, `running`, `done`,
-//! `cancelled`, `error`) and `data-run-id`; lever inputs carry their override path in
+//! `cancelled`, `error`), `data-run-id` (the last run shown) and `data-active-run` (the run being
+//! followed); lever inputs carry their override path in
 //! `data-path`, the staffing tables' cells included (`...staff.<i>.by_locality.<locality>`).
 
 /// What the page may load: itself and its own API, the run reports in a frame, nothing else.
@@ -75,9 +83,28 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 .staffing-table input { width: 4.2rem; }
 .staffing-table input.derived { color: var(--grey); font-style: italic; }
 .staffing-table td.changed input { background: #fff3d6; font-weight: 700; color: inherit; font-style: normal; }
+/* A staffing table with many professions is wider than the sidebar: it scrolls on its own
+   rather than pushing the sidebar (or the page) sideways. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
+#headline { overflow-x: auto; }
+.kept { color: #8a5a00; font-style: italic; }
+/* Keyboard focus must be seen: the browser's own ring is faint on the blue Run button. */
+:focus-visible { outline: 3px solid #d55e00; outline-offset: 2px; }
+.skip { position: absolute; left: 0.5rem; top: -4rem; z-index: 10; background: #fff; padding: 0.4rem 0.8rem; border: 2px solid var(--blue); border-radius: 4px; }
+.skip:focus { top: 0.5rem; }
+main, aside { min-width: 0; }
+/* A phone, or a narrow window: one column, the controls above the results, nothing wider than
+   the screen. */
+@media (max-width: 800px) {
+  .layout { grid-template-columns: minmax(0, 1fr); padding: 0 0.6rem 2rem; }
+  aside { position: static; max-height: none; overflow: visible; border-right: none; padding-right: 0; }
+  header { padding: 0.6rem; }
+  progress { width: 8rem; }
+}
 </style>
 </head>
 <body data-state="loading">
+<a class="skip" id="skip-to-run" href="#actions">Skip to Run</a>
 <header>
 <h1>joinedup workbench</h1>
 <p>Pick a scenario, move the levers, run it, and see how the structures compare. Everything runs on this computer, with the same engine and files as <code>joinedup run</code>.</p>
@@ -95,12 +122,13 @@ td .was { display: block; color: var(--grey); font-size: 0.8rem; }
 <div id="levers"></div>
 </aside>
 <main>
-<div id="actions">
+<div id="actions" tabindex="-1">
 <button id="run" class="primary" disabled>Run</button>
 <button id="reset" disabled>Reset levers</button>
 <button id="cancel" hidden>Cancel run</button>
 <progress id="progress" max="1" value="0" hidden></progress>
 <span id="status" role="status">Loading scenarios…</span>
+<span class="hint" id="keys">Enter in a lever, or Ctrl+Enter anywhere, runs.</span>
 </div>
 <pre id="error" hidden></pre>
 <div id="warnings" role="status" hidden></div>
@@ -134,6 +162,18 @@ var previous = null;
 var running = false;
 // The run being followed: its id once the server has given it, until it ends or is cancelled.
 var activeRun = null;
+// Said before the progress of a run this page did not start (one found under way on opening).
+var followNote = '';
+// Each scenario's levers as the planner left them, kept when another scenario is chosen, so
+// that switching (which the arrow keys do in the scenario list) throws no edit away: scenario id
+// -> {entry: the catalogue entry they were built from, as JSON; models, levers: their elements;
+// pristine: the request they made before any edit}.
+var kept = {};
+// The request the current scenario's levers made as built, to tell whether they were edited.
+var pristine = null;
+// Problems the page finds before asking the server (a restructure without a day), from the
+// last overrides().
+var pageProblems = [];
 
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs) {
@@ -194,32 +234,78 @@ function loadCatalogue(keep) {
       var label = s.id === 'county' ? 'Default county (built in)' : s.id;
       var input = el('input', {type: 'radio', name: 'scenario', value: s.id, disabled: !!s.error && !s.models});
       var choice = el('label', {'class': 'choice' + (s.error ? ' invalid' : ''), title: s.error ? 'Does not load: ' + s.error : (s.description || s.name)},
-        input, ' ' + label + (s.error ? ' (does not load)' : ''));
+        input, ' ' + label + (s.error ? ' (does not load)' : ''), el('span', {'class': 'kept'}));
       input.addEventListener('change', function () { choose(s.id); });
       list.appendChild(choice);
     });
     var pick = keep && data.scenarios.some(function (s) { return s.id === keep; }) ? keep : 'county';
     if (!keep || !current || current.id !== pick) choose(pick);
     else document.querySelector('input[name=scenario][value="' + CSS.escape(pick) + '"]').checked = true;
+    markKept();
+  });
+}
+
+// Whether the current scenario's levers or ticked models differ from how they were built.
+function edited() { return current !== null && pristine !== null && JSON.stringify(requestBody()) !== pristine; }
+
+// Notes, in the scenario list, each scenario whose changed levers are kept for it.
+function markKept() {
+  document.querySelectorAll('input[name=scenario]').forEach(function (input) {
+    var note = input.parentNode.querySelector('.kept');
+    if (note) note.textContent = kept[input.value] ? ' (your changes kept)' : '';
   });
 }
 
 function choose(id) {
-  current = catalogue.scenarios.filter(function (s) { return s.id === id; })[0];
+  var next = catalogue.scenarios.filter(function (s) { return s.id === id; })[0];
+  var left = null;
+  if (current && current.id !== id) {
+    // What the planner did to the scenario being left is kept for it, not thrown away.
+    if (edited()) {
+      kept[current.id] = {entry: JSON.stringify(current), models: Array.from($('model-list').childNodes), levers: Array.from($('levers').childNodes), pristine: pristine};
+      left = current.id;
+    } else {
+      delete kept[current.id];
+    }
+  }
+  current = next;
   document.querySelector('input[name=scenario][value="' + CSS.escape(id) + '"]').checked = true;
   var models = $('model-list');
   models.textContent = '';
-  (current.models || []).forEach(function (m, i) {
-    var input = el('input', {type: 'checkbox', name: 'model', value: m.name, checked: i < 3});
-    input.addEventListener('change', function () { showModelCards(); changed(); });
-    models.appendChild(el('label', {'class': 'choice', title: m.description || ''}, input, ' ' + m.name));
-  });
+  var back = kept[id];
+  delete kept[id];
+  // Edits made to a file that has changed since (saved over it) would no longer fit it.
+  var stale = back && back.entry !== JSON.stringify(current);
+  if (back && !stale) {
+    $('levers').textContent = '';
+    back.models.forEach(function (node) { models.appendChild(node); });
+    back.levers.forEach(function (node) { $('levers').appendChild(node); });
+    pristine = back.pristine;
+    showModelCards();
+    changed();
+  } else {
+    (current.models || []).forEach(function (m, i) {
+      var input = el('input', {type: 'checkbox', name: 'model', value: m.name, checked: i < 3});
+      input.addEventListener('change', function () { showModelCards(); changed(); });
+      models.appendChild(el('label', {'class': 'choice', title: m.description || ''}, input, ' ' + m.name));
+    });
+    buildLevers();
+  }
+  markKept();
   $('scenario-about').textContent = (current.description || '') + (current.file ? ' (' + current.file + ')' : ' (built into joinedup)');
-  buildLevers();
   showError(current.error || '');
-  $('run').disabled = $('reset').disabled = $('save-button').disabled = $('download-ron').disabled = false;
+  $('reset').disabled = $('save-button').disabled = $('download-ron').disabled = false;
+  // A run under way goes on (its progress and Cancel stay): choosing a scenario does not stop it.
+  if (running) return;
+  $('run').disabled = false;
   setState('ready');
-  status('Ready. ' + (current.error ? 'This scenario does not load as it is; a lever may fix it.' : 'Move a lever, then Run.'));
+  var words = [];
+  if (left) words.push('Your changes to ' + left + ' are kept for it: choose it again to get them back.');
+  if (back && !stale) words.push('Your earlier changes to this scenario are back (Reset levers starts again).');
+  if (stale) words.push('This scenario\'s file has changed since you changed its levers, so they start again from the file.');
+  words.push(current.error ? 'This scenario does not load as it is; a lever may fix it.' : 'Move a lever, then Run.');
+  status('Ready. ' + words.join(' '));
+  followRunInProgress();
 }
 
 function buildLevers() {
@@ -241,7 +327,7 @@ function buildLevers() {
       'type a number in a locality\'s row to staff that locality exactly.'}));
     s.services.forEach(function (service) {
       if (service.scope === 'Locality') {
-        staffing.appendChild(staffingTable(service.name + ' (a team in each locality)', 'workforce.services.' + service.name, service.staff, s.localities));
+        staffing.appendChild(el('div', {'class': 'table-scroll'}, staffingTable(service.name + ' (a team in each locality)', 'workforce.services.' + service.name, service.staff, s.localities)));
         return;
       }
       service.staff.forEach(function (staff, i) {
@@ -264,7 +350,7 @@ function buildLevers() {
     }
     m.units.forEach(function (unit) {
       if (unit.scope === 'Locality') {
-        card.appendChild(staffingTable(unit.name + ' (one in each locality it covers)', base + '.units.' + unit.name, unit.staff, unit.localities || s.localities));
+        card.appendChild(el('div', {'class': 'table-scroll'}, staffingTable(unit.name + ' (one in each locality it covers)', base + '.units.' + unit.name, unit.staff, unit.localities || s.localities)));
         return;
       }
       unit.staff.forEach(function (staff, i) {
@@ -308,6 +394,7 @@ function buildLevers() {
   });
   showModelCards();
   changed();
+  pristine = JSON.stringify(requestBody());
 }
 
 // Practitioners in a locality's copy of a unit written for a locality of average size: as the
@@ -369,7 +456,8 @@ function followAverage(table, column, text) {
 function restructureLever(m) {
   var r = m.restructure;
   var box = el('div', {'class': 'restructure', dataset: {model: m.name, original: r ? JSON.stringify(r) : ''}});
-  var select = el('select', {'class': 'restructure-to', 'aria-label': 'Restructure ' + m.name + ' to'});
+  var selectId = 'lever-' + (++uid);
+  var select = el('select', {id: selectId, 'class': 'restructure-to'});
   select.appendChild(el('option', {value: '', text: 'no restructure'}));
   catalogue.presets.forEach(function (p) {
     if (p.name !== m.preset.name) select.appendChild(el('option', {value: p.name, text: 'restructure to ' + p.name}));
@@ -382,7 +470,7 @@ function restructureLever(m) {
     var ticked = !r || !r.localities || r.localities.indexOf(name) >= 0;
     places.appendChild(el('label', {}, el('input', {type: 'checkbox', value: name, checked: ticked}), ' ' + name));
   });
-  box.appendChild(el('div', {'class': 'lever'}, el('label', {text: 'Restructure'}), select));
+  box.appendChild(el('div', {'class': 'lever'}, el('label', {'for': selectId, text: 'Restructure'}), select));
   box.appendChild(el('div', {'class': 'lever'}, el('label', {'for': id, text: 'on day (from the start of the run)'}), day));
   box.appendChild(el('p', {'class': 'hint', text: 'In these localities:'}));
   box.appendChild(places);
@@ -399,6 +487,13 @@ function restructureOverrides(box, sets) {
   box.querySelectorAll('.localities input').forEach(function (c) { all.push(c.value); if (c.checked) ticked.push(c.value); });
   var localities = ticked.length === all.length ? null : ticked;
   if (!to) { if (original) sets.push(path + '=null'); return; }
+  // An empty day box (or one the browser could not read as a number) would make the whole
+  // restructure unreadable, and the command line's message would quote all of it: say what
+  // is missing instead.
+  if (day === '') {
+    pageProblems.push('The restructure of ' + model + ' has no day: type the day it happens, a whole number of days from the start of the run.');
+    return;
+  }
   if (!original) {
     var text = '(day: ' + day + ', to: (name: "' + to + '")' + (localities ? ', localities: ' + JSON.stringify(localities) : '') + ')';
     sets.push(path + '=' + text);
@@ -439,6 +534,7 @@ function showModelCards() {
 // Every changed lever as a --set, in page order; levers of models left out are not sent.
 function overrides() {
   var sets = [];
+  pageProblems = [];
   document.querySelectorAll('#levers [data-path]').forEach(function (input) {
     if (input.closest('[hidden]')) return;
     var value = valueOf(input);
@@ -476,7 +572,7 @@ function changed() {
 }
 
 function run() {
-  if (running) return;
+  if (running || !current) return;
   running = true;
   $('run').disabled = true;
   showError('');
@@ -484,27 +580,66 @@ function run() {
   setState('running');
   status('Checking the scenario…');
   var body = requestBody();
+  if (pageProblems.length) return fail(pageProblems.join('\n'));
   body.wait = false;
+  var scenarioId = current.id;
   fetch('/api/run', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})
     .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
     .then(function (answer) {
       if (!answer.ok) return fail(answer.body.error);
-      activeRun = answer.body.id;
-      var cancel = $('cancel');
-      cancel.hidden = false;
-      cancel.disabled = false;
-      poll(answer.body.id, current.id);
+      follow(answer.body.id, scenarioId, '');
     })
     .catch(function (e) { fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
+}
+
+// Follows a run to its end: its progress, Cancel, then its results. The id is kept for this
+// tab (sessionStorage outlives a reload), so a reloaded page follows its own run first.
+function follow(id, scenarioId, note) {
+  running = true;
+  activeRun = id;
+  followNote = note;
+  document.body.dataset.activeRun = id;
+  try { sessionStorage.setItem('joinedup-run', id); } catch (e) { /* storage refused: the oldest run is followed instead */ }
+  $('run').disabled = true;
+  var cancel = $('cancel');
+  cancel.hidden = false;
+  cancel.disabled = false;
+  setState('running');
+  poll(id, scenarioId);
+}
+
+// A run goes on in the server when the page is reloaded (or another tab started it), and holds
+// up the next: ask for one under way and follow it, with its progress, Cancel and, when it
+// ends, its results. This tab's own last run comes first, else the oldest (the one running).
+function followRunInProgress() {
+  if (running) return;
+  fetch('/api/runs').then(function (r) { return r.json(); }).then(function (list) {
+    if (running || !list.runs || !list.runs.length) return;
+    var mine = null;
+    try { mine = sessionStorage.getItem('joinedup-run'); } catch (e) { /* storage refused: follow the oldest */ }
+    var found = list.runs.filter(function (r) { return r.id === mine; })[0] || list.runs[0];
+    showError('');
+    follow(found.id, found.scenario, 'Run ' + found.id + ' of ' + found.scenario + ', started before this page was opened, is still going. ');
+  }).catch(function (e) { showError('Cannot ask the workbench whether a run is going: ' + e + '. Is joinedup serve still running?'); });
+}
+
+// A button disabled or hidden while it had the focus drops it to the page's body, and a
+// keyboard user would start again from the top: give it to Run, the next step, unless the
+// planner has gone on to something else meanwhile.
+function focusRunIfLost() {
+  var active = document.activeElement;
+  if (!active || active === document.body || active === $('run') || active === $('cancel')) $('run').focus();
 }
 
 // Back to a page ready for the next run, whatever ended this one.
 function idle() {
   running = false;
   activeRun = null;
+  delete document.body.dataset.activeRun;
   $('run').disabled = false;
   $('progress').hidden = true;
   $('cancel').hidden = true;
+  focusRunIfLost();
 }
 
 function fail(message) {
@@ -549,7 +684,7 @@ function poll(id, scenarioId) {
     if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute('value'); }
     if (s.stopping) status('Cancelling…');
     // The server counts one replication of one model as one piece of work.
-    else status(s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' model replications finished.');
+    else status(followNote + (s.state === 'queued' ? 'Waiting for the run before it…' : 'Running: ' + s.done + ' of ' + s.total + ' model replications finished.'));
     setTimeout(function () { poll(id, scenarioId); }, 300);
   }).catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
@@ -599,8 +734,10 @@ function show(s, scenarioId) {
     var doc = frame.contentDocument;
     if (doc && doc.body) frame.style.height = (doc.documentElement.scrollHeight + 20) + 'px';
     running = false;
+    delete document.body.dataset.activeRun;
     $('run').disabled = false;
     $('progress').hidden = true;
+    focusRunIfLost();
     document.body.dataset.runId = s.id;
     status('Done: run ' + s.id + '.');
     setState('done');
@@ -610,6 +747,11 @@ function show(s, scenarioId) {
 
 function saveOrDownload(save) {
   var body = requestBody();
+  if (pageProblems.length) {
+    $('save-message').className = 'refused';
+    $('save-message').textContent = pageProblems.join(' ');
+    return;
+  }
   var name = $('save-name').value.trim();
   if (save) { body.save_as = name; body.overwrite = $('save-overwrite').checked; }
   var message = $('save-message');
@@ -636,6 +778,27 @@ function saveOrDownload(save) {
 }
 
 $('run').addEventListener('click', run);
+// The Run button comes after every lever in the tab order: the link before everything goes
+// straight to it (or to Cancel while a run goes on).
+$('skip-to-run').addEventListener('click', function (e) {
+  e.preventDefault();
+  if (!$('run').disabled) $('run').focus();
+  else if (!$('cancel').hidden) $('cancel').focus();
+  else $('actions').focus();
+});
+// Enter in a lever (not in the free-text box, where it starts a new line), or Ctrl+Enter
+// anywhere, runs, as the Run button would; Enter in the file name saves.
+document.addEventListener('keydown', function (e) {
+  if (e.key !== 'Enter' || e.defaultPrevented || e.isComposing || e.altKey || e.shiftKey) return;
+  var target = e.target;
+  var tag = target.tagName;
+  if (!(e.ctrlKey || e.metaKey)) {
+    if (target.id === 'save-name') { e.preventDefault(); saveOrDownload(true); return; }
+    if (!target.closest || !target.closest('#levers, #model-list') || tag === 'TEXTAREA' || tag === 'BUTTON' || tag === 'SUMMARY') return;
+  }
+  e.preventDefault();
+  if (!$('run').disabled) run();
+});
 $('cancel').addEventListener('click', cancelRun);
 $('reset').addEventListener('click', function () { buildLevers(); });
 $('save-button').addEventListener('click', function () { saveOrDownload(true); });
