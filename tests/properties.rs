@@ -542,6 +542,19 @@ proptest! {
         let _ = scenario::load_str("small.ron", include_str!("../docs/examples/small.ron"), &[format!("{path}={value}")]);
         let _ = scenario::load_str("small.ron", include_str!("../docs/examples/small.ron"), &[format!("{path}{value}")]);
     }
+
+    /// `--set` rewrites RON values before reading them (choices' names, brackets, strings,
+    /// comments, numbers): text made of exactly those pieces, at fields of every kind.
+    #[test]
+    fn random_ron_shaped_overrides_never_panic(
+        path in prop::sample::select(vec![
+            "population.service", "models.siloed.units.social_care.allocation", "models.hub.front_door",
+            "models.hub.information", "population.localities", "run", "name", "run.horizon_days",
+        ]),
+        value in r#"[A-Za-z_:,()\[\]{} 0-9.eE+\-/*"'\\]{0,30}"#,
+    ) {
+        let _ = scenario::load_str("small.ron", include_str!("../docs/examples/small.ron"), &[format!("{path}={value}")]);
+    }
 }
 
 // Regressions: cases the properties above found, kept as named tests so they stay fixed.
