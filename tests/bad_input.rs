@@ -293,6 +293,27 @@ fn an_override_that_does_not_fit_names_itself_among_several() {
     }
 }
 
+/// A runaway queue in a unit whose slots are never all in use on average (here a third of
+/// posts stand vacant at any time) is still named: the mean use of a unit with vacancies, or
+/// one that filled during the run, stays below `FULL_UTILISATION` however hopeless it is.
+#[test]
+fn a_runaway_queue_is_named_even_when_vacancies_keep_the_unit_below_full() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/small.ron");
+    let sets = ["workforce.turnover_per_year=1.0", "workforce.vacancy_days_mean=180", "run.replications=2"];
+    let loaded = scenario::load(Some(std::path::Path::new(path)), &overrides(&sets)).expect("the small county loads");
+    let comparison = joinedup::experiment::run(&loaded.scenario, Some(2)).expect("it runs");
+    let flagged = joinedup::overload::overloaded_units(&loaded.scenario, &comparison);
+    let social_care = flagged.iter().find(|o| o.model == "siloed" && o.unit == "social_care").expect("siloed's social care is named");
+    assert!(social_care.utilisation < joinedup::overload::FULL_UTILISATION, "{social_care:?}");
+    assert!(social_care.waiting_at_end >= social_care.slots as f64, "{social_care:?}");
+    assert!(social_care.growth_per_year.is_some_and(|g| g > 0.0), "{social_care:?}");
+    // Every unit named either was full or has a queue that both grew and outnumbers its slots.
+    for overload in &flagged {
+        let full = overload.utilisation >= joinedup::overload::FULL_UTILISATION;
+        assert!(full || overload.waiting_at_end >= overload.slots as f64, "{overload:?}");
+    }
+}
+
 #[test]
 fn a_valid_but_hopeless_structure_runs_and_the_unit_that_cannot_keep_up_is_named() {
     // The risk scenario's overloaded team has over a third fewer staff than it needs; its
