@@ -159,8 +159,9 @@ fn event_queue(c: &mut Cpu) {
 /// numbers, untreated-need bookkeeping, time integrals, three wait histograms), so 2-3 times
 /// the minimal loop is the budget. Measured when this bench was written: ~400 ns per referral
 /// (62-65 ms per replication, 2.4-2.6 M referrals/s); after six optimisation passes (commit
-/// `d714fba`) ~355 ns (3,870 instructions) per referral, 2.8 M referrals/s: the per-referral
-/// work is spread over a dozen handlers, see results/benchmarks.md.
+/// `d714fba`) ~355 ns (3,870 instructions) per referral, 2.8 M referrals/s; after the seventh
+/// (`24757a0`, cheaper wait histograms and month lookups) 3,612 instructions and ~3.0 M
+/// referrals/s: the per-referral work is spread over a dozen handlers, see results/benchmarks.md.
 fn mmc(c: &mut Cpu) {
     note_load("mmc");
     let s = scenario("scenarios/validation/mmc.ron", &[]);

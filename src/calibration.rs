@@ -4,7 +4,7 @@
 //! the scenario (the status quo), averaged over replications.
 
 use crate::experiment::Comparison;
-use crate::metrics::{MINUTES_PER_DAY, Metric, new_wait_histogram};
+use crate::metrics::{MINUTES_PER_DAY, Metric, WaitCounts};
 use crate::model::Scenario;
 use std::fmt::Write as _;
 
@@ -47,13 +47,12 @@ pub fn patterns(scenario: &Scenario, comparison: &Comparison) -> Option<Vec<Patt
         (r.diagnostics.measured_month_ends > 0).then(|| sum / r.diagnostics.measured_month_ends as f64)
     };
     let median_days = |unit: usize, assessment: bool| {
-        let mut pooled = new_wait_histogram();
+        let mut pooled = WaitCounts::new();
         for r in reps {
             let stats = &r.diagnostics.unit_stats[unit];
-            let h = if assessment { &stats.assessment_minutes } else { &stats.wait_to_assessment_minutes };
-            pooled.add(h).expect("histograms share bounds");
+            pooled.add(if assessment { &stats.assessment_minutes } else { &stats.wait_to_assessment_minutes });
         }
-        (!pooled.is_empty()).then(|| pooled.value_at_quantile(0.5) as f64 / MINUTES_PER_DAY)
+        (!pooled.is_empty()).then(|| pooled.to_histogram().value_at_quantile(0.5) as f64 / MINUTES_PER_DAY)
     };
     let results = vec![
         PatternResult {

@@ -6,6 +6,9 @@
 
 use hdrhistogram::Histogram;
 
+mod wait_counts;
+pub use wait_counts::WaitCounts;
+
 /// One reported metric.
 #[derive(Debug, Clone, Copy)]
 pub struct MetricDef {
@@ -99,11 +102,12 @@ pub fn n_months(horizon_days: f64) -> usize {
 /// minute up to a century.
 pub const MINUTES_PER_DAY: f64 = 1440.0;
 
-/// A replication's histogram of waits (or durations) in minutes. Counts are `u32`: the
-/// engine records into 30-odd of these per run, and at 8 bytes a count each one is ~140 KB,
-/// so they evicted the engine's other data from the cache (4% of the county's L2 misses;
-/// halved, results/benchmarks.md). A bucket saturates at 4,294,967,295 waits, which no
-/// replication reaches (England's ten years are 44.5 million referrals in all); histograms
+/// A replication's histogram of waits (or durations) in minutes. The engine records into
+/// [`WaitCounts`], the same buckets as plain counts, and makes these from them. Counts are
+/// `u32`: the engine records into 30-odd histograms per run, and at 8 bytes a count each one
+/// is ~140 KB, so they evicted the engine's other data from the cache (4% of the county's L2
+/// misses; halved, results/benchmarks.md). A bucket saturates at 4,294,967,295 waits, which
+/// no replication reaches (England's ten years are 44.5 million referrals in all); histograms
 /// pooled across replications are `u64` (`pool_waits`).
 pub type WaitHistogram = Histogram<WaitCount>;
 /// The count type of [`WaitHistogram`].
@@ -186,10 +190,11 @@ pub struct UnitStats {
     /// assessed below the threshold, or for the waiting list.
     pub own_domain_needs_arrived: u64,
     pub own_domain_needs_turned_away: u64,
-    /// Assessment durations (minutes).
-    pub assessment_minutes: WaitHistogram,
-    /// From a referral reaching the unit to its assessment starting (minutes).
-    pub wait_to_assessment_minutes: WaitHistogram,
+    /// Assessment durations (minutes), as counts: the engine records into them (read them
+    /// with `to_histogram`).
+    pub assessment_minutes: WaitCounts,
+    /// From a referral reaching the unit to its assessment starting (minutes), as counts.
+    pub wait_to_assessment_minutes: WaitCounts,
     /// Sum over measured month-ends of children with an open need at the unit.
     pub open_children_month_sum: f64,
     /// Sum over measured month-ends of tier 4 needs in intervention here, by domain.
@@ -210,8 +215,8 @@ impl UnitStats {
             needs_met_elsewhere: 0,
             own_domain_needs_arrived: 0,
             own_domain_needs_turned_away: 0,
-            assessment_minutes: new_wait_histogram(),
-            wait_to_assessment_minutes: new_wait_histogram(),
+            assessment_minutes: WaitCounts::new(),
+            wait_to_assessment_minutes: WaitCounts::new(),
             open_children_month_sum: 0.0,
             tier4_in_service_month_sum: vec![0.0; n_domains],
         }
@@ -231,8 +236,8 @@ impl UnitStats {
         self.needs_met_elsewhere += other.needs_met_elsewhere;
         self.own_domain_needs_arrived += other.own_domain_needs_arrived;
         self.own_domain_needs_turned_away += other.own_domain_needs_turned_away;
-        self.assessment_minutes.add(&other.assessment_minutes).expect("unit histograms share their bounds");
-        self.wait_to_assessment_minutes.add(&other.wait_to_assessment_minutes).expect("unit histograms share their bounds");
+        self.assessment_minutes.add(&other.assessment_minutes);
+        self.wait_to_assessment_minutes.add(&other.wait_to_assessment_minutes);
         self.open_children_month_sum += other.open_children_month_sum;
         for (mine, theirs) in self.tier4_in_service_month_sum.iter_mut().zip(&other.tier4_in_service_month_sum) {
             *mine += theirs;

@@ -5,7 +5,7 @@
 //! so a reader can see the system fill up.
 
 use super::relationships::mean_of;
-use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WaitHistogram, new_wait_histogram};
+use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WaitCounts, WaitHistogram};
 
 /// `x.round().max(0.0) as u64`, bit for bit, without libm: baseline x86-64 has no rounding
 /// instruction, so `round` is a library call on every recorded wait (1% of mmc's
@@ -18,6 +18,68 @@ pub(super) fn round_to_u64(x: f64) -> u64 {
     }
     let whole = x as u64;
     if x - whole as f64 >= 0.5 { whole + 1 } else { whole }
+}
+
+/// `(day / MONTH_DAYS) as usize`, the month a day falls in, remembered with the exact range of
+/// days that give it. Working it out takes a division and a saturating conversion to `usize`
+/// (16 instructions on baseline x86-64), and the engine needs it several times a referral
+/// (each time integral that changes, each monthly count), nearly always for the month it
+/// needed last; a remembered month costs two comparisons. The division is monotone in the
+/// day, so the days of one month are a range, found to the last bit when first needed.
+#[derive(Clone, Copy)]
+struct MonthOf {
+    /// The first day of `month` and of the month after it (`first_day_of`).
+    from_day: f64,
+    to_day: f64,
+    month: usize,
+    /// `(month + 1) as f64 * MONTH_DAYS`, where the time integrals split an interval.
+    end_day: f64,
+}
+
+impl MonthOf {
+    /// Remembers nothing yet: no day lies in an empty range.
+    fn new() -> Self {
+        MonthOf { from_day: f64::INFINITY, to_day: f64::NEG_INFINITY, month: 0, end_day: MONTH_DAYS }
+    }
+
+    /// The month of `day` (exactly `(day / MONTH_DAYS) as usize`), and where the time
+    /// integrals take it to end.
+    #[inline]
+    fn of(&mut self, day: f64) -> (usize, f64) {
+        if !(day >= self.from_day && day < self.to_day) {
+            self.remember(day);
+        }
+        (self.month, self.end_day)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn remember(&mut self, day: f64) {
+        let month = (day / MONTH_DAYS) as usize;
+        // A day a run never reaches (negative, NaN, beyond a century by far) is answered
+        // without being remembered: its range is left empty.
+        let (from_day, to_day) = if day >= 0.0 && month < 1 << 32 { (first_day_of(month), first_day_of(month + 1)) } else { (1.0, 0.0) };
+        *self = MonthOf { from_day, to_day, month, end_day: (month + 1) as f64 * MONTH_DAYS };
+    }
+}
+
+/// The smallest non-negative day `d` with `(d / MONTH_DAYS) as usize >= month`: the month's
+/// first day as the division sees it, found from `month * MONTH_DAYS` by stepping one
+/// representable number at a time (a step or two at most; the division is correctly rounded).
+fn first_day_of(month: usize) -> f64 {
+    let month_of = |day: f64| (day / MONTH_DAYS) as usize;
+    // The neighbours of a positive double are one apart in its bits (`f64::next_down` and
+    // `next_up` are newer than the crate's minimum Rust).
+    let below = |day: f64| f64::from_bits(day.to_bits() - 1);
+    let above = |day: f64| f64::from_bits(day.to_bits() + 1);
+    let mut day = month as f64 * MONTH_DAYS;
+    while day > 0.0 && month_of(below(day)) >= month {
+        day = below(day);
+    }
+    while month_of(day) < month {
+        day = above(day);
+    }
+    day
 }
 
 /// Per-episode counts taken when a measured episode closes.
@@ -71,11 +133,12 @@ struct TimeIntegral {
     last_day: f64,
     window_total: f64,
     monthly: Vec<f64>,
+    month_of: MonthOf,
 }
 
 impl TimeIntegral {
     fn new(n_months: usize) -> Self {
-        TimeIntegral { level: 0.0, last_day: 0.0, window_total: 0.0, monthly: vec![0.0; n_months] }
+        TimeIntegral { level: 0.0, last_day: 0.0, window_total: 0.0, monthly: vec![0.0; n_months], month_of: MonthOf::new() }
     }
 
     fn change(&mut self, now: f64, delta: f64, warmup_day: f64) {
@@ -96,8 +159,7 @@ impl TimeIntegral {
             // Split the interval across month boundaries.
             let mut start = self.last_day;
             while start < now {
-                let month = (start / MONTH_DAYS) as usize;
-                let month_end = (month + 1) as f64 * MONTH_DAYS;
+                let (month, month_end) = self.month_of.of(start);
                 let end = now.min(month_end);
                 if let Some(bin) = self.monthly.get_mut(month) {
                     *bin += self.level * (end - start);
@@ -158,7 +220,8 @@ pub(super) fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T
 pub struct Recorder {
     warmup_day: f64,
     horizon_day: f64,
-    waits: [WaitHistogram; 3],
+    /// Plain counts while the run records; hdrhistogram's histograms are made once, by `finish`.
+    waits: [WaitCounts; 3],
     wait_sums_days: [f64; 3],
     wait_counts: [u64; 3],
     referrals: u64,
@@ -184,6 +247,7 @@ pub struct Recorder {
     open_hours_per_week: TimeIntegral,
     open_cost_per_year: TimeIntegral,
     months: Vec<MonthBin>,
+    month_of: MonthOf,
     hidden_presentations: u64,
 }
 
@@ -192,7 +256,7 @@ impl Recorder {
         Recorder {
             warmup_day,
             horizon_day,
-            waits: [new_wait_histogram(), new_wait_histogram(), new_wait_histogram()],
+            waits: [WaitCounts::new(), WaitCounts::new(), WaitCounts::new()],
             wait_sums_days: [0.0; 3],
             wait_counts: [0; 3],
             referrals: 0,
@@ -215,6 +279,7 @@ impl Recorder {
             open_hours_per_week: TimeIntegral::new(n_months),
             open_cost_per_year: TimeIntegral::new(n_months),
             months: vec![MonthBin::default(); n_months],
+            month_of: MonthOf::new(),
             hidden_presentations: 0,
         }
     }
@@ -224,7 +289,7 @@ impl Recorder {
     }
 
     fn month(&mut self, day: f64) -> Option<&mut MonthBin> {
-        self.months.get_mut((day / MONTH_DAYS) as usize)
+        self.months.get_mut(self.month_of.of(day).0)
     }
 
     /// A presentation at a front door; `previous_close_day` is set for a recurrence.
@@ -369,7 +434,7 @@ impl Recorder {
         self.advance_to_horizon();
         other.advance_to_horizon();
         for (mine, theirs) in self.waits.iter_mut().zip(&other.waits) {
-            mine.add(theirs).expect("wait histograms share their bounds");
+            mine.add(theirs);
         }
         for i in 0..3 {
             self.wait_sums_days[i] += other.wait_sums_days[i];
@@ -462,13 +527,45 @@ impl Recorder {
                 *value = value.filter(|v| v.is_finite());
             }
         }
-        (values, self.waits, months)
+        // Each histogram's counts are dropped as soon as it is made, so the peak holds one extra.
+        (values, self.waits.map(|w| w.to_histogram()), months)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::round_to_u64;
+    use super::{MONTH_DAYS, MonthOf, round_to_u64};
+
+    /// The remembered month is the division's, at every month's edges (to the last bit either
+    /// side), across a century, for days in any order and for days a run never reaches.
+    #[test]
+    fn month_of_is_the_division() {
+        let mut days = vec![0.0, -0.0, -1.0, f64::MIN_POSITIVE, 1e-300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e20, 1e300];
+        for month in 0..1300u32 {
+            let edge = f64::from(month) * MONTH_DAYS;
+            for step in 0..4 {
+                days.push(f64::from_bits(edge.to_bits() + step));
+                if edge > 0.0 {
+                    days.push(f64::from_bits(edge.to_bits() - step));
+                }
+            }
+            days.extend([edge + 0.5, edge + 17.3, edge + MONTH_DAYS * 0.999_999_999_999]);
+        }
+        let mut x = 0.123_456_789;
+        for _ in 0..200_000 {
+            x = (x * 7_919.0 + 0.618_033_988_749) % 40_000.0;
+            days.push(x);
+        }
+        let mut month_of = MonthOf::new();
+        for pass in 0..2 {
+            for &day in &days {
+                let (month, end) = month_of.of(day);
+                assert_eq!(month, (day / MONTH_DAYS) as usize, "day {day:e} (pass {pass})");
+                assert_eq!(end.to_bits(), ((month + 1) as f64 * MONTH_DAYS).to_bits(), "day {day:e}");
+            }
+            days.sort_by(f64::total_cmp);
+        }
+    }
 
     #[test]
     fn round_to_u64_is_round_then_cast() {

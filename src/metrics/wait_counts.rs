@@ -1,0 +1,297 @@
+//! A wait histogram kept as plain counts in hdrhistogram's own buckets, so that the engine
+//! records a wait in a few instructions and results are read through hdrhistogram as before.
+//!
+//! `Histogram::saturating_record` cost ~140 instructions a value (the bucket arithmetic
+//! through `Option`s and `u8` casts, a bounds check, the running minimum and maximum), and
+//! mmc records two values a referral: 6-7% of its instructions. Here a value costs the same
+//! bucket arithmetic done in `u64`s, a clamp and an increment. `to_histogram` rebuilds the
+//! hdrhistogram once per replication; it then holds the same count in every bucket and the
+//! same total, and its minimum and maximum fall in the same buckets, so every quantile, mean,
+//! `min`, `max`, `len` and `==` read from it is what recording into it directly would give
+//! (hdrhistogram reports all of these from buckets, never from the values recorded).
+
+use super::{WAIT_MAX_MINUTES, WaitCount, WaitHistogram, new_wait_histogram};
+use std::fmt;
+
+/// Sub-buckets per bucket, as a power of two: 3 significant figures need unit resolution up
+/// to 2,000, so hdrhistogram takes 2^11 = 2,048 (`sub_bucket_count`). The lowest
+/// discernible value is 1, so its `unit_magnitude` is 0 and drops out of every formula.
+const SUB_BUCKET_BITS: u32 = 11;
+/// Each bucket after the first uses only its upper half of sub-buckets (the lower half is
+/// the previous bucket's range), so buckets are `2^SUB_BUCKET_HALF_BITS` indices apart.
+const SUB_BUCKET_HALF_BITS: u32 = SUB_BUCKET_BITS - 1;
+const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
+
+/// hdrhistogram's `bucket_for`: how many doublings a value lies beyond bucket 0's range.
+const fn bucket_of(value: u64) -> u32 {
+    (64 - SUB_BUCKET_BITS) - (value | SUB_BUCKET_MASK).leading_zeros()
+}
+
+/// hdrhistogram's `index_for`: `((bucket + 1) << half_bits) + sub_bucket - half_count`,
+/// which is `bucket << half_bits` plus the sub-bucket.
+const fn index_of(value: u64) -> usize {
+    let bucket = bucket_of(value);
+    ((bucket as usize) << SUB_BUCKET_HALF_BITS) + (value >> bucket) as usize
+}
+
+/// hdrhistogram's `value_for`: the lowest value of the bucket at `index`.
+const fn lowest_value_of(index: usize) -> u64 {
+    if index < 1 << SUB_BUCKET_BITS {
+        return index as u64;
+    }
+    let bucket = (index >> SUB_BUCKET_HALF_BITS) - 1;
+    let sub_bucket = (index & ((1 << SUB_BUCKET_HALF_BITS) - 1)) + (1 << SUB_BUCKET_HALF_BITS);
+    (sub_bucket as u64) << bucket
+}
+
+/// hdrhistogram's counts length for the wait range: buckets enough to cover
+/// `WAIT_MAX_MINUTES` (`buckets_to_cover`), plus one for bucket 0's lower half (`num_bins`).
+const N_INDICES: usize = {
+    let mut smallest_untrackable = 1u64 << SUB_BUCKET_BITS;
+    let mut buckets = 1;
+    while smallest_untrackable <= WAIT_MAX_MINUTES {
+        smallest_untrackable <<= 1;
+        buckets += 1;
+    }
+    (buckets + 1) << SUB_BUCKET_HALF_BITS
+};
+
+/// Where `saturating_record` puts a value past the last bucket: hdrhistogram clamps it to the
+/// highest trackable value. Values above that but inside the last bucket are kept as they are,
+/// there as here.
+const CLAMPED_INDEX: usize = index_of(WAIT_MAX_MINUTES);
+
+/// A histogram of waits in minutes with [`WaitHistogram`]'s buckets and `u32` counts (the
+/// same memory), for recording; [`WaitCounts::to_histogram`] makes the `WaitHistogram`.
+#[derive(Clone, PartialEq)]
+pub struct WaitCounts {
+    /// A fixed-length array, so that indexing a clamped index needs no bounds check.
+    counts: Box<[WaitCount; N_INDICES]>,
+    /// Values recorded: hdrhistogram's `total_count`, which goes on counting when a bucket's
+    /// count saturates.
+    total: u64,
+}
+
+impl Default for WaitCounts {
+    fn default() -> Self {
+        WaitCounts::new()
+    }
+}
+
+impl fmt::Debug for WaitCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitCounts").field("len", &self.total).finish_non_exhaustive()
+    }
+}
+
+impl WaitCounts {
+    pub fn new() -> Self {
+        let counts = vec![0; N_INDICES].into_boxed_slice().try_into().expect("N_INDICES counts");
+        WaitCounts { counts, total: 0 }
+    }
+
+    /// Records one value as `Histogram::saturating_record` does: past the last bucket it
+    /// counts as the highest trackable value, and a full bucket stays full.
+    #[inline]
+    pub fn saturating_record(&mut self, value: u64) {
+        self.saturating_record_n(value, 1);
+    }
+
+    /// Records `count` copies of a value as `Histogram::saturating_record_n` does.
+    #[inline]
+    pub fn saturating_record_n(&mut self, value: u64, count: WaitCount) {
+        let mut index = index_of(value);
+        if index >= N_INDICES {
+            index = CLAMPED_INDEX;
+        }
+        let slot = &mut self.counts[index];
+        *slot = slot.saturating_add(count);
+        self.total = self.total.saturating_add(u64::from(count));
+    }
+
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Adds another histogram's counts as `Histogram::add` does between histograms of the
+    /// same buckets, down to its totals when a bucket saturates: into an empty histogram it
+    /// copies the other's total, otherwise it adds the other's counts.
+    pub fn add(&mut self, other: &WaitCounts) {
+        if other.total == 0 {
+            return;
+        }
+        if self.total == 0 {
+            self.counts.copy_from_slice(&other.counts[..]);
+            self.total = other.total;
+            return;
+        }
+        let mut added = 0u64;
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *mine = mine.saturating_add(*theirs);
+            added = added.saturating_add(u64::from(*theirs));
+        }
+        self.total = self.total.saturating_add(added);
+    }
+
+    /// The hdrhistogram holding these counts: each non-empty bucket recorded at its lowest
+    /// value, then, if a bucket saturated, the values it could not count recorded into it again
+    /// (the bucket stays full, the total grows), so the total is this one's too.
+    pub fn to_histogram(&self) -> WaitHistogram {
+        let mut histogram = new_wait_histogram();
+        let mut counted = 0u64;
+        let mut saturated = None;
+        for (index, &count) in self.counts.iter().enumerate() {
+            if count != 0 {
+                histogram.record_n(lowest_value_of(index), count).expect("a bucket's lowest value is in range");
+                counted += u64::from(count);
+                if count == WaitCount::MAX {
+                    saturated = Some(index);
+                }
+            }
+        }
+        let mut uncounted = self.total - counted;
+        while uncounted > 0 {
+            let index = saturated.expect("values go uncounted only in a saturated bucket");
+            let part = uncounted.min(u64::from(WaitCount::MAX));
+            histogram.record_n(lowest_value_of(index), part as WaitCount).expect("a bucket's lowest value is in range");
+            uncounted -= part;
+        }
+        histogram
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::mix64;
+
+    /// Values across the whole range: every scale from 0 to past the last bucket, each bucket
+    /// edge, the highest trackable value and the values either side of it, and `u64::MAX`.
+    fn test_values() -> Vec<u64> {
+        let mut values = vec![0, 1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, WAIT_MAX_MINUTES - 1, WAIT_MAX_MINUTES];
+        values.extend([WAIT_MAX_MINUTES + 1, (1 << 26) - 1, 1 << 26, (1 << 26) + 1, 1 << 40, u64::MAX - 1, u64::MAX]);
+        for bits in 0..64 {
+            values.extend([(1u64 << bits).saturating_sub(1), 1u64 << bits, (1u64 << bits) + 1]);
+        }
+        for i in 0..200_000u64 {
+            let r = mix64(i);
+            // A random number of significant bits, so that every bucket gets values.
+            let bits = r % 30;
+            values.push(mix64(r) >> (63 - bits));
+        }
+        values
+    }
+
+    /// A histogram recorded here and turned into an hdrhistogram equals one recorded into
+    /// hdrhistogram directly: `==` (total, min, max, every count), and each statistic read.
+    #[test]
+    fn converted_histogram_reads_as_if_recorded_directly() {
+        let values = test_values();
+        for take in [0, 1, 2, 17, 1000, values.len()] {
+            let mut counts = WaitCounts::new();
+            let mut direct = new_wait_histogram();
+            for &v in &values[values.len() - take..] {
+                counts.saturating_record(v);
+                direct.saturating_record(v);
+            }
+            assert_same(&counts.to_histogram(), &direct, counts.len());
+        }
+        // Each value alone: the clamp, the last bucket and bucket 0 each on their own.
+        for &v in values.iter().take(250) {
+            let mut counts = WaitCounts::new();
+            let mut direct = new_wait_histogram();
+            counts.saturating_record(v);
+            direct.saturating_record(v);
+            assert_same(&counts.to_histogram(), &direct, 1);
+        }
+    }
+
+    fn assert_same(converted: &WaitHistogram, direct: &WaitHistogram, len: u64) {
+        assert_eq!(converted, direct);
+        assert_eq!((converted.len(), direct.len()), (len, len));
+        assert_eq!(converted.distinct_values(), direct.distinct_values());
+        assert_eq!(converted.distinct_values(), N_INDICES);
+        assert_eq!((converted.min(), converted.max(), converted.min_nz()), (direct.min(), direct.max(), direct.min_nz()));
+        assert_eq!(converted.mean().to_bits(), direct.mean().to_bits());
+        assert_eq!(converted.stdev().to_bits(), direct.stdev().to_bits());
+        let recorded = |h: &WaitHistogram| h.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect::<Vec<_>>();
+        assert_eq!(recorded(converted), recorded(direct));
+        for i in 0..=1000 {
+            let q = f64::from(i) / 1000.0;
+            assert_eq!(converted.value_at_quantile(q), direct.value_at_quantile(q), "quantile {q}");
+        }
+        for q in [0.5, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0, 1.5] {
+            assert_eq!(converted.value_at_quantile(q), direct.value_at_quantile(q), "quantile {q}");
+        }
+    }
+
+    /// The bucket arithmetic is hdrhistogram's at every index: each bucket's lowest value
+    /// lands in that bucket, and is the lowest value hdrhistogram gives it.
+    #[test]
+    fn every_index_maps_to_its_hdrhistogram_bucket() {
+        let histogram = new_wait_histogram();
+        for index in 0..N_INDICES {
+            let value = lowest_value_of(index);
+            assert_eq!(index_of(value), index);
+            assert_eq!(histogram.lowest_equivalent(value), value, "index {index}");
+            if index > 0 {
+                assert_eq!(histogram.highest_equivalent(lowest_value_of(index - 1)), value - 1, "index {index}");
+            }
+        }
+        assert!(index_of(histogram.highest_equivalent(lowest_value_of(N_INDICES - 1)) + 1) >= N_INDICES);
+    }
+
+    /// Adding, into an empty histogram and into a full one, gives what `Histogram::add` gives.
+    #[test]
+    fn adding_matches_hdrhistogram() {
+        let values = test_values();
+        let (mut a, mut b) = (WaitCounts::new(), WaitCounts::new());
+        let (mut direct_a, mut direct_b) = (new_wait_histogram(), new_wait_histogram());
+        for (i, &v) in values.iter().enumerate() {
+            if i % 3 == 0 {
+                a.saturating_record(v);
+                direct_a.saturating_record(v);
+            } else {
+                b.saturating_record(v);
+                direct_b.saturating_record(v);
+            }
+        }
+        let mut empty = WaitCounts::new();
+        let mut direct_empty = new_wait_histogram();
+        empty.add(&a);
+        direct_empty.add(&direct_a).expect("same bounds");
+        assert_same(&empty.to_histogram(), &direct_empty, a.len());
+        a.add(&b);
+        direct_a.add(&direct_b).expect("same bounds");
+        assert_same(&a.to_histogram(), &direct_a, values.len() as u64);
+        a.add(&WaitCounts::new());
+        assert_same(&a.to_histogram(), &direct_a, values.len() as u64);
+    }
+
+    /// A bucket past what a `u32` holds stays full while the total goes on counting, in
+    /// recording, in adding into an empty histogram (which keeps the total) and into another
+    /// (which adds counts), as in hdrhistogram.
+    #[test]
+    fn saturated_buckets_keep_hdrhistogram_totals() {
+        let mut counts = WaitCounts::new();
+        let mut direct = new_wait_histogram();
+        for (value, count) in [(60, WaitCount::MAX - 5), (60, 10), (60, WaitCount::MAX), (7, 3), (u64::MAX, 2)] {
+            counts.saturating_record_n(value, count);
+            direct.saturating_record_n(value, count);
+        }
+        let len = 2 * u64::from(WaitCount::MAX) + 10;
+        assert_same(&counts.to_histogram(), &direct, len);
+        let mut copy = WaitCounts::new();
+        let mut direct_copy = new_wait_histogram();
+        copy.add(&counts);
+        direct_copy.add(&direct).expect("same bounds");
+        assert_same(&copy.to_histogram(), &direct_copy, len);
+        copy.add(&counts);
+        direct_copy.add(&direct).expect("same bounds");
+        assert_same(&copy.to_histogram(), &direct_copy, direct_copy.len());
+    }
+}
