@@ -258,12 +258,13 @@ fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(dir).output().expect("the joinedup binary starts")
 }
 
-/// A cell as the report's table writes it: mean [95% interval], scaled as the report scales.
+/// A cell as the report's table writes it: mean [95% interval], scaled as the report scales,
+/// the interval's lower end shown as 0 where it falls below (every metric is non-negative).
 fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
     let m = METRICS.iter().position(|d| d.name == metric).expect("a metric");
     let scale = words_for(m).kind.scale();
     let v = &summary["models"][model]["metrics"][metric];
-    let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(x * scale));
+    let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(if key == "ci95_low" && x <= 0.0 { 0.0 } else { x * scale }));
     match (h("mean"), h("ci95_low"), h("ci95_high")) {
         (Some(mean), Some(low), Some(high)) => format!("{mean} [{low}, {high}]"),
         (Some(mean), _, _) => mean,

@@ -139,6 +139,7 @@ main, aside { min-width: 0; }
 <p id="downloads"></p>
 <p class="hint">Key numbers: mean across replications [95% confidence interval]. Grey: the previous run of the same scenario. Every measure, the charts and the plain-language summary are in the report below.</p>
 <div id="headline"></div>
+<p class="hint" id="cut-at-zero" hidden>An interval's lower end is shown as 0 where it falls below: the measure cannot be negative.</p>
 <iframe id="report" title="Report of the latest run"></iframe>
 </section>
 <section id="save">
@@ -727,6 +728,7 @@ function show(s, scenarioId) {
   var headline = $('headline');
   headline.textContent = '';
   headline.appendChild(table);
+  $('cut-at-zero').hidden = !(s.table.cut_at_zero || []).some(function (m) { return KEY_METRICS.indexOf(m) >= 0; });
   previous = {scenario: scenarioId, table: s.table};
   window.lastSummary = s.summary;
   var frame = $('report');
