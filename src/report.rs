@@ -153,7 +153,7 @@ fn warnings_box(warnings: &[String]) -> String {
         if warnings.len() == 1 { "it changes" } else { "they change" },
     );
     for warning in warnings {
-        let _ = writeln!(html, "<li class=\"run-warning\">{}</li>", esc(warning));
+        let _ = writeln!(html, "<li class=\"run-warning\">{}</li>", esc_code(warning));
     }
     html.push_str("</ul>\n</aside>\n");
     html
@@ -187,6 +187,26 @@ fn page(title: &str, lead: &str, sections: &[Section]) -> String {
 
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A sentence written for the terminal (a warning) as HTML: escaped, then each `` `name` ``
+/// (the way the terminal marks a model's or unit's name) as `<code>name</code>`, which a page
+/// shows as code rather than with the backticks. A backtick left without its pair stays as
+/// it is. Escaping first means a name cannot become markup.
+fn esc_code(text: &str) -> String {
+    let escaped = esc(text);
+    let mut parts = escaped.split('`');
+    let mut html = parts.next().unwrap_or_default().to_string();
+    let rest: Vec<&str> = parts.collect();
+    // `rest` alternates code and text; an odd count means the last backtick has no pair.
+    let paired = rest.len() - rest.len() % 2;
+    for pair in rest[..paired].chunks(2) {
+        let _ = write!(html, "<code>{}</code>{}", pair[0], pair[1]);
+    }
+    if let Some(unpaired) = rest.get(paired) {
+        let _ = write!(html, "`{unpaired}");
+    }
+    html
 }
 
 fn swatch(model: usize) -> String {
@@ -659,6 +679,20 @@ window.addEventListener('load', function () {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warnings_names_in_backticks_are_shown_as_code_after_escaping() {
+        assert_eq!(
+            esc_code("model `siloed`, unit `<b>&co`, cannot keep up"),
+            "model <code>siloed</code>, unit <code>&lt;b&gt;&amp;co</code>, cannot keep up"
+        );
+        assert_eq!(esc_code("no names"), "no names");
+        assert_eq!(esc_code("`a` and a lone ` here"), "<code>a</code> and a lone ` here");
+        assert_eq!(esc_code("``"), "<code></code>");
+        let html = warnings_box(&["model `siloed`: coordination would take 120% of its hours.".to_string()]);
+        assert!(html.contains("<li class=\"run-warning\">model <code>siloed</code>: coordination"), "{html}");
+        assert!(!html.contains('`'), "{html}");
+    }
 
     #[test]
     fn a_tables_interval_below_zero_is_shown_from_zero_but_summary_json_numbers_are_not_changed() {

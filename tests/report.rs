@@ -495,8 +495,10 @@ fn the_warnings_of_the_run_are_kept_in_summary_json_and_shown_at_the_top_of_the_
     assert!(shown[0].contains("Warnings from the run"), "{}", shown[0]);
     let items = between(shown[0], "<li class=\"run-warning\">", "</li>");
     assert_eq!(items.len(), 1, "{}", shown[0]);
-    assert!(items[0].contains("`siloed &amp; &lt;co&gt;`") && !items[0].contains("<co>"), "not escaped: {}", items[0]);
-    assert_eq!(unescape(items[0]), printed[0], "the sentence as run wrote it");
+    // The name the terminal marks with backticks is shown as code, its text escaped.
+    assert!(items[0].contains("<code>siloed &amp; &lt;co&gt;</code>") && !items[0].contains("<co>"), "not escaped: {}", items[0]);
+    assert!(!items[0].contains('`'), "backticks shown as they are: {}", items[0]);
+    assert_eq!(unescape(&items[0].replace("<code>", "`").replace("</code>", "`")), printed[0], "the sentence as run wrote it");
     assert!(html.find("<aside class=\"run-warnings\"").unwrap() < html.find("<nav>").unwrap(), "the warnings come before the contents");
 
     // `joinedup report` on the folder shows them too: they are read from the folder's files.

@@ -866,6 +866,9 @@ fn quick_settings_never_exceed_the_file_are_not_saved_and_unsaved_changes_are_as
     assert!(!b.leave(&url, true), "a page with nothing to lose asked before going");
     b.wait_for("!window.leaving && document.body && document.body.dataset.state === 'ready'");
 
+    // A warning's names in backticks are shown as code, built without markup from the text.
+    let shown = b.eval("(() => { const p = document.createElement('p'); p.appendChild(window.withCode('model `a<b>` and `c`, one ` left')); return p.innerHTML; })()");
+    assert_eq!(shown, json!("model <code>a&lt;b&gt;</code> and <code>c</code>, one ` left"));
     assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
 }
 

@@ -12,7 +12,7 @@
 //! Latin hypercube.
 
 use super::compare::{Kind, words_for};
-use super::{Section, charts, count, esc, figure, model_legend, page};
+use super::{Section, charts, count, esc, esc_code, figure, model_legend, page};
 use crate::error::{Error, Result};
 use crate::metrics::{ALWAYS_WRITTEN_METRICS, CUT_AT_ZERO_NOTE, Estimate, METRICS, Metric, shown_interval};
 use crate::output::human;
@@ -925,7 +925,7 @@ Those points' results describe a structure that could not keep up, or one that n
             .zip(&results.info.factors)
             .map(|(value, factor)| format!("{} = {}", factor_html(&factor.name), level_html(value)))
             .collect();
-        let sentences: String = point.warnings.iter().map(|w| format!("<li class=\"run-warning\">{}</li>", esc(w))).collect();
+        let sentences: String = point.warnings.iter().map(|w| format!("<li class=\"run-warning\">{}</li>", esc_code(w))).collect();
         let _ = writeln!(
             html,
             "<li class=\"warned-point\" data-point=\"{}\">Point {} ({}): <details><summary>{}</summary><ul>{sentences}</ul></details></li>",

@@ -22,6 +22,8 @@
 //! `cancelled`, `error`), `data-run-id` (the last run shown) and `data-active-run` (the run being
 //! followed); lever inputs carry their override path in
 //! `data-path`, the staffing tables' cells included (`...staff.<i>.by_locality.<locality>`).
+//! `window.unsavedChanges()` and `window.withCode(text)` (a warning's backticked names as
+//! code) are there for it to call.
 
 /// What the page may load: itself and its own API, the run reports in a frame, nothing else.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -69,6 +71,7 @@ button.primary { background: var(--blue); color: #fff; border-color: var(--blue)
 button:disabled { opacity: 0.5; cursor: default; }
 progress { width: 14rem; }
 #warnings { background: #fffbe6; border-left: 4px solid #b8860b; padding: 0 0.6rem; font-size: 0.9rem; }
+#warnings code { background: #f3ecd0; padding: 0 0.2rem; border-radius: 3px; }
 #error { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.6rem; white-space: pre-wrap; font-size: 0.9rem; }
 #command-line { font-size: 0.85rem; color: #333; }
 #command { word-break: break-all; }
@@ -761,13 +764,27 @@ function poll(id, scenarioId) {
   }).catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
 
+// A sentence written for the terminal, with each `name` in backticks shown as code (as the
+// report shows it): built from text nodes, so a name cannot become markup. A backtick without
+// its pair stays as it is.
+function withCode(text) {
+  var out = document.createDocumentFragment();
+  var parts = text.split('`');
+  parts.forEach(function (part, i) {
+    if (i % 2 === 1 && i < parts.length - 1) out.appendChild(el('code', {text: part}));
+    else out.appendChild(document.createTextNode((i % 2 === 1 ? '`' : '') + part));
+  });
+  return out;
+}
+window.withCode = withCode;
+
 function show(s, scenarioId) {
   activeRun = null;
   // What `joinedup run` prints after its table: a structure that cannot keep up, or
   // coordination beyond the staff's hours.
   var warnings = $('warnings');
   warnings.textContent = '';
-  (s.warnings || []).forEach(function (w) { warnings.appendChild(el('p', {text: 'Warning: ' + w})); });
+  (s.warnings || []).forEach(function (w) { warnings.appendChild(el('p', {}, 'Warning: ', withCode(w))); });
   warnings.hidden = !(s.warnings && s.warnings.length);
   $('cancel').hidden = true;
   $('results').hidden = false;
