@@ -17,41 +17,45 @@ pub struct MetricDef {
     pub unit: &'static str,
     /// Whether lower values are better for families or the service (for report wording).
     pub lower_is_better: bool,
+    /// Whether every value is at least zero (a wait, count, rate, share or cost), so that the
+    /// true mean is too: displays then show an interval's lower end from 0
+    /// ([`shown_interval`]). A metric that can be negative (a net change) says `false`.
+    pub non_negative: bool,
 }
 
 macro_rules! metrics {
-    ($($variant:ident = $name:literal, $unit:literal, $lower:literal;)*) => {
+    ($($variant:ident = $name:literal, $unit:literal, $lower:literal, $non_negative:literal;)*) => {
         /// Index of a metric in [`METRICS`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(usize)]
         pub enum Metric { $($variant),* }
         /// Every metric, in report order.
-        pub const METRICS: &[MetricDef] = &[$(MetricDef { name: $name, unit: $unit, lower_is_better: $lower }),*];
+        pub const METRICS: &[MetricDef] = &[$(MetricDef { name: $name, unit: $unit, lower_is_better: $lower, non_negative: $non_negative }),*];
     };
 }
 
 metrics! {
-    Referrals = "referrals", "presentations at a front door per year (new, recurring and re-presenting after loss)", false;
-    WaitFirstContact = "wait_first_contact_days", "days from referral to first contact with a practitioner", true;
-    WaitAssessmentDone = "wait_assessment_done_days", "days from referral to the first completed assessment", true;
-    WaitServiceStart = "wait_service_start_days", "days from referral to the first intervention starting", true;
-    HandoffsPerEpisode = "handoffs_per_episode", "referrals on from one unit to another, per episode", true;
-    BouncedPerEpisode = "bounced_referrals_per_episode", "referrals sent back by the receiving unit, per episode", true;
-    AssessmentsPerEpisode = "assessments_per_episode", "assessments the family went through, per episode", true;
-    RetellingsPerEpisode = "story_retellings_per_episode", "times the family told its story again after the first, per episode", true;
-    ProfessionalsPerFamilyYear = "professionals_per_family_year", "distinct practitioners a family in contact sees per year", true;
-    EscalationTier3 = "escalation_rate_tier3", "share of episodes in which a need stepped up to tier 3", true;
-    EscalationTier4 = "escalation_rate_tier4", "share of episodes in which a need stepped up to tier 4", true;
-    Rereferral12m = "rereferral_rate_12m", "share of closed episodes followed by a new referral within 12 months", true;
-    LostEpisodes = "lost_episodes", "episodes per year in which a family was lost between services", true;
-    UnmetNeedChildDays = "unmet_need_child_days", "child-days per year with at least one need not yet being worked with", true;
-    PractitionerUtilisation = "practitioner_utilisation", "share of caseload slots in use (0-1)", false;
-    CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1; above 1 when a structure asks for more coordination than its staff have hours, which `joinedup run` warns about)", true;
-    StaffCost = "staff_cost", "pounds per year of employing the structure's practitioners", true;
-    ComplexHandoffsPerEpisode = "complex_handoffs_per_episode", "handoffs per episode, for families presenting with needs in three or more domains", true;
-    ComplexAssessmentsPerEpisode = "complex_assessments_per_episode", "assessments per episode, for families presenting with needs in three or more domains", true;
-    ComplexRetellingsPerEpisode = "complex_story_retellings_per_episode", "story retellings per episode, for families presenting with needs in three or more domains", true;
-    ComplexProfessionalsPerFamilyYear = "complex_professionals_per_family_year", "distinct practitioners per year, for families presenting with needs in three or more domains", true;
+    Referrals = "referrals", "presentations at a front door per year (new, recurring and re-presenting after loss)", false, true;
+    WaitFirstContact = "wait_first_contact_days", "days from referral to first contact with a practitioner", true, true;
+    WaitAssessmentDone = "wait_assessment_done_days", "days from referral to the first completed assessment", true, true;
+    WaitServiceStart = "wait_service_start_days", "days from referral to the first intervention starting", true, true;
+    HandoffsPerEpisode = "handoffs_per_episode", "referrals on from one unit to another, per episode", true, true;
+    BouncedPerEpisode = "bounced_referrals_per_episode", "referrals sent back by the receiving unit, per episode", true, true;
+    AssessmentsPerEpisode = "assessments_per_episode", "assessments the family went through, per episode", true, true;
+    RetellingsPerEpisode = "story_retellings_per_episode", "times the family told its story again after the first, per episode", true, true;
+    ProfessionalsPerFamilyYear = "professionals_per_family_year", "distinct practitioners a family in contact sees per year", true, true;
+    EscalationTier3 = "escalation_rate_tier3", "share of episodes in which a need stepped up to tier 3", true, true;
+    EscalationTier4 = "escalation_rate_tier4", "share of episodes in which a need stepped up to tier 4", true, true;
+    Rereferral12m = "rereferral_rate_12m", "share of closed episodes followed by a new referral within 12 months", true, true;
+    LostEpisodes = "lost_episodes", "episodes per year in which a family was lost between services", true, true;
+    UnmetNeedChildDays = "unmet_need_child_days", "child-days per year with at least one need not yet being worked with", true, true;
+    PractitionerUtilisation = "practitioner_utilisation", "share of caseload slots in use (0-1)", false, true;
+    CoordinationTimeShare = "coordination_time_share", "share of contracted staff hours spent on assessments, referrals, meetings and lead-professional coordination (0-1; above 1 when a structure asks for more coordination than its staff have hours, which `joinedup run` warns about)", true, true;
+    StaffCost = "staff_cost", "pounds per year of employing the structure's practitioners", true, true;
+    ComplexHandoffsPerEpisode = "complex_handoffs_per_episode", "handoffs per episode, for families presenting with needs in three or more domains", true, true;
+    ComplexAssessmentsPerEpisode = "complex_assessments_per_episode", "assessments per episode, for families presenting with needs in three or more domains", true, true;
+    ComplexRetellingsPerEpisode = "complex_story_retellings_per_episode", "story retellings per episode, for families presenting with needs in three or more domains", true, true;
+    ComplexProfessionalsPerFamilyYear = "complex_professionals_per_family_year", "distinct practitioners per year, for families presenting with needs in three or more domains", true, true;
 }
 
 pub const N_METRICS: usize = 21;
@@ -325,6 +329,21 @@ impl Estimate {
     }
 }
 
+/// A 95% interval as tables and charts show it: for a metric that cannot be negative
+/// ([`MetricDef::non_negative`]), a lower end below zero is shown as 0. The true mean of such
+/// a measure is at least zero, so cutting the interval at zero keeps every true value it held
+/// (its coverage is the same) while a wait "from -2 days" would read as nonsense. Only for
+/// display: `summary.json` and the CSVs keep the plain Student-t interval, which scripts may
+/// combine further. A difference between models can be negative and is never passed here.
+/// The second value says whether the lower end was cut (for the footnote that says so).
+pub fn shown_interval(def: &MetricDef, (low, high): (f64, f64)) -> ((f64, f64), bool) {
+    // `<=` also turns a negative zero into 0, which would otherwise print as "-0.000".
+    if def.non_negative && low <= 0.0 { ((0.0, high.max(0.0)), low < 0.0) } else { ((low, high), false) }
+}
+
+/// The footnote under a table or chart whose intervals [`shown_interval`] cut at zero.
+pub const CUT_AT_ZERO_NOTE: &str = "An interval's lower end is shown as 0 where it falls below: the measure cannot be negative.";
+
 /// The 97.5% quantile of Student's t with `df` degrees of freedom.
 pub fn t_quantile_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
@@ -382,6 +401,24 @@ mod tests {
         assert!((low - (2.5 - half)).abs() < 1e-12 && (high - (2.5 + half)).abs() < 1e-12);
         assert_eq!(Estimate::from_values([7.0]).unwrap().ci95, None);
         assert!(Estimate::from_values([]).is_none());
+    }
+
+    #[test]
+    fn an_interval_below_zero_is_shown_from_zero_only_for_a_measure_that_cannot_be_negative() {
+        let wait = &METRICS[Metric::WaitServiceStart as usize];
+        assert!(METRICS.iter().all(|def| def.non_negative), "every metric today is a wait, count, rate, share or cost");
+        // Three replications of a short wait: the t-interval goes below zero.
+        let e = Estimate::from_values([0.2, 1.5, 4.0]).unwrap();
+        let (low, high) = e.ci95.unwrap();
+        assert!(low < 0.0);
+        assert_eq!(shown_interval(wait, (low, high)), ((0.0, high), true));
+        assert_eq!(shown_interval(wait, (1.0, 2.0)), ((1.0, 2.0), false));
+        // A negative zero (an interval of zero width at zero) shows as 0, and is not "cut".
+        let ((shown_low, _), cut) = shown_interval(wait, (-0.0, 0.0));
+        assert!(shown_low.is_sign_positive() && !cut);
+        // A measure that can be negative keeps its interval as it is.
+        let signed = MetricDef { non_negative: false, ..*wait };
+        assert_eq!(shown_interval(&signed, (low, high)), ((low, high), false));
     }
 
     #[test]

@@ -367,13 +367,18 @@ pub fn comparison_table(comparison: &Comparison) -> String {
     let mut header = vec!["metric".to_string()];
     header.extend(comparison.model_names.iter().cloned());
     rows.push(header);
+    let mut cut_at_zero = false;
     for (m, def) in METRICS.iter().enumerate() {
         let mut row = vec![def.name.to_string()];
         for model in &summaries {
             row.push(match model[m].estimate {
                 None => "-".into(),
                 Some(e) => match e.ci95 {
-                    Some((low, high)) => format!("{} [{}, {}]", human(e.mean), human(low), human(high)),
+                    Some(interval) => {
+                        let ((low, high), cut) = crate::metrics::shown_interval(def, interval);
+                        cut_at_zero |= cut;
+                        format!("{} [{}, {}]", human(e.mean), human(low), human(high))
+                    }
                     None => human(e.mean),
                 },
             });
@@ -399,6 +404,10 @@ pub fn comparison_table(comparison: &Comparison) -> String {
         comparison.replications, comparison.seed
     )
     .expect("writing to a String");
+    // Said only when it happened, so a table without such an interval reads as it always did.
+    if cut_at_zero {
+        writeln!(out, "{}", crate::metrics::CUT_AT_ZERO_NOTE).expect("writing to a String");
+    }
     out
 }
 
@@ -431,7 +440,47 @@ pub fn precision_report(comparison: &Comparison, report: &crate::experiment::Pre
 
 #[cfg(test)]
 mod tests {
-    use super::AtomicWriter;
+    use super::{AtomicWriter, comparison_table};
+    use crate::experiment::Comparison;
+    use crate::metrics::{CUT_AT_ZERO_NOTE, Diagnostics, Metric, N_METRICS, ReplicationResult, new_wait_histogram};
+
+    /// One model's replications with these values of lost episodes and of the wait for a
+    /// service, and no other metric observed.
+    fn comparison(lost: &[f64], wait: &[f64]) -> Comparison {
+        let results = lost
+            .iter()
+            .zip(wait)
+            .enumerate()
+            .map(|(r, (lost, wait))| {
+                let mut values = [None; N_METRICS];
+                values[Metric::LostEpisodes as usize] = Some(*lost);
+                values[Metric::WaitServiceStart as usize] = Some(*wait);
+                ReplicationResult {
+                    model_idx: 0,
+                    replication: r as u32,
+                    values,
+                    waits: [new_wait_histogram(), new_wait_histogram(), new_wait_histogram()],
+                    months: Vec::new(),
+                    diagnostics: Diagnostics::default(),
+                }
+            })
+            .collect();
+        Comparison { scenario_name: "small".into(), seed: 1, replications: lost.len() as u32, model_names: vec!["siloed".into()], results }
+    }
+
+    #[test]
+    fn the_printed_table_shows_an_interval_of_a_measure_that_cannot_be_negative_from_zero_and_says_so() {
+        // Three replications of a rare loss: the t-interval is about [-2.9, 6.7].
+        let table = comparison_table(&comparison(&[0.2, 1.5, 4.0], &[20.0, 21.0, 22.0]));
+        let row = table.lines().find(|l| l.starts_with("lost_episodes")).expect("a row of lost episodes");
+        assert!(row.ends_with("1.90 [0.000, 6.70]"), "{row}");
+        assert!(table.lines().find(|l| l.starts_with("wait_service_start_days")).unwrap().ends_with("21.0 [18.5, 23.5]"), "{table}");
+        assert!(table.trim_end().ends_with(CUT_AT_ZERO_NOTE), "{table}");
+        // Nothing cut, no footnote: the table reads as it always did.
+        let table = comparison_table(&comparison(&[3.0, 3.5, 4.0], &[20.0, 21.0, 22.0]));
+        assert!(!table.contains(CUT_AT_ZERO_NOTE), "{table}");
+        assert!(!table.contains("[0.000,"), "{table}");
+    }
 
     #[test]
     fn an_atomic_writer_leaves_its_file_whole_or_nothing() {

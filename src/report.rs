@@ -20,7 +20,7 @@ pub mod read;
 pub mod sweep;
 
 use crate::error::Result;
-use crate::metrics::{METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS};
+use crate::metrics::{CUT_AT_ZERO_NOTE, METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS, shown_interval};
 use crate::output::{human, write_atomically};
 use compare::{Row, Verdict, against_baseline, words_for};
 use read::Results;
@@ -153,7 +153,7 @@ fn warnings_box(warnings: &[String]) -> String {
         if warnings.len() == 1 { "it changes" } else { "they change" },
     );
     for warning in warnings {
-        let _ = writeln!(html, "<li class=\"run-warning\">{}</li>", esc(warning));
+        let _ = writeln!(html, "<li class=\"run-warning\">{}</li>", esc_code(warning));
     }
     html.push_str("</ul>\n</aside>\n");
     html
@@ -187,6 +187,26 @@ fn page(title: &str, lead: &str, sections: &[Section]) -> String {
 
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A sentence written for the terminal (a warning) as HTML: escaped, then each `` `name` ``
+/// (the way the terminal marks a model's or unit's name) as `<code>name</code>`, which a page
+/// shows as code rather than with the backticks. A backtick left without its pair stays as
+/// it is. Escaping first means a name cannot become markup.
+fn esc_code(text: &str) -> String {
+    let escaped = esc(text);
+    let mut parts = escaped.split('`');
+    let mut html = parts.next().unwrap_or_default().to_string();
+    let rest: Vec<&str> = parts.collect();
+    // `rest` alternates code and text; an odd count means the last backtick has no pair.
+    let paired = rest.len() - rest.len() % 2;
+    for pair in rest[..paired].chunks(2) {
+        let _ = write!(html, "<code>{}</code>{}", pair[0], pair[1]);
+    }
+    if let Some(unpaired) = rest.get(paired) {
+        let _ = write!(html, "`{unpaired}");
+    }
+    html
 }
 
 fn swatch(model: usize) -> String {
@@ -313,6 +333,7 @@ Where two bars overlap a lot, the replications cannot separate the models on tha
     );
     html.push_str(&model_legend(&names));
     html.push_str("<div class=\"grid\">\n");
+    let mut any_cut = false;
     for (m, def) in METRICS.iter().enumerate() {
         let w = words_for(m);
         let scale = w.kind.scale();
@@ -323,7 +344,11 @@ Where two bars overlap a lot, the replications cannot separate the models on tha
                 model.summary[m].and_then(|s| {
                     s.mean.map(|mean| charts::Point {
                         mean: mean * scale,
-                        ci95: s.ci95_low.zip(s.ci95_high).map(|(l, h)| (l * scale, h * scale)),
+                        ci95: s.ci95_low.zip(s.ci95_high).map(|interval| {
+                            let ((l, h), cut) = shown_interval(def, interval);
+                            any_cut |= cut;
+                            (l * scale, h * scale)
+                        }),
                     })
                 })
             })
@@ -339,6 +364,9 @@ Where two bars overlap a lot, the replications cannot separate the models on tha
         html.push_str(&figure(def.name, &svg, &format!("{}: {} ({direction}). Metric `{}`.", w.title, def.unit, def.name)));
     }
     html.push_str("</div>\n");
+    if any_cut {
+        let _ = writeln!(html, "<p class=\"cut-at-zero\"><small>{}</small></p>", esc(CUT_AT_ZERO_NOTE));
+    }
     Section { id: "metrics", title: "Every measure, every model".into(), html }
 }
 
@@ -457,6 +485,31 @@ Only whole months are drawn ({} of them).</p>\n",
     Section { id: "timeseries", title: "Over time".into(), html }
 }
 
+/// One metric's cell of a table, as the report's table and the workbench's page show it, in
+/// the table's scale (shares as percentages).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableCell {
+    pub mean: String,
+    /// The 95% interval's ends, the lower one cut at zero for a metric that cannot be negative
+    /// ([`shown_interval`]); `None` with fewer than two replications.
+    pub interval: Option<(String, String)>,
+    /// Whether the lower end was cut, so the table can say so beneath it.
+    pub cut_at_zero: bool,
+}
+
+/// The cell of metric `m` (its index in [`METRICS`]) for one model, from `summary.json`'s
+/// numbers; `None` when the model did not observe it.
+pub fn table_cell(m: usize, summary: Option<read::MetricFile>) -> Option<TableCell> {
+    let file = summary?;
+    let scale = words_for(m).kind.scale();
+    let shown = file.ci95_low.zip(file.ci95_high).map(|interval| shown_interval(&METRICS[m], interval));
+    Some(TableCell {
+        mean: human(file.mean? * scale),
+        interval: shown.map(|((low, high), _)| (human(low * scale), human(high * scale))),
+        cut_at_zero: shown.is_some_and(|(_, cut)| cut),
+    })
+}
+
 fn table_section(results: &Results) -> Section {
     let mut html = String::from(
         "<details><summary>Show the table of every measure (mean and 95% confidence interval)</summary>\n<div class=\"scroll\"><table>\n<thead><tr><th>measure</th>",
@@ -465,8 +518,8 @@ fn table_section(results: &Results) -> Section {
         let _ = write!(html, "<th>{}</th>", esc(&model.name));
     }
     html.push_str("</tr></thead>\n<tbody>\n");
+    let mut any_cut = false;
     for (m, def) in METRICS.iter().enumerate() {
-        let kind = words_for(m).kind;
         let _ = write!(
             html,
             "<tr><th title=\"{}\">{}<br><small>{}</small></th>",
@@ -475,21 +528,23 @@ fn table_section(results: &Results) -> Section {
             esc(words_for(m).axis)
         );
         for model in &results.models {
-            let cell = match model.summary[m] {
-                Some(read::MetricFile { mean: Some(mean), ci95_low, ci95_high, .. }) => {
-                    let s = kind.scale();
-                    match ci95_low.zip(ci95_high) {
-                        Some((l, h)) => format!("{} <small>[{}, {}]</small>", human(mean * s), human(l * s), human(h * s)),
-                        None => human(mean * s),
-                    }
+            let cell = match table_cell(m, model.summary[m]) {
+                Some(TableCell { mean, interval: Some((low, high)), cut_at_zero }) => {
+                    any_cut |= cut_at_zero;
+                    format!("{mean} <small>[{low}, {high}]</small>")
                 }
-                _ => "–".into(),
+                Some(TableCell { mean, interval: None, .. }) => mean,
+                None => "–".into(),
             };
             let _ = write!(html, "<td>{cell}</td>");
         }
         html.push_str("</tr>\n");
     }
-    html.push_str("</tbody></table></div>\n</details>\n");
+    html.push_str("</tbody></table></div>\n");
+    if any_cut {
+        let _ = writeln!(html, "<p class=\"cut-at-zero\"><small>{}</small></p>", esc(CUT_AT_ZERO_NOTE));
+    }
+    html.push_str("</details>\n");
     Section { id: "table", title: "Table".into(), html }
 }
 
@@ -624,6 +679,35 @@ window.addEventListener('load', function () {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warnings_names_in_backticks_are_shown_as_code_after_escaping() {
+        assert_eq!(
+            esc_code("model `siloed`, unit `<b>&co`, cannot keep up"),
+            "model <code>siloed</code>, unit <code>&lt;b&gt;&amp;co</code>, cannot keep up"
+        );
+        assert_eq!(esc_code("no names"), "no names");
+        assert_eq!(esc_code("`a` and a lone ` here"), "<code>a</code> and a lone ` here");
+        assert_eq!(esc_code("``"), "<code></code>");
+        let html = warnings_box(&["model `siloed`: coordination would take 120% of its hours.".to_string()]);
+        assert!(html.contains("<li class=\"run-warning\">model <code>siloed</code>: coordination"), "{html}");
+        assert!(!html.contains('`'), "{html}");
+    }
+
+    #[test]
+    fn a_tables_interval_below_zero_is_shown_from_zero_but_summary_json_numbers_are_not_changed() {
+        use crate::metrics::Metric;
+        let lost = Metric::LostEpisodes as usize;
+        let file = read::MetricFile { mean: Some(1.9), ci95_low: Some(-2.898), ci95_high: Some(6.698), ..Default::default() };
+        let cell = table_cell(lost, Some(file)).unwrap();
+        assert_eq!(cell, TableCell { mean: "1.90".into(), interval: Some(("0.000".into(), "6.70".into())), cut_at_zero: true });
+        // A share is scaled to a percentage after the cut, and an interval above zero is kept.
+        let share = Metric::EscalationTier3 as usize;
+        let file = read::MetricFile { mean: Some(0.1), ci95_low: Some(0.05), ci95_high: Some(0.15), ..Default::default() };
+        assert_eq!(table_cell(share, Some(file)).unwrap().interval, Some(("5.00".into(), "15.0".into())));
+        assert!(table_cell(lost, None).is_none());
+        assert_eq!(table_cell(lost, Some(read::MetricFile { mean: Some(2.0), ..Default::default() })).unwrap().interval, None);
+    }
 
     #[test]
     fn dates_from_unix_seconds() {

@@ -495,8 +495,10 @@ fn the_warnings_of_the_run_are_kept_in_summary_json_and_shown_at_the_top_of_the_
     assert!(shown[0].contains("Warnings from the run"), "{}", shown[0]);
     let items = between(shown[0], "<li class=\"run-warning\">", "</li>");
     assert_eq!(items.len(), 1, "{}", shown[0]);
-    assert!(items[0].contains("`siloed &amp; &lt;co&gt;`") && !items[0].contains("<co>"), "not escaped: {}", items[0]);
-    assert_eq!(unescape(items[0]), printed[0], "the sentence as run wrote it");
+    // The name the terminal marks with backticks is shown as code, its text escaped.
+    assert!(items[0].contains("<code>siloed &amp; &lt;co&gt;</code>") && !items[0].contains("<co>"), "not escaped: {}", items[0]);
+    assert!(!items[0].contains('`'), "backticks shown as they are: {}", items[0]);
+    assert_eq!(unescape(&items[0].replace("<code>", "`").replace("</code>", "`")), printed[0], "the sentence as run wrote it");
     assert!(html.find("<aside class=\"run-warnings\"").unwrap() < html.find("<nav>").unwrap(), "the warnings come before the contents");
 
     // `joinedup report` on the folder shows them too: they are read from the folder's files.
@@ -544,4 +546,51 @@ fn summary_json_is_read_with_or_without_warnings_and_refused_when_they_are_malfo
         damaged_copy(&run, &dir, "summary.json", &with(bad));
         refused(&dir, &["summary.json", &format!("line {line}, column"), "invalid type", "joinedup run"]);
     }
+}
+
+#[test]
+fn an_interval_below_zero_is_shown_from_zero_in_the_tables_but_kept_as_it_is_in_summary_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("two");
+    // Two replications: Student's t at one degree of freedom (12.7) takes many intervals below zero.
+    let mut args = vec!["run", "--out", out.to_str().unwrap(), "--report", "--threads", "2"];
+    args.extend(["--replications", "2"]);
+    args.extend(&TINY[2..]);
+    let output = joinedup(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8_lossy(&output.stdout);
+
+    // summary.json keeps the plain t-interval, negative lower ends and all.
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let mut below_zero = Vec::new();
+    for model in summary["models"].as_array().unwrap() {
+        for (metric, values) in model["metrics"].as_object().unwrap() {
+            if values["ci95_low"].as_f64().is_some_and(|low| low < 0.0) {
+                below_zero.push((model["name"].as_str().unwrap().to_string(), metric.clone()));
+            }
+        }
+    }
+    assert!(!below_zero.is_empty(), "no interval went below zero, so this test shows nothing");
+
+    // The printed table and the report's table show those from 0, and say why beneath.
+    const NOTE: &str = "An interval's lower end is shown as 0 where it falls below: the measure cannot be negative.";
+    assert!(!printed.contains("[-"), "{printed}");
+    assert!(printed.contains("[0.000, ") && printed.contains(NOTE), "{printed}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let table = between(&html, "<section id=\"table\">", "</section>");
+    assert!(!table[0].contains("[-") && !table[0].contains("[\u{2212}"), "{}", table[0]);
+    assert!(table[0].contains("<small>[0.000, ") && table[0].contains(NOTE), "{}", table[0]);
+    let charts = between(&html, "<section id=\"metrics\">", "</section>");
+    assert!(charts[0].contains(NOTE), "the charts' bars are cut too, and say so");
+    let models: Vec<&str> = summary["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let rows = between(table[0], "<tr><th title=", "</tr>");
+    for (model, metric) in &below_zero {
+        let m = METRICS.iter().position(|d| d.name == metric).unwrap();
+        let cells = between(rows[m], "<td>", "</td>");
+        let cell = cells[models.iter().position(|n| n == model).unwrap()];
+        assert!(cell.contains("<small>[0.000, "), "{model} {metric}: {cell}");
+    }
+
+    // A difference between models can be negative, and its interval is not cut.
+    assert!(html.contains("95% CI \u{2212}"), "no difference's interval starts below zero");
 }

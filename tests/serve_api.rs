@@ -251,6 +251,36 @@ fn a_run_can_be_followed_until_its_files_are_ready() {
 }
 
 #[test]
+fn the_tables_cells_show_an_interval_below_zero_from_zero_and_name_its_metrics() {
+    let s = serve();
+    // Two replications: Student's t at one degree of freedom (12.7) takes intervals below zero.
+    let answer = post(&s, "/api/run", &json!({"scenario": "small.ron", "set": ["run.replications=2", "run.horizon_days=730"]}));
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let summary = answer.json();
+    let id = answer.header("X-Joinedup-Run").unwrap().to_string();
+    let table = get(&s, &format!("/api/runs/{id}")).json()["table"].clone();
+    let mut cut = Vec::new();
+    for (i, model) in summary["models"].as_array().unwrap().iter().enumerate() {
+        for def in joinedup::metrics::METRICS {
+            let cell = table["rows"][def.name][i].as_str().unwrap();
+            assert!(!cell.contains("[-"), "{} {}: {cell}", model["name"], def.name);
+            // summary.json keeps the plain t-interval; the cell shows it from 0.
+            if model["metrics"][def.name]["ci95_low"].as_f64().is_some_and(|low| low < 0.0) {
+                assert!(cell.contains(" [0.000, "), "{} {}: {cell}", model["name"], def.name);
+                if !cut.contains(&def.name) {
+                    cut.push(def.name);
+                }
+            }
+        }
+    }
+    assert!(!cut.is_empty(), "no interval went below zero, so this test shows nothing");
+    let mut listed: Vec<&str> = table["cut_at_zero"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    listed.sort_unstable();
+    cut.sort_unstable();
+    assert_eq!(listed, cut, "the metrics with a cell shown from 0");
+}
+
+#[test]
 fn bad_input_is_refused_with_the_command_lines_own_messages() {
     let s = serve();
     let small = s.scenarios().join("small.ron");

@@ -55,6 +55,9 @@ struct Browser {
     next_id: u64,
     /// Script errors and console errors the page produced.
     problems: Vec<String>,
+    /// The kinds of the dialogs the page opened (`beforeunload` when it asked before going),
+    /// oldest first, until `leave` answers them.
+    dialogs: Vec<String>,
 }
 
 impl Browser {
@@ -63,7 +66,7 @@ impl Browser {
         let stream = TcpStream::connect(address).expect("connect to Chromium's DevTools");
         stream.set_read_timeout(Some(HANG)).unwrap();
         let (socket, _) = tungstenite::client(ws_url, stream).expect("the DevTools WebSocket handshake");
-        let mut browser = Browser { socket, session: String::new(), next_id: 0, problems: Vec::new() };
+        let mut browser = Browser { socket, session: String::new(), next_id: 0, problems: Vec::new(), dialogs: Vec::new() };
         let targets = browser.call("Target.getTargets", json!({}));
         let page =
             targets["targetInfos"].as_array().unwrap().iter().find(|t| t["type"] == "page").expect("a page target")["targetId"].clone();
@@ -79,6 +82,14 @@ impl Browser {
     /// Sends one command (to the page once attached) and returns its result, noting every
     /// error event that arrives meanwhile.
     fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send(method, params);
+        let reply = self.answer(id, false);
+        assert!(reply.get("error").is_none(), "{method} failed: {}", reply["error"]);
+        reply["result"].clone()
+    }
+
+    /// Sends one command without waiting for its answer; returns its id.
+    fn send(&mut self, method: &str, params: Value) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -86,6 +97,12 @@ impl Browser {
             message["sessionId"] = json!(self.session);
         }
         self.socket.send(tungstenite::Message::Text(message.to_string().into())).expect("send to Chromium");
+        id
+    }
+
+    /// Reads until the answer to command `id` arrives and returns it whole, noting every event
+    /// meanwhile; `Value::Null` instead when `until_dialog` and the page opens a dialog first.
+    fn answer(&mut self, id: u64, until_dialog: bool) -> Value {
         loop {
             let text = match self.socket.read().expect("Chromium answered in time") {
                 tungstenite::Message::Text(text) => text.as_str().to_string(),
@@ -93,16 +110,38 @@ impl Browser {
             };
             let reply: Value = serde_json::from_str(&text).expect("DevTools speaks JSON");
             if reply["id"] == json!(id) {
-                assert!(reply.get("error").is_none(), "{method} failed: {}", reply["error"]);
-                return reply["result"].clone();
+                return reply;
             }
             self.note(&reply);
+            if until_dialog && reply["method"] == "Page.javascriptDialogOpening" {
+                return Value::Null;
+            }
         }
+    }
+
+    /// Goes to `url` (the workbench's own address: a reload) as a planner would, and says
+    /// whether the page asked first (a `beforeunload` dialog). When it asks, the planner
+    /// answers `go` (leave: the page loads again) or not (stay: the page is as it was). The
+    /// old page is marked first, so that `wait_for` can tell the new one from it.
+    fn leave(&mut self, url: &str, go: bool) -> bool {
+        self.eval("window.leaving = true");
+        let dialogs = self.dialogs.len();
+        let navigate = self.send("Page.navigate", json!({"url": url}));
+        // A page that asks holds the navigation, and its answer, until the dialog is answered.
+        let reply = self.answer(navigate, true);
+        if !reply.is_null() {
+            assert!(reply.get("error").is_none(), "Page.navigate failed: {}", reply["error"]);
+            return false;
+        }
+        assert_eq!(self.dialogs[dialogs..], ["beforeunload"], "the page opened another dialog than the one asking before it goes");
+        self.call("Page.handleJavaScriptDialog", json!({"accept": go}));
+        true
     }
 
     fn note(&mut self, event: &Value) {
         let params = &event["params"];
         match event["method"].as_str() {
+            Some("Page.javascriptDialogOpening") => self.dialogs.push(params["type"].as_str().unwrap_or_default().to_string()),
             Some("Runtime.exceptionThrown") => self.problems.push(format!("script error: {}", params["exceptionDetails"])),
             Some("Runtime.consoleAPICalled") if params["type"] == "error" || params["type"] == "warning" => {
                 self.problems.push(format!("console {}: {}", params["type"], params["args"]))
@@ -127,11 +166,28 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
+    /// The value of a JavaScript expression in the page, or `None` while the page is between
+    /// two documents (after a reload began, before the new page is there to ask).
+    fn eval_unless_navigating(&mut self, expression: &str) -> Option<Value> {
+        let id = self.send("Runtime.evaluate", json!({"expression": expression, "returnByValue": true, "awaitPromise": true}));
+        let reply = self.answer(id, false);
+        // Chromium says "Inspected target navigated or closed", or that the page's context was
+        // destroyed or cannot be found, depending on the moment.
+        if reply["error"]["message"].as_str().is_some_and(|m| m.contains("navigated or closed") || m.contains("context")) {
+            return None;
+        }
+        assert!(reply.get("error").is_none(), "Runtime.evaluate failed: {}", reply["error"]);
+        let result = &reply["result"];
+        assert!(result.get("exceptionDetails").is_none(), "`{expression}` threw: {}", result["exceptionDetails"]);
+        Some(result["result"]["value"].clone())
+    }
+
     /// Waits until `condition` (a JavaScript expression, or a promise of one) is true.
     fn wait_for(&mut self, condition: &str) {
         let start = Instant::now();
-        while self.eval(&format!("Promise.resolve(({condition})).then(v => !!v)")) != json!(true) {
-            if self.eval("document.body.dataset.state") == json!("error") && !condition.contains("error") {
+        while self.eval_unless_navigating(&format!("Promise.resolve(({condition})).then(v => !!v)")) != Some(json!(true)) {
+            let state = self.eval_unless_navigating("document.body ? document.body.dataset.state : ''");
+            if state == Some(json!("error")) && !condition.contains("error") {
                 panic!(
                     "the page shows an error while waiting for `{condition}`: {}",
                     self.eval("document.getElementById('error').textContent")
@@ -258,12 +314,13 @@ fn joinedup(args: &[String], dir: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_joinedup")).args(args).current_dir(dir).output().expect("the joinedup binary starts")
 }
 
-/// A cell as the report's table writes it: mean [95% interval], scaled as the report scales.
+/// A cell as the report's table writes it: mean [95% interval], scaled as the report scales,
+/// the interval's lower end shown as 0 where it falls below (every metric is non-negative).
 fn expected_cell(summary: &Value, model: usize, metric: &str) -> String {
     let m = METRICS.iter().position(|d| d.name == metric).expect("a metric");
     let scale = words_for(m).kind.scale();
     let v = &summary["models"][model]["metrics"][metric];
-    let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(x * scale));
+    let h = |key: &str| v[key].as_f64().map(|x| joinedup::output::human(if key == "ci95_low" && x <= 0.0 { 0.0 } else { x * scale }));
     match (h("mean"), h("ci95_low"), h("ci95_high")) {
         (Some(mean), Some(low), Some(high)) => format!("{mean} [{low}, {high}]"),
         (Some(mean), _, _) => mean,
@@ -450,7 +507,13 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     b.click("#save-button");
     b.wait_for("document.getElementById('save-message').textContent.startsWith('Saved as')");
     b.wait_for("!!document.querySelector(\"input[name=scenario][value='fewer_social_workers.ron']\")");
-    let saved = joinedup(&["run".into(), "scenarios/fewer_social_workers.ron".into(), "--out".into(), "cli_saved".into()], work);
+    // The saved file keeps its own run settings (the page's quick ones are for looking), so
+    // the command line gives the page's numbers with the quick settings the page ran.
+    let quick_sets = [format!("run.replications={replications_text}"), format!("run.horizon_days={}", years * 365.25)];
+    let quick_args = quick_sets.iter().flat_map(|set| ["--set".to_string(), set.clone()]);
+    let mut args: Vec<String> = vec!["run".into(), "scenarios/fewer_social_workers.ron".into(), "--out".into(), "cli_saved".into()];
+    args.extend(quick_args.clone());
+    let saved = joinedup(&args, work);
     assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
     assert_eq!(std::fs::read(work.join("cli_saved/summary.json")).unwrap(), std::fs::read(served.join("summary.json")).unwrap());
 
@@ -551,7 +614,9 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
     b.wait_for("document.getElementById('save-message').textContent.includes('north_staffed')");
     let saved_text = std::fs::read_to_string(work.join("scenarios/north_staffed.ron")).unwrap();
     assert!(saved_text.contains("by_locality: {") && saved_text.contains("\"north\": 12"), "{saved_text}");
-    let saved = joinedup(&["run".into(), "scenarios/north_staffed.ron".into(), "--out".into(), "cli_north_saved".into()], work);
+    let mut args: Vec<String> = vec!["run".into(), "scenarios/north_staffed.ron".into(), "--out".into(), "cli_north_saved".into()];
+    args.extend(quick_args);
+    let saved = joinedup(&args, work);
     assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
     assert_eq!(std::fs::read(work.join("cli_north_saved/summary.json")).unwrap(), std::fs::read(third_dir.join("summary.json")).unwrap());
 
@@ -653,7 +718,8 @@ fn the_page_works_from_the_keyboard_keeps_each_scenarios_levers_and_finds_a_run_
     b.click("#run");
     b.wait_for("document.body.dataset.state === 'running' && !!document.body.dataset.activeRun && document.getElementById('status').textContent.startsWith('Waiting')");
     let mine = b.eval("document.body.dataset.activeRun").as_str().unwrap().to_string();
-    b.call("Page.navigate", json!({"url": url}));
+    // Mini's lever change is in no file, so the page asks before the reload loses it.
+    assert!(b.leave(&url, true), "the page did not ask before a reload lost a lever change");
     b.wait_for(&format!(
         "document.body && document.body.dataset.state === 'running' && document.body.dataset.activeRun === {} \
          && document.getElementById('status').textContent.includes('started before this page was opened') \
@@ -705,6 +771,104 @@ fn the_page_works_from_the_keyboard_keeps_each_scenarios_levers_and_finds_a_run_
     // (Measured against the screen: a mobile browser widens its window to fit a page too wide.)
     let width = b.eval("document.documentElement.scrollWidth");
     assert!(width.as_u64().is_some_and(|w| w <= 390), "the page is {width} pixels wide on a phone 390 wide");
+    assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
+}
+
+/// The small county asking for one replication of two years: less than the page's quick
+/// settings.
+fn one_replication() -> String {
+    let mut raw: RawScenario = scenario::parse("mini.ron", &small_county()).expect("mini parses");
+    raw.name = "one_replication".into();
+    raw.run.replications = 1;
+    raw.run.horizon_days = 730.5;
+    scenario::to_ron(&raw)
+}
+
+#[test]
+fn quick_settings_never_exceed_the_file_are_not_saved_and_unsaved_changes_are_asked_about() {
+    let Some(opened) = open_workbench() else { return };
+    let Opened { dir, url, mut b, _server, _browser } = opened;
+    let work = dir.path();
+    std::fs::write(work.join("scenarios/one_replication.ron"), one_replication()).unwrap();
+    b.call("Page.navigate", json!({"url": url}));
+    b.wait_for("document.body && document.body.dataset.state === 'ready'");
+    let value = |b: &mut Browser, path: &str| b.eval(&format!("document.querySelector(\"#levers [data-path='{path}']\").value"));
+
+    // A file asking for less than the quick settings keeps its own: one replication of two
+    // years, and nothing about the run to send.
+    b.click("input[name=scenario][value='one_replication.ron']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'one_replication.ron'");
+    assert_eq!(value(&mut b, "run.replications"), json!("1"), "the quick settings made the run bigger than the file's");
+    assert_eq!(value(&mut b, "run.horizon_days"), json!("2"));
+    assert!(!b.text("#command").contains("--set run."), "{}", b.text("#command"));
+
+    // The small county asks for 10 replications of 10 years: the page runs 3 of 3, and its
+    // results folder records what ran.
+    b.click("input[name=scenario][value='mini.ron']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron'");
+    assert_eq!(value(&mut b, "run.replications"), json!("3"));
+    assert_eq!(value(&mut b, "run.horizon_days"), json!("3"));
+    let note = b.text("#save-run-note");
+    assert!(note.contains("file's run settings: 10 replications of 10 years") && note.contains("quick settings are not saved"), "{note}");
+    let id = b.run();
+    let ran: RawScenario =
+        scenario::parse("scenario.ron", &std::fs::read_to_string(work.join("results/workbench").join(&id).join("scenario.ron")).unwrap())
+            .expect("the run's scenario.ron parses");
+    assert_eq!((ran.run.replications, ran.run.horizon_days), (3, 1095.75), "the results folder records what ran");
+
+    // Saved (and downloaded), the file keeps its own run settings, so `joinedup run` on it runs
+    // the study the file describes; with the quick settings it gives the page's numbers.
+    b.type_into(&format!("[data-path='{LEVER}']"), "30");
+    b.type_into("#save-name", "quick_look");
+    b.click("#save-button");
+    b.wait_for("document.getElementById('save-message').textContent.startsWith('Saved as')");
+    let saved_text = std::fs::read_to_string(work.join("scenarios/quick_look.ron")).unwrap();
+    let saved: RawScenario = scenario::parse("quick_look.ron", &saved_text).expect("the saved file parses");
+    let mini: RawScenario = scenario::parse("mini.ron", &small_county()).unwrap();
+    assert_eq!(
+        (saved.run.replications, saved.run.horizon_days, saved.run.warmup_days, saved.run.seed),
+        (mini.run.replications, mini.run.horizon_days, mini.run.warmup_days, mini.run.seed),
+        "the saved file has the page's quick settings:\n{saved_text}"
+    );
+    assert!(!saved_text.contains("--set run."), "the saved file's heading lists the quick settings:\n{saved_text}");
+    let downloads = work.join("downloads");
+    b.call("Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}));
+    b.click("#download-ron");
+    wait_for_file(&downloads.join("quick_look.ron"));
+    let downloaded: RawScenario = scenario::parse("d.ron", &std::fs::read_to_string(downloads.join("quick_look.ron")).unwrap()).unwrap();
+    assert_eq!(downloaded.run.replications, mini.run.replications, "the downloaded file has the quick settings");
+
+    // A run lever the planner moves is theirs, and saved.
+    b.type_into("[data-path='run.replications']", "5");
+    let note = b.text("#save-run-note");
+    assert!(note.contains("5 replications (yours) of 10 years"), "{note}");
+    b.type_into("#save-name", "five");
+    b.click("#save-button");
+    b.wait_for("document.getElementById('save-message').textContent.includes('five.ron')");
+    let five: RawScenario = scenario::parse("five.ron", &std::fs::read_to_string(work.join("scenarios/five.ron")).unwrap()).unwrap();
+    assert_eq!((five.run.replications, five.run.horizon_days), (5, mini.run.horizon_days));
+
+    // Leaving the page: nothing to lose once saved, so it goes without asking ...
+    assert_eq!(b.eval("window.unsavedChanges()"), json!(false), "the levers were saved as they are");
+    b.type_into(&format!("[data-path='{LEVER}']"), "31");
+    assert_eq!(b.eval("window.unsavedChanges()"), json!(true));
+    // ... but a change in no file is asked about; staying keeps it, going loses it.
+    assert!(b.leave(&url, false), "the page did not ask before a reload lost a lever change");
+    b.wait_for("window.leaving === true");
+    assert_eq!(value(&mut b, LEVER), json!("31"), "staying lost the change");
+    // A change kept for another scenario counts too.
+    b.click("input[name=scenario][value='county']");
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'county'");
+    assert_eq!(b.eval("window.unsavedChanges()"), json!(true), "the change kept for mini.ron is in no file");
+    assert!(b.leave(&url, true));
+    b.wait_for("!window.leaving && document.body && document.body.dataset.state === 'ready'");
+    assert_eq!(b.eval("window.unsavedChanges()"), json!(false));
+    assert!(!b.leave(&url, true), "a page with nothing to lose asked before going");
+    b.wait_for("!window.leaving && document.body && document.body.dataset.state === 'ready'");
+
+    // A warning's names in backticks are shown as code, built without markup from the text.
+    let shown = b.eval("(() => { const p = document.createElement('p'); p.appendChild(window.withCode('model `a<b>` and `c`, one ` left')); return p.innerHTML; })()");
+    assert_eq!(shown, json!("model <code>a&lt;b&gt;</code> and <code>c</code>, one ` left"));
     assert!(b.problems.is_empty(), "the page logged errors:\n{}", b.problems.join("\n"));
 }
 

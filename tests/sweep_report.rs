@@ -636,7 +636,12 @@ fn the_points_whose_runs_gave_warnings_are_kept_in_sweep_json_and_named_at_the_t
         }
         let sentences = between(item, "<li class=\"run-warning\">", "</li>");
         let expected: Vec<&str> = expected["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
-        let sentences: Vec<String> = sentences.iter().map(|s| s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).collect();
+        // Names the terminal marks with backticks are shown as code.
+        assert!(sentences.iter().all(|s| s.contains("<code>") && !s.contains('`')), "{sentences:?}");
+        let sentences: Vec<String> = sentences
+            .iter()
+            .map(|s| s.replace("<code>", "`").replace("</code>", "`").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+            .collect();
         assert_eq!(sentences, expected, "point {point}");
     }
 

@@ -12,9 +12,9 @@
 //! Latin hypercube.
 
 use super::compare::{Kind, words_for};
-use super::{Section, charts, count, esc, figure, model_legend, page};
+use super::{Section, charts, count, esc, esc_code, figure, model_legend, page};
 use crate::error::{Error, Result};
-use crate::metrics::{ALWAYS_WRITTEN_METRICS, Estimate, METRICS, Metric};
+use crate::metrics::{ALWAYS_WRITTEN_METRICS, CUT_AT_ZERO_NOTE, Estimate, METRICS, Metric, shown_interval};
 use crate::output::human;
 use crate::sweep::{DesignInfo, PointWarnings, SweepInfo};
 use serde::Deserialize;
@@ -925,7 +925,7 @@ Those points' results describe a structure that could not keep up, or one that n
             .zip(&results.info.factors)
             .map(|(value, factor)| format!("{} = {}", factor_html(&factor.name), level_html(value)))
             .collect();
-        let sentences: String = point.warnings.iter().map(|w| format!("<li class=\"run-warning\">{}</li>", esc(w))).collect();
+        let sentences: String = point.warnings.iter().map(|w| format!("<li class=\"run-warning\">{}</li>", esc_code(w))).collect();
         let _ = writeln!(
             html,
             "<li class=\"warned-point\" data-point=\"{}\">Point {} ({}): <details><summary>{}</summary><ul>{sentences}</ul></details></li>",
@@ -1087,6 +1087,7 @@ Models are drawn slightly apart so that one bar does not hide another.</p>\n"
         }
     });
     html.push_str(&model_legend(models));
+    let mut any_cut = false;
     for (f, factor) in info.factors.iter().enumerate() {
         let groups = &results.factors[f];
         let _ = writeln!(
@@ -1107,7 +1108,13 @@ Models are drawn slightly apart so that one bar does not hide another.</p>\n"
             let intervals: Vec<Vec<Option<(f64, f64)>>> = (0..models.len())
                 .map(|m| {
                     (0..groups.groups.len())
-                        .map(|g| groups.groups[g].cells[m][headline].and_then(|c| c.ci95).map(|(l, h)| (l * scale, h * scale)))
+                        .map(|g| {
+                            groups.groups[g].cells[m][headline].and_then(|c| c.ci95).map(|interval| {
+                                let ((l, h), cut) = shown_interval(&METRICS[metric], interval);
+                                any_cut |= cut;
+                                (l * scale, h * scale)
+                            })
+                        })
                         .collect()
                 })
                 .collect();
@@ -1133,6 +1140,9 @@ Models are drawn slightly apart so that one bar does not hide another.</p>\n"
             ));
         }
         html.push_str("</div>\n");
+    }
+    if any_cut {
+        let _ = writeln!(html, "<p class=\"cut-at-zero\"><small>{}</small></p>", esc(CUT_AT_ZERO_NOTE));
     }
     Section { id: "factors", title: "Each measure against each factor".into(), html }
 }

@@ -19,9 +19,9 @@ pub mod paths;
 use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::{self, Progress};
 use crate::metrics::METRICS;
-use crate::output::{self, human};
+use crate::output;
 use crate::provenance::{self, Provenance};
-use crate::report::{self, compare::words_for, read};
+use crate::report::{self, read};
 use crate::scenario::LoadedScenario;
 use api::{RunRequest, ScenarioRequest, Source};
 use paths::Folder;
@@ -659,31 +659,38 @@ fn status(state: &State, id: &str) -> Reply {
 }
 
 /// Every metric's cell as the report's table writes it ("12.3 [11.0, 13.6]"), model by
-/// model, so the page shows the report's numbers without formatting its own.
+/// model, so the page shows the report's numbers without formatting its own; and the metrics
+/// with a cell whose interval was shown from 0 (`report::table_cell`), for the page's footnote.
 fn table(results: &read::Results) -> Value {
+    let mut cut_at_zero = Vec::new();
     let rows: serde_json::Map<String, Value> = METRICS
         .iter()
         .enumerate()
         .map(|(m, def)| {
-            let scale = words_for(m).kind.scale();
             let cells: Vec<Value> = results
                 .models
                 .iter()
-                .map(|model| match model.summary[m] {
-                    Some(read::MetricFile { mean: Some(mean), ci95_low, ci95_high, .. }) => {
-                        let text = match ci95_low.zip(ci95_high) {
-                            Some((l, h)) => format!("{} [{}, {}]", human(mean * scale), human(l * scale), human(h * scale)),
-                            None => human(mean * scale),
-                        };
-                        Value::String(text)
-                    }
-                    _ => Value::String("–".into()),
+                .map(|model| {
+                    Value::String(match report::table_cell(m, model.summary[m]) {
+                        Some(report::TableCell { mean, interval: Some((low, high)), cut_at_zero: cut }) => {
+                            if cut && cut_at_zero.last() != Some(&def.name) {
+                                cut_at_zero.push(def.name);
+                            }
+                            format!("{mean} [{low}, {high}]")
+                        }
+                        Some(report::TableCell { mean, interval: None, .. }) => mean,
+                        None => "–".into(),
+                    })
                 })
                 .collect();
             (def.name.to_string(), Value::Array(cells))
         })
         .collect();
-    json!({"models": results.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(), "rows": rows})
+    json!({
+        "models": results.models.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+        "rows": rows,
+        "cut_at_zero": cut_at_zero,
+    })
 }
 
 /// `GET /api/runs/<id>/<file>`: one of the run's files, from its folder only.

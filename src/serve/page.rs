@@ -10,13 +10,20 @@
 //! inputs): a "Skip to Run" link comes first, Enter in a lever or Ctrl+Enter anywhere runs, and
 //! focus comes back to Run when a run ends or is cancelled. Each scenario keeps its levers as
 //! the planner left them when another is chosen, so switching (which the arrow keys do in the
-//! scenario list) loses nothing. A run under way when the page opens is found (`GET /api/runs`)
-//! and followed.
+//! scenario list) loses nothing, and the browser asks before a reload or close loses changes
+//! that are in no file (`unsavedChanges`). A run under way when the page opens is found
+//! (`GET /api/runs`) and followed.
+//!
+//! The run levers start at quick settings, never above the file's own (`quickRun`), and carry
+//! them in `data-quick`: a run sends them, a saved or downloaded file does not, so it keeps the
+//! file's run settings unless the planner moved a run lever.
 //!
 //! For the browser test, `<body>` carries `data-state` (`loading`, `ready`, `running`, `done`,
 //! `cancelled`, `error`), `data-run-id` (the last run shown) and `data-active-run` (the run being
 //! followed); lever inputs carry their override path in
 //! `data-path`, the staffing tables' cells included (`...staff.<i>.by_locality.<locality>`).
+//! `window.unsavedChanges()` and `window.withCode(text)` (a warning's backticked names as
+//! code) are there for it to call.
 
 /// What the page may load: itself and its own API, the run reports in a frame, nothing else.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -64,6 +71,7 @@ button.primary { background: var(--blue); color: #fff; border-color: var(--blue)
 button:disabled { opacity: 0.5; cursor: default; }
 progress { width: 14rem; }
 #warnings { background: #fffbe6; border-left: 4px solid #b8860b; padding: 0 0.6rem; font-size: 0.9rem; }
+#warnings code { background: #f3ecd0; padding: 0 0.2rem; border-radius: 3px; }
 #error { background: #fff3e0; border-left: 4px solid #d55e00; padding: 0.6rem; white-space: pre-wrap; font-size: 0.9rem; }
 #command-line { font-size: 0.85rem; color: #333; }
 #command { word-break: break-all; }
@@ -139,11 +147,13 @@ main, aside { min-width: 0; }
 <p id="downloads"></p>
 <p class="hint">Key numbers: mean across replications [95% confidence interval]. Grey: the previous run of the same scenario. Every measure, the charts and the plain-language summary are in the report below.</p>
 <div id="headline"></div>
+<p class="hint" id="cut-at-zero" hidden>An interval's lower end is shown as 0 where it falls below: the measure cannot be negative.</p>
 <iframe id="report" title="Report of the latest run"></iframe>
 </section>
 <section id="save">
 <h2>Save this scenario</h2>
 <p class="hint">Saves the scenario with your levers as a RON file in the scenarios folder, which <code>joinedup run</code> can run. Downloading gives you the same file.</p>
+<p class="hint" id="save-run-note"></p>
 <div class="lever"><label for="save-name">File name</label><input id="save-name" type="text" placeholder="my_plan" style="grid-column: 1 / 3"></div>
 <label><input id="save-overwrite" type="checkbox"> replace a file with that name</label>
 <p><button id="save-button" disabled>Save to scenarios folder</button> <button id="download-ron" disabled>Download .ron</button></p>
@@ -174,6 +184,9 @@ var pristine = null;
 // Problems the page finds before asking the server (a restructure without a day), from the
 // last overrides().
 var pageProblems = [];
+// Each scenario's request (as JSON) when it was last saved or downloaded: its lever changes are
+// then in a file, and leaving the page loses nothing.
+var savedRequest = {};
 
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs) {
@@ -203,7 +216,7 @@ function numberLever(label, path, value, options) {
   options = options || {};
   var id = 'lever-' + (++uid);
   var box = el('input', {type: 'number', id: id, step: options.step || 'any', min: options.min, max: options.max, value: num(value),
-    dataset: {path: path, original: options.original !== undefined ? options.original : num(value), scale: options.scale || ''}});
+    dataset: {path: path, original: options.original !== undefined ? options.original : num(value), scale: options.scale || '', quick: options.quick}});
   var row = el('div', {'class': 'lever'}, el('label', {'for': id, text: label}), box);
   if (options.slider) {
     var range = el('input', {type: 'range', min: options.min, max: options.max, step: options.step || 'any', value: num(value), 'aria-label': label});
@@ -248,6 +261,15 @@ function loadCatalogue(keep) {
 // Whether the current scenario's levers or ticked models differ from how they were built.
 function edited() { return current !== null && pristine !== null && JSON.stringify(requestBody()) !== pristine; }
 
+// Whether leaving the page (reloading or closing it) would lose lever changes that are in no
+// file: the current scenario's or those kept for another, unless saved (or downloaded) as they
+// are now. The page asks before it goes only then (beforeunload, below).
+function unsavedChanges() {
+  if (edited() && savedRequest[current.id] !== JSON.stringify(requestBody())) return true;
+  return Object.keys(kept).some(function (id) { return savedRequest[id] !== kept[id].request; });
+}
+window.unsavedChanges = unsavedChanges;
+
 // Notes, in the scenario list, each scenario whose changed levers are kept for it.
 function markKept() {
   document.querySelectorAll('input[name=scenario]').forEach(function (input) {
@@ -262,7 +284,8 @@ function choose(id) {
   if (current && current.id !== id) {
     // What the planner did to the scenario being left is kept for it, not thrown away.
     if (edited()) {
-      kept[current.id] = {entry: JSON.stringify(current), models: Array.from($('model-list').childNodes), levers: Array.from($('levers').childNodes), pristine: pristine};
+      kept[current.id] = {entry: JSON.stringify(current), models: Array.from($('model-list').childNodes), levers: Array.from($('levers').childNodes), pristine: pristine,
+        request: JSON.stringify(requestBody())};
       left = current.id;
     } else {
       delete kept[current.id];
@@ -306,6 +329,20 @@ function choose(id) {
   words.push(current.error ? 'This scenario does not load as it is; a lever may fix it.' : 'Move a lever, then Run.');
   status('Ready. ' + words.join(' '));
   followRunInProgress();
+}
+
+// The page's quick settings for a scenario's run: 3 replications of 3 years, but never more
+// than the file itself asks for (a file of one replication of England stays one), since they
+// are there to make a first look quicker. The warm-up is the file's while it leaves some of the
+// shorter horizon to measure, else its first third.
+function quickRun(run) {
+  var years = Math.min(QUICK_YEARS, run.horizon_days / 365.25);
+  var horizonDays = years * 365.25;
+  return {
+    replications: Math.min(QUICK_REPLICATIONS, run.replications),
+    years: years,
+    warmup_days: run.warmup_days < horizonDays ? run.warmup_days : Math.floor(horizonDays / 3)
+  };
 }
 
 function buildLevers() {
@@ -371,14 +408,19 @@ function buildLevers() {
   });
   root.appendChild(structures);
 
+  // The run levers start at the page's quick settings (quickRun), each marked with it
+  // (data-quick): a run sends them, but a saved file keeps the file's own unless the planner
+  // moved the lever.
+  var quick = quickRun(s.run);
   var run = section('Run', true);
-  run.appendChild(numberLever('Replications per model', 'run.replications', QUICK_REPLICATIONS, {min: 1, step: 1, original: num(s.run.replications),
-    note: 'The scenario asks for ' + s.run.replications + '; a few give quick answers with wider intervals.'}));
-  var years = Math.min(QUICK_YEARS, s.run.horizon_days / 365.25);
-  run.appendChild(numberLever('Years simulated (warm-up included)', 'run.horizon_days', years, {min: 0.5, step: 0.5, scale: '365.25',
-    original: num(s.run.horizon_days / 365.25), note: 'The scenario asks for ' + (s.run.horizon_days / 365.25).toFixed(1) + ' years.'}));
-  run.appendChild(numberLever('Warm-up days (not counted)', 'run.warmup_days', s.run.warmup_days, {min: 0, step: 1}));
-  run.appendChild(numberLever('Seed', 'run.seed', s.run.seed, {min: 0, step: 1, note: 'The same seed and levers give the same numbers, here and on the command line.'}));
+  run.appendChild(numberLever('Replications per model', 'run.replications', quick.replications, {min: 1, step: 1, original: num(s.run.replications),
+    quick: num(quick.replications), note: 'The scenario asks for ' + s.run.replications + '; a few give quick answers with wider intervals.'}));
+  run.appendChild(numberLever('Years simulated (warm-up included)', 'run.horizon_days', quick.years, {min: 0.5, step: 0.5, scale: '365.25',
+    original: num(s.run.horizon_days / 365.25), quick: num(quick.years), note: 'The scenario asks for ' + (s.run.horizon_days / 365.25).toFixed(1) + ' years.'}));
+  run.appendChild(numberLever('Warm-up days (not counted)', 'run.warmup_days', quick.warmup_days, {min: 0, step: 1, original: num(s.run.warmup_days),
+    quick: num(quick.warmup_days)}));
+  run.appendChild(numberLever('Seed', 'run.seed', s.run.seed, {min: 0, step: 1, quick: num(s.run.seed),
+    note: 'The same seed and levers give the same numbers, here and on the command line.'}));
   root.appendChild(run);
 
   var advanced = section('Advanced: any --set', false);
@@ -531,16 +573,25 @@ function showModelCards() {
   });
 }
 
-// Every changed lever as a --set, in page order; levers of models left out are not sent.
-function overrides() {
+// Whether the planner moved a run lever from the quick setting the page gave it.
+function moved(input) {
+  return input.value.trim() === '' || Number(input.value) !== Number(input.dataset.quick);
+}
+
+// Every changed lever as a --set, in page order; levers of models left out are not sent. For a
+// saved file (forSave), a run lever still at its quick setting is not sent either, so the file
+// keeps its own run settings: the quick settings are for looking, not for the study.
+function overrides(forSave) {
   var sets = [];
   pageProblems = [];
   document.querySelectorAll('#levers [data-path]').forEach(function (input) {
     if (input.closest('[hidden]')) return;
     var value = valueOf(input);
     var differs = value !== originalOf(input);
-    input.closest('.lever, label, td').classList.toggle('changed', differs);
-    if (differs) sets.push(input.dataset.path + '=' + value);
+    var quick = input.dataset.quick !== undefined;
+    // Bold marks what the planner changed; the quick settings are the page's doing.
+    input.closest('.lever, label, td').classList.toggle('changed', quick ? moved(input) && differs : differs);
+    if (differs && !(forSave && quick && !moved(input))) sets.push(input.dataset.path + '=' + value);
   });
   document.querySelectorAll('#levers .restructure').forEach(function (box) {
     if (!box.closest('[hidden]')) restructureOverrides(box, sets);
@@ -550,8 +601,8 @@ function overrides() {
   return sets;
 }
 
-function requestBody() {
-  var body = {scenario: current.id, set: overrides()};
+function requestBody(forSave) {
+  var body = {scenario: current.id, set: overrides(forSave)};
   var models = chosenModels();
   if (models) body.models = models;
   return body;
@@ -569,6 +620,30 @@ function changed() {
   body.set.forEach(function (s) { words.push('--set', s); });
   $('command').textContent = body.models ? '' : words.map(shellQuote).join(' ');
   $('command-note').textContent = body.models ? 'none, as only some of the models are ticked, which the command line cannot do: save the scenario below and run the saved file.' : '';
+  $('save-run-note').textContent = saveRunNote();
+}
+
+// Which run settings a saved file will have, said beside Save: the file's own, except the run
+// levers the planner moved, never the page's quick settings.
+function saveRunNote() {
+  var lever = function (path) { return document.querySelector('#levers [data-path="' + path + '"]'); };
+  var parts = [];
+  var anyMoved = false;
+  var setting = function (path, fileValue, words) {
+    var input = lever(path);
+    var mine = input && moved(input) && valueOf(input) !== originalOf(input);
+    anyMoved = anyMoved || mine;
+    parts.push(words(mine ? input.value.trim() : fileValue) + (mine ? ' (yours)' : ''));
+  };
+  var plural = function (n, word) { return n + ' ' + word + (Number(n) === 1 ? '' : 's'); };
+  var run = current.run;
+  setting('run.replications', num(run.replications), function (n) { return plural(n, 'replication'); });
+  // A file's horizon in years to two decimals at most (a validation run's 36,500 days are 99.93).
+  setting('run.horizon_days', String(Math.round(run.horizon_days / 365.25 * 100) / 100), function (n) { return plural(n, 'year'); });
+  setting('run.warmup_days', num(run.warmup_days), function (n) { return n + ' days of warm-up'; });
+  setting('run.seed', num(run.seed), function (n) { return 'seed ' + n; });
+  return (anyMoved ? 'Saved with these run settings: ' : 'Saved with the file\'s run settings: ') + parts[0] + ' of ' + parts[1] + ', ' + parts[2] + ', ' + parts[3] +
+    '; the page\'s quick settings are not saved' + (anyMoved ? ' (a run lever you moved is).' : '.');
 }
 
 function run() {
@@ -689,13 +764,27 @@ function poll(id, scenarioId) {
   }).catch(function (e) { if (activeRun === id) fail('The workbench did not answer: ' + e + '. Is joinedup serve still running?'); });
 }
 
+// A sentence written for the terminal, with each `name` in backticks shown as code (as the
+// report shows it): built from text nodes, so a name cannot become markup. A backtick without
+// its pair stays as it is.
+function withCode(text) {
+  var out = document.createDocumentFragment();
+  var parts = text.split('`');
+  parts.forEach(function (part, i) {
+    if (i % 2 === 1 && i < parts.length - 1) out.appendChild(el('code', {text: part}));
+    else out.appendChild(document.createTextNode((i % 2 === 1 ? '`' : '') + part));
+  });
+  return out;
+}
+window.withCode = withCode;
+
 function show(s, scenarioId) {
   activeRun = null;
   // What `joinedup run` prints after its table: a structure that cannot keep up, or
   // coordination beyond the staff's hours.
   var warnings = $('warnings');
   warnings.textContent = '';
-  (s.warnings || []).forEach(function (w) { warnings.appendChild(el('p', {text: 'Warning: ' + w})); });
+  (s.warnings || []).forEach(function (w) { warnings.appendChild(el('p', {}, 'Warning: ', withCode(w))); });
   warnings.hidden = !(s.warnings && s.warnings.length);
   $('cancel').hidden = true;
   $('results').hidden = false;
@@ -727,6 +816,7 @@ function show(s, scenarioId) {
   var headline = $('headline');
   headline.textContent = '';
   headline.appendChild(table);
+  $('cut-at-zero').hidden = !(s.table.cut_at_zero || []).some(function (m) { return KEY_METRICS.indexOf(m) >= 0; });
   previous = {scenario: scenarioId, table: s.table};
   window.lastSummary = s.summary;
   var frame = $('report');
@@ -746,7 +836,10 @@ function show(s, scenarioId) {
 }
 
 function saveOrDownload(save) {
-  var body = requestBody();
+  var body = requestBody(true);
+  // What the levers are as saved, to tell later whether anything is left unsaved.
+  var request = JSON.stringify(requestBody());
+  var scenarioId = current.id;
   if (pageProblems.length) {
     $('save-message').className = 'refused';
     $('save-message').textContent = pageProblems.join(' ');
@@ -763,6 +856,7 @@ function saveOrDownload(save) {
     .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
     .then(function (answer) {
       if (!answer.ok) { refused(answer.body.error); return; }
+      savedRequest[scenarioId] = request;
       if (save) {
         message.className = 'saved';
         message.textContent = 'Saved as ' + answer.body.saved.path + '. Run it with: joinedup run ' + shellQuote(answer.body.saved.path);
@@ -803,6 +897,14 @@ $('cancel').addEventListener('click', cancelRun);
 $('reset').addEventListener('click', function () { buildLevers(); });
 $('save-button').addEventListener('click', function () { saveOrDownload(true); });
 $('download-ron').addEventListener('click', function () { saveOrDownload(false); });
+// Reloading or closing the page loses lever changes that are in no file: ask first, but only
+// then, so a page with nothing to lose goes at once.
+window.addEventListener('beforeunload', function (e) {
+  if (!unsavedChanges()) return;
+  e.preventDefault();
+  // Older browsers ask only when returnValue is set as well.
+  e.returnValue = true;
+});
 loadCatalogue(null).catch(function (e) { showError('Cannot list the scenarios: ' + e); setState('error'); });
 </script>
 </body>
