@@ -32,7 +32,7 @@ struct MonthOf {
     from_day: f64,
     to_day: f64,
     month: usize,
-    /// `(month + 1) as f64 * MONTH_DAYS`, where the time integrals split an interval.
+    /// `(month + 1) as f64 * MONTH_DAYS` (saturating: a day past any run gives the last month), where the time integrals split an interval.
     end_day: f64,
 }
 
@@ -59,7 +59,7 @@ impl MonthOf {
         // A day a run never reaches (negative, NaN, beyond a century by far) is answered
         // without being remembered: its range is left empty.
         let (from_day, to_day) = if day >= 0.0 && month < 1 << 32 { (first_day_of(month), first_day_of(month + 1)) } else { (1.0, 0.0) };
-        *self = MonthOf { from_day, to_day, month, end_day: (month + 1) as f64 * MONTH_DAYS };
+        *self = MonthOf { from_day, to_day, month, end_day: month.saturating_add(1) as f64 * MONTH_DAYS };
     }
 }
 
@@ -561,7 +561,7 @@ mod tests {
             for &day in &days {
                 let (month, end) = month_of.of(day);
                 assert_eq!(month, (day / MONTH_DAYS) as usize, "day {day:e} (pass {pass})");
-                assert_eq!(end.to_bits(), ((month + 1) as f64 * MONTH_DAYS).to_bits(), "day {day:e}");
+                assert_eq!(end.to_bits(), (month.saturating_add(1) as f64 * MONTH_DAYS).to_bits(), "day {day:e}");
             }
             days.sort_by(f64::total_cmp);
         }
