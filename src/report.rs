@@ -317,8 +317,9 @@ more referrals can be hidden need surfacing, and higher utilisation can be overl
     Section { id: "summary", title: "Summary".into(), html }
 }
 
+/// A chart with its caption; a caption's `` `name` `` (a metric's name) is shown as code.
 fn figure(id: &str, svg: &str, caption: &str) -> String {
-    format!("<figure class=\"chart\" id=\"chart-{id}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n", esc(caption))
+    format!("<figure class=\"chart\" id=\"chart-{id}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>\n", esc_code(caption))
 }
 
 fn labels(results: &Results) -> Vec<String> {
