@@ -255,6 +255,16 @@ impl Browser {
         );
     }
 
+    /// Chooses `value` in the drop-down list `selector` names, as picking it would (the page
+    /// hears the change).
+    fn choose(&mut self, selector: &str, value: &str) {
+        self.eval(&format!(
+            "(() => {{ const s = document.querySelector({}); s.value = {}; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
+            json!(selector),
+            json!(value)
+        ));
+    }
+
     fn text(&mut self, selector: &str) -> String {
         self.eval(&format!("document.querySelector({}).textContent", json!(selector))).as_str().unwrap_or_default().to_string()
     }
@@ -622,7 +632,7 @@ fn a_planner_changes_a_lever_in_the_browser_and_sees_joinedup_runs_numbers() {
 
     // A restructure, as the page writes it, is an override the command line takes: the
     // integrated hub in two localities from the second year.
-    b.eval("(() => { const s = document.querySelector(\".restructure[data-model='siloed'] .restructure-to\"); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    b.choose(".restructure[data-model='siloed'] .restructure-to", "integrated_hub");
     b.type_into(".restructure[data-model='siloed'] .restructure-day", "366");
     for place in ["north_east", "east", "south_east", "south", "south_west", "central"] {
         b.click(&format!(".restructure[data-model='siloed'] .localities input[value='{place}']"));
@@ -742,20 +752,14 @@ fn the_page_works_from_the_keyboard_keeps_each_scenarios_levers_and_finds_a_run_
 
     // A restructure whose day box is empty is explained in words, not quoted back whole.
     let to = ".restructure[data-model='siloed'] .restructure-to";
-    b.eval(&format!(
-        "(() => {{ const s = document.querySelector({}); s.value = 'integrated_hub'; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
-        json!(to)
-    ));
+    b.choose(to, "integrated_hub");
     b.type_into(".restructure[data-model='siloed'] .restructure-day", "");
     b.click("#run");
     b.wait_for("document.body.dataset.state === 'error'");
     let error = b.text("#error");
     assert!(error.starts_with("The restructure of siloed has no day"), "{error}");
     assert!(!error.contains("(day:"), "the message quotes the restructure: {error}");
-    b.eval(&format!(
-        "(() => {{ const s = document.querySelector({}); s.value = ''; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
-        json!(to)
-    ));
+    b.choose(to, "");
 
     // A long run cancelled: the focus goes back to Run, not to the top of the page.
     b.type_into("[data-path='run.replications']", "500");
