@@ -405,6 +405,9 @@ struct UnitInstance {
     /// Contracted hours per day of its staff, and coordination hours spent recently
     /// (exponentially forgotten over `COORDINATION_MEMORY_DAYS`) as of `coordination_since_day`.
     hours_per_day: f64,
+    /// The unit's standing share of time on team building (`UnitKind::Team`), 0 for other
+    /// kinds: kept here so that `casework_slowdown` need not look the unit up to learn it.
+    team_time_share: f64,
     recent_coordination_hours: f64,
     coordination_since_day: f64,
     /// The last forgetting computed (`remembered_coordination`): on this day, for the current
@@ -451,6 +454,13 @@ struct Sim<'a> {
     replication: u32,
     queue: EventQueue<Event>,
     need_draws: NeedDraws,
+    /// Whether any unit of the model has a waiting list whose families give up
+    /// (`WaitingList::reneges`): decided once, so that without one a need joining a list
+    /// does not look its unit up to learn that no patience clock starts.
+    lists_renege: bool,
+    /// Whether any unit of the model sends more than one professional to some intervention
+    /// (`Unit::professionals_per_intervention`): without one, no colleague is ever involved.
+    colleagues_join: bool,
     /// Untreated-clock events made stale since the queue was last cleared of them (an
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
@@ -608,6 +618,10 @@ impl<'a> Sim<'a> {
                     unit_idx,
                     total_slots,
                     hours_per_day,
+                    team_time_share: match unit.kind {
+                        UnitKind::Team { team_time_share, .. } => team_time_share,
+                        _ => 0.0,
+                    },
                     recent_coordination_hours: 0.0,
                     coordination_since_day: 0.0,
                     decayed_on_day: f64::NAN,
@@ -685,6 +699,8 @@ impl<'a> Sim<'a> {
             replication,
             queue: EventQueue::new(),
             need_draws: NeedDraws::of(&scenario.population),
+            lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
+            colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
             census_needs: Vec::new(),
@@ -1426,11 +1442,13 @@ impl<'a> Sim<'a> {
         if instance.hours_per_day <= 0.0 {
             return 1.0;
         }
+        // Nothing spent coordinating and no team time: the share below is exactly 0 and the
+        // slowdown exactly 1 (for finite hours), so the divisions are skipped.
+        let team_share = instance.team_time_share;
+        if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day.is_finite() {
+            return 1.0;
+        }
         let recent = remembered_coordination(instance, now);
-        let team_share = match self.model.units[instance.unit_idx].kind {
-            UnitKind::Team { team_time_share, .. } => team_time_share,
-            _ => 0.0,
-        };
         // `recent` is about rate x memory, so rate per day = recent / memory.
         let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
         1.0 / (1.0 - share)
@@ -1842,11 +1860,13 @@ impl<'a> Sim<'a> {
         let instance = &self.instances[unit_instance as usize];
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
-        let overload = if occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
-            1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
-        } else {
-            1.0
-        };
+        // Without a slowdown the formula gives exactly 1, so it is not worked out.
+        let overload =
+            if workforce.overload_slowdown != 0.0 && occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
+                1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
+            } else {
+                1.0
+            };
         let slowdown = overload * self.casework_slowdown(now, unit_instance);
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
@@ -1891,7 +1911,9 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
                 let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
                 let (domain, tier) = (first.domain, first.tier);
-                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                if self.colleagues_join {
+                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                }
             }
             WorkKind::Service { need } => {
                 if !e.service_started {
@@ -1900,8 +1922,10 @@ impl<'a> Sim<'a> {
                         self.record.wait(2, start_day - e.referral_day);
                     }
                 }
-                let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
-                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                if self.colleagues_join {
+                    let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
+                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                }
                 let e = &mut self.episodes[episode as usize];
                 self.record.service_started(start_day, start_day - e.referral_day);
                 if start_day >= scenario.run.warmup_days {
@@ -2219,7 +2243,9 @@ impl<'a> Sim<'a> {
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
-        if let Some(at) = state.listed_at() {
+        if self.lists_renege
+            && let Some(at) = state.listed_at()
+        {
             self.start_patience(episode, need, token, at);
         }
     }
