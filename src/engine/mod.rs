@@ -458,6 +458,11 @@ struct Sim<'a> {
     /// (`WaitingList::reneges`): decided once, so that without one a need joining a list
     /// does not look its unit up to learn that no patience clock starts.
     lists_renege: bool,
+    /// `rng::stream_key` of the episodes', recurrences' and waiting lists' streams, worked
+    /// out once rather than for every stream made.
+    episode_stream_key: u64,
+    recurrence_stream_key: u64,
+    waiting_list_stream_key: u64,
     /// Whether any unit of the model sends more than one professional to some intervention
     /// (`Unit::professionals_per_intervention`): without one, no colleague is ever involved.
     colleagues_join: bool,
@@ -699,6 +704,9 @@ impl<'a> Sim<'a> {
             replication,
             queue: EventQueue::new(),
             need_draws: NeedDraws::of(&scenario.population),
+            episode_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Episode),
+            recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
+            waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
             lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
@@ -1095,8 +1103,7 @@ impl<'a> Sim<'a> {
 
     fn recur(&mut self, now: f64, recurrence: Recurrence) -> Result<()> {
         let Recurrence { family_id, n_episode, locality, domain, tier, previous_close_day } = recurrence;
-        let mut rng =
-            rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
+        let mut rng = rng::keyed_stream(self.recurrence_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
         let need =
             draw_need(&mut rng, &self.scenario.population, self.need_draws, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
@@ -1157,12 +1164,7 @@ impl<'a> Sim<'a> {
             complex,
             n_untreated: 0,
             n_returns: 0,
-            rng: rng::LazyStream::new(
-                self.scenario.run.seed,
-                self.replication,
-                Purpose::Episode,
-                rng::mix64(family_id) ^ u64::from(n_episode),
-            ),
+            rng: rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode)),
         };
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
