@@ -466,6 +466,8 @@ struct Sim<'a> {
     /// Whether any unit of the model sends more than one professional to some intervention
     /// (`Unit::professionals_per_intervention`): without one, no colleague is ever involved.
     colleagues_join: bool,
+    /// Whether a met need of some tier may come back (`recurrence_probability_by_tier`).
+    recurrence_possible: bool,
     /// Untreated-clock events made stale since the queue was last cleared of them (an
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
@@ -707,6 +709,7 @@ impl<'a> Sim<'a> {
             episode_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Episode),
             recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
             waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
+            recurrence_possible: population.recurrence_probability_by_tier.iter().any(|&p| p > 0.0),
             lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
@@ -1537,13 +1540,22 @@ impl<'a> Sim<'a> {
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
         let Some(since) = n.untreated_since.take() else { return };
-        consume_exposure(population, n, now - since);
-        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+        // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
+        // so the exposure left (read only when a clock is set or fires) and the clock token
+        // (read only by clock events) are never looked at, and there is no stale clock to
+        // count or clear.
+        let clocks = self.need_draws.escalation || self.need_draws.resolution;
+        if clocks {
+            consume_exposure(population, n, now - since);
+            e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+        }
         e.n_untreated -= 1;
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, -1);
         }
-        self.clock_went_stale();
+        if clocks {
+            self.clock_went_stale();
+        }
     }
 
     /// A need's pending clock event is now stale. Most are due months ahead (escalation and
@@ -2300,13 +2312,18 @@ impl<'a> Sim<'a> {
             });
         }
         self.record.closure_for_rereferral(now);
-        // Recurrence: a need that was met may come back; the likeliest decides.
-        let recurrence = e
-            .needs
-            .iter()
-            .filter(|n| n.state == NeedState::Closed(Closure::Served))
-            .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+        // Recurrence: a need that was met may come back; the likeliest decides. Where no tier
+        // recurs (decided once, `recurrence_possible`) the likeliest could not be above 0.
+        let recurrence = self
+            .recurrence_possible
+            .then(|| {
+                e.needs
+                    .iter()
+                    .filter(|n| n.state == NeedState::Closed(Closure::Served))
+                    .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+            })
+            .flatten();
         // With no chance of recurrence the draws are skipped: they could not schedule
         // anything, and the episode's stream is not used again after its closure.
         if let Some((probability, domain, tier)) = recurrence
