@@ -1141,43 +1141,64 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let mut episode = Episode {
-            tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
-            family_id,
-            n_episode,
-            locality,
-            referral_day: now,
-            measured,
-            contacted: false,
-            assessment_done: false,
-            service_started: false,
-            needs: Vec::new(),
-            n_handoffs: 0,
-            n_bounces: 0,
-            n_assessments: 0,
-            n_tellings: 0,
-            assessed_units: Vec::new(),
-            common_assessed: false,
-            professionals: Vec::new(),
-            lead: None,
-            lead_since_day: now,
-            lost: false,
-            escalated_to_tier3: false,
-            escalated_to_tier4: false,
-            complex,
-            n_untreated: 0,
-            n_returns: 0,
-            rng: rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode)),
-        };
+        let rng = rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
-                // The freed slot's buffers, emptied at closure, are reused: no allocation
-                // per episode once the table has grown.
-                let slot = &mut self.episodes[idx as usize];
-                episode.needs = std::mem::take(&mut slot.needs);
-                episode.assessed_units = std::mem::take(&mut slot.assessed_units);
-                episode.professionals = std::mem::take(&mut slot.professionals);
-                *slot = episode;
+                // The freed slot is filled in place, its buffers (emptied at closure) kept:
+                // no allocation per episode once the table has grown, and no whole episode
+                // built aside and copied in (~250 bytes a referral). Every field is named, so
+                // a new one cannot be forgotten here.
+                let Episode {
+                    tags: slot_tags,
+                    family_id: slot_family_id,
+                    n_episode: slot_n_episode,
+                    locality: slot_locality,
+                    referral_day,
+                    measured: slot_measured,
+                    contacted,
+                    assessment_done,
+                    service_started,
+                    needs: _,
+                    n_handoffs,
+                    n_bounces,
+                    n_assessments,
+                    n_tellings,
+                    assessed_units: _,
+                    common_assessed,
+                    professionals: _,
+                    lead,
+                    lead_since_day,
+                    lost,
+                    escalated_to_tier3,
+                    escalated_to_tier4,
+                    complex: slot_complex,
+                    n_untreated,
+                    n_returns,
+                    rng: slot_rng,
+                } = &mut self.episodes[idx as usize];
+                *slot_tags = Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] };
+                *slot_family_id = family_id;
+                *slot_n_episode = n_episode;
+                *slot_locality = locality;
+                *referral_day = now;
+                *slot_measured = measured;
+                *contacted = false;
+                *assessment_done = false;
+                *service_started = false;
+                *n_handoffs = 0;
+                *n_bounces = 0;
+                *n_assessments = 0;
+                *n_tellings = 0;
+                *common_assessed = false;
+                *lead = None;
+                *lead_since_day = now;
+                *lost = false;
+                *escalated_to_tier3 = false;
+                *escalated_to_tier4 = false;
+                *slot_complex = complex;
+                *n_untreated = 0;
+                *n_returns = 0;
+                *slot_rng = rng;
                 idx
             }
             None => {
@@ -1186,9 +1207,34 @@ impl<'a> Sim<'a> {
                 // grows for years as its caseload builds up, and growing the lists of new
                 // slots was 4% of its instructions and a tenth of its instruction-cache misses,
                 // malloc's code being cold).
-                episode.professionals.reserve_exact(NEW_SLOT_PROFESSIONALS);
-                episode.assessed_units.reserve_exact(NEW_SLOT_ASSESSMENTS);
-                self.episodes.push(episode);
+                self.episodes.push(Episode {
+                    tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
+                    family_id,
+                    n_episode,
+                    locality,
+                    referral_day: now,
+                    measured,
+                    contacted: false,
+                    assessment_done: false,
+                    service_started: false,
+                    needs: Vec::new(),
+                    n_handoffs: 0,
+                    n_bounces: 0,
+                    n_assessments: 0,
+                    n_tellings: 0,
+                    assessed_units: Vec::with_capacity(NEW_SLOT_ASSESSMENTS),
+                    common_assessed: false,
+                    professionals: Vec::with_capacity(NEW_SLOT_PROFESSIONALS),
+                    lead: None,
+                    lead_since_day: now,
+                    lost: false,
+                    escalated_to_tier3: false,
+                    escalated_to_tier4: false,
+                    complex,
+                    n_untreated: 0,
+                    n_returns: 0,
+                    rng,
+                });
                 (self.episodes.len() - 1) as u32
             }
         };
