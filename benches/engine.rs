@@ -161,7 +161,11 @@ fn event_queue(c: &mut Cpu) {
 /// (62-65 ms per replication, 2.4-2.6 M referrals/s); after six optimisation passes (commit
 /// `d714fba`) ~355 ns (3,870 instructions) per referral, 2.8 M referrals/s; after the seventh
 /// (`24757a0`, cheaper wait histograms and month lookups) 3,612 instructions and ~3.0 M
-/// referrals/s: the per-referral work is spread over a dozen handlers, see results/benchmarks.md.
+/// referrals/s; after the eighth (`8729484`, work mmc cannot use skipped by flags decided once,
+/// and two libm `floor` calls a referral that the compiler had hoisted) 3,389 instructions
+/// (callgrind of `timed_run scenarios/validation/mmc.ron --replications 1`: 542,568,979 for
+/// 160,091 referrals) and ~3.2 M referrals/s: the per-referral work is spread over a dozen
+/// handlers, see results/benchmarks.md.
 fn mmc(c: &mut Cpu) {
     note_load("mmc");
     let s = scenario("scenarios/validation/mmc.ron", &[]);

@@ -49,9 +49,20 @@ pub fn stream(seed: u64, replication: u32, purpose: Purpose, index: u64) -> Gene
     Generator::seed_from_u64(stream_seed(seed, replication, purpose, index))
 }
 
+/// The same stream as `stream`, for a `key` from `stream_key`.
+pub fn keyed_stream(key: u64, index: u64) -> Generator {
+    Generator::seed_from_u64(mix64(key ^ index))
+}
+
 fn stream_seed(seed: u64, replication: u32, purpose: Purpose, index: u64) -> u64 {
-    let key = mix64(mix64(mix64(seed) ^ u64::from(replication)) ^ (purpose as u64)) ^ index;
-    mix64(key)
+    mix64(stream_key(seed, replication, purpose) ^ index)
+}
+
+/// The part of a stream's seed that does not depend on its index: the same for every stream
+/// of one purpose in a replication, so a caller making many (one per episode) works it out
+/// once (`LazyStream::keyed`).
+pub fn stream_key(seed: u64, replication: u32, purpose: Purpose) -> u64 {
+    mix64(mix64(mix64(seed) ^ u64::from(replication)) ^ (purpose as u64))
 }
 
 /// The same stream as `stream`, seeded on its first draw. Every episode has a stream of its
@@ -62,18 +73,24 @@ pub struct LazyStream(LazyState);
 
 #[derive(Debug)]
 enum LazyState {
+    /// `stream_key(..) ^ index`: the last mix of the seed is left to the first draw too.
     Unseeded(u64),
     Seeded(Generator),
 }
 
 impl LazyStream {
     pub fn new(seed: u64, replication: u32, purpose: Purpose, index: u64) -> Self {
-        LazyStream(LazyState::Unseeded(stream_seed(seed, replication, purpose, index)))
+        Self::keyed(stream_key(seed, replication, purpose), index)
+    }
+
+    /// The same stream as `new`, for a `key` from `stream_key`.
+    pub fn keyed(key: u64, index: u64) -> Self {
+        LazyStream(LazyState::Unseeded(key ^ index))
     }
 
     fn generator(&mut self) -> &mut Generator {
-        if let LazyState::Unseeded(seed) = self.0 {
-            self.0 = LazyState::Seeded(Generator::seed_from_u64(seed));
+        if let LazyState::Unseeded(keyed_index) = self.0 {
+            self.0 = LazyState::Seeded(Generator::seed_from_u64(mix64(keyed_index)));
         }
         match &mut self.0 {
             LazyState::Seeded(generator) => generator,
@@ -112,6 +129,22 @@ mod tests {
         assert_ne!(a, stream(1, 0, Purpose::Episode, 0).next_u64());
         assert_ne!(a, stream(2, 0, Purpose::Arrivals, 0).next_u64());
         assert_ne!(a, stream(1, 0, Purpose::Arrivals, 1).next_u64());
+    }
+
+    #[test]
+    fn keyed_streams_are_the_streams() {
+        for (seed, replication, purpose, index) in
+            [(9, 3, Purpose::Episode, 77), (1, 0, Purpose::WaitingList, u64::MAX), (0, 7, Purpose::Recurrence, 0)]
+        {
+            let key = stream_key(seed, replication, purpose);
+            let (mut eager, mut keyed, mut lazy) =
+                (stream(seed, replication, purpose, index), keyed_stream(key, index), LazyStream::keyed(key, index));
+            for _ in 0..100 {
+                let a = eager.next_u64();
+                assert_eq!(a, keyed.next_u64());
+                assert_eq!(a, lazy.next_u64());
+            }
+        }
     }
 
     #[test]

@@ -405,6 +405,9 @@ struct UnitInstance {
     /// Contracted hours per day of its staff, and coordination hours spent recently
     /// (exponentially forgotten over `COORDINATION_MEMORY_DAYS`) as of `coordination_since_day`.
     hours_per_day: f64,
+    /// The unit's standing share of time on team building (`UnitKind::Team`), 0 for other
+    /// kinds: kept here so that `casework_slowdown` need not look the unit up to learn it.
+    team_time_share: f64,
     recent_coordination_hours: f64,
     coordination_since_day: f64,
     /// The last forgetting computed (`remembered_coordination`): on this day, for the current
@@ -451,6 +454,20 @@ struct Sim<'a> {
     replication: u32,
     queue: EventQueue<Event>,
     need_draws: NeedDraws,
+    /// Whether any unit of the model has a waiting list whose families give up
+    /// (`WaitingList::reneges`): decided once, so that without one a need joining a list
+    /// does not look its unit up to learn that no patience clock starts.
+    lists_renege: bool,
+    /// `rng::stream_key` of the episodes', recurrences' and waiting lists' streams, worked
+    /// out once rather than for every stream made.
+    episode_stream_key: u64,
+    recurrence_stream_key: u64,
+    waiting_list_stream_key: u64,
+    /// Whether any unit of the model sends more than one professional to some intervention
+    /// (`Unit::professionals_per_intervention`): without one, no colleague is ever involved.
+    colleagues_join: bool,
+    /// Whether a met need of some tier may come back (`recurrence_probability_by_tier`).
+    recurrence_possible: bool,
     /// Untreated-clock events made stale since the queue was last cleared of them (an
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
@@ -608,6 +625,10 @@ impl<'a> Sim<'a> {
                     unit_idx,
                     total_slots,
                     hours_per_day,
+                    team_time_share: match unit.kind {
+                        UnitKind::Team { team_time_share, .. } => team_time_share,
+                        _ => 0.0,
+                    },
                     recent_coordination_hours: 0.0,
                     coordination_since_day: 0.0,
                     decayed_on_day: f64::NAN,
@@ -685,6 +706,12 @@ impl<'a> Sim<'a> {
             replication,
             queue: EventQueue::new(),
             need_draws: NeedDraws::of(&scenario.population),
+            episode_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Episode),
+            recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
+            waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
+            recurrence_possible: population.recurrence_probability_by_tier.iter().any(|&p| p > 0.0),
+            lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
+            colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
             census_needs: Vec::new(),
@@ -1079,8 +1106,7 @@ impl<'a> Sim<'a> {
 
     fn recur(&mut self, now: f64, recurrence: Recurrence) -> Result<()> {
         let Recurrence { family_id, n_episode, locality, domain, tier, previous_close_day } = recurrence;
-        let mut rng =
-            rng::stream(self.scenario.run.seed, self.replication, Purpose::Recurrence, rng::mix64(family_id) ^ u64::from(n_episode));
+        let mut rng = rng::keyed_stream(self.recurrence_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
         let need =
             draw_need(&mut rng, &self.scenario.population, self.need_draws, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
@@ -1115,48 +1141,64 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let mut episode = Episode {
-            tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
-            family_id,
-            n_episode,
-            locality,
-            referral_day: now,
-            measured,
-            contacted: false,
-            assessment_done: false,
-            service_started: false,
-            needs: Vec::new(),
-            n_handoffs: 0,
-            n_bounces: 0,
-            n_assessments: 0,
-            n_tellings: 0,
-            assessed_units: Vec::new(),
-            common_assessed: false,
-            professionals: Vec::new(),
-            lead: None,
-            lead_since_day: now,
-            lost: false,
-            escalated_to_tier3: false,
-            escalated_to_tier4: false,
-            complex,
-            n_untreated: 0,
-            n_returns: 0,
-            rng: rng::LazyStream::new(
-                self.scenario.run.seed,
-                self.replication,
-                Purpose::Episode,
-                rng::mix64(family_id) ^ u64::from(n_episode),
-            ),
-        };
+        let rng = rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
-                // The freed slot's buffers, emptied at closure, are reused: no allocation
-                // per episode once the table has grown.
-                let slot = &mut self.episodes[idx as usize];
-                episode.needs = std::mem::take(&mut slot.needs);
-                episode.assessed_units = std::mem::take(&mut slot.assessed_units);
-                episode.professionals = std::mem::take(&mut slot.professionals);
-                *slot = episode;
+                // The freed slot is filled in place, its buffers (emptied at closure) kept:
+                // no allocation per episode once the table has grown, and no whole episode
+                // built aside and copied in (~250 bytes a referral). Every field is named, so
+                // a new one cannot be forgotten here.
+                let Episode {
+                    tags: slot_tags,
+                    family_id: slot_family_id,
+                    n_episode: slot_n_episode,
+                    locality: slot_locality,
+                    referral_day,
+                    measured: slot_measured,
+                    contacted,
+                    assessment_done,
+                    service_started,
+                    needs: _,
+                    n_handoffs,
+                    n_bounces,
+                    n_assessments,
+                    n_tellings,
+                    assessed_units: _,
+                    common_assessed,
+                    professionals: _,
+                    lead,
+                    lead_since_day,
+                    lost,
+                    escalated_to_tier3,
+                    escalated_to_tier4,
+                    complex: slot_complex,
+                    n_untreated,
+                    n_returns,
+                    rng: slot_rng,
+                } = &mut self.episodes[idx as usize];
+                *slot_tags = Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] };
+                *slot_family_id = family_id;
+                *slot_n_episode = n_episode;
+                *slot_locality = locality;
+                *referral_day = now;
+                *slot_measured = measured;
+                *contacted = false;
+                *assessment_done = false;
+                *service_started = false;
+                *n_handoffs = 0;
+                *n_bounces = 0;
+                *n_assessments = 0;
+                *n_tellings = 0;
+                *common_assessed = false;
+                *lead = None;
+                *lead_since_day = now;
+                *lost = false;
+                *escalated_to_tier3 = false;
+                *escalated_to_tier4 = false;
+                *slot_complex = complex;
+                *n_untreated = 0;
+                *n_returns = 0;
+                *slot_rng = rng;
                 idx
             }
             None => {
@@ -1165,9 +1207,34 @@ impl<'a> Sim<'a> {
                 // grows for years as its caseload builds up, and growing the lists of new
                 // slots was 4% of its instructions and a tenth of its instruction-cache misses,
                 // malloc's code being cold).
-                episode.professionals.reserve_exact(NEW_SLOT_PROFESSIONALS);
-                episode.assessed_units.reserve_exact(NEW_SLOT_ASSESSMENTS);
-                self.episodes.push(episode);
+                self.episodes.push(Episode {
+                    tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
+                    family_id,
+                    n_episode,
+                    locality,
+                    referral_day: now,
+                    measured,
+                    contacted: false,
+                    assessment_done: false,
+                    service_started: false,
+                    needs: Vec::new(),
+                    n_handoffs: 0,
+                    n_bounces: 0,
+                    n_assessments: 0,
+                    n_tellings: 0,
+                    assessed_units: Vec::with_capacity(NEW_SLOT_ASSESSMENTS),
+                    common_assessed: false,
+                    professionals: Vec::with_capacity(NEW_SLOT_PROFESSIONALS),
+                    lead: None,
+                    lead_since_day: now,
+                    lost: false,
+                    escalated_to_tier3: false,
+                    escalated_to_tier4: false,
+                    complex,
+                    n_untreated: 0,
+                    n_returns: 0,
+                    rng,
+                });
                 (self.episodes.len() - 1) as u32
             }
         };
@@ -1343,8 +1410,7 @@ impl<'a> Sim<'a> {
                         instance.panel.push_back(item);
                         if unit.allocation == Allocation::TeamLeader && !instance.allocation_pending {
                             instance.allocation_pending = true;
-                            let morning = self.scenario.run.calendar.next_working_morning(now);
-                            self.queue.schedule(morning, Event::TeamAllocation { unit_instance });
+                            self.schedule_team_allocation(now, unit_instance);
                         }
                     }
                 }
@@ -1352,6 +1418,16 @@ impl<'a> Sim<'a> {
                 self.triage_away(now, episode, need, unit_instance);
             }
         }
+    }
+
+    /// A team leader will allocate at the next working morning. Out of line and cold: inlined,
+    /// the compiler worked out that morning (two calls of libm's `floor`, which baseline x86-64
+    /// has no instruction for) at the top of every `after_assessment`, whether or not a team
+    /// leader allocates there: 1.2% of mmc's instructions.
+    #[cold]
+    fn schedule_team_allocation(&mut self, now: f64, unit_instance: u32) {
+        let morning = self.scenario.run.calendar.next_working_morning(now);
+        self.queue.schedule(morning, Event::TeamAllocation { unit_instance });
     }
 
     fn triage_away(&mut self, now: f64, episode: u32, need: u8, from: u32) {
@@ -1426,11 +1502,13 @@ impl<'a> Sim<'a> {
         if instance.hours_per_day <= 0.0 {
             return 1.0;
         }
+        // Nothing spent coordinating and no team time: the share below is exactly 0 and the
+        // slowdown exactly 1 (for finite hours), so the divisions are skipped.
+        let team_share = instance.team_time_share;
+        if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day.is_finite() {
+            return 1.0;
+        }
         let recent = remembered_coordination(instance, now);
-        let team_share = match self.model.units[instance.unit_idx].kind {
-            UnitKind::Team { team_time_share, .. } => team_time_share,
-            _ => 0.0,
-        };
         // `recent` is about rate x memory, so rate per day = recent / memory.
         let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
         1.0 / (1.0 - share)
@@ -1517,13 +1595,22 @@ impl<'a> Sim<'a> {
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
         let Some(since) = n.untreated_since.take() else { return };
-        consume_exposure(population, n, now - since);
-        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+        // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
+        // so the exposure left (read only when a clock is set or fires) and the clock token
+        // (read only by clock events) are never looked at, and there is no stale clock to
+        // count or clear.
+        let clocks = self.need_draws.escalation || self.need_draws.resolution;
+        if clocks {
+            consume_exposure(population, n, now - since);
+            e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+        }
         e.n_untreated -= 1;
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, -1);
         }
-        self.clock_went_stale();
+        if clocks {
+            self.clock_went_stale();
+        }
     }
 
     /// A need's pending clock event is now stale. Most are due months ahead (escalation and
@@ -1842,11 +1929,13 @@ impl<'a> Sim<'a> {
         let instance = &self.instances[unit_instance as usize];
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
-        let overload = if occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
-            1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
-        } else {
-            1.0
-        };
+        // Without a slowdown the formula gives exactly 1, so it is not worked out.
+        let overload =
+            if workforce.overload_slowdown != 0.0 && occupancy > workforce.overload_threshold && workforce.overload_threshold < 1.0 {
+                1.0 + workforce.overload_slowdown * (occupancy - workforce.overload_threshold) / (1.0 - workforce.overload_threshold)
+            } else {
+                1.0
+            };
         let slowdown = overload * self.casework_slowdown(now, unit_instance);
         let e = &mut self.episodes[episode as usize];
         if !e.professionals.contains(&practitioner) {
@@ -1891,7 +1980,9 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
                 let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
                 let (domain, tier) = (first.domain, first.tier);
-                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                if self.colleagues_join {
+                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                }
             }
             WorkKind::Service { need } => {
                 if !e.service_started {
@@ -1900,8 +1991,10 @@ impl<'a> Sim<'a> {
                         self.record.wait(2, start_day - e.referral_day);
                     }
                 }
-                let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
-                self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                if self.colleagues_join {
+                    let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
+                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                }
                 let e = &mut self.episodes[episode as usize];
                 self.record.service_started(start_day, start_day - e.referral_day);
                 if start_day >= scenario.run.warmup_days {
@@ -2219,7 +2312,9 @@ impl<'a> Sim<'a> {
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
-        if let Some(at) = state.listed_at() {
+        if self.lists_renege
+            && let Some(at) = state.listed_at()
+        {
             self.start_patience(episode, need, token, at);
         }
     }
@@ -2272,13 +2367,18 @@ impl<'a> Sim<'a> {
             });
         }
         self.record.closure_for_rereferral(now);
-        // Recurrence: a need that was met may come back; the likeliest decides.
-        let recurrence = e
-            .needs
-            .iter()
-            .filter(|n| n.state == NeedState::Closed(Closure::Served))
-            .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+        // Recurrence: a need that was met may come back; the likeliest decides. Where no tier
+        // recurs (decided once, `recurrence_possible`) the likeliest could not be above 0.
+        let recurrence = self
+            .recurrence_possible
+            .then(|| {
+                e.needs
+                    .iter()
+                    .filter(|n| n.state == NeedState::Closed(Closure::Served))
+                    .map(|n| (population.recurrence_probability_by_tier[n.tier as usize - 1], n.domain, n.tier))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+            })
+            .flatten();
         // With no chance of recurrence the draws are skipped: they could not schedule
         // anything, and the episode's stream is not used again after its closure.
         if let Some((probability, domain, tier)) = recurrence

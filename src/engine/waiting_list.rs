@@ -10,7 +10,7 @@
 
 use super::{Closure, Event, NeedState, Sim, bits};
 use crate::model::{MAX_NEEDS, WaitingList};
-use crate::rng::{self, Purpose};
+use crate::rng;
 use rand::RngExt;
 use rand_distr::Exp1;
 
@@ -34,7 +34,7 @@ impl Sim<'_> {
         // A family that comes back after nobody held it tries again with fresh draws: one
         // short patience must not make it give up every time it returns.
         let key = rng::mix64(rng::mix64(e.family_id) ^ u64::from(e.n_episode)) ^ u64::from(e.n_returns);
-        let mut stream = rng::stream(self.scenario.run.seed, self.replication, Purpose::WaitingList, key);
+        let mut stream = rng::keyed_stream(self.waiting_list_stream_key, key);
         let patience_exp1: f64 = stream.sample(Exp1);
         let mut draws = Draws { patience_exp1, turn_away: [0.0; MAX_NEEDS], met_elsewhere: [0.0; MAX_NEEDS] };
         for need in 0..MAX_NEEDS {
