@@ -88,9 +88,49 @@ const _: () = assert!(TIMESERIES.len() == N_TIMESERIES);
 /// for these rows to tell a complete file from one cut short.
 pub const ALWAYS_WRITTEN_METRICS: [Metric; 4] = [Metric::Referrals, Metric::LostEpisodes, Metric::UnmetNeedChildDays, Metric::StaffCost];
 
+/// Metrics the engine (`Recorder::finish`) divides by the same count, absent exactly when it is
+/// zero: per closed episode, and per closed episode of a family presenting with complex needs.
+/// A replication has rows for all of a group or none, so a reader can tell a row missing from
+/// a group from one never written.
+pub const WRITTEN_TOGETHER: [&[Metric]; 2] = [
+    &[
+        Metric::HandoffsPerEpisode,
+        Metric::BouncedPerEpisode,
+        Metric::AssessmentsPerEpisode,
+        Metric::RetellingsPerEpisode,
+        Metric::ProfessionalsPerFamilyYear,
+        Metric::EscalationTier3,
+        Metric::EscalationTier4,
+    ],
+    &[
+        Metric::ComplexHandoffsPerEpisode,
+        Metric::ComplexAssessmentsPerEpisode,
+        Metric::ComplexRetellingsPerEpisode,
+        Metric::ComplexProfessionalsPerFamilyYear,
+    ],
+];
+
+/// Metrics that are absent only when no unit with staff is open in the measured window (no
+/// caseload slots, no contracted hours). Which units are open when is set by the scenario
+/// (opening days, project ends), never drawn, so every replication of a model has these rows
+/// or none does.
+pub const WRITTEN_BY_SCENARIO: [Metric; 2] = [Metric::PractitionerUtilisation, Metric::CoordinationTimeShare];
+
 /// Monthly series every month of every replication has, for the same reason: they are counts
-/// (or a time integral) of the month, never "not observed".
-pub const ALWAYS_WRITTEN_SERIES: [&str; 5] = ["referrals", "services_started", "lost_episodes", "escalations", "unmet_need_child_days"];
+/// (or a time integral) of the month, never "not observed". `open_episodes` is counted at
+/// every month end, and at the horizon for the last month.
+pub const ALWAYS_WRITTEN_SERIES: [&str; 6] =
+    ["referrals", "services_started", "open_episodes", "lost_episodes", "escalations", "unmet_need_child_days"];
+
+/// Monthly series that depend on the month only through what the scenario fixes:
+/// `practitioner_utilisation` is absent in a month when no unit with caseload slots is open,
+/// `mean_trust` when no practitioner of an open unit has another agency of the model to trust
+/// (a model of one agency, say). Every replication of a model has a month's row or none does.
+pub const SERIES_WRITTEN_BY_SCENARIO: [&str; 2] = ["practitioner_utilisation", "mean_trust"];
+
+/// The monthly wait, written for a month exactly when `services_started` that month is above
+/// zero (it is their mean wait).
+pub const SERIES_WRITTEN_WITH_SERVICES: &str = "wait_service_start_days";
 
 /// Days in a reporting month (a twelfth of a Julian year).
 pub const MONTH_DAYS: f64 = 365.25 / 12.0;

@@ -804,7 +804,8 @@ pub struct SlurmOptions {
     pub out_dir: PathBuf,
     /// Absolute path of the plan file.
     pub plan_path: PathBuf,
-    /// The `joinedup` binary the jobs run (absolute).
+    /// The `joinedup` binary the jobs run (absolute); `emit_slurm` refuses one that is not an
+    /// executable file.
     pub binary: PathBuf,
     pub n_shards: usize,
     pub partition: Option<String>,
@@ -899,6 +900,7 @@ pub fn emit_slurm(plan: &Plan, options: &SlurmOptions) -> Result<Vec<PathBuf>> {
             format!("`{partition}` is not a partition name"),
         )?;
     }
+    check_binary(&options.binary)?;
     let n_shards = options.n_shards;
     let out = &options.out_dir;
     // Refused now rather than by the merge job, after every shard has run on the cluster.
@@ -977,6 +979,40 @@ echo \"jobs: $array_job $merge_job\"\n"
         written.push(path);
     }
     Ok(written)
+}
+
+/// Refuses a `--joinedup-bin` that names no program this machine could run: a missing file,
+/// a folder or a file without execute permission would otherwise be found only when the
+/// array tasks start on the cluster, perhaps hours later, and every one of them would fail.
+fn check_binary(path: &Path) -> Result<()> {
+    let problem = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+        Err(e) => format!("cannot be read ({e})"),
+        Ok(meta) if meta.is_dir() => "is a folder, not a program".to_string(),
+        Ok(meta) if !meta.is_file() => "is not a regular file".to_string(),
+        Ok(meta) if !is_executable(&meta) => "is not executable (chmod +x makes it so, if it is joinedup)".to_string(),
+        Ok(_) => return Ok(()),
+    };
+    Err(Error::BadArgument {
+        option: "--joinedup-bin".into(),
+        message: format!(
+            "{} {problem}, so every Slurm job would fail when it starts. Give the path of a built joinedup binary on a filesystem \
+the compute nodes mount, e.g. target/release/joinedup after `cargo build --release`; no script was written",
+            path.display()
+        ),
+    })
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+/// Elsewhere there is no execute bit to check; a file is taken to be runnable.
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    true
 }
 
 fn make_executable(path: &Path) -> Result<()> {

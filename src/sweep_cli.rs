@@ -74,7 +74,8 @@ struct SlurmArgs {
     /// With --emit-slurm: CPUs of each task (its --threads).
     #[arg(long, default_value_t = 1, requires = "emit_slurm")]
     cpus_per_task: usize,
-    /// With --emit-slurm: the joinedup binary the jobs run (default: this one).
+    /// With --emit-slurm: the joinedup binary the jobs run (default: this one); it must be an
+    /// executable file, checked before any script is written.
     #[arg(long, requires = "emit_slurm")]
     joinedup_bin: Option<PathBuf>,
 }

@@ -7,7 +7,8 @@
 //! Invariants checked on every replication of every model: families are conserved (every
 //! episode ends in exactly one state), the same families arrive in every model (common random
 //! numbers), metrics and monthly series are finite and within their bounds, percentiles are
-//! ordered, and a replication run twice gives identical results. Time never going backwards
+//! ordered, the rows written only sometimes are written as `joinedup report` expects them (see
+//! `check_rows_as_promised`), and a replication run twice gives identical results. Time never going backwards
 //! is asserted inside the engine, so any case that breaks it panics and fails here.
 //!
 //! CI runs a fixed seed so a failure reproduces; explore further with, for example,
@@ -16,7 +17,10 @@
 
 use joinedup::Error;
 use joinedup::engine;
-use joinedup::metrics::{METRICS, Metric, PERCENTILES, TIMESERIES, WAIT_METRICS};
+use joinedup::metrics::{
+    ALWAYS_WRITTEN_METRICS, ALWAYS_WRITTEN_SERIES, METRICS, Metric, PERCENTILES, SERIES_WRITTEN_BY_SCENARIO, SERIES_WRITTEN_WITH_SERVICES,
+    TIMESERIES, WAIT_METRICS, WRITTEN_BY_SCENARIO, WRITTEN_TOGETHER,
+};
 use joinedup::scenario;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -409,9 +413,48 @@ fn params() -> impl Strategy<Value = Params> {
 /// more coordination than its contracted hours, and the share exceeds 1; found by this file.)
 const SHARES: [Metric; 4] = [Metric::EscalationTier3, Metric::EscalationTier4, Metric::Rereferral12m, Metric::PractitionerUtilisation];
 
-fn check_replication(scenario: &joinedup::model::Scenario, model_idx: usize, replication: u32) -> Result<(u64, u64), TestCaseError> {
+/// What the scenario alone decides about a replication's rows: whether each metric of
+/// `WRITTEN_BY_SCENARIO` has a value, then, month by month, each series of
+/// `SERIES_WRITTEN_BY_SCENARIO`. Every replication of a model must give the same.
+type ScenarioRows = Vec<bool>;
+
+/// The promises `joinedup report` holds a results folder to (src/report/read.rs) for the rows
+/// written only sometimes, checked against the engine itself: were one broken, the report would
+/// refuse a folder a run wrote whole.
+fn check_rows_as_promised(who: &str, r: &joinedup::metrics::ReplicationResult) -> Result<ScenarioRows, TestCaseError> {
+    for metric in ALWAYS_WRITTEN_METRICS {
+        prop_assert!(r.value(metric).is_some(), "{}: no {}", who, METRICS[metric as usize].name);
+    }
+    for group in WRITTEN_TOGETHER {
+        let present: Vec<bool> = group.iter().map(|&m| r.value(m).is_some()).collect();
+        prop_assert!(present.iter().all(|&p| p == present[0]), "{}: a group written together is split: {:?} {:?}", who, group, present);
+    }
+    for (wait_idx, &wait) in WAIT_METRICS.iter().enumerate() {
+        for (_, q) in PERCENTILES {
+            prop_assert_eq!(r.value(wait).is_some(), r.wait_percentile(wait_idx, q).is_some(), "{}: {:?} and its percentiles", who, wait);
+        }
+    }
+    let series = |name: &str| TIMESERIES.iter().position(|n| *n == name).unwrap();
+    let (started, wait) = (series("services_started"), series(SERIES_WRITTEN_WITH_SERVICES));
+    let mut scenario_rows: ScenarioRows = WRITTEN_BY_SCENARIO.iter().map(|&m| r.value(m).is_some()).collect();
+    for (month, row) in r.months.iter().enumerate() {
+        for name in ALWAYS_WRITTEN_SERIES {
+            prop_assert!(row[series(name)].is_some(), "{}: no {} in month {}", who, name, month);
+        }
+        prop_assert_eq!(row[started].is_some_and(|n| n > 0.0), row[wait].is_some(), "{}: month {}'s wait and services started", who, month);
+        scenario_rows.extend(SERIES_WRITTEN_BY_SCENARIO.iter().map(|name| row[series(name)].is_some()));
+    }
+    Ok(scenario_rows)
+}
+
+fn check_replication(
+    scenario: &joinedup::model::Scenario,
+    model_idx: usize,
+    replication: u32,
+) -> Result<((u64, u64), ScenarioRows), TestCaseError> {
     let who = format!("model {model_idx} replication {replication}");
     let r = engine::simulate(scenario, model_idx, replication).map_err(|e| TestCaseError::fail(format!("{who}: {e}")))?;
+    let scenario_rows = check_rows_as_promised(&who, &r)?;
     let d = &r.diagnostics;
     prop_assert_eq!(
         d.episodes_created,
@@ -455,7 +498,7 @@ fn check_replication(scenario: &joinedup::model::Scenario, model_idx: usize, rep
     prop_assert_eq!(r.values, again.values, "{}: metrics differ on a second run", who);
     prop_assert_eq!(&r.months, &again.months, "{}: monthly series differ on a second run", who);
     prop_assert_eq!(d, &again.diagnostics, "{}: diagnostics differ on a second run", who);
-    Ok((d.new_families, d.arrival_checksum))
+    Ok(((d.new_families, d.arrival_checksum), scenario_rows))
 }
 
 proptest! {
@@ -467,14 +510,18 @@ proptest! {
         let loaded = scenario::load_str("random.ron", &text, &[])
             .map_err(|e| TestCaseError::fail(format!("a valid random scenario was refused: {e}\n{text}")))?;
         let scenario = &loaded.scenario;
+        let mut scenario_rows: Vec<Option<ScenarioRows>> = vec![None; scenario.models.len()];
         for replication in 0..scenario.run.replications {
             let mut arrivals = None;
-            for model_idx in 0..scenario.models.len() {
+            for (model_idx, expected_rows) in scenario_rows.iter_mut().enumerate() {
                 // The failure shows the scenario, to be run with `joinedup run` or turned into a test.
-                let families = check_replication(scenario, model_idx, replication)
+                let (families, rows) = check_replication(scenario, model_idx, replication)
                     .map_err(|e| TestCaseError::fail(format!("{e}\n--- the scenario ---\n{text}")))?;
                 // Common random numbers: every model faces the same families.
                 prop_assert_eq!(*arrivals.get_or_insert(families), families, "model {} faced other families", model_idx);
+                // What the scenario decides is the same in every replication.
+                prop_assert_eq!(expected_rows.get_or_insert_with(|| rows.clone()), &rows,
+                    "model {}, replication {}: utilisation or trust written in other months than replication 0\n{}", model_idx, replication, text);
             }
         }
         // The resolved scenario reads back to the same scenario.

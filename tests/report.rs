@@ -434,6 +434,101 @@ fn a_damaged_or_incomplete_run_folder_is_refused_with_how_to_remake_it() {
     refused(&dir, &["looks damaged or incomplete", "joinedup run", "scenario.ron --out NEW_FOLDER"]);
 }
 
+/// `text` without the lines for which `drop` is true, each kept line with its line break.
+fn dropping(text: &str, drop: impl Fn(&str) -> bool) -> String {
+    text.lines().filter(|l| !drop(l)).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn rows_written_only_sometimes_are_checked_against_what_the_folder_promises() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let run = tmp.path().join("run");
+    run_with_report(&run);
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    let models: Vec<String> = summary["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()).collect();
+    let (first, last) = (&models[0], models.last().unwrap());
+    let replications = std::fs::read_to_string(run.join("replications.csv")).unwrap();
+    let timeseries = std::fs::read_to_string(run.join("timeseries.csv")).unwrap();
+    let remake = ["replications.csv", "rows are missing", "looks damaged or incomplete", "provenance.json"];
+    let copy = |name: &str, file: &str, text: &str| {
+        let dir = tmp.path().join(name);
+        damaged_copy(&run, &dir, file, text);
+        assert_ne!(std::fs::read_to_string(dir.join(file)).unwrap(), std::fs::read_to_string(run.join(file)).unwrap(), "{name}: no change");
+        dir
+    };
+
+    // Cut at a line break after the last replication's staff cost: its rates for families
+    // with complex needs and its wait percentiles are gone, every always-written row is there.
+    let lines: Vec<&str> = replications.lines().collect();
+    let staff_cost = lines.iter().rposition(|l| l.contains(",staff_cost,")).unwrap();
+    assert!(lines[staff_cost].starts_with(&format!("{last},2,")) && staff_cost + 1 < lines.len());
+    let cut: String = lines[..=staff_cost].iter().map(|l| format!("{l}\n")).collect();
+    refused(
+        &copy("cut-after-staff-cost", "replications.csv", &cut),
+        &[&remake[..], &[&format!("no `wait_first_contact_days_p50` row for model `{last}`, replication 2"), "with its mean"]].concat(),
+    );
+    // One rate per closed episode missing where the others of its group are written.
+    let text = dropping(&replications, |l| l.starts_with(&format!("{last},2,handoffs_per_episode,")));
+    refused(
+        &copy("no-handoffs", "replications.csv", &text),
+        &[&remake[..], &[&format!("no `handoffs_per_episode` row for model `{last}`, replication 2"), "`bounced_referrals_per_episode`"]]
+            .concat(),
+    );
+    // A whole group missing from one replication: summary.json's mean was made with it.
+    let text = dropping(&replications, |l| l.starts_with(&format!("{first},1,complex_")));
+    refused(
+        &copy("no-complex", "replications.csv", &text),
+        &[&remake[..], &[&format!("model `{first}`'s `complex_handoffs_per_episode`"), "from 2 of the run's 3 replications"]].concat(),
+    );
+    // A wait missing from every replication of a model, percentiles and all.
+    let text = dropping(&replications, |l| l.starts_with(first.as_str()) && l.contains(",wait_first_contact_days"));
+    refused(
+        &copy("no-wait", "replications.csv", &text),
+        &[&remake[..], &[&format!("model `{first}`'s `wait_first_contact_days` a mean of"), "no row of it for any replication"]].concat(),
+    );
+    // Utilisation is written for every replication of a model or none: the scenario decides.
+    let text = dropping(&replications, |l| l.starts_with(&format!("{last},1,practitioner_utilisation,")));
+    refused(
+        &copy("no-utilisation", "replications.csv", &text),
+        &[&remake[..], &[&format!("no `practitioner_utilisation` row for model `{last}`, replication 1"), "replication 0 has one"]]
+            .concat(),
+    );
+    // A changed value no longer gives summary.json's mean.
+    let row = lines.iter().find(|l| l.starts_with(&format!("{first},0,escalation_rate_tier3,"))).unwrap();
+    let text = replications.replacen(row, &format!("{first},0,escalation_rate_tier3,0.999"), 1);
+    refused(&copy("changed", "replications.csv", &text), &["summary.json", "`escalation_rate_tier3`", "or the files were changed"]);
+
+    // timeseries.csv cut after the last month's unmet need: its utilisation and trust are gone.
+    let remake = ["timeseries.csv", "rows are missing", "looks damaged or incomplete"];
+    let lines: Vec<&str> = timeseries.lines().collect();
+    let unmet = lines.iter().rposition(|l| l.contains(",unmet_need_child_days,")).unwrap();
+    assert!(lines[unmet].starts_with(&format!("{last},2,16,")) && unmet + 1 < lines.len());
+    let cut: String = lines[..=unmet].iter().map(|l| format!("{l}\n")).collect();
+    refused(
+        &copy("cut-after-unmet", "timeseries.csv", &cut),
+        &[
+            &remake[..],
+            &[&format!("no `practitioner_utilisation` row for model `{last}`, replication 2, month 16"), "replication 0 has one"],
+        ]
+        .concat(),
+    );
+    // The month's mean wait is written whenever a service started.
+    let started = lines.iter().find(|l| l.starts_with(&format!("{first},0,5,services_started,"))).unwrap();
+    assert!(started.rsplit_once(',').unwrap().1.parse::<f64>().unwrap() > 0.0, "{started}");
+    let text = dropping(&timeseries, |l| l.starts_with(&format!("{first},0,5,wait_service_start_days,")));
+    refused(
+        &copy("no-monthly-wait", "timeseries.csv", &text),
+        &[&remake[..], &[&format!("no `wait_service_start_days` row for model `{first}`, replication 0, month 5"), "services started"]]
+            .concat(),
+    );
+    // Open episodes are counted at every month end.
+    let text = dropping(&timeseries, |l| l.starts_with(&format!("{first},1,3,open_episodes,")));
+    refused(
+        &copy("no-open-episodes", "timeseries.csv", &text),
+        &[&remake[..], &[&format!("no `open_episodes` row for model `{first}`, replication 1, month 3")]].concat(),
+    );
+}
+
 #[test]
 fn the_emptiest_run_still_has_every_row_the_reader_requires() {
     // Measured for a tenth of a day with a few hundred families: no episode closes and few

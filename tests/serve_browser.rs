@@ -8,8 +8,8 @@
 //! `summary.json`.
 //!
 //! A second test uses the page as a keyboard user would and as a planner who reloads it: the
-//! skip link to Run, Enter and Ctrl+Enter to run, the focus back on Run after Cancel, a lever's
-//! change kept when the arrow keys switch scenario and back, a run found and followed after a
+//! skip link to Run, Enter (in a lever or on a scenario) and Ctrl+Enter to run, the focus back
+//! on Run after Cancel, a lever's change kept when the arrow keys switch scenario and back, a run found and followed after a
 //! reload (and after switching scenario while it goes), and a page no wider than a phone.
 //!
 //! Chromium is driven over its DevTools protocol (a WebSocket, `tungstenite`): clicks are
@@ -715,6 +715,17 @@ fn the_page_works_from_the_keyboard_keeps_each_scenarios_levers_and_finds_a_run_
     b.click("#save-name");
     b.press("Enter", CTRL);
     b.wait_for(&format!("document.body.dataset.state === 'done' && document.body.dataset.runId !== {first}"));
+    let second = b.eval("document.body.dataset.runId");
+    // Enter on a scenario in the list, reached with the arrow keys, runs it; the focus stays there.
+    b.click("input[name=scenario][value='mini.ron']");
+    b.press("ArrowUp", 0);
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'county'");
+    b.press("ArrowDown", 0);
+    b.wait_for("document.querySelector('input[name=scenario]:checked').value === 'mini.ron' && document.body.dataset.state === 'ready'");
+    b.press("Enter", 0);
+    b.wait_for(&format!("document.body.dataset.state === 'done' && document.body.dataset.runId !== {second}"));
+    assert_eq!(b.eval("document.activeElement.name + ' ' + document.activeElement.value"), json!("scenario mini.ron"));
+    assert!(b.text("#command").contains(&format!("--set {LEVER}=7")), "Enter did not run mini as its levers stand: {}", b.text("#command"));
 
     // The page's run queued behind a long one another page started; reloaded, the page finds
     // its own run (not the other) and shows it waiting, with Cancel; switching scenario leaves

@@ -475,6 +475,40 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
         assert!(stderr.contains(option) && stderr.contains(expected), "{option} {value}: {stderr}");
         assert!(!out.exists(), "{option} {value}: scripts were written");
     }
+    // A --joinedup-bin the jobs could not run is refused now, not when every array task
+    // fails on the cluster: a missing file, a folder, a file without execute permission.
+    let missing = tmp.path().join("no_such_joinedup");
+    let folder = tmp.path().join("a_folder");
+    std::fs::create_dir(&folder).unwrap();
+    let not_executable = tmp.path().join("joinedup.txt");
+    std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
+    let mut bad_binaries = vec![(missing, "there is no such file"), (folder, "is a folder")];
+    // Without an execute bit to check (not Unix), any file is taken to be runnable.
+    if cfg!(unix) {
+        bad_binaries.push((not_executable, "is not executable"));
+    }
+    for (bad, expected) in bad_binaries {
+        let out = tmp.path().join("refused_bin");
+        let output = Command::new(binary())
+            .args(["sweep", path.to_str().unwrap(), "--emit-slurm", "--joinedup-bin", bad.to_str().unwrap()])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{}: {stderr}", bad.display());
+        for part in ["--joinedup-bin", bad.to_str().unwrap(), expected, "target/release/joinedup"] {
+            assert!(stderr.contains(part), "{}: the message lacks {part}: {stderr}", bad.display());
+        }
+        assert!(!out.exists(), "{}: something was written for a binary the jobs cannot run", bad.display());
+    }
+    // The binary the test runs is accepted, given by path.
+    let out = tmp.path().join("given_bin");
+    let output = Command::new(binary())
+        .args(["sweep", path.to_str().unwrap(), "--emit-slurm", "--joinedup-bin", binary(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(std::fs::read_to_string(out.join("slurm/sweep.sbatch")).unwrap().contains(binary()));
     // As many shards as points is the most, and allowed.
     let options = SlurmOptions { n_shards: plan.n_points(), ..options };
     assert_eq!(sweep::emit_slurm(&plan, &options).unwrap().len(), 3);

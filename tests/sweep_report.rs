@@ -587,6 +587,79 @@ fn a_damaged_or_incomplete_sweep_folder_is_refused_with_the_file_and_the_fix() {
 }
 
 #[test]
+fn a_morris_csv_without_every_factors_rows_is_refused_naming_the_factor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = write_plan(tmp.path(), "screen", MORRIS);
+    let whole = tmp.path().join("whole");
+    // Two trajectories of the three factors: 8 points.
+    sweep_with_report(&plan, &whole, &["--plan-set", "design.Morris.trajectories=2"]);
+    let morris = std::fs::read_to_string(whole.join("morris.csv")).unwrap();
+    // A copy of the sweep's final files with `file` replaced by `text`.
+    let copy_with = |name: &str, file: &str, text: &str| -> PathBuf {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for entry in std::fs::read_dir(&whole).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() && entry.file_name() != "report.html" {
+                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+            }
+        }
+        assert_ne!(text, std::fs::read_to_string(dir.join(file)).unwrap(), "{name}: the copy is not damaged");
+        std::fs::write(dir.join(file), text).unwrap();
+        dir
+    };
+    let copy = |name: &str, text: &str| copy_with(name, "morris.csv", text);
+    let refused = |dir: &Path, expected: &[&str]| {
+        let output = joinedup(&["report", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for words in [&["looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
+            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
+        }
+        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+    };
+    let keep = |keep: &dyn Fn(&[&str]) -> bool| -> String {
+        morris
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || keep(&l.split(',').collect::<Vec<_>>()))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect()
+    };
+    // One factor's row gone for one model and headline measure: its effect would be a gap.
+    let text = keep(&|f| !(f[0] == "hub" && f[1] == "handoffs_per_episode" && f[3] == "hub_assessment_days"));
+    refused(
+        &copy("one-row", &text),
+        &[
+            "morris.csv",
+            "no row for factor `hub_assessment_days` of model `hub`'s `handoffs_per_episode`",
+            "elementary effects",
+            "rows are missing",
+        ],
+    );
+    // A factor gone altogether.
+    refused(
+        &copy("one-factor", &keep(&|f| f[3] != "demand")),
+        &["morris.csv", "no row for factor `demand` of model `siloed`'s `wait_service_start_days`"],
+    );
+    // A measure that is not a headline one is not read, so its rows may go.
+    let output = joinedup(&["report", copy("not-headline", &keep(&|f| f[1] != "referrals")).to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // A row written twice, and a row whose count of effects the points do not give.
+    let row = morris.lines().find(|l| l.starts_with("hub,lost_episodes,")).unwrap();
+    refused(&copy("twice", &format!("{morris}{row}\n")), &["morris.csv", "a second row for factor"]);
+    let (start, n_effects) = row.rsplit_once(',').unwrap();
+    let changed = morris.replacen(row, &format!("{start},{}", n_effects.parse::<usize>().unwrap() + 1), 1);
+    refused(&copy("n-effects", &changed), &["morris.csv", "model `hub`'s `lost_episodes`", "the two files disagree"]);
+    // The design morris.csv is checked against is rebuilt from sweep.json, so a design there
+    // that cannot have the sweep's points is refused rather than rebuilt.
+    let sweep_json = std::fs::read_to_string(whole.join("sweep.json")).unwrap();
+    let three = sweep_json.replacen("\"trajectories\": 2,", "\"trajectories\": 3,", 1);
+    refused(&copy_with("design", "sweep.json", &three), &["sweep.json", "3 trajectories on 4 levels, 3 factors", "cannot have 8 points"]);
+}
+
+#[test]
 fn the_points_whose_runs_gave_warnings_are_kept_in_sweep_json_and_named_at_the_top_of_the_report() {
     let tmp = tempfile::tempdir().unwrap();
     // Four of the hub's practitioners cannot keep up with the small county's demand.

@@ -5,10 +5,15 @@
 //! The report is built only from these files, never from a `Comparison` in memory, so
 //! `joinedup report DIR` gives the same page for any finished run as `run --report` did.
 //! The files are checked against what `summary.json` promises (every model, replication and
-//! month, finite numbers only), so a folder cut short is refused rather than reported on.
+//! month, finite numbers only), and the rows written only sometimes against what the other
+//! rows, `summary.json`'s means and the scenario imply, so a folder cut short is refused rather
+//! than reported on.
 
 use crate::error::{Error, Result};
-use crate::metrics::{ALWAYS_WRITTEN_METRICS, ALWAYS_WRITTEN_SERIES, METRICS, MONTH_DAYS, TIMESERIES};
+use crate::metrics::{
+    ALWAYS_WRITTEN_METRICS, ALWAYS_WRITTEN_SERIES, Estimate, METRICS, MONTH_DAYS, PERCENTILES, SERIES_WRITTEN_BY_SCENARIO,
+    SERIES_WRITTEN_WITH_SERVICES, TIMESERIES, WAIT_METRICS, WRITTEN_BY_SCENARIO, WRITTEN_TOGETHER,
+};
 use crate::output::SCHEMA_VERSION;
 use crate::provenance::{self, Provenance};
 use serde::Deserialize;
@@ -198,7 +203,10 @@ Point `joinedup report` at the folder a finished run or sweep wrote its results 
 
 /// Reads the results folder `dir`, checking that its files hold everything `summary.json`
 /// promises: rows for every model and replication in `replications.csv`, every month of every
-/// replication in `timeseries.csv`, and only finite numbers.
+/// replication in `timeseries.csv`, and only finite numbers. Rows written only sometimes (a
+/// wait, rates per closed episode, utilisation, trust) are checked too: each group written
+/// together is whole, each metric's rows give `summary.json`'s mean and interval, and what
+/// the scenario decides is the same in every replication.
 pub fn read(dir: &Path) -> Result<Results> {
     if !dir.is_dir() {
         return Err(fail(dir, "no such folder. Give the folder a run wrote its results into (by default results/<scenario name>/)."));
@@ -279,13 +287,29 @@ pub fn read(dir: &Path) -> Result<Results> {
     let replications_path = dir.join("replications.csv");
     let bytes = read_csv(&replications_path, "model,replication,metric,value", &fix)?;
     // By model and replication: a bit for each metric with a row, to find rows missing or
-    // written twice.
+    // written twice, and one for each wait's percentile row (`wait_first_contact_days_p50`, in
+    // WAIT_METRICS then PERCENTILES order), which the page does not show but a whole file has.
     let mut seen = vec![0u32; n_models * n_replications];
+    let mut seen_percentiles = vec![0u16; n_models * n_replications];
+    let percentile_names: Vec<String> = WAIT_METRICS
+        .iter()
+        .flat_map(|wait| PERCENTILES.iter().map(move |(suffix, _)| format!("{}_{suffix}", METRICS[*wait as usize].name)))
+        .collect();
     for_each_row::<ReplicationRow>(&replications_path, &bytes, &fix, |line, row| {
         finite(&replications_path, line, row.value, &fix)?;
         let m = model_index(&row.model, &replications_path, line)?;
         let r = replication_index(row.replication, &replications_path, line)?;
-        // Percentile rows (`*_p50`) and metrics this version does not know are not needed here.
+        if let Some(percentile) = percentile_names.iter().position(|name| *name == row.metric) {
+            let cell = &mut seen_percentiles[m * n_replications + r];
+            if *cell & (1 << percentile) != 0 {
+                return Err(fail(
+                    &replications_path,
+                    format!("line {line}: a second `{}` row for model `{}`, replication {r}. {fix}", row.metric, row.model),
+                ));
+            }
+            *cell |= 1 << percentile;
+        }
+        // Metrics this version does not know are not needed here.
         if let Some(metric) = METRICS.iter().position(|d| d.name == row.metric) {
             let bit = 1u32 << metric;
             if seen[m * n_replications + r] & bit != 0 {
@@ -316,6 +340,9 @@ pub fn read(dir: &Path) -> Result<Results> {
         }
     }
 
+    check_rows_written_together(&replications_path, &summary.models, n_replications, &seen, &seen_percentiles, &fix)?;
+    check_against_summary(&replications_path, &summary.models, &models, &fix)?;
+
     let timeseries_path = dir.join("timeseries.csv");
     let n_months = crate::metrics::n_months(provenance.horizon_days);
     let bytes = read_csv(&timeseries_path, "model,replication,month,metric,value", &fix)?;
@@ -334,7 +361,10 @@ pub fn read(dir: &Path) -> Result<Results> {
             ),
         ));
     }
-    // By model, replication and month: a bit for each series in TIMESERIES with a row.
+    // By model, replication and month: a bit for each series in TIMESERIES with a row, and
+    // STARTED when the month's `services_started` is above zero.
+    const STARTED: u16 = 1 << 15;
+    let services_started = TIMESERIES.iter().position(|n| *n == "services_started").expect("a series");
     let mut seen = vec![0u16; cells];
     // series name → model → month → (sum, count)
     let mut sums: BTreeMap<String, Vec<Vec<(f64, u32)>>> = BTreeMap::new();
@@ -365,6 +395,9 @@ pub fn read(dir: &Path) -> Result<Results> {
                 ));
             }
             *cell |= 1 << series;
+            if series == services_started && row.value > 0.0 {
+                *cell |= STARTED;
+            }
         }
         let per_model = sums.entry(row.metric).or_insert_with(|| vec![Vec::new(); n_models]);
         let months = &mut per_model[m];
@@ -394,6 +427,7 @@ pub fn read(dir: &Path) -> Result<Results> {
             ));
         }
     }
+    check_series_written_sometimes(&timeseries_path, &summary.models, n_replications, n_months, &seen, STARTED, &fix)?;
     let mut names: Vec<String> = TIMESERIES.iter().filter(|n| sums.contains_key(**n)).map(|n| n.to_string()).collect();
     names.extend(sums.keys().filter(|k| !TIMESERIES.contains(&k.as_str())).cloned());
     let timeseries = names
@@ -420,8 +454,208 @@ pub fn read(dir: &Path) -> Result<Results> {
     })
 }
 
-// The checks keep a bit per metric in a `u32` and a bit per series in a `u16`.
-const _: () = assert!(crate::metrics::N_METRICS <= 32 && crate::metrics::N_TIMESERIES <= 16);
+// The checks keep a bit per metric in a `u32`, a bit per wait percentile in a `u16`, and a bit
+// per series, and one for "services started", in a `u16`.
+const _: () = assert!(crate::metrics::N_METRICS <= 32 && WAIT_METRICS.len() * PERCENTILES.len() <= 16 && crate::metrics::N_TIMESERIES < 16);
+
+/// Checks the rows of `replications.csv` that are written only sometimes but never alone: a
+/// group of metrics over the same count (`WRITTEN_TOGETHER`) has a row for each or for none in
+/// a replication, a wait's percentile rows come with its mean's row, and a metric absent only
+/// when no unit with staff is open (`WRITTEN_BY_SCENARIO`) is in every replication of a model
+/// or in none. `seen` and `seen_percentiles` hold a bit per metric and per percentile row for
+/// each model and replication.
+fn check_rows_written_together(
+    path: &Path,
+    models: &[ModelFile],
+    n_replications: usize,
+    seen: &[u32],
+    seen_percentiles: &[u16],
+    fix: &str,
+) -> Result<()> {
+    let name = |metric: crate::metrics::Metric| METRICS[metric as usize].name;
+    let missing = |i: usize, absent: &str, present: &str, why: &str| {
+        fail(
+            path,
+            format!(
+                "there is no `{absent}` row for model `{}`, replication {}, though there is a `{present}` row, and {why}: rows are missing. {fix}",
+                models[i / n_replications].name,
+                i % n_replications
+            ),
+        )
+    };
+    for (i, (&mask, &percentiles)) in seen.iter().zip(seen_percentiles).enumerate() {
+        let has = |metric: crate::metrics::Metric| mask & (1 << metric as usize) != 0;
+        for group in WRITTEN_TOGETHER {
+            if let (Some(&present), Some(&absent)) = (group.iter().find(|&&m| has(m)), group.iter().find(|&&m| !has(m))) {
+                return Err(missing(
+                    i,
+                    name(absent),
+                    name(present),
+                    "the two are written together, as rates over the same closed episodes",
+                ));
+            }
+        }
+        for (w, &wait) in WAIT_METRICS.iter().enumerate() {
+            let row = |p: usize| format!("{}_{}", name(wait), PERCENTILES[p].0);
+            let has_percentile = |p: usize| percentiles & (1 << (w * PERCENTILES.len() + p)) != 0;
+            let why = "a wait's percentiles are written with its mean, from the same waits";
+            match ((0..PERCENTILES.len()).find(|&p| !has_percentile(p)), (0..PERCENTILES.len()).find(|&p| has_percentile(p))) {
+                (Some(p), _) if has(wait) => return Err(missing(i, &row(p), name(wait), why)),
+                (Some(p), Some(q)) => return Err(missing(i, &row(p), &row(q), why)),
+                (None, _) if !has(wait) => return Err(missing(i, name(wait), &row(0), why)),
+                _ => {}
+            }
+        }
+    }
+    for (m, model) in models.iter().enumerate() {
+        let masks = &seen[m * n_replications..(m + 1) * n_replications];
+        for metric in WRITTEN_BY_SCENARIO {
+            let bit = 1 << metric as usize;
+            if let (Some(with), Some(without)) = (masks.iter().position(|k| k & bit != 0), masks.iter().position(|k| k & bit == 0)) {
+                return Err(fail(
+                    path,
+                    format!(
+                        "there is no `{}` row for model `{}`, replication {without}, though replication {with} has one, and whether it is written \
+depends only on the scenario (which units are open in the measured window), so every replication has it or none does: rows are missing. {fix}",
+                        name(metric),
+                        model.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the monthly rows of `timeseries.csv` (`path`) that are written only sometimes: the
+/// month's mean wait to a service exactly when a service started that month (the `started` bit
+/// of `seen`), and the series whose presence the scenario fixes (`SERIES_WRITTEN_BY_SCENARIO`)
+/// in every replication of a model or in none. `seen` holds a bit per series (in TIMESERIES
+/// order) for each model, replication and month.
+fn check_series_written_sometimes(
+    path: &Path,
+    models: &[ModelFile],
+    n_replications: usize,
+    n_months: usize,
+    seen: &[u16],
+    started: u16,
+    fix: &str,
+) -> Result<()> {
+    let bit = |name: &str| 1u16 << TIMESERIES.iter().position(|n| *n == name).expect("a series");
+    let wait = bit(SERIES_WRITTEN_WITH_SERVICES);
+    let place = |i: usize| {
+        format!(
+            "model `{}`, replication {}, month {}",
+            models[i / n_months / n_replications].name,
+            i / n_months % n_replications,
+            i % n_months
+        )
+    };
+    for (i, &mask) in seen.iter().enumerate() {
+        match (mask & started != 0, mask & wait != 0) {
+            (true, false) => {
+                return Err(fail(
+                    path,
+                    format!(
+                        "there is no `{SERIES_WRITTEN_WITH_SERVICES}` row for {}, though its `services_started` row says services started that month, \
+and their mean wait is written whenever one did: rows are missing. {fix}",
+                        place(i)
+                    ),
+                ));
+            }
+            (false, true) => {
+                return Err(fail(
+                    path,
+                    format!(
+                        "there is a `{SERIES_WRITTEN_WITH_SERVICES}` row for {}, though its `services_started` row says no service started that month, \
+so there was no wait to average: the file was changed. {fix}",
+                        place(i)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    for name in SERIES_WRITTEN_BY_SCENARIO {
+        let bit = bit(name);
+        for m in 0..models.len() {
+            for month in 0..n_months {
+                let cell = |r: usize| seen[(m * n_replications + r) * n_months + month] & bit != 0;
+                if let (Some(with), Some(without)) = ((0..n_replications).find(|&r| cell(r)), (0..n_replications).find(|&r| !cell(r))) {
+                    return Err(fail(
+                        path,
+                        format!(
+                            "there is no `{name}` row for {}, though replication {with} has one for that month, and whether it is written depends only on the scenario \
+(which units are open, and which agencies the model has), so every replication has it or none does: rows are missing. {fix}",
+                            place((m * n_replications + without) * n_months + month)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks each model's metrics in `summary.json` against the per-replication values read from
+/// `replications.csv` (`path`): the summary's mean and interval were computed from exactly
+/// those values, so rows missing from a metric written only in some replications (a wait, a
+/// rate per closed episode) show as a mean, an interval or a count of replications that no
+/// longer agrees. A metric `summary.json` does not list is left alone.
+fn check_against_summary(path: &Path, files: &[ModelFile], models: &[ModelResults], fix: &str) -> Result<()> {
+    // The same values in the same order give the same bits; the tolerance only allows for a
+    // file written by another build's floating-point library.
+    let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-9 * scale;
+    for (file, model) in files.iter().zip(models) {
+        for (k, (def, values)) in METRICS.iter().zip(&model.replications).enumerate() {
+            let Some(summary) = &model.summary[k] else { continue };
+            let recomputed = Estimate::from_values(values.iter().flatten().copied());
+            let n = values.iter().flatten().count();
+            let agrees = match (summary.mean, recomputed) {
+                (None, None) => true,
+                (Some(mean), Some(estimate)) => {
+                    let scale = mean.abs().max(estimate.mean.abs()) + estimate.ci95.map_or(0.0, |(low, high)| high - low);
+                    close(mean, estimate.mean, scale)
+                        && match (summary.ci95_low.zip(summary.ci95_high), estimate.ci95) {
+                            (None, None) => true,
+                            (Some((low, high)), Some((l, h))) => close(low, l, scale) && close(high, h, scale),
+                            _ => false,
+                        }
+                }
+                _ => false,
+            };
+            if agrees {
+                continue;
+            }
+            let stated = match summary.mean {
+                Some(mean) => format!(
+                    "a mean of {mean}{}",
+                    summary.ci95_low.zip(summary.ci95_high).map_or(String::new(), |(low, high)| format!(" [{low}, {high}]"))
+                ),
+                None => "no value (no replication observed it)".to_string(),
+            };
+            let found = match recomputed {
+                Some(estimate) => format!(
+                    "{}, from {n} of the run's {}, give{} a mean of {}{}",
+                    if n == 1 { "its one row" } else { "its rows" },
+                    plural(model.replications[k].len(), "replication"),
+                    if n == 1 { "s" } else { "" },
+                    estimate.mean,
+                    estimate.ci95.map_or(String::new(), |(low, high)| format!(" [{low}, {high}]"))
+                ),
+                None => "there is no row of it for any replication".to_string(),
+            };
+            return Err(fail(
+                path,
+                format!(
+                    "summary.json gives model `{}`'s `{}` {stated}, computed from this file's rows, but {found}: rows are missing, or the files were changed. {fix}",
+                    file.name, def.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// What to tell a user whose run folder's files are damaged or incomplete: how to make the
 /// results again.

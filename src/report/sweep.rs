@@ -478,7 +478,10 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     }
 
     let morris = match info.design {
-        DesignInfo::Morris { .. } => Some(read_morris(dir, &info, &model_of, &headline_of)?),
+        DesignInfo::Morris { trajectories, levels } => {
+            let counts = morris_effect_counts(dir, &info, trajectories, levels, &cells)?;
+            Some(read_morris(dir, &info, &model_of, &headline_of, &counts)?)
+        }
         _ => None,
     };
     let sha = |name: &str| -> Result<String> {
@@ -519,14 +522,64 @@ struct MorrisRow {
     mu_star: f64,
     mu: f64,
     sigma: Option<f64>,
+    n_effects: usize,
 }
 
-/// `morris.csv`'s rows of the headline measures, by model, measure and factor.
+/// By model, headline measure and factor: how many elementary effects `morris.csv` must have
+/// averaged, found from the design (rebuilt from `sweep.json`: trajectories, levels, seed and
+/// factors fix every point's coordinates) and the point means `points.csv` gives (`cells`): a
+/// step of a trajectory moves one factor, and gives that factor an effect when both its points
+/// measured the measure, exactly as `design::elementary_effects` counts them.
+fn morris_effect_counts(
+    dir: &Path,
+    info: &SweepInfo,
+    trajectories: usize,
+    levels: usize,
+    cells: &[Vec<Vec<Option<Cell>>>],
+) -> Result<Vec<Vec<Vec<usize>>>> {
+    let k = info.factors.len();
+    let consistent = levels >= 2
+        && levels % 2 == 0
+        && levels <= crate::scenario::plan::MAX_MORRIS_LEVELS as usize
+        && trajectories.checked_mul(k + 1) == Some(info.n_points);
+    if !consistent {
+        return Err(fail(
+            &dir.join("sweep.json"),
+            format!(
+                "its Morris design ({trajectories} trajectories on {levels} levels, {k} factors) cannot have {} points: a Morris design has \
+(factors + 1) points per trajectory, on an even number of levels from 2 to {}. {DAMAGED} {FIX_SWEEP}",
+                info.n_points,
+                crate::scenario::plan::MAX_MORRIS_LEVELS
+            ),
+        ));
+    }
+    let units = crate::design::morris(trajectories, k, levels, info.seed);
+    let mut counts = vec![vec![vec![0; k]; HEADLINE_METRICS.len()]; info.models.len()];
+    for (start, trajectory) in units.chunks(k + 1).enumerate().map(|(t, points)| (t * (k + 1), points)) {
+        for step in 0..k {
+            let Some(factor) = (0..k).find(|&f| trajectory[step][f] != trajectory[step + 1][f]) else { continue };
+            let (before, after) = (&cells[start + step], &cells[start + step + 1]);
+            for (model, by_headline) in counts.iter_mut().enumerate() {
+                for (headline, by_factor) in by_headline.iter_mut().enumerate() {
+                    if before[model][headline].is_some() && after[model][headline].is_some() {
+                        by_factor[factor] += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// `morris.csv`'s rows of the headline measures, by model, measure and factor, checked to hold
+/// a row for every factor with an elementary effect (`counts`, from [`morris_effect_counts`]),
+/// with that many effects, and no other.
 fn read_morris(
     dir: &Path,
     info: &SweepInfo,
     model_of: &HashMap<&str, usize>,
     headline_of: &HashMap<&str, usize>,
+    counts: &[Vec<Vec<usize>>],
 ) -> Result<Vec<Vec<Vec<Option<MorrisEffects>>>>> {
     let path = dir.join("morris.csv");
     let expected: Vec<String> = ["model", "metric", "rank", "factor", "mu_star", "mu", "sigma", "n_effects"].map(String::from).into();
@@ -551,7 +604,38 @@ fn read_morris(
             .iter()
             .position(|f| f.name == row.factor)
             .ok_or_else(|| bad(format!("factor `{}` is not in sweep.json", row.factor)))?;
+        let place = format!("factor `{}` of model `{}`'s `{}`", row.factor, row.model, row.metric);
+        if effects[model][headline][factor].is_some() {
+            return Err(bad(format!("a second row for {place}")));
+        }
+        let expected = counts[model][headline][factor];
+        if row.n_effects != expected {
+            return Err(bad(format!(
+                "{place} has {} elementary effects, but the sweep's design and points.csv's means give {expected} (the steps that moved the factor \
+between two points that both measured it): the two files disagree",
+                row.n_effects
+            )));
+        }
         effects[model][headline][factor] = Some(MorrisEffects { mu_star: row.mu_star, mu: row.mu, sigma: row.sigma });
+    }
+    for (model, by_headline) in counts.iter().enumerate() {
+        for (headline, by_factor) in by_headline.iter().enumerate() {
+            for (factor, &n) in by_factor.iter().enumerate() {
+                if n > 0 && effects[model][headline][factor].is_none() {
+                    return Err(fail(
+                        &path,
+                        format!(
+                            "there is no row for factor `{}` of model `{}`'s `{}`, though the sweep's design and points.csv's means give it {n} elementary effect{} \
+(every factor with an effect has a row): rows are missing. {DAMAGED} {FIX_SWEEP}",
+                            info.factors[factor].name,
+                            info.models[model],
+                            METRICS[HEADLINE_METRICS[headline] as usize].name,
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+            }
+        }
     }
     Ok(effects)
 }

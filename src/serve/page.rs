@@ -7,7 +7,8 @@
 //! by pasting scenario text into HTML, so a name in a scenario file cannot become markup.
 //!
 //! Everything is reachable from the keyboard with standard HTML (buttons, labels tied to their
-//! inputs): a "Skip to Run" link comes first, Enter in a lever or Ctrl+Enter anywhere runs, and
+//! inputs): a "Skip to Run" link comes first, Enter in a lever or on a scenario in the list, or
+//! Ctrl+Enter anywhere, runs, and
 //! focus comes back to Run when a run ends or is cancelled. Each scenario keeps its levers as
 //! the planner left them when another is chosen, so switching (which the arrow keys do in the
 //! scenario list) loses nothing, and the browser asks before a reload or close loses changes
@@ -136,7 +137,7 @@ main, aside { min-width: 0; }
 <button id="cancel" hidden>Cancel run</button>
 <progress id="progress" max="1" value="0" hidden></progress>
 <span id="status" role="status">Loading scenarios…</span>
-<span class="hint" id="keys">Enter in a lever, or Ctrl+Enter anywhere, runs.</span>
+<span class="hint" id="keys">Enter in a lever or on a scenario, or Ctrl+Enter anywhere, runs.</span>
 </div>
 <pre id="error" hidden></pre>
 <div id="warnings" role="status" hidden></div>
@@ -880,17 +881,21 @@ $('skip-to-run').addEventListener('click', function (e) {
   else if (!$('cancel').hidden) $('cancel').focus();
   else $('actions').focus();
 });
-// Enter in a lever (not in the free-text box, where it starts a new line), or Ctrl+Enter
-// anywhere, runs, as the Run button would; Enter in the file name saves.
+// Enter in a lever (not in the free-text box, where it starts a new line) or on a scenario in
+// the list, or Ctrl+Enter anywhere, runs, as the Run button would; Enter in the file name saves.
+// (A radio button does nothing on Enter by itself, outside a form.)
 document.addEventListener('keydown', function (e) {
   if (e.key !== 'Enter' || e.defaultPrevented || e.isComposing || e.altKey || e.shiftKey) return;
   var target = e.target;
   var tag = target.tagName;
   if (!(e.ctrlKey || e.metaKey)) {
     if (target.id === 'save-name') { e.preventDefault(); saveOrDownload(true); return; }
-    if (!target.closest || !target.closest('#levers, #model-list') || tag === 'TEXTAREA' || tag === 'BUTTON' || tag === 'SUMMARY') return;
+    if (!target.closest || !target.closest('#levers, #model-list, #scenario-list') || tag === 'TEXTAREA' || tag === 'BUTTON' || tag === 'SUMMARY') return;
   }
   e.preventDefault();
+  // The scenario with the focus is the one chosen (the arrow keys choose as they move), but
+  // Enter runs the one the planner is on, whatever the list says.
+  if (target.name === 'scenario' && target.type === 'radio' && (!current || current.id !== target.value)) choose(target.value);
   if (!$('run').disabled) run();
 });
 $('cancel').addEventListener('click', cancelRun);
