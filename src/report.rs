@@ -17,6 +17,7 @@
 pub mod charts;
 pub mod compare;
 pub mod read;
+mod rows;
 pub mod sweep;
 
 use crate::error::Result;

@@ -586,6 +586,148 @@ fn a_damaged_or_incomplete_sweep_folder_is_refused_with_the_file_and_the_fix() {
     }
 }
 
+/// The smallest sweep: the hub's practitioners at two levels (a point each), so damage can
+/// be placed at a point, model and replication by name.
+const TWO_POINTS: &str =
+    "factors: [(name: \"hub_practitioners\", path: \"models.hub.units.hub.staff.0.n_practitioners\", levels: [4, 8])], design: Factorial";
+
+#[test]
+fn rows_written_only_sometimes_are_checked_at_every_point_of_a_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = write_plan(tmp.path(), "pair", TWO_POINTS);
+    let whole = tmp.path().join("whole");
+    sweep_with_report(&plan, &whole, &[]);
+    let replications = std::fs::read_to_string(whole.join("replications.csv")).unwrap();
+    let points = std::fs::read_to_string(whole.join("points.csv")).unwrap();
+    // A copy of the sweep's final files with `file` replaced by `text`, which must differ.
+    let copy = |name: &str, file: &str, text: &str| -> PathBuf {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for entry in std::fs::read_dir(&whole).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() && entry.file_name() != "report.html" {
+                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+            }
+        }
+        assert_ne!(std::fs::read_to_string(dir.join(file)).ok().as_deref(), Some(text), "{name}: the copy is not changed");
+        std::fs::write(dir.join(file), text).unwrap();
+        dir
+    };
+    let refused = |dir: &Path, expected: &[&str]| {
+        let output = joinedup(&["report", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for words in [&["replications.csv", "looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
+            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
+        }
+        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+    };
+    let dropping = |text: &str, drop: &dyn Fn(&str) -> bool| -> String {
+        let kept: String = text.lines().filter(|l| !drop(l)).map(|l| format!("{l}\n")).collect();
+        assert!(kept.len() < text.len(), "no line dropped");
+        kept
+    };
+    // Replication rows start `point,hub_practitioners,model,replication,metric,`.
+    let row = |point: usize, model: &str, replication: usize, metric: &str| {
+        format!("{point},{},{model},{replication},{metric},", ["4", "8"][point])
+    };
+
+    // The undamaged copy is accepted, and so is the same sweep run in shards and merged.
+    let fine = copy("fine", "notes.txt", "a file the report ignores");
+    let output = joinedup(&["report", fine.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shards: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        let shard = format!("{}/2", k + 1);
+        let mut args = vec!["sweep", plan.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--shard", &shard];
+        args.extend(SHORT);
+        assert!(joinedup(&args).status.success());
+    }
+    let merged = tmp.path().join("merged");
+    let output = joinedup(&["merge", shards[0].to_str().unwrap(), shards[1].to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(merged.join("replications.csv")).unwrap(), replications);
+    let output = joinedup(&["report", merged.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // Cut at a line break after the last replication's staff cost: its wait percentiles are
+    // gone, every always-written row is there.
+    let lines: Vec<&str> = replications.lines().collect();
+    let staff_cost = lines.iter().rposition(|l| l.contains(",staff_cost,")).unwrap();
+    assert!(lines[staff_cost].starts_with(&row(1, "hub", 2, "staff_cost")) && staff_cost + 1 < lines.len());
+    let cut: String = lines[..=staff_cost].iter().map(|l| format!("{l}\n")).collect();
+    refused(
+        &copy("cut-after-staff-cost", "replications.csv", &cut),
+        &["no `wait_first_contact_days_p50` row for point 1, model `hub`, replication 2", "with its mean", "rows are missing"],
+    );
+    // One rate per closed episode gone where the others of its group are written.
+    refused(
+        &copy("no-handoffs", "replications.csv", &dropping(&replications, &|l| l.starts_with(&row(0, "hub", 1, "handoffs_per_episode")))),
+        &["no `handoffs_per_episode` row for point 0, model `hub`, replication 1", "`bounced_referrals_per_episode`", "rows are missing"],
+    );
+    // A wait without one of its percentiles.
+    refused(
+        &copy(
+            "no-p90",
+            "replications.csv",
+            &dropping(&replications, &|l| l.starts_with(&row(1, "siloed", 0, "wait_service_start_days_p90"))),
+        ),
+        &["no `wait_service_start_days_p90` row for point 1, model `siloed`, replication 0", "`wait_service_start_days`"],
+    );
+    // Utilisation is in every replication of a model at a point or in none: the scenario decides.
+    refused(
+        &copy(
+            "no-utilisation",
+            "replications.csv",
+            &dropping(&replications, &|l| l.starts_with(&row(1, "hub", 2, "practitioner_utilisation"))),
+        ),
+        &["no `practitioner_utilisation` row for point 1, model `hub`, replication 2", "replication 0 has one", "only on the scenario"],
+    );
+    // A whole group gone from one replication: points.csv's mean was made with it.
+    let group = ["handoffs_per_episode", "bounced_referrals_per_episode", "assessments_per_episode", "story_retellings_per_episode"];
+    let group: Vec<&str> =
+        group.into_iter().chain(["professionals_per_family_year", "escalation_rate_tier3", "escalation_rate_tier4"]).collect();
+    refused(
+        &copy("no-rates", "replications.csv", &dropping(&replications, &|l| group.iter().any(|m| l.starts_with(&row(0, "siloed", 1, m))))),
+        &["points.csv gives model `siloed`'s `handoffs_per_episode` at point 0 a mean of", "from 2 of the point's 3 replications"],
+    );
+    // A wait gone from every replication of a model at a point, percentiles and all.
+    refused(
+        &copy(
+            "no-wait",
+            "replications.csv",
+            &dropping(&replications, &|l| l.starts_with("1,8,hub,") && l.contains(",wait_assessment_done_days")),
+        ),
+        &["points.csv gives model `hub`'s `wait_assessment_done_days` at point 1 a mean of", "no row of it for any replication"],
+    );
+    // A value changed, and a count in points.csv changed: the two files no longer agree.
+    let changed = lines.iter().find(|l| l.starts_with(&row(0, "hub", 0, "escalation_rate_tier3"))).unwrap();
+    let text = replications.replacen(changed, &format!("{}0.999", row(0, "hub", 0, "escalation_rate_tier3")), 1);
+    refused(
+        &copy("changed", "replications.csv", &text),
+        &["model `hub`'s `escalation_rate_tier3` at point 0", "or the files were changed"],
+    );
+    let stated = points.lines().find(|l| l.starts_with("1,8,hub,lost_episodes,3,3,")).expect("a row of three replications");
+    let text = points.replacen(stated, &stated.replacen(",3,3,", ",3,2,", 1), 1);
+    refused(&copy("count", "points.csv", &text), &["model `hub`'s `lost_episodes` at point 1 a mean of", "from 2 replications"]);
+    // A points.csv without a row of a metric that replications.csv has at the point.
+    refused(
+        &copy("no-point-row", "points.csv", &dropping(&points, &|l| l.starts_with("1,8,hub,coordination_time_share,"))),
+        &["points.csv gives model `hub`'s `coordination_time_share` at point 1 no value (it has no row there)", "from 3 of the point's 3"],
+    );
+    // A point's replications counted beyond what sweep.json runs.
+    let text = points.replacen("0,4,siloed,referrals,3,3,", "0,4,siloed,referrals,4,3,", 1);
+    let output = joinedup(&["report", copy("too-many", "points.csv", &text).to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("points.csv")
+            && stderr.contains("line 2: field `replications`: 4, but sweep.json runs a point 3 replications at most"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_morris_csv_without_every_factors_rows_is_refused_naming_the_factor() {
     let tmp = tempfile::tempdir().unwrap();

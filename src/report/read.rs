@@ -9,11 +9,10 @@
 //! rows, `summary.json`'s means and the scenario imply, so a folder cut short is refused rather
 //! than reported on.
 
+use super::count;
+use super::rows::{self, RowNames, Seen, Stated, Twice};
 use crate::error::{Error, Result};
-use crate::metrics::{
-    ALWAYS_WRITTEN_METRICS, ALWAYS_WRITTEN_SERIES, Estimate, METRICS, MONTH_DAYS, PERCENTILES, SERIES_WRITTEN_BY_SCENARIO,
-    SERIES_WRITTEN_WITH_SERVICES, TIMESERIES, WAIT_METRICS, WRITTEN_BY_SCENARIO, WRITTEN_TOGETHER,
-};
+use crate::metrics::{ALWAYS_WRITTEN_SERIES, METRICS, MONTH_DAYS, SERIES_WRITTEN_BY_SCENARIO, SERIES_WRITTEN_WITH_SERVICES, TIMESERIES};
 use crate::output::SCHEMA_VERSION;
 use crate::provenance::{self, Provenance};
 use serde::Deserialize;
@@ -286,61 +285,49 @@ pub fn read(dir: &Path) -> Result<Results> {
 
     let replications_path = dir.join("replications.csv");
     let bytes = read_csv(&replications_path, "model,replication,metric,value", &fix)?;
-    // By model and replication: a bit for each metric with a row, to find rows missing or
-    // written twice, and one for each wait's percentile row (`wait_first_contact_days_p50`, in
-    // WAIT_METRICS then PERCENTILES order), which the page does not show but a whole file has.
-    let mut seen = vec![0u32; n_models * n_replications];
-    let mut seen_percentiles = vec![0u16; n_models * n_replications];
-    let percentile_names: Vec<String> = WAIT_METRICS
-        .iter()
-        .flat_map(|wait| PERCENTILES.iter().map(move |(suffix, _)| format!("{}_{suffix}", METRICS[*wait as usize].name)))
-        .collect();
+    // By model and replication: the rows it has, to find rows missing or written twice.
+    let mut seen = vec![Seen::default(); n_models * n_replications];
+    let names = RowNames::new();
     for_each_row::<ReplicationRow>(&replications_path, &bytes, &fix, |line, row| {
         finite(&replications_path, line, row.value, &fix)?;
         let m = model_index(&row.model, &replications_path, line)?;
         let r = replication_index(row.replication, &replications_path, line)?;
-        if let Some(percentile) = percentile_names.iter().position(|name| *name == row.metric) {
-            let cell = &mut seen_percentiles[m * n_replications + r];
-            if *cell & (1 << percentile) != 0 {
-                return Err(fail(
-                    &replications_path,
-                    format!("line {line}: a second `{}` row for model `{}`, replication {r}. {fix}", row.metric, row.model),
-                ));
-            }
-            *cell |= 1 << percentile;
-        }
-        // Metrics this version does not know are not needed here.
-        if let Some(metric) = METRICS.iter().position(|d| d.name == row.metric) {
-            let bit = 1u32 << metric;
-            if seen[m * n_replications + r] & bit != 0 {
-                return Err(fail(
-                    &replications_path,
-                    format!("line {line}: a second `{}` row for model `{}`, replication {r}. {fix}", row.metric, row.model),
-                ));
-            }
-            seen[m * n_replications + r] |= bit;
+        let recorded = names.record(&mut seen[m * n_replications + r], &row.metric).map_err(|Twice| {
+            fail(
+                &replications_path,
+                format!("line {line}: a second `{}` row for model `{}`, replication {r}. {fix}", row.metric, row.model),
+            )
+        })?;
+        // Percentile rows and metrics this version does not know are not shown.
+        if let Some(metric) = recorded {
             models[m].replications[metric][r] = Some(row.value);
         }
         Ok(())
     })?;
-    for (i, mask) in seen.iter().enumerate() {
-        if let Some(metric) = ALWAYS_WRITTEN_METRICS.iter().find(|&&metric| mask & (1u32 << metric as usize) == 0) {
+    for (i, rows) in seen.iter().enumerate() {
+        if let Some(metric) = rows.missing_always_written() {
             return Err(fail(
                 &replications_path,
                 format!(
                     "there is no `{}` row for model `{}`, replication {}, though every replication of every model has one \
 (summary.json lists {} and {n_replications} replication{}): rows are missing. {fix}",
-                    METRICS[*metric as usize].name,
+                    METRICS[metric as usize].name,
                     summary.models[i / n_replications].name,
                     i % n_replications,
-                    plural(n_models, "model"),
+                    count(n_models, "model"),
                     if n_replications == 1 { "" } else { "s" }
                 ),
             ));
         }
     }
-
-    check_rows_written_together(&replications_path, &summary.models, n_replications, &seen, &seen_percentiles, &fix)?;
+    for (m, model) in summary.models.iter().enumerate() {
+        rows::check_written_together(
+            &replications_path,
+            &format!("model `{}`", model.name),
+            &seen[m * n_replications..(m + 1) * n_replications],
+            &fix,
+        )?;
+    }
     check_against_summary(&replications_path, &summary.models, &models, &fix)?;
 
     let timeseries_path = dir.join("timeseries.csv");
@@ -355,7 +342,7 @@ pub fn read(dir: &Path) -> Result<Results> {
             &timeseries_path,
             format!(
                 "the file is too short for {}, {n_replications} replication{} and {n_months} months (the horizon of {} days): rows are missing. {fix}",
-                plural(n_models, "model"),
+                count(n_models, "model"),
                 if n_replications == 1 { "" } else { "s" },
                 provenance.horizon_days
             ),
@@ -454,78 +441,8 @@ pub fn read(dir: &Path) -> Result<Results> {
     })
 }
 
-// The checks keep a bit per metric in a `u32`, a bit per wait percentile in a `u16`, and a bit
-// per series, and one for "services started", in a `u16`.
-const _: () = assert!(crate::metrics::N_METRICS <= 32 && WAIT_METRICS.len() * PERCENTILES.len() <= 16 && crate::metrics::N_TIMESERIES < 16);
-
-/// Checks the rows of `replications.csv` that are written only sometimes but never alone: a
-/// group of metrics over the same count (`WRITTEN_TOGETHER`) has a row for each or for none in
-/// a replication, a wait's percentile rows come with its mean's row, and a metric absent only
-/// when no unit with staff is open (`WRITTEN_BY_SCENARIO`) is in every replication of a model
-/// or in none. `seen` and `seen_percentiles` hold a bit per metric and per percentile row for
-/// each model and replication.
-fn check_rows_written_together(
-    path: &Path,
-    models: &[ModelFile],
-    n_replications: usize,
-    seen: &[u32],
-    seen_percentiles: &[u16],
-    fix: &str,
-) -> Result<()> {
-    let name = |metric: crate::metrics::Metric| METRICS[metric as usize].name;
-    let missing = |i: usize, absent: &str, present: &str, why: &str| {
-        fail(
-            path,
-            format!(
-                "there is no `{absent}` row for model `{}`, replication {}, though there is a `{present}` row, and {why}: rows are missing. {fix}",
-                models[i / n_replications].name,
-                i % n_replications
-            ),
-        )
-    };
-    for (i, (&mask, &percentiles)) in seen.iter().zip(seen_percentiles).enumerate() {
-        let has = |metric: crate::metrics::Metric| mask & (1 << metric as usize) != 0;
-        for group in WRITTEN_TOGETHER {
-            if let (Some(&present), Some(&absent)) = (group.iter().find(|&&m| has(m)), group.iter().find(|&&m| !has(m))) {
-                return Err(missing(
-                    i,
-                    name(absent),
-                    name(present),
-                    "the two are written together, as rates over the same closed episodes",
-                ));
-            }
-        }
-        for (w, &wait) in WAIT_METRICS.iter().enumerate() {
-            let row = |p: usize| format!("{}_{}", name(wait), PERCENTILES[p].0);
-            let has_percentile = |p: usize| percentiles & (1 << (w * PERCENTILES.len() + p)) != 0;
-            let why = "a wait's percentiles are written with its mean, from the same waits";
-            match ((0..PERCENTILES.len()).find(|&p| !has_percentile(p)), (0..PERCENTILES.len()).find(|&p| has_percentile(p))) {
-                (Some(p), _) if has(wait) => return Err(missing(i, &row(p), name(wait), why)),
-                (Some(p), Some(q)) => return Err(missing(i, &row(p), &row(q), why)),
-                (None, _) if !has(wait) => return Err(missing(i, name(wait), &row(0), why)),
-                _ => {}
-            }
-        }
-    }
-    for (m, model) in models.iter().enumerate() {
-        let masks = &seen[m * n_replications..(m + 1) * n_replications];
-        for metric in WRITTEN_BY_SCENARIO {
-            let bit = 1 << metric as usize;
-            if let (Some(with), Some(without)) = (masks.iter().position(|k| k & bit != 0), masks.iter().position(|k| k & bit == 0)) {
-                return Err(fail(
-                    path,
-                    format!(
-                        "there is no `{}` row for model `{}`, replication {without}, though replication {with} has one, and whether it is written \
-depends only on the scenario (which units are open in the measured window), so every replication has it or none does: rows are missing. {fix}",
-                        name(metric),
-                        model.name
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
+// The checks keep a bit per series, and one for "services started", in a `u16`.
+const _: () = assert!(crate::metrics::N_TIMESERIES < 16);
 
 /// Checks the monthly rows of `timeseries.csv` (`path`) that are written only sometimes: the
 /// month's mean wait to a service exactly when a service started that month (the `started` bit
@@ -603,55 +520,19 @@ so there was no wait to average: the file was changed. {fix}",
 /// rate per closed episode) show as a mean, an interval or a count of replications that no
 /// longer agrees. A metric `summary.json` does not list is left alone.
 fn check_against_summary(path: &Path, files: &[ModelFile], models: &[ModelResults], fix: &str) -> Result<()> {
-    // The same values in the same order give the same bits; the tolerance only allows for a
-    // file written by another build's floating-point library.
-    let close = |a: f64, b: f64, scale: f64| (a - b).abs() <= 1e-9 * scale;
     for (file, model) in files.iter().zip(models) {
         for (k, (def, values)) in METRICS.iter().zip(&model.replications).enumerate() {
             let Some(summary) = &model.summary[k] else { continue };
-            let recomputed = Estimate::from_values(values.iter().flatten().copied());
-            let n = values.iter().flatten().count();
-            let agrees = match (summary.mean, recomputed) {
-                (None, None) => true,
-                (Some(mean), Some(estimate)) => {
-                    let scale = mean.abs().max(estimate.mean.abs()) + estimate.ci95.map_or(0.0, |(low, high)| high - low);
-                    close(mean, estimate.mean, scale)
-                        && match (summary.ci95_low.zip(summary.ci95_high), estimate.ci95) {
-                            (None, None) => true,
-                            (Some((low, high)), Some((l, h))) => close(low, l, scale) && close(high, h, scale),
-                            _ => false,
-                        }
-                }
-                _ => false,
-            };
-            if agrees {
-                continue;
+            let stated = summary.mean.map(|mean| Stated { mean, ci95: summary.ci95_low.zip(summary.ci95_high), n: None });
+            if let Some((stated, found)) = rows::disagreement(stated, values, "no value (no replication observed it)", "the run's") {
+                return Err(fail(
+                    path,
+                    format!(
+                        "summary.json gives model `{}`'s `{}` {stated}, computed from this file's rows, but {found}: rows are missing, or the files were changed. {fix}",
+                        file.name, def.name
+                    ),
+                ));
             }
-            let stated = match summary.mean {
-                Some(mean) => format!(
-                    "a mean of {mean}{}",
-                    summary.ci95_low.zip(summary.ci95_high).map_or(String::new(), |(low, high)| format!(" [{low}, {high}]"))
-                ),
-                None => "no value (no replication observed it)".to_string(),
-            };
-            let found = match recomputed {
-                Some(estimate) => format!(
-                    "{}, from {n} of the run's {}, give{} a mean of {}{}",
-                    if n == 1 { "its one row" } else { "its rows" },
-                    plural(model.replications[k].len(), "replication"),
-                    if n == 1 { "s" } else { "" },
-                    estimate.mean,
-                    estimate.ci95.map_or(String::new(), |(low, high)| format!(" [{low}, {high}]"))
-                ),
-                None => "there is no row of it for any replication".to_string(),
-            };
-            return Err(fail(
-                path,
-                format!(
-                    "summary.json gives model `{}`'s `{}` {stated}, computed from this file's rows, but {found}: rows are missing, or the files were changed. {fix}",
-                    file.name, def.name
-                ),
-            ));
         }
     }
     Ok(())
@@ -672,10 +553,6 @@ or with {again}, which gives the same results.",
     } else {
         format!("{start} Make the results again with {again}: scenario.ron holds every setting of the run, so it gives the same results.")
     }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn finite(path: &Path, line: u64, value: f64, fix: &str) -> Result<()> {

@@ -12,9 +12,10 @@
 //! Latin hypercube.
 
 use super::compare::{Kind, words_for};
+use super::rows::{self, RowNames, Seen, Stated, Twice};
 use super::{Section, charts, count, esc, esc_code, figure, model_legend, page};
 use crate::error::{Error, Result};
-use crate::metrics::{ALWAYS_WRITTEN_METRICS, CUT_AT_ZERO_NOTE, Estimate, METRICS, Metric, shown_interval};
+use crate::metrics::{ALWAYS_WRITTEN_METRICS, CUT_AT_ZERO_NOTE, Estimate, METRICS, Metric, N_METRICS, shown_interval};
 use crate::output::human;
 use crate::sweep::{DesignInfo, PointWarnings, SweepInfo};
 use serde::Deserialize;
@@ -184,7 +185,11 @@ fn csv_error(path: &Path, error: &csv::Error) -> Error {
     fail(path, format!("{place}{error}. {FIX_SWEEP}"))
 }
 
-/// Reads the finished sweep in `dir`.
+/// Reads the finished sweep in `dir`, checking that its files hold what `sweep.json` and
+/// `points.csv` promise: every point, model and replication, the rows each point writes only
+/// sometimes whole as a run's are (`rows::check_written_together`), each metric's rows in
+/// `replications.csv` giving the point's count, mean and interval in `points.csv`, and only
+/// finite numbers.
 ///
 /// A group's mean is the mean of its points' means in `points.csv`. Its interval is the
 /// point's own when the group is one point; otherwise it comes from `replications.csv`:
@@ -260,6 +265,12 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     // twice; and by point, its replications (every model of a point has the same number).
     let mut seen = vec![vec![0u32; n_models]; n_points];
     let mut point_replications: Vec<Option<usize>> = vec![None; n_points];
+    // By point, model, then metric: the mean, interval and count the row states, to check
+    // against the replications' values in replications.csv.
+    let mut stated: Vec<Option<Stated>> = vec![None; n_points * n_models * N_METRICS];
+    // With a precision a point runs more replications than the first batch, never more than
+    // the most the plan allows; this also bounds what is kept below for each replication.
+    let most_replications = info.replications.max(info.max_replications.unwrap_or(0)) as usize;
     let metric_of: HashMap<&str, usize> = METRICS.iter().enumerate().map(|(i, d)| (d.name, i)).collect();
     let header = columns(&["model", "metric", "replications", "n", "mean", "ci95_low", "ci95_high", "precision_met"]);
     for record in reader.records() {
@@ -292,7 +303,13 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
                 .ok_or_else(|| bad(format!("field `{}`: `{text}` is not a count of replications", header[column])))
         };
         let replications = count(n_factors + 3)?;
-        count(n_factors + 4)?;
+        if replications > most_replications {
+            return Err(bad(format!(
+                "field `replications`: {replications}, but sweep.json runs a point {} at most",
+                super::count(most_replications, "replication")
+            )));
+        }
+        let n = count(n_factors + 4)?;
         let Some(mean) = number(n_factors + 5)? else { return Err(bad("field `mean` is empty".into())) };
         let ci95 = number(n_factors + 6)?.zip(number(n_factors + 7)?);
         match point_replications[point] {
@@ -308,6 +325,7 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
                 return Err(bad(format!("a second `{metric_name}` row for point {point}, model `{}`", info.models[model])));
             }
             seen[point][model] |= 1 << metric;
+            stated[(point * n_models + model) * N_METRICS + metric] = Some(Stated { mean, ci95, n: Some(n) });
         }
         let Some(&headline) = headline_of.get(metric_name) else { continue };
         cells[point][model][headline] = Some(Cell { mean, ci95 });
@@ -334,6 +352,7 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     for r in &point_replications {
         first_replication.push(first_replication.last().copied().unwrap_or_default() + r * n_models);
     }
+    let n_cells = first_replication[n_points];
 
     // Each factor's values and the points at each.
     let mut factors: Vec<FactorGroups> = (0..n_factors)
@@ -380,8 +399,11 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     let replications_path = dir.join("replications.csv");
     let mut reader = csv_reader(&replications_path, &columns(&["model", "replication", "metric", "value"]))?;
     let mut record = csv::StringRecord::new();
-    // By point, model and replication (from `first_replication`): a bit for each metric.
-    let mut seen = vec![0u32; first_replication[n_points]];
+    // By point, model and replication (from `first_replication`): the rows it has, and each
+    // metric's value (by cell, then metric).
+    let mut seen = vec![Seen::default(); n_cells];
+    let mut values: Vec<Option<f64>> = vec![None; n_cells * N_METRICS];
+    let names = RowNames::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -407,15 +429,12 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| bad(format!("field `value`: `{text}` is not a finite number")))?;
         let metric_name = &record[n_factors + 3];
-        if let Some(&metric) = metric_of.get(metric_name) {
-            let cell = &mut seen[first_replication[point] + model * point_replications[point] + replication];
-            if *cell & (1 << metric) != 0 {
-                return Err(bad(format!(
-                    "a second `{metric_name}` row for point {point}, model `{}`, replication {replication}",
-                    info.models[model]
-                )));
-            }
-            *cell |= 1 << metric;
+        let cell = first_replication[point] + model * point_replications[point] + replication;
+        let recorded = names.record(&mut seen[cell], metric_name).map_err(|Twice| {
+            bad(format!("a second `{metric_name}` row for point {point}, model `{}`, replication {replication}", info.models[model]))
+        })?;
+        if let Some(metric) = recorded {
+            values[cell * N_METRICS + metric] = Some(value);
         }
         if let Some(&headline) = headline_of.get(metric_name) {
             for slots in &slot_of {
@@ -433,15 +452,46 @@ pub fn read(dir: &Path) -> Result<SweepResults> {
     for point in 0..n_points {
         for model in 0..n_models {
             for replication in 0..point_replications[point] {
-                let mask = seen[first_replication[point] + model * point_replications[point] + replication];
-                if let Some(metric) = ALWAYS_WRITTEN_METRICS.iter().find(|&&m| mask & (1 << m as usize) == 0) {
+                if let Some(metric) =
+                    seen[first_replication[point] + model * point_replications[point] + replication].missing_always_written()
+                {
                     return Err(fail(
                         &replications_path,
                         format!(
                             "there is no `{}` row for point {point}, model `{}`, replication {replication}, though points.csv gives the point {} and each has one for every model: rows are missing. {DAMAGED} {FIX_SWEEP}",
-                            METRICS[*metric as usize].name,
+                            METRICS[metric as usize].name,
                             info.models[model],
                             count(point_replications[point], "replication")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    // Each point is a run: its rows written only sometimes keep the same promises as a run
+    // folder's, and points.csv's means and intervals were computed from exactly these rows.
+    let fix = format!("{DAMAGED} {FIX_SWEEP}");
+    for point in 0..n_points {
+        let n_replications = point_replications[point];
+        for (model, name) in info.models.iter().enumerate() {
+            let first = first_replication[point] + model * n_replications;
+            rows::check_written_together(
+                &replications_path,
+                &format!("point {point}, model `{name}`"),
+                &seen[first..first + n_replications],
+                &fix,
+            )?;
+            for (metric, def) in METRICS.iter().enumerate() {
+                let by_replication: Vec<Option<f64>> =
+                    (first..first + n_replications).map(|cell| values[cell * N_METRICS + metric]).collect();
+                let stated = stated[(point * n_models + model) * N_METRICS + metric];
+                if let Some((stated, found)) = rows::disagreement(stated, &by_replication, "no value (it has no row there)", "the point's")
+                {
+                    return Err(fail(
+                        &replications_path,
+                        format!(
+                            "points.csv gives model `{name}`'s `{}` at point {point} {stated}, computed from this file's rows, but {found}: rows are missing, or the files were changed. {fix}",
+                            def.name
                         ),
                     ));
                 }
