@@ -355,12 +355,18 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
         // Checked after each assignment, so the error names the one that does not fit. RON
         // text can be read more than one way (a name before brackets is a choice with data
         // or a struct's optional name): the first reading that fits is kept, and if none
-        // does, the first reading's error is reported.
+        // does, the first reading's error is reported. Each reading is put into the tree as it
+        // was before this assignment: a reading that renames the entry the path found by name
+        // (`units.social_care=...` read with its name lost) must not hide it from the next.
+        let before = changed;
+        changed = before.clone();
         let mut first_error = None;
         for candidate in candidates {
-            *locate(&mut changed, &segments).expect("the path exists now") = candidate;
-            match serde_json::from_value::<T>(changed.clone()) {
+            let mut attempt = before.clone();
+            *locate(&mut attempt, &segments).expect("the path exists in the tree as it was") = candidate;
+            match serde_json::from_value::<T>(attempt.clone()) {
                 Ok(_) => {
+                    changed = attempt;
                     first_error = None;
                     break;
                 }
@@ -504,7 +510,8 @@ fn join_path(walked: &[&str], last: &str) -> String {
 
 /// Reads an override's value: RON/JSON syntax where it parses (numbers, lists, `true`),
 /// otherwise a bare word is taken as text (names and unit enum choices). Returns the
-/// readings to try in order: RON text with a name before brackets has two.
+/// readings to try in order: RON text with names before brackets has one for each way of
+/// taking each name as a choice or as a struct's name (see [`MAX_NAMES_READ_BOTH_WAYS`]).
 fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<Vec<serde_json::Value>, String> {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         return Ok(vec![value]);
@@ -529,12 +536,21 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<V
     // becomes nothing, `Panel(cadence_days: 7.0)` loses `Panel`), so the text is first
     // rewritten into the form serde gives choices: a choice with data is read both as one
     // and as a struct with its optional name, and the caller keeps the reading that fits.
-    let readings: Vec<serde_json::Value> = [true, false]
-        .into_iter()
-        .filter(|&tag| !tag || names_before_brackets(text))
-        .filter_map(|tag| ron::from_str::<serde_json::Value>(&json_ready_ron(text, tag)).ok())
-        .filter(|value| !value.is_null())
-        .collect();
+    // Every name is read as a choice first, then every name as a struct's, then (for a value
+    // with a few names, such as a unit `Unit(..., allocation: Panel(...))`) each mixture.
+    let n_names = names_before_brackets(text);
+    let all = if n_names >= 64 { u64::MAX } else { (1u64 << n_names) - 1 };
+    let mixtures = if n_names <= MAX_NAMES_READ_BOTH_WAYS { 1..all } else { 1..1 };
+    let mut readings: Vec<serde_json::Value> = Vec::new();
+    let firsts = if n_names == 0 { vec![0] } else { vec![all, 0] };
+    for choices in firsts.into_iter().chain(mixtures) {
+        if let Ok(value) = ron::from_str::<serde_json::Value>(&json_ready_ron(text, |k| k < 64 && choices >> k & 1 == 1))
+            && !value.is_null()
+            && !readings.contains(&value)
+        {
+            readings.push(value);
+        }
+    }
     if !readings.is_empty() {
         return Ok(readings);
     }
@@ -554,12 +570,25 @@ fn parse_value(text: &str, current: &serde_json::Value) -> std::result::Result<V
 /// Words RON reads as values in their own right, never as a choice's name.
 const RON_VALUE_WORDS: &[&str] = &["true", "false", "None", "Some", "inf", "NaN"];
 
-/// Whether RON text has a capitalised name right before an opening bracket
-/// (`Panel(cadence_days: 7.0)`): a choice with data, or a struct written with its name.
-fn names_before_brackets(text: &str) -> bool {
-    ron_tokens(text).windows(2).any(|pair| {
-        matches!(pair, [RonToken::Word(word), RonToken::Other('(')] if word.starts_with(char::is_uppercase) && !RON_VALUE_WORDS.contains(&word.as_str()))
-    })
+/// Up to this many names before brackets in one value, every mixture of choices and struct
+/// names is tried (at most 2^6 readings, each checked against the whole scenario: a few
+/// milliseconds); a longer value is read with all its names as choices, then all as struct
+/// names, and a value mixing both is better split into one `--set` per part.
+const MAX_NAMES_READ_BOTH_WAYS: usize = 6;
+
+/// Whether `word` is a capitalised name that, right before an opening bracket, names a choice
+/// with data or a struct (`Panel(cadence_days: 7.0)`, `Run(horizon_days: 100.0)`).
+fn is_name_before_bracket(word: &str) -> bool {
+    word.starts_with(char::is_uppercase) && !RON_VALUE_WORDS.contains(&word)
+}
+
+/// How many capitalised names RON text has right before an opening bracket: each is a choice
+/// with data or a struct written with its name.
+fn names_before_brackets(text: &str) -> usize {
+    ron_tokens(text)
+        .windows(2)
+        .filter(|pair| matches!(pair, [RonToken::Word(word), RonToken::Other('(')] if is_name_before_bracket(word)))
+        .count()
 }
 
 /// A piece of RON text, as far as [`json_ready_ron`] needs to tell pieces apart.
@@ -629,12 +658,12 @@ fn ron_tokens(text: &str) -> Vec<RonToken> {
 }
 
 /// Rewrites RON text so that RON's conversion to a JSON tree keeps the choices it would drop:
-/// a bare choice in value position (`Fixed`) becomes the string `"Fixed"`, and, when
-/// `tag_choices`, a capitalised name before brackets becomes serde's form of a choice with
-/// data: `Panel(cadence_days: 7.0)` becomes `{"Panel": (cadence_days: 7.0)}`, `Single("hub")`
+/// a bare choice in value position (`Fixed`) becomes the string `"Fixed"`, and a capitalised
+/// name before brackets, the `k`-th counting from 0, when `as_choice(k)`, becomes serde's form
+/// of a choice with data (otherwise it is left as a struct's name, which RON drops): `Panel(cadence_days: 7.0)` becomes `{"Panel": (cadence_days: 7.0)}`, `Single("hub")`
 /// becomes `{"Single": "hub"}` and `Pair(1, 2)` becomes `{"Pair": [1, 2]}`. Field names (a
 /// word before `:`) and RON's own words (`true`, `None`, `Some`...) are left alone.
-fn json_ready_ron(text: &str, tag_choices: bool) -> String {
+fn json_ready_ron(text: &str, as_choice: impl Fn(usize) -> bool) -> String {
     let tokens = ron_tokens(text);
     // The next token that is not a space or comment.
     let next_significant =
@@ -644,13 +673,17 @@ fn json_ready_ron(text: &str, tag_choices: bool) -> String {
     let mut closers: Vec<&'static str> = Vec::new();
     // What the next `(` becomes, once a choice's name has been written as a key.
     let mut pending: Option<(&'static str, &'static str)> = None;
+    let mut n_names = 0;
     for (idx, token) in tokens.iter().enumerate() {
         match token {
             RonToken::Verbatim(text) => out.push_str(text),
             RonToken::Word(word) => match next_significant(idx + 1) {
                 Some(RonToken::Other(':')) => out.push_str(word),
                 Some(RonToken::Other('('))
-                    if tag_choices && word.starts_with(char::is_uppercase) && !RON_VALUE_WORDS.contains(&word.as_str()) =>
+                    if is_name_before_bracket(word) && {
+                        n_names += 1;
+                        as_choice(n_names - 1)
+                    } =>
                 {
                     out.push_str(&format!("{{\"{word}\": "));
                     pending = Some(match bracket_contents(&tokens, idx + 1) {
@@ -812,6 +845,17 @@ mod tests {
         let raw = raw_with(&["population.localities=[(name: \"Fixed(1)\", share: 0.25), /* x: Fixed */ (name: \"b\", share: 7.5e-1)]"]);
         assert_eq!(raw.population.localities[0].name, "Fixed(1)");
         assert_eq!(raw.population.localities[1].share, 0.75);
+        // A struct written with its name holding choices with data, as a unit in a RON file
+        // may be: each name is read the way that fits, whatever the others are.
+        let unit = "models.siloed.units.social_care=RawUnit(name: \"social_care\", scope: BoroughWide, domains: [\"family\", \"education\"], \
+tiers: [3, 4], staff: [(profession: \"social_worker\", n_practitioners: 9)], assessment: Own(days_mean: 21.0), \
+allocation: Panel(cadence_days: 14.0))";
+        let raw = raw_with(&[unit]);
+        let social_care = raw.models[0].units.iter().find(|u| u.name == "social_care").expect("unit");
+        assert_eq!(flat(to_ron(&social_care.assessment)), "Own(days_mean:21.0)");
+        assert!(flat(to_ron(&social_care.allocation)).starts_with("Panel(cadence_days:14.0"), "{}", to_ron(&social_care.allocation));
+        assert_eq!(social_care.staff[0].n_practitioners, 9);
+        assert_eq!(names_before_brackets(unit), 3);
         // A misspelt field inside a choice is named as such, not as an unknown choice.
         let refused = load_str("small.ron", SMALL, &["models.siloed.units.social_care.allocation=Panel(cadense_days: 7.0)".to_string()]);
         let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
