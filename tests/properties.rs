@@ -597,8 +597,14 @@ proptest! {
         path in prop::sample::select(vec![
             "population.service", "models.siloed.units.social_care.allocation", "models.hub.front_door",
             "models.hub.information", "population.localities", "run", "name", "run.horizon_days",
+            // A whole entry found by its name, which a reading may rename (this panicked).
+            "models.siloed.units.social_care",
         ]),
-        value in r#"[A-Za-z_:,()\[\]{} 0-9.eE+\-/*"'\\]{0,30}"#,
+        value in prop_oneof![
+            r#"[A-Za-z_:,()\[\]{} 0-9.eE+\-/*"'\\]{0,30}"#,
+            // Names before brackets holding fields, as units and choices are written.
+            r#"[A-Z][a-z]{0,5}\((name: "social_care", )?([a-z_]{1,8}: ([A-Z][a-z]{0,5}\(([a-z_]{1,8}: [0-9.]{1,4})?\)|[0-9.]{1,4}|"[a-z]{0,5}"), ){0,3}\)"#,
+        ],
     ) {
         let _ = scenario::load_str("small.ron", include_str!("../docs/examples/small.ron"), &[format!("{path}={value}")]);
     }
