@@ -465,13 +465,16 @@ fn keep_if_small(buffer: &mut Vec<u128>) {
 /// them; `None` for a leaf. Shared by both sift-downs so the tie-free order has one source.
 #[inline(always)]
 fn smallest_child(heap: &[u128], first: usize) -> Option<(u128, usize)> {
-    if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
+    // `get(first..)` then `first_chunk` rather than `get(first..first + ARITY)`: the same test,
+    // without the check that `first + ARITY` does not overflow (a few instructions a level of
+    // every pop).
+    let children = heap.get(first..)?;
+    if let Some(&[a, b, c, d]) = children.first_chunk::<ARITY>() {
         // The common case, a full node: a tournament of three compares.
         let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
         let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
         Some(if cd < ab { (cd, icd) } else { (ab, iab) })
-    } else if first < heap.len() {
-        let children = &heap[first..];
+    } else if !children.is_empty() {
         let mut best = 0;
         for (i, &child) in children.iter().enumerate().skip(1) {
             if child < children[best] {
