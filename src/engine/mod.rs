@@ -142,7 +142,7 @@ impl NeedState {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Need {
     domain: u8,
     /// Current true tier; escalation raises it.
@@ -150,8 +150,9 @@ struct Need {
     /// Whether the referrer has presented it one tier too high (until an assessment).
     overstated: bool,
     state: NeedState,
-    /// Day the untreated clock started, while the need is not being worked with.
-    untreated_since: Option<f64>,
+    /// Day the untreated clock started, while the need is not being worked with; NaN while it
+    /// is (not an `Option`: 8 bytes less a need, and the needs live in the episode table).
+    untreated_since_day: f64,
     /// Remaining exposure (in units of Exp(1)) before the next escalation and before natural
     /// resolution. Pre-drawn per family so every model faces the same family (common random
     /// numbers), consumed at the tier's rate while the need is untreated.
@@ -166,6 +167,63 @@ struct Need {
 impl Need {
     fn presented_tier(&self) -> u8 {
         (self.tier + u8::from(self.overstated)).min(4)
+    }
+}
+
+/// Fills the places of an episode's `NeedList` beyond its needs (never read).
+const NO_NEED: Need = Need {
+    domain: 0,
+    tier: 1,
+    overstated: false,
+    state: NeedState::Closed(Closure::Served),
+    untreated_since_day: f64::NAN,
+    escalation_left: f64::INFINITY,
+    escalation_draws: [f64::INFINITY; 3],
+    resolution_left: f64::INFINITY,
+    service_exp1: 0.0,
+    service_normal: 0.0,
+    bounces: 0,
+};
+
+/// An episode's needs, held in the episode itself (room for `MAX_NEEDS`), read as a slice.
+/// Most events about an episode read one of its needs, and with the needs in a list of their
+/// own (a separate allocation) every such event took a second cache miss after the one on
+/// the episode (the county waits on memory more than on instructions).
+#[derive(Debug, Clone, Copy)]
+struct NeedList {
+    len: u8,
+    items: [Need; MAX_NEEDS],
+}
+
+impl NeedList {
+    /// The list of `needs` (at most `MAX_NEEDS`).
+    fn set(&mut self, needs: &[Need]) {
+        // Case by case, so that each copy has a size known to the compiler, which does it in
+        // registers: a copy of a slice (or a loop over it) is a call of libc's `memcpy`, ~20
+        // instructions a family.
+        match *needs {
+            [a] => self.items[0] = a,
+            [a, b] => [self.items[0], self.items[1]] = [a, b],
+            [a, b, c] => [self.items[0], self.items[1], self.items[2]] = [a, b, c],
+            [a, b, c, d] => self.items = [a, b, c, d],
+            _ => assert!(needs.is_empty(), "more than MAX_NEEDS needs"),
+        }
+        self.len = needs.len() as u8;
+    }
+}
+
+impl std::ops::Deref for NeedList {
+    type Target = [Need];
+    fn deref(&self) -> &[Need] {
+        // `len` is never above `MAX_NEEDS` (`set`); the `min` says so to the compiler, so that
+        // there is no bounds check here, only the one on the need read.
+        &self.items[..usize::from(self.len).min(MAX_NEEDS)]
+    }
+}
+
+impl std::ops::DerefMut for NeedList {
+    fn deref_mut(&mut self) -> &mut [Need] {
+        &mut self.items[..usize::from(self.len).min(MAX_NEEDS)]
     }
 }
 
@@ -187,14 +245,18 @@ struct Tags {
     clock_tokens: [u32; MAX_NEEDS],
 }
 
+/// In the order written (`repr(C)`): what nearly every event reads (the tags, the flags,
+/// the needs) at the front, in the episode's first cache lines; the episode is the engine's
+/// largest structure, and in the county most of its time goes on cache misses.
 #[derive(Debug)]
+#[repr(C)]
 struct Episode {
     /// Whether an event or a queue entry is still about this episode's need as it is now.
     tags: Tags,
     family_id: u64,
+    referral_day: f64,
     n_episode: u32,
     locality: u16,
-    referral_day: f64,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
     /// Whether the family has met a practitioner, had an assessment completed and started
@@ -205,25 +267,25 @@ struct Episode {
     contacted: bool,
     assessment_done: bool,
     service_started: bool,
-    needs: Vec<Need>,
-    n_handoffs: u32,
-    n_bounces: u32,
-    n_assessments: u32,
-    n_tellings: u32,
-    assessed_units: Vec<u16>,
-    common_assessed: bool,
-    professionals: Vec<u32>,
-    lead: Option<u32>,
-    lead_since_day: f64,
     lost: bool,
     escalated_to_tier3: bool,
     escalated_to_tier4: bool,
     /// Presented with needs in three or more domains.
     complex: bool,
+    common_assessed: bool,
     n_untreated: u8,
+    needs: NeedList,
+    n_handoffs: u32,
+    n_bounces: u32,
+    n_assessments: u32,
+    n_tellings: u32,
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
+    lead: Option<u32>,
+    lead_since_day: f64,
+    assessed_units: Vec<u16>,
+    professionals: Vec<u32>,
     rng: rng::LazyStream,
 }
 
@@ -346,6 +408,24 @@ enum Event {
     MonthEnd {
         month_idx: u32,
     },
+}
+
+impl Event {
+    /// The episode and need an event is about (need 0 for an assessment's), if any.
+    fn about(&self) -> Option<(u32, u8)> {
+        match *self {
+            Event::ReferralArrives { episode, need, .. }
+            | Event::ReferralBounced { episode, need, .. }
+            | Event::ServiceDone { episode, need, .. }
+            | Event::UntreatedClock { episode, need, .. }
+            | Event::Represent { episode, need, .. }
+            | Event::LeavesList { episode, need, .. }
+            | Event::ReOffer { episode, need, .. }
+            | Event::CalledIn { episode, need, .. } => Some((episode, need)),
+            Event::AssessmentDone { episode, .. } => Some((episode, 0)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -827,9 +907,14 @@ impl<'a> Sim<'a> {
             self.queue.schedule(MONTH_DAYS, Event::MonthEnd { month_idx: 0 });
         }
         let mut last_day = 0.0;
+        let mut buckets_seen = self.queue.buckets_started();
         while let Some((day, event)) = self.queue.pop_until(horizon) {
             assert!(day >= last_day, "time went backwards: {day} after {last_day}");
             last_day = day;
+            if self.queue.buckets_started() != buckets_seen {
+                buckets_seen = self.queue.buckets_started();
+                self.look_ahead();
+            }
             self.diagnostics.events += 1;
             // Ctrl-C, or this run's own stop: a replication stops within a few milliseconds
             // rather than running on for minutes. Reading the flags now and then leaves the
@@ -1012,6 +1097,27 @@ impl<'a> Sim<'a> {
             }
         }
         self.caseload_months.extend(held.into_iter().zip(heads));
+    }
+
+    /// Reads what the events of a bucket that has just become current will check first: each
+    /// one's episode tags and need. An event about a family not touched for weeks misses the
+    /// processor's caches there (in the county, most of the engine's misses are such first
+    /// touches: the queue's events, the staleness checks), and one miss at a time, each
+    /// waiting for the last; read together, a few dozen independent loads overlap, and the
+    /// events then find their lines in the cache. Nothing read here changes what the run does.
+    #[inline(never)]
+    fn look_ahead(&self) {
+        let mut sum = 0u64;
+        for event in self.queue.current_bucket() {
+            if let Some((episode, need)) = event.about() {
+                let e = &self.episodes[episode as usize];
+                sum ^= e.tags.serial ^ u64::from(e.tags.clock_tokens[MAX_NEEDS - 1]);
+                if let Some(n) = e.needs.get(need as usize) {
+                    sum ^= u64::from(n.tier);
+                }
+            }
+        }
+        std::hint::black_box(sum);
     }
 
     fn episode_is(&self, episode: u32, serial: u64) -> bool {
@@ -1217,7 +1323,7 @@ impl<'a> Sim<'a> {
                     contacted: false,
                     assessment_done: false,
                     service_started: false,
-                    needs: Vec::new(),
+                    needs: NeedList { len: 0, items: [NO_NEED; MAX_NEEDS] },
                     n_handoffs: 0,
                     n_bounces: 0,
                     n_assessments: 0,
@@ -1238,14 +1344,7 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
-        // Room for the most needs an episode can have, once per slot: reserving exactly as
-        // many as each episode has made a slot reallocate whenever a later episode in it had
-        // more (0.4 reallocations a referral in the county, malloc's code evicting the
-        // engine's from the instruction cache). A slot's list never holds more than
-        // `MAX_NEEDS` (~400 bytes), and a run holds only its open episodes' slots.
-        let slot_needs = &mut self.episodes[idx as usize].needs;
-        slot_needs.reserve_exact(MAX_NEEDS);
-        slot_needs.extend_from_slice(needs);
+        self.episodes[idx as usize].needs.set(needs);
         if idx as usize == self.census_needs.len() {
             self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
         }
@@ -1578,10 +1677,10 @@ impl<'a> Sim<'a> {
     fn start_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
-        if n.untreated_since.is_some() {
+        if !n.untreated_since_day.is_nan() {
             return;
         }
-        n.untreated_since = Some(now);
+        n.untreated_since_day = now;
         if e.n_untreated == 0 {
             self.record.untreated_children_change(now, 1);
         }
@@ -1594,7 +1693,10 @@ impl<'a> Sim<'a> {
         let population = &scenario.population;
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
-        let Some(since) = n.untreated_since.take() else { return };
+        let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
+        if since.is_nan() {
+            return;
+        }
         // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
         // so the exposure left (read only when a clock is set or fires) and the clock token
         // (read only by clock events) are never looked at, and there is no stale clock to
@@ -1658,9 +1760,10 @@ impl<'a> Sim<'a> {
         let population = &scenario.population;
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
-        let since = n.untreated_since.expect("the clock only runs while a need is untreated");
+        let since = n.untreated_since_day;
+        assert!(!since.is_nan(), "the clock only runs while a need is untreated");
         consume_exposure(population, n, now - since);
-        n.untreated_since = Some(now);
+        n.untreated_since_day = now;
         let (to_escalate, to_resolve) = days_until_change(population, n);
         if to_resolve <= to_escalate {
             self.close_need(now, episode, need, Closure::Natural);
@@ -2347,7 +2450,7 @@ impl<'a> Sim<'a> {
             let years = ((now - e.referral_day) / 365.25).max(1.0);
             let per_year = e.professionals.len() as f64 / years;
             let mut counted = 0u32;
-            for n in &e.needs {
+            for n in e.needs.iter() {
                 if counted & (1 << n.domain) == 0 {
                     counted |= 1 << n.domain;
                     let group = &mut self.professionals_by_domain[n.domain as usize];
@@ -2405,10 +2508,8 @@ impl<'a> Sim<'a> {
         // Emptied, not dropped, so that the next episode in this slot reuses the buffers
         // without allocating; but only small ones, or every slot would keep the largest
         // buffer it ever held (when England's 1.4 million open episodes were one table: +17%
-        // peak memory when all were kept). Needs up to the most an episode can have: keeping
-        // only one made every episode with two or more allocate (1% of the county's
-        // instructions).
-        keep_if_small(&mut e.needs, MAX_NEEDS);
+        // peak memory when all were kept). The needs stay where they are: the next episode
+        // in the slot overwrites them.
         keep_if_small(&mut e.professionals, KEPT_BUFFER_LEN);
         keep_if_small(&mut e.assessed_units, KEPT_BUFFER_LEN);
         self.free_episodes.push(episode);
@@ -2717,7 +2818,7 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         tier,
         overstated,
         state: NeedState::InTransit,
-        untreated_since: None,
+        untreated_since_day: f64::NAN,
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
         escalation_draws,
         resolution_left: if draws.resolution { rng.sample(Exp1) } else { f64::INFINITY },

@@ -113,6 +113,9 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now_day: f64,
     peak_len: usize,
+    /// Counts the buckets made current (`next_bucket`), so that the caller can tell when a
+    /// new one starts (`buckets_started`) and look ahead at its events (`current_bucket`).
+    buckets_started: u64,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -140,6 +143,7 @@ impl<E: Copy> EventQueue<E> {
             next_seq: 0,
             now_day: 0.0,
             peak_len: 0,
+            buckets_started: 0,
         }
     }
 
@@ -244,6 +248,7 @@ impl<E: Copy> EventQueue<E> {
                 keep_if_small(slot);
                 self.in_ring -= self.heap.len();
                 self.heapify();
+                self.buckets_started += 1;
                 return true;
             }
             if self.in_epochs > 0 {
@@ -270,6 +275,7 @@ impl<E: Copy> EventQueue<E> {
                 self.epochs[epoch as usize % EPOCHS] = entries;
                 if !self.heap.is_empty() {
                     self.heapify();
+                    self.buckets_started += 1;
                     return true;
                 }
                 continue;
@@ -429,6 +435,18 @@ impl<E: Copy> EventQueue<E> {
         self.len == 0
     }
 
+    /// How many buckets have been made current: a change tells the caller that the events of
+    /// `current_bucket` are new.
+    pub fn buckets_started(&self) -> u64 {
+        self.buckets_started
+    }
+
+    /// The events due in the current bucket (in no particular order): all pending events
+    /// while the queue is small.
+    pub fn current_bucket(&self) -> impl Iterator<Item = &E> {
+        self.heap.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
+    }
+
     /// The most events ever pending at once.
     pub fn peak_len(&self) -> usize {
         self.peak_len
@@ -447,13 +465,16 @@ fn keep_if_small(buffer: &mut Vec<u128>) {
 /// them; `None` for a leaf. Shared by both sift-downs so the tie-free order has one source.
 #[inline(always)]
 fn smallest_child(heap: &[u128], first: usize) -> Option<(u128, usize)> {
-    if let Some(&[a, b, c, d]) = heap.get(first..first + ARITY) {
+    // `get(first..)` then `first_chunk` rather than `get(first..first + ARITY)`: the same test,
+    // without the check that `first + ARITY` does not overflow (a few instructions a level of
+    // every pop).
+    let children = heap.get(first..)?;
+    if let Some(&[a, b, c, d]) = children.first_chunk::<ARITY>() {
         // The common case, a full node: a tournament of three compares.
         let (ab, iab) = if b < a { (b, 1) } else { (a, 0) };
         let (cd, icd) = if d < c { (d, 3) } else { (c, 2) };
         Some(if cd < ab { (cd, icd) } else { (ab, iab) })
-    } else if first < heap.len() {
-        let children = &heap[first..];
+    } else if !children.is_empty() {
         let mut best = 0;
         for (i, &child) in children.iter().enumerate().skip(1) {
             if child < children[best] {
