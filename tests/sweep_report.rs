@@ -505,38 +505,47 @@ fn folders_that_are_not_a_finished_run_or_sweep_are_refused_with_the_fix() {
     refused(&damaged, &["points.csv", "line 5", "model `nobody`", "run the same sweep command again"]);
 }
 
+/// A copy in `dir` of the sweep's final files in `whole` (not its points/ or its report), with
+/// `file` replaced by `text`, which must change it, or removed (`None`).
+fn damaged_copy(whole: &Path, dir: &Path, file: &str, text: Option<&str>) -> PathBuf {
+    std::fs::create_dir(dir).unwrap();
+    for entry in std::fs::read_dir(whole).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().is_file() && entry.file_name() != "report.html" {
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+    }
+    match text {
+        Some(text) => {
+            assert_ne!(std::fs::read_to_string(dir.join(file)).ok().as_deref(), Some(text), "{}: the copy is not changed", dir.display());
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        None => std::fs::remove_file(dir.join(file)).unwrap(),
+    }
+    dir.to_path_buf()
+}
+
+/// `joinedup report` refuses `dir` as damaged or incomplete, with the fix and every `expected`
+/// phrase, without panicking or writing a report.
+fn refused_as_damaged(dir: &Path, expected: &[&str]) {
+    let output = joinedup(&["report", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for words in [&["looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
+        assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
+    }
+    assert!(!dir.join("report.html").exists(), "no report from a refused folder");
+}
+
 #[test]
 fn a_damaged_or_incomplete_sweep_folder_is_refused_with_the_file_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let plan = write_plan(tmp.path(), "grid", FACTORIAL);
     let whole = tmp.path().join("whole");
     sweep_with_report(&plan, &whole, &[]);
-    // A copy of the sweep's final files (not its points/), with `file` replaced by `text`.
-    let copy = |name: &str, file: &str, text: Option<&str>| -> PathBuf {
-        let dir = tmp.path().join(name);
-        std::fs::create_dir(&dir).unwrap();
-        for entry in std::fs::read_dir(&whole).unwrap() {
-            let entry = entry.unwrap();
-            if entry.path().is_file() && entry.file_name() != "report.html" {
-                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-            }
-        }
-        match text {
-            Some(text) => std::fs::write(dir.join(file), text).unwrap(),
-            None => std::fs::remove_file(dir.join(file)).unwrap(),
-        }
-        dir
-    };
-    let refused = |dir: &Path, expected: &[&str]| {
-        let output = joinedup(&["report", dir.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        for words in [&["looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
-            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
-        }
-        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
-    };
+    let copy = |name: &str, file: &str, text: Option<&str>| damaged_copy(&whole, &tmp.path().join(name), file, text);
+    let refused = refused_as_damaged;
     // The copy itself is whole: it makes a report.
     let fine = copy("fine", "notes.txt", Some("a file the report ignores"));
     assert!(joinedup(&["report", fine.to_str().unwrap()]).status.success());
@@ -599,30 +608,8 @@ fn rows_written_only_sometimes_are_checked_at_every_point_of_a_sweep() {
     sweep_with_report(&plan, &whole, &[]);
     let replications = std::fs::read_to_string(whole.join("replications.csv")).unwrap();
     let points = std::fs::read_to_string(whole.join("points.csv")).unwrap();
-    // A copy of the sweep's final files with `file` replaced by `text`, which must differ.
-    let copy = |name: &str, file: &str, text: &str| -> PathBuf {
-        let dir = tmp.path().join(name);
-        std::fs::create_dir(&dir).unwrap();
-        for entry in std::fs::read_dir(&whole).unwrap() {
-            let entry = entry.unwrap();
-            if entry.path().is_file() && entry.file_name() != "report.html" {
-                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-            }
-        }
-        assert_ne!(std::fs::read_to_string(dir.join(file)).ok().as_deref(), Some(text), "{name}: the copy is not changed");
-        std::fs::write(dir.join(file), text).unwrap();
-        dir
-    };
-    let refused = |dir: &Path, expected: &[&str]| {
-        let output = joinedup(&["report", dir.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        for words in [&["replications.csv", "looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
-            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
-        }
-        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
-    };
+    let copy = |name: &str, file: &str, text: &str| damaged_copy(&whole, &tmp.path().join(name), file, Some(text));
+    let refused = |dir: &Path, expected: &[&str]| refused_as_damaged(dir, &[&["replications.csv"][..], expected].concat());
     let dropping = |text: &str, drop: &dyn Fn(&str) -> bool| -> String {
         let kept: String = text.lines().filter(|l| !drop(l)).map(|l| format!("{l}\n")).collect();
         assert!(kept.len() < text.len(), "no line dropped");
@@ -736,31 +723,9 @@ fn a_morris_csv_without_every_factors_rows_is_refused_naming_the_factor() {
     // Two trajectories of the three factors: 8 points.
     sweep_with_report(&plan, &whole, &["--plan-set", "design.Morris.trajectories=2"]);
     let morris = std::fs::read_to_string(whole.join("morris.csv")).unwrap();
-    // A copy of the sweep's final files with `file` replaced by `text`.
-    let copy_with = |name: &str, file: &str, text: &str| -> PathBuf {
-        let dir = tmp.path().join(name);
-        std::fs::create_dir(&dir).unwrap();
-        for entry in std::fs::read_dir(&whole).unwrap() {
-            let entry = entry.unwrap();
-            if entry.path().is_file() && entry.file_name() != "report.html" {
-                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-            }
-        }
-        assert_ne!(text, std::fs::read_to_string(dir.join(file)).unwrap(), "{name}: the copy is not damaged");
-        std::fs::write(dir.join(file), text).unwrap();
-        dir
-    };
+    let copy_with = |name: &str, file: &str, text: &str| damaged_copy(&whole, &tmp.path().join(name), file, Some(text));
     let copy = |name: &str, text: &str| copy_with(name, "morris.csv", text);
-    let refused = |dir: &Path, expected: &[&str]| {
-        let output = joinedup(&["report", dir.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        for words in [&["looks damaged or incomplete", "run the same sweep command again"][..], expected].concat() {
-            assert!(stderr.contains(words), "the message lacks `{words}`:\n{stderr}");
-        }
-        assert!(!dir.join("report.html").exists(), "no report from a refused folder");
-    };
+    let refused = refused_as_damaged;
     let keep = |keep: &dyn Fn(&[&str]) -> bool| -> String {
         morris
             .lines()
