@@ -534,6 +534,9 @@ struct Sim<'a> {
     replication: u32,
     queue: EventQueue<Event>,
     need_draws: NeedDraws,
+    /// The primary domain and tier of every new family, when the population allows only one
+    /// of each and one need an episode (`fixed_family`).
+    fixed_family: Option<(u8, u8)>,
     /// Whether any unit of the model has a waiting list whose families give up
     /// (`WaitingList::reneges`): decided once, so that without one a need joining a list
     /// does not look its unit up to learn that no patience clock starts.
@@ -786,6 +789,7 @@ impl<'a> Sim<'a> {
             replication,
             queue: EventQueue::new(),
             need_draws: NeedDraws::of(&scenario.population),
+            fixed_family: fixed_family(&scenario.population),
             episode_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Episode),
             recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
             waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
@@ -1152,12 +1156,18 @@ impl<'a> Sim<'a> {
             Some(only) => only,
             None => pick(&population.locality_cumulative_share, rng.random()) as u16,
         };
-        let primary = pick(&population.domain_cumulative_share, rng.random()) as u8;
-        let mix = population.domains[primary as usize].tier_cumulative.as_ref().unwrap_or(&population.tier_cumulative);
-        let tier = pick(mix, rng.random()) as u8 + 1;
-        let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
-        let domain = &population.domains[primary as usize];
-        let age = rng.random_range(domain.age_min_years..=domain.age_max_years);
+        let (primary, tier, n_needs, age) = match self.fixed_family {
+            // Nothing to draw: the age only decides which extra needs a child can have.
+            Some((primary, tier)) => (primary, tier, 1, 0),
+            None => {
+                let primary = pick(&population.domain_cumulative_share, rng.random()) as u8;
+                let mix = population.domains[primary as usize].tier_cumulative.as_ref().unwrap_or(&population.tier_cumulative);
+                let tier = pick(mix, rng.random()) as u8 + 1;
+                let n_needs = pick(&population.needs_cumulative, rng.random()) + 1;
+                let domain = &population.domains[primary as usize];
+                (primary, tier, n_needs, rng.random_range(domain.age_min_years..=domain.age_max_years))
+            }
+        };
         // A buffer kept between families: no allocation per family.
         let mut needs = std::mem::take(&mut self.new_needs);
         needs.clear();
@@ -2802,6 +2812,26 @@ impl NeedDraws {
             service_normal: matches!(shape, DurationShape::LogNormal { .. }),
         }
     }
+}
+
+/// The index `pick` returns for every uniform draw in [0, 1), if there is one: every share
+/// before it is 0 and the cumulative share reaches 1 there.
+fn certain_pick(cumulative: &[f64]) -> Option<usize> {
+    let first = cumulative.iter().position(|c| *c > 0.0)?;
+    (cumulative[first] >= 1.0).then_some(first)
+}
+
+/// The primary domain and tier every new family has, when the population leaves nothing to
+/// draw: one domain, one tier in its mix and one need an episode (the validation scenarios,
+/// queueing-theory models with a single kind of family). Then a family draws no uniforms for
+/// them, nor an age (which only decides the extra needs it can have). Like `NeedDraws` this
+/// depends only on the population, so every model's arrival stream stays in step (common
+/// random numbers); a population with any choice draws all four as before.
+fn fixed_family(population: &Population) -> Option<(u8, u8)> {
+    let primary = certain_pick(&population.domain_cumulative_share)?;
+    let mix = population.domains[primary].tier_cumulative.as_ref().unwrap_or(&population.tier_cumulative);
+    let tier = certain_pick(mix)?;
+    (certain_pick(&population.needs_cumulative)? == 0).then_some((primary as u8, tier as u8 + 1))
 }
 
 /// A new need with every random quantity it can use drawn now, in a fixed order, so the
