@@ -2858,15 +2858,22 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
     }
 }
 
+/// What one referral on draws from: the handoff's delay and probabilities, blended.
+struct BlendedHandoff {
+    delay_days_mean: f64,
+    bounce_probability: f64,
+    lost_probability: f64,
+}
+
 /// Handoff parameters between cold (`cold`) and arranged (`warm`) by `warmth` in [0, 1];
-/// `bounce_factor` scales bounces for referrals that are better targeted.
-fn blend(cold: &Handoff, warm: &Handoff, warmth: f64, bounce_factor: f64) -> Handoff {
+/// `bounce_factor` scales bounces for referrals that are better targeted. The bounce limit is
+/// not blended: `bounced` takes the arranged or the unarranged one (ODD 7.5).
+fn blend(cold: &Handoff, warm: &Handoff, warmth: f64, bounce_factor: f64) -> BlendedHandoff {
     let mix = |a: f64, b: f64| a + (b - a) * warmth;
-    Handoff {
+    BlendedHandoff {
         delay_days_mean: mix(cold.delay_days_mean, warm.delay_days_mean),
         bounce_probability: mix(cold.bounce_probability, warm.bounce_probability) * bounce_factor,
         lost_probability: mix(cold.lost_probability, warm.lost_probability),
-        max_bounces: if warmth >= 0.5 { warm.max_bounces } else { cold.max_bounces },
     }
 }
 
