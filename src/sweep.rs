@@ -805,7 +805,7 @@ pub struct SlurmOptions {
     /// Absolute path of the plan file.
     pub plan_path: PathBuf,
     /// The `joinedup` binary the jobs run (absolute); `emit_slurm` refuses one that is not an
-    /// executable file.
+    /// executable file or whose `--version` is not this joinedup's.
     pub binary: PathBuf,
     pub n_shards: usize,
     pub partition: Option<String>,
@@ -981,9 +981,10 @@ echo \"jobs: $array_job $merge_job\"\n"
     Ok(written)
 }
 
-/// Refuses a `--joinedup-bin` that names no program this machine could run: a missing file,
-/// a folder or a file without execute permission would otherwise be found only when the
-/// array tasks start on the cluster, perhaps hours later, and every one of them would fail.
+/// Refuses a `--joinedup-bin` that names no program this machine could run, or a program
+/// that is not this version of joinedup: a missing file, a folder, a file without execute
+/// permission or another program would otherwise be found only when the array tasks start
+/// on the cluster, perhaps hours later, and every one of them would fail.
 fn check_binary(path: &Path) -> Result<()> {
     let problem = match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => "there is no such file".to_string(),
@@ -991,7 +992,16 @@ fn check_binary(path: &Path) -> Result<()> {
         Ok(meta) if meta.is_dir() => "is a folder, not a program".to_string(),
         Ok(meta) if !meta.is_file() => "is not a regular file".to_string(),
         Ok(meta) if !is_executable(&meta) => "is not executable (chmod +x makes it so, if it is joinedup)".to_string(),
-        Ok(_) => return Ok(()),
+        Ok(_) => match version_of(path) {
+            Ok(printed) if printed == own_version() => return Ok(()),
+            Ok(printed) if printed.starts_with("joinedup ") => format!(
+                "is {printed}, not {}: the scripts pass this version's arguments and the merge reads this version's \
+shard files, so the jobs must run the same version",
+                own_version()
+            ),
+            Ok(printed) => format!("is not joinedup (`{} --version` printed {printed:?})", path.display()),
+            Err(problem) => problem,
+        },
     };
     Err(Error::BadArgument {
         option: "--joinedup-bin".into(),
@@ -1001,6 +1011,60 @@ the compute nodes mount, e.g. target/release/joinedup after `cargo build --relea
             path.display()
         ),
     })
+}
+
+/// What this binary's `--version` prints (clap's form: the name, a space, the version).
+fn own_version() -> String {
+    format!("joinedup {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// How long `--version` may take before the program is taken to be something else (a
+/// program that waits for input, say). joinedup answers in milliseconds.
+const VERSION_PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `path --version` with no input and returns its first line of output, trimmed, or
+/// why it could not be run. An executable file is not always joinedup (`/bin/ls`, a
+/// wrapper script, another build): asking it is the one check that tells.
+fn version_of(path: &Path) -> std::result::Result<String, String> {
+    use std::io::Read as _;
+    use std::process::{Command, Stdio};
+    let mut child =
+        Command::new(path).arg("--version").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().map_err(|e| {
+            format!("cannot be run on this machine ({e}); if it was built for the compute nodes only, emit the scripts on a node")
+        })?;
+    // Read on a thread of its own, so that a program printing more than a pipe holds is
+    // not left blocked while it is waited for.
+    let reader = child.stdout.take().map(|stdout| {
+        std::thread::spawn(move || {
+            let mut stdout = stdout;
+            let mut printed = Vec::new();
+            let _ = (&mut stdout).take(4096).read_to_end(&mut printed);
+            let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+            printed
+        })
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < VERSION_PROBE_LIMIT => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Ok(None) => {
+                // A program that is still running has nothing to say about its version.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not answer `--version` within {} s, so it is not joinedup", VERSION_PROBE_LIMIT.as_secs()));
+            }
+            Err(e) => return Err(format!("could not be waited for ({e})")),
+        }
+    };
+    // `--version` prints one short line: the first few kilobytes are plenty to tell.
+    let printed = reader.and_then(|reader| reader.join().ok()).unwrap_or_default();
+    let printed = String::from_utf8_lossy(&printed);
+    let first_line = printed.lines().next().unwrap_or("").trim().to_string();
+    if !status.success() {
+        return Err(format!("is not joinedup (`{} --version` failed: {status})", path.display()));
+    }
+    Ok(first_line)
 }
 
 #[cfg(unix)]

@@ -484,8 +484,22 @@ fn emitted_slurm_scripts_run_every_shard_then_the_merge() {
     std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
     let mut bad_binaries = vec![(missing, "there is no such file"), (folder, "is a folder")];
     // Without an execute bit to check (not Unix), any file is taken to be runnable.
-    if cfg!(unix) {
+    #[cfg(unix)]
+    {
         bad_binaries.push((not_executable, "is not executable"));
+        // An executable that is not joinedup, or is another version of it, or fails when
+        // asked its version: the jobs would start and then fail, so it is refused too.
+        for (name, script, expected) in [
+            ("ls_like", "#!/bin/sh\necho 'a.txt b.txt'\n", "is not joinedup (`"),
+            ("other_version", "#!/bin/sh\necho 'joinedup 999.0.0'\n", "is joinedup 999.0.0, not joinedup "),
+            ("failing", "#!/bin/sh\nexit 3\n", "--version` failed"),
+        ] {
+            let fake = tmp.path().join(name);
+            std::fs::write(&fake, script).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+            bad_binaries.push((fake, expected));
+        }
     }
     for (bad, expected) in bad_binaries {
         let out = tmp.path().join("refused_bin");
