@@ -850,3 +850,95 @@ fn the_points_whose_runs_gave_warnings_are_kept_in_sweep_json_and_named_at_the_t
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("sweep.json") && stderr.contains("points_with_warnings lists point 6"), "{stderr}");
 }
+
+/// A sweep run to a precision whose two points stopped at different numbers of replications:
+/// (the precision, the first point's count, the second's). The loosest precision that splits
+/// them is searched for, so a change of the engine's figures moves the split, not the test.
+fn uneven_precision_sweep(dir: &Path, out: &Path) -> (f64, usize, usize) {
+    for precision in [0.8, 0.7, 0.9, 0.6, 1.0, 0.5] {
+        let plan = write_plan(dir, "precise", &format!("{TWO_POINTS}, precision: {precision}, max_replications: 8"));
+        if out.exists() {
+            std::fs::remove_dir_all(out).unwrap();
+        }
+        sweep_with_report(&plan, out, &[]);
+        let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+        let count = |point: &str| -> usize {
+            let row = points.lines().find(|l| l.starts_with(point) && l.contains(",referrals,")).expect("a referrals row");
+            row.split(',').nth(4).unwrap().parse().unwrap()
+        };
+        let (first, second) = (count("0,4,"), count("1,8,"));
+        if first != second {
+            return (precision, first, second);
+        }
+    }
+    panic!("no precision from 0.5 to 1 stops the two points at different numbers of replications");
+}
+
+#[test]
+fn a_damaged_sweep_run_to_a_precision_is_refused_at_the_point_it_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let (precision, first, second) = uneven_precision_sweep(tmp.path(), &whole);
+    let replications = std::fs::read_to_string(whole.join("replications.csv")).unwrap();
+    let points = std::fs::read_to_string(whole.join("points.csv")).unwrap();
+    let copy = |name: &str, file: &str, text: &str| damaged_copy(&whole, &tmp.path().join(name), file, Some(text));
+    // Which point ran more replications, and its last replication's index.
+    let (more, fewer) = if second > first { ((1, "8", second), (0, "4", first)) } else { ((0, "4", first), (1, "8", second)) };
+    let prefix =
+        |(point, level, _): (usize, &str, usize), model: &str, replication: usize| format!("{point},{level},{model},{replication},");
+
+    // The undamaged copy is accepted: points with different counts are what a precision gives.
+    let fine = copy("fine", "notes.txt", "a file the report ignores");
+    let output = joinedup(&["report", fine.to_str().unwrap()]);
+    assert!(output.status.success(), "precision {precision}: {}", String::from_utf8_lossy(&output.stderr));
+
+    // The point that ran more replications loses its last one: the rows that points.csv
+    // counts are missing.
+    let last = prefix(more, "hub", more.2 - 1);
+    let text: String = replications.lines().filter(|l| !l.starts_with(&last)).map(|l| format!("{l}\n")).collect();
+    assert!(text.len() < replications.len());
+    refused_as_damaged(
+        &copy("no-last-replication", "replications.csv", &text),
+        &[
+            "replications.csv",
+            &format!("no `referrals` row for point {}, model `hub`, replication {}", more.0, more.2 - 1),
+            &format!("{} replications", more.2),
+        ],
+    );
+    // The point that stopped early given a replication beyond its count.
+    let stopped = prefix(fewer, "siloed", 0);
+    let row = replications.lines().find(|l| l.starts_with(&stopped)).unwrap();
+    let extra = replications.replacen(row, &row.replacen(&stopped, &prefix(fewer, "siloed", fewer.2), 1), 1);
+    refused_as_damaged(
+        &copy("beyond-its-count", "replications.csv", &extra),
+        &["replications.csv", &format!("`{}` is not a replication of point {}", fewer.2, fewer.0)],
+    );
+    // One row of points.csv (not the point's first) counts that point's replications as the
+    // other point's.
+    let counted = format!("{},{},siloed,lost_episodes,{},", fewer.0, fewer.1, fewer.2);
+    let row = points.lines().find(|l| l.starts_with(&counted)).unwrap();
+    let recounted = row.replacen(&format!(",{},", fewer.2), &format!(",{},", more.2), 1);
+    refused_as_damaged(
+        &copy("one-row-recounted", "points.csv", &points.replacen(row, &recounted, 1)),
+        &["points.csv", &format!("field `replications`: {}, but the point's other rows say {}", more.2, fewer.2)],
+    );
+    // Every row of that point recounted alike: replications.csv lacks the replications the
+    // count promises.
+    let text: String = points
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{},{},", fewer.0, fewer.1)) {
+                let mut fields: Vec<&str> = l.split(',').collect();
+                let n = more.2.to_string();
+                fields[4] = &n;
+                format!("{}\n", fields.join(","))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    refused_as_damaged(
+        &copy("point-recounted", "points.csv", &text),
+        &[&format!("no `referrals` row for point {}, model `siloed`, replication {}", fewer.0, fewer.2)],
+    );
+}
