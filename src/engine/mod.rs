@@ -1695,7 +1695,11 @@ impl<'a> Sim<'a> {
             self.record.untreated_children_change(now, 1);
         }
         e.n_untreated += 1;
-        self.schedule_clock(now, episode, need);
+        // Tested here as well as in `schedule_clock`, which is not inlined: a call for nothing
+        // on every new need where nothing escalates or resolves.
+        if self.need_draws.escalation || self.need_draws.resolution {
+            self.schedule_clock(now, episode, need);
+        }
     }
 
     fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
@@ -2003,7 +2007,7 @@ impl<'a> Sim<'a> {
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
         let warmup = self.scenario.run.warmup_days;
         let instance = &mut self.instances[self.practitioners[practitioner as usize].unit_instance as usize];
-        let from = instance.busy_since_day.max(warmup);
+        let from = record::later_of(instance.busy_since_day, warmup);
         if now > from {
             instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
         }
@@ -2058,15 +2062,16 @@ impl<'a> Sim<'a> {
             e.lead = Some(practitioner);
             e.lead_since_day = now;
         }
-        if !e.contacted {
-            e.contacted = true;
-            if e.measured {
-                self.record.wait(0, start_day - e.referral_day);
-            }
-        }
+        // The wait for first contact is recorded below, with the wait for the first
+        // intervention when both end now (a unit without assessment: the same wait twice).
+        let first_contact = !e.contacted;
+        e.contacted = true;
         match item.kind {
             WorkKind::Assessment { needs } => {
                 assert!(!matches!(unit.assessment, Assessment::NoAssessment), "units without assessment never queue one");
+                if first_contact && e.measured {
+                    self.record.wait(0, start_day - e.referral_day);
+                }
                 e.n_assessments += 1;
                 // The first telling is not a retelling; later ones are, unless the unit can
                 // read a shared record.
@@ -2098,10 +2103,15 @@ impl<'a> Sim<'a> {
                 }
             }
             WorkKind::Service { need } => {
-                if !e.service_started {
-                    e.service_started = true;
-                    if e.measured {
-                        self.record.wait(2, start_day - e.referral_day);
+                let first_service = !e.service_started;
+                e.service_started = true;
+                if e.measured {
+                    let days = start_day - e.referral_day;
+                    match (first_contact, first_service) {
+                        (true, true) => self.record.wait_twice(0, 2, days),
+                        (true, false) => self.record.wait(0, days),
+                        (false, true) => self.record.wait(2, days),
+                        (false, false) => {}
                     }
                 }
                 if self.colleagues_join {
@@ -2428,8 +2438,17 @@ impl<'a> Sim<'a> {
         if self.lists_renege
             && let Some(at) = state.listed_at()
         {
-            self.start_patience(episode, need, token, at);
+            self.start_patience_cold(episode, need, token, at);
         }
+    }
+
+    /// `start_patience` kept out of line: inlined into `set_state` (three calls a referral),
+    /// its calls and stack frame made every call of `set_state` save and restore five
+    /// registers, whether or not a list reneges.
+    #[cold]
+    #[inline(never)]
+    fn start_patience_cold(&mut self, episode: u32, need: u8, token: u32, at: u32) {
+        self.start_patience(episode, need, token, at);
     }
 
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
