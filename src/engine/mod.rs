@@ -1473,14 +1473,17 @@ impl<'a> Sim<'a> {
             }
             return;
         }
-        let unit_id = self.instances[unit_instance as usize].unit_idx as u16;
-        let already_assessed = e.assessed_units.contains(&unit_id);
-        let shared = self.model.information_at(now) == Information::SharedRecord;
+        // Whether the family was assessed here before is looked up only where the unit
+        // assesses (a search of a list, on every arrival at a unit without assessment).
+        let unit_id = unit_idx as u16;
         let assess = match unit.assessment {
             Assessment::NoAssessment => false,
-            Assessment::Own { .. } => !already_assessed,
+            Assessment::Own { .. } => !e.assessed_units.contains(&unit_id),
             // A common assessment is done once and read by everyone when the record is shared.
-            Assessment::Common { .. } => !(already_assessed || e.common_assessed && shared),
+            Assessment::Common { .. } => {
+                let shared = self.model.information_at(now) == Information::SharedRecord;
+                !(e.assessed_units.contains(&unit_id) || e.common_assessed && shared)
+            }
         };
         if assess {
             for need in bits(needs) {
@@ -1495,6 +1498,7 @@ impl<'a> Sim<'a> {
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope).
+    #[inline]
     fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, assessed: bool) {
         let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
@@ -1703,7 +1707,16 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
+    /// stopped (a need closing after its intervention), and the work out of line.
+    #[inline]
     fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
+        if !self.episodes[episode as usize].needs[need as usize].untreated_since_day.is_nan() {
+            self.stop_running_untreated(now, episode, need);
+        }
+    }
+
+    fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let scenario = self.scenario;
         let population = &scenario.population;
         let e = &mut self.episodes[episode as usize];
@@ -2224,6 +2237,7 @@ impl<'a> Sim<'a> {
 
     /// A need is allocated at a unit: it joins the queue for a practitioner, after a network
     /// member agrees to take it or a virtual team member is called in.
+    #[inline]
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
         if let Some(delay) = self.internal_friction(episode, need, unit_instance) {
