@@ -1498,7 +1498,7 @@ impl<'a> Sim<'a> {
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope).
-    #[inline]
+    #[inline(always)]
     fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, assessed: bool) {
         let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
@@ -1709,13 +1709,14 @@ impl<'a> Sim<'a> {
 
     /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
     /// stopped (a need closing after its intervention), and the work out of line.
-    #[inline]
+    #[inline(always)]
     fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
         if !self.episodes[episode as usize].needs[need as usize].untreated_since_day.is_nan() {
             self.stop_running_untreated(now, episode, need);
         }
     }
 
+    #[inline(never)]
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let scenario = self.scenario;
         let population = &scenario.population;
@@ -2237,7 +2238,7 @@ impl<'a> Sim<'a> {
 
     /// A need is allocated at a unit: it joins the queue for a practitioner, after a network
     /// member agrees to take it or a virtual team member is called in.
-    #[inline]
+    #[inline(always)]
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
         if let Some(delay) = self.internal_friction(episode, need, unit_instance) {
