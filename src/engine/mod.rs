@@ -637,6 +637,10 @@ struct Sim<'a> {
     waiting_midway: Option<(f64, Vec<u64>)>,
     record: Recorder,
     diagnostics: Diagnostics,
+    /// Whether handing a need to a colleague inside a unit can meet friction
+    /// (`internal_friction`): some unit of the model is multi-agency and friction takes time.
+    /// Decided once, so that allocation elsewhere makes no call to learn that it cannot.
+    friction_possible: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -858,6 +862,8 @@ impl<'a> Sim<'a> {
             waiting_midway: None,
             record,
             diagnostics: Diagnostics::default(),
+            friction_possible: !(model.collaboration.friction_days_mean <= 0.0)
+                && model.units.iter().any(|unit| unit.kind != UnitKind::SingleAgency),
         }
     }
 
@@ -2241,7 +2247,9 @@ impl<'a> Sim<'a> {
     #[inline(always)]
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
-        if let Some(delay) = self.internal_friction(episode, need, unit_instance) {
+        if self.friction_possible
+            && let Some(delay) = self.internal_friction(episode, need, unit_instance)
+        {
             // The lead passes the need to a colleague from an agency they do not trust: an
             // internal referral, with its delay and the family explaining itself again.
             let model = self.model;
