@@ -1926,8 +1926,18 @@ impl<'a> Sim<'a> {
     }
 
     /// A practitioner with a free slot takes the longest-waiting case they can do.
+    /// Most calls find nothing waiting (mmc: 58%), so that test is inline and the search out
+    /// of line, with its stack frame.
+    #[inline(always)]
     fn pull_work(&mut self, now: f64, practitioner: u32) {
         let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        if !self.instances[unit_instance as usize].waiting.is_empty() {
+            self.pull_waiting_work(now, practitioner, unit_instance);
+        }
+    }
+
+    #[inline(never)]
+    fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
             let mut found: Option<(usize, u8)> = None;
