@@ -201,13 +201,6 @@ impl<E: Copy> EventQueue<E> {
             self.insert_sorted(entry);
             return;
         }
-        self.schedule_in_heap(day, entry);
-    }
-
-    /// `schedule`'s heap and buckets, out of line: inlined, their registers and stack made
-    /// every schedule into the sorted array of a tiny queue save and restore five registers.
-    #[inline(never)]
-    fn schedule_in_heap(&mut self, day: f64, entry: u128) {
         if self.bucketed {
             let bucket = bucket(day);
             if bucket > self.current {
