@@ -1996,6 +1996,9 @@ impl<'a> Sim<'a> {
         self.unit_busy_change(now, practitioner, -1);
     }
 
+    /// The common cases inline (a run gone stale, a practitioner who becomes the best), the
+    /// search for the next best out of line.
+    #[inline(always)]
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
         let open = if p.available { p.free_slots } else { 0 };
@@ -2007,22 +2010,29 @@ impl<'a> Sim<'a> {
         if open > best.most || (open == best.most && practitioner < best.first) {
             (best.first, best.most) = (practitioner, open);
         } else if practitioner == best.first && open < best.most {
-            // Everyone before the best had fewer, so the new best is the next practitioner
-            // with as many (often the very next: colleagues tie), or the run must be scanned.
-            match self.open_slots[practitioner as usize + 1..best.end as usize].iter().position(|&o| o == best.most) {
-                Some(offset) => best.first = practitioner + 1 + offset as u32,
-                // Nobody else has as many, and the best had one more than it has now: the
-                // most is now its count, and the first with that many is at or before it
-                // (often the run's first: with one slot each, everyone before it has none).
-                // Found here from the run's start, it spares the next offer a scan of the
-                // whole run (a third of mmc's offers scanned it).
-                None if best.most - 1 == open => {
-                    let before = &self.open_slots[best.start as usize..=practitioner as usize];
-                    let offset = before.iter().position(|&o| o == open).expect("the practitioner has that many");
-                    (best.first, best.most) = (best.start + offset as u32, open);
-                }
-                None => best.stale = true,
+            self.best_lost_slots(practitioner, open);
+        }
+    }
+
+    /// The run's best practitioner has fewer open slots now (`open`): its successor.
+    #[inline(never)]
+    fn best_lost_slots(&mut self, practitioner: u32, open: u32) {
+        let best = &mut self.run_best[self.run_of[practitioner as usize] as usize];
+        // Everyone before the best had fewer, so the new best is the next practitioner with as
+        // many (often the very next: colleagues tie), or the run must be scanned.
+        match self.open_slots[practitioner as usize + 1..best.end as usize].iter().position(|&o| o == best.most) {
+            Some(offset) => best.first = practitioner + 1 + offset as u32,
+            // Nobody else has as many, and the best had one more than it has now: the most is
+            // now its count, and the first with that many is at or before it (often the run's
+            // first: with one slot each, everyone before it has none). Found here from the
+            // run's start, it spares the next offer a scan of the whole run (a third of mmc's
+            // offers scanned it).
+            None if best.most - 1 == open => {
+                let before = &self.open_slots[best.start as usize..=practitioner as usize];
+                let offset = before.iter().position(|&o| o == open).expect("the practitioner has that many");
+                (best.first, best.most) = (best.start + offset as u32, open);
             }
+            None => best.stale = true,
         }
     }
 
@@ -2476,6 +2486,9 @@ impl<'a> Sim<'a> {
 
     // ----- need and episode state ------------------------------------------------------------
 
+    // Always inline: called two or three times a referral, and small since its patience
+    // clock is out of line.
+    #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
         self.census_needs[episode as usize][need as usize].state = state;
         let e = &mut self.episodes[episode as usize];
