@@ -2924,6 +2924,9 @@ fn fixed_family(population: &Population) -> Option<(u8, u8)> {
 /// advantage) scales the probability, not the draw. Quantities the scenario can never use
 /// (`draws`) are not drawn: never-escalating and never-resolving needs get infinite
 /// exposures, unused service variates 0.
+// Always inline (three callers): out of line, each need was built on the stack and then
+// copied into the new family's list.
+#[inline(always)]
 fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
     let overstated = draws.overstatement && tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
     let escalation_draws: [f64; 3] =
