@@ -862,7 +862,7 @@ impl<'a> Sim<'a> {
             waiting_midway: None,
             record,
             diagnostics: Diagnostics::default(),
-            friction_possible: !(model.collaboration.friction_days_mean <= 0.0)
+            friction_possible: (model.collaboration.friction_days_mean > 0.0 || model.collaboration.friction_days_mean.is_nan())
                 && model.units.iter().any(|unit| unit.kind != UnitKind::SingleAgency),
         }
     }

@@ -176,7 +176,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn schedule(&mut self, day: f64, event: E) {
         // The invariants' panics are made out of line: formatted here, they
         // gave every schedule a stack frame and five saved registers.
-        if !(day >= self.now_day) {
+        if !matches!(day.partial_cmp(&self.now_day), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)) {
             scheduled_in_past(day, self.now_day);
         }
         if self.next_seq > MAX_SEQ {
