@@ -7,7 +7,7 @@
 use hdrhistogram::Histogram;
 
 mod wait_counts;
-pub use wait_counts::WaitCounts;
+pub use wait_counts::{WaitCounts, WaitIndex};
 
 /// One reported metric.
 #[derive(Debug, Clone, Copy)]

@@ -470,7 +470,8 @@ struct ProfessionRun {
 struct RunBest {
     first: u32,
     most: u32,
-    /// Just past the run's last practitioner.
+    /// The run's first practitioner, and just past its last.
+    start: u32,
     end: u32,
     stale: bool,
 }
@@ -636,6 +637,10 @@ struct Sim<'a> {
     waiting_midway: Option<(f64, Vec<u64>)>,
     record: Recorder,
     diagnostics: Diagnostics,
+    /// Whether handing a need to a colleague inside a unit can meet friction
+    /// (`internal_friction`): some unit of the model is multi-agency and friction takes time.
+    /// Decided once, so that allocation elsewhere makes no call to learn that it cannot.
+    friction_possible: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -678,7 +683,7 @@ impl<'a> Sim<'a> {
                     let n = unit.staff_in_copy(staff_pos, copy, population);
                     let run_start = practitioners.len() as u32;
                     let run_idx = run_best.len() as u32;
-                    run_best.push(RunBest { first: run_start, most: 0, end: run_start + n, stale: true });
+                    run_best.push(RunBest { first: run_start, most: 0, start: run_start, end: run_start + n, stale: true });
                     run_of.extend(std::iter::repeat_n(run_idx, n as usize));
                     profession_runs.push(ProfessionRun {
                         profession_idx: profession_idx as u32,
@@ -857,6 +862,8 @@ impl<'a> Sim<'a> {
             waiting_midway: None,
             record,
             diagnostics: Diagnostics::default(),
+            friction_possible: (model.collaboration.friction_days_mean > 0.0 || model.collaboration.friction_days_mean.is_nan())
+                && model.units.iter().any(|unit| unit.kind != UnitKind::SingleAgency),
         }
     }
 
@@ -1472,14 +1479,17 @@ impl<'a> Sim<'a> {
             }
             return;
         }
-        let unit_id = self.instances[unit_instance as usize].unit_idx as u16;
-        let already_assessed = e.assessed_units.contains(&unit_id);
-        let shared = self.model.information_at(now) == Information::SharedRecord;
+        // Whether the family was assessed here before is looked up only where the unit
+        // assesses (a search of a list, on every arrival at a unit without assessment).
+        let unit_id = unit_idx as u16;
         let assess = match unit.assessment {
             Assessment::NoAssessment => false,
-            Assessment::Own { .. } => !already_assessed,
+            Assessment::Own { .. } => !e.assessed_units.contains(&unit_id),
             // A common assessment is done once and read by everyone when the record is shared.
-            Assessment::Common { .. } => !(already_assessed || e.common_assessed && shared),
+            Assessment::Common { .. } => {
+                let shared = self.model.information_at(now) == Information::SharedRecord;
+                !(e.assessed_units.contains(&unit_id) || e.common_assessed && shared)
+            }
         };
         if assess {
             for need in bits(needs) {
@@ -1494,6 +1504,7 @@ impl<'a> Sim<'a> {
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope).
+    #[inline(always)]
     fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, assessed: bool) {
         let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
@@ -1684,6 +1695,9 @@ impl<'a> Sim<'a> {
 
     // ----- untreated need: escalation and natural resolution -------------------------------
 
+    // Always inline: once `schedule_clock`'s call was made conditional the compiler left this
+    // out of line, and the call cost open_episode more than it saved (mmc, 1.9 M instructions).
+    #[inline(always)]
     fn start_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
@@ -1695,10 +1709,24 @@ impl<'a> Sim<'a> {
             self.record.untreated_children_change(now, 1);
         }
         e.n_untreated += 1;
-        self.schedule_clock(now, episode, need);
+        // Tested here as well as in `schedule_clock`, which is not inlined: a call for nothing
+        // on every new need where nothing escalates or resolves.
+        if self.need_draws.escalation || self.need_draws.resolution {
+            self.schedule_clock(now, episode, need);
+        }
     }
 
+    /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
+    /// stopped (a need closing after its intervention), and the work out of line.
+    #[inline(always)]
     fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
+        if !self.episodes[episode as usize].needs[need as usize].untreated_since_day.is_nan() {
+            self.stop_running_untreated(now, episode, need);
+        }
+    }
+
+    #[inline(never)]
+    fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let scenario = self.scenario;
         let population = &scenario.population;
         let e = &mut self.episodes[episode as usize];
@@ -1898,8 +1926,18 @@ impl<'a> Sim<'a> {
     }
 
     /// A practitioner with a free slot takes the longest-waiting case they can do.
+    /// Most calls find nothing waiting (mmc: 58%), so that test is inline and the search out
+    /// of line, with its stack frame.
+    #[inline(always)]
     fn pull_work(&mut self, now: f64, practitioner: u32) {
         let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        if !self.instances[unit_instance as usize].waiting.is_empty() {
+            self.pull_waiting_work(now, practitioner, unit_instance);
+        }
+    }
+
+    #[inline(never)]
+    fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
             let mut found: Option<(usize, u8)> = None;
@@ -1909,7 +1947,7 @@ impl<'a> Sim<'a> {
                 let item = self.instances[unit_instance as usize].waiting[idx];
                 if !self.item_is_live(&item, unit_instance) {
                     // Stale entries (the need moved on) are dropped as they are met.
-                    self.instances[unit_instance as usize].waiting.remove(idx);
+                    remove_at(&mut self.instances[unit_instance as usize].waiting, idx);
                     continue;
                 }
                 if self.can_do(practitioner, self.required_competence(&item)) {
@@ -1932,7 +1970,7 @@ impl<'a> Sim<'a> {
             }
             let found = found.map(|(idx, _)| idx);
             let Some(idx) = found else { break };
-            let item = self.instances[unit_instance as usize].waiting.remove(idx).expect("index in range");
+            let item = remove_at(&mut self.instances[unit_instance as usize].waiting, idx).expect("index in range");
             self.start_work(now, practitioner, item);
         }
     }
@@ -1958,6 +1996,9 @@ impl<'a> Sim<'a> {
         self.unit_busy_change(now, practitioner, -1);
     }
 
+    /// The common cases inline (a run gone stale, a practitioner who becomes the best), the
+    /// search for the next best out of line.
+    #[inline(always)]
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
         let p = &self.practitioners[practitioner as usize];
         let open = if p.available { p.free_slots } else { 0 };
@@ -1969,12 +2010,29 @@ impl<'a> Sim<'a> {
         if open > best.most || (open == best.most && practitioner < best.first) {
             (best.first, best.most) = (practitioner, open);
         } else if practitioner == best.first && open < best.most {
-            // Everyone before the best had fewer, so the new best is the next practitioner
-            // with as many (often the very next: colleagues tie), or the run must be scanned.
-            match self.open_slots[practitioner as usize + 1..best.end as usize].iter().position(|&o| o == best.most) {
-                Some(offset) => best.first = practitioner + 1 + offset as u32,
-                None => best.stale = true,
+            self.best_lost_slots(practitioner, open);
+        }
+    }
+
+    /// The run's best practitioner has fewer open slots now (`open`): its successor.
+    #[inline(never)]
+    fn best_lost_slots(&mut self, practitioner: u32, open: u32) {
+        let best = &mut self.run_best[self.run_of[practitioner as usize] as usize];
+        // Everyone before the best had fewer, so the new best is the next practitioner with as
+        // many (often the very next: colleagues tie), or the run must be scanned.
+        match self.open_slots[practitioner as usize + 1..best.end as usize].iter().position(|&o| o == best.most) {
+            Some(offset) => best.first = practitioner + 1 + offset as u32,
+            // Nobody else has as many, and the best had one more than it has now: the most is
+            // now its count, and the first with that many is at or before it (often the run's
+            // first: with one slot each, everyone before it has none). Found here from the
+            // run's start, it spares the next offer a scan of the whole run (a third of mmc's
+            // offers scanned it).
+            None if best.most - 1 == open => {
+                let before = &self.open_slots[best.start as usize..=practitioner as usize];
+                let offset = before.iter().position(|&o| o == open).expect("the practitioner has that many");
+                (best.first, best.most) = (best.start + offset as u32, open);
             }
+            None => best.stale = true,
         }
     }
 
@@ -1988,7 +2046,7 @@ impl<'a> Sim<'a> {
             // the compiler vectorises, rather than one with a branch per practitioner).
             let most = open.iter().copied().max().unwrap_or(0);
             let first = open.iter().position(|&f| f == most).unwrap_or(0);
-            *best = RunBest { first: run.start + first as u32, most, end: run.end, stale: false };
+            *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
         }
         debug_assert!(
             {
@@ -2003,7 +2061,7 @@ impl<'a> Sim<'a> {
     fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
         let warmup = self.scenario.run.warmup_days;
         let instance = &mut self.instances[self.practitioners[practitioner as usize].unit_instance as usize];
-        let from = instance.busy_since_day.max(warmup);
+        let from = record::later_of(instance.busy_since_day, warmup);
         if now > from {
             instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
         }
@@ -2058,15 +2116,16 @@ impl<'a> Sim<'a> {
             e.lead = Some(practitioner);
             e.lead_since_day = now;
         }
-        if !e.contacted {
-            e.contacted = true;
-            if e.measured {
-                self.record.wait(0, start_day - e.referral_day);
-            }
-        }
+        // The wait for first contact is recorded below, with the wait for the first
+        // intervention when both end now (a unit without assessment: the same wait twice).
+        let first_contact = !e.contacted;
+        e.contacted = true;
         match item.kind {
             WorkKind::Assessment { needs } => {
                 assert!(!matches!(unit.assessment, Assessment::NoAssessment), "units without assessment never queue one");
+                if first_contact && e.measured {
+                    self.record.wait(0, start_day - e.referral_day);
+                }
                 e.n_assessments += 1;
                 // The first telling is not a retelling; later ones are, unless the unit can
                 // read a shared record.
@@ -2098,10 +2157,15 @@ impl<'a> Sim<'a> {
                 }
             }
             WorkKind::Service { need } => {
-                if !e.service_started {
-                    e.service_started = true;
-                    if e.measured {
-                        self.record.wait(2, start_day - e.referral_day);
+                let first_service = !e.service_started;
+                e.service_started = true;
+                if e.measured {
+                    let days = start_day - e.referral_day;
+                    match (first_contact, first_service) {
+                        (true, true) => self.record.wait_twice(0, 2, days),
+                        (true, false) => self.record.wait(0, days),
+                        (false, true) => self.record.wait(2, days),
+                        (false, false) => {}
                     }
                 }
                 if self.colleagues_join {
@@ -2203,9 +2267,12 @@ impl<'a> Sim<'a> {
 
     /// A need is allocated at a unit: it joins the queue for a practitioner, after a network
     /// member agrees to take it or a virtual team member is called in.
+    #[inline(always)]
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
-        if let Some(delay) = self.internal_friction(episode, need, unit_instance) {
+        if self.friction_possible
+            && let Some(delay) = self.internal_friction(episode, need, unit_instance)
+        {
             // The lead passes the need to a colleague from an agency they do not trust: an
             // internal referral, with its delay and the family explaining itself again.
             let model = self.model;
@@ -2419,6 +2486,9 @@ impl<'a> Sim<'a> {
 
     // ----- need and episode state ------------------------------------------------------------
 
+    // Always inline: called two or three times a referral, and small since its patience
+    // clock is out of line.
+    #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
         self.census_needs[episode as usize][need as usize].state = state;
         let e = &mut self.episodes[episode as usize];
@@ -2428,8 +2498,17 @@ impl<'a> Sim<'a> {
         if self.lists_renege
             && let Some(at) = state.listed_at()
         {
-            self.start_patience(episode, need, token, at);
+            self.start_patience_cold(episode, need, token, at);
         }
+    }
+
+    /// `start_patience` kept out of line: inlined into `set_state` (three calls a referral),
+    /// its calls and stack frame made every call of `set_state` save and restore five
+    /// registers, whether or not a list reneges.
+    #[cold]
+    #[inline(never)]
+    fn start_patience_cold(&mut self, episode: u32, need: u8, token: u32, at: u32) {
+        self.start_patience(episode, need, token, at);
     }
 
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
@@ -2743,6 +2822,12 @@ fn share_of_count(population: &Population, locality_idx: usize, total: u64) -> u
     upto(locality_idx).saturating_sub(before)
 }
 
+/// `VecDeque::remove`, with the front taken by `pop_front`: the same queue after, without
+/// `remove`'s general moves (most cases taken from a queue are its first).
+fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option<T> {
+    if idx == 0 { queue.pop_front() } else { queue.remove(idx) }
+}
+
 fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
     if buffer.capacity() <= max_len {
         buffer.clear();
@@ -2839,6 +2924,9 @@ fn fixed_family(population: &Population) -> Option<(u8, u8)> {
 /// advantage) scales the probability, not the draw. Quantities the scenario can never use
 /// (`draws`) are not drawn: never-escalating and never-resolving needs get infinite
 /// exposures, unused service variates 0.
+// Always inline (three callers): out of line, each need was built on the stack and then
+// copied into the new family's list.
+#[inline(always)]
 fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
     let overstated = draws.overstatement && tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
     let escalation_draws: [f64; 3] =

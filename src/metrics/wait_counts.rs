@@ -61,6 +61,11 @@ const N_INDICES: usize = {
 /// there as here.
 const CLAMPED_INDEX: usize = index_of(WAIT_MAX_MINUTES);
 
+/// A value's bucket in a [`WaitCounts`] (`WaitCounts::index_for`), before the clamp of values
+/// past the last bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitIndex(usize);
+
 /// A histogram of waits in minutes with [`WaitHistogram`]'s buckets and `u32` counts (the
 /// same memory), for recording; [`WaitCounts::to_histogram`] makes the `WaitHistogram`.
 #[derive(Clone, PartialEq)]
@@ -100,10 +105,26 @@ impl WaitCounts {
     /// Records `count` copies of a value as `Histogram::saturating_record_n` does.
     #[inline]
     pub fn saturating_record_n(&mut self, value: u64, count: WaitCount) {
-        let mut index = index_of(value);
-        if index >= N_INDICES {
-            index = CLAMPED_INDEX;
-        }
+        self.saturating_record_n_at(WaitCounts::index_for(value), count);
+    }
+
+    /// Where `saturating_record` counts `value`, for recording it with `saturating_record_at`
+    /// in several histograms while working the bucket out once.
+    #[inline]
+    pub fn index_for(value: u64) -> WaitIndex {
+        WaitIndex(index_of(value))
+    }
+
+    /// `saturating_record` of a value whose place `index_for` found.
+    #[inline]
+    pub fn saturating_record_at(&mut self, index: WaitIndex) {
+        self.saturating_record_n_at(index, 1);
+    }
+
+    #[inline]
+    fn saturating_record_n_at(&mut self, index: WaitIndex, count: WaitCount) {
+        // Clamped here, where the array is indexed, so that the compiler sees it in range.
+        let index = if index.0 >= N_INDICES { CLAMPED_INDEX } else { index.0 };
         let slot = &mut self.counts[index];
         *slot = slot.saturating_add(count);
         self.total = self.total.saturating_add(u64::from(count));
