@@ -305,13 +305,11 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
     }
 
     /// Empties the list for the next episode in the slot, keeping a spill allocation of up
-    /// to `max_len` items (a larger one is freed, or every slot would keep the largest list it
-    /// ever held).
+    /// to `max_len` items (`keep_if_small`: a larger one is freed, or every slot would keep
+    /// the largest list it ever held).
     fn clear(&mut self, max_len: usize) {
         self.len = 0;
-        if self.spill.capacity() > max_len {
-            self.spill = Vec::new();
-        }
+        keep_if_small(&mut self.spill, max_len);
     }
 }
 
@@ -1568,15 +1566,17 @@ impl<'a> Sim<'a> {
             }
             return;
         }
-        let unit_id = self.instances[unit_instance as usize].unit_idx as u16;
-        // Looked up only where the unit assesses.
-        let already_assessed = || e.assessed_units.contains(&unit_id);
-        let shared = self.model.information_at(now) == Information::SharedRecord;
+        // Whether the family was assessed here before is looked up only where the unit
+        // assesses (a search of a list, on every arrival at a unit without assessment).
+        let unit_id = unit_idx as u16;
         let assess = match unit.assessment {
             Assessment::NoAssessment => false,
-            Assessment::Own { .. } => !already_assessed(),
+            Assessment::Own { .. } => !e.assessed_units.contains(&unit_id),
             // A common assessment is done once and read by everyone when the record is shared.
-            Assessment::Common { .. } => !(already_assessed() || e.common_assessed && shared),
+            Assessment::Common { .. } => {
+                let shared = self.model.information_at(now) == Information::SharedRecord;
+                !(e.assessed_units.contains(&unit_id) || e.common_assessed && shared)
+            }
         };
         if assess {
             for need in bits(needs) {
@@ -2845,6 +2845,14 @@ fn share_of_count(population: &Population, locality_idx: usize, total: u64) -> u
     let upto = |idx: usize| if idx + 1 >= cumulative.len() { total } else { (total as f64 * cumulative[idx]).round() as u64 };
     let before = if locality_idx == 0 { 0 } else { upto(locality_idx - 1) };
     upto(locality_idx).saturating_sub(before)
+}
+
+fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
+    if buffer.capacity() <= max_len {
+        buffer.clear();
+    } else {
+        *buffer = Vec::new();
+    }
 }
 
 /// Whether an untreated-clock event is still the need's current clock.
