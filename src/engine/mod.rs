@@ -37,15 +37,16 @@ const QUEUE_SCAN_LIMIT: usize = 64;
 /// Stale untreated-clock events are dropped from the event queue in one pass once there are
 /// at least this many and they are a third of it (see `Sim::clock_went_stale`).
 const STALE_CLOCKS_MIN: usize = 4096;
-/// A closed episode's list of professionals or assessed units is kept for the next episode
-/// in its slot up to this capacity (see `close_episode`). At 8, an integrated hub's episodes
-/// (several professionals per intervention) outgrew it so often that reallocating the list
-/// cost 6% of its instructions; 32 costs at most 128 bytes a slot.
+/// A closed episode's list of professionals or assessed units, once it has outgrown the
+/// episode (`InlineList`), keeps its allocation for the next episode in its slot up to this
+/// capacity (see `close_episode`). At 8, an integrated hub's episodes (several professionals
+/// per intervention) outgrew it so often that reallocating the list cost 6% of its
+/// instructions; 32 costs at most 128 bytes a slot, and only in slots whose list spilled.
 const KEPT_BUFFER_LEN: usize = 32;
-/// Room for professionals and for assessing units a new episode slot starts with (see
-/// `open_episode`).
-const NEW_SLOT_PROFESSIONALS: usize = 16;
-const NEW_SLOT_ASSESSMENTS: usize = 4;
+/// Room for professionals and for assessing units held in the episode itself (see
+/// `InlineList`).
+const INLINE_PROFESSIONALS: usize = 4;
+const INLINE_ASSESSMENTS: usize = 4;
 
 /// Runs one replication of `scenario.models[model_idx]`.
 pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
@@ -227,6 +228,100 @@ impl std::ops::DerefMut for NeedList {
     }
 }
 
+/// A short list held in the episode itself (room for `N`), read as a slice: the family's
+/// professionals and assessing units. `offer` and `start_work` read the professionals of
+/// families not touched for weeks, and with the list in an allocation of its own each such
+/// read took a cache miss after the one on the episode. At the limit the list spills: its
+/// items move, with every later one, to a `Vec` of their own (what the list was before), so
+/// nothing is ever lost or reordered; the county's disability service, with eight
+/// professionals per intervention, spills, most families' one to four professionals do not.
+#[derive(Debug)]
+struct InlineList<T, const N: usize> {
+    /// The number of items: in `inline` up to `N`, in `spill` beyond.
+    len: u32,
+    inline: [T; N],
+    /// Every item while there are more than `N` (unread otherwise); it grows like any `Vec`,
+    /// and the lists are bounded by the run (a practitioner is one of a family's
+    /// professionals once, and a unit is added once an assessment).
+    spill: Vec<T>,
+}
+
+impl<T: Copy + Default, const N: usize> InlineList<T, N> {
+    fn new() -> Self {
+        InlineList { len: 0, inline: [T::default(); N], spill: Vec::new() }
+    }
+
+    #[inline]
+    fn push(&mut self, item: T) {
+        let len = self.len as usize;
+        if len < N {
+            self.inline[len] = item;
+            self.len += 1;
+        } else {
+            self.push_spilled(item);
+        }
+    }
+
+    /// `push` on a full or spilled list: the list moves to its own allocation on the first.
+    #[cold]
+    #[inline(never)]
+    fn push_spilled(&mut self, item: T) {
+        if self.len as usize == N {
+            self.spill.clear();
+            self.spill.extend_from_slice(&self.inline);
+        }
+        self.spill.push(item);
+        self.len = self.len.checked_add(1).expect("an InlineList holds fewer than 2^32 items");
+    }
+
+    /// Adds `item` unless the list holds it already; whether it was added. Inlined, with the
+    /// places read once: it runs for every case started, on a list that is nearly always in
+    /// place and short.
+    #[inline(always)]
+    fn push_if_absent(&mut self, item: T) -> bool
+    where
+        T: PartialEq,
+    {
+        let len = self.len as usize;
+        if len < N {
+            if self.inline[..len].contains(&item) {
+                return false;
+            }
+            self.inline[len] = item;
+            self.len += 1;
+            return true;
+        }
+        if self.contains(&item) {
+            return false;
+        }
+        self.push_spilled(item);
+        true
+    }
+
+    /// The number of items, without choosing between the two places as the slice's `len` does.
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Empties the list for the next episode in the slot, keeping a spill allocation of up
+    /// to `max_len` items (`keep_if_small`: a larger one is freed, or every slot would keep
+    /// the largest list it ever held).
+    fn clear(&mut self, max_len: usize) {
+        self.len = 0;
+        keep_if_small(&mut self.spill, max_len);
+    }
+}
+
+impl<T, const N: usize> std::ops::Deref for InlineList<T, N> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        let len = self.len as usize;
+        if len <= N { &self.inline[..len] } else { &self.spill }
+    }
+}
+
 /// What every event checks before it acts, kept together (40 bytes, in one or two cache
 /// lines of the episode) rather than in each need: most events first ask whether they are
 /// stale, and with the tokens in the needs that took a second cache miss (the needs are a
@@ -284,8 +379,8 @@ struct Episode {
     n_returns: u32,
     lead: Option<u32>,
     lead_since_day: f64,
-    assessed_units: Vec<u16>,
-    professionals: Vec<u32>,
+    assessed_units: InlineList<u16, INLINE_ASSESSMENTS>,
+    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
     rng: rng::LazyStream,
 }
 
@@ -1325,11 +1420,10 @@ impl<'a> Sim<'a> {
                 idx
             }
             None => {
-                // A new slot starts with room for most episodes' lists, so that it is
-                // allocated once rather than grown 0 -> 4 -> 8 by pushes (the county's table
-                // grows for years as its caseload builds up, and growing the lists of new
-                // slots was 4% of its instructions and a tenth of its instruction-cache misses,
-                // malloc's code being cold).
+                // A new slot holds most episodes' lists in place (`InlineList`), so that it
+                // allocates nothing (the county's table grows for years as its caseload builds
+                // up, and growing the lists of new slots was 4% of its instructions and a
+                // tenth of its instruction-cache misses, malloc's code being cold).
                 self.episodes.push(Episode {
                     tags: Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] },
                     family_id,
@@ -1345,9 +1439,9 @@ impl<'a> Sim<'a> {
                     n_bounces: 0,
                     n_assessments: 0,
                     n_tellings: 0,
-                    assessed_units: Vec::with_capacity(NEW_SLOT_ASSESSMENTS),
+                    assessed_units: InlineList::new(),
                     common_assessed: false,
-                    professionals: Vec::with_capacity(NEW_SLOT_PROFESSIONALS),
+                    professionals: InlineList::new(),
                     lead: None,
                     lead_since_day: now,
                     lost: false,
@@ -1758,7 +1852,7 @@ impl<'a> Sim<'a> {
     /// dearer, until popped and ignored: in the county they were a third of the queue and a
     /// fifth of all events popped. Once they are a third of the queue they are dropped in one
     /// pass, which costs less than popping them. The live events keep their order
-    /// (`EventQueue::retain`), and the ones dropped are exactly those `handle` would ignore.
+    /// (`EventQueue::retain_slots`), and the ones dropped are exactly those `handle` would ignore.
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;
         if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
@@ -1766,13 +1860,22 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Decides every slot of the queue first, then drops. Each pending clock's episode is a
+    /// cache miss (not touched for weeks); decided inside `retain`, each miss held up the
+    /// branch that moved or dropped its entry, so they came one at a time. Here nothing
+    /// branches on them, and the reads of a few thousand episodes overlap (as in
+    /// `look_ahead`). A free slot's old event is decided too and never asked for.
     #[cold]
     fn drop_stale_clocks(&mut self) {
         let episodes = &self.episodes;
-        self.queue.retain(|event| match *event {
-            Event::UntreatedClock { episode, serial, need, token } => clock_is_live(episodes, episode, serial, need, token),
-            _ => true,
-        });
+        let slots = self.queue.slots();
+        let mut live = vec![true; slots.len()];
+        for (slot_live, event) in live.iter_mut().zip(slots) {
+            if let Event::UntreatedClock { episode, serial, need, token } = *event {
+                *slot_live = clock_is_live(episodes, episode, serial, need, token);
+            }
+        }
+        self.queue.retain_slots(|slot| live[slot as usize]);
         self.stale_clocks = 0;
     }
 
@@ -2085,9 +2188,10 @@ impl<'a> Sim<'a> {
         // Working a family together builds trust both ways between agencies.
         let gain = model.collaboration.gain_per_shared_case;
         let own_agency = self.relationships.agency_of(practitioner);
-        let previous = self.episodes[episode as usize].professionals.last().copied();
-        for idx in 0..self.episodes[episode as usize].professionals.len() {
-            let colleague = self.episodes[episode as usize].professionals[idx];
+        // The list is read once (`InlineList` chooses between its two places on every read).
+        let professionals = &self.episodes[episode as usize].professionals[..];
+        let previous = professionals.last().copied();
+        for &colleague in professionals {
             let their_agency = self.relationships.agency_of(colleague);
             if their_agency != own_agency {
                 self.relationships.gain(practitioner, their_agency, gain);
@@ -2109,9 +2213,7 @@ impl<'a> Sim<'a> {
             };
         let slowdown = overload * self.casework_slowdown(now, unit_instance);
         let e = &mut self.episodes[episode as usize];
-        if !e.professionals.contains(&practitioner) {
-            e.professionals.push(practitioner);
-        }
+        e.professionals.push_if_absent(practitioner);
         if unit.lead_professional && e.lead.is_none() {
             e.lead = Some(practitioner);
             e.lead_since_day = now;
@@ -2240,8 +2342,7 @@ impl<'a> Sim<'a> {
                     if added == extra {
                         break 'passes;
                     }
-                    if !e.professionals.contains(&p) {
-                        e.professionals.push(p);
+                    if e.professionals.push_if_absent(p) {
                         added += 1;
                     }
                 }
@@ -2594,13 +2695,13 @@ impl<'a> Sim<'a> {
             }
         }
         e.tags.serial = 0;
-        // Emptied, not dropped, so that the next episode in this slot reuses the buffers
-        // without allocating; but only small ones, or every slot would keep the largest
+        // Emptied, not dropped, so that the next episode in this slot reuses a spilled list's
+        // buffer without allocating; but only small ones, or every slot would keep the largest
         // buffer it ever held (when England's 1.4 million open episodes were one table: +17%
         // peak memory when all were kept). The needs stay where they are: the next episode
         // in the slot overwrites them.
-        keep_if_small(&mut e.professionals, KEPT_BUFFER_LEN);
-        keep_if_small(&mut e.assessed_units, KEPT_BUFFER_LEN);
+        e.professionals.clear(KEPT_BUFFER_LEN);
+        e.assessed_units.clear(KEPT_BUFFER_LEN);
         self.free_episodes.push(episode);
         self.n_open -= 1;
     }
@@ -3119,6 +3220,33 @@ mod tests {
             hidden(&whole),
             hidden(&split)
         );
+    }
+
+    #[test]
+    fn inline_list_spills_in_order_and_keeps_small_buffers() {
+        let mut list: super::InlineList<u32, 4> = super::InlineList::new();
+        let mut expected = Vec::new();
+        for item in [7, 3, 7, 9, 1, 3, 12, 5, 12, 40] {
+            assert_eq!(list.push_if_absent(item), !expected.contains(&item));
+            if !expected.contains(&item) {
+                expected.push(item);
+            }
+            assert_eq!(&list[..], &expected[..]);
+            assert_eq!(list.len(), expected.len());
+        }
+        list.push(3);
+        expected.push(3);
+        assert_eq!(&list[..], &expected[..]);
+        // Emptied, the list is back in place, with its spill buffer kept when small.
+        list.clear(32);
+        assert!(list.is_empty() && list.spill.capacity() > 0);
+        list.push(8);
+        assert_eq!(&list[..], &[8]);
+        for item in 0..40 {
+            list.push(item);
+        }
+        list.clear(32);
+        assert_eq!((list.len(), list.spill.capacity()), (0, 0));
     }
 
     #[test]

@@ -480,10 +480,24 @@ impl<E: Copy> EventQueue<E> {
     /// numbers, so they pop in exactly the order they would have: this only saves the work
     /// of popping events the caller knows it would ignore.
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
-        let (events, free_slots) = (&self.events, &mut self.free_slots);
+        // Taken out while `retain_slots` changes the rest (a move of the vector, no copy).
+        let events = std::mem::take(&mut self.events);
+        self.retain_slots(|slot| keep(&events[slot as usize]));
+        self.events = events;
+    }
+
+    /// Every slot's event, pending or not (a free slot keeps the last event it held): for a
+    /// caller that decides in one pass which to keep, then calls `retain_slots`.
+    pub fn slots(&self) -> &[E] {
+        &self.events
+    }
+
+    /// `retain`, deciding by the event's slot (an index into `slots`).
+    pub fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        let free_slots = &mut self.free_slots;
         let mut keep_entry = |&entry: &u128| {
             let slot = (entry as u64 & SLOT_MASK) as u32;
-            let kept = keep(&events[slot as usize]);
+            let kept = keep(slot);
             if !kept {
                 free_slots.push(slot);
             }
