@@ -2096,7 +2096,7 @@ impl<'a> Sim<'a> {
         self.practitioners[practitioner as usize].free_slots += 1;
         self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, -1);
-        self.unit_busy_change(now, practitioner, -1);
+        self.unit_busy_change(now, unit_instance, -1);
     }
 
     /// The common cases inline (a run gone stale, a practitioner who becomes the best), the
@@ -2161,9 +2161,11 @@ impl<'a> Sim<'a> {
         (best.first, best.most)
     }
 
-    fn unit_busy_change(&mut self, now: f64, practitioner: u32, delta: i32) {
+    /// The unit copy's busy slots change by `delta` (the copy is the practitioner's, which the
+    /// callers have looked up already).
+    fn unit_busy_change(&mut self, now: f64, unit_instance: u32, delta: i32) {
         let warmup = self.scenario.run.warmup_days;
-        let instance = &mut self.instances[self.practitioners[practitioner as usize].unit_instance as usize];
+        let instance = &mut self.instances[unit_instance as usize];
         let from = record::later_of(instance.busy_since_day, warmup);
         if now > from {
             instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
@@ -2181,7 +2183,7 @@ impl<'a> Sim<'a> {
         self.practitioners[practitioner as usize].free_slots -= 1;
         self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, 1);
-        self.unit_busy_change(now, practitioner, 1);
+        self.unit_busy_change(now, unit_instance, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
         let start_day = scenario.run.calendar.next_working(now);
@@ -2547,7 +2549,8 @@ impl<'a> Sim<'a> {
                         self.practitioners[practitioner as usize].free_slots = capacity;
                         self.practitioner_changed(practitioner);
                         self.record.busy_slots_change(now, -(held as i32));
-                        self.unit_busy_change(now, practitioner, -(held as i32));
+                        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+                        self.unit_busy_change(now, unit_instance, -(held as i32));
                     }
                 }
             }
