@@ -1592,16 +1592,17 @@ impl<'a> Sim<'a> {
             let item = self.work_item(episode, 0, WorkKind::Assessment { needs });
             self.offer(now, unit_instance, item);
         } else {
-            self.after_assessment(now, episode, needs, unit_instance, false);
+            self.after_assessment(now, episode, needs, unit_instance, unit_idx, false);
         }
     }
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
-    /// rest on (or close them when universal services can cope).
+    /// rest on (or close them when universal services can cope). `unit_idx` is the unit of the
+    /// copy `unit_instance`, which every caller has at hand.
     #[inline(always)]
-    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, assessed: bool) {
+    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, assessed: bool) {
+        debug_assert_eq!(unit_idx, self.instances[unit_instance as usize].unit_idx, "the unit of another copy");
         let model = self.model;
-        let unit_idx = self.instances[unit_instance as usize].unit_idx;
         let unit = &model.units[unit_idx];
         let measured = assessed && now >= self.scenario.run.warmup_days;
         for need in bits(needs) {
@@ -1616,7 +1617,7 @@ impl<'a> Sim<'a> {
             }
             if in_need {
                 match unit.allocation {
-                    Allocation::OnArrival => self.allocated(now, episode, need, unit_instance),
+                    Allocation::OnArrival => self.allocated_at(now, episode, need, unit_instance, unit),
                     Allocation::Panel { .. } | Allocation::TeamLeader => {
                         self.set_state(episode, need, NeedState::AwaitingPanel { unit_instance });
                         let item = self.work_item(episode, need, WorkKind::Service { need });
@@ -2364,7 +2365,8 @@ impl<'a> Sim<'a> {
             .filter(|&n| matches!(e.needs[n as usize].state, NeedState::AwaitingAssessment { unit_instance: u } if u == unit_instance))
             .fold(0, |mask, n| mask | 1 << n);
         if still_here != 0 {
-            self.after_assessment(now, episode, still_here, unit_instance, true);
+            let unit_idx = self.instances[unit_instance as usize].unit_idx;
+            self.after_assessment(now, episode, still_here, unit_instance, unit_idx, true);
         }
     }
 
@@ -2372,6 +2374,13 @@ impl<'a> Sim<'a> {
     /// member agrees to take it or a virtual team member is called in.
     #[inline(always)]
     fn allocated(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
+        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
+        self.allocated_at(now, episode, need, unit_instance, unit);
+    }
+
+    /// `allocated` where the caller has the copy's unit at hand (`after_assessment`).
+    #[inline(always)]
+    fn allocated_at(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32, unit: &'a Unit) {
         self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
         if self.friction_possible
             && let Some(delay) = self.internal_friction(episode, need, unit_instance)
@@ -2386,7 +2395,7 @@ impl<'a> Sim<'a> {
             self.queue.schedule(now + delay, Event::CalledIn { episode, serial, need, token, unit_instance });
             return;
         }
-        match self.model.units[self.instances[unit_instance as usize].unit_idx].kind {
+        match unit.kind {
             UnitKind::Network { .. } => self.network_offer(now, episode, need, unit_instance),
             UnitKind::VirtualTeam { call_in_days_mean } => {
                 let e = &mut self.episodes[episode as usize];
