@@ -1053,19 +1053,22 @@ impl<'a> Sim<'a> {
                     self.bounced(now, episode, need, from, to);
                 }
             }
+            // The practitioner's unit copy is looked up once for the handler (the assessment's
+            // event carries it): it never changes.
             Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance } => {
-                self.release(now, practitioner);
+                self.release(now, practitioner, unit_instance);
                 if self.episode_is(episode, serial) {
                     self.assessment_done(now, episode, needs, unit_instance);
                 }
-                self.pull_work(now, practitioner);
+                self.pull_work(now, practitioner, unit_instance);
             }
             Event::ServiceDone { practitioner, episode, serial, need, token } => {
-                self.release(now, practitioner);
+                let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+                self.release(now, practitioner, unit_instance);
                 if self.need_is(episode, serial, need, token) {
-                    self.service_done(now, episode, need, practitioner);
+                    self.service_done(now, episode, need, unit_instance);
                 }
-                self.pull_work(now, practitioner);
+                self.pull_work(now, practitioner, unit_instance);
             }
             Event::UntreatedClock { episode, serial, need, token } => {
                 if clock_is_live(&self.episodes, episode, serial, need, token) {
@@ -1108,7 +1111,8 @@ impl<'a> Sim<'a> {
                 if replaces_leaver {
                     self.schedule_leaving(now, practitioner);
                 }
-                self.pull_work(now, practitioner);
+                let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+                self.pull_work(now, practitioner, unit_instance);
             }
             Event::RelationshipWeek => self.relationship_week(now),
             Event::JointTraining => self.joint_training(now),
@@ -2033,8 +2037,8 @@ impl<'a> Sim<'a> {
     /// Most calls find nothing waiting (mmc: 58%), so that test is inline and the search out
     /// of line, with its stack frame.
     #[inline(always)]
-    fn pull_work(&mut self, now: f64, practitioner: u32) {
-        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+    fn pull_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
+        debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
         if !self.instances[unit_instance as usize].waiting.is_empty() {
             self.pull_waiting_work(now, practitioner, unit_instance);
         }
@@ -2087,8 +2091,8 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn release(&mut self, now: f64, practitioner: u32) {
-        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+    fn release(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
+        debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
         if !self.active[self.instances[unit_instance as usize].unit_idx] {
             // The unit has closed: `project_ends` freed every slot on its last day, so the
             // end of work the closure cut short frees nothing more.
@@ -2295,9 +2299,9 @@ impl<'a> Sim<'a> {
     }
 
     /// An intervention ends: the need is met, or (after specialist work) steps down a tier
-    /// and is referred on for lower-tier support.
-    fn service_done(&mut self, now: f64, episode: u32, need: u8, practitioner: u32) {
-        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+    /// and is referred on for lower-tier support. `unit_instance` is the unit copy of the
+    /// practitioner who did the work.
+    fn service_done(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
         let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
         let e = &mut self.episodes[episode as usize];
         let tier = e.needs[need as usize].tier;
