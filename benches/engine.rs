@@ -164,8 +164,11 @@ fn event_queue(c: &mut Cpu) {
 /// referrals/s; after the eighth (`8729484`, work mmc cannot use skipped by flags decided once,
 /// and two libm `floor` calls a referral that the compiler had hoisted) 3,389 instructions
 /// (callgrind of `timed_run scenarios/validation/mmc.ron --replications 1`: 542,568,979 for
-/// 160,091 referrals) and ~3.2 M referrals/s: the per-referral work is spread over a dozen
-/// handlers, see results/benchmarks.md.
+/// 160,091 referrals) and ~3.2 M referrals/s; after the twelfth (`6f41080`: rare paths out of
+/// line, work decided once per scenario, values handed down the handlers rather than looked up
+/// again) 2,668 instructions (425,519,943 for the 159,487 referrals of the tenth pass's
+/// stream) and ~4.1 M referrals/s: the per-referral work is spread over a dozen handlers, see
+/// results/benchmarks.md.
 fn mmc(c: &mut Cpu) {
     note_load("mmc");
     let s = scenario("scenarios/validation/mmc.ron", &[]);
@@ -189,8 +192,10 @@ fn mmc(c: &mut Cpu) {
 /// a machine whose other users were held back: siloed 0.70 s, integrated_hub 0.75 s,
 /// fully_integrated 0.75 s (~500 ns per event). Since then the engine does more (waiting
 /// lists, professionals per domain) and six passes took its cost down again: siloed 0.93-0.96 s
-/// at `d714fba` (`ba08f3e` 0.87-1.03 s alternated with it on a shared machine), bound by cache misses (9 L2 misses an event) more than by its ~2,300
-/// instructions an event. siloed is the baseline; integrated_hub and fully_integrated have the
+/// at `d714fba` (`ba08f3e` 0.87-1.03 s alternated with it on a shared machine), bound by cache
+/// misses (9 L2 misses an event) more than by its ~2,300 instructions an event; twelve passes
+/// in, 0.68-0.71 s at `8d98bbd` (the episode holds its needs, professionals and assessing
+/// units, and the misses of an event are made to overlap). siloed is the baseline; integrated_hub and fully_integrated have the
 /// largest units, so the most practitioners to choose among.
 fn county(c: &mut Cpu) {
     note_load("county");
