@@ -9,7 +9,8 @@ the hottest source lines across files with inlining resolved; this does. Usage:
 Costs are "self" costs (the instructions executed on that line, not in functions it calls);
 inlined code counts on the line it was written on (callgrind's fi=/fe= records), so
 `BinaryHeap::pop` inlined into the engine shows up under the standard library's file.
-The first event (Ir) is used.
+The first event (Ir) is used. Files made with `--dump-instr=yes` (an instruction address
+before each line number) are read too.
 """
 
 import argparse
@@ -29,7 +30,10 @@ def parse(path):
     total = 0
     fl = fi = fn = None
     skip_next = False
-    last_line = 0
+    # A file made with --dump-instr=yes gives each cost line an instruction address before
+    # its line number ("positions: instr line"); each column is compressed on its own.
+    n_positions = 1
+    last = [0, 0]
     ref = re.compile(r"^\((\d+)\)(?: (.*))?$")
 
     def name(kind, text):
@@ -46,6 +50,9 @@ def parse(path):
         for raw in f:
             line = raw.rstrip("\n")
             if not line:
+                continue
+            if line.startswith("positions:"):
+                n_positions = len(line.split()[1:])
                 continue
             head = line[:3]
             if head in ("fl=",):
@@ -71,20 +78,18 @@ def parse(path):
             if not (c.isdigit() or c in "+-*"):
                 continue
             parts = line.split()
-            pos = parts[0]
-            if pos.startswith("+"):
-                ln = last_line + int(pos[1:])
-            elif pos.startswith("-"):
-                ln = last_line - int(pos[1:])
-            elif pos == "*":
-                ln = last_line
-            else:
-                ln = int(pos)
-            last_line = ln
+            for column, pos in enumerate(parts[:n_positions]):
+                if pos.startswith("+"):
+                    last[column] += int(pos[1:], 0)
+                elif pos.startswith("-"):
+                    last[column] -= int(pos[1:], 0)
+                elif pos != "*":
+                    last[column] = int(pos, 0)
+            ln = last[n_positions - 1]
             if skip_next:
                 skip_next = False
                 continue
-            cost = int(parts[1]) if len(parts) > 1 else 0
+            cost = int(parts[n_positions]) if len(parts) > n_positions else 0
             per_line[(fi, ln)] += cost
             per_fn[fn] += cost
             per_fn_line[(fn, fi, ln)] += cost
