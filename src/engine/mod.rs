@@ -1810,9 +1810,16 @@ impl<'a> Sim<'a> {
         e.n_untreated += 1;
         // Tested here as well as in `schedule_clock`, which is not inlined: a call for nothing
         // on every new need where nothing escalates or resolves.
-        if self.need_draws.escalation || self.need_draws.resolution {
+        if self.untreated_clocks() {
             self.schedule_clock(now, episode, need);
         }
+    }
+
+    /// Whether any need of this scenario can escalate or resolve on its own, so that untreated
+    /// needs run clocks (decided by the population, once: `NeedDraws`).
+    #[inline(always)]
+    fn untreated_clocks(&self) -> bool {
+        self.need_draws.escalation || self.need_draws.resolution
     }
 
     /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
@@ -1828,17 +1835,15 @@ impl<'a> Sim<'a> {
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let scenario = self.scenario;
         let population = &scenario.population;
+        let clocks = self.untreated_clocks();
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
         let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
-        if since.is_nan() {
-            return;
-        }
+        debug_assert!(!since.is_nan(), "stop_untreated calls this only for a need whose clock runs");
         // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
         // so the exposure left (read only when a clock is set or fires) and the clock token
         // (read only by clock events) are never looked at, and there is no stale clock to
         // count or clear.
-        let clocks = self.need_draws.escalation || self.need_draws.resolution;
         if clocks {
             consume_exposure(population, n, now - since);
             e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
@@ -1885,7 +1890,7 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule_clock(&mut self, now: f64, episode: u32, need: u8) {
-        if !self.need_draws.escalation && !self.need_draws.resolution {
+        if !self.untreated_clocks() {
             // No need of this scenario ever escalates or resolves on its own: no clock.
             return;
         }
