@@ -1,6 +1,7 @@
 //! Warnings for structures that are valid but cannot keep up: a unit whose caseload slots are
-//! all in use while its queue keeps growing (or holds more cases than the unit can), or whose
-//! queue both grew and came to outnumber its slots however busy it was on average, and a
+//! all in use while its queue keeps growing (a runaway), or holds more cases than the unit can
+//! without growing (saturated: long waits that settle, named as such), or whose queue both
+//! grew and came to outnumber its slots however busy it was on average, and a
 //! model whose coordination would take more hours than its staff are contracted for; and for
 //! units dated to open after the run ends.
 //!
@@ -24,6 +25,14 @@ pub const FULL_UTILISATION: f64 = 0.95;
 /// [`FULL_UTILISATION`] (the default county's `integrated_hub` statutory social care: 0.89,
 /// with 3,365 cases waiting at the horizon, eight times the 421 at mid-window).
 pub const GROWTH_SHARE_OF_SLOTS: f64 = 0.1;
+/// A queue counts as grown only when it also grew by at least this share of the interventions
+/// the unit started over the same time, i.e. at least 1% more work reached the unit than it
+/// started. A stable queue's length wanders by several of its slots between any two days
+/// (an M/M/1 queue at 80% use, mean 3.2 waiting, has a standard deviation of 4.3), so for a
+/// unit of one or a few slots the slot test alone mistook that wandering for growth; a
+/// runaway's growth is a steady share of its throughput, and that share is what the warning
+/// reports.
+pub const MIN_EXCESS_SHARE: f64 = 0.01;
 
 /// One unit of one model that could not keep up with the work reaching it.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +50,11 @@ pub struct Overload {
     pub growth_per_year: Option<f64>,
     /// Interventions the unit started per year in the measured window (mean).
     pub started_per_year: f64,
+    /// Whether the queue grew over the second half of the measured window (by at least
+    /// [`GROWTH_SHARE_OF_SLOTS`] of the slots and [`MIN_EXCESS_SHARE`] of what the unit
+    /// started): a runaway. A full unit whose queue did not grow is saturated: its waits are
+    /// long but settle.
+    pub grew: bool,
 }
 
 impl Overload {
@@ -55,29 +69,40 @@ impl Overload {
 impl std::fmt::Display for Overload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let human = crate::output::human;
+        // A saturated unit (full, its queue longer than its slots but not growing) is named
+        // differently from a runaway: its results are a steady service with long waits, and
+        // telling a planner they describe a growing backlog would be false.
+        let saturated = !self.grew && self.growth_per_year.is_some();
         write!(
             f,
-            "model `{}`, unit `{}` cannot keep up: {:.0}% of its caseload slots were in use and {} cases were waiting at the horizon ({:.1} times the {} cases it can hold at once)",
+            "model `{}`, unit `{}` {}: {:.0}% of its caseload slots were in use and {} cases were waiting at the horizon ({:.1} times the {} cases it can hold at once)",
             self.model,
             self.unit,
+            if saturated { "is saturated" } else { "cannot keep up" },
             self.utilisation * 100.0,
             human(self.waiting_at_end),
             self.waiting_at_end / self.slots.max(1) as f64,
             // A whole number, grouped in thousands like the other counts.
             if self.slots >= 1000 { human(self.slots as f64) } else { self.slots.to_string() }
         )?;
-        if let (Some(growth), Some(excess)) = (self.growth_per_year, self.excess_share()) {
-            write!(
+        if saturated {
+            return write!(
                 f,
-                "; its queue grew by about {} cases a year over the second half of the run, so roughly {:.0}% more work reaches it than it can start",
+                "; its queue did not grow over the second half of the run, so its waits are long but settle (families who give up waiting, or needs that resolve, keep it in balance): add staff or lower demand to shorten them."
+            );
+        }
+        match (self.growth_per_year, self.excess_share()) {
+            (Some(growth), Some(excess)) => write!(
+                f,
+                "; its queue grew by about {} cases a year over the second half of the run, so roughly {:.0}% more work reaches it than it can start. Its waits grow with the horizon rather than settle, so its results describe a backlog, not a steady service: add staff, narrow its tiers, or lower demand.",
                 human(growth),
                 excess * 100.0
-            )?;
+            ),
+            _ => write!(
+                f,
+                ". The measured window is too short to tell whether its queue is still growing, so its results may describe a backlog rather than a steady service: run longer to find out, or add staff, narrow its tiers, or lower demand."
+            ),
         }
-        write!(
-            f,
-            ". Its waits grow with the horizon rather than settle, so its results describe a backlog, not a steady service: add staff, narrow its tiers, or lower demand."
-        )
     }
 }
 
@@ -122,9 +147,12 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
                         .sum::<u64>()
                 })
                 .sum::<u64>();
+            let started =
+                results.iter().filter_map(|r| r.diagnostics.unit_stats.get(unit_idx)).map(|s| s.needs_served as f64).sum::<f64>() / n;
+            let started_per_year = started / measured_years;
             let grew = growth_per_year.is_some_and(|g| {
                 let years = (run.horizon_days - (run.warmup_days + run.horizon_days) / 2.0) / 365.25;
-                g * years >= GROWTH_SHARE_OF_SLOTS * slots as f64
+                g * years >= GROWTH_SHARE_OF_SLOTS * slots as f64 && g >= MIN_EXCESS_SHARE * started_per_year
             });
             let overflowing = waiting_at_end >= slots as f64;
             let full = utilisation >= FULL_UTILISATION;
@@ -133,8 +161,6 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
             if !(runaway || full && (grew || overflowing)) {
                 continue;
             }
-            let started =
-                results.iter().filter_map(|r| r.diagnostics.unit_stats.get(unit_idx)).map(|s| s.needs_served as f64).sum::<f64>() / n;
             found.push(Overload {
                 model: model.name.clone(),
                 unit: unit.name.clone(),
@@ -142,7 +168,8 @@ pub fn overloaded_units(scenario: &Scenario, comparison: &Comparison) -> Vec<Ove
                 waiting_at_end,
                 slots,
                 growth_per_year,
-                started_per_year: started / measured_years,
+                started_per_year,
+                grew,
             });
         }
     }
