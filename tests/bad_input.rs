@@ -281,6 +281,35 @@ fn files_from_windows_editors_and_word_processors_get_clear_answers() {
     assert!(matches!(error, Error::ReadScenario { .. }) && text.contains("not UTF-8 text") && text.contains("line 4"), "{text}");
 }
 
+/// A struct written whole takes defaults for the fields it leaves out; an override that would
+/// silently put fields back to their defaults (here the M/M/1 run's century-long horizon) is
+/// refused naming them, and writing them in the value, or setting the one field, is accepted.
+#[test]
+fn a_struct_written_whole_that_would_reset_fields_is_refused_naming_them() {
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mm1.ron"));
+    match scenario::load(Some(path), &overrides(&["run=(seed: 3)"])).map(|_| ()) {
+        Err(Error::BadOverride { assignment, message }) => {
+            assert_eq!(assignment, "run=(seed: 3)");
+            assert!(message.contains("`run.horizon_days` (now 36500.0, default 3652.5)"), "{message}");
+            assert!(message.contains("`--set run.seed=3`"), "{message}");
+        }
+        other => panic!("expected the reset to be refused, got {other:?}"),
+    }
+    let whole = "run=(seed: 3, horizon_days: 36500.0, warmup_days: 1000.0, replications: 32, calendar: Continuous)";
+    let loaded = scenario::load(Some(path), &overrides(&[whole])).expect("every changed field written");
+    assert_eq!((loaded.scenario.run.seed, loaded.scenario.run.horizon_days), (3, 36500.0));
+    let one = scenario::load(Some(path), &overrides(&["run.seed=3"])).expect("one field set by its path");
+    assert_eq!(one.scenario.run.horizon_days, 36500.0);
+    // A nested struct written whole is looked inside too: the panel's other settings.
+    let nested = overrides(&["models.panel.preset.panel_attendance=0.5", "models.panel=(name: \"panel\", preset: (name: \"panel\"))"]);
+    match scenario::load(None, &nested).map(|_| ()) {
+        Err(Error::BadOverride { message, .. }) => {
+            assert!(message.contains("`models.panel.preset.panel_attendance` (now 0.5"), "{message}")
+        }
+        other => panic!("expected the reset to be refused, got {other:?}"),
+    }
+}
+
 #[test]
 fn an_override_that_does_not_fit_names_itself_among_several() {
     let result = scenario::load_str("test.ron", SMALL, &overrides(&["run.seed=3", "run.replications=-1", "run.warmup_days=10"]));

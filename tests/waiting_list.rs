@@ -118,18 +118,21 @@ fn assert_only(problems: &[Problem], path: &str, words: &str) {
 #[test]
 fn bad_waiting_lists_are_reported_once_where_they_were_written() {
     let at = "workforce.services.camhs.waiting_list";
+    // Each list is written afresh (cleared first): a list written whole over the county's
+    // would otherwise be refused for resetting the fields it leaves out.
+    let cleared = format!("{at}=None");
     // A service's problem is reported at the service, not again at every unit built from it.
-    let p = county_problems(&[&format!("{at}=(turn_away_from_wait_days: 30.0)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(turn_away_from_wait_days: 30.0)")]);
     assert_only(&p, &format!("{at}.turn_away_all_at_wait_days"), "is missing");
-    let p = county_problems(&[&format!("{at}=(turn_away_all_at_wait_days: 30.0)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(turn_away_all_at_wait_days: 30.0)")]);
     assert_only(&p, &format!("{at}.turn_away_from_wait_days"), "is missing");
-    let p = county_problems(&[&format!("{at}=(turn_away_from_wait_days: 40.0, turn_away_all_at_wait_days: 30.0)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(turn_away_from_wait_days: 40.0, turn_away_all_at_wait_days: 30.0)")]);
     assert_only(&p, &format!("{at}.turn_away_all_at_wait_days"), "must be above turn_away_from_wait_days (40)");
-    let p = county_problems(&[&format!("{at}=(patience_days_mean: 0.0)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(patience_days_mean: 0.0)")]);
     assert_only(&p, &format!("{at}.patience_days_mean"), "must be a positive number of days");
-    let p = county_problems(&[&format!("{at}=(patience_days_mean: 100.0, met_elsewhere_probability: 1.5)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(patience_days_mean: 100.0, met_elsewhere_probability: 1.5)")]);
     assert_only(&p, &format!("{at}.met_elsewhere_probability"), "between 0 and 1");
-    let p = county_problems(&[&format!("{at}=(met_elsewhere_probability: 0.5)")]);
+    let p = county_problems(&[&cleared, &format!("{at}=(met_elsewhere_probability: 0.5)")]);
     assert_only(&p, &format!("{at}.met_elsewhere_probability"), "set turn_away_from_wait_days");
     // On a unit a preset built, the path is the unit's.
     let unit = "models.siloed.units.camhs.waiting_list";

@@ -363,9 +363,22 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
         let mut first_error = None;
         for candidate in candidates {
             let mut attempt = before.clone();
+            let given = candidate.clone();
             *locate(&mut attempt, &segments).expect("the path exists in the tree as it was") = candidate;
             match serde_json::from_value::<T>(attempt.clone()) {
-                Ok(_) => {
+                Ok(read) => {
+                    // A struct written whole takes defaults for the fields it leaves out, not
+                    // their current values: `run=(seed: 3)` would also put the horizon back to
+                    // its default, silently. Refused, naming what would be lost.
+                    let mut resolved = serde_json::to_value(&read).expect("raw types always serialise");
+                    let mut old_tree = before.clone();
+                    if let (Ok(old), Ok(new)) = (locate(&mut old_tree, &segments), locate(&mut resolved, &segments)) {
+                        let mut lost = Vec::new();
+                        fields_reset(old, &given, new, path.trim(), &mut lost);
+                        if !lost.is_empty() {
+                            return Err(bad(fields_reset_message(path.trim(), &given, &lost)));
+                        }
+                    }
                     changed = attempt;
                     first_error = None;
                     break;
@@ -388,6 +401,47 @@ pub(crate) fn apply_overrides_to<T: serde::Serialize + serde::de::DeserializeOwn
         tree = changed;
     }
     Ok(serde_json::from_value(tree).expect("checked after the last assignment"))
+}
+
+/// Fields a struct value written whole (`given`) leaves out whose value after reading
+/// (`resolved`, with defaults filled in) differs from the one they had (`old`), as (dotted
+/// path, old value, new value), looking inside nested structs written whole too. Keys that are
+/// absent after reading are not counted: they are a map's entries (a map written whole
+/// replaces the map, as documented) or another choice of an enum (`Panel` → `TeamLeader`).
+fn fields_reset(
+    old: &serde_json::Value,
+    given: &serde_json::Value,
+    resolved: &serde_json::Value,
+    path: &str,
+    lost: &mut Vec<(String, serde_json::Value, serde_json::Value)>,
+) {
+    let (Some(old), Some(given), Some(resolved)) = (old.as_object(), given.as_object(), resolved.as_object()) else { return };
+    for (key, old_value) in old {
+        let Some(new_value) = resolved.get(key) else { continue };
+        match given.get(key) {
+            None if new_value != old_value => lost.push((format!("{path}.{key}"), old_value.clone(), new_value.clone())),
+            None => {}
+            Some(given_value) => fields_reset(old_value, given_value, new_value, &format!("{path}.{key}"), lost),
+        }
+    }
+}
+
+/// The message for [`fields_reset`]: which fields would be reset, and the two ways to say
+/// what was meant.
+fn fields_reset_message(path: &str, given: &serde_json::Value, lost: &[(String, serde_json::Value, serde_json::Value)]) -> String {
+    const SHOWN: usize = 4;
+    let named: Vec<String> = lost.iter().take(SHOWN).map(|(field, old, new)| format!("`{field}` (now {old}, default {new})")).collect();
+    let more = if lost.len() > SHOWN { format!(" and {} more", lost.len() - SHOWN) } else { String::new() };
+    // One of the fields the value did write, as the way to set a field alone.
+    let example = given
+        .as_object()
+        .and_then(|fields| fields.iter().find(|(_, value)| !value.is_object() && !value.is_array()))
+        .map(|(key, value)| format!(" (`--set {path}.{key}={value}`)"))
+        .unwrap_or_default();
+    format!(
+        "a value written whole takes the defaults for the fields it leaves out, not their current values, so this would also reset {}{more}. To change only the fields you wrote, set each by its own path{example}; to reset the others too, write them in the value.",
+        named.join(", ")
+    )
 }
 
 /// Splits overrides into those whose path exists in `raw` as written and the rest.
@@ -841,7 +895,7 @@ mod tests {
         assert_eq!(flat(to_ron(&raw.models[1].front_door)), "FirstOf([\"hub\",\"social_care\"])");
         // A struct written with its (optional) name reads as the struct; lists of structs,
         // text that looks like a name, comments and numbers pass through untouched.
-        assert_eq!(raw_with(&["run=Run(horizon_days: 1000.0, warmup_days: 100.0)"]).run.horizon_days, 1000.0);
+        assert_eq!(raw_with(&["run=Run(horizon_days: 1000.0, warmup_days: 100.0, replications: 4)"]).run.horizon_days, 1000.0);
         let raw = raw_with(&["population.localities=[(name: \"Fixed(1)\", share: 0.25), /* x: Fixed */ (name: \"b\", share: 7.5e-1)]"]);
         assert_eq!(raw.population.localities[0].name, "Fixed(1)");
         assert_eq!(raw.population.localities[1].share, 0.75);
