@@ -143,14 +143,21 @@ impl NeedState {
     }
 }
 
+/// In the order written (`repr(C)`): what most events about the need read (its state, tier
+/// and domain, and the untreated clock's start) in its first 24 bytes, so that for an
+/// episode's first need they share a cache line with the episode's flags (see `Episode`);
+/// the pre-drawn exposures and service draws, read at a clock event or once a service,
+/// after them.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct Need {
+    state: NeedState,
     domain: u8,
     /// Current true tier; escalation raises it.
     tier: u8,
     /// Whether the referrer has presented it one tier too high (until an assessment).
     overstated: bool,
-    state: NeedState,
+    bounces: u8,
     /// Day the untreated clock started, while the need is not being worked with; NaN while it
     /// is (not an `Option`: 8 bytes less a need, and the needs live in the episode table).
     untreated_since_day: f64,
@@ -158,11 +165,10 @@ struct Need {
     /// resolution. Pre-drawn per family so every model faces the same family (common random
     /// numbers), consumed at the tier's rate while the need is untreated.
     escalation_left: f64,
-    escalation_draws: [f64; 3],
     resolution_left: f64,
+    escalation_draws: [f64; 3],
     service_exp1: f64,
     service_normal: f64,
-    bounces: u8,
 }
 
 impl Need {
@@ -191,7 +197,9 @@ const NO_NEED: Need = Need {
 /// own (a separate allocation) every such event took a second cache miss after the one on
 /// the episode (the county waits on memory more than on instructions).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct NeedList {
+    /// First (`repr(C)`), in the byte before the first need: every read of a need reads it.
     len: u8,
     items: [Need; MAX_NEEDS],
 }
@@ -235,7 +243,12 @@ impl std::ops::DerefMut for NeedList {
 /// items move, with every later one, to a `Vec` of their own (what the list was before), so
 /// nothing is ever lost or reordered; the county's disability service, with eight
 /// professionals per intervention, spills, most families' one to four professionals do not.
+///
+/// In the order written (`repr(C)`): the length and the items held in place first, the spill
+/// `Vec` (read only once the list has spilled) last, so that the first 20 or 24 bytes are
+/// all that a short list's reads touch.
 #[derive(Debug)]
+#[repr(C)]
 struct InlineList<T, const N: usize> {
     /// The number of items: in `inline` up to `N`, in `spill` beyond.
     len: u32,
@@ -340,18 +353,22 @@ struct Tags {
     clock_tokens: [u32; MAX_NEEDS],
 }
 
-/// In the order written (`repr(C)`): what nearly every event reads (the tags, the flags,
-/// the needs) at the front, in the episode's first cache lines; the episode is the engine's
-/// largest structure, and in the county most of its time goes on cache misses.
+/// In the order written (`repr(C)`), by how often events read a field: in the first cache
+/// line (bytes 0-63) the tags, which every event checks, and the head of the professionals'
+/// list (its length and the four held in place), which every offer and every start of work
+/// reads; in the second (64-127) the list's spill `Vec`, the flags the handlers test, the
+/// locality and the first need's state, tier, domain and untreated clock (`Need`); then the
+/// other needs, and last what is read at closure or seldom. The episode is the engine's
+/// largest structure, and in the county most of its time goes on cache misses: an event
+/// about its first need (most episodes have one) touches two lines rather than four or five
+/// (see results/benchmarks.md, thirteenth pass).
 #[derive(Debug)]
 #[repr(C)]
 struct Episode {
     /// Whether an event or a queue entry is still about this episode's need as it is now.
     tags: Tags,
-    family_id: u64,
-    referral_day: f64,
-    n_episode: u32,
-    locality: u16,
+    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
+    n_untreated: u8,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
     /// Whether the family has met a practitioner, had an assessment completed and started
@@ -363,25 +380,29 @@ struct Episode {
     assessment_done: bool,
     service_started: bool,
     lost: bool,
+    locality: u16,
+    needs: NeedList,
     escalated_to_tier3: bool,
     escalated_to_tier4: bool,
     /// Presented with needs in three or more domains.
     complex: bool,
     common_assessed: bool,
-    n_untreated: u8,
-    needs: NeedList,
+    n_episode: u32,
+    family_id: u64,
     n_handoffs: u32,
     n_bounces: u32,
+    // Bytes 448-511: what the handlers of waits and services read together (the referral
+    // day for the waits recorded, the episode's own random stream, the lead professional).
+    referral_day: f64,
+    lead: Option<u32>,
+    lead_since_day: f64,
+    rng: rng::LazyStream,
     n_assessments: u32,
     n_tellings: u32,
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
-    lead: Option<u32>,
-    lead_since_day: f64,
     assessed_units: InlineList<u16, INLINE_ASSESSMENTS>,
-    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
-    rng: rng::LazyStream,
 }
 
 /// A family coming back with a new episode (`Event::Recur`): who, which episode of theirs,
@@ -3268,6 +3289,23 @@ mod tests {
         }
         list.clear(32);
         assert_eq!((list.len(), list.spill.capacity()), (0, 0));
+    }
+
+    /// The layout `Episode` and `Need` describe: what events read first in the episode's
+    /// first two cache lines.
+    #[test]
+    fn episode_layout_keeps_what_events_read_in_its_first_two_lines() {
+        use std::mem::{offset_of, size_of};
+        assert_eq!(offset_of!(Episode, professionals), 40);
+        assert_eq!(offset_of!(InlineList<u32, INLINE_PROFESSIONALS>, spill), 24);
+        let first_need = offset_of!(Episode, needs) + offset_of!(NeedList, items);
+        assert!(offset_of!(Episode, n_untreated) >= 64 && offset_of!(Episode, locality) + 2 <= first_need);
+        assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 128);
+        assert!(offset_of!(Need, state) < offset_of!(Need, untreated_since_day));
+        assert_eq!(size_of::<Need>(), 80);
+        assert_eq!(offset_of!(Episode, referral_day), 448);
+        assert_eq!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>(), 512);
+        assert_eq!(size_of::<Episode>(), 568);
     }
 
     #[test]
