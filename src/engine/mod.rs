@@ -633,16 +633,25 @@ struct UnitInstance {
     rng: Generator,
 }
 
-/// A need as the month-end census sees it (`Sim::census_needs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CensusNeed {
-    state: NeedState,
-    tier: u8,
-    domain: u8,
+/// What the month-end census reads of an episode slot's needs (`Sim::census`): 36 bytes.
+#[derive(Debug, Clone, Copy)]
+struct CensusSlot {
+    states: [NeedState; MAX_NEEDS],
+    /// Each need's domain if its tier is 4, else `NOT_TIER4` (`tier4_domain`).
+    tier4_domains: [u8; MAX_NEEDS],
 }
 
-/// A census entry for no need (beyond an episode's last, or in a free slot).
-const NO_CENSUS_NEED: CensusNeed = CensusNeed { state: NeedState::Closed(Closure::Served), tier: 1, domain: 0 };
+/// A census state for no need (beyond an episode's last, or in a free slot): it counts for
+/// nothing.
+const NO_CENSUS_STATE: NeedState = NeedState::Closed(Closure::Served);
+/// A census entry for a need whose tier is not 4, or for no need.
+const NOT_TIER4: u8 = u8::MAX;
+
+/// What `CensusSlot::tier4_domains` holds for a need of `tier` in `domain`: the domain if
+/// the tier is 4 (the census counts tier 4 work by domain), else `NOT_TIER4`.
+fn tier4_domain(tier: u8, domain: u8) -> u8 {
+    if tier == 4 { domain } else { NOT_TIER4 }
+}
 
 struct Sim<'a> {
     scenario: &'a Scenario,
@@ -673,15 +682,18 @@ struct Sim<'a> {
     stale_clocks: usize,
     episodes: Vec<Episode>,
     /// What the month-end census reads of each episode slot's needs, kept beside the table
-    /// in 48 bytes a slot: the census walks every slot, and following each episode's needs
-    /// pointer cost England a tenth of its run (1.4 million open episodes, a cache miss
-    /// each). A table of its own rather than a field of `Episode`: as a field it made every
-    /// episode bigger, and every event slower (England, two models on two cores: 159.9 s
-    /// with the field, 144.7 s with this table, 152.6 s walking the needs; see
-    /// results/benchmarks.md). Kept in step with `Need::state` and `Need::tier` by
-    /// `set_state` and the two changes of tier; a freed slot's needs are all closed, so it
-    /// counts for nothing.
-    census_needs: Vec<[CensusNeed; MAX_NEEDS]>,
+    /// in 36 bytes a slot (`CensusSlot`): the census walks every slot, and following each
+    /// episode's needs pointer cost England a tenth of its run (1.4 million open episodes, a
+    /// cache miss each). A table of its own rather than a field of `Episode`: as a field it
+    /// made every episode bigger, and every event slower (England, two models on two cores:
+    /// 159.9 s with the field, 144.7 s with this table, 152.6 s walking the needs; see
+    /// results/benchmarks.md). Each need's state, and its domain only where its tier is 4
+    /// (all the census asks of the tier), rather than state, tier and domain in 12 bytes a
+    /// need: the walk reads a quarter fewer bytes, and the states that `set_state` writes
+    /// two or three times a referral lie closer together (thirteenth pass). Kept in step
+    /// with `Need::state` and `Need::tier` by `set_state` and the two changes of tier; a
+    /// freed slot's needs are all closed, so it counts for nothing.
+    census: Vec<CensusSlot>,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<Need>,
@@ -919,7 +931,7 @@ impl<'a> Sim<'a> {
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
-            census_needs: Vec::new(),
+            census: Vec::new(),
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
             n_open: 0,
@@ -1186,20 +1198,20 @@ impl<'a> Sim<'a> {
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
         debug_assert!(
-            self.episodes.iter().zip(&self.census_needs).all(|(e, census)| e.tags.serial == 0
-                || census.iter().enumerate().all(|(idx, c)| match e.needs.get(idx) {
-                    Some(n) => *c == CensusNeed { state: n.state, tier: n.tier, domain: n.domain },
-                    None => *c == NO_CENSUS_NEED,
+            self.episodes.iter().zip(&self.census).all(|(e, c)| e.tags.serial == 0
+                || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
+                    Some(n) => c.states[idx] == n.state && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
+                    None => c.states[idx] == NO_CENSUS_STATE && c.tier4_domains[idx] == NOT_TIER4,
                 })),
-            "census_needs out of step with the episodes"
+            "the census table out of step with the episodes"
         );
         let n_units = self.model.units.len();
         // Per unit, the last episode slot counted: a child counts once however many of its
         // needs the unit holds. Free slots hold only closed needs.
         let mut seen = vec![usize::MAX; n_units];
-        for (slot, needs) in self.census_needs.iter().enumerate() {
-            for n in needs {
-                let unit_instance = match n.state {
+        for (slot, census) in self.census.iter().enumerate() {
+            for (need, &state) in census.states.iter().enumerate() {
+                let unit_instance = match state {
                     NeedState::AwaitingAssessment { unit_instance }
                     | NeedState::AwaitingPanel { unit_instance }
                     | NeedState::AwaitingService { unit_instance } => unit_instance,
@@ -1212,8 +1224,12 @@ impl<'a> Sim<'a> {
                     seen[unit] = slot;
                     stats.open_children_month_sum += 1.0;
                 }
-                if n.tier == 4 && matches!(n.state, NeedState::InService { .. }) {
-                    stats.tier4_in_service_month_sum[n.domain as usize] += 1.0;
+                // The tier is read only for the needs in service (a few in ten).
+                if matches!(state, NeedState::InService { .. }) {
+                    let tier4_domain = census.tier4_domains[need];
+                    if tier4_domain != NOT_TIER4 {
+                        stats.tier4_in_service_month_sum[tier4_domain as usize] += 1.0;
+                    }
                 }
             }
         }
@@ -1228,6 +1244,24 @@ impl<'a> Sim<'a> {
             }
         }
         self.caseload_months.extend(held.into_iter().zip(heads));
+    }
+
+    /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
+    /// at the end, as in the episode table).
+    fn census_open(&mut self, idx: u32, needs: &[Need]) {
+        // Built whole and stored once (a slice `fill` is a call of libc's `memset`).
+        let mut states = [NO_CENSUS_STATE; MAX_NEEDS];
+        let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
+        for ((state, tier4), n) in states.iter_mut().zip(&mut tier4_domains).zip(needs) {
+            *state = n.state;
+            *tier4 = tier4_domain(n.tier, n.domain);
+        }
+        let slot = CensusSlot { states, tier4_domains };
+        if idx as usize == self.census.len() {
+            self.census.push(slot);
+        } else {
+            self.census[idx as usize] = slot;
+        }
     }
 
     /// Reads what the events of a bucket that has just become current will check first: each
@@ -1481,14 +1515,7 @@ impl<'a> Sim<'a> {
             }
         };
         self.episodes[idx as usize].needs.set(needs);
-        if idx as usize == self.census_needs.len() {
-            self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
-        }
-        let census = &mut self.census_needs[idx as usize];
-        for (entry, n) in census.iter_mut().zip(needs) {
-            *entry = CensusNeed { state: n.state, tier: n.tier, domain: n.domain };
-        }
-        census[needs.len()..].fill(NO_CENSUS_NEED);
+        self.census_open(idx, needs);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -1945,7 +1972,7 @@ impl<'a> Sim<'a> {
         n.tier += 1;
         n.escalation_left = if n.tier < 4 { n.escalation_draws[n.tier as usize - 1] } else { f64::INFINITY };
         let new_tier = n.tier;
-        self.census_needs[episode as usize][need as usize].tier = new_tier;
+        self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(new_tier, n.domain);
         let state = n.state;
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
@@ -2337,7 +2364,7 @@ impl<'a> Sim<'a> {
                 let n = &mut e.needs[need as usize];
                 n.tier -= 1;
                 n.escalation_left = n.escalation_draws[n.tier as usize - 1];
-                self.census_needs[episode as usize][need as usize].tier = n.tier;
+                self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(n.tier, n.domain);
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
@@ -2633,7 +2660,7 @@ impl<'a> Sim<'a> {
     // clock is out of line.
     #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
-        self.census_needs[episode as usize][need as usize].state = state;
+        self.census[episode as usize].states[need as usize] = state;
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
