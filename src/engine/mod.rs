@@ -633,19 +633,41 @@ struct UnitInstance {
     rng: Generator,
 }
 
-/// What the month-end census reads of an episode slot's needs (`Sim::census`): 36 bytes.
+/// What the month-end census reads of an episode slot's needs (`Sim::census`): 20 bytes.
 #[derive(Debug, Clone, Copy)]
 struct CensusSlot {
-    states: [NeedState; MAX_NEEDS],
+    /// Who holds each need (`census_holder`): nobody, a unit copy's list, or a practitioner.
+    holders: [u32; MAX_NEEDS],
     /// Each need's domain if its tier is 4, else `NOT_TIER4` (`tier4_domain`).
     tier4_domains: [u8; MAX_NEEDS],
 }
 
-/// A census state for no need (beyond an episode's last, or in a free slot): it counts for
-/// nothing.
-const NO_CENSUS_STATE: NeedState = NeedState::Closed(Closure::Served);
+/// A census holder's flag for a need on a unit copy's referral-to-treatment list (waiting
+/// for or in assessment, for allocation or for a practitioner): the copy is in the low bits.
+const HELD_ON_LIST: u32 = 1 << 30;
+/// A census holder's flag for a need in service: the practitioner is in the low bits.
+const HELD_IN_SERVICE: u32 = 1 << 31;
+/// The low bits of a census holder. Unit copies and practitioners are numbered below it
+/// (`Sim::new` asserts so).
+const HOLDER_INDEX_MASK: u32 = HELD_ON_LIST - 1;
+/// A census holder for a need nobody holds (in transit, lost or closed), or for no need.
+const NOT_HELD: u32 = 0;
 /// A census entry for a need whose tier is not 4, or for no need.
 const NOT_TIER4: u8 = u8::MAX;
+
+/// Who holds a need in `state`, as the census counts it: 4 bytes rather than the state's 8.
+/// Inlined into `set_state`, whose callers nearly all name the state's kind, so that this is
+/// an `or` or a constant.
+#[inline(always)]
+fn census_holder(state: NeedState) -> u32 {
+    match state {
+        NeedState::AwaitingAssessment { unit_instance }
+        | NeedState::AwaitingPanel { unit_instance }
+        | NeedState::AwaitingService { unit_instance } => HELD_ON_LIST | unit_instance,
+        NeedState::InService { practitioner } => HELD_IN_SERVICE | practitioner,
+        NeedState::InTransit | NeedState::Lost | NeedState::Closed(_) => NOT_HELD,
+    }
+}
 
 /// What `CensusSlot::tier4_domains` holds for a need of `tier` in `domain`: the domain if
 /// the tier is 4 (the census counts tier 4 work by domain), else `NOT_TIER4`.
@@ -682,15 +704,15 @@ struct Sim<'a> {
     stale_clocks: usize,
     episodes: Vec<Episode>,
     /// What the month-end census reads of each episode slot's needs, kept beside the table
-    /// in 36 bytes a slot (`CensusSlot`): the census walks every slot, and following each
+    /// in 20 bytes a slot (`CensusSlot`): the census walks every slot, and following each
     /// episode's needs pointer cost England a tenth of its run (1.4 million open episodes, a
     /// cache miss each). A table of its own rather than a field of `Episode`: as a field it
     /// made every episode bigger, and every event slower (England, two models on two cores:
     /// 159.9 s with the field, 144.7 s with this table, 152.6 s walking the needs; see
-    /// results/benchmarks.md). Each need's state, and its domain only where its tier is 4
-    /// (all the census asks of the tier), rather than state, tier and domain in 12 bytes a
-    /// need: the walk reads a quarter fewer bytes, and the states that `set_state` writes
-    /// two or three times a referral lie closer together (thirteenth pass). Kept in step
+    /// results/benchmarks.md). Who holds each need in 4 bytes, and its domain only where its
+    /// tier is 4 (all the census asks of the tier), rather than state, tier and domain in
+    /// 12 bytes a need: the walk reads under half the bytes, and the holders that `set_state`
+    /// writes two or three times a referral lie closer together (thirteenth pass). Kept in step
     /// with `Need::state` and `Need::tier` by `set_state` and the two changes of tier; a
     /// freed slot's needs are all closed, so it counts for nothing.
     census: Vec<CensusSlot>,
@@ -868,6 +890,12 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+        // The census numbers unit copies and practitioners in 30 bits (`census_holder`); a
+        // model a thousand times England's size would stop here rather than be miscounted.
+        assert!(
+            instances.len() <= HOLDER_INDEX_MASK as usize && practitioners.len() <= HOLDER_INDEX_MASK as usize,
+            "more than 2^30 unit copies or practitioners"
+        );
         let professions = &scenario.workforce.professions;
         let agency_of: Vec<u16> = practitioners.iter().map(|p| professions[p.profession_idx as usize].agency_idx as u16).collect();
         let relationships = Relationships::new(agency_of, scenario.workforce.agencies.len(), model.collaboration.initial_trust);
@@ -1200,8 +1228,8 @@ impl<'a> Sim<'a> {
         debug_assert!(
             self.episodes.iter().zip(&self.census).all(|(e, c)| e.tags.serial == 0
                 || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
-                    Some(n) => c.states[idx] == n.state && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
-                    None => c.states[idx] == NO_CENSUS_STATE && c.tier4_domains[idx] == NOT_TIER4,
+                    Some(n) => c.holders[idx] == census_holder(n.state) && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
+                    None => c.holders[idx] == NOT_HELD && c.tier4_domains[idx] == NOT_TIER4,
                 })),
             "the census table out of step with the episodes"
         );
@@ -1210,14 +1238,13 @@ impl<'a> Sim<'a> {
         // needs the unit holds. Free slots hold only closed needs.
         let mut seen = vec![usize::MAX; n_units];
         for (slot, census) in self.census.iter().enumerate() {
-            for (need, &state) in census.states.iter().enumerate() {
-                let unit_instance = match state {
-                    NeedState::AwaitingAssessment { unit_instance }
-                    | NeedState::AwaitingPanel { unit_instance }
-                    | NeedState::AwaitingService { unit_instance } => unit_instance,
-                    NeedState::InService { practitioner } => self.practitioners[practitioner as usize].unit_instance,
-                    _ => continue,
-                };
+            for (need, &holder) in census.holders.iter().enumerate() {
+                if holder == NOT_HELD {
+                    continue;
+                }
+                let index = holder & HOLDER_INDEX_MASK;
+                let in_service = holder & HELD_IN_SERVICE != 0;
+                let unit_instance = if in_service { self.practitioners[index as usize].unit_instance } else { index };
                 let unit = self.instances[unit_instance as usize].unit_idx;
                 let stats = &mut self.unit_stats[unit];
                 if seen[unit] != slot {
@@ -1225,7 +1252,7 @@ impl<'a> Sim<'a> {
                     stats.open_children_month_sum += 1.0;
                 }
                 // The tier is read only for the needs in service (a few in ten).
-                if matches!(state, NeedState::InService { .. }) {
+                if in_service {
                     let tier4_domain = census.tier4_domains[need];
                     if tier4_domain != NOT_TIER4 {
                         stats.tier4_in_service_month_sum[tier4_domain as usize] += 1.0;
@@ -1250,13 +1277,13 @@ impl<'a> Sim<'a> {
     /// at the end, as in the episode table).
     fn census_open(&mut self, idx: u32, needs: &[Need]) {
         // Built whole and stored once (a slice `fill` is a call of libc's `memset`).
-        let mut states = [NO_CENSUS_STATE; MAX_NEEDS];
+        let mut holders = [NOT_HELD; MAX_NEEDS];
         let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
-        for ((state, tier4), n) in states.iter_mut().zip(&mut tier4_domains).zip(needs) {
-            *state = n.state;
+        for ((holder, tier4), n) in holders.iter_mut().zip(&mut tier4_domains).zip(needs) {
+            *holder = census_holder(n.state);
             *tier4 = tier4_domain(n.tier, n.domain);
         }
-        let slot = CensusSlot { states, tier4_domains };
+        let slot = CensusSlot { holders, tier4_domains };
         if idx as usize == self.census.len() {
             self.census.push(slot);
         } else {
@@ -2660,7 +2687,7 @@ impl<'a> Sim<'a> {
     // clock is out of line.
     #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
-        self.census[episode as usize].states[need as usize] = state;
+        self.census[episode as usize].holders[need as usize] = census_holder(state);
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
