@@ -3349,6 +3349,7 @@ mod tests {
     /// first two cache lines.
     #[test]
     fn episode_layout_keeps_what_events_read_in_its_first_two_lines() {
+        use super::{Episode, INLINE_PROFESSIONALS, InlineList, Need, NeedList, rng};
         use std::mem::{offset_of, size_of};
         assert_eq!(offset_of!(Episode, professionals), 40);
         assert_eq!(offset_of!(InlineList<u32, INLINE_PROFESSIONALS>, spill), 24);
