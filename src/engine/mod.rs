@@ -143,14 +143,21 @@ impl NeedState {
     }
 }
 
+/// In the order written (`repr(C)`): what most events about the need read (its state, tier
+/// and domain, and the untreated clock's start) in its first 24 bytes, so that for an
+/// episode's first need they share a cache line with the episode's flags (see `Episode`);
+/// the pre-drawn exposures and service draws, read at a clock event or once a service,
+/// after them.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct Need {
+    state: NeedState,
     domain: u8,
     /// Current true tier; escalation raises it.
     tier: u8,
     /// Whether the referrer has presented it one tier too high (until an assessment).
     overstated: bool,
-    state: NeedState,
+    bounces: u8,
     /// Day the untreated clock started, while the need is not being worked with; NaN while it
     /// is (not an `Option`: 8 bytes less a need, and the needs live in the episode table).
     untreated_since_day: f64,
@@ -158,11 +165,10 @@ struct Need {
     /// resolution. Pre-drawn per family so every model faces the same family (common random
     /// numbers), consumed at the tier's rate while the need is untreated.
     escalation_left: f64,
-    escalation_draws: [f64; 3],
     resolution_left: f64,
+    escalation_draws: [f64; 3],
     service_exp1: f64,
     service_normal: f64,
-    bounces: u8,
 }
 
 impl Need {
@@ -191,7 +197,9 @@ const NO_NEED: Need = Need {
 /// own (a separate allocation) every such event took a second cache miss after the one on
 /// the episode (the county waits on memory more than on instructions).
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 struct NeedList {
+    /// First (`repr(C)`), in the byte before the first need: every read of a need reads it.
     len: u8,
     items: [Need; MAX_NEEDS],
 }
@@ -235,7 +243,12 @@ impl std::ops::DerefMut for NeedList {
 /// items move, with every later one, to a `Vec` of their own (what the list was before), so
 /// nothing is ever lost or reordered; the county's disability service, with eight
 /// professionals per intervention, spills, most families' one to four professionals do not.
+///
+/// In the order written (`repr(C)`): the length and the items held in place first, the spill
+/// `Vec` (read only once the list has spilled) last, so that the first 20 or 24 bytes are
+/// all that a short list's reads touch.
 #[derive(Debug)]
+#[repr(C)]
 struct InlineList<T, const N: usize> {
     /// The number of items: in `inline` up to `N`, in `spill` beyond.
     len: u32,
@@ -340,18 +353,22 @@ struct Tags {
     clock_tokens: [u32; MAX_NEEDS],
 }
 
-/// In the order written (`repr(C)`): what nearly every event reads (the tags, the flags,
-/// the needs) at the front, in the episode's first cache lines; the episode is the engine's
-/// largest structure, and in the county most of its time goes on cache misses.
+/// In the order written (`repr(C)`), by how often events read a field: in the first cache
+/// line (bytes 0-63) the tags, which every event checks, and the head of the professionals'
+/// list (its length and the four held in place), which every offer and every start of work
+/// reads; in the second (64-127) the list's spill `Vec`, the flags the handlers test, the
+/// locality and the first need's state, tier, domain and untreated clock (`Need`); then the
+/// other needs, and last what is read at closure or seldom. The episode is the engine's
+/// largest structure, and in the county most of its time goes on cache misses: an event
+/// about its first need (most episodes have one) touches two lines rather than four or five
+/// (see results/benchmarks.md, thirteenth pass).
 #[derive(Debug)]
 #[repr(C)]
 struct Episode {
     /// Whether an event or a queue entry is still about this episode's need as it is now.
     tags: Tags,
-    family_id: u64,
-    referral_day: f64,
-    n_episode: u32,
-    locality: u16,
+    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
+    n_untreated: u8,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
     /// Whether the family has met a practitioner, had an assessment completed and started
@@ -363,25 +380,29 @@ struct Episode {
     assessment_done: bool,
     service_started: bool,
     lost: bool,
+    locality: u16,
+    needs: NeedList,
     escalated_to_tier3: bool,
     escalated_to_tier4: bool,
     /// Presented with needs in three or more domains.
     complex: bool,
     common_assessed: bool,
-    n_untreated: u8,
-    needs: NeedList,
+    n_episode: u32,
+    family_id: u64,
     n_handoffs: u32,
     n_bounces: u32,
+    // Bytes 448-511: what the handlers of waits and services read together (the referral
+    // day for the waits recorded, the episode's own random stream, the lead professional).
+    referral_day: f64,
+    lead: Option<u32>,
+    lead_since_day: f64,
+    rng: rng::LazyStream,
     n_assessments: u32,
     n_tellings: u32,
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
-    lead: Option<u32>,
-    lead_since_day: f64,
     assessed_units: InlineList<u16, INLINE_ASSESSMENTS>,
-    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
-    rng: rng::LazyStream,
 }
 
 /// A family coming back with a new episode (`Event::Recur`): who, which episode of theirs,
@@ -612,16 +633,47 @@ struct UnitInstance {
     rng: Generator,
 }
 
-/// A need as the month-end census sees it (`Sim::census_needs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CensusNeed {
-    state: NeedState,
-    tier: u8,
-    domain: u8,
+/// What the month-end census reads of an episode slot's needs (`Sim::census`): 20 bytes.
+#[derive(Debug, Clone, Copy)]
+struct CensusSlot {
+    /// Who holds each need (`census_holder`): nobody, a unit copy's list, or a practitioner.
+    holders: [u32; MAX_NEEDS],
+    /// Each need's domain if its tier is 4, else `NOT_TIER4` (`tier4_domain`).
+    tier4_domains: [u8; MAX_NEEDS],
 }
 
-/// A census entry for no need (beyond an episode's last, or in a free slot).
-const NO_CENSUS_NEED: CensusNeed = CensusNeed { state: NeedState::Closed(Closure::Served), tier: 1, domain: 0 };
+/// A census holder's flag for a need on a unit copy's referral-to-treatment list (waiting
+/// for or in assessment, for allocation or for a practitioner): the copy is in the low bits.
+const HELD_ON_LIST: u32 = 1 << 30;
+/// A census holder's flag for a need in service: the practitioner is in the low bits.
+const HELD_IN_SERVICE: u32 = 1 << 31;
+/// The low bits of a census holder. Unit copies and practitioners are numbered below it
+/// (`Sim::new` asserts so).
+const HOLDER_INDEX_MASK: u32 = HELD_ON_LIST - 1;
+/// A census holder for a need nobody holds (in transit, lost or closed), or for no need.
+const NOT_HELD: u32 = 0;
+/// A census entry for a need whose tier is not 4, or for no need.
+const NOT_TIER4: u8 = u8::MAX;
+
+/// Who holds a need in `state`, as the census counts it: 4 bytes rather than the state's 8.
+/// Inlined into `set_state`, whose callers nearly all name the state's kind, so that this is
+/// an `or` or a constant.
+#[inline(always)]
+fn census_holder(state: NeedState) -> u32 {
+    match state {
+        NeedState::AwaitingAssessment { unit_instance }
+        | NeedState::AwaitingPanel { unit_instance }
+        | NeedState::AwaitingService { unit_instance } => HELD_ON_LIST | unit_instance,
+        NeedState::InService { practitioner } => HELD_IN_SERVICE | practitioner,
+        NeedState::InTransit | NeedState::Lost | NeedState::Closed(_) => NOT_HELD,
+    }
+}
+
+/// What `CensusSlot::tier4_domains` holds for a need of `tier` in `domain`: the domain if
+/// the tier is 4 (the census counts tier 4 work by domain), else `NOT_TIER4`.
+fn tier4_domain(tier: u8, domain: u8) -> u8 {
+    if tier == 4 { domain } else { NOT_TIER4 }
+}
 
 struct Sim<'a> {
     scenario: &'a Scenario,
@@ -652,15 +704,18 @@ struct Sim<'a> {
     stale_clocks: usize,
     episodes: Vec<Episode>,
     /// What the month-end census reads of each episode slot's needs, kept beside the table
-    /// in 48 bytes a slot: the census walks every slot, and following each episode's needs
-    /// pointer cost England a tenth of its run (1.4 million open episodes, a cache miss
-    /// each). A table of its own rather than a field of `Episode`: as a field it made every
-    /// episode bigger, and every event slower (England, two models on two cores: 159.9 s
-    /// with the field, 144.7 s with this table, 152.6 s walking the needs; see
-    /// results/benchmarks.md). Kept in step with `Need::state` and `Need::tier` by
-    /// `set_state` and the two changes of tier; a freed slot's needs are all closed, so it
-    /// counts for nothing.
-    census_needs: Vec<[CensusNeed; MAX_NEEDS]>,
+    /// in 20 bytes a slot (`CensusSlot`): the census walks every slot, and following each
+    /// episode's needs pointer cost England a tenth of its run (1.4 million open episodes, a
+    /// cache miss each). A table of its own rather than a field of `Episode`: as a field it
+    /// made every episode bigger, and every event slower (England, two models on two cores:
+    /// 159.9 s with the field, 144.7 s with this table, 152.6 s walking the needs; see
+    /// results/benchmarks.md). Who holds each need in 4 bytes, and its domain only where its
+    /// tier is 4 (all the census asks of the tier), rather than state, tier and domain in
+    /// 12 bytes a need: the walk reads under half the bytes, and the holders that `set_state`
+    /// writes two or three times a referral lie closer together (thirteenth pass). Kept in step
+    /// with `Need::state` and `Need::tier` by `set_state` and the two changes of tier; a
+    /// freed slot's needs are all closed, so it counts for nothing.
+    census: Vec<CensusSlot>,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<Need>,
@@ -835,6 +890,12 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+        // The census numbers unit copies and practitioners in 30 bits (`census_holder`); a
+        // model a thousand times England's size would stop here rather than be miscounted.
+        assert!(
+            instances.len() <= HOLDER_INDEX_MASK as usize && practitioners.len() <= HOLDER_INDEX_MASK as usize,
+            "more than 2^30 unit copies or practitioners"
+        );
         let professions = &scenario.workforce.professions;
         let agency_of: Vec<u16> = practitioners.iter().map(|p| professions[p.profession_idx as usize].agency_idx as u16).collect();
         let relationships = Relationships::new(agency_of, scenario.workforce.agencies.len(), model.collaboration.initial_trust);
@@ -898,7 +959,7 @@ impl<'a> Sim<'a> {
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
-            census_needs: Vec::new(),
+            census: Vec::new(),
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
             n_open: 0,
@@ -1165,34 +1226,37 @@ impl<'a> Sim<'a> {
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
         debug_assert!(
-            self.episodes.iter().zip(&self.census_needs).all(|(e, census)| e.tags.serial == 0
-                || census.iter().enumerate().all(|(idx, c)| match e.needs.get(idx) {
-                    Some(n) => *c == CensusNeed { state: n.state, tier: n.tier, domain: n.domain },
-                    None => *c == NO_CENSUS_NEED,
+            self.episodes.iter().zip(&self.census).all(|(e, c)| e.tags.serial == 0
+                || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
+                    Some(n) => c.holders[idx] == census_holder(n.state) && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
+                    None => c.holders[idx] == NOT_HELD && c.tier4_domains[idx] == NOT_TIER4,
                 })),
-            "census_needs out of step with the episodes"
+            "the census table out of step with the episodes"
         );
         let n_units = self.model.units.len();
         // Per unit, the last episode slot counted: a child counts once however many of its
         // needs the unit holds. Free slots hold only closed needs.
         let mut seen = vec![usize::MAX; n_units];
-        for (slot, needs) in self.census_needs.iter().enumerate() {
-            for n in needs {
-                let unit_instance = match n.state {
-                    NeedState::AwaitingAssessment { unit_instance }
-                    | NeedState::AwaitingPanel { unit_instance }
-                    | NeedState::AwaitingService { unit_instance } => unit_instance,
-                    NeedState::InService { practitioner } => self.practitioners[practitioner as usize].unit_instance,
-                    _ => continue,
-                };
+        for (slot, census) in self.census.iter().enumerate() {
+            for (need, &holder) in census.holders.iter().enumerate() {
+                if holder == NOT_HELD {
+                    continue;
+                }
+                let index = holder & HOLDER_INDEX_MASK;
+                let in_service = holder & HELD_IN_SERVICE != 0;
+                let unit_instance = if in_service { self.practitioners[index as usize].unit_instance } else { index };
                 let unit = self.instances[unit_instance as usize].unit_idx;
                 let stats = &mut self.unit_stats[unit];
                 if seen[unit] != slot {
                     seen[unit] = slot;
                     stats.open_children_month_sum += 1.0;
                 }
-                if n.tier == 4 && matches!(n.state, NeedState::InService { .. }) {
-                    stats.tier4_in_service_month_sum[n.domain as usize] += 1.0;
+                // The tier is read only for the needs in service (a few in ten).
+                if in_service {
+                    let tier4_domain = census.tier4_domains[need];
+                    if tier4_domain != NOT_TIER4 {
+                        stats.tier4_in_service_month_sum[tier4_domain as usize] += 1.0;
+                    }
                 }
             }
         }
@@ -1207,6 +1271,24 @@ impl<'a> Sim<'a> {
             }
         }
         self.caseload_months.extend(held.into_iter().zip(heads));
+    }
+
+    /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
+    /// at the end, as in the episode table).
+    fn census_open(&mut self, idx: u32, needs: &[Need]) {
+        // Built whole and stored once (a slice `fill` is a call of libc's `memset`).
+        let mut holders = [NOT_HELD; MAX_NEEDS];
+        let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
+        for ((holder, tier4), n) in holders.iter_mut().zip(&mut tier4_domains).zip(needs) {
+            *holder = census_holder(n.state);
+            *tier4 = tier4_domain(n.tier, n.domain);
+        }
+        let slot = CensusSlot { holders, tier4_domains };
+        if idx as usize == self.census.len() {
+            self.census.push(slot);
+        } else {
+            self.census[idx as usize] = slot;
+        }
     }
 
     /// Reads what the events of a bucket that has just become current will check first: each
@@ -1460,14 +1542,7 @@ impl<'a> Sim<'a> {
             }
         };
         self.episodes[idx as usize].needs.set(needs);
-        if idx as usize == self.census_needs.len() {
-            self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
-        }
-        let census = &mut self.census_needs[idx as usize];
-        for (entry, n) in census.iter_mut().zip(needs) {
-            *entry = CensusNeed { state: n.state, tier: n.tier, domain: n.domain };
-        }
-        census[needs.len()..].fill(NO_CENSUS_NEED);
+        self.census_open(idx, needs);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -1924,7 +1999,7 @@ impl<'a> Sim<'a> {
         n.tier += 1;
         n.escalation_left = if n.tier < 4 { n.escalation_draws[n.tier as usize - 1] } else { f64::INFINITY };
         let new_tier = n.tier;
-        self.census_needs[episode as usize][need as usize].tier = new_tier;
+        self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(new_tier, n.domain);
         let state = n.state;
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
@@ -2316,7 +2391,7 @@ impl<'a> Sim<'a> {
                 let n = &mut e.needs[need as usize];
                 n.tier -= 1;
                 n.escalation_left = n.escalation_draws[n.tier as usize - 1];
-                self.census_needs[episode as usize][need as usize].tier = n.tier;
+                self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(n.tier, n.domain);
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
@@ -2612,7 +2687,7 @@ impl<'a> Sim<'a> {
     // clock is out of line.
     #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
-        self.census_needs[episode as usize][need as usize].state = state;
+        self.census[episode as usize].holders[need as usize] = census_holder(state);
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
@@ -3268,6 +3343,24 @@ mod tests {
         }
         list.clear(32);
         assert_eq!((list.len(), list.spill.capacity()), (0, 0));
+    }
+
+    /// The layout `Episode` and `Need` describe: what events read first in the episode's
+    /// first two cache lines.
+    #[test]
+    fn episode_layout_keeps_what_events_read_in_its_first_two_lines() {
+        use super::{Episode, INLINE_PROFESSIONALS, InlineList, Need, NeedList, rng};
+        use std::mem::{offset_of, size_of};
+        assert_eq!(offset_of!(Episode, professionals), 40);
+        assert_eq!(offset_of!(InlineList<u32, INLINE_PROFESSIONALS>, spill), 24);
+        let first_need = offset_of!(Episode, needs) + offset_of!(NeedList, items);
+        assert!(offset_of!(Episode, n_untreated) >= 64 && offset_of!(Episode, locality) + 2 <= first_need);
+        assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 128);
+        assert!(offset_of!(Need, state) < offset_of!(Need, untreated_since_day));
+        assert_eq!(size_of::<Need>(), 80);
+        assert_eq!(offset_of!(Episode, referral_day), 448);
+        assert_eq!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>(), 512);
+        assert_eq!(size_of::<Episode>(), 568);
     }
 
     #[test]
