@@ -890,8 +890,11 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        // The census numbers unit copies and practitioners in 30 bits (`census_holder`); a
-        // model a thousand times England's size would stop here rather than be miscounted.
+        // The census numbers unit copies and practitioners in 30 bits (`census_holder`).
+        // Validation already keeps a model far below that (at most
+        // `validate::MAX_PRACTITIONERS_PER_MODEL` practitioners, a million, and
+        // `MAX_UNITS` × `MAX_LOCALITIES` unit copies), so this is an engine invariant, not an
+        // input check: a validated scenario cannot reach it.
         assert!(
             instances.len() <= HOLDER_INDEX_MASK as usize && practitioners.len() <= HOLDER_INDEX_MASK as usize,
             "more than 2^30 unit copies or practitioners"
