@@ -1320,9 +1320,13 @@ impl<'a> Sim<'a> {
             self.diagnostics.new_families += 1;
         }
         let opened = self.open_episode(now, family_id, 0, locality, &needs, None);
+        // `all_needs` of the new episode, from the list it was given (`NeedList::set` takes
+        // at most `MAX_NEEDS`): no look-up of the episode.
+        let every_need = ((1u16 << needs.len().min(MAX_NEEDS)) - 1) as u8;
         self.new_needs = needs;
         let episode = opened?;
-        self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
+        debug_assert_eq!(every_need, all_needs(&self.episodes[episode as usize]));
+        self.present_to_door(now, episode, every_need);
         Ok(())
     }
 
@@ -1481,30 +1485,35 @@ impl<'a> Sim<'a> {
     /// Sends needs to the front door: the single point of contact, or the service for the
     /// first of the needs.
     fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
-        let e = &self.episodes[episode as usize];
+        // The episode is looked up once (a single door's copy read from `active` and `instance_of`,
+        // and what the routing reads of it copied out.
+        let e = &mut self.episodes[episode as usize];
+        let locality = e.locality;
+        let (active, instance_of) = (&self.active, &self.instance_of);
         let single = match &self.model.front_door {
-            FrontDoor::Single(doors) => doors.iter().map(|&u| self.instance_for(u, e.locality)).find(|&i| i != NO_UNIT),
+            FrontDoor::Single(doors) => {
+                doors.iter().map(|&u| if active[u] { instance_of[u][locality as usize] } else { NO_UNIT }).find(|&i| i != NO_UNIT)
+            }
             FrontDoor::ByNeed => None,
         };
-        let misdirected = single.is_none() && {
+        let routing = single.is_none().then(|| {
             let p = self.scenario.population.misdirected_probability;
-            let e = &mut self.episodes[episode as usize];
-            p > 0.0 && e.rng.random::<f64>() < p
-        };
-        let e = &self.episodes[episode as usize];
+            let misdirected = p > 0.0 && e.rng.random::<f64>() < p;
+            let need = &e.needs[needs.trailing_zeros() as usize];
+            (misdirected, need.domain, need.presented_tier())
+        });
         let door = single.unwrap_or_else(|| {
-            let first = needs.trailing_zeros() as usize;
-            let need = &e.needs[first];
+            let (misdirected, domain, presented_tier) = routing.expect("routed where there is no single door");
             let n_domains = self.scenario.population.domains.len();
             // Sent to the wrong place: the service with the highest threshold for the domain.
-            let wrong = if misdirected { self.route_for(e.locality, need.domain, 4) } else { NO_UNIT };
-            let routed = self.route_for(e.locality, need.domain, need.presented_tier());
+            let wrong = if misdirected { self.route_for(locality, domain, 4) } else { NO_UNIT };
+            let routed = self.route_for(locality, domain, presented_tier);
             if wrong != NO_UNIT {
                 wrong
             } else if routed != NO_UNIT {
                 routed
             } else {
-                self.door_by_need[e.locality as usize * n_domains + need.domain as usize]
+                self.door_by_need[locality as usize * n_domains + domain as usize]
             }
         });
         if door == NO_UNIT {
@@ -1514,10 +1523,6 @@ impl<'a> Sim<'a> {
         } else {
             self.arrive_at_unit(now, episode, needs, door);
         }
-    }
-
-    fn instance_for(&self, unit_idx: usize, locality: u16) -> u32 {
-        if self.active[unit_idx] { self.instance_of[unit_idx][locality as usize] } else { NO_UNIT }
     }
 
     fn route_for(&self, locality: u16, domain: u8, tier: u8) -> u32 {
@@ -1822,15 +1827,9 @@ impl<'a> Sim<'a> {
         self.need_draws.escalation || self.need_draws.resolution
     }
 
-    /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
-    /// stopped (a need closing after its intervention), and the work out of line.
-    #[inline(always)]
-    fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
-        if !self.episodes[episode as usize].needs[need as usize].untreated_since_day.is_nan() {
-            self.stop_running_untreated(now, episode, need);
-        }
-    }
-
+    /// Stops a need's untreated clock, which runs (its callers, `start_work` and `close_need`,
+    /// test that where they hold the episode): out of line, as most calls in the county find
+    /// the clock stopped (a need closing after its intervention) and make no call.
     #[inline(never)]
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let scenario = self.scenario;
@@ -1839,7 +1838,7 @@ impl<'a> Sim<'a> {
         let e = &mut self.episodes[episode as usize];
         let n = &mut e.needs[need as usize];
         let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
-        debug_assert!(!since.is_nan(), "stop_untreated calls this only for a need whose clock runs");
+        debug_assert!(!since.is_nan(), "called only for a need whose clock runs");
         // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
         // so the exposure left (read only when a clock is set or fires) and the clock token
         // (read only by clock events) are never looked at, and there is no stale clock to
@@ -1980,16 +1979,7 @@ impl<'a> Sim<'a> {
     /// `Sim::competence` (8 bits of tiers per domain): a profession can take it when the two
     /// share a bit. Worked out once per offer rather than once per run of a profession.
     fn required_competence(&self, item: &WorkItem) -> u128 {
-        let e = &self.episodes[item.episode as usize];
-        match item.kind {
-            WorkKind::Service { need } => {
-                let n = &e.needs[need as usize];
-                u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
-            }
-            // Anyone who works in a need's domain can assess it, whatever its tier has become
-            // while the family waited (an assessment that finds a higher tier refers it on).
-            WorkKind::Assessment { needs } => bits(needs).fold(0, |m, n| m | 0xFF << (8 * u32::from(e.needs[n as usize].domain))),
-        }
+        required_competence_of(&self.episodes[item.episode as usize], item)
     }
 
     fn can_do(&self, practitioner: u32, required: u128) -> bool {
@@ -2000,8 +1990,9 @@ impl<'a> Sim<'a> {
     fn offer(&mut self, now: f64, unit_instance: u32, item: WorkItem) {
         // Continuity first: a practitioner here who already knows the family takes the work
         // if they can, as a key worker would.
-        let required = self.required_competence(&item);
-        let known = self.episodes[item.episode as usize].professionals.iter().copied().find(|&p| {
+        let e = &self.episodes[item.episode as usize];
+        let required = required_competence_of(e, &item);
+        let known = e.professionals.iter().copied().find(|&p| {
             self.practitioners[p as usize].unit_instance == unit_instance
                 && self.practitioners[p as usize].available
                 && self.practitioners[p as usize].free_slots > 0
@@ -2291,13 +2282,18 @@ impl<'a> Sim<'a> {
                 if start_day >= scenario.run.warmup_days {
                     self.unit_stats[unit_idx].needs_served += 1;
                 }
-                self.set_state(episode, need, NeedState::InService { practitioner });
-                self.stop_untreated(now, episode, need);
-                let e = &self.episodes[episode as usize];
+                // The episode is held from here to the end (each look-up again is a bounds
+                // check or two): the duration is worked out before the untreated clock stops,
+                // which changes none of what it reads (the need's domain, tier and variates).
                 let n = &e.needs[need as usize];
                 let duration =
                     self.service_durations[n.domain as usize][n.tier as usize - 1].days(n.service_exp1, n.service_normal) * slowdown;
-                let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
+                let untreated = !n.untreated_since_day.is_nan();
+                let token = set_unlisted_state(&mut self.census_needs, e, episode, need, NeedState::InService { practitioner });
+                let serial = e.tags.serial;
+                if untreated {
+                    self.stop_running_untreated(now, episode, need);
+                }
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
         }
@@ -2390,7 +2386,7 @@ impl<'a> Sim<'a> {
     /// `allocated` where the caller has the copy's unit at hand (`after_assessment`).
     #[inline(always)]
     fn allocated_at(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32, unit: &'a Unit) {
-        self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
+        let (serial, token) = self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
         if self.friction_possible
             && let Some(delay) = self.internal_friction(episode, need, unit_instance)
         {
@@ -2413,7 +2409,9 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
             }
             _ => {
-                let item = self.work_item(episode, need, WorkKind::Service { need });
+                // `work_item`, from the serial and token `set_state` read (nothing since has
+                // changed them): no look-up of the episode again.
+                let item = WorkItem { episode, serial, token, kind: WorkKind::Service { need }, since_day: self.queue.now_day() };
                 self.offer(now, unit_instance, item);
             }
         }
@@ -2610,18 +2608,22 @@ impl<'a> Sim<'a> {
 
     // Always inline: called two or three times a referral, and small since its patience
     // clock is out of line.
+    /// Returns the episode's serial and the need's new token (what a work item or an event
+    /// about the need carries), read while the episode is at hand.
     #[inline(always)]
-    fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
+    fn set_state(&mut self, episode: u32, need: u8, state: NeedState) -> (u64, u32) {
         self.census_needs[episode as usize][need as usize].state = state;
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
+        let serial = e.tags.serial;
         if self.lists_renege
             && let Some(at) = state.listed_at()
         {
             self.start_patience_cold(episode, need, token, at);
         }
+        (serial, token)
     }
 
     /// `start_patience` kept out of line: inlined into `set_state` (three calls a referral),
@@ -2633,10 +2635,17 @@ impl<'a> Sim<'a> {
         self.start_patience(episode, need, token, at);
     }
 
+    /// The episode is looked up once: whether every need is closed is decided before the
+    /// untreated clock stops, which changes no need's state.
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
-        self.set_state(episode, need, NeedState::Closed(closure));
-        self.stop_untreated(now, episode, need);
-        if self.episodes[episode as usize].needs.iter().all(|n| n.state.is_closed()) {
+        let e = &mut self.episodes[episode as usize];
+        set_unlisted_state(&mut self.census_needs, e, episode, need, NeedState::Closed(closure));
+        let untreated = !e.needs[need as usize].untreated_since_day.is_nan();
+        let all_closed = e.needs.iter().all(|n| n.state.is_closed());
+        if untreated {
+            self.stop_running_untreated(now, episode, need);
+        }
+        if all_closed {
             self.close_episode(now, episode);
         }
     }
@@ -2948,6 +2957,32 @@ fn share_of_count(population: &Population, locality_idx: usize, total: u64) -> u
 /// `remove`'s general moves (most cases taken from a queue are its first).
 fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option<T> {
     if idx == 0 { queue.pop_front() } else { queue.remove(idx) }
+}
+
+/// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
+fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
+    match item.kind {
+        WorkKind::Service { need } => {
+            let n = &e.needs[need as usize];
+            u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+        }
+        // Anyone who works in a need's domain can assess it, whatever its tier has become
+        // while the family waited (an assessment that finds a higher tier refers it on).
+        WorkKind::Assessment { needs } => bits(needs).fold(0, |m, n| m | 0xFF << (8 * u32::from(e.needs[n as usize].domain))),
+    }
+}
+
+/// `Sim::set_state` for a state on no waiting list (no patience clock can start), where the
+/// caller holds the episode `e` (slot `episode`): one look-up of the table fewer. Returns the
+/// need's new token.
+#[inline(always)]
+fn set_unlisted_state(census_needs: &mut [[CensusNeed; MAX_NEEDS]], e: &mut Episode, episode: u32, need: u8, state: NeedState) -> u32 {
+    debug_assert!(state.listed_at().is_none(), "a listed state may start a patience clock: Sim::set_state");
+    census_needs[episode as usize][need as usize].state = state;
+    e.needs[need as usize].state = state;
+    let token = e.tags.tokens[need as usize].wrapping_add(1);
+    e.tags.tokens[need as usize] = token;
+    token
 }
 
 fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
