@@ -1485,8 +1485,8 @@ impl<'a> Sim<'a> {
     /// Sends needs to the front door: the single point of contact, or the service for the
     /// first of the needs.
     fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
-        // The episode is looked up once (a single door's copy read from `active` and `instance_of`,
-        // and what the routing reads of it copied out.
+        // The episode is looked up once (a single door's copy is read from `active` and
+        // `instance_of` directly), and what the routing reads of it is copied out.
         let e = &mut self.episodes[episode as usize];
         let locality = e.locality;
         let (active, instance_of) = (&self.active, &self.instance_of);
