@@ -1274,10 +1274,15 @@ impl<'a> Sim<'a> {
                 (primary, tier, n_needs, rng.random_range(domain.age_min_years..=domain.age_max_years))
             }
         };
-        // A buffer kept between families: no allocation per family.
-        let mut needs = std::mem::take(&mut self.new_needs);
-        needs.clear();
-        needs.push(draw_need(rng, population, self.need_draws, primary, tier, overstatement_factor));
+        let first = draw_need(rng, population, self.need_draws, primary, tier, overstatement_factor);
+        // A family with one need (every family of the validation scenarios) is handed on as
+        // it is; more are gathered in a buffer kept between families: no allocation per family.
+        let mut needs = Vec::new();
+        if n_needs > 1 {
+            needs = std::mem::take(&mut self.new_needs);
+            needs.clear();
+            needs.push(first);
+        }
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
@@ -1311,19 +1316,22 @@ impl<'a> Sim<'a> {
             };
             needs.push(draw_need(rng, population, self.need_draws, chosen as u8, extra_tier, overstatement_factor));
         }
+        let list = if n_needs > 1 { &needs[..] } else { std::slice::from_ref(&first) };
         if !hidden {
             let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
-            for need in &needs {
+            for need in list {
                 checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
             }
             self.diagnostics.arrival_checksum = checksum;
             self.diagnostics.new_families += 1;
         }
-        let opened = self.open_episode(now, family_id, 0, locality, &needs, None);
+        let opened = self.open_episode(now, family_id, 0, locality, list, None);
         // `all_needs` of the new episode, from the list it was given (`NeedList::set` takes
         // at most `MAX_NEEDS`): no look-up of the episode.
-        let every_need = ((1u16 << needs.len().min(MAX_NEEDS)) - 1) as u8;
-        self.new_needs = needs;
+        let every_need = ((1u16 << list.len().min(MAX_NEEDS)) - 1) as u8;
+        if n_needs > 1 {
+            self.new_needs = needs;
+        }
         let episode = opened?;
         debug_assert_eq!(every_need, all_needs(&self.episodes[episode as usize]));
         self.present_to_door(now, episode, every_need);
@@ -1463,7 +1471,10 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
-        self.episodes[idx as usize].needs.set(needs);
+        // The episode is held from here to the end: looked up again for each need, it cost a
+        // bounds check or two each time.
+        let e = &mut self.episodes[idx as usize];
+        e.needs.set(needs);
         if idx as usize == self.census_needs.len() {
             self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
         }
@@ -1476,8 +1487,23 @@ impl<'a> Sim<'a> {
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
         self.record.referral(now, previous_close_day);
-        for need in 0..self.episodes[idx as usize].needs.len() {
-            self.start_untreated(now, idx, need as u8);
+        // `start_untreated` for each need in turn, on the episode held; the clocks scheduled
+        // after, in the same order (nothing between them reads the queue).
+        let mut started = 0u8;
+        for (need, n) in e.needs.iter_mut().enumerate() {
+            if n.untreated_since_day.is_nan() {
+                n.untreated_since_day = now;
+                if e.n_untreated == 0 {
+                    self.record.untreated_children_change(now, 1);
+                }
+                e.n_untreated += 1;
+                started |= 1 << need;
+            }
+        }
+        if self.untreated_clocks() {
+            for need in bits(started) {
+                self.schedule_clock(now, idx, need);
+            }
         }
         Ok(idx)
     }
@@ -1533,12 +1559,16 @@ impl<'a> Sim<'a> {
     // ----- a unit receiving needs ----------------------------------------------------------
 
     fn arrive_at_unit(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        // The unit and the episode are looked up once each (again only after a waiting list
+        // has turned needs away), and the unit handed on to `after_assessment`.
+        let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &model.units[unit_idx];
         if !self.active[unit_idx] {
             // A referral reaching a project that has closed: handed on under an exit
             // strategy, otherwise nobody is there to receive it.
             for need in bits(needs) {
-                if self.model.units[unit_idx].exit_strategy {
+                if unit.exit_strategy {
                     self.triage_away(now, episode, need, unit_instance);
                 } else {
                     self.lose(now, episode, need);
@@ -1546,24 +1576,23 @@ impl<'a> Sim<'a> {
             }
             return;
         }
-        let model = self.model;
-        let unit_idx = self.instances[unit_instance as usize].unit_idx;
-        let unit = &model.units[unit_idx];
         let measured = now >= self.scenario.run.warmup_days;
+        let e = &self.episodes[episode as usize];
         if measured {
             let stats = &mut self.unit_stats[unit_idx];
             stats.needs_arrived += u64::from(needs.count_ones());
-            let e = &self.episodes[episode as usize];
             stats.own_domain_needs_arrived += bits(needs).filter(|&n| unit.serves_domain(e.needs[n as usize].domain)).count() as u64;
         }
-        let needs = match unit.waiting_list {
-            Some(list) => self.turn_away_for_list(now, episode, needs, unit_instance, &list),
-            None => needs,
+        let (needs, e) = match unit.waiting_list {
+            Some(list) => {
+                let needs = self.turn_away_for_list(now, episode, needs, unit_instance, &list);
+                (needs, &self.episodes[episode as usize])
+            }
+            None => (needs, e),
         };
         if needs == 0 {
             return;
         }
-        let e = &self.episodes[episode as usize];
         let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
         if accepted == 0 {
             // Triage at the door: nothing here for this unit, so no assessment.
@@ -1601,18 +1630,18 @@ impl<'a> Sim<'a> {
             let item = self.work_item(episode, 0, WorkKind::Assessment { needs });
             self.offer(now, unit_instance, item);
         } else {
-            self.after_assessment(now, episode, needs, unit_instance, unit_idx, false);
+            self.after_assessment(now, episode, needs, unit_instance, unit_idx, unit, false);
         }
     }
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope). `unit_idx` is the unit of the
-    /// copy `unit_instance`, which every caller has at hand.
+    /// copy `unit_instance`, and `unit` that unit, which every caller has at hand.
     #[inline(always)]
-    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, assessed: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, unit: &'a Unit, assessed: bool) {
         debug_assert_eq!(unit_idx, self.instances[unit_instance as usize].unit_idx, "the unit of another copy");
-        let model = self.model;
-        let unit = &model.units[unit_idx];
+        debug_assert!(std::ptr::eq(unit, &self.model.units[unit_idx]), "another unit");
         let measured = assessed && now >= self.scenario.run.warmup_days;
         for need in bits(needs) {
             let n = &mut self.episodes[episode as usize].needs[need as usize];
@@ -2004,10 +2033,12 @@ impl<'a> Sim<'a> {
         }
         // Otherwise the practitioner with the most free slots takes it (ties: the first
         // listed), which spreads caseloads the way a team leader would. Runs of a profession
-        // that cannot do the work are skipped whole.
+        // that cannot do the work are skipped whole. The runs are read in place, with the
+        // fields the search needs borrowed one by one (as a method of `Sim`, `best_in_run` had
+        // each run copied and its unit copy looked up again).
         let mut best: Option<(u32, u32)> = None;
-        for run_pos in 0..self.instances[unit_instance as usize].profession_runs.len() {
-            let run = self.instances[unit_instance as usize].profession_runs[run_pos];
+        let (open_slots, run_best) = (&self.open_slots, &mut self.run_best);
+        for &run in &self.instances[unit_instance as usize].profession_runs {
             if self.competence[run.profession_idx as usize] & required == 0 {
                 continue;
             }
@@ -2018,7 +2049,7 @@ impl<'a> Sim<'a> {
                 }),
                 "open_slots out of step with the practitioners"
             );
-            let (first, most) = self.best_in_run(run);
+            let (first, most) = best_in_run(open_slots, run_best, run);
             if most > best.map_or(0, |(_, f)| f) {
                 best = Some((first, most));
             }
@@ -2138,28 +2169,6 @@ impl<'a> Sim<'a> {
             }
             None => best.stale = true,
         }
-    }
-
-    /// The first practitioner of `run` with the most open slots, and how many (0 when nobody
-    /// has any), scanning the run only when its kept best went stale.
-    fn best_in_run(&mut self, run: ProfessionRun) -> (u32, u32) {
-        let open = &self.open_slots[run.start as usize..run.end as usize];
-        let best = &mut self.run_best[run.run_idx as usize];
-        if best.stale {
-            // The run's most, then the first practitioner with that many (two simple passes
-            // the compiler vectorises, rather than one with a branch per practitioner).
-            let most = open.iter().copied().max().unwrap_or(0);
-            let first = open.iter().position(|&f| f == most).unwrap_or(0);
-            *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
-        }
-        debug_assert!(
-            {
-                let most = open.iter().copied().max().unwrap_or(0);
-                best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
-            },
-            "the kept best of a run is out of step with its open slots"
-        );
-        (best.first, best.most)
     }
 
     /// The unit copy's busy slots change by `delta` (the copy is the practitioner's, which the
@@ -2371,7 +2380,8 @@ impl<'a> Sim<'a> {
             .fold(0, |mask, n| mask | 1 << n);
         if still_here != 0 {
             let unit_idx = self.instances[unit_instance as usize].unit_idx;
-            self.after_assessment(now, episode, still_here, unit_instance, unit_idx, true);
+            let model = self.model;
+            self.after_assessment(now, episode, still_here, unit_instance, unit_idx, &model.units[unit_idx], true);
         }
     }
 
@@ -2957,6 +2967,29 @@ fn share_of_count(population: &Population, locality_idx: usize, total: u64) -> u
 /// `remove`'s general moves (most cases taken from a queue are its first).
 fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option<T> {
     if idx == 0 { queue.pop_front() } else { queue.remove(idx) }
+}
+
+/// The first practitioner of `run` with the most open slots, and how many (0 when nobody
+/// has any), scanning the run only when its kept best went stale (`Sim::open_slots` and
+/// `Sim::run_best`).
+fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun) -> (u32, u32) {
+    let open = &open_slots[run.start as usize..run.end as usize];
+    let best = &mut run_best[run.run_idx as usize];
+    if best.stale {
+        // The run's most, then the first practitioner with that many (two simple passes
+        // the compiler vectorises, rather than one with a branch per practitioner).
+        let most = open.iter().copied().max().unwrap_or(0);
+        let first = open.iter().position(|&f| f == most).unwrap_or(0);
+        *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
+    }
+    debug_assert!(
+        {
+            let most = open.iter().copied().max().unwrap_or(0);
+            best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
+        },
+        "the kept best of a run is out of step with its open slots"
+    );
+    (best.first, best.most)
 }
 
 /// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
