@@ -2197,22 +2197,8 @@ impl<'a> Sim<'a> {
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
         let start_day = scenario.run.calendar.next_working(now);
-        // Working a family together builds trust both ways between agencies.
-        let gain = model.collaboration.gain_per_shared_case;
-        let own_agency = self.relationships.agency_of(practitioner);
-        // The list is read once (`InlineList` chooses between its two places on every read).
-        let professionals = &self.episodes[episode as usize].professionals[..];
-        let previous = professionals.last().copied();
-        for &colleague in professionals {
-            let their_agency = self.relationships.agency_of(colleague);
-            if their_agency != own_agency {
-                self.relationships.gain(practitioner, their_agency, gain);
-                self.relationships.gain(colleague, own_agency, gain);
-            }
-        }
-        // Information travels between people who trust each other even without a shared
-        // record: the family need not repeat its story.
-        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
+        // The slowdown first (it reads only the unit copy), so that the episode is looked up
+        // once for the rest.
         let instance = &self.instances[unit_instance as usize];
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
@@ -2224,7 +2210,23 @@ impl<'a> Sim<'a> {
                 1.0
             };
         let slowdown = overload * self.casework_slowdown(now, unit_instance);
+        // Working a family together builds trust both ways between agencies.
+        let gain = model.collaboration.gain_per_shared_case;
+        let own_agency = self.relationships.agency_of(practitioner);
         let e = &mut self.episodes[episode as usize];
+        // The list is read once (`InlineList` chooses between its two places on every read).
+        let professionals = &e.professionals[..];
+        let previous = professionals.last().copied();
+        for &colleague in professionals {
+            let their_agency = self.relationships.agency_of(colleague);
+            if their_agency != own_agency {
+                self.relationships.gain(practitioner, their_agency, gain);
+                self.relationships.gain(colleague, own_agency, gain);
+            }
+        }
+        // Information travels between people who trust each other even without a shared
+        // record: the family need not repeat its story.
+        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
         e.professionals.push_if_absent(practitioner);
         if unit.lead_professional && e.lead.is_none() {
             e.lead = Some(practitioner);
@@ -2282,11 +2284,14 @@ impl<'a> Sim<'a> {
                         (false, false) => {}
                     }
                 }
-                if self.colleagues_join {
+                // Looked up again only where colleagues have joined.
+                let e = if self.colleagues_join {
                     let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
                     self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
-                }
-                let e = &mut self.episodes[episode as usize];
+                    &mut self.episodes[episode as usize]
+                } else {
+                    e
+                };
                 self.record.service_started(start_day, start_day - e.referral_day);
                 if start_day >= scenario.run.warmup_days {
                     self.unit_stats[unit_idx].needs_served += 1;
@@ -2312,12 +2317,14 @@ impl<'a> Sim<'a> {
     /// and is referred on for lower-tier support. `unit_instance` is the unit copy of the
     /// practitioner who did the work.
     fn service_done(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
-        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
         let e = &mut self.episodes[episode as usize];
         let tier = e.needs[need as usize].tier;
-        if tier >= 3 && unit.step_down_probability > 0.0 {
+        // The unit is looked up only for specialist work, which alone can step down.
+        let step_down_probability =
+            if tier >= 3 { self.model.units[self.instances[unit_instance as usize].unit_idx].step_down_probability } else { 0.0 };
+        if step_down_probability > 0.0 {
             let u: f64 = e.rng.random();
-            if u < unit.step_down_probability {
+            if u < step_down_probability {
                 let n = &mut e.needs[need as usize];
                 n.tier -= 1;
                 n.escalation_left = n.escalation_draws[n.tier as usize - 1];
