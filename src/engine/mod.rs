@@ -1853,33 +1853,17 @@ impl<'a> Sim<'a> {
     /// needs run clocks (decided by the population, once: `NeedDraws`).
     #[inline(always)]
     fn untreated_clocks(&self) -> bool {
-        self.need_draws.escalation || self.need_draws.resolution
+        self.need_draws.untreated_clocks()
     }
 
-    /// Stops a need's untreated clock, which runs (its callers, `start_work` and `close_need`,
-    /// test that where they hold the episode): out of line, as most calls in the county find
-    /// the clock stopped (a need closing after its intervention) and make no call.
+    /// Stops a need's untreated clock, which runs (`close_need` tests that where it holds the
+    /// episode; `start_work` does the same work inline, `stop_running_clock`): out of line, as
+    /// most needs closing in the county find the clock stopped (closed after an intervention)
+    /// and make no call.
     #[inline(never)]
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
-        let scenario = self.scenario;
-        let population = &scenario.population;
         let clocks = self.untreated_clocks();
-        let e = &mut self.episodes[episode as usize];
-        let n = &mut e.needs[need as usize];
-        let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
-        debug_assert!(!since.is_nan(), "called only for a need whose clock runs");
-        // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
-        // so the exposure left (read only when a clock is set or fires) and the clock token
-        // (read only by clock events) are never looked at, and there is no stale clock to
-        // count or clear.
-        if clocks {
-            consume_exposure(population, n, now - since);
-            e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
-        }
-        e.n_untreated -= 1;
-        if e.n_untreated == 0 {
-            self.record.untreated_children_change(now, -1);
-        }
+        stop_running_clock(&mut self.episodes[episode as usize], need, now, &self.scenario.population, clocks, &mut self.record);
         if clocks {
             self.clock_went_stale();
         }
@@ -2306,7 +2290,12 @@ impl<'a> Sim<'a> {
                 let token = set_unlisted_state(&mut self.census_needs, e, episode, need, NeedState::InService { practitioner });
                 let serial = e.tags.serial;
                 if untreated {
-                    self.stop_running_untreated(now, episode, need);
+                    // `stop_running_untreated`, on the episode held.
+                    let clocks = self.need_draws.untreated_clocks();
+                    stop_running_clock(e, need, now, &scenario.population, clocks, &mut self.record);
+                    if clocks {
+                        self.clock_went_stale();
+                    }
                 }
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
@@ -3012,6 +3001,29 @@ fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
     }
 }
 
+/// `Sim::stop_running_untreated` on the episode `e` (which the caller holds), but for the
+/// stale clock it leaves where `clocks` (`Sim::untreated_clocks`): the caller counts it
+/// (`Sim::clock_went_stale`). Inlined into `start_work`, where nearly every intervention
+/// stops a clock, it saves that call and a look-up of the episode.
+#[inline(always)]
+fn stop_running_clock(e: &mut Episode, need: u8, now: f64, population: &Population, clocks: bool, record: &mut Recorder) {
+    let n = &mut e.needs[need as usize];
+    let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
+    debug_assert!(!since.is_nan(), "called only for a need whose clock runs");
+    // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
+    // so the exposure left (read only when a clock is set or fires) and the clock token
+    // (read only by clock events) are never looked at, and there is no stale clock to
+    // count or clear.
+    if clocks {
+        consume_exposure(population, n, now - since);
+        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+    }
+    e.n_untreated -= 1;
+    if e.n_untreated == 0 {
+        record.untreated_children_change(now, -1);
+    }
+}
+
 /// `Sim::set_state` for a state on no waiting list (no patience clock can start), where the
 /// caller holds the episode `e` (slot `episode`): one look-up of the table fewer. Returns the
 /// need's new token.
@@ -3082,6 +3094,13 @@ struct NeedDraws {
 }
 
 impl NeedDraws {
+    /// `Sim::untreated_clocks`, for a caller that holds an episode (and so cannot borrow the
+    /// whole `Sim`).
+    #[inline(always)]
+    fn untreated_clocks(self) -> bool {
+        self.escalation || self.resolution
+    }
+
     fn of(population: &Population) -> NeedDraws {
         let shape = population.service.shape;
         NeedDraws {
