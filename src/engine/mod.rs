@@ -1478,11 +1478,13 @@ impl<'a> Sim<'a> {
         if idx as usize == self.census_needs.len() {
             self.census_needs.push([NO_CENSUS_NEED; MAX_NEEDS]);
         }
-        let census = &mut self.census_needs[idx as usize];
-        for (entry, n) in census.iter_mut().zip(needs) {
+        // The slot's entries made whole and written at once (a loop over the places beyond the
+        // needs cost more than the three wide stores).
+        let mut entries = [NO_CENSUS_NEED; MAX_NEEDS];
+        for (entry, n) in entries.iter_mut().zip(needs) {
             *entry = CensusNeed { state: n.state, tier: n.tier, domain: n.domain };
         }
-        census[needs.len()..].fill(NO_CENSUS_NEED);
+        self.census_needs[idx as usize] = entries;
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -2689,7 +2691,7 @@ impl<'a> Sim<'a> {
                 bounces: e.n_bounces,
                 assessments: e.n_assessments,
                 retellings: e.n_tellings.saturating_sub(1),
-                professionals_per_year: e.professionals.len() as f64 / years,
+                professionals_per_year: per_year,
                 escalated_to_tier3: e.escalated_to_tier3,
                 escalated_to_tier4: e.escalated_to_tier4,
                 complex: e.complex,
