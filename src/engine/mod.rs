@@ -1639,6 +1639,8 @@ impl<'a> Sim<'a> {
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope). `unit_idx` is the unit of the
     /// copy `unit_instance`, and `unit` that unit, which every caller has at hand.
+    // Eight arguments, past clippy's seven: the unit comes as its copy, its index and itself,
+    // each at hand in every caller, where looking them up again is what is saved.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, unit: &'a Unit, assessed: bool) {
