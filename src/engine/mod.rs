@@ -2652,19 +2652,22 @@ impl<'a> Sim<'a> {
         set_unlisted_state(&mut self.census_needs, e, episode, need, NeedState::Closed(closure));
         let untreated = !e.needs[need as usize].untreated_since_day.is_nan();
         let all_closed = e.needs.iter().all(|n| n.state.is_closed());
-        if untreated {
+        // Looked up again only after the clock's stop (a method of `Sim`, which ends the
+        // borrow of the episode).
+        let e = if untreated {
             self.stop_running_untreated(now, episode, need);
+            &mut self.episodes[episode as usize]
+        } else {
+            e
+        };
+        if !all_closed {
+            return;
         }
-        if all_closed {
-            self.close_episode(now, episode);
-        }
-    }
-
-    fn close_episode(&mut self, now: f64, episode: u32) {
+        // The episode closes: written here rather than in a function of its own, so that the
+        // episode held is used (a method would borrow all of `Sim` and look it up again).
         let scenario = self.scenario;
         let population = &scenario.population;
         let horizon = self.scenario.run.horizon_days;
-        let e = &mut self.episodes[episode as usize];
         let served = e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Served));
         if e.lost {
             self.diagnostics.episodes_lost += 1;
