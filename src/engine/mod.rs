@@ -1359,10 +1359,15 @@ impl<'a> Sim<'a> {
                 (primary, tier, n_needs, rng.random_range(domain.age_min_years..=domain.age_max_years))
             }
         };
-        // A buffer kept between families: no allocation per family.
-        let mut needs = std::mem::take(&mut self.new_needs);
-        needs.clear();
-        needs.push(draw_need(rng, population, self.need_draws, primary, tier, overstatement_factor));
+        let first = draw_need(rng, population, self.need_draws, primary, tier, overstatement_factor);
+        // A family with one need (every family of the validation scenarios) is handed on as
+        // it is; more are gathered in a buffer kept between families: no allocation per family.
+        let mut needs = Vec::new();
+        if n_needs > 1 {
+            needs = std::mem::take(&mut self.new_needs);
+            needs.clear();
+            needs.push(first);
+        }
         // Additional needs: other domains, weighted by their share, open to a child this age.
         let mut taken = 1u32 << primary;
         for _ in 1..n_needs {
@@ -1396,18 +1401,25 @@ impl<'a> Sim<'a> {
             };
             needs.push(draw_need(rng, population, self.need_draws, chosen as u8, extra_tier, overstatement_factor));
         }
+        let list = if n_needs > 1 { &needs[..] } else { std::slice::from_ref(&first) };
         if !hidden {
             let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
-            for need in &needs {
+            for need in list {
                 checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
             }
             self.diagnostics.arrival_checksum = checksum;
             self.diagnostics.new_families += 1;
         }
-        let opened = self.open_episode(now, family_id, 0, locality, &needs, None);
-        self.new_needs = needs;
+        let opened = self.open_episode(now, family_id, 0, locality, list, None);
+        // `all_needs` of the new episode, from the list it was given (`NeedList::set` takes
+        // at most `MAX_NEEDS`): no look-up of the episode.
+        let every_need = ((1u16 << list.len().min(MAX_NEEDS)) - 1) as u8;
+        if n_needs > 1 {
+            self.new_needs = needs;
+        }
         let episode = opened?;
-        self.present_to_door(now, episode, all_needs(&self.episodes[episode as usize]));
+        debug_assert_eq!(every_need, all_needs(&self.episodes[episode as usize]));
+        self.present_to_door(now, episode, every_need);
         Ok(())
     }
 
@@ -1544,14 +1556,32 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
-        self.episodes[idx as usize].needs.set(needs);
         self.census_open(idx, needs);
+        // The episode is held from here to the end: looked up again for each need, it cost a
+        // bounds check or two each time.
+        let e = &mut self.episodes[idx as usize];
+        e.needs.set(needs);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
         self.record.referral(now, previous_close_day);
-        for need in 0..self.episodes[idx as usize].needs.len() {
-            self.start_untreated(now, idx, need as u8);
+        // `start_untreated` for each need in turn, on the episode held; the clocks scheduled
+        // after, in the same order (nothing between them reads the queue).
+        let mut started = 0u8;
+        for (need, n) in e.needs.iter_mut().enumerate() {
+            if n.untreated_since_day.is_nan() {
+                n.untreated_since_day = now;
+                if e.n_untreated == 0 {
+                    self.record.untreated_children_change(now, 1);
+                }
+                e.n_untreated += 1;
+                started |= 1 << need;
+            }
+        }
+        if self.untreated_clocks() {
+            for need in bits(started) {
+                self.schedule_clock(now, idx, need);
+            }
         }
         Ok(idx)
     }
@@ -1559,30 +1589,35 @@ impl<'a> Sim<'a> {
     /// Sends needs to the front door: the single point of contact, or the service for the
     /// first of the needs.
     fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
-        let e = &self.episodes[episode as usize];
+        // The episode is looked up once (a single door's copy is read from `active` and
+        // `instance_of` directly), and what the routing reads of it is copied out.
+        let e = &mut self.episodes[episode as usize];
+        let locality = e.locality;
+        let (active, instance_of) = (&self.active, &self.instance_of);
         let single = match &self.model.front_door {
-            FrontDoor::Single(doors) => doors.iter().map(|&u| self.instance_for(u, e.locality)).find(|&i| i != NO_UNIT),
+            FrontDoor::Single(doors) => {
+                doors.iter().map(|&u| if active[u] { instance_of[u][locality as usize] } else { NO_UNIT }).find(|&i| i != NO_UNIT)
+            }
             FrontDoor::ByNeed => None,
         };
-        let misdirected = single.is_none() && {
+        let routing = single.is_none().then(|| {
             let p = self.scenario.population.misdirected_probability;
-            let e = &mut self.episodes[episode as usize];
-            p > 0.0 && e.rng.random::<f64>() < p
-        };
-        let e = &self.episodes[episode as usize];
+            let misdirected = p > 0.0 && e.rng.random::<f64>() < p;
+            let need = &e.needs[needs.trailing_zeros() as usize];
+            (misdirected, need.domain, need.presented_tier())
+        });
         let door = single.unwrap_or_else(|| {
-            let first = needs.trailing_zeros() as usize;
-            let need = &e.needs[first];
+            let (misdirected, domain, presented_tier) = routing.expect("routed where there is no single door");
             let n_domains = self.scenario.population.domains.len();
             // Sent to the wrong place: the service with the highest threshold for the domain.
-            let wrong = if misdirected { self.route_for(e.locality, need.domain, 4) } else { NO_UNIT };
-            let routed = self.route_for(e.locality, need.domain, need.presented_tier());
+            let wrong = if misdirected { self.route_for(locality, domain, 4) } else { NO_UNIT };
+            let routed = self.route_for(locality, domain, presented_tier);
             if wrong != NO_UNIT {
                 wrong
             } else if routed != NO_UNIT {
                 routed
             } else {
-                self.door_by_need[e.locality as usize * n_domains + need.domain as usize]
+                self.door_by_need[locality as usize * n_domains + domain as usize]
             }
         });
         if door == NO_UNIT {
@@ -1594,10 +1629,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn instance_for(&self, unit_idx: usize, locality: u16) -> u32 {
-        if self.active[unit_idx] { self.instance_of[unit_idx][locality as usize] } else { NO_UNIT }
-    }
-
     fn route_for(&self, locality: u16, domain: u8, tier: u8) -> u32 {
         let n_domains = self.scenario.population.domains.len();
         self.route[(locality as usize * n_domains + domain as usize) * 4 + tier as usize - 1]
@@ -1606,12 +1637,16 @@ impl<'a> Sim<'a> {
     // ----- a unit receiving needs ----------------------------------------------------------
 
     fn arrive_at_unit(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
+        // The unit and the episode are looked up once each (again only after a waiting list
+        // has turned needs away), and the unit handed on to `after_assessment`.
+        let model = self.model;
         let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        let unit = &model.units[unit_idx];
         if !self.active[unit_idx] {
             // A referral reaching a project that has closed: handed on under an exit
             // strategy, otherwise nobody is there to receive it.
             for need in bits(needs) {
-                if self.model.units[unit_idx].exit_strategy {
+                if unit.exit_strategy {
                     self.triage_away(now, episode, need, unit_instance);
                 } else {
                     self.lose(now, episode, need);
@@ -1619,24 +1654,23 @@ impl<'a> Sim<'a> {
             }
             return;
         }
-        let model = self.model;
-        let unit_idx = self.instances[unit_instance as usize].unit_idx;
-        let unit = &model.units[unit_idx];
         let measured = now >= self.scenario.run.warmup_days;
+        let e = &self.episodes[episode as usize];
         if measured {
             let stats = &mut self.unit_stats[unit_idx];
             stats.needs_arrived += u64::from(needs.count_ones());
-            let e = &self.episodes[episode as usize];
             stats.own_domain_needs_arrived += bits(needs).filter(|&n| unit.serves_domain(e.needs[n as usize].domain)).count() as u64;
         }
-        let needs = match unit.waiting_list {
-            Some(list) => self.turn_away_for_list(now, episode, needs, unit_instance, &list),
-            None => needs,
+        let (needs, e) = match unit.waiting_list {
+            Some(list) => {
+                let needs = self.turn_away_for_list(now, episode, needs, unit_instance, &list);
+                (needs, &self.episodes[episode as usize])
+            }
+            None => (needs, e),
         };
         if needs == 0 {
             return;
         }
-        let e = &self.episodes[episode as usize];
         let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
         if accepted == 0 {
             // Triage at the door: nothing here for this unit, so no assessment.
@@ -1674,18 +1708,20 @@ impl<'a> Sim<'a> {
             let item = self.work_item(episode, 0, WorkKind::Assessment { needs });
             self.offer(now, unit_instance, item);
         } else {
-            self.after_assessment(now, episode, needs, unit_instance, unit_idx, false);
+            self.after_assessment(now, episode, needs, unit_instance, unit_idx, unit, false);
         }
     }
 
     /// What a unit does with needs once it knows the family: keep those it accepts, pass the
     /// rest on (or close them when universal services can cope). `unit_idx` is the unit of the
-    /// copy `unit_instance`, which every caller has at hand.
+    /// copy `unit_instance`, and `unit` that unit, which every caller has at hand.
+    // Eight arguments, past clippy's seven: the unit comes as its copy, its index and itself,
+    // each at hand in every caller, where looking them up again is what is saved.
     #[inline(always)]
-    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, assessed: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn after_assessment(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32, unit_idx: usize, unit: &'a Unit, assessed: bool) {
         debug_assert_eq!(unit_idx, self.instances[unit_instance as usize].unit_idx, "the unit of another copy");
-        let model = self.model;
-        let unit = &model.units[unit_idx];
+        debug_assert!(std::ptr::eq(unit, &self.model.units[unit_idx]), "another unit");
         let measured = assessed && now >= self.scenario.run.warmup_days;
         for need in bits(needs) {
             let n = &mut self.episodes[episode as usize].needs[need as usize];
@@ -1897,39 +1933,17 @@ impl<'a> Sim<'a> {
     /// needs run clocks (decided by the population, once: `NeedDraws`).
     #[inline(always)]
     fn untreated_clocks(&self) -> bool {
-        self.need_draws.escalation || self.need_draws.resolution
+        self.need_draws.untreated_clocks()
     }
 
-    /// Stops a need's untreated clock, if it runs: the test inline, as most calls find it
-    /// stopped (a need closing after its intervention), and the work out of line.
-    #[inline(always)]
-    fn stop_untreated(&mut self, now: f64, episode: u32, need: u8) {
-        if !self.episodes[episode as usize].needs[need as usize].untreated_since_day.is_nan() {
-            self.stop_running_untreated(now, episode, need);
-        }
-    }
-
+    /// Stops a need's untreated clock, which runs (`close_need` tests that where it holds the
+    /// episode; `start_work` does the same work inline, `stop_running_clock`): out of line, as
+    /// most needs closing in the county find the clock stopped (closed after an intervention)
+    /// and make no call.
     #[inline(never)]
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
-        let scenario = self.scenario;
-        let population = &scenario.population;
         let clocks = self.untreated_clocks();
-        let e = &mut self.episodes[episode as usize];
-        let n = &mut e.needs[need as usize];
-        let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
-        debug_assert!(!since.is_nan(), "stop_untreated calls this only for a need whose clock runs");
-        // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
-        // so the exposure left (read only when a clock is set or fires) and the clock token
-        // (read only by clock events) are never looked at, and there is no stale clock to
-        // count or clear.
-        if clocks {
-            consume_exposure(population, n, now - since);
-            e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
-        }
-        e.n_untreated -= 1;
-        if e.n_untreated == 0 {
-            self.record.untreated_children_change(now, -1);
-        }
+        stop_running_clock(&mut self.episodes[episode as usize], need, now, &self.scenario.population, clocks, &mut self.record);
         if clocks {
             self.clock_went_stale();
         }
@@ -2058,16 +2072,7 @@ impl<'a> Sim<'a> {
     /// `Sim::competence` (8 bits of tiers per domain): a profession can take it when the two
     /// share a bit. Worked out once per offer rather than once per run of a profession.
     fn required_competence(&self, item: &WorkItem) -> u128 {
-        let e = &self.episodes[item.episode as usize];
-        match item.kind {
-            WorkKind::Service { need } => {
-                let n = &e.needs[need as usize];
-                u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
-            }
-            // Anyone who works in a need's domain can assess it, whatever its tier has become
-            // while the family waited (an assessment that finds a higher tier refers it on).
-            WorkKind::Assessment { needs } => bits(needs).fold(0, |m, n| m | 0xFF << (8 * u32::from(e.needs[n as usize].domain))),
-        }
+        required_competence_of(&self.episodes[item.episode as usize], item)
     }
 
     fn can_do(&self, practitioner: u32, required: u128) -> bool {
@@ -2078,8 +2083,9 @@ impl<'a> Sim<'a> {
     fn offer(&mut self, now: f64, unit_instance: u32, item: WorkItem) {
         // Continuity first: a practitioner here who already knows the family takes the work
         // if they can, as a key worker would.
-        let required = self.required_competence(&item);
-        let known = self.episodes[item.episode as usize].professionals.iter().copied().find(|&p| {
+        let e = &self.episodes[item.episode as usize];
+        let required = required_competence_of(e, &item);
+        let known = e.professionals.iter().copied().find(|&p| {
             self.practitioners[p as usize].unit_instance == unit_instance
                 && self.practitioners[p as usize].available
                 && self.practitioners[p as usize].free_slots > 0
@@ -2091,10 +2097,12 @@ impl<'a> Sim<'a> {
         }
         // Otherwise the practitioner with the most free slots takes it (ties: the first
         // listed), which spreads caseloads the way a team leader would. Runs of a profession
-        // that cannot do the work are skipped whole.
+        // that cannot do the work are skipped whole. The runs are read in place, with the
+        // fields the search needs borrowed one by one (as a method of `Sim`, `best_in_run` had
+        // each run copied and its unit copy looked up again).
         let mut best: Option<(u32, u32)> = None;
-        for run_pos in 0..self.instances[unit_instance as usize].profession_runs.len() {
-            let run = self.instances[unit_instance as usize].profession_runs[run_pos];
+        let (open_slots, run_best) = (&self.open_slots, &mut self.run_best);
+        for &run in &self.instances[unit_instance as usize].profession_runs {
             if self.competence[run.profession_idx as usize] & required == 0 {
                 continue;
             }
@@ -2105,7 +2113,7 @@ impl<'a> Sim<'a> {
                 }),
                 "open_slots out of step with the practitioners"
             );
-            let (first, most) = self.best_in_run(run);
+            let (first, most) = best_in_run(open_slots, run_best, run);
             if most > best.map_or(0, |(_, f)| f) {
                 best = Some((first, most));
             }
@@ -2227,28 +2235,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The first practitioner of `run` with the most open slots, and how many (0 when nobody
-    /// has any), scanning the run only when its kept best went stale.
-    fn best_in_run(&mut self, run: ProfessionRun) -> (u32, u32) {
-        let open = &self.open_slots[run.start as usize..run.end as usize];
-        let best = &mut self.run_best[run.run_idx as usize];
-        if best.stale {
-            // The run's most, then the first practitioner with that many (two simple passes
-            // the compiler vectorises, rather than one with a branch per practitioner).
-            let most = open.iter().copied().max().unwrap_or(0);
-            let first = open.iter().position(|&f| f == most).unwrap_or(0);
-            *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
-        }
-        debug_assert!(
-            {
-                let most = open.iter().copied().max().unwrap_or(0);
-                best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
-            },
-            "the kept best of a run is out of step with its open slots"
-        );
-        (best.first, best.most)
-    }
-
     /// The unit copy's busy slots change by `delta` (the copy is the practitioner's, which the
     /// callers have looked up already).
     fn unit_busy_change(&mut self, now: f64, unit_instance: u32, delta: i32) {
@@ -2275,22 +2261,8 @@ impl<'a> Sim<'a> {
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
         let start_day = scenario.run.calendar.next_working(now);
-        // Working a family together builds trust both ways between agencies.
-        let gain = model.collaboration.gain_per_shared_case;
-        let own_agency = self.relationships.agency_of(practitioner);
-        // The list is read once (`InlineList` chooses between its two places on every read).
-        let professionals = &self.episodes[episode as usize].professionals[..];
-        let previous = professionals.last().copied();
-        for &colleague in professionals {
-            let their_agency = self.relationships.agency_of(colleague);
-            if their_agency != own_agency {
-                self.relationships.gain(practitioner, their_agency, gain);
-                self.relationships.gain(colleague, own_agency, gain);
-            }
-        }
-        // Information travels between people who trust each other even without a shared
-        // record: the family need not repeat its story.
-        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
+        // The slowdown first (it reads only the unit copy), so that the episode is looked up
+        // once for the rest.
         let instance = &self.instances[unit_instance as usize];
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
@@ -2302,7 +2274,23 @@ impl<'a> Sim<'a> {
                 1.0
             };
         let slowdown = overload * self.casework_slowdown(now, unit_instance);
+        // Working a family together builds trust both ways between agencies.
+        let gain = model.collaboration.gain_per_shared_case;
+        let own_agency = self.relationships.agency_of(practitioner);
         let e = &mut self.episodes[episode as usize];
+        // The list is read once (`InlineList` chooses between its two places on every read).
+        let professionals = &e.professionals[..];
+        let previous = professionals.last().copied();
+        for &colleague in professionals {
+            let their_agency = self.relationships.agency_of(colleague);
+            if their_agency != own_agency {
+                self.relationships.gain(practitioner, their_agency, gain);
+                self.relationships.gain(colleague, own_agency, gain);
+            }
+        }
+        // Information travels between people who trust each other even without a shared
+        // record: the family need not repeat its story.
+        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
         e.professionals.push_if_absent(practitioner);
         if unit.lead_professional && e.lead.is_none() {
             e.lead = Some(practitioner);
@@ -2360,22 +2348,35 @@ impl<'a> Sim<'a> {
                         (false, false) => {}
                     }
                 }
-                if self.colleagues_join {
+                // Looked up again only where colleagues have joined.
+                let e = if self.colleagues_join {
                     let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
                     self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
-                }
-                let e = &mut self.episodes[episode as usize];
+                    &mut self.episodes[episode as usize]
+                } else {
+                    e
+                };
                 self.record.service_started(start_day, start_day - e.referral_day);
                 if start_day >= scenario.run.warmup_days {
                     self.unit_stats[unit_idx].needs_served += 1;
                 }
-                self.set_state(episode, need, NeedState::InService { practitioner });
-                self.stop_untreated(now, episode, need);
-                let e = &self.episodes[episode as usize];
+                // The episode is held from here to the end (each look-up again is a bounds
+                // check or two): the duration is worked out before the untreated clock stops,
+                // which changes none of what it reads (the need's domain, tier and variates).
                 let n = &e.needs[need as usize];
                 let duration =
                     self.service_durations[n.domain as usize][n.tier as usize - 1].days(n.service_exp1, n.service_normal) * slowdown;
-                let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
+                let untreated = !n.untreated_since_day.is_nan();
+                let token = set_unlisted_state(&mut self.census, e, episode, need, NeedState::InService { practitioner });
+                let serial = e.tags.serial;
+                if untreated {
+                    // `stop_running_untreated`, on the episode held.
+                    let clocks = self.need_draws.untreated_clocks();
+                    stop_running_clock(e, need, now, &scenario.population, clocks, &mut self.record);
+                    if clocks {
+                        self.clock_went_stale();
+                    }
+                }
                 self.queue.schedule(start_day + duration, Event::ServiceDone { practitioner, episode, serial, need, token });
             }
         }
@@ -2385,12 +2386,14 @@ impl<'a> Sim<'a> {
     /// and is referred on for lower-tier support. `unit_instance` is the unit copy of the
     /// practitioner who did the work.
     fn service_done(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
-        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
         let e = &mut self.episodes[episode as usize];
         let tier = e.needs[need as usize].tier;
-        if tier >= 3 && unit.step_down_probability > 0.0 {
+        // The unit is looked up only for specialist work, which alone can step down.
+        let step_down_probability =
+            if tier >= 3 { self.model.units[self.instances[unit_instance as usize].unit_idx].step_down_probability } else { 0.0 };
+        if step_down_probability > 0.0 {
             let u: f64 = e.rng.random();
-            if u < unit.step_down_probability {
+            if u < step_down_probability {
                 let n = &mut e.needs[need as usize];
                 n.tier -= 1;
                 n.escalation_left = n.escalation_draws[n.tier as usize - 1];
@@ -2453,7 +2456,8 @@ impl<'a> Sim<'a> {
             .fold(0, |mask, n| mask | 1 << n);
         if still_here != 0 {
             let unit_idx = self.instances[unit_instance as usize].unit_idx;
-            self.after_assessment(now, episode, still_here, unit_instance, unit_idx, true);
+            let model = self.model;
+            self.after_assessment(now, episode, still_here, unit_instance, unit_idx, &model.units[unit_idx], true);
         }
     }
 
@@ -2468,7 +2472,7 @@ impl<'a> Sim<'a> {
     /// `allocated` where the caller has the copy's unit at hand (`after_assessment`).
     #[inline(always)]
     fn allocated_at(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32, unit: &'a Unit) {
-        self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
+        let (serial, token) = self.set_state(episode, need, NeedState::AwaitingService { unit_instance });
         if self.friction_possible
             && let Some(delay) = self.internal_friction(episode, need, unit_instance)
         {
@@ -2491,7 +2495,9 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
             }
             _ => {
-                let item = self.work_item(episode, need, WorkKind::Service { need });
+                // `work_item`, from the serial and token `set_state` read (nothing since has
+                // changed them): no look-up of the episode again.
+                let item = WorkItem { episode, serial, token, kind: WorkKind::Service { need }, since_day: self.queue.now_day() };
                 self.offer(now, unit_instance, item);
             }
         }
@@ -2688,18 +2694,22 @@ impl<'a> Sim<'a> {
 
     // Always inline: called two or three times a referral, and small since its patience
     // clock is out of line.
+    /// Returns the episode's serial and the need's new token (what a work item or an event
+    /// about the need carries), read while the episode is at hand.
     #[inline(always)]
-    fn set_state(&mut self, episode: u32, need: u8, state: NeedState) {
+    fn set_state(&mut self, episode: u32, need: u8, state: NeedState) -> (u64, u32) {
         self.census[episode as usize].holders[need as usize] = census_holder(state);
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
+        let serial = e.tags.serial;
         if self.lists_renege
             && let Some(at) = state.listed_at()
         {
             self.start_patience_cold(episode, need, token, at);
         }
+        (serial, token)
     }
 
     /// `start_patience` kept out of line: inlined into `set_state` (three calls a referral),
@@ -2711,19 +2721,29 @@ impl<'a> Sim<'a> {
         self.start_patience(episode, need, token, at);
     }
 
+    /// The episode is looked up once: whether every need is closed is decided before the
+    /// untreated clock stops, which changes no need's state.
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
-        self.set_state(episode, need, NeedState::Closed(closure));
-        self.stop_untreated(now, episode, need);
-        if self.episodes[episode as usize].needs.iter().all(|n| n.state.is_closed()) {
-            self.close_episode(now, episode);
+        let e = &mut self.episodes[episode as usize];
+        set_unlisted_state(&mut self.census, e, episode, need, NeedState::Closed(closure));
+        let untreated = !e.needs[need as usize].untreated_since_day.is_nan();
+        let all_closed = e.needs.iter().all(|n| n.state.is_closed());
+        // Looked up again only after the clock's stop (a method of `Sim`, which ends the
+        // borrow of the episode).
+        let e = if untreated {
+            self.stop_running_untreated(now, episode, need);
+            &mut self.episodes[episode as usize]
+        } else {
+            e
+        };
+        if !all_closed {
+            return;
         }
-    }
-
-    fn close_episode(&mut self, now: f64, episode: u32) {
+        // The episode closes: written here rather than in a function of its own, so that the
+        // episode held is used (a method would borrow all of `Sim` and look it up again).
         let scenario = self.scenario;
         let population = &scenario.population;
         let horizon = self.scenario.run.horizon_days;
-        let e = &mut self.episodes[episode as usize];
         let served = e.needs.iter().any(|n| n.state == NeedState::Closed(Closure::Served));
         if e.lost {
             self.diagnostics.episodes_lost += 1;
@@ -2752,7 +2772,7 @@ impl<'a> Sim<'a> {
                 bounces: e.n_bounces,
                 assessments: e.n_assessments,
                 retellings: e.n_tellings.saturating_sub(1),
-                professionals_per_year: e.professionals.len() as f64 / years,
+                professionals_per_year: per_year,
                 escalated_to_tier3: e.escalated_to_tier3,
                 escalated_to_tier4: e.escalated_to_tier4,
                 complex: e.complex,
@@ -3028,6 +3048,78 @@ fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option
     if idx == 0 { queue.pop_front() } else { queue.remove(idx) }
 }
 
+/// The first practitioner of `run` with the most open slots, and how many (0 when nobody
+/// has any), scanning the run only when its kept best went stale (`Sim::open_slots` and
+/// `Sim::run_best`).
+fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun) -> (u32, u32) {
+    let open = &open_slots[run.start as usize..run.end as usize];
+    let best = &mut run_best[run.run_idx as usize];
+    if best.stale {
+        // The run's most, then the first practitioner with that many (two simple passes
+        // the compiler vectorises, rather than one with a branch per practitioner).
+        let most = open.iter().copied().max().unwrap_or(0);
+        let first = open.iter().position(|&f| f == most).unwrap_or(0);
+        *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
+    }
+    debug_assert!(
+        {
+            let most = open.iter().copied().max().unwrap_or(0);
+            best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
+        },
+        "the kept best of a run is out of step with its open slots"
+    );
+    (best.first, best.most)
+}
+
+/// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
+fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
+    match item.kind {
+        WorkKind::Service { need } => {
+            let n = &e.needs[need as usize];
+            u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+        }
+        // Anyone who works in a need's domain can assess it, whatever its tier has become
+        // while the family waited (an assessment that finds a higher tier refers it on).
+        WorkKind::Assessment { needs } => bits(needs).fold(0, |m, n| m | 0xFF << (8 * u32::from(e.needs[n as usize].domain))),
+    }
+}
+
+/// `Sim::stop_running_untreated` on the episode `e` (which the caller holds), but for the
+/// stale clock it leaves where `clocks` (`Sim::untreated_clocks`): the caller counts it
+/// (`Sim::clock_went_stale`). Inlined into `start_work`, where nearly every intervention
+/// stops a clock, it saves that call and a look-up of the episode.
+#[inline(always)]
+fn stop_running_clock(e: &mut Episode, need: u8, now: f64, population: &Population, clocks: bool, record: &mut Recorder) {
+    let n = &mut e.needs[need as usize];
+    let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
+    debug_assert!(!since.is_nan(), "called only for a need whose clock runs");
+    // Where no need can escalate or resolve, no clock is ever scheduled (`schedule_clock`),
+    // so the exposure left (read only when a clock is set or fires) and the clock token
+    // (read only by clock events) are never looked at, and there is no stale clock to
+    // count or clear.
+    if clocks {
+        consume_exposure(population, n, now - since);
+        e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
+    }
+    e.n_untreated -= 1;
+    if e.n_untreated == 0 {
+        record.untreated_children_change(now, -1);
+    }
+}
+
+/// `Sim::set_state` for a state on no waiting list (no patience clock can start), where the
+/// caller holds the episode `e` (slot `episode`): one look-up of the table fewer. Returns the
+/// need's new token.
+#[inline(always)]
+fn set_unlisted_state(census: &mut [CensusSlot], e: &mut Episode, episode: u32, need: u8, state: NeedState) -> u32 {
+    debug_assert!(state.listed_at().is_none(), "a listed state may start a patience clock: Sim::set_state");
+    census[episode as usize].holders[need as usize] = census_holder(state);
+    e.needs[need as usize].state = state;
+    let token = e.tags.tokens[need as usize].wrapping_add(1);
+    e.tags.tokens[need as usize] = token;
+    token
+}
+
 fn keep_if_small<T>(buffer: &mut Vec<T>, max_len: usize) {
     if buffer.capacity() <= max_len {
         buffer.clear();
@@ -3085,6 +3177,13 @@ struct NeedDraws {
 }
 
 impl NeedDraws {
+    /// `Sim::untreated_clocks`, for a caller that holds an episode (and so cannot borrow the
+    /// whole `Sim`).
+    #[inline(always)]
+    fn untreated_clocks(self) -> bool {
+        self.escalation || self.resolution
+    }
+
     fn of(population: &Population) -> NeedDraws {
         let shape = population.service.shape;
         NeedDraws {

@@ -216,23 +216,28 @@ impl<E: Copy> EventQueue<E> {
 
     /// Puts `entry` in its place in the sorted array (insertion sort from the end, where the
     /// soonest entries are); past `SORTED_MAX_LEN` entries, makes the array a heap.
+    ///
+    /// Only the days are compared: `entry` has the highest sequence number of all pending
+    /// entries, so an entry due the same day is before it, as the whole keys would say.
     #[inline(always)]
     fn insert_sorted(&mut self, entry: u128) {
+        let day = (entry >> 64) as u64;
         self.heap.push(entry);
-        let heap = &mut self.heap[..];
-        // Over a range, so that the compiler sees every index in bounds (a `while` with its
-        // own counter kept a bounds check in the loop).
-        let mut idx = 0;
-        for i in (1..heap.len()).rev() {
-            let before = heap[i - 1];
-            if before > entry {
-                idx = i;
+        // The array's tail as a slice pattern, so that no index is checked in the loop (a
+        // loop over a range still checked the store).
+        let mut rest = &mut self.heap[..];
+        while let [.., before, place] = rest {
+            if (*before >> 64) as u64 > day {
                 break;
             }
-            heap[i] = before;
+            *place = *before;
+            let len = rest.len();
+            rest = &mut std::mem::take(&mut rest)[..len - 1];
         }
-        heap[idx] = entry;
-        if heap.len() > SORTED_MAX_LEN {
+        if let Some(place) = rest.last_mut() {
+            *place = entry;
+        }
+        if self.heap.len() > SORTED_MAX_LEN {
             self.stop_sorting();
         }
     }

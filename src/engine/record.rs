@@ -92,6 +92,13 @@ pub(super) fn later_of(a: f64, b: f64) -> f64 {
     if a > b { a } else { b }
 }
 
+/// The earlier of two days, neither NaN: `f64::min` without its NaN handling, as `later_of`.
+#[inline(always)]
+fn earlier_of(a: f64, b: f64) -> f64 {
+    debug_assert!(!a.is_nan() && !b.is_nan(), "a day is never NaN");
+    if b < a { b } else { a }
+}
+
 /// Per-episode counts taken when a measured episode closes.
 pub struct ClosedEpisode {
     pub handoffs: u32,
@@ -167,12 +174,18 @@ impl TimeIntegral {
                 self.window_total += self.level * (now - measured_from);
             }
             // Split the interval across month boundaries.
+            // `now > last_day` here, so the first pass is always made. The earlier of two
+            // days with `earlier_of`, not `f64::min` (whose NaN handling is five more
+            // instructions on baseline x86-64, on every pass).
             let mut start = self.last_day;
-            while start < now {
+            loop {
                 let (month, month_end) = self.month_of.of(start);
-                let end = now.min(month_end);
+                let end = earlier_of(now, month_end);
                 if let Some(bin) = self.monthly.get_mut(month) {
                     *bin += self.level * (end - start);
+                }
+                if end >= now {
+                    break;
                 }
                 start = end;
             }
