@@ -71,8 +71,12 @@ impl std::fmt::Display for Overload {
         let human = crate::output::human;
         // A saturated unit (full, its queue longer than its slots but not growing) is named
         // differently from a runaway: its results are a steady service with long waits, and
-        // telling a planner they describe a growing backlog would be false.
-        let saturated = !self.grew && self.growth_per_year.is_some();
+        // telling a planner they describe a growing backlog would be false. Which one it is
+        // follows the growth measured, not `grew`: a queue that grew by a steady share of
+        // what the unit starts, but over a window too short to add a tenth of its slots, is
+        // still growing.
+        let growing = self.excess_share().is_some_and(|excess| excess >= MIN_EXCESS_SHARE);
+        let saturated = self.growth_per_year.is_some() && !growing;
         write!(
             f,
             "model `{}`, unit `{}` {}: {:.0}% of its caseload slots were in use and {} cases were waiting at the horizon ({:.1} times the {} cases it can hold at once)",
@@ -88,7 +92,7 @@ impl std::fmt::Display for Overload {
         if saturated {
             return write!(
                 f,
-                "; its queue did not grow over the second half of the run, so its waits are long but settle (families who give up waiting, or needs that resolve, keep it in balance): add staff or lower demand to shorten them."
+                "; its queue did not keep growing over the second half of the run (by less than 1% of what the unit started, or not at all), so its waits are long but settle (families who give up waiting, or needs that resolve, keep it in balance): add staff or lower demand to shorten them."
             );
         }
         match (self.growth_per_year, self.excess_share()) {
@@ -219,4 +223,44 @@ pub fn coordination_beyond_hours(comparison: &Comparison) -> Vec<(String, f64)> 
             (share > 1.0).then(|| (comparison.model_names[m].clone(), share))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(growth_per_year: Option<f64>, grew: bool) -> Overload {
+        Overload {
+            model: "siloed".into(),
+            unit: "hub".into(),
+            utilisation: 0.98,
+            waiting_at_end: 8_880.0,
+            slots: 7_376,
+            growth_per_year,
+            started_per_year: 12_000.0,
+            grew,
+        }
+    }
+
+    /// The words follow the growth measured: a queue growing by 5% of what the unit starts is
+    /// a backlog even when a short window kept the growth under a tenth of the slots (`grew`
+    /// false, named for being full and overflowing); one growing by 0.5% is saturated; one
+    /// whose growth could not be measured is neither.
+    #[test]
+    fn the_warning_says_backlog_saturated_or_too_short_as_the_growth_measured() {
+        let growing = unit(Some(600.0), false).to_string();
+        assert!(
+            growing.contains("cannot keep up") && growing.contains("roughly 5% more work") && growing.contains("a backlog"),
+            "{growing}"
+        );
+        let saturated = unit(Some(60.0), false).to_string();
+        assert!(
+            saturated.contains("is saturated") && saturated.contains("did not keep growing") && !saturated.contains("a backlog"),
+            "{saturated}"
+        );
+        let shrinking = unit(Some(-60.0), false).to_string();
+        assert!(shrinking.contains("is saturated"), "{shrinking}");
+        let unknown = unit(None, false).to_string();
+        assert!(unknown.contains("cannot keep up") && unknown.contains("too short to tell"), "{unknown}");
+    }
 }

@@ -374,7 +374,7 @@ fn a_full_queue_kept_in_balance_is_named_saturated_not_a_runaway() {
     let [service] = &flagged[..] else { panic!("one unit named: {flagged:?}") };
     assert!(!service.grew && service.utilisation >= joinedup::overload::FULL_UTILISATION, "{service:?}");
     let text = service.to_string();
-    assert!(text.contains("is saturated") && text.contains("did not grow") && !text.contains("grow with the horizon"), "{text}");
+    assert!(text.contains("is saturated") && text.contains("did not keep growing") && !text.contains("grow with the horizon"), "{text}");
 }
 
 #[test]
