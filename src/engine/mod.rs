@@ -796,6 +796,11 @@ struct Sim<'a> {
     /// (`internal_friction`): some unit of the model is multi-agency and friction takes time.
     /// Decided once, so that allocation elsewhere makes no call to learn that it cannot.
     friction_possible: bool,
+    /// The unit of each census holder's index (`census_holder`): the unit copies' units, then
+    /// the practitioners' (a practitioner never changes unit copy). The month-end census
+    /// reads one number per held need, where going from a practitioner to the copy and on to
+    /// the unit took two dependent reads.
+    unit_of_holder: Vec<u32>,
 }
 
 impl<'a> Sim<'a> {
@@ -925,6 +930,11 @@ impl<'a> Sim<'a> {
                 model.units[i.unit_idx].waiting_list.filter(WaitingList::reneges).map_or(f64::INFINITY, |list| list.patience_days_mean)
             })
             .collect();
+        let unit_of_holder = instances
+            .iter()
+            .map(|i: &UnitInstance| i.unit_idx as u32)
+            .chain(practitioners.iter().map(|p| instances[p.unit_instance as usize].unit_idx as u32))
+            .collect();
         let instance_agencies: Vec<u32> = instances
             .iter()
             .map(|i: &UnitInstance| {
@@ -971,6 +981,7 @@ impl<'a> Sim<'a> {
             recurrence_possible: population.recurrence_probability_by_tier.iter().any(|&p| p > 0.0),
             lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
             patience_days_mean_by_instance,
+            unit_of_holder,
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
@@ -1252,15 +1263,16 @@ impl<'a> Sim<'a> {
         // Per unit, the last episode slot counted: a child counts once however many of its
         // needs the unit holds. Free slots hold only closed needs.
         let mut seen = vec![usize::MAX; n_units];
+        // Practitioners come after the unit copies in `unit_of_holder`.
+        let practitioners_from = self.instances.len();
         for (slot, census) in self.census.iter().enumerate() {
             for (need, &holder) in census.holders.iter().enumerate() {
                 if holder == NOT_HELD {
                     continue;
                 }
-                let index = holder & HOLDER_INDEX_MASK;
+                let index = (holder & HOLDER_INDEX_MASK) as usize;
                 let in_service = holder & HELD_IN_SERVICE != 0;
-                let unit_instance = if in_service { self.practitioners[index as usize].unit_instance } else { index };
-                let unit = self.instances[unit_instance as usize].unit_idx;
+                let unit = self.unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize;
                 let stats = &mut self.unit_stats[unit];
                 if seen[unit] != slot {
                     seen[unit] = slot;
