@@ -15,12 +15,11 @@ use rand::RngExt;
 use rand_distr::Exp1;
 
 /// A family episode's waiting-list draws, in the order they come off its stream (one stream
-/// per episode and return to a front door).
+/// per episode and return to a front door) after the first, the family's patience in units of
+/// the unit's mean patience (Exp(1)), the same for every list the family joins in this episode
+/// until it comes back after nobody held it: a trait of the family, not of the list
+/// (`Sim::start_patience`, which makes that draw alone).
 struct Draws {
-    /// Patience in units of the unit's mean patience (Exp(1)), the same for every list the
-    /// family joins in this episode until it comes back after nobody held it: a trait of the
-    /// family, not of the list.
-    patience_exp1: f64,
     /// Per need: compared with the chance of being turned away (a uniform number, so a
     /// longer list turns away the same families and more, as `support_for_schools` does).
     turn_away: [f64; MAX_NEEDS],
@@ -29,14 +28,20 @@ struct Draws {
 }
 
 impl Sim<'_> {
-    fn waiting_list_draws(&self, episode: u32) -> Draws {
+    /// The stream of a family episode's waiting-list draws.
+    fn waiting_list_stream(&self, episode: u32) -> rng::Generator {
         let e = &self.episodes[episode as usize];
         // A family that comes back after nobody held it tries again with fresh draws: one
         // short patience must not make it give up every time it returns.
         let key = rng::mix64(rng::mix64(e.family_id) ^ u64::from(e.n_episode)) ^ u64::from(e.n_returns);
-        let mut stream = rng::keyed_stream(self.waiting_list_stream_key, key);
-        let patience_exp1: f64 = stream.sample(Exp1);
-        let mut draws = Draws { patience_exp1, turn_away: [0.0; MAX_NEEDS], met_elsewhere: [0.0; MAX_NEEDS] };
+        rng::keyed_stream(self.waiting_list_stream_key, key)
+    }
+
+    fn waiting_list_draws(&self, episode: u32) -> Draws {
+        let mut stream = self.waiting_list_stream(episode);
+        // The patience, read only by `start_patience`, comes first.
+        let _patience_exp1: f64 = stream.sample(Exp1);
+        let mut draws = Draws { turn_away: [0.0; MAX_NEEDS], met_elsewhere: [0.0; MAX_NEEDS] };
         for need in 0..MAX_NEEDS {
             draws.turn_away[need] = stream.random();
             draws.met_elsewhere[need] = stream.random();
@@ -48,11 +53,14 @@ impl Sim<'_> {
     /// up, schedule the day this family's patience runs out. Each step on the list (waiting
     /// for an assessment, then for allocation or a practitioner) has its own patience clock.
     pub(super) fn start_patience(&mut self, episode: u32, need: u8, token: u32, at: u32) {
-        let Some(list) = self.model.units[self.instances[at as usize].unit_idx].waiting_list else { return };
-        if !list.reneges() {
+        let patience_days_mean = self.patience_days_mean_by_instance[at as usize];
+        if !patience_days_mean.is_finite() {
             return;
         }
-        let day = self.queue.now_day() + self.waiting_list_draws(episode).patience_exp1 * list.patience_days_mean;
+        // The patience is the stream's first draw (`Draws::patience_exp1`); the stream is the
+        // episode's own and thrown away, so the draws after it need not be made here.
+        let patience_exp1: f64 = self.waiting_list_stream(episode).sample(Exp1);
+        let day = self.queue.now_day() + patience_exp1 * patience_days_mean;
         // Nothing happens after the horizon, so nothing is scheduled there to fill the heap.
         if day <= self.scenario.run.horizon_days {
             let serial = self.episodes[episode as usize].tags.serial;
