@@ -1279,14 +1279,22 @@ impl<'a> Sim<'a> {
     /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
     /// at the end, as in the episode table).
     fn census_open(&mut self, idx: u32, needs: &[Need]) {
-        // Built whole and stored once (a slice `fill` is a call of libc's `memset`).
-        let mut holders = [NOT_HELD; MAX_NEEDS];
-        let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
-        for ((holder, tier4), n) in holders.iter_mut().zip(&mut tier4_domains).zip(needs) {
-            *holder = census_holder(n.state);
-            *tier4 = tier4_domain(n.tier, n.domain);
-        }
-        let slot = CensusSlot { holders, tier4_domains };
+        // A new episode's needs are all in transit (`draw_need`), held by nobody: only their
+        // tier-4 domains are worked out. A single need (every family of the validation
+        // scenarios) without the loop. Built whole and stored once (a slice `fill` is a call
+        // of libc's `memset`).
+        debug_assert!(needs.iter().all(|n| census_holder(n.state) == NOT_HELD), "a new need is held by nobody");
+        let tier4_domains = match needs {
+            [n] => [tier4_domain(n.tier, n.domain), NOT_TIER4, NOT_TIER4, NOT_TIER4],
+            _ => {
+                let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
+                for (tier4, n) in tier4_domains.iter_mut().zip(needs) {
+                    *tier4 = tier4_domain(n.tier, n.domain);
+                }
+                tier4_domains
+            }
+        };
+        let slot = CensusSlot { holders: [NOT_HELD; MAX_NEEDS], tier4_domains };
         if idx as usize == self.census.len() {
             self.census.push(slot);
         } else {
@@ -1566,18 +1574,19 @@ impl<'a> Sim<'a> {
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
         self.record.referral(now, previous_close_day);
         // `start_untreated` for each need in turn, on the episode held; the clocks scheduled
-        // after, in the same order (nothing between them reads the queue).
-        let mut started = 0u8;
-        for (need, n) in e.needs.iter_mut().enumerate() {
-            if n.untreated_since_day.is_nan() {
-                n.untreated_since_day = now;
-                if e.n_untreated == 0 {
-                    self.record.untreated_children_change(now, 1);
-                }
-                e.n_untreated += 1;
-                started |= 1 << need;
-            }
+        // after, in the same order (nothing between them reads the queue). Every new need's
+        // clock is unset (`draw_need`) and the new episode counts none untreated, so each need
+        // starts its clock, and the child becomes untreated with the first.
+        debug_assert!(e.n_untreated == 0 && e.needs.iter().all(|n| n.untreated_since_day.is_nan()), "a new need is treated");
+        for n in e.needs.iter_mut() {
+            n.untreated_since_day = now;
         }
+        let count = e.needs.len() as u8;
+        if count > 0 {
+            self.record.untreated_children_change(now, 1);
+        }
+        e.n_untreated = count;
+        let started = ((1u16 << count) - 1) as u8;
         if self.untreated_clocks() {
             for need in bits(started) {
                 self.schedule_clock(now, idx, need);
