@@ -201,6 +201,14 @@ impl<E: Copy> EventQueue<E> {
             self.insert_sorted(entry);
             return;
         }
+        self.schedule_unsorted(day, entry);
+    }
+
+    /// `schedule`'s heap and buckets, out of line: inlined, the registers they need were
+    /// saved and restored on every call, the sorted array's too (a small queue, mmc's, never
+    /// leaves the sorted array).
+    #[inline(never)]
+    fn schedule_unsorted(&mut self, day: f64, entry: u128) {
         if self.bucketed {
             let bucket = bucket(day);
             if bucket > self.current {
@@ -411,6 +419,9 @@ impl<E: Copy> EventQueue<E> {
     /// Takes the event of `top`, the entry just removed, due at `day`.
     #[inline(always)]
     fn popped(&mut self, day: f64, top: u128) -> (f64, E) {
+        // That no event is scheduled before `now_day` is asserted in `schedule`, the one
+        // check of it in a release build (`Sim::run` relies on it); that the queue then hands
+        // the events back in order is its own correctness, which the tests check.
         debug_assert!(day >= self.now_day, "time went backwards");
         self.len -= 1;
         self.now_day = day;
