@@ -2061,6 +2061,9 @@ impl<'a> Sim<'a> {
         WorkItem { episode, serial: e.tags.serial, token, kind, since_day: self.queue.now_day() }
     }
 
+    // Always inline: `pull_waiting_work` asks it in two places, and out of line it was a
+    // call (and a bounds check it shares with what follows) for every case taken.
+    #[inline(always)]
     fn item_is_live(&self, item: &WorkItem, unit_instance: u32) -> bool {
         let e = &self.episodes[item.episode as usize];
         if e.tags.serial != item.serial {
@@ -2148,6 +2151,18 @@ impl<'a> Sim<'a> {
     fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
+            // First come, first served: the first case is taken at once where it is live and
+            // the practitioner can do it (nearly always), as the search below would take it,
+            // without the search's indexing, its counters and `remove_at`'s general case.
+            if priority == Priority::FirstComeFirstServed
+                && let Some(&item) = self.instances[unit_instance as usize].waiting.front()
+                && self.item_is_live(&item, unit_instance)
+                && self.can_do(practitioner, self.required_competence(&item))
+            {
+                self.instances[unit_instance as usize].waiting.pop_front();
+                self.start_work(now, practitioner, item);
+                continue;
+            }
             let mut found: Option<(usize, u8)> = None;
             let mut scanned = 0;
             let mut idx = 0;
