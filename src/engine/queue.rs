@@ -187,11 +187,7 @@ impl<E: Copy> EventQueue<E> {
                 self.events[slot as usize] = event;
                 slot
             }
-            None => {
-                assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
-                self.events.push(event);
-                (self.events.len() - 1) as u32
-            }
+            None => self.new_slot(event),
         };
         let entry = u128::from(day_key(day)) << 64 | u128::from(self.next_seq << SLOT_BITS | u64::from(slot));
         self.next_seq += 1;
@@ -220,6 +216,17 @@ impl<E: Copy> EventQueue<E> {
         if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
             self.start_buckets();
         }
+    }
+
+    /// A new slot in the event store, holding `event`: out of line, as the store grows only
+    /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
+    /// growth's call cost every `schedule` saved registers.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E) -> u32 {
+        assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
+        self.events.push(event);
+        (self.events.len() - 1) as u32
     }
 
     /// Puts `entry` in its place in the sorted array (insertion sort from the end, where the
