@@ -197,14 +197,6 @@ impl<E: Copy> EventQueue<E> {
             self.insert_sorted(entry);
             return;
         }
-        self.schedule_unsorted(day, entry);
-    }
-
-    /// `schedule`'s heap and buckets, out of line: inlined, the registers they need were
-    /// saved and restored on every call, the sorted array's too (a small queue, mmc's, never
-    /// leaves the sorted array).
-    #[inline(never)]
-    fn schedule_unsorted(&mut self, day: f64, entry: u128) {
         if self.bucketed {
             let bucket = bucket(day);
             if bucket > self.current {
