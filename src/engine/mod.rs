@@ -1079,7 +1079,7 @@ impl<'a> Sim<'a> {
         let mut buckets_seen = self.queue.buckets_started();
         // Time never goes backwards: `EventQueue::schedule` asserts that no event is scheduled
         // before the day of the event being handled, and the queue hands the events back in
-        // order of day (checked again here, it was a second test an event of the same thing).
+        // order of day (asserted here too, it was a second test of the same thing an event).
         while let Some((day, event)) = self.queue.pop_until(horizon) {
             if self.queue.buckets_started() != buckets_seen {
                 buckets_seen = self.queue.buckets_started();
