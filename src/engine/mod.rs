@@ -1099,11 +1099,11 @@ impl<'a> Sim<'a> {
         if MONTH_DAYS <= horizon {
             self.queue.schedule(MONTH_DAYS, Event::MonthEnd { month_idx: 0 });
         }
-        let mut last_day = 0.0;
         let mut buckets_seen = self.queue.buckets_started();
+        // Time never goes backwards: `EventQueue::schedule` asserts that no event is scheduled
+        // before the day of the event being handled, and the queue hands the events back in
+        // order of day (asserted here too, it was a second test of the same thing an event).
         while let Some((day, event)) = self.queue.pop_until(horizon) {
-            assert!(day >= last_day, "time went backwards: {day} after {last_day}");
-            last_day = day;
             if self.queue.buckets_started() != buckets_seen {
                 buckets_seen = self.queue.buckets_started();
                 self.look_ahead();
@@ -1303,14 +1303,22 @@ impl<'a> Sim<'a> {
     /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
     /// at the end, as in the episode table).
     fn census_open(&mut self, idx: u32, needs: &[Need]) {
-        // Built whole and stored once (a slice `fill` is a call of libc's `memset`).
-        let mut holders = [NOT_HELD; MAX_NEEDS];
-        let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
-        for ((holder, tier4), n) in holders.iter_mut().zip(&mut tier4_domains).zip(needs) {
-            *holder = census_holder(n.state);
-            *tier4 = tier4_domain(n.tier, n.domain);
-        }
-        let slot = CensusSlot { holders, tier4_domains };
+        // A new episode's needs are all in transit (`draw_need`), held by nobody: only their
+        // tier-4 domains are worked out. A single need (every family of the validation
+        // scenarios) without the loop. Built whole and stored once (a slice `fill` is a call
+        // of libc's `memset`).
+        debug_assert!(needs.iter().all(|n| census_holder(n.state) == NOT_HELD), "a new need is held by nobody");
+        let tier4_domains = match needs {
+            [n] => [tier4_domain(n.tier, n.domain), NOT_TIER4, NOT_TIER4, NOT_TIER4],
+            _ => {
+                let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
+                for (tier4, n) in tier4_domains.iter_mut().zip(needs) {
+                    *tier4 = tier4_domain(n.tier, n.domain);
+                }
+                tier4_domains
+            }
+        };
+        let slot = CensusSlot { holders: [NOT_HELD; MAX_NEEDS], tier4_domains };
         if idx as usize == self.census.len() {
             self.census.push(slot);
         } else {
@@ -1590,18 +1598,19 @@ impl<'a> Sim<'a> {
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
         self.record.referral(now, previous_close_day);
         // `start_untreated` for each need in turn, on the episode held; the clocks scheduled
-        // after, in the same order (nothing between them reads the queue).
-        let mut started = 0u8;
-        for (need, n) in e.needs.iter_mut().enumerate() {
-            if n.untreated_since_day.is_nan() {
-                n.untreated_since_day = now;
-                if e.n_untreated == 0 {
-                    self.record.untreated_children_change(now, 1);
-                }
-                e.n_untreated += 1;
-                started |= 1 << need;
-            }
+        // after, in the same order (nothing between them reads the queue). Every new need's
+        // clock is unset (`draw_need`) and the new episode counts none untreated, so each need
+        // starts its clock, and the child becomes untreated with the first.
+        debug_assert!(e.n_untreated == 0 && e.needs.iter().all(|n| n.untreated_since_day.is_nan()), "a new need is treated");
+        for n in e.needs.iter_mut() {
+            n.untreated_since_day = now;
         }
+        let count = e.needs.len() as u8;
+        if count > 0 {
+            self.record.untreated_children_change(now, 1);
+        }
+        e.n_untreated = count;
+        let started = ((1u16 << count) - 1) as u8;
         if self.untreated_clocks() {
             for need in bits(started) {
                 self.schedule_clock(now, idx, need);
@@ -2080,6 +2089,9 @@ impl<'a> Sim<'a> {
         WorkItem { episode, serial: e.tags.serial, token, kind, since_day: self.queue.now_day() }
     }
 
+    // Always inline: `pull_waiting_work` asks it in two places, and out of line it was a
+    // call (and a bounds check it shares with what follows) for every case taken.
+    #[inline(always)]
     fn item_is_live(&self, item: &WorkItem, unit_instance: u32) -> bool {
         let e = &self.episodes[item.episode as usize];
         if e.tags.serial != item.serial {
@@ -2167,6 +2179,18 @@ impl<'a> Sim<'a> {
     fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
+            // First come, first served: the first case is taken at once where it is live and
+            // the practitioner can do it (nearly always), as the search below would take it,
+            // without the search's indexing, its counters and `remove_at`'s general case.
+            if priority == Priority::FirstComeFirstServed
+                && let Some(&item) = self.instances[unit_instance as usize].waiting.front()
+                && self.item_is_live(&item, unit_instance)
+                && self.can_do(practitioner, self.required_competence(&item))
+            {
+                self.instances[unit_instance as usize].waiting.pop_front();
+                self.start_work(now, practitioner, item);
+                continue;
+            }
             let mut found: Option<(usize, u8)> = None;
             let mut scanned = 0;
             let mut idx = 0;

@@ -187,11 +187,7 @@ impl<E: Copy> EventQueue<E> {
                 self.events[slot as usize] = event;
                 slot
             }
-            None => {
-                assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
-                self.events.push(event);
-                (self.events.len() - 1) as u32
-            }
+            None => self.new_slot(event),
         };
         let entry = u128::from(day_key(day)) << 64 | u128::from(self.next_seq << SLOT_BITS | u64::from(slot));
         self.next_seq += 1;
@@ -212,6 +208,17 @@ impl<E: Copy> EventQueue<E> {
         if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
             self.start_buckets();
         }
+    }
+
+    /// A new slot in the event store, holding `event`: out of line, as the store grows only
+    /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
+    /// growth's call cost every `schedule` saved registers.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E) -> u32 {
+        assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
+        self.events.push(event);
+        (self.events.len() - 1) as u32
     }
 
     /// Puts `entry` in its place in the sorted array (insertion sort from the end, where the
@@ -411,6 +418,9 @@ impl<E: Copy> EventQueue<E> {
     /// Takes the event of `top`, the entry just removed, due at `day`.
     #[inline(always)]
     fn popped(&mut self, day: f64, top: u128) -> (f64, E) {
+        // That no event is scheduled before `now_day` is asserted in `schedule`, the one
+        // check of it in a release build (`Sim::run` relies on it); that the queue then hands
+        // the events back in order is its own correctness, which the tests check.
         debug_assert!(day >= self.now_day, "time went backwards");
         self.len -= 1;
         self.now_day = day;
