@@ -685,8 +685,8 @@ struct Sim<'a> {
     /// The primary domain and tier of every new family, when the population allows only one
     /// of each and one need an episode (`fixed_family`).
     fixed_family: Option<(u8, u8)>,
-    /// Whether any unit of the model has a waiting list whose families give up
-    /// (`WaitingList::reneges`): decided once, so that without one a need joining a list
+    /// Whether any unit copy has a waiting list whose families give up (a finite
+    /// `patience_days_mean_by_instance`): decided once, so that without one a need joining a list
     /// does not look its unit up to learn that no patience clock starts.
     lists_renege: bool,
     /// Per unit copy, its waiting list's mean patience (`WaitingList::patience_days_mean`),
@@ -924,12 +924,15 @@ impl<'a> Sim<'a> {
                 counts.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0))).map_or(0, |(a, _)| a)
             })
             .collect();
-        let patience_days_mean_by_instance = instances
+        let patience_days_mean_by_instance: Vec<f64> = instances
             .iter()
             .map(|i: &UnitInstance| {
                 model.units[i.unit_idx].waiting_list.filter(WaitingList::reneges).map_or(f64::INFINITY, |list| list.patience_days_mean)
             })
             .collect();
+        // Read off the table rather than decided again from the units, so the two cannot
+        // disagree about where families give up.
+        let lists_renege = patience_days_mean_by_instance.iter().any(|days| days.is_finite());
         let unit_of_holder = instances
             .iter()
             .map(|i: &UnitInstance| i.unit_idx as u32)
@@ -979,7 +982,7 @@ impl<'a> Sim<'a> {
             recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
             waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
             recurrence_possible: population.recurrence_probability_by_tier.iter().any(|&p| p > 0.0),
-            lists_renege: model.units.iter().any(|unit| unit.waiting_list.is_some_and(|list| list.reneges())),
+            lists_renege,
             patience_days_mean_by_instance,
             unit_of_holder,
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
