@@ -1345,6 +1345,20 @@ impl<'a> Sim<'a> {
                 if let Some(n) = e.needs.get(need as usize) {
                     sum ^= u64::from(n.tier);
                 }
+                // The end of an assessment records the wait to it (the referral day, bytes
+                // 448-511); the end of an intervention usually closes the need, and often the
+                // episode, whose closure reads every need's state, the counts in bytes
+                // 432-455 (handoffs, bounces, lead) and 512-567 (assessments, tellings).
+                match *event {
+                    Event::AssessmentDone { .. } => sum ^= e.referral_day.to_bits(),
+                    Event::ServiceDone { .. } => {
+                        sum ^= e.referral_day.to_bits() ^ u64::from(e.n_handoffs) ^ u64::from(e.n_tellings);
+                        for n in e.needs.iter() {
+                            sum ^= u64::from(n.state.is_closed());
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
         std::hint::black_box(sum);
