@@ -2050,7 +2050,8 @@ impl<'a> Sim<'a> {
         // Its stop then has nothing to cancel.
         if day <= scenario.run.horizon_days {
             let (serial, token) = (e.tags.serial, e.tags.clock_tokens[need as usize]);
-            e.needs[need as usize].clock_slot = self.queue.schedule(day, Event::UntreatedClock { episode, serial, need, token });
+            e.needs[need as usize].clock_slot =
+                self.queue.schedule_returning_slot(day, Event::UntreatedClock { episode, serial, need, token });
         }
     }
 
