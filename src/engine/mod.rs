@@ -37,6 +37,8 @@ const QUEUE_SCAN_LIMIT: usize = 64;
 /// Stale untreated-clock events are dropped from the event queue in one pass once there are
 /// at least this many and they are a third of it (see `Sim::clock_went_stale`).
 const STALE_CLOCKS_MIN: usize = 4096;
+/// `Need::clock_slot` of a need with no untreated-clock event pending.
+const NO_CLOCK: u32 = u32::MAX;
 /// A closed episode's list of professionals or assessed units, once it has outgrown the
 /// episode (`InlineList`), keeps its allocation for the next episode in its slot up to this
 /// capacity (see `close_episode`). At 8, an integrated hub's episodes (several professionals
@@ -158,6 +160,9 @@ struct Need {
     /// Whether the referrer has presented it one tier too high (until an assessment).
     overstated: bool,
     bounces: u8,
+    /// The queue slot of the need's pending untreated-clock event (`NO_CLOCK` if none), where
+    /// a stopped clock's event is replaced (`stop_running_clock`). In what was padding.
+    clock_slot: u32,
     /// Day the untreated clock started, while the need is not being worked with; NaN while it
     /// is (not an `Option`: 8 bytes less a need, and the needs live in the episode table).
     untreated_since_day: f64,
@@ -190,6 +195,7 @@ const NO_NEED: Need = Need {
     service_exp1: 0.0,
     service_normal: 0.0,
     bounces: 0,
+    clock_slot: NO_CLOCK,
 };
 
 /// An episode's needs, held in the episode itself (room for `MAX_NEEDS`), read as a slice.
@@ -456,6 +462,9 @@ enum Event {
         need: u8,
         token: u32,
     },
+    /// What an `UntreatedClock` becomes in the queue when its clock stops before it rings
+    /// (`stop_running_clock`): nothing to do, and nothing to read to know it.
+    ClockStopped,
     Represent {
         episode: u32,
         serial: u64,
@@ -1167,6 +1176,7 @@ impl<'a> Sim<'a> {
                     self.stale_clocks = self.stale_clocks.saturating_sub(1);
                 }
             }
+            Event::ClockStopped => self.stale_clocks = self.stale_clocks.saturating_sub(1),
             Event::Represent { episode, serial, need, token } => {
                 if self.need_is(episode, serial, need, token) {
                     self.represent(now, episode, need);
@@ -1344,6 +1354,20 @@ impl<'a> Sim<'a> {
                 sum ^= e.tags.serial ^ u64::from(e.tags.clock_tokens[MAX_NEEDS - 1]);
                 if let Some(n) = e.needs.get(need as usize) {
                     sum ^= u64::from(n.tier);
+                }
+                // The end of an assessment records the wait to it (the referral day, bytes
+                // 448-511); the end of an intervention usually closes the need, and often the
+                // episode, whose closure reads every need's state, the counts in bytes
+                // 432-455 (handoffs, bounces, lead) and 512-567 (assessments, tellings).
+                match *event {
+                    Event::AssessmentDone { .. } => sum ^= e.referral_day.to_bits(),
+                    Event::ServiceDone { .. } => {
+                        sum ^= e.referral_day.to_bits() ^ u64::from(e.n_handoffs) ^ u64::from(e.n_tellings);
+                        for n in e.needs.iter() {
+                            sum ^= u64::from(n.state.is_closed());
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -1979,7 +2003,8 @@ impl<'a> Sim<'a> {
     #[inline(never)]
     fn stop_running_untreated(&mut self, now: f64, episode: u32, need: u8) {
         let clocks = self.untreated_clocks();
-        stop_running_clock(&mut self.episodes[episode as usize], need, now, &self.scenario.population, clocks, &mut self.record);
+        let e = &mut self.episodes[episode as usize];
+        stop_running_clock(e, episode, need, now, &self.scenario.population, clocks, &mut self.record, &mut self.queue);
         if clocks {
             self.clock_went_stale();
         }
@@ -1990,7 +2015,8 @@ impl<'a> Sim<'a> {
     /// dearer, until popped and ignored: in the county they were a third of the queue and a
     /// fifth of all events popped. Once they are a third of the queue they are dropped in one
     /// pass, which costs less than popping them. The live events keep their order
-    /// (`EventQueue::retain_slots`), and the ones dropped are exactly those `handle` would ignore.
+    /// (`EventQueue::retain`), and the ones dropped are exactly those `handle` would
+    /// ignore.
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;
         if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
@@ -1998,22 +2024,12 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Decides every slot of the queue first, then drops. Each pending clock's episode is a
-    /// cache miss (not touched for weeks); decided inside `retain`, each miss held up the
-    /// branch that moved or dropped its entry, so they came one at a time. Here nothing
-    /// branches on them, and the reads of a few thousand episodes overlap (as in
-    /// `look_ahead`). A free slot's old event is decided too and never asked for.
+    /// The stale clocks' events are `ClockStopped` (`stop_running_clock` replaced them), so
+    /// the pass reads only the queue. Before, it read every pending clock's episode to tell
+    /// the stale from the live: a cache miss each (not touched for weeks).
     #[cold]
     fn drop_stale_clocks(&mut self) {
-        let episodes = &self.episodes;
-        let slots = self.queue.slots();
-        let mut live = vec![true; slots.len()];
-        for (slot_live, event) in live.iter_mut().zip(slots) {
-            if let Event::UntreatedClock { episode, serial, need, token } = *event {
-                *slot_live = clock_is_live(episodes, episode, serial, need, token);
-            }
-        }
-        self.queue.retain_slots(|slot| live[slot as usize]);
+        self.queue.retain(|event| !matches!(event, Event::ClockStopped));
         self.stale_clocks = 0;
     }
 
@@ -2024,17 +2040,18 @@ impl<'a> Sim<'a> {
         }
         let scenario = self.scenario;
         let population = &scenario.population;
-        let e = &self.episodes[episode as usize];
+        let e = &mut self.episodes[episode as usize];
         let n = &e.needs[need as usize];
+        debug_assert_eq!(n.clock_slot, NO_CLOCK, "a clock scheduled while another is pending");
         let (to_escalate, to_resolve) = days_until_change(population, n);
         let day = now + to_escalate.min(to_resolve).max(0.0);
         // A clock due after the horizon would never be popped (nor one that never rings: an
         // infinite wait), so it is not scheduled: in the 10-year county, 4% of all clocks.
-        // Its stop later counts it stale all the same (`clock_went_stale`), which brings the
-        // next clearing of the queue on a little early and changes nothing else.
+        // Its stop then has nothing to cancel.
         if day <= scenario.run.horizon_days {
             let (serial, token) = (e.tags.serial, e.tags.clock_tokens[need as usize]);
-            self.queue.schedule(day, Event::UntreatedClock { episode, serial, need, token });
+            e.needs[need as usize].clock_slot =
+                self.queue.schedule_returning_slot(day, Event::UntreatedClock { episode, serial, need, token });
         }
     }
 
@@ -2045,6 +2062,8 @@ impl<'a> Sim<'a> {
         let n = &mut e.needs[need as usize];
         let since = n.untreated_since_day;
         assert!(!since.is_nan(), "the clock only runs while a need is untreated");
+        // Its event has just been popped: the slot is free, nothing is left to cancel.
+        n.clock_slot = NO_CLOCK;
         consume_exposure(population, n, now - since);
         n.untreated_since_day = now;
         let (to_escalate, to_resolve) = days_until_change(population, n);
@@ -2427,7 +2446,7 @@ impl<'a> Sim<'a> {
                 if untreated {
                     // `stop_running_untreated`, on the episode held.
                     let clocks = self.need_draws.untreated_clocks();
-                    stop_running_clock(e, need, now, &scenario.population, clocks, &mut self.record);
+                    stop_running_clock(e, episode, need, now, &scenario.population, clocks, &mut self.record, &mut self.queue);
                     if clocks {
                         self.clock_went_stale();
                     }
@@ -3143,8 +3162,20 @@ fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
 /// stale clock it leaves where `clocks` (`Sim::untreated_clocks`): the caller counts it
 /// (`Sim::clock_went_stale`). Inlined into `start_work`, where nearly every intervention
 /// stops a clock, it saves that call and a look-up of the episode.
+// Eight arguments: the parts of `Sim` it changes, each borrowed alone, so that the caller can
+// keep holding the episode.
 #[inline(always)]
-fn stop_running_clock(e: &mut Episode, need: u8, now: f64, population: &Population, clocks: bool, record: &mut Recorder) {
+#[allow(clippy::too_many_arguments)]
+fn stop_running_clock(
+    e: &mut Episode,
+    episode: u32,
+    need: u8,
+    now: f64,
+    population: &Population,
+    clocks: bool,
+    record: &mut Recorder,
+    queue: &mut EventQueue<Event>,
+) {
     let n = &mut e.needs[need as usize];
     let since = std::mem::replace(&mut n.untreated_since_day, f64::NAN);
     debug_assert!(!since.is_nan(), "called only for a need whose clock runs");
@@ -3154,6 +3185,18 @@ fn stop_running_clock(e: &mut Episode, need: u8, now: f64, population: &Populati
     // count or clear.
     if clocks {
         consume_exposure(population, n, now - since);
+        // The pending event, if the clock was scheduled (not past the horizon) and has not
+        // rung since (`untreated_clock` clears the slot), is still in its slot: replaced, it
+        // is ignored without a look at the episode when popped, and dropped by the next
+        // clearing of stale clocks (`Sim::drop_stale_clocks`) without one either.
+        let slot = std::mem::replace(&mut n.clock_slot, NO_CLOCK);
+        if slot != NO_CLOCK {
+            debug_assert!(
+                matches!(queue.slots()[slot as usize], Event::UntreatedClock { episode: x, need: y, .. } if x == episode && y == need),
+                "the slot holds another event"
+            );
+            queue.replace(slot, Event::ClockStopped);
+        }
         e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
     }
     e.n_untreated -= 1;
@@ -3297,6 +3340,7 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         service_exp1: if draws.service_exp1 { rng.sample(Exp1) } else { 0.0 },
         service_normal: if draws.service_normal { rng.sample(StandardNormal) } else { 0.0 },
         bounces: 0,
+        clock_slot: NO_CLOCK,
     }
 }
 

@@ -173,7 +173,25 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `day`. **Invariant:** never in the past.
+    // Never inlined, as the compiler chose before `schedule_in_slot` was split out: a copy in
+    // each of its thirty-odd callers moved mmc's instructions by +0.8% (the callers grew and
+    // `handle` left `Sim::run`).
+    #[inline(never)]
     pub fn schedule(&mut self, day: f64, event: E) {
+        self.schedule_in_slot(day, event);
+    }
+
+    /// `schedule`, returning the event's slot, where it can be replaced until it is popped
+    /// (`replace`). A function of its own so that `schedule`, which most events take, does
+    /// not keep the slot to return it (on mmc that was 0.3% more instructions).
+    #[inline(never)]
+    pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
+        self.schedule_in_slot(day, event)
+    }
+
+    /// The body of both: inlined into each, so `schedule`'s copy drops the slot.
+    #[inline(always)]
+    fn schedule_in_slot(&mut self, day: f64, event: E) -> u32 {
         // The invariants' panics are made out of line: formatted here, they
         // gave every schedule a stack frame and five saved registers.
         if !matches!(day.partial_cmp(&self.now_day), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)) {
@@ -195,19 +213,29 @@ impl<E: Copy> EventQueue<E> {
         self.peak_len = self.peak_len.max(self.len);
         if self.sorted {
             self.insert_sorted(entry);
-            return;
+            return slot;
         }
         if self.bucketed {
             let bucket = bucket(day);
             if bucket > self.current {
                 self.file(entry, bucket);
-                return;
+                return slot;
             }
         }
         self.sift_up(entry);
         if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
             self.start_buckets();
         }
+        slot
+    }
+
+    /// Replaces the pending event in `slot` (from `schedule_returning_slot`), which keeps its day and place
+    /// in the order: a caller can turn an event it no longer wants into one it ignores cheaply
+    /// (and that `retain` can tell without asking more). **Invariant:** the event scheduled
+    /// there has not been popped (nor dropped) yet, so the slot still holds it; the caller
+    /// keeps the slot only while that is so.
+    pub fn replace(&mut self, slot: u32, event: E) {
+        self.events[slot as usize] = event;
     }
 
     /// A new slot in the event store, holding `event`: out of line, as the store grows only
@@ -804,6 +832,32 @@ mod tests {
         let rest: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).map(|(day, id)| (day.to_bits(), id)).collect();
         pending.sort_by(|a, b| a.0.total_cmp(&b.0));
         assert_eq!(rest, pending.iter().map(|&(day, id)| (day.to_bits(), id)).collect::<Vec<_>>());
+    }
+
+    /// An event replaced in its slot pops at the old one's day and place among ties, and
+    /// `retain` sees the replacement: what `Sim` does with a stopped clock's event.
+    #[test]
+    fn replaced_events_keep_their_day_and_place() {
+        let mut rng = crate::rng::Generator::seed_from_u64(37);
+        let mut q = EventQueue::new();
+        let mut expected = Vec::new();
+        let mut slots = Vec::new();
+        for id in 0..5_000i64 {
+            let day = f64::from(rng.random_range(0..100u32)) * 0.5;
+            slots.push(q.schedule_returning_slot(day, id));
+            expected.push((day, id));
+        }
+        // Every third event becomes its negative (a stand-in for "stopped"); half of those
+        // are then dropped by `retain`, the rest popped.
+        for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
+            q.replace(slot, -(id as i64) - 1);
+            expected[id].1 = -(id as i64) - 1;
+        }
+        q.retain(|&id| id >= 0 || id % 2 == 0);
+        expected.retain(|&(_, id)| id >= 0 || id % 2 == 0);
+        expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
+        assert_eq!(popped, expected);
     }
 
     #[test]
