@@ -1128,7 +1128,9 @@ impl<'a> Sim<'a> {
     fn handle(&mut self, now: f64, event: Event) -> Result<()> {
         match event {
             Event::Arrival => {
-                let gap: f64 = self.arrivals.sample(Exp1);
+                // `rng::exp1`: `Exp1`'s draw with its common case inlined (a call each
+                // arrival otherwise), the same number.
+                let gap = rng::exp1(&mut self.arrivals);
                 self.queue.schedule(now + gap / self.arrivals_per_day, Event::Arrival);
                 self.new_family(now, false)?;
             }
@@ -3294,7 +3296,9 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
         escalation_draws,
         resolution_left: if draws.resolution { rng.sample(Exp1) } else { f64::INFINITY },
-        service_exp1: if draws.service_exp1 { rng.sample(Exp1) } else { 0.0 },
+        // `rng::exp1` (the same number as `Exp1`'s draw, its common case inlined): drawn
+        // for every need of every scenario but those with fixed durations.
+        service_exp1: if draws.service_exp1 { rng::exp1(rng) } else { 0.0 },
         service_normal: if draws.service_normal { rng.sample(StandardNormal) } else { 0.0 },
         bounces: 0,
     }
