@@ -611,9 +611,11 @@ impl<E: Copy> EventQueue<E> {
     /// The events due in the current bucket (in no particular order): all pending events
     /// while the queue is small.
     pub fn current_bucket(&self) -> impl Iterator<Item = &E> {
-        // One of the two is empty: the sorted array until the queue stops sorting, the heap
-        // before.
-        self.small[..self.small_len].iter().chain(&self.heap).map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
+        // The sorted array until the queue stops sorting, the heap after (the other is
+        // empty): one slice, not the two chained, whose iterator tested which it was in at
+        // every entry (the county's look-ahead, +4 M instructions).
+        let entries = if self.sorted { &self.small[..self.small_len] } else { &self.heap[..] };
+        entries.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
     }
 
     /// The most events ever pending at once.
