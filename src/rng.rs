@@ -7,6 +7,9 @@
 
 use rand::SeedableRng;
 
+mod exp1;
+pub use exp1::exp1;
+
 /// The project's one generator: xoshiro256++ (fast, 256-bit state, passes BigCrush).
 pub type Generator = rand_xoshiro::Xoshiro256PlusPlus;
 

@@ -1134,10 +1134,16 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    // Always inlined into the event loop, its one caller: the compiler's own choice flips with
+    // the size of the handlers it inlines, and out of line it cost a call, a second prologue
+    // and a copy of the event on every event (mmc: +11 M instructions, 3%).
+    #[inline(always)]
     fn handle(&mut self, now: f64, event: Event) -> Result<()> {
         match event {
             Event::Arrival => {
-                let gap: f64 = self.arrivals.sample(Exp1);
+                // `rng::exp1`: `Exp1`'s draw with its common case inlined (a call each
+                // arrival otherwise), the same number.
+                let gap = rng::exp1(&mut self.arrivals);
                 self.queue.schedule(now + gap / self.arrivals_per_day, Event::Arrival);
                 self.new_family(now, false)?;
             }
@@ -1161,13 +1167,23 @@ impl<'a> Sim<'a> {
                 }
                 self.pull_work(now, practitioner, unit_instance);
             }
+            // The freed slot is counted in the practitioner's open slots and their run's best
+            // (`practitioner_changed`) only if they take no case at once: where they take one
+            // (mmc: 42% of ends of service), counted at once the best moved to them and away
+            // again (`best_lost_slots`, a scan) for nothing. Nothing reads those before
+            // `pull_work` but a step-down's offer, before which `service_done` counts the slot;
+            // `start_work` for this practitioner counts their slots from their count of free
+            // ones, as it would have.
             Event::ServiceDone { practitioner, episode, serial, need, token } => {
                 let unit_instance = self.practitioners[practitioner as usize].unit_instance;
-                self.release(now, practitioner, unit_instance);
+                let mut uncounted = self.release_uncounted(now, practitioner, unit_instance);
                 if self.need_is(episode, serial, need, token) {
-                    self.service_done(now, episode, need, unit_instance);
+                    uncounted = self.service_done(now, episode, need, unit_instance, practitioner, uncounted);
                 }
-                self.pull_work(now, practitioner, unit_instance);
+                let took = self.pull_work(now, practitioner, unit_instance);
+                if uncounted && !took {
+                    self.practitioner_changed(practitioner);
+                }
             }
             Event::UntreatedClock { episode, serial, need, token } => {
                 if clock_is_live(&self.episodes, episode, serial, need, token) {
@@ -2189,17 +2205,18 @@ impl<'a> Sim<'a> {
     /// A practitioner with a free slot takes the longest-waiting case they can do.
     /// Most calls find nothing waiting (mmc: 58%), so that test is inline and the search out
     /// of line, with its stack frame.
+    /// Whether the practitioner took a case.
     #[inline(always)]
-    fn pull_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
+    fn pull_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
-        if !self.instances[unit_instance as usize].waiting.is_empty() {
-            self.pull_waiting_work(now, practitioner, unit_instance);
-        }
+        !self.instances[unit_instance as usize].waiting.is_empty() && self.pull_waiting_work(now, practitioner, unit_instance)
     }
 
+    /// `pull_work` where cases wait; whether the practitioner took one.
     #[inline(never)]
-    fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
+    fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
+        let mut took = false;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
             // First come, first served: the first case is taken at once where it is live and
             // the practitioner can do it (nearly always), as the search below would take it,
@@ -2211,6 +2228,7 @@ impl<'a> Sim<'a> {
             {
                 self.instances[unit_instance as usize].waiting.pop_front();
                 self.start_work(now, practitioner, item);
+                took = true;
                 continue;
             }
             let mut found: Option<(usize, u8)> = None;
@@ -2245,7 +2263,9 @@ impl<'a> Sim<'a> {
             let Some(idx) = found else { break };
             let item = remove_at(&mut self.instances[unit_instance as usize].waiting, idx).expect("index in range");
             self.start_work(now, practitioner, item);
+            took = true;
         }
+        took
     }
 
     fn item_tier(&self, item: &WorkItem) -> u8 {
@@ -2257,16 +2277,26 @@ impl<'a> Sim<'a> {
     }
 
     fn release(&mut self, now: f64, practitioner: u32, unit_instance: u32) {
+        if self.release_uncounted(now, practitioner, unit_instance) {
+            self.practitioner_changed(practitioner);
+        }
+    }
+
+    /// `release` but for `practitioner_changed`, which the caller makes before anything reads
+    /// the practitioner's open slots or their run's best, or leaves to `start_work` for this
+    /// practitioner (which counts their slots from their count of free ones); whether a slot
+    /// was freed.
+    fn release_uncounted(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
         if !self.active[self.instances[unit_instance as usize].unit_idx] {
             // The unit has closed: `project_ends` freed every slot on its last day, so the
             // end of work the closure cut short frees nothing more.
-            return;
+            return false;
         }
         self.practitioners[practitioner as usize].free_slots += 1;
-        self.practitioner_changed(practitioner);
         self.record.busy_slots_change(now, -1);
         self.unit_busy_change(now, unit_instance, -1);
+        true
     }
 
     /// The common cases inline (a run gone stale, a practitioner who becomes the best), the
@@ -2458,14 +2488,22 @@ impl<'a> Sim<'a> {
 
     /// An intervention ends: the need is met, or (after specialist work) steps down a tier
     /// and is referred on for lower-tier support. `unit_instance` is the unit copy of the
-    /// practitioner who did the work.
-    fn service_done(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
+    /// practitioner who did the work. `uncounted`: whether the slot `practitioner` freed is
+    /// still to be counted (`release_uncounted`); counted here before work may be offered,
+    /// and whether it still is, returned.
+    fn service_done(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32, practitioner: u32, mut uncounted: bool) -> bool {
         let e = &mut self.episodes[episode as usize];
         let tier = e.needs[need as usize].tier;
         // The unit is looked up only for specialist work, which alone can step down.
         let step_down_probability =
             if tier >= 3 { self.model.units[self.instances[unit_instance as usize].unit_idx].step_down_probability } else { 0.0 };
         if step_down_probability > 0.0 {
+            // Counted before a step-down may offer the need to the unit (`allocated`).
+            if uncounted {
+                self.practitioner_changed(practitioner);
+                uncounted = false;
+            }
+            let e = &mut self.episodes[episode as usize];
             let u: f64 = e.rng.random();
             if u < step_down_probability {
                 let n = &mut e.needs[need as usize];
@@ -2481,10 +2519,11 @@ impl<'a> Sim<'a> {
                 } else {
                     self.triage_away(now, episode, need, unit_instance);
                 }
-                return;
+                return false;
             }
         }
         self.close_need(now, episode, need, Closure::Served);
+        uncounted
     }
 
     /// Multi-disciplinary work: colleagues of `practitioner` who also see the family in an
@@ -3326,8 +3365,9 @@ fn fixed_family(population: &Population) -> Option<(u8, u8)> {
 #[inline(always)]
 fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
     let overstated = draws.overstatement && tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
-    let escalation_draws: [f64; 3] =
-        if draws.escalation { [rng.sample(Exp1), rng.sample(Exp1), rng.sample(Exp1)] } else { [f64::INFINITY; 3] };
+    // `rng::exp1`, the same numbers as `Exp1`'s draws with the common case inlined: where
+    // needs escalate and resolve (the county), four a need, each a call otherwise.
+    let escalation_draws: [f64; 3] = if draws.escalation { [rng::exp1(rng), rng::exp1(rng), rng::exp1(rng)] } else { [f64::INFINITY; 3] };
     Need {
         domain,
         tier,
@@ -3336,8 +3376,10 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         untreated_since_day: f64::NAN,
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
         escalation_draws,
-        resolution_left: if draws.resolution { rng.sample(Exp1) } else { f64::INFINITY },
-        service_exp1: if draws.service_exp1 { rng.sample(Exp1) } else { 0.0 },
+        resolution_left: if draws.resolution { rng::exp1(rng) } else { f64::INFINITY },
+        // `rng::exp1` (the same number as `Exp1`'s draw, its common case inlined): drawn
+        // for every need of every scenario but those with fixed durations.
+        service_exp1: if draws.service_exp1 { rng::exp1(rng) } else { 0.0 },
         service_normal: if draws.service_normal { rng.sample(StandardNormal) } else { 0.0 },
         bounces: 0,
         clock_slot: NO_CLOCK,

@@ -12,8 +12,8 @@
 //! the sequence number and the event's slab slot in the low half. Sequence numbers are unique,
 //! so keys are unique and any correct priority queue pops them in the same order.
 //!
-//! Tiny queues (mmc's never holds more than 13) are one array sorted in decreasing order, so a
-//! pop is `Vec::pop` and a schedule one step of insertion sort (most events are due soon, near
+//! Tiny queues (mmc's never holds more than 13) are one fixed array sorted in decreasing order,
+//! so a pop takes the last entry and a schedule is one step of insertion sort (most events are due soon, near
 //! the end): on mmc that cost about half the instructions of the heap's sift-down and sift-up.
 //! From `SORTED_MAX_LEN` pending events on, the array (reversed: an increasing array is a
 //! min-heap) becomes one 4-ary heap, for good. From `BUCKETED_FROM_LEN` pending events on, the days are cut into buckets of
@@ -105,9 +105,17 @@ fn entry_bucket(entry: u128) -> u64 {
 
 /// Pending events with their day of occurrence.
 pub struct EventQueue<E> {
-    /// While `sorted`, every pending entry in decreasing order (the next to pop last). Then a
-    /// 4-ary min-heap: `(day_key << 64) | (seq << SLOT_BITS) | slot`. All pending entries until
-    /// the queue is `bucketed`, then those whose bucket is at most `current`.
+    /// While `sorted`, every pending entry in decreasing order (the next to pop last), in
+    /// `small[..small_len]`: a fixed array in the queue itself rather than a `Vec`, so that an
+    /// insertion has no capacity to test and no growth to call (the call made every
+    /// `schedule` save and restore four registers, and each access loaded the `Vec`'s pointer
+    /// and length). Entries are `(day_key << 64) | (seq << SLOT_BITS) | slot`.
+    small: [u128; SORTED_MAX_LEN + 1],
+    /// At most `SORTED_MAX_LEN` between calls (one more and the queue stops sorting); 0 once
+    /// the queue is not `sorted`.
+    small_len: usize,
+    /// Empty while `sorted`; then a 4-ary min-heap of the same entries: all pending entries
+    /// until the queue is `bucketed`, then those whose bucket is at most `current`.
     heap: Vec<u128>,
     /// Entries whose bucket `b` is after `current` and at most `epoch_last`, unsorted, at
     /// `b % RING`. Empty (no buffers) until the queue is `bucketed`.
@@ -117,8 +125,8 @@ pub struct EventQueue<E> {
     epochs: Vec<Vec<u128>>,
     /// Entries whose epoch is after `block_last`, unsorted.
     far: Vec<u128>,
-    /// Whether `heap` is the sorted array of a tiny queue; never again once it has grown past
-    /// `SORTED_MAX_LEN`. Never with `bucketed`.
+    /// Whether the queue is the sorted array `small` of a tiny queue; never again once it has
+    /// grown past `SORTED_MAX_LEN`. Never with `bucketed`.
     sorted: bool,
     bucketed: bool,
     current: u64,
@@ -151,6 +159,8 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
+            small: [0; SORTED_MAX_LEN + 1],
+            small_len: 0,
             heap: Vec::new(),
             ring: Vec::new(),
             epochs: Vec::new(),
@@ -173,25 +183,66 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `day`. **Invariant:** never in the past.
-    // Never inlined, as the compiler chose before `schedule_in_slot` was split out: a copy in
-    // each of its thirty-odd callers moved mmc's instructions by +0.8% (the callers grew and
-    // `handle` left `Sim::run`).
-    #[inline(never)]
+    // Always inlined, the test only: each mode has a function of its own, so that the sorted
+    // array's (mmc's every event) makes no stack frame and saves no registers, which the heap's
+    // and the buckets' paths need and which the compiler placed at the entry of a function
+    // holding all three. The bucketed queue (the county's) calls its function directly, as it
+    // called `schedule` before: no second call.
+    #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
-        self.schedule_in_slot(day, event);
+        if self.sorted { self.schedule_sorted(day, event) } else { self.schedule_unsorted(day, event) }
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
     /// (`replace`). A function of its own so that `schedule`, which most events take, does
-    /// not keep the slot to return it (on mmc that was 0.3% more instructions).
+    /// not keep the slot to return it (on mmc that was 0.3% more instructions); out of line,
+    /// as its few callers (the untreated clocks) are not worth a copy each.
     #[inline(never)]
     pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
-        self.schedule_in_slot(day, event)
+        let entry = self.new_entry(day, event);
+        if self.sorted {
+            self.insert_sorted(entry);
+        } else {
+            self.place_unsorted(day, entry);
+        }
+        (entry as u64 & SLOT_MASK) as u32
     }
 
-    /// The body of both: inlined into each, so `schedule`'s copy drops the slot.
+    /// `schedule` while the queue is the sorted array.
+    #[inline(never)]
+    fn schedule_sorted(&mut self, day: f64, event: E) {
+        let entry = self.new_entry(day, event);
+        self.insert_sorted(entry);
+    }
+
+    /// `schedule` once the queue is a heap, bucketed or not.
+    #[inline(never)]
+    fn schedule_unsorted(&mut self, day: f64, event: E) {
+        let entry = self.new_entry(day, event);
+        self.place_unsorted(day, entry);
+    }
+
+    /// Puts the entry of an event due on `day` in the heap, or (bucketed) in a later bucket;
+    /// makes the heap buckets once it has grown large enough.
     #[inline(always)]
-    fn schedule_in_slot(&mut self, day: f64, event: E) -> u32 {
+    fn place_unsorted(&mut self, day: f64, entry: u128) {
+        if self.bucketed {
+            let bucket = bucket(day);
+            if bucket > self.current {
+                self.file(entry, bucket);
+                return;
+            }
+        }
+        self.sift_up(entry);
+        if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
+            self.start_buckets();
+        }
+    }
+
+    /// Checks the invariants, stores `event` in a slot and counts it pending: its entry, for
+    /// the caller to place.
+    #[inline(always)]
+    fn new_entry(&mut self, day: f64, event: E) -> u128 {
         // The invariants' panics are made out of line: formatted here, they
         // gave every schedule a stack frame and five saved registers.
         if !matches!(day.partial_cmp(&self.now_day), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)) {
@@ -211,22 +262,7 @@ impl<E: Copy> EventQueue<E> {
         self.next_seq += 1;
         self.len += 1;
         self.peak_len = self.peak_len.max(self.len);
-        if self.sorted {
-            self.insert_sorted(entry);
-            return slot;
-        }
-        if self.bucketed {
-            let bucket = bucket(day);
-            if bucket > self.current {
-                self.file(entry, bucket);
-                return slot;
-            }
-        }
-        self.sift_up(entry);
-        if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
-            self.start_buckets();
-        }
-        slot
+        entry
     }
 
     /// Replaces the pending event in `slot` (from `schedule_returning_slot`), which keeps its day and place
@@ -257,10 +293,13 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     fn insert_sorted(&mut self, entry: u128) {
         let day = (entry >> 64) as u64;
-        self.heap.push(entry);
-        // The array's tail as a slice pattern, so that no index is checked in the loop (a
-        // loop over a range still checked the store).
-        let mut rest = &mut self.heap[..];
+        let len = self.small_len;
+        debug_assert!(len <= SORTED_MAX_LEN, "a sorted queue holds at most SORTED_MAX_LEN between calls");
+        // The entries and the place after them, where the new one starts (`min`: the compiler
+        // cannot know the invariant above, and a comparison and a move cost less than a
+        // bounds check's branch). The array's tail as a slice pattern, so that no index is
+        // checked in the loop (a loop over a range still checked the store).
+        let mut rest = &mut self.small[..=len.min(SORTED_MAX_LEN)];
         while let [.., before, place] = rest {
             if (*before >> 64) as u64 > day {
                 break;
@@ -272,7 +311,8 @@ impl<E: Copy> EventQueue<E> {
         if let Some(place) = rest.last_mut() {
             *place = entry;
         }
-        if self.heap.len() > SORTED_MAX_LEN {
+        self.small_len = len + 1;
+        if len + 1 > SORTED_MAX_LEN {
             self.stop_sorting();
         }
     }
@@ -281,7 +321,9 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     fn stop_sorting(&mut self) {
         self.sorted = false;
-        self.heap.reverse();
+        debug_assert!(self.heap.is_empty());
+        self.heap.extend(self.small[..self.small_len].iter().rev());
+        self.small_len = 0;
         debug_assert!(self.heap.is_sorted());
     }
 
@@ -418,12 +460,17 @@ impl<E: Copy> EventQueue<E> {
     pub fn pop_until(&mut self, until_day: f64) -> Option<(f64, E)> {
         if self.sorted {
             // Never bucketed, so an empty array is an empty queue.
-            let &top = self.heap.last()?;
+            let len = self.small_len;
+            if len == 0 {
+                return None;
+            }
+            // `min`, as in `insert_sorted`: no bounds check's branch.
+            let top = self.small[(len - 1).min(SORTED_MAX_LEN)];
             let day = key_day((top >> 64) as u64);
             if day > until_day {
                 return None;
             }
-            self.heap.pop();
+            self.small_len = len - 1;
             return Some(self.popped(day, top));
         }
         if self.heap.is_empty() && !self.next_bucket() {
@@ -546,6 +593,16 @@ impl<E: Copy> EventQueue<E> {
             }
             kept
         };
+        // The sorted array keeps the order of what it keeps, so it stays sorted.
+        let mut kept_len = 0;
+        for idx in 0..self.small_len {
+            let entry = self.small[idx];
+            if keep_entry(&entry) {
+                self.small[kept_len] = entry;
+                kept_len += 1;
+            }
+        }
+        self.small_len = kept_len;
         self.heap.retain(&mut keep_entry);
         self.far.retain(&mut keep_entry);
         self.in_ring = 0;
@@ -558,8 +615,7 @@ impl<E: Copy> EventQueue<E> {
             epoch.retain(&mut keep_entry);
             self.in_epochs += epoch.len();
         }
-        self.len = self.heap.len() + self.in_ring + self.in_epochs + self.far.len();
-        // `retain` keeps the order of what it keeps, so the sorted array stays sorted.
+        self.len = self.small_len + self.heap.len() + self.in_ring + self.in_epochs + self.far.len();
         if !self.sorted {
             self.heapify();
         }
@@ -586,7 +642,11 @@ impl<E: Copy> EventQueue<E> {
     /// The events due in the current bucket (in no particular order): all pending events
     /// while the queue is small.
     pub fn current_bucket(&self) -> impl Iterator<Item = &E> {
-        self.heap.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
+        // The sorted array until the queue stops sorting, the heap after (the other is
+        // empty): one slice, not the two chained, whose iterator tested which it was in at
+        // every entry (the county's look-ahead, +4 M instructions).
+        let entries = if self.sorted { &self.small[..self.small_len] } else { &self.heap[..] };
+        entries.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
     }
 
     /// The most events ever pending at once.
