@@ -1732,23 +1732,40 @@ impl<'a> Sim<'a> {
         }
         let measured = now >= self.scenario.run.warmup_days;
         let e = &self.episodes[episode as usize];
-        if measured {
-            let stats = &mut self.unit_stats[unit_idx];
-            stats.needs_arrived += u64::from(needs.count_ones());
-            stats.own_domain_needs_arrived += bits(needs).filter(|&n| unit.serves_domain(e.needs[n as usize].domain)).count() as u64;
-        }
-        let (needs, e) = match unit.waiting_list {
+        // Whether the unit accepts any of the needs, and how many are of its own domains.
+        // Without a waiting list the needs that arrive are the needs considered, so both are
+        // counted in one pass over them (each pass costs its loop and the needs' look-ups).
+        let (needs, e, any_accepted) = match unit.waiting_list {
             Some(list) => {
+                if measured {
+                    let stats = &mut self.unit_stats[unit_idx];
+                    stats.needs_arrived += u64::from(needs.count_ones());
+                    stats.own_domain_needs_arrived +=
+                        bits(needs).filter(|&n| unit.serves_domain(e.needs[n as usize].domain)).count() as u64;
+                }
                 let needs = self.turn_away_for_list(now, episode, needs, unit_instance, &list);
-                (needs, &self.episodes[episode as usize])
+                let e = &self.episodes[episode as usize];
+                (needs, e, bits(needs).any(|n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())))
             }
-            None => (needs, e),
+            None => {
+                let (mut own, mut any_accepted) = (0, false);
+                for n in bits(needs) {
+                    let n = &e.needs[n as usize];
+                    own += u64::from(unit.serves_domain(n.domain));
+                    any_accepted |= unit.accepts(n.domain, n.presented_tier());
+                }
+                if measured {
+                    let stats = &mut self.unit_stats[unit_idx];
+                    stats.needs_arrived += u64::from(needs.count_ones());
+                    stats.own_domain_needs_arrived += own;
+                }
+                (needs, e, any_accepted)
+            }
         };
         if needs == 0 {
             return;
         }
-        let accepted = bits(needs).filter(|&n| unit.accepts(e.needs[n as usize].domain, e.needs[n as usize].presented_tier())).count();
-        if accepted == 0 {
+        if !any_accepted {
             // Triage at the door: nothing here for this unit, so no assessment.
             for need in bits(needs) {
                 if measured {
