@@ -577,13 +577,13 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Every slot's event, pending or not (a free slot keeps the last event it held): for a
-    /// caller that decides in one pass which to keep, then calls `retain_slots`.
+    /// caller's check of what a slot from `schedule_returning_slot` holds.
     pub fn slots(&self) -> &[E] {
         &self.events
     }
 
     /// `retain`, deciding by the event's slot (an index into `slots`).
-    pub fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
+    fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
         let free_slots = &mut self.free_slots;
         let mut keep_entry = |&entry: &u128| {
             let slot = (entry as u64 & SLOT_MASK) as u32;
@@ -895,29 +895,35 @@ mod tests {
     }
 
     /// An event replaced in its slot pops at the old one's day and place among ties, and
-    /// `retain` sees the replacement: what `Sim` does with a stopped clock's event.
+    /// `retain` sees the replacement: what `Sim` does with a stopped clock's event. In each of
+    /// the queue's three shapes: the sorted array (20 events), one heap (500) and buckets
+    /// (5,000), each with `retain` working on what it holds.
     #[test]
     fn replaced_events_keep_their_day_and_place() {
-        let mut rng = crate::rng::Generator::seed_from_u64(37);
-        let mut q = EventQueue::new();
-        let mut expected = Vec::new();
-        let mut slots = Vec::new();
-        for id in 0..5_000i64 {
-            let day = f64::from(rng.random_range(0..100u32)) * 0.5;
-            slots.push(q.schedule_returning_slot(day, id));
-            expected.push((day, id));
+        for n_events in [20i64, 500, 5_000] {
+            let mut rng = crate::rng::Generator::seed_from_u64(37);
+            let mut q = EventQueue::new();
+            let mut expected = Vec::new();
+            let mut slots = Vec::new();
+            for id in 0..n_events {
+                let day = f64::from(rng.random_range(0..100u32)) * 0.5;
+                slots.push(q.schedule_returning_slot(day, id));
+                expected.push((day, id));
+            }
+            assert_eq!((q.sorted, q.bucketed), (n_events <= SORTED_MAX_LEN as i64, n_events >= BUCKETED_FROM_LEN as i64));
+            // Every third event becomes its negative (a stand-in for "stopped"); half of those
+            // are then dropped by `retain`, the rest popped.
+            for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
+                q.replace(slot, -(id as i64) - 1);
+                expected[id].1 = -(id as i64) - 1;
+            }
+            q.retain(|&id| id >= 0 || id % 2 == 0);
+            expected.retain(|&(_, id)| id >= 0 || id % 2 == 0);
+            assert_eq!(q.len(), expected.len());
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
+            assert_eq!(popped, expected, "{n_events} events");
         }
-        // Every third event becomes its negative (a stand-in for "stopped"); half of those
-        // are then dropped by `retain`, the rest popped.
-        for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
-            q.replace(slot, -(id as i64) - 1);
-            expected[id].1 = -(id as i64) - 1;
-        }
-        q.retain(|&id| id >= 0 || id % 2 == 0);
-        expected.retain(|&(_, id)| id >= 0 || id % 2 == 0);
-        expected.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
-        assert_eq!(popped, expected);
     }
 
     #[test]
