@@ -1508,6 +1508,10 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    // Always inlined into its two callers (a new family, a recurrence): a call of its own
+    // saved and restored six registers and returned a `Result` through memory on every
+    // referral (mmc: 2.5 M instructions, 0.7%).
+    #[inline(always)]
     fn open_episode(
         &mut self,
         now: f64,
