@@ -1668,6 +1668,10 @@ impl<'a> Sim<'a> {
 
     /// Sends needs to the front door: the single point of contact, or the service for the
     /// first of the needs.
+    // Always inlined into its three callers (a new family, a recurrence, a return): a call of
+    // its own was a stack frame and six saved registers a referral (mmc: 2.1 M instructions,
+    // 0.6%).
+    #[inline(always)]
     fn present_to_door(&mut self, now: f64, episode: u32, needs: u8) {
         // The episode is looked up once (a single door's copy is read from `active` and
         // `instance_of` directly), and what the routing reads of it is copied out.
@@ -1680,26 +1684,28 @@ impl<'a> Sim<'a> {
             }
             FrontDoor::ByNeed => None,
         };
-        let routing = single.is_none().then(|| {
-            let p = self.scenario.population.misdirected_probability;
-            let misdirected = p > 0.0 && e.rng.random::<f64>() < p;
-            let need = &e.needs[needs.trailing_zeros() as usize];
-            (misdirected, need.domain, need.presented_tier())
-        });
-        let door = single.unwrap_or_else(|| {
-            let (misdirected, domain, presented_tier) = routing.expect("routed where there is no single door");
-            let n_domains = self.scenario.population.domains.len();
-            // Sent to the wrong place: the service with the highest threshold for the domain.
-            let wrong = if misdirected { self.route_for(locality, domain, 4) } else { NO_UNIT };
-            let routed = self.route_for(locality, domain, presented_tier);
-            if wrong != NO_UNIT {
-                wrong
-            } else if routed != NO_UNIT {
-                routed
-            } else {
-                self.door_by_need[locality as usize * n_domains + domain as usize]
+        // A `match`, not `unwrap_or_else` with closures: inlined into its callers, the
+        // closure was left out of line.
+        let door = match single {
+            Some(door) => door,
+            None => {
+                let p = self.scenario.population.misdirected_probability;
+                let misdirected = p > 0.0 && e.rng.random::<f64>() < p;
+                let need = &e.needs[needs.trailing_zeros() as usize];
+                let (domain, presented_tier) = (need.domain, need.presented_tier());
+                let n_domains = self.scenario.population.domains.len();
+                // Sent to the wrong place: the service with the highest threshold for the domain.
+                let wrong = if misdirected { self.route_for(locality, domain, 4) } else { NO_UNIT };
+                let routed = self.route_for(locality, domain, presented_tier);
+                if wrong != NO_UNIT {
+                    wrong
+                } else if routed != NO_UNIT {
+                    routed
+                } else {
+                    self.door_by_need[locality as usize * n_domains + domain as usize]
+                }
             }
-        });
+        };
         if door == NO_UNIT {
             for need in bits(needs) {
                 self.close_need(now, episode, need, Closure::NoService);
