@@ -1150,7 +1150,7 @@ impl<'a> Sim<'a> {
             Event::Recur(recurrence) => self.recur(now, recurrence)?,
             Event::ReferralArrives { episode, serial, need, token, to } => {
                 if self.need_is(episode, serial, need, token) {
-                    self.arrive_at_unit(now, episode, 1 << need, to);
+                    self.referral_arrives(now, episode, need, to);
                 }
             }
             Event::ReferralBounced { episode, serial, need, token, from, to } => {
@@ -1722,6 +1722,17 @@ impl<'a> Sim<'a> {
 
     // ----- a unit receiving needs ----------------------------------------------------------
 
+    /// A need referred on arrives at `unit_instance`: `arrive_at_unit` out of line, so that
+    /// the event loop holds no copy of it.
+    #[inline(never)]
+    fn referral_arrives(&mut self, now: f64, episode: u32, need: u8, unit_instance: u32) {
+        self.arrive_at_unit(now, episode, 1 << need, unit_instance);
+    }
+
+    // Always inlined into the front door's callers (a new family, a recurrence, a return),
+    // each of which then makes one stack frame where it made two (mmc: 1.2 M instructions,
+    // 0.3%).
+    #[inline(always)]
     fn arrive_at_unit(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
         // The unit and the episode are looked up once each (again only after a waiting list
         // has turned needs away), and the unit handed on to `after_assessment`.
