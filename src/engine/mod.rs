@@ -1175,15 +1175,7 @@ impl<'a> Sim<'a> {
             // `start_work` for this practitioner counts their slots from their count of free
             // ones, as it would have.
             Event::ServiceDone { practitioner, episode, serial, need, token } => {
-                let unit_instance = self.practitioners[practitioner as usize].unit_instance;
-                let mut uncounted = self.release_uncounted(now, practitioner, unit_instance);
-                if self.need_is(episode, serial, need, token) {
-                    uncounted = self.service_done(now, episode, need, unit_instance, practitioner, uncounted);
-                }
-                let took = self.pull_work(now, practitioner, unit_instance);
-                if uncounted && !took {
-                    self.practitioner_changed(practitioner);
-                }
+                self.service_ends(now, practitioner, episode, serial, need, token)
             }
             Event::UntreatedClock { episode, serial, need, token } => {
                 if clock_is_live(&self.episodes, episode, serial, need, token) {
@@ -2338,6 +2330,7 @@ impl<'a> Sim<'a> {
     /// the practitioner's open slots or their run's best, or leaves to `start_work` for this
     /// practitioner (which counts their slots from their count of free ones); whether a slot
     /// was freed.
+    #[inline(always)]
     fn release_uncounted(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
         if !self.active[self.instances[unit_instance as usize].unit_idx] {
@@ -2538,6 +2531,22 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// The end of a service, `ServiceDone`'s handler: out of line, so that the event loop
+    /// holds none of it, with the release and the need's closure inlined, which then make no
+    /// stack frames of their own (mmc: 1.3 M instructions, 0.4%).
+    #[inline(never)]
+    fn service_ends(&mut self, now: f64, practitioner: u32, episode: u32, serial: u64, need: u8, token: u32) {
+        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
+        let mut uncounted = self.release_uncounted(now, practitioner, unit_instance);
+        if self.need_is(episode, serial, need, token) {
+            uncounted = self.service_done(now, episode, need, unit_instance, practitioner, uncounted);
+        }
+        let took = self.pull_work(now, practitioner, unit_instance);
+        if uncounted && !took {
+            self.practitioner_changed(practitioner);
+        }
+    }
+
     /// An intervention ends: the need is met, or (after specialist work) steps down a tier
     /// and is referred on for lower-tier support. `unit_instance` is the unit copy of the
     /// practitioner who did the work. `uncounted`: whether the slot `practitioner` freed is
@@ -2574,7 +2583,7 @@ impl<'a> Sim<'a> {
                 return false;
             }
         }
-        self.close_need(now, episode, need, Closure::Served);
+        self.close_need_inlined(now, episode, need, Closure::Served);
         uncounted
     }
 
@@ -2888,9 +2897,19 @@ impl<'a> Sim<'a> {
         self.start_patience(episode, need, token, at);
     }
 
-    /// The episode is looked up once: whether every need is closed is decided before the
-    /// untreated clock stops, which changes no need's state.
+    /// A need closes (`close_need_inlined`, out of line: its callers but the end of a service
+    /// are rarer paths).
+    #[inline(never)]
     fn close_need(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
+        self.close_need_inlined(now, episode, need, closure);
+    }
+
+    /// A need closes. The episode is looked up once: whether every need is closed is decided
+    /// before the untreated clock stops, which changes no need's state.
+    // Always inlined where a service is done (every referral of mmc), which then makes one
+    // stack frame where it made two.
+    #[inline(always)]
+    fn close_need_inlined(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
         let e = &mut self.episodes[episode as usize];
         set_unlisted_state(&mut self.census, e, episode, need, NeedState::Closed(closure));
         let untreated = !e.needs[need as usize].untreated_since_day.is_nan();
