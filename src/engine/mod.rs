@@ -242,6 +242,41 @@ impl std::ops::DerefMut for NeedList {
     }
 }
 
+// A need read by its number (`e.needs[need as usize]`, a dozen times a referral) is checked
+// against the list's length alone, as the slice's index checked it, and then found in the
+// fixed array by a mask rather than a second check: through the slice each read worked out
+// `min(len, MAX_NEEDS)` and compared with it (six instructions, four here).
+const _: () = assert!(MAX_NEEDS.is_power_of_two(), "a need's number is masked into the array");
+
+/// The panic of a need read beyond an episode's list, out of line (formatted at each read,
+/// it made the reads' callers larger).
+#[cold]
+#[inline(never)]
+fn no_such_need(need: usize, len: u8) -> ! {
+    panic!("need {need} of an episode with {len}")
+}
+
+impl std::ops::Index<usize> for NeedList {
+    type Output = Need;
+    #[inline(always)]
+    fn index(&self, need: usize) -> &Need {
+        if need >= usize::from(self.len) {
+            no_such_need(need, self.len);
+        }
+        &self.items[need & (MAX_NEEDS - 1)]
+    }
+}
+
+impl std::ops::IndexMut<usize> for NeedList {
+    #[inline(always)]
+    fn index_mut(&mut self, need: usize) -> &mut Need {
+        if need >= usize::from(self.len) {
+            no_such_need(need, self.len);
+        }
+        &mut self.items[need & (MAX_NEEDS - 1)]
+    }
+}
+
 /// A short list held in the episode itself (room for `N`), read as a slice: the family's
 /// professionals and assessing units. `offer` and `start_work` read the professionals of
 /// families not touched for weeks, and with the list in an allocation of its own each such
@@ -3258,6 +3293,7 @@ fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun)
 }
 
 /// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
+#[inline(always)]
 fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
     match item.kind {
         WorkKind::Service { need } => {
