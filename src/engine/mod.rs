@@ -2217,6 +2217,7 @@ impl<'a> Sim<'a> {
     /// What a profession must be competent for to take `item`, in the layout of
     /// `Sim::competence` (8 bits of tiers per domain): a profession can take it when the two
     /// share a bit. Worked out once per offer rather than once per run of a profession.
+    #[inline(always)]
     fn required_competence(&self, item: &WorkItem) -> u128 {
         required_competence_of(&self.episodes[item.episode as usize], item)
     }
@@ -2294,6 +2295,13 @@ impl<'a> Sim<'a> {
     /// `pull_work` where cases wait; whether the practitioner took one.
     #[inline(never)]
     fn pull_waiting_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
+        self.pull_waiting_work_inlined(now, practitioner, unit_instance)
+    }
+
+    /// `pull_waiting_work`, always inlined: at the end of a service (`service_ends`), which
+    /// then makes one stack frame where it made two.
+    #[inline(always)]
+    fn pull_waiting_work_inlined(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
         let mut took = false;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
@@ -2576,7 +2584,8 @@ impl<'a> Sim<'a> {
         if self.need_is(episode, serial, need, token) {
             uncounted = self.service_done(now, episode, need, unit_instance, practitioner, uncounted);
         }
-        let took = self.pull_work(now, practitioner, unit_instance);
+        let took =
+            !self.instances[unit_instance as usize].waiting.is_empty() && self.pull_waiting_work_inlined(now, practitioner, unit_instance);
         if uncounted && !took {
             self.practitioner_changed(practitioner);
         }
