@@ -138,6 +138,8 @@ pub struct EventQueue<E> {
     in_ring: usize,
     /// Entries in `epochs`.
     in_epochs: usize,
+    /// Pending events once the queue is not `sorted`; while it is, `small_len` says it and
+    /// this is not kept (a load, an increment and a store on every event of mmc).
     len: usize,
     /// Events by slot; a slot is reused once its event has been popped.
     events: Vec<E>,
@@ -203,6 +205,7 @@ impl<E: Copy> EventQueue<E> {
         if self.sorted {
             self.insert_sorted(entry);
         } else {
+            self.count_unsorted();
             self.place_unsorted(day, entry);
         }
         (entry as u64 & SLOT_MASK) as u32
@@ -219,7 +222,16 @@ impl<E: Copy> EventQueue<E> {
     #[inline(never)]
     fn schedule_unsorted(&mut self, day: f64, event: E) {
         let entry = self.new_entry(day, event);
+        self.count_unsorted();
         self.place_unsorted(day, entry);
+    }
+
+    /// Counts an event scheduled in a queue that is not `sorted` (the sorted array counts its
+    /// own, `insert_sorted`).
+    #[inline(always)]
+    fn count_unsorted(&mut self) {
+        self.len += 1;
+        self.peak_len = self.peak_len.max(self.len);
     }
 
     /// Puts the entry of an event due on `day` in the heap, or (bucketed) in a later bucket;
@@ -239,8 +251,8 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Checks the invariants, stores `event` in a slot and counts it pending: its entry, for
-    /// the caller to place.
+    /// Checks the invariants and stores `event` in a slot: its entry, for the caller to place
+    /// and count.
     #[inline(always)]
     fn new_entry(&mut self, day: f64, event: E) -> u128 {
         // The invariants' panics are made out of line: formatted here, they
@@ -260,8 +272,6 @@ impl<E: Copy> EventQueue<E> {
         };
         let entry = u128::from(day_key(day)) << 64 | u128::from(self.next_seq << SLOT_BITS | u64::from(slot));
         self.next_seq += 1;
-        self.len += 1;
-        self.peak_len = self.peak_len.max(self.len);
         entry
     }
 
@@ -312,6 +322,7 @@ impl<E: Copy> EventQueue<E> {
             *place = entry;
         }
         self.small_len = len + 1;
+        self.peak_len = self.peak_len.max(len + 1);
         if len + 1 > SORTED_MAX_LEN {
             self.stop_sorting();
         }
@@ -321,6 +332,8 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     fn stop_sorting(&mut self) {
         self.sorted = false;
+        // From here `len` is kept.
+        self.len = self.small_len;
         debug_assert!(self.heap.is_empty());
         self.heap.extend(self.small[..self.small_len].iter().rev());
         self.small_len = 0;
@@ -482,6 +495,7 @@ impl<E: Copy> EventQueue<E> {
             return None;
         }
         let last = self.heap.pop().expect("not empty");
+        self.len -= 1;
         if self.heap.len() >= BOTTOM_UP_MIN_LEN {
             self.sift_down_from_root(last);
         } else if !self.heap.is_empty() {
@@ -497,7 +511,6 @@ impl<E: Copy> EventQueue<E> {
         // check of it in a release build (`Sim::run` relies on it); that the queue then hands
         // the events back in order is its own correctness, which the tests check.
         debug_assert!(day >= self.now_day, "time went backwards");
-        self.len -= 1;
         self.now_day = day;
         let slot = (top as u64 & SLOT_MASK) as u32;
         self.free_slots.push(slot);
@@ -626,11 +639,11 @@ impl<E: Copy> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        if self.sorted { self.small_len } else { self.len }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// How many buckets have been made current: a change tells the caller that the events of
