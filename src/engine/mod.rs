@@ -463,8 +463,12 @@ enum Event {
         token: u32,
     },
     /// What an `UntreatedClock` becomes in the queue when its clock stops before it rings
-    /// (`stop_running_clock`): nothing to do, and nothing to read to know it.
-    ClockStopped,
+    /// (`stop_running_clock`): nothing to do, and nothing to read to know it. Its queue slot
+    /// is marked (`EventQueue::replace_marked`), so that the stale-clock purge drops it by the
+    /// mark; popped, it clears the mark of `slot`, its own.
+    ClockStopped {
+        slot: u32,
+    },
     Represent {
         episode: u32,
         serial: u64,
@@ -1192,7 +1196,10 @@ impl<'a> Sim<'a> {
                     self.stale_clocks = self.stale_clocks.saturating_sub(1);
                 }
             }
-            Event::ClockStopped => self.stale_clocks = self.stale_clocks.saturating_sub(1),
+            Event::ClockStopped { slot } => {
+                self.queue.unmark(slot);
+                self.stale_clocks = self.stale_clocks.saturating_sub(1);
+            }
             Event::Represent { episode, serial, need, token } => {
                 if self.need_is(episode, serial, need, token) {
                     self.represent(now, episode, need);
@@ -2060,12 +2067,13 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The stale clocks' events are `ClockStopped` (`stop_running_clock` replaced them), so
-    /// the pass reads only the queue. Before, it read every pending clock's episode to tell
-    /// the stale from the live: a cache miss each (not touched for weeks).
+    /// The stale clocks' events are `ClockStopped` (`stop_running_clock` replaced them), their
+    /// slots marked, so the pass reads only the queue's entries and marks. Before, it read
+    /// every pending clock's episode to tell the stale from the live (a cache miss each, not
+    /// touched for weeks), and then every pending event.
     #[cold]
     fn drop_stale_clocks(&mut self) {
-        self.queue.retain(|event| !matches!(event, Event::ClockStopped));
+        self.queue.retain_unmarked();
         self.stale_clocks = 0;
     }
 
@@ -3311,7 +3319,7 @@ fn stop_running_clock(
                 matches!(queue.slots()[slot as usize], Event::UntreatedClock { episode: x, need: y, .. } if x == episode && y == need),
                 "the slot holds another event"
             );
-            queue.replace(slot, Event::ClockStopped);
+            queue.replace_marked(slot, Event::ClockStopped { slot });
         }
         e.tags.clock_tokens[need as usize] = e.tags.clock_tokens[need as usize].wrapping_add(1);
     }

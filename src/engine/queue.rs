@@ -154,6 +154,11 @@ pub struct EventQueue<E> {
     len: usize,
     /// Events by slot; a slot is reused once its event has been popped.
     events: Vec<E>,
+    /// One bit a slot of `events`: set where a pending event was replaced by `replace_marked`,
+    /// cleared by `unmark` when it is popped, or by `retain_unmarked` with the event. The
+    /// clearing of the marked events reads these words instead of every pending event (a
+    /// random read each, in a store of tens of thousands, months after it was written).
+    marked: Vec<u64>,
     free_slots: Vec<u32>,
     next_seq: u64,
     now_day: f64,
@@ -188,6 +193,7 @@ impl<E: Copy> EventQueue<E> {
             in_epochs: 0,
             len: 0,
             events: Vec::new(),
+            marked: Vec::new(),
             free_slots: Vec::new(),
             next_seq: 0,
             now_day: 0.0,
@@ -292,6 +298,30 @@ impl<E: Copy> EventQueue<E> {
         self.events[slot as usize] = event;
     }
 
+    /// `replace`, and marks the slot, so that `retain_unmarked` drops the replacement without
+    /// reading it. **Invariant:** as for `replace`; and the caller `unmark`s the slot when it
+    /// pops the replacement (the slot is then free for another event).
+    pub fn replace_marked(&mut self, slot: u32, event: E) {
+        self.events[slot as usize] = event;
+        self.marked[slot as usize / 64] |= 1 << (slot % 64);
+    }
+
+    /// Clears the mark of `slot`, whose replacement (`replace_marked`) has just been popped.
+    pub fn unmark(&mut self, slot: u32) {
+        let word = &mut self.marked[slot as usize / 64];
+        debug_assert!(*word >> (slot % 64) & 1 == 1, "the slot is not marked");
+        *word &= !(1 << (slot % 64));
+    }
+
+    /// Removes every pending event marked by `replace_marked`, and with them the marks; the
+    /// others keep their days and sequence numbers, as with `retain`.
+    pub fn retain_unmarked(&mut self) {
+        let mut marked = std::mem::take(&mut self.marked);
+        self.retain_slots(|slot| marked[slot as usize / 64] >> (slot % 64) & 1 == 0);
+        marked.fill(0);
+        self.marked = marked;
+    }
+
     /// A new slot in the event store, holding `event`: out of line, as the store grows only
     /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
     /// growth's call cost every `schedule` saved registers.
@@ -300,6 +330,9 @@ impl<E: Copy> EventQueue<E> {
     fn new_slot(&mut self, event: E) -> u32 {
         assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
         self.events.push(event);
+        if self.marked.len() * 64 < self.events.len() {
+            self.marked.push(0);
+        }
         (self.events.len() - 1) as u32
     }
 
@@ -1033,6 +1066,56 @@ mod tests {
             expected.sort_by(|a, b| a.0.total_cmp(&b.0));
             let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
             assert_eq!(popped, expected, "{n_events} events");
+        }
+    }
+
+    /// Events replaced and marked are dropped by `retain_unmarked`, unread, and those popped
+    /// first and unmarked are not; a slot marked, popped, unmarked and reused keeps its new
+    /// event. In each of the queue's three shapes.
+    #[test]
+    fn marked_events_are_dropped_and_unmarked_ones_kept() {
+        for n_events in [20i64, 500, 5_000] {
+            let mut rng = crate::rng::Generator::seed_from_u64(41);
+            let mut q = EventQueue::new();
+            let mut expected = Vec::new();
+            let mut slots = Vec::new();
+            for id in 0..n_events {
+                let day = f64::from(rng.random_range(1..100u32)) * 0.5;
+                slots.push(q.schedule_returning_slot(day, id));
+                expected.push((day, id));
+            }
+            // Every third event is replaced by its negative and marked.
+            for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
+                q.replace_marked(slot, -(id as i64) - 1);
+                expected[id].1 = -(id as i64) - 1;
+            }
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // The first tenth is popped (marked ones unmarked as they come), and as many new
+            // events scheduled, in the freed slots.
+            let mut popped = Vec::new();
+            for _ in 0..n_events / 10 {
+                let (day, id) = q.pop_until(f64::INFINITY).expect("pending");
+                if id < 0 {
+                    let slot = slots[(-id - 1) as usize];
+                    q.unmark(slot);
+                }
+                popped.push((day, id));
+            }
+            let now = popped.last().map_or(0.0, |&(day, _)| day);
+            let mut later = Vec::new();
+            for id in 0..n_events / 10 {
+                let day = now + f64::from(rng.random_range(0..100u32)) * 0.5;
+                q.schedule(day, n_events + id);
+                later.push((day, n_events + id));
+            }
+            assert_eq!(&popped[..], &expected[..popped.len()]);
+            q.retain_unmarked();
+            let mut rest: Vec<_> = expected[popped.len()..].iter().copied().filter(|&(_, id)| id >= 0).chain(later).collect();
+            rest.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert_eq!(q.len(), rest.len());
+            let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
+            assert_eq!(popped, rest, "{n_events} events");
+            assert!(q.marked.iter().all(|&word| word == 0));
         }
     }
 
