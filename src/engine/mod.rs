@@ -2462,10 +2462,13 @@ impl<'a> Sim<'a> {
                 let serial = e.tags.serial;
                 self.coordination_hours(now, unit_instance, self.model.coordination.assessment_hours);
                 self.queue.schedule(start_day + duration, Event::AssessmentDone { practitioner, episode, serial, needs, unit_instance });
-                let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
-                let (domain, tier) = (first.domain, first.tier);
                 if self.colleagues_join {
-                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                    let first = &self.episodes[episode as usize].needs[needs.trailing_zeros() as usize];
+                    let (domain, tier) = (first.domain, first.tier);
+                    let extra = colleagues_needed(unit, domain, tier);
+                    if extra > 0 {
+                        self.involve_colleagues(episode, domain, practitioner, unit_instance, extra);
+                    }
                 }
             }
             WorkKind::Service { need } => {
@@ -2480,10 +2483,12 @@ impl<'a> Sim<'a> {
                         (false, false) => {}
                     }
                 }
-                // Looked up again only where colleagues have joined.
-                let e = if self.colleagues_join {
-                    let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
-                    self.involve_colleagues(episode, domain, tier, practitioner, unit_instance);
+                // Looked up again only where colleagues have joined (the number asked of the unit
+                // here, which `start_work` holds: most starts of work need none).
+                let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
+                let extra = if self.colleagues_join { colleagues_needed(unit, domain, tier) } else { 0 };
+                let e = if extra > 0 {
+                    self.involve_colleagues(episode, domain, practitioner, unit_instance, extra);
                     &mut self.episodes[episode as usize]
                 } else {
                     e
@@ -2555,13 +2560,10 @@ impl<'a> Sim<'a> {
     }
 
     /// Multi-disciplinary work: colleagues of `practitioner` who also see the family in an
-    /// assessment or intervention (they hold no caseload slot for it).
-    fn involve_colleagues(&mut self, episode: u32, domain: u8, tier: u8, practitioner: u32, unit_instance: u32) {
-        let unit = &self.model.units[self.instances[unit_instance as usize].unit_idx];
-        let extra = u32::from(unit.professionals_per_intervention[domain as usize][tier as usize - 1]).saturating_sub(1);
-        if extra == 0 {
-            return;
-        }
+    /// assessment or intervention (they hold no caseload slot for it), up to `extra` of them
+    /// (`colleagues_needed`, at least one: the caller asks first).
+    fn involve_colleagues(&mut self, episode: u32, domain: u8, practitioner: u32, unit_instance: u32, extra: u32) {
+        debug_assert!(extra > 0, "asked only where colleagues join");
         let professions = &self.scenario.workforce.professions;
         let runs = &self.instances[unit_instance as usize].profession_runs;
         let e = &mut self.episodes[episode as usize];
@@ -3208,6 +3210,12 @@ fn involve_colleagues_by_scan(
             }
         }
     }
+}
+
+/// How many colleagues join a practitioner of `unit` working with a need of `domain` and
+/// `tier` (`Sim::involve_colleagues`).
+fn colleagues_needed(unit: &Unit, domain: u8, tier: u8) -> u32 {
+    u32::from(unit.professionals_per_intervention[domain as usize][tier as usize - 1]).saturating_sub(1)
 }
 
 /// The bits `start..end` of a `u128` (`start < end <= 128`).
