@@ -2485,10 +2485,12 @@ impl<'a> Sim<'a> {
                 }
                 // Looked up again only where colleagues have joined (the number asked of the unit
                 // here, which `start_work` holds: most starts of work need none).
-                let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
-                let extra = if self.colleagues_join { colleagues_needed(unit, domain, tier) } else { 0 };
-                let e = if extra > 0 {
-                    self.involve_colleagues(episode, domain, practitioner, unit_instance, extra);
+                let e = if self.colleagues_join {
+                    let (domain, tier) = (e.needs[need as usize].domain, e.needs[need as usize].tier);
+                    let extra = colleagues_needed(unit, domain, tier);
+                    if extra > 0 {
+                        self.involve_colleagues(episode, domain, practitioner, unit_instance, extra);
+                    }
                     &mut self.episodes[episode as usize]
                 } else {
                     e
