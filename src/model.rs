@@ -348,8 +348,19 @@ impl Calendar {
         match self {
             Calendar::Continuous => day,
             Calendar::Weekdays => {
-                let weekday = (day.floor() as i64).rem_euclid(7);
-                if weekday >= 5 { day.floor() + (7 - weekday) as f64 } else { day }
+                // The whole day by truncation where that is the floor (from zero to 2^63, the
+                // simulation's days among them), a conversion the processor makes in one
+                // instruction, and exact back (beyond 2^53 every `f64` is a whole number); the
+                // floor is a call of libm's `floor` (baseline x86-64 has no `roundsd`), and
+                // this runs at every start of work.
+                let (whole, floor) = if (0.0..9_223_372_036_854_775_808.0).contains(&day) {
+                    let whole = day as i64;
+                    (whole, whole as f64)
+                } else {
+                    (day.floor() as i64, day.floor())
+                };
+                let weekday = whole.rem_euclid(7);
+                if weekday >= 5 { floor + (7 - weekday) as f64 } else { day }
             }
         }
     }
@@ -529,6 +540,26 @@ pub struct RunSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The weekday by truncation gives what it gave by `floor`, at whole days and between
+    /// them, before day 0, and where the conversion saturates.
+    #[test]
+    fn next_working_is_the_floors_next_working_day() {
+        let by_floor = |day: f64| {
+            let weekday = (day.floor() as i64).rem_euclid(7);
+            if weekday >= 5 { day.floor() + (7 - weekday) as f64 } else { day }
+        };
+        let days = (-400..4_000)
+            .flat_map(|quarter| {
+                let day = f64::from(quarter) / 4.0;
+                [day, f64::from_bits(day.to_bits().wrapping_sub(1)), f64::from_bits(day.to_bits() + 1)]
+            })
+            .chain([0.0, -0.0, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY, 9.3e18, 4.5e15 + 0.5]);
+        for day in days {
+            assert_eq!(Calendar::Weekdays.next_working(day).to_bits(), by_floor(day).to_bits(), "day {day}");
+        }
+        assert!(Calendar::Weekdays.next_working(f64::NAN).is_nan());
+    }
 
     #[test]
     fn the_chance_of_being_turned_away_rises_across_the_band_and_only_there() {

@@ -1,6 +1,7 @@
 //! The future event list: a two-level bucket (calendar) queue over 16-byte keys ordered by
-//! time, ties broken first-in first-out, with a 4-ary min-heap for the current bucket only and
-//! the events themselves kept aside in a slab.
+//! time, ties broken first-in first-out, with the current bucket only kept in order (sorted
+//! when it holds a few dozen entries, else a 4-ary min-heap) and the events themselves kept
+//! aside in a slab.
 //!
 //! Two events at the same instant run in the order they were scheduled (a sequence number
 //! breaks the tie, as in nexosim), so a run never depends on the queue's internal layout.
@@ -25,9 +26,10 @@
 //! cost no more than near ones. (With only the first ring and an unsorted overflow rescanned at
 //! every epoch, the criterion "hold" bench with 262,144 events spread over centuries cost
 //! 5.4 µs a pop; a heap as the overflow fixed that but cost the county 4.5% more instructions.)
-//! Scheduling a later event is a `Vec::push`; a pop sifts a heap of one bucket (a few dozen
-//! entries in the county, ~27 pops a bucket) instead of all pending events (~30,000); a bucket
-//! is heapified once when it becomes current. The bucket number, `floor(day ×
+//! Scheduling a later event is a `Vec::push`; a pop sifts a heap of one bucket instead of all
+//! pending events (~30,000); a bucket is heapified once when it becomes current, or, holding
+//! at most `DESCENDING_MAX_LEN` entries (the county's hold ~27), sorted in decreasing order,
+//! so that a pop takes the last entry (`descending`). The bucket number, `floor(day ×
 //! BUCKETS_PER_DAY)`, never decreases as the key grows, so the heap's smallest entry is always
 //! the smallest pending one. Widths tried on the 4-year county (instructions): one heap
 //! 1,614 M; 4 buckets a day 1,477 M, 8 1,465 M, 16 1,454 M.
@@ -64,6 +66,9 @@ const RING: usize = 4096;
 const EPOCHS: usize = 4096;
 /// The largest capacity of an emptied buffer kept in a ring for reuse.
 const KEPT_CAPACITY: usize = 64;
+/// A bucket made current with at most this many entries is sorted rather than made a heap
+/// (`descending`), and stays sorted while it holds at most this many.
+const DESCENDING_MAX_LEN: usize = 64;
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
 /// trick: flip every bit of a negative number, only the sign bit of a positive one).
@@ -115,7 +120,8 @@ pub struct EventQueue<E> {
     /// the queue is not `sorted`.
     small_len: usize,
     /// Empty while `sorted`; then a 4-ary min-heap of the same entries: all pending entries
-    /// until the queue is `bucketed`, then those whose bucket is at most `current`.
+    /// until the queue is `bucketed`, then those whose bucket is at most `current`; or, while
+    /// `descending`, those entries in decreasing order.
     heap: Vec<u128>,
     /// Entries whose bucket `b` is after `current` and at most `epoch_last`, unsorted, at
     /// `b % RING`. Empty (no buffers) until the queue is `bucketed`.
@@ -129,6 +135,13 @@ pub struct EventQueue<E> {
     /// grown past `SORTED_MAX_LEN`. Never with `bucketed`.
     sorted: bool,
     bucketed: bool,
+    /// Whether `heap` holds the current bucket's entries in decreasing order (the next to pop
+    /// last) rather than as a heap: a bucket of at most `DESCENDING_MAX_LEN` entries when it
+    /// becomes current (the county's hold ~27). A pop is then a `Vec::pop`, where the heap's
+    /// sift-down cost ~100 instructions, and the sort costs less than the heap's making and
+    /// its sift-downs; an entry scheduled into the current bucket moves those due before it
+    /// (an insertion sort's step). Only while `bucketed`.
+    descending: bool,
     current: u64,
     /// The last bucket of the current epoch (`current / RING`).
     epoch_last: u64,
@@ -143,6 +156,11 @@ pub struct EventQueue<E> {
     len: usize,
     /// Events by slot; a slot is reused once its event has been popped.
     events: Vec<E>,
+    /// One bit a slot of `events`: set where a pending event was replaced by `replace_marked`,
+    /// cleared by `unmark` when it is popped, or by `retain_unmarked` with the event. The
+    /// clearing of the marked events reads these words instead of every pending event (a
+    /// random read each, in a store of tens of thousands, months after it was written).
+    marked: Vec<u64>,
     free_slots: Vec<u32>,
     next_seq: u64,
     now_day: f64,
@@ -169,6 +187,7 @@ impl<E: Copy> EventQueue<E> {
             far: Vec::new(),
             sorted: true,
             bucketed: false,
+            descending: false,
             current: 0,
             epoch_last: 0,
             block_last: 0,
@@ -176,6 +195,7 @@ impl<E: Copy> EventQueue<E> {
             in_epochs: 0,
             len: 0,
             events: Vec::new(),
+            marked: Vec::new(),
             free_slots: Vec::new(),
             next_seq: 0,
             now_day: 0.0,
@@ -244,6 +264,10 @@ impl<E: Copy> EventQueue<E> {
                 self.file(entry, bucket);
                 return;
             }
+            if self.descending {
+                self.insert_descending(entry);
+                return;
+            }
         }
         self.sift_up(entry);
         if !self.bucketed && self.heap.len() >= BUCKETED_FROM_LEN {
@@ -284,6 +308,30 @@ impl<E: Copy> EventQueue<E> {
         self.events[slot as usize] = event;
     }
 
+    /// `replace`, and marks the slot, so that `retain_unmarked` drops the replacement without
+    /// reading it. **Invariant:** as for `replace`; and the caller `unmark`s the slot when it
+    /// pops the replacement (the slot is then free for another event).
+    pub fn replace_marked(&mut self, slot: u32, event: E) {
+        self.events[slot as usize] = event;
+        self.marked[slot as usize / 64] |= 1 << (slot % 64);
+    }
+
+    /// Clears the mark of `slot`, whose replacement (`replace_marked`) has just been popped.
+    pub fn unmark(&mut self, slot: u32) {
+        let word = &mut self.marked[slot as usize / 64];
+        debug_assert!(*word >> (slot % 64) & 1 == 1, "the slot is not marked");
+        *word &= !(1 << (slot % 64));
+    }
+
+    /// Removes every pending event marked by `replace_marked`, and with them the marks; the
+    /// others keep their days and sequence numbers, as with `retain`.
+    pub fn retain_unmarked(&mut self) {
+        let mut marked = std::mem::take(&mut self.marked);
+        self.retain_slots(|slot| marked[slot as usize / 64] >> (slot % 64) & 1 == 0);
+        marked.fill(0);
+        self.marked = marked;
+    }
+
     /// A new slot in the event store, holding `event`: out of line, as the store grows only
     /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
     /// growth's call cost every `schedule` saved registers.
@@ -292,6 +340,9 @@ impl<E: Copy> EventQueue<E> {
     fn new_slot(&mut self, event: E) -> u32 {
         assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
         self.events.push(event);
+        if self.marked.len() * 64 < self.events.len() {
+            self.marked.push(0);
+        }
         (self.events.len() - 1) as u32
     }
 
@@ -408,7 +459,7 @@ impl<E: Copy> EventQueue<E> {
                 // The old heap buffer (empty) now sits in the ring; a large one is freed.
                 keep_if_small(slot);
                 self.in_ring -= self.heap.len();
-                self.heapify();
+                self.order_current();
                 self.buckets_started += 1;
                 return true;
             }
@@ -435,7 +486,7 @@ impl<E: Copy> EventQueue<E> {
                 keep_if_small(&mut entries);
                 self.epochs[epoch as usize % EPOCHS] = entries;
                 if !self.heap.is_empty() {
-                    self.heapify();
+                    self.order_current();
                     self.buckets_started += 1;
                     return true;
                 }
@@ -455,6 +506,46 @@ impl<E: Copy> EventQueue<E> {
                 self.file(entry, bucket);
             }
         }
+    }
+
+    /// Orders the entries of a bucket just made current: sorted in decreasing order if there
+    /// are few (`descending`), else a heap.
+    fn order_current(&mut self) {
+        self.descending = self.heap.len() <= DESCENDING_MAX_LEN;
+        if self.descending {
+            // Keys are unique, so the unstable sort has one result.
+            self.heap.sort_unstable_by(|a, b| b.cmp(a));
+        } else {
+            self.heapify();
+        }
+    }
+
+    /// Puts `entry`, due in the current bucket, in its place in the decreasing `heap`: after
+    /// every entry greater than it (it has the highest sequence number, so among entries due
+    /// the same day it goes before them, to pop after them). Past `DESCENDING_MAX_LEN` entries
+    /// the array, reversed, becomes the heap (an increasing array is a min-heap).
+    #[inline(always)]
+    fn insert_descending(&mut self, entry: u128) {
+        debug_assert!(self.descending);
+        self.heap.push(entry);
+        let heap = &mut self.heap[..];
+        let mut idx = heap.len() - 1;
+        while idx > 0 && heap[idx - 1] < entry {
+            heap[idx] = heap[idx - 1];
+            idx -= 1;
+        }
+        heap[idx] = entry;
+        if heap.len() > DESCENDING_MAX_LEN {
+            self.stop_descending();
+        }
+    }
+
+    /// The current bucket, grown past `DESCENDING_MAX_LEN` entries, becomes a heap.
+    #[cold]
+    fn stop_descending(&mut self) {
+        self.heap.reverse();
+        self.descending = false;
+        debug_assert!(self.heap.is_sorted());
     }
 
     /// Restores the heap's order after arbitrary changes (Floyd: sift down every parent, the
@@ -488,6 +579,15 @@ impl<E: Copy> EventQueue<E> {
         }
         if self.heap.is_empty() && !self.next_bucket() {
             return None;
+        }
+        if self.descending {
+            let top = *self.heap.last().expect("not empty");
+            let day = key_day((top >> 64) as u64);
+            if day > until_day {
+                return None;
+            }
+            self.heap.pop();
+            return Some(self.popped(day, top));
         }
         let top = self.heap[0];
         let day = key_day((top >> 64) as u64);
@@ -629,7 +729,8 @@ impl<E: Copy> EventQueue<E> {
             self.in_epochs += epoch.len();
         }
         self.len = self.small_len + self.heap.len() + self.in_ring + self.in_epochs + self.far.len();
-        if !self.sorted {
+        // A decreasing array keeps its order in what it keeps, as the sorted one does.
+        if !self.sorted && !self.descending {
             self.heapify();
         }
     }
@@ -817,6 +918,48 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// A current bucket held in decreasing order (`descending`) takes events due in it in
+    /// their places, and becomes a heap when it grows past `DESCENDING_MAX_LEN`: the pops are
+    /// a stable sort's order throughout.
+    #[test]
+    fn a_current_bucket_that_grows_stays_in_order() {
+        let mut rng = crate::rng::Generator::seed_from_u64(23);
+        let mut q = EventQueue::new();
+        let mut pending: Vec<(f64, u64)> = Vec::new();
+        // Buckets: one event a day for ten years, then a first bucket of ten.
+        for id in 0..3_650u64 {
+            q.schedule(1.0 + id as f64, id);
+            pending.push((1.0 + id as f64, id));
+        }
+        for id in 3_650..3_660u64 {
+            let day = 0.5 + f64::from(rng.random_range(0..8u32)) / 256.0;
+            q.schedule(day, id);
+            pending.push((day, id));
+        }
+        let mut id = 3_660u64;
+        let (mut was_descending, mut was_heap) = (false, false);
+        for round in 0..40 {
+            pending.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (day, popped) = q.pop_until(f64::INFINITY).expect("pending");
+            assert_eq!((day.to_bits(), popped), (pending[0].0.to_bits(), pending[0].1), "round {round}");
+            pending.remove(0);
+            assert!(q.bucketed);
+            was_descending |= q.descending;
+            was_heap |= !q.descending && bucket(day) == bucket(0.5);
+            // Into the current bucket (1/16 day from 0.5), ties with what is there included.
+            for _ in 0..rng.random_range(0..8u32) {
+                let day = day + f64::from(rng.random_range(0..8u32)) / 256.0;
+                q.schedule(day, id);
+                pending.push((day, id));
+                id += 1;
+            }
+        }
+        assert!(was_descending && was_heap, "the bucket was sorted, then a heap");
+        pending.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).map(|(day, id)| (day.to_bits(), id)).collect();
+        assert_eq!(rest, pending.iter().map(|&(day, id)| (day.to_bits(), id)).collect::<Vec<_>>());
+    }
+
     #[test]
     fn events_spread_over_several_blocks_keep_their_order() {
         // The "hold" pattern with gaps of up to millions of days: entries pass through `far`,
@@ -936,6 +1079,56 @@ mod tests {
             expected.sort_by(|a, b| a.0.total_cmp(&b.0));
             let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
             assert_eq!(popped, expected, "{n_events} events");
+        }
+    }
+
+    /// Events replaced and marked are dropped by `retain_unmarked`, unread, and those popped
+    /// first and unmarked are not; a slot marked, popped, unmarked and reused keeps its new
+    /// event. In each of the queue's three shapes.
+    #[test]
+    fn marked_events_are_dropped_and_unmarked_ones_kept() {
+        for n_events in [20i64, 500, 5_000] {
+            let mut rng = crate::rng::Generator::seed_from_u64(41);
+            let mut q = EventQueue::new();
+            let mut expected = Vec::new();
+            let mut slots = Vec::new();
+            for id in 0..n_events {
+                let day = f64::from(rng.random_range(1..100u32)) * 0.5;
+                slots.push(q.schedule_returning_slot(day, id));
+                expected.push((day, id));
+            }
+            // Every third event is replaced by its negative and marked.
+            for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
+                q.replace_marked(slot, -(id as i64) - 1);
+                expected[id].1 = -(id as i64) - 1;
+            }
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // The first tenth is popped (marked ones unmarked as they come), and as many new
+            // events scheduled, in the freed slots.
+            let mut popped = Vec::new();
+            for _ in 0..n_events / 10 {
+                let (day, id) = q.pop_until(f64::INFINITY).expect("pending");
+                if id < 0 {
+                    let slot = slots[(-id - 1) as usize];
+                    q.unmark(slot);
+                }
+                popped.push((day, id));
+            }
+            let now = popped.last().map_or(0.0, |&(day, _)| day);
+            let mut later = Vec::new();
+            for id in 0..n_events / 10 {
+                let day = now + f64::from(rng.random_range(0..100u32)) * 0.5;
+                q.schedule(day, n_events + id);
+                later.push((day, n_events + id));
+            }
+            assert_eq!(&popped[..], &expected[..popped.len()]);
+            q.retain_unmarked();
+            let mut rest: Vec<_> = expected[popped.len()..].iter().copied().filter(|&(_, id)| id >= 0).chain(later).collect();
+            rest.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert_eq!(q.len(), rest.len());
+            let popped: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).collect();
+            assert_eq!(popped, rest, "{n_events} events");
+            assert!(q.marked.iter().all(|&word| word == 0));
         }
     }
 
