@@ -587,6 +587,7 @@ impl<E: Copy> EventQueue<E> {
                 return None;
             }
             self.heap.pop();
+            self.len -= 1;
             return Some(self.popped(day, top));
         }
         let top = self.heap[0];
@@ -943,6 +944,7 @@ mod tests {
             let (day, popped) = q.pop_until(f64::INFINITY).expect("pending");
             assert_eq!((day.to_bits(), popped), (pending[0].0.to_bits(), pending[0].1), "round {round}");
             pending.remove(0);
+            assert_eq!(q.len(), pending.len(), "round {round}: the count after a pop");
             assert!(q.bucketed);
             was_descending |= q.descending;
             was_heap |= !q.descending && bucket(day) == bucket(0.5);
@@ -953,6 +955,7 @@ mod tests {
                 pending.push((day, id));
                 id += 1;
             }
+            assert_eq!(q.len(), pending.len(), "round {round}: the count after scheduling");
         }
         assert!(was_descending && was_heap, "the bucket was sorted, then a heap");
         pending.sort_by(|a, b| a.0.total_cmp(&b.0));
