@@ -2106,7 +2106,7 @@ impl<'a> Sim<'a> {
     /// dearer, until popped and ignored: in the county they were a third of the queue and a
     /// fifth of all events popped. Once they are a third of the queue they are dropped in one
     /// pass, which costs less than popping them. The live events keep their order
-    /// (`EventQueue::retain`), and the ones dropped are exactly those `handle` would
+    /// (`EventQueue::retain_unmarked`), and the ones dropped are exactly those `handle` would
     /// ignore.
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;

@@ -289,6 +289,9 @@ impl<E: Copy> EventQueue<E> {
         }
         let slot = match self.free_slots.pop() {
             Some(slot) => {
+                // A slot still marked would have its new event dropped by `retain_unmarked`:
+                // the caller popped a marked replacement without `unmark`ing it.
+                debug_assert!(self.marked[slot as usize / 64] >> (slot % 64) & 1 == 0, "slot {slot} reused while marked");
                 self.events[slot as usize] = event;
                 slot
             }
