@@ -1056,6 +1056,26 @@ mod tests {
         assert_eq!(rest, pending.iter().map(|&(day, id)| (day.to_bits(), id)).collect::<Vec<_>>());
     }
 
+    /// What `with_slots` makes: the queue, the events, their slots and the generator.
+    type WithSlots = (EventQueue<i64>, Vec<(f64, i64)>, Vec<u32>, crate::rng::Generator);
+
+    /// A queue of `n_events` events (their ids), each due on a random multiple of half a day
+    /// from `first_half_day` halves up to day 49.5 and scheduled with
+    /// `schedule_returning_slot`: the queue, the events as
+    /// (day, id) in scheduling order, their slots, and the generator, to draw on from there.
+    fn with_slots(seed: u64, n_events: i64, first_half_day: u32) -> WithSlots {
+        let mut rng = crate::rng::Generator::seed_from_u64(seed);
+        let mut q = EventQueue::new();
+        let mut expected = Vec::new();
+        let mut slots = Vec::new();
+        for id in 0..n_events {
+            let day = f64::from(rng.random_range(first_half_day..100u32)) * 0.5;
+            slots.push(q.schedule_returning_slot(day, id));
+            expected.push((day, id));
+        }
+        (q, expected, slots, rng)
+    }
+
     /// An event replaced in its slot pops at the old one's day and place among ties, and
     /// `retain` sees the replacement: what `Sim` does with a stopped clock's event. In each of
     /// the queue's three shapes: the sorted array (20 events), one heap (500) and buckets
@@ -1063,15 +1083,7 @@ mod tests {
     #[test]
     fn replaced_events_keep_their_day_and_place() {
         for n_events in [20i64, 500, 5_000] {
-            let mut rng = crate::rng::Generator::seed_from_u64(37);
-            let mut q = EventQueue::new();
-            let mut expected = Vec::new();
-            let mut slots = Vec::new();
-            for id in 0..n_events {
-                let day = f64::from(rng.random_range(0..100u32)) * 0.5;
-                slots.push(q.schedule_returning_slot(day, id));
-                expected.push((day, id));
-            }
+            let (mut q, mut expected, slots, _) = with_slots(37, n_events, 0);
             assert_eq!((q.sorted, q.bucketed), (n_events <= SORTED_MAX_LEN as i64, n_events >= BUCKETED_FROM_LEN as i64));
             // Every third event becomes its negative (a stand-in for "stopped"); half of those
             // are then dropped by `retain`, the rest popped.
@@ -1094,15 +1106,7 @@ mod tests {
     #[test]
     fn marked_events_are_dropped_and_unmarked_ones_kept() {
         for n_events in [20i64, 500, 5_000] {
-            let mut rng = crate::rng::Generator::seed_from_u64(41);
-            let mut q = EventQueue::new();
-            let mut expected = Vec::new();
-            let mut slots = Vec::new();
-            for id in 0..n_events {
-                let day = f64::from(rng.random_range(1..100u32)) * 0.5;
-                slots.push(q.schedule_returning_slot(day, id));
-                expected.push((day, id));
-            }
+            let (mut q, mut expected, slots, mut rng) = with_slots(41, n_events, 1);
             // Every third event is replaced by its negative and marked.
             for (id, &slot) in slots.iter().enumerate().filter(|(id, _)| id % 3 == 0) {
                 q.replace_marked(slot, -(id as i64) - 1);
