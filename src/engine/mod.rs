@@ -211,16 +211,35 @@ struct NeedList {
 }
 
 impl NeedList {
-    /// The list of `needs` (at most `MAX_NEEDS`).
-    fn set(&mut self, needs: &[Need]) {
+    /// The list of `needs` (at most `MAX_NEEDS`), each untreated from `day` (a new episode's
+    /// needs: each starts its untreated clock as it opens).
+    fn set_untreated_since(&mut self, needs: &[Need], day: f64) {
         // Case by case, so that each copy has a size known to the compiler, which does it in
         // registers: a copy of a slice (or a loop over it) is a call of libc's `memcpy`, ~20
-        // instructions a family.
+        // instructions a family. The start of the clock is written after each copy, a store
+        // a need: a loop over the list after it, the compiler's vectorised one, was ~35
+        // instructions a family with one need (and a copy of each need with its field
+        // changed, `Need { untreated_since_day: day, ..n }`, was done field by field).
+        let items = &mut self.items;
         match *needs {
-            [a] => self.items[0] = a,
-            [a, b] => [self.items[0], self.items[1]] = [a, b],
-            [a, b, c] => [self.items[0], self.items[1], self.items[2]] = [a, b, c],
-            [a, b, c, d] => self.items = [a, b, c, d],
+            [a] => {
+                items[0] = a;
+                items[0].untreated_since_day = day;
+            }
+            [a, b] => {
+                [items[0], items[1]] = [a, b];
+                (items[0].untreated_since_day, items[1].untreated_since_day) = (day, day);
+            }
+            [a, b, c] => {
+                [items[0], items[1], items[2]] = [a, b, c];
+                (items[0].untreated_since_day, items[1].untreated_since_day, items[2].untreated_since_day) = (day, day, day);
+            }
+            [a, b, c, d] => {
+                *items = [a, b, c, d];
+                for n in items {
+                    n.untreated_since_day = day;
+                }
+            }
             _ => assert!(needs.is_empty(), "more than MAX_NEEDS needs"),
         }
         self.len = needs.len() as u8;
@@ -230,8 +249,8 @@ impl NeedList {
 impl std::ops::Deref for NeedList {
     type Target = [Need];
     fn deref(&self) -> &[Need] {
-        // `len` is never above `MAX_NEEDS` (`set`); the `min` says so to the compiler, so that
-        // there is no bounds check here, only the one on the need read.
+        // `len` is never above `MAX_NEEDS` (`set_untreated_since`); the `min` says so to the
+        // compiler, so that there is no bounds check here, only the one on the need read.
         &self.items[..usize::from(self.len).min(MAX_NEEDS)]
     }
 }
@@ -1520,8 +1539,9 @@ impl<'a> Sim<'a> {
             self.diagnostics.new_families += 1;
         }
         let opened = self.open_episode(now, family_id, 0, locality, list, None);
-        // `all_needs` of the new episode, from the list it was given (`NeedList::set` takes
-        // at most `MAX_NEEDS`): no look-up of the episode.
+        // `all_needs` of the new episode, from the list it was given
+        // (`NeedList::set_untreated_since` takes at most `MAX_NEEDS`): no look-up of the
+        // episode.
         let every_need = ((1u16 << list.len().min(MAX_NEEDS)) - 1) as u8;
         if n_needs > 1 {
             self.new_needs = needs;
@@ -1671,21 +1691,19 @@ impl<'a> Sim<'a> {
         };
         self.census_open(idx, needs);
         // The episode is held from here to the end: looked up again for each need, it cost a
-        // bounds check or two each time.
+        // bounds check or two each time. Then `start_untreated` for each need in turn: every
+        // new need's clock is unset (`draw_need`) and the new episode counts none untreated,
+        // so each need starts its clock as it is copied in, and the child becomes untreated
+        // with the first; the clocks are scheduled after, in the same order (nothing between
+        // them reads the queue).
+        debug_assert!(needs.iter().all(|n| n.untreated_since_day.is_nan()), "a new need is treated");
         let e = &mut self.episodes[idx as usize];
-        e.needs.set(needs);
+        debug_assert_eq!(e.n_untreated, 0, "a new episode counts no need untreated");
+        e.needs.set_untreated_since(needs, now);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
         self.record.referral(now, previous_close_day);
-        // `start_untreated` for each need in turn, on the episode held; the clocks scheduled
-        // after, in the same order (nothing between them reads the queue). Every new need's
-        // clock is unset (`draw_need`) and the new episode counts none untreated, so each need
-        // starts its clock, and the child becomes untreated with the first.
-        debug_assert!(e.n_untreated == 0 && e.needs.iter().all(|n| n.untreated_since_day.is_nan()), "a new need is treated");
-        for n in e.needs.iter_mut() {
-            n.untreated_since_day = now;
-        }
         let count = e.needs.len() as u8;
         if count > 0 {
             self.record.untreated_children_change(now, 1);
