@@ -19,7 +19,6 @@ pub(super) fn round_to_u64(x: f64) -> u64 {
     let whole = x as u64;
     if x - whole as f64 >= 0.5 { whole + 1 } else { whole }
 }
-
 /// `(day / MONTH_DAYS) as usize`, the month a day falls in, remembered with the exact range of
 /// days that give it. Working it out takes a division and a saturating conversion to `usize`
 /// (16 instructions on baseline x86-64), and the engine needs it several times a referral
@@ -169,28 +168,54 @@ impl TimeIntegral {
             return;
         }
         if self.level != 0.0 {
-            let measured_from = later_of(self.last_day, warmup_day);
-            if now > measured_from {
-                self.window_total += self.level * (now - measured_from);
-            }
-            // Split the interval across month boundaries.
-            // `now > last_day` here, so the first pass is always made. The earlier of two
-            // days with `earlier_of`, not `f64::min` (whose NaN handling is five more
-            // instructions on baseline x86-64, on every pass).
-            let mut start = self.last_day;
-            loop {
-                let (month, month_end) = self.month_of.of(start);
-                let end = earlier_of(now, month_end);
-                if let Some(bin) = self.monthly.get_mut(month) {
-                    *bin += self.level * (end - start);
+            let start = self.last_day;
+            let month_of = &self.month_of;
+            // The common case (nearly every change: levels change several times a day, months
+            // are 30 days): the interval is measured whole and ends in the month it starts in,
+            // which is remembered. Both sums then add the same product, worked out once, where
+            // `advance_across` works it out twice (from the later of the start and the
+            // warm-up, and in the month's one pass to the earlier of `now` and the month's
+            // end): the same number, `level * (now - start)`, added in the same order.
+            if start >= warmup_day && start >= month_of.from_day && start < month_of.to_day && now <= month_of.end_day {
+                let area = self.level * (now - start);
+                self.window_total += area;
+                if let Some(bin) = self.monthly.get_mut(month_of.month) {
+                    *bin += area;
                 }
-                if end >= now {
-                    break;
-                }
-                start = end;
+            } else {
+                self.advance_across(now, warmup_day);
             }
         }
         self.last_day = now;
+    }
+
+    /// `advance` of a level not 0 over an interval that starts before the warm-up or crosses
+    /// into another month (or starts in a month not remembered yet): out of line, as it is
+    /// rare (once a month an integral, and the changes before the warm-up).
+    #[cold]
+    #[inline(never)]
+    fn advance_across(&mut self, now: f64, warmup_day: f64) {
+        debug_assert!(now > self.last_day && self.level != 0.0, "called by `advance` only");
+        let measured_from = later_of(self.last_day, warmup_day);
+        if now > measured_from {
+            self.window_total += self.level * (now - measured_from);
+        }
+        // Split the interval across month boundaries.
+        // `now > last_day` here, so the first pass is always made. The earlier of two
+        // days with `earlier_of`, not `f64::min` (whose NaN handling is five more
+        // instructions on baseline x86-64, on every pass).
+        let mut start = self.last_day;
+        loop {
+            let (month, month_end) = self.month_of.of(start);
+            let end = earlier_of(now, month_end);
+            if let Some(bin) = self.monthly.get_mut(month) {
+                *bin += self.level * (end - start);
+            }
+            if end >= now {
+                break;
+            }
+            start = end;
+        }
     }
 
     /// Adds another run's integral, both taken to the same day.
