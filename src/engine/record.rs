@@ -16,9 +16,17 @@ pub(super) fn round_to_u64(x: f64) -> u64 {
     if x >= 4_503_599_627_370_496.0 {
         return x as u64;
     }
-    let whole = x as u64;
-    if x - whole as f64 >= 0.5 { whole + 1 } else { whole }
+    // From a half to 2^52 through `i64`, which baseline x86-64 converts to and from in one
+    // instruction each way, where a `u64` took ~17 instructions to convert to and 6 back;
+    // NaN and numbers below a half (negative ones too) round to 0.
+    if x >= 0.5 {
+        let whole = x as i64;
+        (if x - whole as f64 >= 0.5 { whole + 1 } else { whole }) as u64
+    } else {
+        0
+    }
 }
+
 /// `(day / MONTH_DAYS) as usize`, the month a day falls in, remembered with the exact range of
 /// days that give it. Working it out takes a division and a saturating conversion to `usize`
 /// (16 instructions on baseline x86-64), and the engine needs it several times a referral
