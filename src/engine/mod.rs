@@ -635,6 +635,14 @@ struct Practitioner {
     available: bool,
 }
 
+impl Practitioner {
+    /// The slots open to new work (`Sim::open_slots`): the free ones, while the post is held.
+    #[inline(always)]
+    fn open_slots(&self) -> u32 {
+        if self.available { self.free_slots } else { 0 }
+    }
+}
+
 /// Practitioners `start..end`, all of profession `profession_idx`; `run_idx` numbers the run
 /// among all runs of the model (`Sim::run_best`).
 #[derive(Clone, Copy)]
@@ -1995,27 +2003,6 @@ impl<'a> Sim<'a> {
         instance.decayed_on_day = f64::NAN;
     }
 
-    /// How much longer casework takes because staff time goes on meetings, assessments'
-    /// paperwork, referrals and team building (seed paper §3: "case planning meetings can take
-    /// up a significant amount of time"). The share of the unit's contracted hours spent
-    /// coordinating over the last few weeks, capped so work never stops entirely.
-    fn casework_slowdown(&mut self, now: f64, unit_instance: u32) -> f64 {
-        let instance = &mut self.instances[unit_instance as usize];
-        if instance.hours_per_day <= 0.0 {
-            return 1.0;
-        }
-        // Nothing spent coordinating and no team time: the share below is exactly 0 and the
-        // slowdown exactly 1 (for finite hours), so the divisions are skipped.
-        let team_share = instance.team_time_share;
-        if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day.is_finite() {
-            return 1.0;
-        }
-        let recent = remembered_coordination(instance, now);
-        // `recent` is about rate x memory, so rate per day = recent / memory.
-        let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
-        1.0 / (1.0 - share)
-    }
-
     /// Whether referrals from this unit are warm handoffs: co-located staff, or a project
     /// handing its families on under an exit strategy.
     fn warm_from(&self, unit_instance: u32) -> bool {
@@ -2417,8 +2404,14 @@ impl<'a> Sim<'a> {
     /// search for the next best out of line.
     #[inline(always)]
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
-        let p = &self.practitioners[practitioner as usize];
-        let open = if p.available { p.free_slots } else { 0 };
+        let open = self.practitioners[practitioner as usize].open_slots();
+        self.open_slots_are(practitioner, open);
+    }
+
+    /// `practitioner_changed` for a caller that has the practitioner's open slots at hand.
+    #[inline(always)]
+    fn open_slots_are(&mut self, practitioner: u32, open: u32) {
+        debug_assert_eq!(open, self.practitioners[practitioner as usize].open_slots(), "the practitioner's open slots");
         self.open_slots[practitioner as usize] = open;
         let best = &mut self.run_best[self.run_of[practitioner as usize] as usize];
         if best.stale {
@@ -2456,33 +2449,32 @@ impl<'a> Sim<'a> {
     /// The unit copy's busy slots change by `delta` (the copy is the practitioner's, which the
     /// callers have looked up already).
     fn unit_busy_change(&mut self, now: f64, unit_instance: u32, delta: i32) {
-        let warmup = self.scenario.run.warmup_days;
-        let instance = &mut self.instances[unit_instance as usize];
-        let from = record::later_of(instance.busy_since_day, warmup);
-        if now > from {
-            instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
-        }
-        instance.busy_since_day = now;
-        instance.busy_slots = instance.busy_slots.checked_add_signed(delta).expect("busy slots never go negative");
+        busy_change(&mut self.instances[unit_instance as usize], now, self.scenario.run.warmup_days, delta);
     }
 
     fn start_work(&mut self, now: f64, practitioner: u32, item: WorkItem) {
         let (model, scenario) = (self.model, self.scenario);
         let episode = item.episode;
-        let unit_instance = self.practitioners[practitioner as usize].unit_instance;
-        let unit_idx = self.instances[unit_instance as usize].unit_idx;
+        // The practitioner and their unit copy are looked up once each, for everything read of
+        // them here (each look-up again was a bounds check, with the length reloaded after
+        // the stores between); the slot is taken in the copy first, the slowdown worked out
+        // from it (it reads only the copy), then in the practitioner's open slots and the
+        // record, which read neither.
+        let p = &mut self.practitioners[practitioner as usize];
+        let unit_instance = p.unit_instance;
+        p.free_slots -= 1;
+        let open = p.open_slots();
+        let instance = &mut self.instances[unit_instance as usize];
+        let unit_idx = instance.unit_idx;
         let unit = &model.units[unit_idx];
-        self.practitioners[practitioner as usize].free_slots -= 1;
-        self.practitioner_changed(practitioner);
+        busy_change(instance, now, scenario.run.warmup_days, 1);
+        let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
+        let casework = casework_slowdown(instance, now);
+        self.open_slots_are(practitioner, open);
         self.record.busy_slots_change(now, 1);
-        self.unit_busy_change(now, unit_instance, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
         let start_day = scenario.run.calendar.next_working(now);
-        // The slowdown first (it reads only the unit copy), so that the episode is looked up
-        // once for the rest.
-        let instance = &self.instances[unit_instance as usize];
-        let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let workforce = &scenario.workforce;
         // Without a slowdown the formula gives exactly 1, so it is not worked out.
         let overload =
@@ -2491,7 +2483,7 @@ impl<'a> Sim<'a> {
             } else {
                 1.0
             };
-        let slowdown = overload * self.casework_slowdown(now, unit_instance);
+        let slowdown = overload * casework;
         // Working a family together builds trust both ways between agencies.
         let gain = model.collaboration.gain_per_shared_case;
         let own_agency = self.relationships.agency_of(practitioner);
@@ -3339,6 +3331,39 @@ fn colleagues_needed(unit: &Unit, domain: u8, tier: u8) -> u32 {
 fn places(start: u32, end: u32) -> u128 {
     debug_assert!(start < end && end <= u128::BITS);
     (u128::MAX >> (u128::BITS - end)) & (u128::MAX << start)
+}
+
+/// How much longer casework takes because staff time goes on meetings, assessments'
+/// paperwork, referrals and team building (seed paper §3: "case planning meetings can take
+/// up a significant amount of time"). The share of the unit's contracted hours spent
+/// coordinating over the last few weeks, capped so work never stops entirely.
+#[inline(always)]
+fn casework_slowdown(instance: &mut UnitInstance, now: f64) -> f64 {
+    if instance.hours_per_day <= 0.0 {
+        return 1.0;
+    }
+    // Nothing spent coordinating and no team time: the share below is exactly 0 and the
+    // slowdown exactly 1 (for finite hours), so the divisions are skipped.
+    let team_share = instance.team_time_share;
+    if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day.is_finite() {
+        return 1.0;
+    }
+    let recent = remembered_coordination(instance, now);
+    // `recent` is about rate x memory, so rate per day = recent / memory.
+    let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
+    1.0 / (1.0 - share)
+}
+
+/// The unit copy's busy slots change by `delta` at `now`, their time integral (from the
+/// warm-up on) brought up to date first.
+#[inline(always)]
+fn busy_change(instance: &mut UnitInstance, now: f64, warmup_day: f64, delta: i32) {
+    let from = record::later_of(instance.busy_since_day, warmup_day);
+    if now > from {
+        instance.busy_slot_days += f64::from(instance.busy_slots) * (now - from);
+    }
+    instance.busy_since_day = now;
+    instance.busy_slots = instance.busy_slots.checked_add_signed(delta).expect("busy slots never go negative");
 }
 
 fn remembered_coordination(instance: &mut UnitInstance, now: f64) -> f64 {
