@@ -2389,14 +2389,17 @@ impl<'a> Sim<'a> {
     #[inline(always)]
     fn release_uncounted(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
-        if !self.active[self.instances[unit_instance as usize].unit_idx] {
+        // The unit copy is looked up once, for whether its unit is open and for its busy
+        // slots (again after the stores between, it was a second bounds check).
+        let instance = &mut self.instances[unit_instance as usize];
+        if !self.active[instance.unit_idx] {
             // The unit has closed: `project_ends` freed every slot on its last day, so the
             // end of work the closure cut short frees nothing more.
             return false;
         }
+        busy_change(instance, now, self.scenario.run.warmup_days, -1);
         self.practitioners[practitioner as usize].free_slots += 1;
         self.record.busy_slots_change(now, -1);
-        self.unit_busy_change(now, unit_instance, -1);
         true
     }
 
