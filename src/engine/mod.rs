@@ -3346,9 +3346,12 @@ fn casework_slowdown(instance: &mut UnitInstance, now: f64) -> f64 {
         return 1.0;
     }
     // Nothing spent coordinating and no team time: the share below is exactly 0 and the
-    // slowdown exactly 1 (for finite hours), so the divisions are skipped.
+    // slowdown exactly 1 (for finite hours), so the divisions are skipped. The hours are
+    // finite where they are below infinity (NaN is not, nor are they negative here): one
+    // comparison, where `is_finite` masks the bits and compares them (six instructions on
+    // every start of work).
     let team_share = instance.team_time_share;
-    if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day.is_finite() {
+    if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day < f64::INFINITY {
         return 1.0;
     }
     let recent = remembered_coordination(instance, now);
