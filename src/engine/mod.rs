@@ -1339,6 +1339,24 @@ impl<'a> Sim<'a> {
         // Practitioners come after the unit copies in `unit_of_holder`.
         let practitioners_from = self.instances.len();
         for (slot, census) in self.census.iter().enumerate() {
+            // Most slots hold at most their first need (a family with one need, or a free
+            // slot): the other three are tested together, and a single need held counts its
+            // child without the `seen` test (no earlier need of the slot can have marked its
+            // unit). The same sums, added in the same order, as the loop below.
+            if census.holders[1..] == [NOT_HELD; MAX_NEEDS - 1] {
+                let holder = census.holders[0];
+                if holder != NOT_HELD {
+                    let index = (holder & HOLDER_INDEX_MASK) as usize;
+                    let in_service = holder & HELD_IN_SERVICE != 0;
+                    let unit = self.unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize;
+                    let stats = &mut self.unit_stats[unit];
+                    stats.open_children_month_sum += 1.0;
+                    if in_service && census.tier4_domains[0] != NOT_TIER4 {
+                        stats.tier4_in_service_month_sum[census.tier4_domains[0] as usize] += 1.0;
+                    }
+                }
+                continue;
+            }
             for (need, &holder) in census.holders.iter().enumerate() {
                 if holder == NOT_HELD {
                     continue;
