@@ -340,6 +340,38 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
         self.len = self.len.checked_add(1).expect("an InlineList holds fewer than 2^32 items");
     }
 
+    /// `push` of each of `items` in turn: the same list, with one call out of line where it
+    /// spills or has spilled rather than one an item (`involve_colleagues` adds a disability
+    /// service's seven colleagues to a list that has spilled).
+    #[inline(always)]
+    fn extend_from_slice(&mut self, items: &[T]) {
+        let len = self.len as usize;
+        if len + items.len() <= N {
+            for (place, &item) in self.inline[len..].iter_mut().zip(items) {
+                *place = item;
+            }
+            self.len += items.len() as u32;
+        } else {
+            self.extend_spilled(items);
+        }
+    }
+
+    /// `extend_from_slice` past the items held in place: the list moves to its own
+    /// allocation if it has not yet (as `push_spilled` does), and the items follow.
+    #[cold]
+    #[inline(never)]
+    fn extend_spilled(&mut self, items: &[T]) {
+        let len = self.len as usize;
+        if len <= N {
+            self.spill.clear();
+            self.spill.reserve(SPILL_ROOM * N);
+            self.spill.extend_from_slice(&self.inline[..len]);
+        }
+        self.spill.extend_from_slice(items);
+        self.len =
+            u32::try_from(items.len()).ok().and_then(|n| self.len.checked_add(n)).expect("an InlineList holds fewer than 2^32 items");
+    }
+
     /// Adds `item` unless the list holds it already; whether it was added. Inlined, with the
     /// places read once: it runs for every case started, on a list that is nearly always in
     /// place and short.
@@ -784,6 +816,9 @@ struct Sim<'a> {
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<Need>,
+    /// The colleagues joining a practitioner, in order, as `involve_colleagues` finds them
+    /// (kept to save an allocation per intervention), added to the family's list at once.
+    joining: Vec<u32>,
     n_open: u64,
     next_serial: u64,
     next_family_id: u64,
@@ -1051,6 +1086,7 @@ impl<'a> Sim<'a> {
             census: Vec::new(),
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
+            joining: Vec::new(),
             n_open: 0,
             next_serial: 1,
             next_family_id: 0,
@@ -2701,10 +2737,13 @@ impl<'a> Sim<'a> {
                 present |= 1 << place;
             }
         }
+        let joining = &mut self.joining;
+        joining.clear();
         let mut added = 0;
         // The colleagues after `practitioner`, then from the top of the copy, in the order
         // `involve_colleagues_by_scan` takes them: each colleague's place is in one of the
-        // two passes only, so none is added twice.
+        // two passes only, so none is added twice. Gathered first and added to the list
+        // together: pushed one by one onto a spilled list, each was a call of `push_spilled`.
         let after = practitioner + 1;
         'passes: for (from, to) in [(after, u32::MAX), (0, after)] {
             for run in runs.iter().filter(|run| professions[run.profession_idx as usize].competence_tiers_by_domain[domain as usize] != 0) {
@@ -2717,12 +2756,13 @@ impl<'a> Sim<'a> {
                     if added == extra {
                         break 'passes;
                     }
-                    e.professionals.push(first + absent.trailing_zeros());
+                    joining.push(first + absent.trailing_zeros());
                     absent &= absent - 1;
                     added += 1;
                 }
             }
         }
+        e.professionals.extend_from_slice(joining);
     }
 
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
@@ -3811,6 +3851,13 @@ mod tests {
         }
         list.clear(32);
         assert_eq!((list.len(), list.spill.capacity()), (0, 0));
+        // Several at once: in place, across the spill and onto the spilled list, in order.
+        let mut expected = Vec::new();
+        for items in [&[1, 2][..], &[], &[3, 4, 5], &[6], &[7, 8, 9, 10, 11, 12, 13]] {
+            list.extend_from_slice(items);
+            expected.extend_from_slice(items);
+            assert_eq!((&list[..], list.len()), (&expected[..], expected.len()));
+        }
     }
 
     /// The layout `Episode` and `Need` describe: what events read first in the episode's
