@@ -49,6 +49,10 @@ const KEPT_BUFFER_LEN: usize = 32;
 /// `InlineList`).
 const INLINE_PROFESSIONALS: usize = 4;
 const INLINE_ASSESSMENTS: usize = 4;
+/// The capacity an `InlineList` that spills is given at once, in multiples of the items it
+/// holds in place (`push_spilled`); within `KEPT_BUFFER_LEN`, so that its slot keeps it.
+const SPILL_ROOM: usize = 4;
+const _: () = assert!(SPILL_ROOM * INLINE_PROFESSIONALS <= KEPT_BUFFER_LEN && SPILL_ROOM * INLINE_ASSESSMENTS <= KEPT_BUFFER_LEN);
 
 /// Runs one replication of `scenario.models[model_idx]`.
 pub fn simulate(scenario: &Scenario, model_idx: usize, replication: u32) -> Result<ReplicationResult> {
@@ -261,14 +265,16 @@ impl std::ops::DerefMut for NeedList {
     }
 }
 
-// A need read by its number (`e.needs[need as usize]`, a dozen times a referral) is checked
-// against the list's length alone, as the slice's index checked it, and then found in the
-// fixed array by a mask rather than a second check: through the slice each read worked out
-// `min(len, MAX_NEEDS)` and compared with it (six instructions, four here).
+// A need read by its number (`e.needs[need as usize]`, a dozen times a referral) is found in
+// the fixed array by a mask, so that no read can leave the array. That the number is within
+// the list's length is the engine's invariant (every event and handler names a need its
+// episode has), checked as an assertion in debug builds: checked in every build it was a
+// load, a compare and a branch at each read (1.0% of the county's instructions). Through the
+// slice each read worked out `min(len, MAX_NEEDS)` and compared with it (six instructions).
 const _: () = assert!(MAX_NEEDS.is_power_of_two(), "a need's number is masked into the array");
 
-/// The panic of a need read beyond an episode's list, out of line (formatted at each read,
-/// it made the reads' callers larger).
+/// The panic of a need read beyond an episode's list (an assertion of debug builds), out of
+/// line (formatted at each read, it made the reads' callers larger).
 #[cold]
 #[inline(never)]
 fn no_such_need(need: usize, len: u8) -> ! {
@@ -279,7 +285,7 @@ impl std::ops::Index<usize> for NeedList {
     type Output = Need;
     #[inline(always)]
     fn index(&self, need: usize) -> &Need {
-        if need >= usize::from(self.len) {
+        if cfg!(debug_assertions) && need >= usize::from(self.len) {
             no_such_need(need, self.len);
         }
         &self.items[need & (MAX_NEEDS - 1)]
@@ -289,7 +295,7 @@ impl std::ops::Index<usize> for NeedList {
 impl std::ops::IndexMut<usize> for NeedList {
     #[inline(always)]
     fn index_mut(&mut self, need: usize) -> &mut Need {
-        if need >= usize::from(self.len) {
+        if cfg!(debug_assertions) && need >= usize::from(self.len) {
             no_such_need(need, self.len);
         }
         &mut self.items[need & (MAX_NEEDS - 1)]
@@ -341,10 +347,48 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
     fn push_spilled(&mut self, item: T) {
         if self.len as usize == N {
             self.spill.clear();
+            // Room for `SPILL_ROOM` times the items held in place, made at once: a list that
+            // spills (the county's disability service adds eight professionals) otherwise
+            // grew its new buffer twice, each a `realloc` (~470 instructions: 1.4% of the
+            // county's), until its slot had kept a buffer that large. A reused slot's kept
+            // buffer is large enough already and is not touched.
+            self.spill.reserve(SPILL_ROOM * N);
             self.spill.extend_from_slice(&self.inline);
         }
         self.spill.push(item);
         self.len = self.len.checked_add(1).expect("an InlineList holds fewer than 2^32 items");
+    }
+
+    /// `push` of each of `items` in turn: the same list, with one call out of line where it
+    /// spills or has spilled rather than one an item (`involve_colleagues` adds a disability
+    /// service's seven colleagues to a list that has spilled).
+    #[inline(always)]
+    fn extend_from_slice(&mut self, items: &[T]) {
+        let len = self.len as usize;
+        if len + items.len() <= N {
+            for (place, &item) in self.inline[len..].iter_mut().zip(items) {
+                *place = item;
+            }
+            self.len += items.len() as u32;
+        } else {
+            self.extend_spilled(items);
+        }
+    }
+
+    /// `extend_from_slice` past the items held in place: the list moves to its own
+    /// allocation if it has not yet (as `push_spilled` does), and the items follow.
+    #[cold]
+    #[inline(never)]
+    fn extend_spilled(&mut self, items: &[T]) {
+        let len = self.len as usize;
+        if len <= N {
+            self.spill.clear();
+            self.spill.reserve(SPILL_ROOM * N);
+            self.spill.extend_from_slice(&self.inline[..len]);
+        }
+        self.spill.extend_from_slice(items);
+        self.len =
+            u32::try_from(items.len()).ok().and_then(|n| self.len.checked_add(n)).expect("an InlineList holds fewer than 2^32 items");
     }
 
     /// Adds `item` unless the list holds it already; whether it was added. Inlined, with the
@@ -799,6 +843,9 @@ struct Sim<'a> {
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<Need>,
+    /// The colleagues joining a practitioner, in order, as `involve_colleagues` finds them
+    /// (kept to save an allocation per intervention), added to the family's list at once.
+    joining: Vec<u32>,
     n_open: u64,
     next_serial: u64,
     next_family_id: u64,
@@ -1066,6 +1113,7 @@ impl<'a> Sim<'a> {
             census: Vec::new(),
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
+            joining: Vec::new(),
             n_open: 0,
             next_serial: 1,
             next_family_id: 0,
@@ -1356,6 +1404,24 @@ impl<'a> Sim<'a> {
         // Practitioners come after the unit copies in `unit_of_holder`.
         let practitioners_from = self.instances.len();
         for (slot, census) in self.census.iter().enumerate() {
+            // Most slots hold at most their first need (a family with one need, or a free
+            // slot): the other three are tested together, and a single need held counts its
+            // child without the `seen` test (no earlier need of the slot can have marked its
+            // unit). The same sums, added in the same order, as the loop below.
+            if census.holders[1..] == [NOT_HELD; MAX_NEEDS - 1] {
+                let holder = census.holders[0];
+                if holder != NOT_HELD {
+                    let index = (holder & HOLDER_INDEX_MASK) as usize;
+                    let in_service = holder & HELD_IN_SERVICE != 0;
+                    let unit = self.unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize;
+                    let stats = &mut self.unit_stats[unit];
+                    stats.open_children_month_sum += 1.0;
+                    if in_service && census.tier4_domains[0] != NOT_TIER4 {
+                        stats.tier4_in_service_month_sum[census.tier4_domains[0] as usize] += 1.0;
+                    }
+                }
+                continue;
+            }
             for (need, &holder) in census.holders.iter().enumerate() {
                 if holder == NOT_HELD {
                     continue;
@@ -2684,10 +2750,13 @@ impl<'a> Sim<'a> {
                 present |= 1 << place;
             }
         }
+        let joining = &mut self.joining;
+        joining.clear();
         let mut added = 0;
         // The colleagues after `practitioner`, then from the top of the copy, in the order
         // `involve_colleagues_by_scan` takes them: each colleague's place is in one of the
-        // two passes only, so none is added twice.
+        // two passes only, so none is added twice. Gathered first and added to the list
+        // together: pushed one by one onto a spilled list, each was a call of `push_spilled`.
         let after = practitioner + 1;
         'passes: for (from, to) in [(after, u32::MAX), (0, after)] {
             for run in runs.iter().filter(|run| professions[run.profession_idx as usize].competence_tiers_by_domain[domain as usize] != 0) {
@@ -2700,12 +2769,13 @@ impl<'a> Sim<'a> {
                     if added == extra {
                         break 'passes;
                     }
-                    e.professionals.push(first + absent.trailing_zeros());
+                    joining.push(first + absent.trailing_zeros());
                     absent &= absent - 1;
                     added += 1;
                 }
             }
         }
+        e.professionals.extend_from_slice(joining);
     }
 
     fn assessment_done(&mut self, now: f64, episode: u32, needs: u8, unit_instance: u32) {
@@ -3814,6 +3884,8 @@ mod tests {
             }
             assert_eq!(&list[..], &expected[..]);
             assert_eq!(list.len(), expected.len());
+            // Spilled, the list has its room at once.
+            assert!(list.len() <= 4 || list.spill.capacity() >= super::SPILL_ROOM * 4);
         }
         list.push(3);
         expected.push(3);
@@ -3828,6 +3900,13 @@ mod tests {
         }
         list.clear(32);
         assert_eq!((list.len(), list.spill.capacity()), (0, 0));
+        // Several at once: in place, across the spill and onto the spilled list, in order.
+        let mut expected = Vec::new();
+        for items in [&[1, 2][..], &[], &[3, 4, 5], &[6], &[7, 8, 9, 10, 11, 12, 13]] {
+            list.extend_from_slice(items);
+            expected.extend_from_slice(items);
+            assert_eq!((&list[..], list.len()), (&expected[..], expected.len()));
+        }
     }
 
     /// The layout `Episode` and `Need` describe: what events read first in the episode's
