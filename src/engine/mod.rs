@@ -774,6 +774,16 @@ const NOT_HELD: u32 = 0;
 /// A census entry for a need whose tier is not 4, or for no need.
 const NOT_TIER4: u8 = u8::MAX;
 
+/// The unit of a census `holder` (not `NOT_HELD`), and whether the need is in service:
+/// `unit_of_holder` lists the unit copies' units, then from `practitioners_from` the
+/// practitioners'.
+#[inline(always)]
+fn holder_unit(unit_of_holder: &[u32], practitioners_from: usize, holder: u32) -> (usize, bool) {
+    let index = (holder & HOLDER_INDEX_MASK) as usize;
+    let in_service = holder & HELD_IN_SERVICE != 0;
+    (unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize, in_service)
+}
+
 /// Who holds a need in `state`, as the census counts it: 4 bytes rather than the state's 8.
 /// Inlined into `set_state`, whose callers nearly all name the state's kind, so that this is
 /// an `or` or a constant.
@@ -1411,9 +1421,7 @@ impl<'a> Sim<'a> {
             if census.holders[1..] == [NOT_HELD; MAX_NEEDS - 1] {
                 let holder = census.holders[0];
                 if holder != NOT_HELD {
-                    let index = (holder & HOLDER_INDEX_MASK) as usize;
-                    let in_service = holder & HELD_IN_SERVICE != 0;
-                    let unit = self.unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize;
+                    let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
                     let stats = &mut self.unit_stats[unit];
                     stats.open_children_month_sum += 1.0;
                     if in_service && census.tier4_domains[0] != NOT_TIER4 {
@@ -1426,9 +1434,7 @@ impl<'a> Sim<'a> {
                 if holder == NOT_HELD {
                     continue;
                 }
-                let index = (holder & HOLDER_INDEX_MASK) as usize;
-                let in_service = holder & HELD_IN_SERVICE != 0;
-                let unit = self.unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize;
+                let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
                 let stats = &mut self.unit_stats[unit];
                 if seen[unit] != slot {
                     seen[unit] = slot;
