@@ -50,7 +50,7 @@ const KEPT_BUFFER_LEN: usize = 32;
 const INLINE_PROFESSIONALS: usize = 4;
 const INLINE_ASSESSMENTS: usize = 4;
 /// The capacity an `InlineList` that spills is given at once, in multiples of the items it
-/// holds in place (`push_spilled`); within `KEPT_BUFFER_LEN`, so that its slot keeps it.
+/// holds in place (`extend_spilled`); within `KEPT_BUFFER_LEN`, so that its slot keeps it.
 const SPILL_ROOM: usize = 4;
 const _: () = assert!(SPILL_ROOM * INLINE_PROFESSIONALS <= KEPT_BUFFER_LEN && SPILL_ROOM * INLINE_ASSESSMENTS <= KEPT_BUFFER_LEN);
 
@@ -337,26 +337,8 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
             self.inline[len] = item;
             self.len += 1;
         } else {
-            self.push_spilled(item);
+            self.extend_spilled(std::slice::from_ref(&item));
         }
-    }
-
-    /// `push` on a full or spilled list: the list moves to its own allocation on the first.
-    #[cold]
-    #[inline(never)]
-    fn push_spilled(&mut self, item: T) {
-        if self.len as usize == N {
-            self.spill.clear();
-            // Room for `SPILL_ROOM` times the items held in place, made at once: a list that
-            // spills (the county's disability service adds eight professionals) otherwise
-            // grew its new buffer twice, each a `realloc` (~470 instructions: 1.4% of the
-            // county's), until its slot had kept a buffer that large. A reused slot's kept
-            // buffer is large enough already and is not touched.
-            self.spill.reserve(SPILL_ROOM * N);
-            self.spill.extend_from_slice(&self.inline);
-        }
-        self.spill.push(item);
-        self.len = self.len.checked_add(1).expect("an InlineList holds fewer than 2^32 items");
     }
 
     /// `push` of each of `items` in turn: the same list, with one call out of line where it
@@ -375,20 +357,24 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
         }
     }
 
-    /// `extend_from_slice` past the items held in place: the list moves to its own
-    /// allocation if it has not yet (as `push_spilled` does), and the items follow.
+    /// `push` or `extend_from_slice` past the items held in place: the list moves to its own
+    /// allocation if it has not yet, and the items follow.
     #[cold]
     #[inline(never)]
     fn extend_spilled(&mut self, items: &[T]) {
         let len = self.len as usize;
         if len <= N {
             self.spill.clear();
+            // Room for `SPILL_ROOM` times the items held in place, made at once: a list that
+            // spills (the county's disability service adds eight professionals) otherwise
+            // grew its new buffer twice, each a `realloc` (~470 instructions: 1.4% of the
+            // county's), until its slot had kept a buffer that large. A reused slot's kept
+            // buffer is large enough already and is not touched.
             self.spill.reserve(SPILL_ROOM * N);
             self.spill.extend_from_slice(&self.inline[..len]);
         }
         self.spill.extend_from_slice(items);
-        self.len =
-            u32::try_from(items.len()).ok().and_then(|n| self.len.checked_add(n)).expect("an InlineList holds fewer than 2^32 items");
+        self.len = u32::try_from(len + items.len()).expect("an InlineList holds fewer than 2^32 items");
     }
 
     /// Adds `item` unless the list holds it already; whether it was added. Inlined, with the
@@ -411,7 +397,7 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
         if self.contains(&item) {
             return false;
         }
-        self.push_spilled(item);
+        self.extend_spilled(std::slice::from_ref(&item));
         true
     }
 
@@ -2766,7 +2752,7 @@ impl<'a> Sim<'a> {
         // The colleagues after `practitioner`, then from the top of the copy, in the order
         // `involve_colleagues_by_scan` takes them: each colleague's place is in one of the
         // two passes only, so none is added twice. Gathered first and added to the list
-        // together: pushed one by one onto a spilled list, each was a call of `push_spilled`.
+        // together: pushed one by one onto a spilled list, each was a call out of line.
         let after = practitioner + 1;
         'passes: for (from, to) in [(after, u32::MAX), (0, after)] {
             for run in runs.iter().filter(|run| professions[run.profession_idx as usize].competence_tiers_by_domain[domain as usize] != 0) {
