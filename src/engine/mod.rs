@@ -1339,7 +1339,7 @@ impl<'a> Sim<'a> {
             Event::JointTraining => self.joint_training(now),
             Event::HiddenNeedArises => {
                 self.hidden_pool += 1;
-                let gap: f64 = self.hidden_rng.sample(Exp1);
+                let gap = rng::exp1(&mut self.hidden_rng);
                 self.queue.schedule(now + gap / self.hidden_new_per_day, Event::HiddenNeedArises);
                 self.schedule_hidden_presentation(now);
             }
@@ -2027,10 +2027,10 @@ impl<'a> Sim<'a> {
         let warmth = if e.lead.is_some() || warm { trust } else { 0.5 * trust };
         let handoff = blend(&model.handoff, &model.coordinated_handoff, warmth, model.collaboration.bounce_factor);
         e.n_handoffs += 1;
-        let gap: f64 = e.rng.sample(Exp1);
+        let gap = rng::exp1(&mut e.rng);
         let mut delay = gap * handoff.delay_days_mean;
         if let Information::OwnSystems { consent_delay_days_mean } = model.information_at(now) {
-            let consent: f64 = e.rng.sample(Exp1);
+            let consent = rng::exp1(&mut e.rng);
             delay += consent * consent_delay_days_mean;
         }
         let u: f64 = e.rng.random();
@@ -2107,7 +2107,7 @@ impl<'a> Sim<'a> {
         let escalates = n.tier < 4 && population.escalation_rate_per_day[n.tier as usize - 1] > 0.0;
         let resolves = population.natural_resolution_rate_per_day[n.tier as usize - 1] > 0.0;
         if !escalates && !resolves {
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * population.recurrence_delay_days_mean, Event::Represent { episode, serial, need, token });
         }
@@ -2592,7 +2592,9 @@ impl<'a> Sim<'a> {
                 if matches!(unit.assessment, Assessment::Common { .. }) {
                     e.common_assessed = true;
                 }
-                let exp1: f64 = e.rng.sample(Exp1);
+                // `rng::exp1` here and at the episode's other draws: `Exp1`'s number with its
+                // common case inlined, where each was a call (1.3% of the county).
+                let exp1 = rng::exp1(&mut e.rng);
                 let z: f64 = e.rng.sample(StandardNormal);
                 let duration = self.assessment_durations[unit_idx].days(exp1, z) * slowdown;
                 if start_day >= scenario.run.warmup_days {
@@ -2823,7 +2825,7 @@ impl<'a> Sim<'a> {
             UnitKind::Network { .. } => self.network_offer(now, episode, need, unit_instance),
             UnitKind::VirtualTeam { call_in_days_mean } => {
                 let e = &mut self.episodes[episode as usize];
-                let gap: f64 = e.rng.sample(Exp1);
+                let gap = rng::exp1(&mut e.rng);
                 let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
                 self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
             }
@@ -2860,7 +2862,7 @@ impl<'a> Sim<'a> {
         let trust = self.relationships.trust(lead, agency);
         let e = &mut self.episodes[episode as usize];
         let u: f64 = e.rng.random();
-        let gap: f64 = e.rng.sample(Exp1);
+        let gap = rng::exp1(&mut e.rng);
         (u >= trust).then_some(gap * self.model.collaboration.friction_days_mean)
     }
 
@@ -2886,7 +2888,7 @@ impl<'a> Sim<'a> {
         if n.bounces > max_bounces {
             self.lose(now, episode, need);
         } else {
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * retry_days_mean, Event::ReOffer { episode, serial, need, token, unit_instance });
         }
@@ -3140,7 +3142,7 @@ impl<'a> Sim<'a> {
             && probability > 0.0
         {
             let u: f64 = e.rng.random();
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let day = now + gap * population.recurrence_delay_days_mean;
             if u < probability && day <= horizon {
                 self.queue.schedule(
