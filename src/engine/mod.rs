@@ -2592,10 +2592,11 @@ impl<'a> Sim<'a> {
                 if matches!(unit.assessment, Assessment::Common { .. }) {
                     e.common_assessed = true;
                 }
-                // `rng::exp1` here and at the episode's other draws: `Exp1`'s number with its
-                // common case inlined, where each was a call (1.3% of the county).
+                // `rng::exp1` here and at the episode's other draws, and `rng::standard_normal`:
+                // `Exp1`'s and `StandardNormal`'s numbers with their common cases inlined,
+                // where each was a call.
                 let exp1 = rng::exp1(&mut e.rng);
-                let z: f64 = e.rng.sample(StandardNormal);
+                let z = rng::standard_normal(&mut e.rng);
                 let duration = self.assessment_durations[unit_idx].days(exp1, z) * slowdown;
                 if start_day >= scenario.run.warmup_days {
                     let stats = &mut self.unit_stats[unit_idx];
