@@ -3040,8 +3040,12 @@ impl<'a> Sim<'a> {
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
         let serial = e.tags.serial;
+        // Where lists renege, most unit copies' families still never give up (an infinite
+        // patience): tested here, before the call, which then is made only where a clock
+        // starts (in the county, one call in seventeen).
         if self.lists_renege
             && let Some(at) = state.listed_at()
+            && self.patience_days_mean_by_instance[at as usize].is_finite()
         {
             self.start_patience_cold(episode, need, token, at);
         }
