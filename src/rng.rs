@@ -8,7 +8,9 @@
 use rand::SeedableRng;
 
 mod exp1;
+mod normal;
 pub use exp1::exp1;
+pub use normal::{standard_normal, standard_normal_out_of_line};
 
 /// The project's one generator: xoshiro256++ (fast, 256-bit state, passes BigCrush).
 pub type Generator = rand_xoshiro::Xoshiro256PlusPlus;

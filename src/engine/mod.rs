@@ -20,7 +20,7 @@ use crate::metrics::{Diagnostics, MINUTES_PER_DAY, MONTH_DAYS, ReplicationResult
 use crate::model::*;
 use crate::rng::{self, Generator, Purpose};
 use rand::RngExt;
-use rand_distr::{Exp1, StandardNormal};
+use rand_distr::Exp1;
 use record::Recorder;
 use relationships::Relationships;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -1339,7 +1339,7 @@ impl<'a> Sim<'a> {
             Event::JointTraining => self.joint_training(now),
             Event::HiddenNeedArises => {
                 self.hidden_pool += 1;
-                let gap: f64 = self.hidden_rng.sample(Exp1);
+                let gap = rng::exp1(&mut self.hidden_rng);
                 self.queue.schedule(now + gap / self.hidden_new_per_day, Event::HiddenNeedArises);
                 self.schedule_hidden_presentation(now);
             }
@@ -2027,10 +2027,10 @@ impl<'a> Sim<'a> {
         let warmth = if e.lead.is_some() || warm { trust } else { 0.5 * trust };
         let handoff = blend(&model.handoff, &model.coordinated_handoff, warmth, model.collaboration.bounce_factor);
         e.n_handoffs += 1;
-        let gap: f64 = e.rng.sample(Exp1);
+        let gap = rng::exp1(&mut e.rng);
         let mut delay = gap * handoff.delay_days_mean;
         if let Information::OwnSystems { consent_delay_days_mean } = model.information_at(now) {
-            let consent: f64 = e.rng.sample(Exp1);
+            let consent = rng::exp1(&mut e.rng);
             delay += consent * consent_delay_days_mean;
         }
         let u: f64 = e.rng.random();
@@ -2107,7 +2107,7 @@ impl<'a> Sim<'a> {
         let escalates = n.tier < 4 && population.escalation_rate_per_day[n.tier as usize - 1] > 0.0;
         let resolves = population.natural_resolution_rate_per_day[n.tier as usize - 1] > 0.0;
         if !escalates && !resolves {
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * population.recurrence_delay_days_mean, Event::Represent { episode, serial, need, token });
         }
@@ -2592,8 +2592,11 @@ impl<'a> Sim<'a> {
                 if matches!(unit.assessment, Assessment::Common { .. }) {
                     e.common_assessed = true;
                 }
-                let exp1: f64 = e.rng.sample(Exp1);
-                let z: f64 = e.rng.sample(StandardNormal);
+                // `rng::exp1` here and at the episode's other draws, and `rng::standard_normal`:
+                // `Exp1`'s and `StandardNormal`'s numbers with their common cases inlined,
+                // where each was a call.
+                let exp1 = rng::exp1(&mut e.rng);
+                let z = rng::standard_normal(&mut e.rng);
                 let duration = self.assessment_durations[unit_idx].days(exp1, z) * slowdown;
                 if start_day >= scenario.run.warmup_days {
                     let stats = &mut self.unit_stats[unit_idx];
@@ -2823,7 +2826,7 @@ impl<'a> Sim<'a> {
             UnitKind::Network { .. } => self.network_offer(now, episode, need, unit_instance),
             UnitKind::VirtualTeam { call_in_days_mean } => {
                 let e = &mut self.episodes[episode as usize];
-                let gap: f64 = e.rng.sample(Exp1);
+                let gap = rng::exp1(&mut e.rng);
                 let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
                 self.queue.schedule(now + gap * call_in_days_mean, Event::CalledIn { episode, serial, need, token, unit_instance });
             }
@@ -2860,7 +2863,7 @@ impl<'a> Sim<'a> {
         let trust = self.relationships.trust(lead, agency);
         let e = &mut self.episodes[episode as usize];
         let u: f64 = e.rng.random();
-        let gap: f64 = e.rng.sample(Exp1);
+        let gap = rng::exp1(&mut e.rng);
         (u >= trust).then_some(gap * self.model.collaboration.friction_days_mean)
     }
 
@@ -2886,7 +2889,7 @@ impl<'a> Sim<'a> {
         if n.bounces > max_bounces {
             self.lose(now, episode, need);
         } else {
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let (serial, token) = (e.tags.serial, e.tags.tokens[need as usize]);
             self.queue.schedule(now + gap * retry_days_mean, Event::ReOffer { episode, serial, need, token, unit_instance });
         }
@@ -3037,8 +3040,12 @@ impl<'a> Sim<'a> {
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
         let serial = e.tags.serial;
+        // Where lists renege, most unit copies' families still never give up (an infinite
+        // patience): tested here, before the call, which then is made only where a clock
+        // starts (in the county, one call in seventeen).
         if self.lists_renege
             && let Some(at) = state.listed_at()
+            && self.patience_days_mean_by_instance[at as usize].is_finite()
         {
             self.start_patience_cold(episode, need, token, at);
         }
@@ -3140,7 +3147,7 @@ impl<'a> Sim<'a> {
             && probability > 0.0
         {
             let u: f64 = e.rng.random();
-            let gap: f64 = e.rng.sample(Exp1);
+            let gap = rng::exp1(&mut e.rng);
             let day = now + gap * population.recurrence_delay_days_mean;
             if u < probability && day <= horizon {
                 self.queue.schedule(
@@ -3688,7 +3695,9 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         // `rng::exp1` (the same number as `Exp1`'s draw, its common case inlined): drawn
         // for every need of every scenario but those with fixed durations.
         service_exp1: if draws.service_exp1 { rng::exp1(rng) } else { 0.0 },
-        service_normal: if draws.service_normal { rng.sample(StandardNormal) } else { 0.0 },
+        // `rng::standard_normal`, `StandardNormal`'s number, in a small function of its own
+        // (inlined, it moved `new_family`'s code where it is never drawn: mmc).
+        service_normal: if draws.service_normal { rng::standard_normal_out_of_line(rng) } else { 0.0 },
         bounces: 0,
         clock_slot: NO_CLOCK,
     }

@@ -12,7 +12,6 @@ use super::{Closure, Event, NeedState, Sim, bits};
 use crate::model::{MAX_NEEDS, WaitingList};
 use crate::rng;
 use rand::RngExt;
-use rand_distr::Exp1;
 
 /// A family episode's waiting-list draws, in the order they come off its stream (one stream
 /// per episode and return to a front door) after the first, the family's patience in units of
@@ -40,7 +39,7 @@ impl Sim<'_> {
     fn waiting_list_draws(&self, episode: u32) -> Draws {
         let mut stream = self.waiting_list_stream(episode);
         // The patience, read only by `start_patience`, comes first.
-        let _patience_exp1: f64 = stream.sample(Exp1);
+        let _patience_exp1 = rng::exp1(&mut stream);
         let mut draws = Draws { turn_away: [0.0; MAX_NEEDS], met_elsewhere: [0.0; MAX_NEEDS] };
         for need in 0..MAX_NEEDS {
             draws.turn_away[need] = stream.random();
@@ -59,7 +58,7 @@ impl Sim<'_> {
         }
         // The patience is the stream's first draw (`Draws::patience_exp1`); the stream is the
         // episode's own and thrown away, so the draws after it need not be made here.
-        let patience_exp1: f64 = self.waiting_list_stream(episode).sample(Exp1);
+        let patience_exp1 = rng::exp1(&mut self.waiting_list_stream(episode));
         let day = self.queue.now_day() + patience_exp1 * patience_days_mean;
         // Nothing happens after the horizon, so nothing is scheduled there to fill the heap.
         if day <= self.scenario.run.horizon_days {
