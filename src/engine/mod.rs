@@ -661,6 +661,10 @@ struct Practitioner {
     profession_idx: u32,
     unit_instance: u32,
     free_slots: u32,
+    /// The practitioner's run of a profession in their unit copy (`Sim::run_best`), read
+    /// with the rest of them at every change of their open slots: a table of its own was a
+    /// second look-up, with its bounds check, at every start and end of work.
+    run_idx: u32,
     /// False while the post is vacant or the practitioner not yet recruited: no new work.
     available: bool,
 }
@@ -851,10 +855,9 @@ struct Sim<'a> {
     /// number, 8 bits a domain, so a competence check is one `and`
     /// (`Sim::required_competence`).
     competence: Vec<u128>,
-    /// Per run of a profession in a unit copy, its best practitioner for new work; and each
-    /// practitioner's run.
+    /// Per run of a profession in a unit copy, its best practitioner for new work (each
+    /// practitioner's run is `Practitioner::run_idx`).
     run_best: Vec<RunBest>,
-    run_of: Vec<u32>,
     /// Each practitioner's free slots if available for new work, else 0: a dense copy that
     /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
     /// `practitioner_changed` after every change to `free_slots` or `available`.
@@ -936,7 +939,6 @@ impl<'a> Sim<'a> {
         let mut instances = Vec::new();
         let mut practitioners = Vec::new();
         let mut run_best = Vec::new();
-        let mut run_of = Vec::new();
         let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
         // Each copy's position in a run of the whole scenario keys its stream, so that a
         // locality run alone gives its units the streams they would have had otherwise and
@@ -962,7 +964,6 @@ impl<'a> Sim<'a> {
                     let run_start = practitioners.len() as u32;
                     let run_idx = run_best.len() as u32;
                     run_best.push(RunBest { first: run_start, most: 0, start: run_start, end: run_start + n, stale: true });
-                    run_of.extend(std::iter::repeat_n(run_idx, n as usize));
                     profession_runs.push(ProfessionRun {
                         profession_idx: profession_idx as u32,
                         start: run_start,
@@ -974,6 +975,7 @@ impl<'a> Sim<'a> {
                             profession_idx: profession_idx as u32,
                             unit_instance: idx,
                             free_slots: capacity,
+                            run_idx,
                             available: true,
                         });
                     }
@@ -1117,7 +1119,6 @@ impl<'a> Sim<'a> {
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
             competence: professions.iter().map(|p| u128::from_le_bytes(p.competence_tiers_by_domain)).collect(),
             run_best,
-            run_of,
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -2465,16 +2466,18 @@ impl<'a> Sim<'a> {
     /// search for the next best out of line.
     #[inline(always)]
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
-        let open = self.practitioners[practitioner as usize].open_slots();
-        self.open_slots_are(practitioner, open);
+        let p = &self.practitioners[practitioner as usize];
+        let (open, run) = (p.open_slots(), p.run_idx as usize);
+        self.open_slots_are(practitioner, open, run);
     }
 
-    /// `practitioner_changed` for a caller that has the practitioner's open slots at hand.
+    /// `practitioner_changed` for a caller that has the practitioner's open slots and run
+    /// (`Practitioner::run_idx`) at hand.
     #[inline(always)]
-    fn open_slots_are(&mut self, practitioner: u32, open: u32) {
+    fn open_slots_are(&mut self, practitioner: u32, open: u32, run: usize) {
         debug_assert_eq!(open, self.practitioners[practitioner as usize].open_slots(), "the practitioner's open slots");
+        debug_assert_eq!(run, self.practitioners[practitioner as usize].run_idx as usize, "the practitioner's run");
         self.open_slots[practitioner as usize] = open;
-        let run = self.run_of[practitioner as usize] as usize;
         let best = &mut self.run_best[run];
         if best.stale {
             return;
@@ -2487,11 +2490,11 @@ impl<'a> Sim<'a> {
     }
 
     /// The run's best practitioner has fewer open slots now (`open`): its successor. `run`:
-    /// the practitioner's run (`run_of`), which the caller has looked up (a load and a bounds
-    /// check again here, on 92,734 calls in mmc).
+    /// the practitioner's run (`Practitioner::run_idx`), which the caller has read (a load
+    /// and a bounds check again here, on 92,734 calls in mmc).
     #[inline(never)]
     fn best_lost_slots(&mut self, practitioner: u32, open: u32, run: usize) {
-        debug_assert_eq!(run, self.run_of[practitioner as usize] as usize, "the practitioner's run");
+        debug_assert_eq!(run, self.practitioners[practitioner as usize].run_idx as usize, "the practitioner's run");
         let best = &mut self.run_best[run];
         // Everyone before the best had fewer, so the new best is the next practitioner with as
         // many (often the very next: colleagues tie), or the run must be scanned.
@@ -2528,14 +2531,14 @@ impl<'a> Sim<'a> {
         let p = &mut self.practitioners[practitioner as usize];
         let unit_instance = p.unit_instance;
         p.free_slots -= 1;
-        let open = p.open_slots();
+        let (open, run) = (p.open_slots(), p.run_idx as usize);
         let instance = &mut self.instances[unit_instance as usize];
         let unit_idx = instance.unit_idx;
         let unit = &model.units[unit_idx];
         busy_change(instance, now, scenario.run.warmup_days, 1);
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let casework = casework_slowdown(instance, now);
-        self.open_slots_are(practitioner, open);
+        self.open_slots_are(practitioner, open, run);
         self.record.busy_slots_change(now, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
