@@ -3475,17 +3475,22 @@ fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option
 /// has any), scanning the run only when its kept best went stale (`Sim::open_slots` and
 /// `Sim::run_best`).
 fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun) -> (u32, u32) {
-    let open = &open_slots[run.start as usize..run.end as usize];
+    // The run's open slots are sliced only where they are read (a scan of a stale run, a
+    // debug build's check): sliced first, every offer tested the range against the table's
+    // length (seven instructions) for the kept best it then read.
+    let open = || &open_slots[run.start as usize..run.end as usize];
     let best = &mut run_best[run.run_idx as usize];
     if best.stale {
         // The run's most, then the first practitioner with that many (two simple passes
         // the compiler vectorises, rather than one with a branch per practitioner).
+        let open = open();
         let most = open.iter().copied().max().unwrap_or(0);
         let first = open.iter().position(|&f| f == most).unwrap_or(0);
         *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
     }
     debug_assert!(
         {
+            let open = open();
             let most = open.iter().copied().max().unwrap_or(0);
             best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
         },
