@@ -681,6 +681,9 @@ impl Practitioner {
 /// among all runs of the model (`Sim::run_best`).
 #[derive(Clone, Copy)]
 struct ProfessionRun {
+    /// The profession's competence (`Sim::competence`), read by every offer for each run:
+    /// held here, it is no look-up of the table, with its bounds check, a run.
+    competence: u128,
     profession_idx: u32,
     start: u32,
     end: u32,
@@ -965,6 +968,7 @@ impl<'a> Sim<'a> {
                     let run_idx = run_best.len() as u32;
                     run_best.push(RunBest { first: run_start, most: 0, start: run_start, end: run_start + n, stale: true });
                     profession_runs.push(ProfessionRun {
+                        competence: profession_competence(&scenario.workforce.professions[profession_idx]),
                         profession_idx: profession_idx as u32,
                         start: run_start,
                         end: run_start + n,
@@ -1117,7 +1121,7 @@ impl<'a> Sim<'a> {
             next_family_id: 0,
             instances,
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
-            competence: professions.iter().map(|p| u128::from_le_bytes(p.competence_tiers_by_domain)).collect(),
+            competence: professions.iter().map(profession_competence).collect(),
             run_best,
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
@@ -2333,7 +2337,8 @@ impl<'a> Sim<'a> {
         let mut best: Option<(u32, u32)> = None;
         let (open_slots, run_best) = (&self.open_slots, &mut self.run_best);
         for &run in &self.instances[unit_instance as usize].profession_runs {
-            if self.competence[run.profession_idx as usize] & required == 0 {
+            debug_assert_eq!(run.competence, self.competence[run.profession_idx as usize], "the run's competence");
+            if run.competence & required == 0 {
                 continue;
             }
             debug_assert!(
@@ -3497,6 +3502,11 @@ fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun)
         "the kept best of a run is out of step with its open slots"
     );
     (best.first, best.most)
+}
+
+/// A profession's tiers by domain as one number, 8 bits a domain (`Sim::competence`).
+fn profession_competence(profession: &Profession) -> u128 {
+    u128::from_le_bytes(profession.competence_tiers_by_domain)
 }
 
 /// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
