@@ -3509,13 +3509,40 @@ fn profession_competence(profession: &Profession) -> u128 {
     u128::from_le_bytes(profession.competence_tiers_by_domain)
 }
 
+/// What a profession must be competent for to serve a need, by the need's domain and tier
+/// (`tier_bit` of the tier in the domain's 8 bits): read from this table, it is two indices
+/// and a load, where worked out it was a shift of a 128-bit number by a variable amount
+/// (`shld`, `shl`, a test and two conditional moves on x86-64) at every offer and every case
+/// taken from a queue. The indices are reduced to the table's size, so that neither is
+/// bounds-checked: a domain at or past `MAX_DOMAINS` or a tier outside 1-4 is an engine bug,
+/// asserted in a debug build, which in a release build reads another entry (the shift it
+/// replaces wrapped its amount the same way).
+static SERVICE_COMPETENCE: [[u128; 4]; MAX_DOMAINS] = {
+    let mut table = [[0; 4]; MAX_DOMAINS];
+    let mut domain = 0;
+    while domain < MAX_DOMAINS {
+        let mut tier = 0;
+        while tier < 4 {
+            table[domain][tier] = 1 << tier << (8 * domain);
+            tier += 1;
+        }
+        domain += 1;
+    }
+    table
+};
+
 /// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
 #[inline(always)]
 fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
     match item.kind {
         WorkKind::Service { need } => {
             let n = &e.needs[need as usize];
-            u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+            debug_assert!(usize::from(n.domain) < MAX_DOMAINS && (1..=4).contains(&n.tier), "a need's domain or tier out of range");
+            debug_assert_eq!(
+                SERVICE_COMPETENCE[usize::from(n.domain)][usize::from(n.tier - 1)],
+                u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+            );
+            SERVICE_COMPETENCE[usize::from(n.domain) % MAX_DOMAINS][usize::from(n.tier.wrapping_sub(1)) % 4]
         }
         // Anyone who works in a need's domain can assess it, whatever its tier has become
         // while the family waited (an assessment that finds a higher tier refers it on).
