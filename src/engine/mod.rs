@@ -1664,7 +1664,7 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let rng = rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
+        let rng = rng::LazyStream::keyed_hashed(self.episode_stream_key, family_id, u64::from(n_episode));
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
                 // The freed slot is filled in place, its buffers (emptied at closure) kept:
