@@ -2559,21 +2559,27 @@ impl<'a> Sim<'a> {
         let slowdown = overload * casework;
         // Working a family together builds trust both ways between agencies.
         let gain = model.collaboration.gain_per_shared_case;
-        let own_agency = self.relationships.agency_of(practitioner);
         let e = &mut self.episodes[episode as usize];
         // The list is read once (`InlineList` chooses between its two places on every read).
+        // The practitioner's agency is looked up only where the family has professionals
+        // already: a family's first start of work (every one in mmc) reads it for nothing.
         let professionals = &e.professionals[..];
-        let previous = professionals.last().copied();
-        for &colleague in professionals {
-            let their_agency = self.relationships.agency_of(colleague);
-            if their_agency != own_agency {
-                self.relationships.gain(practitioner, their_agency, gain);
-                self.relationships.gain(colleague, own_agency, gain);
+        let travels_trust = match professionals.last() {
+            None => 0.0,
+            Some(&previous) => {
+                let own_agency = self.relationships.agency_of(practitioner);
+                for &colleague in professionals {
+                    let their_agency = self.relationships.agency_of(colleague);
+                    if their_agency != own_agency {
+                        self.relationships.gain(practitioner, their_agency, gain);
+                        self.relationships.gain(colleague, own_agency, gain);
+                    }
+                }
+                // Information travels between people who trust each other even without a
+                // shared record: the family need not repeat its story.
+                self.relationships.trust(previous, own_agency)
             }
-        }
-        // Information travels between people who trust each other even without a shared
-        // record: the family need not repeat its story.
-        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
+        };
         e.professionals.push_if_absent(practitioner);
         if unit.lead_professional && e.lead.is_none() {
             e.lead = Some(practitioner);
