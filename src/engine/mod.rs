@@ -717,6 +717,11 @@ struct UnitInstance {
     /// The unit's standing share of time on team building (`UnitKind::Team`), 0 for other
     /// kinds: kept here so that `casework_slowdown` need not look the unit up to learn it.
     team_time_share: f64,
+    /// Whether casework is at its plain pace (`casework_slowdown` 1) whenever nothing has
+    /// been spent coordinating recently: no contracted hours, or no team time and finite
+    /// hours. Both are fixed for the copy, so this is worked out once (`Sim::new`), where
+    /// every start of work tested the hours twice and the team time.
+    plain_when_not_coordinating: bool,
     recent_coordination_hours: f64,
     coordination_since_day: f64,
     /// The last forgetting computed (`remembered_coordination`): on this day, for the current
@@ -993,14 +998,17 @@ impl<'a> Sim<'a> {
                     .map(|p: &Practitioner| scenario.workforce.professions[p.profession_idx as usize].hours_per_week)
                     .sum::<f64>()
                     / 7.0;
+                let team_time_share = match unit.kind {
+                    UnitKind::Team { team_time_share, .. } => team_time_share,
+                    _ => 0.0,
+                };
                 instances.push(UnitInstance {
                     unit_idx,
                     total_slots,
                     hours_per_day,
-                    team_time_share: match unit.kind {
-                        UnitKind::Team { team_time_share, .. } => team_time_share,
-                        _ => 0.0,
-                    },
+                    team_time_share,
+                    // The hours are finite where they are below infinity (NaN is not).
+                    plain_when_not_coordinating: hours_per_day <= 0.0 || (team_time_share == 0.0 && hours_per_day < f64::INFINITY),
                     recent_coordination_hours: 0.0,
                     coordination_since_day: 0.0,
                     decayed_on_day: f64::NAN,
@@ -3422,18 +3430,18 @@ fn places(start: u32, end: u32) -> u128 {
 /// coordinating over the last few weeks, capped so work never stops entirely.
 #[inline(always)]
 fn casework_slowdown(instance: &mut UnitInstance, now: f64) -> f64 {
+    // Nothing spent coordinating and no team time (with finite hours), or no hours at all:
+    // the share below is exactly 0 and the slowdown exactly 1, so the divisions are skipped.
+    // The test of the copy's fixed hours and team time was made once
+    // (`UnitInstance::plain_when_not_coordinating`); without hours the slowdown is 1 whatever
+    // was spent, tested next.
+    if instance.recent_coordination_hours == 0.0 && instance.plain_when_not_coordinating {
+        return 1.0;
+    }
     if instance.hours_per_day <= 0.0 {
         return 1.0;
     }
-    // Nothing spent coordinating and no team time: the share below is exactly 0 and the
-    // slowdown exactly 1 (for finite hours), so the divisions are skipped. The hours are
-    // finite where they are below infinity (NaN is not, nor are they negative here): one
-    // comparison, where `is_finite` masks the bits and compares them (six instructions on
-    // every start of work).
     let team_share = instance.team_time_share;
-    if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day < f64::INFINITY {
-        return 1.0;
-    }
     let recent = remembered_coordination(instance, now);
     // `recent` is about rate x memory, so rate per day = recent / memory.
     let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
