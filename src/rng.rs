@@ -97,8 +97,13 @@ pub struct LazyStream(LazyState);
 
 #[derive(Debug)]
 enum LazyState {
-    /// `stream_key(..) ^ index`: the last mix of the seed is left to the first draw too.
-    Unseeded(u64),
+    /// `stream_key(..) ^ low` for the index `low`, or (`hashed`, `LazyStream::keyed_hashed`)
+    /// for the index `mix64(hashed) ^ low`: the last mix of the seed, and the index's own,
+    /// are left to the first draw too. One state, not two, so that a draw tests one tag.
+    Unseeded {
+        keyed_low: u64,
+        hashed: Option<u64>,
+    },
     Seeded(Generator),
 }
 
@@ -109,16 +114,26 @@ impl LazyStream {
 
     /// The same stream as `new`, for a `key` from `stream_key`.
     pub fn keyed(key: u64, index: u64) -> Self {
-        LazyStream(LazyState::Unseeded(key ^ index))
+        LazyStream(LazyState::Unseeded { keyed_low: key ^ index, hashed: None })
+    }
+
+    /// The same stream as `keyed(key, mix64(hashed) ^ low)`, with `mix64(hashed)` worked
+    /// out at the first draw: an episode's index mixes its family's id (`Sim::open_episode`),
+    /// and most episodes never draw (in mmc none does), so the mix was ten instructions a
+    /// referral for nothing. (`^` is associative: `key ^ (mix64(hashed) ^ low)` is
+    /// `(key ^ low) ^ mix64(hashed)`.)
+    pub fn keyed_hashed(key: u64, hashed: u64, low: u64) -> Self {
+        LazyStream(LazyState::Unseeded { keyed_low: key ^ low, hashed: Some(hashed) })
     }
 
     fn generator(&mut self) -> &mut Generator {
-        if let LazyState::Unseeded(keyed_index) = self.0 {
+        if let LazyState::Unseeded { keyed_low, hashed } = self.0 {
+            let keyed_index = keyed_low ^ hashed.map_or(0, mix64);
             self.0 = LazyState::Seeded(seeded(mix64(keyed_index)));
         }
         match &mut self.0 {
             LazyState::Seeded(generator) => generator,
-            LazyState::Unseeded(_) => unreachable!("seeded above"),
+            LazyState::Unseeded { .. } => unreachable!("seeded above"),
         }
     }
 }
@@ -181,6 +196,17 @@ mod tests {
                 let a = eager.next_u64();
                 assert_eq!(a, keyed.next_u64());
                 assert_eq!(a, lazy.next_u64());
+            }
+        }
+    }
+
+    #[test]
+    fn a_hashed_lazy_stream_is_the_keyed_stream_of_the_mixed_index() {
+        for (hashed, low) in [(0, 0), (1, 0), (0, 1), (7, 3), (u64::MAX, 1), (0x1234_5678_9ABC_DEF0, u64::from(u32::MAX))] {
+            let key = stream_key(5, 2, Purpose::Episode);
+            let (mut keyed, mut lazy) = (keyed_stream(key, mix64(hashed) ^ low), LazyStream::keyed_hashed(key, hashed, low));
+            for _ in 0..20 {
+                assert_eq!(keyed.next_u64(), lazy.next_u64());
             }
         }
     }

@@ -661,6 +661,10 @@ struct Practitioner {
     profession_idx: u32,
     unit_instance: u32,
     free_slots: u32,
+    /// The practitioner's run of a profession in their unit copy (`Sim::run_best`), read
+    /// with the rest of them at every change of their open slots: a table of its own was a
+    /// second look-up, with its bounds check, at every start and end of work.
+    run_idx: u32,
     /// False while the post is vacant or the practitioner not yet recruited: no new work.
     available: bool,
 }
@@ -677,6 +681,9 @@ impl Practitioner {
 /// among all runs of the model (`Sim::run_best`).
 #[derive(Clone, Copy)]
 struct ProfessionRun {
+    /// The profession's competence (`Sim::competence`), read by every offer for each run:
+    /// held here, it is no look-up of the table, with its bounds check, a run.
+    competence: u128,
     profession_idx: u32,
     start: u32,
     end: u32,
@@ -710,6 +717,11 @@ struct UnitInstance {
     /// The unit's standing share of time on team building (`UnitKind::Team`), 0 for other
     /// kinds: kept here so that `casework_slowdown` need not look the unit up to learn it.
     team_time_share: f64,
+    /// Whether casework is at its plain pace (`casework_slowdown` 1) whenever nothing has
+    /// been spent coordinating recently: no contracted hours, or no team time and finite
+    /// hours. Both are fixed for the copy, so this is worked out once (`Sim::new`), where
+    /// every start of work tested the hours twice and the team time.
+    plain_when_not_coordinating: bool,
     recent_coordination_hours: f64,
     coordination_since_day: f64,
     /// The last forgetting computed (`remembered_coordination`): on this day, for the current
@@ -851,10 +863,9 @@ struct Sim<'a> {
     /// number, 8 bits a domain, so a competence check is one `and`
     /// (`Sim::required_competence`).
     competence: Vec<u128>,
-    /// Per run of a profession in a unit copy, its best practitioner for new work; and each
-    /// practitioner's run.
+    /// Per run of a profession in a unit copy, its best practitioner for new work (each
+    /// practitioner's run is `Practitioner::run_idx`).
     run_best: Vec<RunBest>,
-    run_of: Vec<u32>,
     /// Each practitioner's free slots if available for new work, else 0: a dense copy that
     /// `offer` scans (4 bytes a practitioner rather than 16). Kept in step by
     /// `practitioner_changed` after every change to `free_slots` or `available`.
@@ -936,7 +947,6 @@ impl<'a> Sim<'a> {
         let mut instances = Vec::new();
         let mut practitioners = Vec::new();
         let mut run_best = Vec::new();
-        let mut run_of = Vec::new();
         let mut instance_of = vec![vec![NO_UNIT; n_localities]; model.units.len()];
         // Each copy's position in a run of the whole scenario keys its stream, so that a
         // locality run alone gives its units the streams they would have had otherwise and
@@ -962,8 +972,8 @@ impl<'a> Sim<'a> {
                     let run_start = practitioners.len() as u32;
                     let run_idx = run_best.len() as u32;
                     run_best.push(RunBest { first: run_start, most: 0, start: run_start, end: run_start + n, stale: true });
-                    run_of.extend(std::iter::repeat_n(run_idx, n as usize));
                     profession_runs.push(ProfessionRun {
+                        competence: profession_competence(&scenario.workforce.professions[profession_idx]),
                         profession_idx: profession_idx as u32,
                         start: run_start,
                         end: run_start + n,
@@ -974,6 +984,7 @@ impl<'a> Sim<'a> {
                             profession_idx: profession_idx as u32,
                             unit_instance: idx,
                             free_slots: capacity,
+                            run_idx,
                             available: true,
                         });
                     }
@@ -987,14 +998,17 @@ impl<'a> Sim<'a> {
                     .map(|p: &Practitioner| scenario.workforce.professions[p.profession_idx as usize].hours_per_week)
                     .sum::<f64>()
                     / 7.0;
+                let team_time_share = match unit.kind {
+                    UnitKind::Team { team_time_share, .. } => team_time_share,
+                    _ => 0.0,
+                };
                 instances.push(UnitInstance {
                     unit_idx,
                     total_slots,
                     hours_per_day,
-                    team_time_share: match unit.kind {
-                        UnitKind::Team { team_time_share, .. } => team_time_share,
-                        _ => 0.0,
-                    },
+                    team_time_share,
+                    // The hours are finite where they are below infinity (NaN is not).
+                    plain_when_not_coordinating: hours_per_day <= 0.0 || (team_time_share == 0.0 && hours_per_day < f64::INFINITY),
                     recent_coordination_hours: 0.0,
                     coordination_since_day: 0.0,
                     decayed_on_day: f64::NAN,
@@ -1115,9 +1129,8 @@ impl<'a> Sim<'a> {
             next_family_id: 0,
             instances,
             open_slots: practitioners.iter().map(|p| p.free_slots).collect(),
-            competence: professions.iter().map(|p| u128::from_le_bytes(p.competence_tiers_by_domain)).collect(),
+            competence: professions.iter().map(profession_competence).collect(),
             run_best,
-            run_of,
             practitioners,
             route: vec![NO_UNIT; n_localities * n_domains * 4],
             door_by_need: vec![NO_UNIT; n_localities * n_domains],
@@ -1659,7 +1672,7 @@ impl<'a> Sim<'a> {
         self.next_serial += 1;
         let complex = needs.len() >= 3;
         let measured = now >= self.scenario.run.warmup_days;
-        let rng = rng::LazyStream::keyed(self.episode_stream_key, rng::mix64(family_id) ^ u64::from(n_episode));
+        let rng = rng::LazyStream::keyed_hashed(self.episode_stream_key, family_id, u64::from(n_episode));
         let idx = match self.free_episodes.pop() {
             Some(idx) => {
                 // The freed slot is filled in place, its buffers (emptied at closure) kept:
@@ -2332,7 +2345,8 @@ impl<'a> Sim<'a> {
         let mut best: Option<(u32, u32)> = None;
         let (open_slots, run_best) = (&self.open_slots, &mut self.run_best);
         for &run in &self.instances[unit_instance as usize].profession_runs {
-            if self.competence[run.profession_idx as usize] & required == 0 {
+            debug_assert_eq!(run.competence, self.competence[run.profession_idx as usize], "the run's competence");
+            if run.competence & required == 0 {
                 continue;
             }
             debug_assert!(
@@ -2465,16 +2479,18 @@ impl<'a> Sim<'a> {
     /// search for the next best out of line.
     #[inline(always)]
     pub(super) fn practitioner_changed(&mut self, practitioner: u32) {
-        let open = self.practitioners[practitioner as usize].open_slots();
-        self.open_slots_are(practitioner, open);
+        let p = &self.practitioners[practitioner as usize];
+        let (open, run) = (p.open_slots(), p.run_idx as usize);
+        self.open_slots_are(practitioner, open, run);
     }
 
-    /// `practitioner_changed` for a caller that has the practitioner's open slots at hand.
+    /// `practitioner_changed` for a caller that has the practitioner's open slots and run
+    /// (`Practitioner::run_idx`) at hand.
     #[inline(always)]
-    fn open_slots_are(&mut self, practitioner: u32, open: u32) {
+    fn open_slots_are(&mut self, practitioner: u32, open: u32, run: usize) {
         debug_assert_eq!(open, self.practitioners[practitioner as usize].open_slots(), "the practitioner's open slots");
+        debug_assert_eq!(run, self.practitioners[practitioner as usize].run_idx as usize, "the practitioner's run");
         self.open_slots[practitioner as usize] = open;
-        let run = self.run_of[practitioner as usize] as usize;
         let best = &mut self.run_best[run];
         if best.stale {
             return;
@@ -2487,11 +2503,11 @@ impl<'a> Sim<'a> {
     }
 
     /// The run's best practitioner has fewer open slots now (`open`): its successor. `run`:
-    /// the practitioner's run (`run_of`), which the caller has looked up (a load and a bounds
-    /// check again here, on 92,734 calls in mmc).
+    /// the practitioner's run (`Practitioner::run_idx`), which the caller has read (a load
+    /// and a bounds check again here, on 92,734 calls in mmc).
     #[inline(never)]
     fn best_lost_slots(&mut self, practitioner: u32, open: u32, run: usize) {
-        debug_assert_eq!(run, self.run_of[practitioner as usize] as usize, "the practitioner's run");
+        debug_assert_eq!(run, self.practitioners[practitioner as usize].run_idx as usize, "the practitioner's run");
         let best = &mut self.run_best[run];
         // Everyone before the best had fewer, so the new best is the next practitioner with as
         // many (often the very next: colleagues tie), or the run must be scanned.
@@ -2528,14 +2544,14 @@ impl<'a> Sim<'a> {
         let p = &mut self.practitioners[practitioner as usize];
         let unit_instance = p.unit_instance;
         p.free_slots -= 1;
-        let open = p.open_slots();
+        let (open, run) = (p.open_slots(), p.run_idx as usize);
         let instance = &mut self.instances[unit_instance as usize];
         let unit_idx = instance.unit_idx;
         let unit = &model.units[unit_idx];
         busy_change(instance, now, scenario.run.warmup_days, 1);
         let occupancy = f64::from(instance.busy_slots) / f64::from(instance.total_slots.max(1));
         let casework = casework_slowdown(instance, now);
-        self.open_slots_are(practitioner, open);
+        self.open_slots_are(practitioner, open, run);
         self.record.busy_slots_change(now, 1);
         // Practitioners start work on working days: the slot is held from now, the family is
         // seen from the next working moment.
@@ -2551,21 +2567,27 @@ impl<'a> Sim<'a> {
         let slowdown = overload * casework;
         // Working a family together builds trust both ways between agencies.
         let gain = model.collaboration.gain_per_shared_case;
-        let own_agency = self.relationships.agency_of(practitioner);
         let e = &mut self.episodes[episode as usize];
         // The list is read once (`InlineList` chooses between its two places on every read).
+        // The practitioner's agency is looked up only where the family has professionals
+        // already: a family's first start of work (every one in mmc) reads it for nothing.
         let professionals = &e.professionals[..];
-        let previous = professionals.last().copied();
-        for &colleague in professionals {
-            let their_agency = self.relationships.agency_of(colleague);
-            if their_agency != own_agency {
-                self.relationships.gain(practitioner, their_agency, gain);
-                self.relationships.gain(colleague, own_agency, gain);
+        let travels_trust = match professionals.last() {
+            None => 0.0,
+            Some(&previous) => {
+                let own_agency = self.relationships.agency_of(practitioner);
+                for &colleague in professionals {
+                    let their_agency = self.relationships.agency_of(colleague);
+                    if their_agency != own_agency {
+                        self.relationships.gain(practitioner, their_agency, gain);
+                        self.relationships.gain(colleague, own_agency, gain);
+                    }
+                }
+                // Information travels between people who trust each other even without a
+                // shared record: the family need not repeat its story.
+                self.relationships.trust(previous, own_agency)
             }
-        }
-        // Information travels between people who trust each other even without a shared
-        // record: the family need not repeat its story.
-        let travels_trust = previous.map_or(0.0, |q| self.relationships.trust(q, own_agency));
+        };
         e.professionals.push_if_absent(practitioner);
         if unit.lead_professional && e.lead.is_none() {
             e.lead = Some(practitioner);
@@ -3415,18 +3437,18 @@ fn places(start: u32, end: u32) -> u128 {
 /// coordinating over the last few weeks, capped so work never stops entirely.
 #[inline(always)]
 fn casework_slowdown(instance: &mut UnitInstance, now: f64) -> f64 {
+    // Nothing spent coordinating and no team time (with finite hours), or no hours at all:
+    // the share below is exactly 0 and the slowdown exactly 1, so the divisions are skipped.
+    // The test of the copy's fixed hours and team time was made once
+    // (`UnitInstance::plain_when_not_coordinating`); without hours the slowdown is 1 whatever
+    // was spent, tested next.
+    if instance.recent_coordination_hours == 0.0 && instance.plain_when_not_coordinating {
+        return 1.0;
+    }
     if instance.hours_per_day <= 0.0 {
         return 1.0;
     }
-    // Nothing spent coordinating and no team time: the share below is exactly 0 and the
-    // slowdown exactly 1 (for finite hours), so the divisions are skipped. The hours are
-    // finite where they are below infinity (NaN is not, nor are they negative here): one
-    // comparison, where `is_finite` masks the bits and compares them (six instructions on
-    // every start of work).
     let team_share = instance.team_time_share;
-    if instance.recent_coordination_hours == 0.0 && team_share == 0.0 && instance.hours_per_day < f64::INFINITY {
-        return 1.0;
-    }
     let recent = remembered_coordination(instance, now);
     // `recent` is about rate x memory, so rate per day = recent / memory.
     let share = (recent / COORDINATION_MEMORY_DAYS / instance.hours_per_day + team_share).min(MAX_COORDINATION_SHARE);
@@ -3479,17 +3501,22 @@ fn remove_at<T>(queue: &mut std::collections::VecDeque<T>, idx: usize) -> Option
 /// has any), scanning the run only when its kept best went stale (`Sim::open_slots` and
 /// `Sim::run_best`).
 fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun) -> (u32, u32) {
-    let open = &open_slots[run.start as usize..run.end as usize];
+    // The run's open slots are sliced only where they are read (a scan of a stale run, a
+    // debug build's check): sliced first, every offer tested the range against the table's
+    // length (seven instructions) for the kept best it then read.
+    let open = || &open_slots[run.start as usize..run.end as usize];
     let best = &mut run_best[run.run_idx as usize];
     if best.stale {
         // The run's most, then the first practitioner with that many (two simple passes
         // the compiler vectorises, rather than one with a branch per practitioner).
+        let open = open();
         let most = open.iter().copied().max().unwrap_or(0);
         let first = open.iter().position(|&f| f == most).unwrap_or(0);
         *best = RunBest { first: run.start + first as u32, most, start: run.start, end: run.end, stale: false };
     }
     debug_assert!(
         {
+            let open = open();
             let most = open.iter().copied().max().unwrap_or(0);
             best.most == most && (most == 0 || best.first == run.start + open.iter().position(|&f| f == most).unwrap_or(0) as u32)
         },
@@ -3498,13 +3525,45 @@ fn best_in_run(open_slots: &[u32], run_best: &mut [RunBest], run: ProfessionRun)
     (best.first, best.most)
 }
 
+/// A profession's tiers by domain as one number, 8 bits a domain (`Sim::competence`).
+fn profession_competence(profession: &Profession) -> u128 {
+    u128::from_le_bytes(profession.competence_tiers_by_domain)
+}
+
+/// What a profession must be competent for to serve a need, by the need's domain and tier
+/// (`tier_bit` of the tier in the domain's 8 bits): read from this table, it is two indices
+/// and a load, where worked out it was a shift of a 128-bit number by a variable amount
+/// (`shld`, `shl`, a test and two conditional moves on x86-64) at every offer and every case
+/// taken from a queue. The indices are reduced to the table's size, so that neither is
+/// bounds-checked: a domain at or past `MAX_DOMAINS` or a tier outside 1-4 is an engine bug,
+/// asserted in a debug build, which in a release build reads another entry (the shift it
+/// replaces wrapped its amount the same way).
+static SERVICE_COMPETENCE: [[u128; 4]; MAX_DOMAINS] = {
+    let mut table = [[0; 4]; MAX_DOMAINS];
+    let mut domain = 0;
+    while domain < MAX_DOMAINS {
+        let mut tier = 0;
+        while tier < 4 {
+            table[domain][tier] = 1 << tier << (8 * domain);
+            tier += 1;
+        }
+        domain += 1;
+    }
+    table
+};
+
 /// `Sim::required_competence` of an item about episode `e`, for a caller that holds it.
 #[inline(always)]
 fn required_competence_of(e: &Episode, item: &WorkItem) -> u128 {
     match item.kind {
         WorkKind::Service { need } => {
             let n = &e.needs[need as usize];
-            u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+            debug_assert!(usize::from(n.domain) < MAX_DOMAINS && (1..=4).contains(&n.tier), "a need's domain or tier out of range");
+            debug_assert_eq!(
+                SERVICE_COMPETENCE[usize::from(n.domain)][usize::from(n.tier - 1)],
+                u128::from(tier_bit(n.tier)) << (8 * u32::from(n.domain))
+            );
+            SERVICE_COMPETENCE[usize::from(n.domain) % MAX_DOMAINS][usize::from(n.tier.wrapping_sub(1)) % 4]
         }
         // Anyone who works in a need's domain can assess it, whatever its tier has become
         // while the family waited (an assessment that finds a higher tier refers it on).
