@@ -152,8 +152,10 @@ impl NeedState {
 /// In the order written (`repr(C)`): what most events about the need read (its state, tier
 /// and domain, and the untreated clock's start) in its first 24 bytes, so that for an
 /// episode's first need they share a cache line with the episode's flags (see `Episode`);
-/// the pre-drawn exposures and service draws, read at a clock event or once a service,
-/// after them.
+/// then the exposures left and the service draws, which a start of service reads with them
+/// (the duration, and the clock's stop), and last the escalation draws, read only when the
+/// need escalates or steps down: a start of service reads the need's first 56 bytes, not all
+/// 80, and so fewer cache lines (results/benchmarks.md, twenty-second pass).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 struct Need {
@@ -175,9 +177,9 @@ struct Need {
     /// numbers), consumed at the tier's rate while the need is untreated.
     escalation_left: f64,
     resolution_left: f64,
-    escalation_draws: [f64; 3],
     service_exp1: f64,
     service_normal: f64,
+    escalation_draws: [f64; 3],
 }
 
 impl Need {
@@ -3986,6 +3988,10 @@ mod tests {
         assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 128);
         assert!(offset_of!(Need, state) < offset_of!(Need, untreated_since_day));
         assert_eq!(size_of::<Need>(), 80);
+        // A start of service reads the need's first 56 bytes (the draws for its duration and
+        // the exposures its clock's stop consumes); the escalation draws come after.
+        assert_eq!(offset_of!(Need, service_normal) + 8, 56);
+        assert_eq!(offset_of!(Need, escalation_draws), 56);
         assert_eq!(offset_of!(Episode, referral_day), 448);
         assert_eq!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>(), 512);
         assert_eq!(size_of::<Episode>(), 568);
