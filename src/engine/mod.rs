@@ -411,10 +411,15 @@ impl<T: Copy + Default, const N: usize> InlineList<T, N> {
 
     /// Empties the list for the next episode in the slot, keeping a spill allocation of up
     /// to `max_len` items (`keep_if_small`: a larger one is freed, or every slot would keep
-    /// the largest list it ever held).
+    /// the largest list it ever held). A list that never spilled leaves the `Vec` as the last
+    /// clear left it (empty, and no larger than `max_len`: only a spill writes to it), so it is
+    /// not touched: at an episode's closure its 24 bytes are often a cache line of their own.
     fn clear(&mut self, max_len: usize) {
+        if self.len as usize > N {
+            keep_if_small(&mut self.spill, max_len);
+        }
+        debug_assert!(self.spill.is_empty() && self.spill.capacity() <= max_len, "a list's spill buffer left unemptied");
         self.len = 0;
-        keep_if_small(&mut self.spill, max_len);
     }
 }
 
@@ -1508,11 +1513,11 @@ impl<'a> Sim<'a> {
                 // The end of an assessment records the wait to it (the referral day, bytes
                 // 448-455). The end of an intervention closes the need, reading whether every
                 // need is closed; where it is the episode's last open need (and the event not
-                // stale), it closes the episode too, which reads bytes 424-567 (the flags
+                // stale), it closes the episode too, which reads bytes 424-531 (the flags
                 // and counts, the referral day, the lead, the stream, the assessed units'
-                // list), three cache lines whatever the episode's place: each is read here,
-                // and only then (read for every end of service, they were a sixth of the
-                // look-ahead's misses, many for episodes that stayed open).
+                // count), two or three cache lines: each is read here, and only then (read
+                // for every end of service, they were a sixth of the look-ahead's misses,
+                // many for episodes that stayed open).
                 match *event {
                     Event::AssessmentDone { .. } => sum ^= e.referral_day.to_bits(),
                     Event::ServiceDone { serial, need, token, .. } => {
@@ -1521,7 +1526,7 @@ impl<'a> Sim<'a> {
                             sum ^= u64::from(e.escalated_to_tier3)
                                 ^ e.lead_since_day.to_bits()
                                 ^ u64::from(e.n_tellings)
-                                ^ e.assessed_units.spill.capacity() as u64;
+                                ^ e.assessed_units.len() as u64;
                         }
                     }
                     _ => {}
