@@ -312,19 +312,20 @@ impl std::ops::IndexMut<usize> for NeedList {
 /// nothing is ever lost or reordered; the county's disability service, with eight
 /// professionals per intervention, spills, most families' one to four professionals do not.
 ///
-/// In the order written (`repr(C)`): the length and the items held in place first, the spill
-/// `Vec` (read only once the list has spilled) last, so that the first 20 or 24 bytes are
-/// all that a short list's reads touch.
+/// In the order written (`repr(C)`): the spill `Vec` (read only once the list has spilled)
+/// first, then the length and the items held in place, all that a short list's reads touch:
+/// placed first in a structure, the list's cold 24 bytes come before the hot bytes that follow
+/// it, not among them (see `Episode`).
 #[derive(Debug)]
 #[repr(C)]
 struct InlineList<T, const N: usize> {
-    /// The number of items: in `inline` up to `N`, in `spill` beyond.
-    len: u32,
-    inline: [T; N],
     /// Every item while there are more than `N` (unread otherwise); it grows like any `Vec`,
     /// and the lists are bounded by the run (a practitioner is one of a family's
     /// professionals once, and a unit is added once an assessment).
     spill: Vec<T>,
+    /// The number of items: in `inline` up to `N`, in `spill` beyond.
+    len: u32,
+    inline: [T; N],
 }
 
 impl<T: Copy + Default, const N: usize> InlineList<T, N> {
@@ -450,21 +451,26 @@ struct Tags {
     clock_tokens: [u32; MAX_NEEDS],
 }
 
-/// In the order written (`repr(C)`), by how often events read a field: in the first cache
-/// line (bytes 0-63) the tags, which every event checks, and the head of the professionals'
-/// list (its length and the four held in place), which every offer and every start of work
-/// reads; in the second (64-127) the list's spill `Vec`, the flags the handlers test, the
-/// locality and the first need's state, tier, domain and untreated clock (`Need`); then the
-/// other needs, and last what is read at closure or seldom. The episode is the engine's
+/// In the order written (`repr(C)`), by how often events read a field: first the
+/// professionals' list, whose spill `Vec` (bytes 0-23, read only once the list has spilled)
+/// comes before its length and the four held in place (`InlineList`), so that bytes 24-135
+/// hold what events read most: the list's head, which every offer and every start of work
+/// reads, the tags, which every event checks, the flags the handlers test, the locality, the
+/// referral day (the end of an assessment and every start of work record waits from it)
+/// and the first need's state, tier, domain and untreated clock (`Need`); then the rest of
+/// the needs, and last, in bytes 456-559, what is read at closure (which `Sim::look_ahead`
+/// reads for the end of service that closes the episode). The episode is the engine's
 /// largest structure, and in the county most of its time goes on cache misses: an event
-/// about its first need (most episodes have one) touches two lines rather than four or five
-/// (see results/benchmarks.md, thirteenth pass).
+/// about its first need (most episodes have one) touches two or three lines rather than four
+/// or five (see results/benchmarks.md, thirteenth and twenty-second passes). Slots are 568
+/// bytes, not a multiple of 64, so where a slot's lines begin varies from slot to slot: what
+/// matters is that what an event reads lies close together.
 #[derive(Debug)]
 #[repr(C)]
 struct Episode {
+    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
     /// Whether an event or a queue entry is still about this episode's need as it is now.
     tags: Tags,
-    professionals: InlineList<u32, INLINE_PROFESSIONALS>,
     n_untreated: u8,
     /// Counted in per-episode metrics (referred after the warm-up).
     measured: bool,
@@ -478,7 +484,10 @@ struct Episode {
     service_started: bool,
     lost: bool,
     locality: u16,
+    referral_day: f64,
     needs: NeedList,
+    /// Its length, the first of what closure reads (`InlineList::clear`), after its spill.
+    assessed_units: InlineList<u16, INLINE_ASSESSMENTS>,
     escalated_to_tier3: bool,
     escalated_to_tier4: bool,
     /// Presented with needs in three or more domains.
@@ -488,18 +497,16 @@ struct Episode {
     family_id: u64,
     n_handoffs: u32,
     n_bounces: u32,
-    // Bytes 448-511: what the handlers of waits and services read together (the referral
-    // day for the waits recorded, the episode's own random stream, the lead professional).
-    referral_day: f64,
     lead: Option<u32>,
     lead_since_day: f64,
+    /// The episode's own random stream: its assessments' durations, its handoffs, the
+    /// recurrence drawn at its closure.
     rng: rng::LazyStream,
     n_assessments: u32,
     n_tellings: u32,
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
-    assessed_units: InlineList<u16, INLINE_ASSESSMENTS>,
 }
 
 /// A family coming back with a new episode (`Event::Recur`): who, which episode of theirs,
@@ -1511,22 +1518,22 @@ impl<'a> Sim<'a> {
                     sum ^= u64::from(n.tier);
                 }
                 // The end of an assessment records the wait to it (the referral day, bytes
-                // 448-455). The end of an intervention closes the need, reading whether every
+                // 96-103). The end of an intervention closes the need, reading whether every
                 // need is closed; where it is the episode's last open need (and the event not
-                // stale), it closes the episode too, which reads bytes 424-531 (the flags
-                // and counts, the referral day, the lead, the stream, the assessed units'
-                // count), two or three cache lines: each is read here, and only then (read
-                // for every end of service, they were a sixth of the look-ahead's misses,
-                // many for episodes that stayed open).
+                // stale), it closes the episode too, which reads bytes 456-559 (the assessed
+                // units' count, the flags and counts, the lead, the stream), two or three
+                // cache lines: each is read here, and only then (read for every end of
+                // service, they were a sixth of the look-ahead's misses, many for episodes
+                // that stayed open).
                 match *event {
                     Event::AssessmentDone { .. } => sum ^= e.referral_day.to_bits(),
                     Event::ServiceDone { serial, need, token, .. } => {
                         let live = e.tags.serial == serial && e.tags.tokens[need as usize % MAX_NEEDS] == token;
                         if live && e.needs.iter().enumerate().all(|(idx, n)| idx == need as usize || n.state.is_closed()) {
-                            sum ^= u64::from(e.escalated_to_tier3)
+                            sum ^= e.assessed_units.len() as u64
+                                ^ u64::from(e.escalated_to_tier3)
                                 ^ e.lead_since_day.to_bits()
-                                ^ u64::from(e.n_tellings)
-                                ^ e.assessed_units.len() as u64;
+                                ^ u64::from(e.n_tellings);
                         }
                     }
                     _ => {}
@@ -3991,21 +3998,29 @@ mod tests {
     /// first two cache lines.
     #[test]
     fn episode_layout_keeps_what_events_read_in_its_first_two_lines() {
-        use super::{Episode, INLINE_PROFESSIONALS, InlineList, Need, NeedList, rng};
+        use super::{Episode, INLINE_ASSESSMENTS, INLINE_PROFESSIONALS, InlineList, Need, NeedList, rng};
         use std::mem::{offset_of, size_of};
-        assert_eq!(offset_of!(Episode, professionals), 40);
-        assert_eq!(offset_of!(InlineList<u32, INLINE_PROFESSIONALS>, spill), 24);
+        // The professionals' spill first, then their list's head, the tags, the flags, the
+        // referral day and the first need's hot bytes, in bytes 24-135.
+        assert_eq!(offset_of!(Episode, professionals), 0);
+        assert_eq!(offset_of!(InlineList<u32, INLINE_PROFESSIONALS>, len), 24);
+        assert_eq!(offset_of!(Episode, tags), 48);
         let first_need = offset_of!(Episode, needs) + offset_of!(NeedList, items);
-        assert!(offset_of!(Episode, n_untreated) >= 64 && offset_of!(Episode, locality) + 2 <= first_need);
-        assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 128);
+        assert!(offset_of!(Episode, n_untreated) == 88 && offset_of!(Episode, referral_day) + 8 <= first_need);
+        assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 136);
         assert!(offset_of!(Need, state) < offset_of!(Need, untreated_since_day));
         assert_eq!(size_of::<Need>(), 80);
         // A start of service reads the need's first 56 bytes (the draws for its duration and
         // the exposures its clock's stop consumes); the escalation draws come after.
         assert_eq!(offset_of!(Need, service_normal) + 8, 56);
         assert_eq!(offset_of!(Need, escalation_draws), 56);
-        assert_eq!(offset_of!(Episode, referral_day), 448);
-        assert_eq!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>(), 512);
+        // What closure reads, from the assessed units' count to the tellings, in bytes
+        // 456-559 (`Sim::look_ahead` reads fields at most 64 bytes apart in it).
+        let assessed_len = offset_of!(Episode, assessed_units) + offset_of!(InlineList<u16, INLINE_ASSESSMENTS>, len);
+        assert_eq!((assessed_len, offset_of!(Episode, escalated_to_tier3)), (456, 472));
+        assert_eq!(offset_of!(Episode, lead_since_day), 504);
+        assert!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>() <= offset_of!(Episode, n_tellings));
+        assert_eq!(offset_of!(Episode, n_tellings), 556);
         assert_eq!(size_of::<Episode>(), 568);
     }
 
