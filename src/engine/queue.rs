@@ -267,22 +267,29 @@ impl<E: Copy> EventQueue<E> {
     // called `schedule` before: no second call.
     #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
-        if self.sorted { self.schedule_sorted(day, event) } else { self.schedule_unsorted(day, event) }
+        if self.sorted {
+            self.schedule_sorted(day, event)
+        } else {
+            self.schedule_unsorted(day, event);
+        }
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
-    /// (`replace`). A function of its own so that `schedule`, which most events take, does
-    /// not keep the slot to return it (on mmc that was 0.3% more instructions); out of line,
-    /// as its few callers (the untreated clocks) are not worth a copy each.
-    #[inline(never)]
+    /// (`replace`). The sorted array's in a function of its own, so that `schedule`, which
+    /// most events take, does not keep the slot to return it (on mmc that was 0.3% more
+    /// instructions); the other modes' is `schedule`'s own, which returns the slot anyway:
+    /// one copy of that code for both, where two cost the county's instruction cache.
+    #[inline(always)]
     pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
+        if self.sorted { self.schedule_sorted_returning_slot(day, event) } else { self.schedule_unsorted(day, event) }
+    }
+
+    /// `schedule_returning_slot` while the queue is the sorted array: out of line, as its few
+    /// callers (the untreated clocks) are not worth a copy each.
+    #[inline(never)]
+    fn schedule_sorted_returning_slot(&mut self, day: f64, event: E) -> u32 {
         let entry = self.new_entry(day, event);
-        if self.sorted {
-            self.insert_sorted(entry);
-        } else {
-            self.count_unsorted();
-            self.place_unsorted(day, entry);
-        }
+        self.insert_sorted(entry);
         (entry as u64 & SLOT_MASK) as u32
     }
 
@@ -293,12 +300,14 @@ impl<E: Copy> EventQueue<E> {
         self.insert_sorted(entry);
     }
 
-    /// `schedule` once the queue is a heap, bucketed or not.
+    /// `schedule` once the queue is a heap, bucketed or not; returns the event's slot, for
+    /// `schedule_returning_slot`.
     #[inline(never)]
-    fn schedule_unsorted(&mut self, day: f64, event: E) {
+    fn schedule_unsorted(&mut self, day: f64, event: E) -> u32 {
         let entry = self.new_entry(day, event);
         self.count_unsorted();
         self.place_unsorted(day, entry);
+        (entry as u64 & SLOT_MASK) as u32
     }
 
     /// Counts an event scheduled in a queue that is not `sorted` (the sorted array counts its
