@@ -3629,7 +3629,7 @@ fn stop_running_clock(
         let slot = std::mem::replace(&mut n.clock_slot, NO_CLOCK);
         if slot != NO_CLOCK {
             debug_assert!(
-                matches!(queue.slots()[slot as usize], Event::UntreatedClock { episode: x, need: y, .. } if x == episode && y == need),
+                matches!(*queue.slot(slot), Event::UntreatedClock { episode: x, need: y, .. } if x == episode && y == need),
                 "the slot holds another event"
             );
             queue.replace_marked(slot, Event::ClockStopped { slot });

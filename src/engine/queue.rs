@@ -28,8 +28,9 @@
 //! 5.4 µs a pop; a heap as the overflow fixed that but cost the county 4.5% more instructions.)
 //! Scheduling a later event is a `Vec::push`; a pop sifts a heap of one bucket instead of all
 //! pending events (~30,000); a bucket is heapified once when it becomes current, or, holding
-//! at most `DESCENDING_MAX_LEN` entries (the county's hold ~27), sorted in decreasing order,
-//! so that a pop takes the last entry (`descending`). The bucket number, `floor(day ×
+//! at most `DESCENDING_MAX_LEN` entries (the county's hold ~27), sorted in decreasing order
+//! (a counting sort by `SUB_BUCKETS` sub-buckets, then an insertion sort), so that a pop takes
+//! the last entry (`descending`). The bucket number, `floor(day ×
 //! BUCKETS_PER_DAY)`, never decreases as the key grows, so the heap's smallest entry is always
 //! the smallest pending one. Widths tried on the 4-year county (instructions): one heap
 //! 1,614 M; 4 buckets a day 1,477 M, 8 1,465 M, 16 1,454 M.
@@ -60,6 +61,9 @@ const SORTED_MAX_LEN: usize = 32;
 const BUCKETED_FROM_LEN: usize = 1024;
 /// Buckets per day; a power of two, so `day × BUCKETS_PER_DAY` is exact.
 const BUCKETS_PER_DAY: f64 = 16.0;
+/// `BUCKETS_PER_DAY`'s base-2 logarithm (`sub_bucket_scale`).
+const BUCKETS_PER_DAY_LOG2: i64 = 4;
+const _: () = assert!(BUCKETS_PER_DAY == (1u64 << BUCKETS_PER_DAY_LOG2) as f64);
 /// Buckets per epoch (the ring's length), a power of two.
 const RING: usize = 4096;
 /// Epochs per block (the second ring's length), a power of two.
@@ -73,6 +77,11 @@ const _: () = assert!(RING_CAPACITY <= KEPT_CAPACITY, "a ring buffer made large 
 /// A bucket made current with at most this many entries is sorted rather than made a heap
 /// (`descending`), and stays sorted while it holds at most this many.
 const DESCENDING_MAX_LEN: usize = 64;
+/// Sub-buckets a bucket is cut into when it is sorted as it becomes current
+/// (`sort_current_descending`), a power of two of at least 8 (the running sums take eight at a
+/// time): with the county's ~27 entries a bucket, about one entry each.
+const SUB_BUCKETS: usize = 32;
+const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
 /// trick: flip every bit of a negative number, only the sign bit of a positive one).
@@ -117,10 +126,36 @@ fn too_many_scheduled() -> ! {
     panic!("more than {MAX_SEQ} events scheduled in one replication")
 }
 
+/// The key of `bucket`'s first day and the shift that takes a key's distance from it to its
+/// sub-bucket (`sort_current_descending`): within a bucket from day 1/16 on, every day has
+/// the same binary exponent (a power of two from 1/16 on is a multiple of 1/16, so it starts
+/// a bucket), so a key less the first key counts units in the last place, a fixed number a
+/// sub-bucket. For bucket 0 (days below 1/16 of several exponents) and days too large for a
+/// sub-bucket to be a whole number of units, the shift is 63: every entry falls in one or two
+/// sub-buckets, which is slower but still right (the insertion sort orders them).
+fn sub_bucket_scale(bucket: u64) -> (u64, u32) {
+    let first_key = day_key(bucket as f64 / BUCKETS_PER_DAY);
+    // A day in [2^e, 2^(e+1)) has exponent field e + 1023 and a unit in the last place of
+    // 2^(e-52) days; a sub-bucket is 1 / (BUCKETS_PER_DAY × SUB_BUCKETS) days.
+    let exponent_field = (first_key >> 52 & 0x7ff) as i64;
+    let units_log2 = 52 - (exponent_field - 1023) - BUCKETS_PER_DAY_LOG2 - i64::from(SUB_BUCKETS.trailing_zeros());
+    let shift = if bucket == 0 || !(0..=63).contains(&units_log2) { 63 } else { units_log2 as u32 };
+    (first_key, shift)
+}
+
 /// The bucket of an entry.
 fn entry_bucket(entry: u128) -> u64 {
     bucket(key_day((entry >> 64) as u64))
 }
+
+/// An event in the queue's slab, aligned to 32 bytes: the engine's `Event` is 32 bytes, and
+/// the slab, a large allocation, starts 16 bytes past a page boundary (glibc's `mmap`ed
+/// chunks), so that every other event straddled two cache lines. Its first line is read when
+/// the bucket becomes current (`current_bucket`, the look-ahead), its second only at the pop:
+/// a cache miss at the pop for a third of the county's events (0.49 M simulated).
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Stored<E>(E);
 
 /// Pending events with their day of occurrence.
 pub struct EventQueue<E> {
@@ -169,7 +204,7 @@ pub struct EventQueue<E> {
     /// this is not kept (a load, an increment and a store on every event of mmc).
     len: usize,
     /// Events by slot; a slot is reused once its event has been popped.
-    events: Vec<E>,
+    events: Vec<Stored<E>>,
     /// One bit a slot of `events`: set where a pending event was replaced by `replace_marked`,
     /// cleared by `unmark` when it is popped, or by `retain_unmarked` with the event. The
     /// clearing of the marked events reads these words instead of every pending event (a
@@ -182,6 +217,11 @@ pub struct EventQueue<E> {
     /// Counts the buckets made current (`next_bucket`), so that the caller can tell when a
     /// new one starts (`buckets_started`) and look ahead at its events (`current_bucket`).
     buckets_started: u64,
+    /// The entries of a bucket being sorted, spread by sub-bucket (`sort_current_descending`):
+    /// kept here so that no array is zeroed at each sort, and boxed so that the queue's own
+    /// fields keep their layout (a 1 KiB array among them changed the code of mmc's every
+    /// `schedule`).
+    spread: Box<[u128; DESCENDING_MAX_LEN]>,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -215,6 +255,7 @@ impl<E: Copy> EventQueue<E> {
             now_day: 0.0,
             peak_len: 0,
             buckets_started: 0,
+            spread: Box::new([0; DESCENDING_MAX_LEN]),
         }
     }
 
@@ -226,22 +267,29 @@ impl<E: Copy> EventQueue<E> {
     // called `schedule` before: no second call.
     #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
-        if self.sorted { self.schedule_sorted(day, event) } else { self.schedule_unsorted(day, event) }
+        if self.sorted {
+            self.schedule_sorted(day, event)
+        } else {
+            self.schedule_unsorted(day, event);
+        }
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
-    /// (`replace`). A function of its own so that `schedule`, which most events take, does
-    /// not keep the slot to return it (on mmc that was 0.3% more instructions); out of line,
-    /// as its few callers (the untreated clocks) are not worth a copy each.
-    #[inline(never)]
+    /// (`replace`). The sorted array's in a function of its own, so that `schedule`, which
+    /// most events take, does not keep the slot to return it (on mmc that was 0.3% more
+    /// instructions); the other modes' is `schedule`'s own, which returns the slot anyway:
+    /// one copy of that code for both, where two cost the county's instruction cache.
+    #[inline(always)]
     pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
+        if self.sorted { self.schedule_sorted_returning_slot(day, event) } else { self.schedule_unsorted(day, event) }
+    }
+
+    /// `schedule_returning_slot` while the queue is the sorted array: out of line, as its few
+    /// callers (the untreated clocks) are not worth a copy each.
+    #[inline(never)]
+    fn schedule_sorted_returning_slot(&mut self, day: f64, event: E) -> u32 {
         let entry = self.new_entry(day, event);
-        if self.sorted {
-            self.insert_sorted(entry);
-        } else {
-            self.count_unsorted();
-            self.place_unsorted(day, entry);
-        }
+        self.insert_sorted(entry);
         (entry as u64 & SLOT_MASK) as u32
     }
 
@@ -252,12 +300,14 @@ impl<E: Copy> EventQueue<E> {
         self.insert_sorted(entry);
     }
 
-    /// `schedule` once the queue is a heap, bucketed or not.
+    /// `schedule` once the queue is a heap, bucketed or not; returns the event's slot, for
+    /// `schedule_returning_slot`.
     #[inline(never)]
-    fn schedule_unsorted(&mut self, day: f64, event: E) {
+    fn schedule_unsorted(&mut self, day: f64, event: E) -> u32 {
         let entry = self.new_entry(day, event);
         self.count_unsorted();
         self.place_unsorted(day, entry);
+        (entry as u64 & SLOT_MASK) as u32
     }
 
     /// Counts an event scheduled in a queue that is not `sorted` (the sorted array counts its
@@ -306,7 +356,7 @@ impl<E: Copy> EventQueue<E> {
                 // A slot still marked would have its new event dropped by `retain_unmarked`:
                 // the caller popped a marked replacement without `unmark`ing it.
                 debug_assert!(self.marked[slot as usize / 64] >> (slot % 64) & 1 == 0, "slot {slot} reused while marked");
-                self.events[slot as usize] = event;
+                self.events[slot as usize] = Stored(event);
                 slot
             }
             None => self.new_slot(event),
@@ -322,14 +372,14 @@ impl<E: Copy> EventQueue<E> {
     /// there has not been popped (nor dropped) yet, so the slot still holds it; the caller
     /// keeps the slot only while that is so.
     pub fn replace(&mut self, slot: u32, event: E) {
-        self.events[slot as usize] = event;
+        self.events[slot as usize] = Stored(event);
     }
 
     /// `replace`, and marks the slot, so that `retain_unmarked` drops the replacement without
     /// reading it. **Invariant:** as for `replace`; and the caller `unmark`s the slot when it
     /// pops the replacement (the slot is then free for another event).
     pub fn replace_marked(&mut self, slot: u32, event: E) {
-        self.events[slot as usize] = event;
+        self.events[slot as usize] = Stored(event);
         self.marked[slot as usize / 64] |= 1 << (slot % 64);
     }
 
@@ -356,7 +406,7 @@ impl<E: Copy> EventQueue<E> {
     #[inline(never)]
     fn new_slot(&mut self, event: E) -> u32 {
         assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
-        self.events.push(event);
+        self.events.push(Stored(event));
         if self.marked.len() * 64 < self.events.len() {
             self.marked.push(0);
         }
@@ -533,11 +583,79 @@ impl<E: Copy> EventQueue<E> {
     fn order_current(&mut self) {
         self.descending = self.heap.len() <= DESCENDING_MAX_LEN;
         if self.descending {
-            // Keys are unique, so the unstable sort has one result.
-            self.heap.sort_unstable_by(|a, b| b.cmp(a));
+            self.sort_current_descending();
         } else {
             self.heapify();
         }
+    }
+
+    /// Sorts the current bucket's entries (at most `DESCENDING_MAX_LEN`) in decreasing order:
+    /// a counting sort by the entries' `SUB_BUCKETS` sub-buckets of the bucket, then an
+    /// insertion sort by the whole keys, which puts every entry in its place whatever the
+    /// sub-buckets said and moves few (a sub-bucket holds about one entry of the county's ~27).
+    ///
+    /// Why not the standard library's sort: for ~27 keys of 128 bits its small-sort networks
+    /// and merges cost ~70 instructions an entry (98 M in the 10-year county); a hand-written
+    /// insertion sort alone (eighteenth pass) and a stable sort on the day alone (twentieth)
+    /// cost as much or more. The sub-bucket of a day is `floor(day × BUCKETS_PER_DAY ×
+    /// SUB_BUCKETS)` less the bucket's first, read off the key's bits (`sub_bucket_scale`):
+    /// never decreasing as the key grows, and within the bucket, so the counting pass leaves
+    /// only the order inside each sub-bucket to the insertion sort. Keys are unique, so the
+    /// result is the one decreasing order, as the unstable sort's was.
+    fn sort_current_descending(&mut self) {
+        let entries = &mut self.heap[..];
+        let n_entries = entries.len();
+        debug_assert!(n_entries <= DESCENDING_MAX_LEN);
+        let (first_key, shift) = sub_bucket_scale(self.current);
+        // Each entry's rank in the decreasing order of sub-buckets (the latest first), and the
+        // entries of each rank (`u8`: at most 64 entries).
+        let mut ranks = [0u8; DESCENDING_MAX_LEN];
+        let mut counts = [0u8; SUB_BUCKETS];
+        for (rank, &entry) in ranks.iter_mut().zip(entries.iter()) {
+            // Wrapping: an entry before the bucket's first key (a day of -0.0 in bucket 0)
+            // only lands in a wrong sub-bucket, which the insertion sort puts right.
+            let sub = (((entry >> 64) as u64).wrapping_sub(first_key) >> shift).min(SUB_BUCKETS as u64 - 1) as usize;
+            let entry_rank = SUB_BUCKETS - 1 - sub;
+            *rank = entry_rank as u8;
+            counts[entry_rank] += 1;
+        }
+        // Where each rank starts: the counts' running sums, eight bytes at a time in a `u64`
+        // (no byte carries, the sums being at most 64), where a loop over the bytes, unrolled,
+        // cost ~130 instructions a bucket.
+        let mut starts = [0u8; SUB_BUCKETS];
+        let mut before = 0u64;
+        for (starts, counts) in starts.chunks_exact_mut(8).zip(counts.chunks_exact(8)) {
+            let counts = u64::from_le_bytes(counts.try_into().expect("eight counts"));
+            let mut through = counts + (counts << 8);
+            through += through << 16;
+            through += through << 32;
+            through += before * 0x0101_0101_0101_0101;
+            starts.copy_from_slice(&(through - counts).to_le_bytes());
+            before = through >> 56;
+        }
+        // Spread in reverse, so that each sub-bucket holds its entries in decreasing order of
+        // sequence number (the ring's buckets are filed in increasing order): ties are then
+        // already in place.
+        let spread = &mut *self.spread;
+        for (&rank, &entry) in ranks[..n_entries].iter().zip(entries.iter()).rev() {
+            let place = &mut starts[usize::from(rank) % SUB_BUCKETS];
+            spread[usize::from(*place) % DESCENDING_MAX_LEN] = entry;
+            *place += 1;
+        }
+        // The insertion sort in place, then one copy back (a copy per entry as it was placed
+        // cost ~10 instructions an entry more).
+        let spread = &mut spread[..n_entries];
+        for idx in 1..spread.len() {
+            let entry = spread[idx];
+            let mut place = idx;
+            while place > 0 && spread[place - 1] < entry {
+                spread[place] = spread[place - 1];
+                place -= 1;
+            }
+            spread[place] = entry;
+        }
+        entries.copy_from_slice(spread);
+        debug_assert!(entries.is_sorted_by(|a, b| a > b), "the current bucket in decreasing order");
     }
 
     /// Puts `entry`, due in the current bucket, in its place in the decreasing `heap`: after
@@ -635,7 +753,7 @@ impl<E: Copy> EventQueue<E> {
         self.now_day = day;
         let slot = (top as u64 & SLOT_MASK) as u32;
         self.free_slots.push(slot);
-        (day, self.events[slot as usize])
+        (day, self.events[slot as usize].0)
     }
 
     /// Appends `entry` and moves it up to its place.
@@ -706,17 +824,17 @@ impl<E: Copy> EventQueue<E> {
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
         // Taken out while `retain_slots` changes the rest (a move of the vector, no copy).
         let events = std::mem::take(&mut self.events);
-        self.retain_slots(|slot| keep(&events[slot as usize]));
+        self.retain_slots(|slot| keep(&events[slot as usize].0));
         self.events = events;
     }
 
-    /// Every slot's event, pending or not (a free slot keeps the last event it held): for a
+    /// The event in `slot`, pending or not (a free slot keeps the last event it held): for a
     /// caller's check of what a slot from `schedule_returning_slot` holds.
-    pub fn slots(&self) -> &[E] {
-        &self.events
+    pub fn slot(&self, slot: u32) -> &E {
+        &self.events[slot as usize].0
     }
 
-    /// `retain`, deciding by the event's slot (an index into `slots`).
+    /// `retain`, deciding by the event's slot (an index into `events`).
     fn retain_slots(&mut self, mut keep: impl FnMut(u32) -> bool) {
         let free_slots = &mut self.free_slots;
         let mut keep_entry = |&entry: &u128| {
@@ -781,7 +899,7 @@ impl<E: Copy> EventQueue<E> {
         // empty): one slice, not the two chained, whose iterator tested which it was in at
         // every entry (the county's look-ahead, +4 M instructions).
         let entries = if self.sorted { &self.small[..self.small_len] } else { &self.heap[..] };
-        entries.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize])
+        entries.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize].0)
     }
 
     /// The most events ever pending at once.
@@ -846,6 +964,29 @@ mod tests {
         q.schedule(5.0, ());
         assert!(q.pop_until(4.0).is_none());
         assert_eq!(q.len(), 1);
+    }
+
+    /// Every day of a bucket falls in one of its sub-buckets, in order: the sub-bucket is
+    /// `floor(day × BUCKETS_PER_DAY × SUB_BUCKETS)` less the bucket's first, from the key's
+    /// bits alone.
+    #[test]
+    fn sub_buckets_are_the_floor_of_the_finer_grid() {
+        let mut rng = crate::rng::Generator::seed_from_u64(29);
+        for _ in 0..100_000 {
+            let day = match rng.random_range(0..3u32) {
+                0 => rng.random_range(0.0625..4.0),
+                1 => rng.random_range(1.0..4_000.0),
+                _ => rng.random_range(1.0..1e9),
+            };
+            let bucket = bucket(day);
+            let (first_key, shift) = sub_bucket_scale(bucket);
+            assert!(shift < 63, "day {day}");
+            let sub = (day_key(day) - first_key) >> shift;
+            let fine = (day * BUCKETS_PER_DAY * SUB_BUCKETS as f64).floor() as u64;
+            assert_eq!(sub, fine - bucket * SUB_BUCKETS as u64, "day {day}");
+        }
+        // Bucket 0's days span exponents: one sub-bucket, left to the insertion sort.
+        assert_eq!(sub_bucket_scale(0).1, 63);
     }
 
     #[test]
