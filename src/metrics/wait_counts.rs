@@ -11,7 +11,9 @@
 //! (hdrhistogram reports all of these from buckets, never from the values recorded).
 //!
 //! Single values are counted sixteen at a time (`WaitCounts::count_full`): a random bucket of a
-//! 68 KiB array is a cache miss in the county, and misses met together overlap.
+//! large array is a cache miss in the county, and misses met together overlap. The counts are
+//! kept as their low 16 bits, with the high bits of the few that pass 65,535 aside
+//! (`WaitCounts::carries`): 34 KiB a histogram rather than 68, for the same `u32` counts.
 
 use super::{WAIT_MAX_MINUTES, WaitCount, WaitHistogram, new_wait_histogram};
 use std::fmt;
@@ -65,29 +67,42 @@ const N_INDICES: usize = {
 const CLAMPED_INDEX: usize = index_of(WAIT_MAX_MINUTES);
 
 /// Values recorded and not yet counted, at most, in each [`WaitCounts`]. A wait is a random
-/// bucket among 17,408 (68 KiB of counts): in the county most increments miss the cache, and
+/// bucket among 17,408 (34 KiB of counts): in the county most increments miss the cache, and
 /// one at a time each held up the handler that recorded it. Kept aside and counted sixteen at
 /// a time, in a loop whose increments do not depend on each other, the misses overlap.
 const N_PENDING: usize = 16;
 
-// Pending buckets are kept as `u16`s, and `n_pending` is masked by `N_PENDING - 1`.
-const _: () = assert!(N_INDICES <= 1 << 16 && N_PENDING.is_power_of_two());
+// Pending buckets and the carries' buckets are kept as `u16`s, and `n_pending` is masked by
+// `N_PENDING - 1`; a count is its low and high 16 bits.
+const _: () = assert!(N_INDICES <= 1 << 16 && N_PENDING.is_power_of_two() && WaitCount::BITS == 32);
 
 /// A value's bucket in a [`WaitCounts`] (`WaitCounts::index_for`), before the clamp of values
 /// past the last bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitIndex(usize);
 
-/// A histogram of waits in minutes with [`WaitHistogram`]'s buckets and `u32` counts (the
-/// same memory), for recording; [`WaitCounts::to_histogram`] makes the `WaitHistogram`.
+/// A histogram of waits in minutes with [`WaitHistogram`]'s buckets and `u32` counts, for
+/// recording; [`WaitCounts::to_histogram`] makes the `WaitHistogram`.
 ///
 /// Single values are counted late, `N_PENDING` at a time (`count_pending`), and every reading
 /// of the counts counts them first; a count saturates at the same value whatever the order of
 /// its increments (all are positive), so nothing read differs.
+///
+/// Each count is kept in two halves: its low 16 bits in `low`, and, for the few buckets whose
+/// count has ever passed 65,535, its high 16 bits in `carries`. The county records into ~27 of
+/// these, and at 4 bytes a count they were 1.8 MiB, nearly the whole second-level cache: most
+/// increments missed it (results/benchmarks.md, twenty-third pass). A count reads the same as
+/// a `u32` would, saturation included (`count`, `carry`).
 #[derive(Clone)]
 pub struct WaitCounts {
-    /// A fixed-length array, so that indexing a clamped index needs no bounds check.
-    counts: Box<[WaitCount; N_INDICES]>,
+    /// Each bucket's count modulo 2^16. A fixed-length array, so that indexing a clamped
+    /// index needs no bounds check.
+    low: Box<[u16; N_INDICES]>,
+    /// The high 16 bits of the counts that have passed `u16::MAX`, by bucket, in the order
+    /// they first did (none in most runs: a bucket of a county run holds a few thousand
+    /// waits at most); a bucket not listed has none. A count whose halves are both
+    /// `u16::MAX` is saturated.
+    carries: Vec<(u16, u16)>,
     /// Values recorded: hdrhistogram's `total_count`, which goes on counting when a bucket's
     /// count saturates. The pending values are added to it when they are counted.
     total: u64,
@@ -101,7 +116,7 @@ pub struct WaitCounts {
 impl PartialEq for WaitCounts {
     fn eq(&self, other: &WaitCounts) -> bool {
         let (mine, theirs) = (self.settled(), other.settled());
-        mine.total == theirs.total && mine.counts == theirs.counts
+        mine.total == theirs.total && mine.counts() == theirs.counts()
     }
 }
 
@@ -119,8 +134,57 @@ impl fmt::Debug for WaitCounts {
 
 impl WaitCounts {
     pub fn new() -> Self {
-        let counts = vec![0; N_INDICES].into_boxed_slice().try_into().expect("N_INDICES counts");
-        WaitCounts { counts, total: 0, pending: [0; N_PENDING], n_pending: 0 }
+        let low = vec![0; N_INDICES].into_boxed_slice().try_into().expect("N_INDICES counts");
+        WaitCounts { low, carries: Vec::new(), total: 0, pending: [0; N_PENDING], n_pending: 0 }
+    }
+
+    /// Adds one to the count at `index` (below `N_INDICES`), saturating as a `u32` would.
+    #[inline(always)]
+    fn increment(&mut self, index: usize) {
+        let slot = &mut self.low[index];
+        let (low, wrapped) = slot.overflowing_add(1);
+        *slot = low;
+        if wrapped {
+            self.carry(index);
+        }
+    }
+
+    /// The low half at `index` has just wrapped round to 0: one more in the high half, or, if
+    /// that is full too, the count stays at `u32::MAX` (its low half back at `u16::MAX`).
+    #[cold]
+    #[inline(never)]
+    fn carry(&mut self, index: usize) {
+        match self.carries.iter_mut().find(|(i, _)| usize::from(*i) == index) {
+            Some((_, high)) if *high == u16::MAX => self.low[index] = u16::MAX,
+            Some((_, high)) => *high += 1,
+            None => self.carries.push((index as u16, 1)),
+        }
+    }
+
+    /// Every bucket's count as a `u32`, for reading (once a run).
+    fn counts(&self) -> Vec<WaitCount> {
+        let mut counts: Vec<WaitCount> = self.low.iter().map(|&low| WaitCount::from(low)).collect();
+        for &(index, high) in &self.carries {
+            counts[usize::from(index)] |= WaitCount::from(high) << 16;
+        }
+        counts
+    }
+
+    /// The count at `index` as a `u32`.
+    fn count(&self, index: usize) -> WaitCount {
+        let high = self.carries.iter().find(|(i, _)| usize::from(*i) == index).map_or(0, |&(_, high)| high);
+        WaitCount::from(high) << 16 | WaitCount::from(self.low[index])
+    }
+
+    /// Sets the count at `index` to `count`.
+    fn set(&mut self, index: usize, count: WaitCount) {
+        self.low[index] = count as u16;
+        let high = (count >> 16) as u16;
+        match self.carries.iter_mut().find(|(i, _)| usize::from(*i) == index) {
+            Some((_, kept)) => *kept = high,
+            None if high != 0 => self.carries.push((index as u16, high)),
+            None => {}
+        }
     }
 
     /// These counts with the pending values counted: itself when none is pending, otherwise
@@ -137,9 +201,8 @@ impl WaitCounts {
 
     /// Counts the pending values (fewer than `N_PENDING`), for reading the counts.
     fn count_pending(&mut self) {
-        for &index in &self.pending[..self.n_pending] {
-            let slot = &mut self.counts[usize::from(index)];
-            *slot = slot.saturating_add(1);
+        for i in 0..self.n_pending {
+            self.increment(usize::from(self.pending[i]));
         }
         self.total = self.total.saturating_add(self.n_pending as u64);
         self.n_pending = 0;
@@ -149,9 +212,8 @@ impl WaitCounts {
     /// so that their cache misses overlap; a loop of fixed length, which the compiler unrolls.
     #[inline(never)]
     fn count_full(&mut self) {
-        for &index in &self.pending {
-            let slot = &mut self.counts[usize::from(index)];
-            *slot = slot.saturating_add(1);
+        for i in 0..N_PENDING {
+            self.increment(usize::from(self.pending[i]));
         }
         self.total = self.total.saturating_add(N_PENDING as u64);
         self.n_pending = 0;
@@ -195,8 +257,7 @@ impl WaitCounts {
     fn saturating_record_n_at(&mut self, index: WaitIndex, count: WaitCount) {
         // Clamped here, where the array is indexed, so that the compiler sees it in range.
         let index = if index.0 >= N_INDICES { CLAMPED_INDEX } else { index.0 };
-        let slot = &mut self.counts[index];
-        *slot = slot.saturating_add(count);
+        self.set(index, self.count(index).saturating_add(count));
         self.total = self.total.saturating_add(u64::from(count));
     }
 
@@ -218,14 +279,17 @@ impl WaitCounts {
         self.count_pending();
         let other = other.settled();
         if self.total == 0 {
-            self.counts.copy_from_slice(&other.counts[..]);
+            self.low.copy_from_slice(&other.low[..]);
+            self.carries.clone_from(&other.carries);
             self.total = other.total;
             return;
         }
         let mut added = 0u64;
-        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
-            *mine = mine.saturating_add(*theirs);
-            added = added.saturating_add(u64::from(*theirs));
+        for (index, theirs) in other.counts().into_iter().enumerate() {
+            if theirs != 0 {
+                self.set(index, self.count(index).saturating_add(theirs));
+                added = added.saturating_add(u64::from(theirs));
+            }
         }
         self.total = self.total.saturating_add(added);
     }
@@ -235,7 +299,7 @@ impl WaitCounts {
     /// (the bucket stays full, the total grows), so the total is this one's too.
     pub fn to_histogram(&self) -> WaitHistogram {
         let settled = self.settled();
-        let counts = &settled.counts;
+        let counts = settled.counts();
         let mut histogram = new_wait_histogram();
         let mut counted = 0u64;
         let mut saturated = None;
@@ -388,6 +452,29 @@ mod tests {
         copy.add(&counts);
         direct_copy.add(&direct).expect("same bounds");
         assert_same(&copy.to_histogram(), &direct_copy, direct_copy.len());
+    }
+
+    /// Counts past 65,535, which carry into their high half, read as `u32` counts: recorded
+    /// one at a time past the carry (in two buckets, the second carrying first), and by the
+    /// thousand across it, in recording and in adding.
+    #[test]
+    fn counts_past_sixteen_bits_carry() {
+        let mut counts = WaitCounts::new();
+        let mut direct = new_wait_histogram();
+        for i in 0..200_000u64 {
+            let value = if i % 3 == 0 { 60 } else { 5_000 };
+            counts.saturating_record(value);
+            direct.saturating_record(value);
+        }
+        for _ in 0..70 {
+            counts.saturating_record_n(7, 1_000);
+            direct.saturating_record_n(7, 1_000);
+        }
+        assert_same(&counts.to_histogram(), &direct, 270_000);
+        let mut sum = counts.clone();
+        sum.add(&counts);
+        direct.add(direct.clone()).expect("same bounds");
+        assert_same(&sum.to_histogram(), &direct, 540_000);
     }
 
     /// Values recorded one at a time wait in the buffer until it fills: with any number of
