@@ -216,7 +216,7 @@ fn trains_jointly(kind: UnitKind) -> bool {
     matches!(kind, UnitKind::Team { .. } | UnitKind::Hub)
 }
 
-/// Indices of the set bits of an agency mask.
+/// Indices of the set bits of a mask (agencies; domains), lowest first.
 pub(super) fn bits32(mask: u32) -> impl Iterator<Item = usize> {
     let mut rest = mask;
     std::iter::from_fn(move || {

@@ -829,6 +829,7 @@ struct Sim<'a> {
     /// The primary domain and tier of every new family, when the population allows only one
     /// of each and one need an episode (`fixed_family`).
     fixed_family: Option<(u8, u8)>,
+    extra_domains: ExtraDomains,
     /// Whether any unit copy has a waiting list whose families give up (a finite
     /// `patience_days_mean_by_instance`): decided once, so that without one a need joining a list
     /// does not look its unit up to learn that no patience clock starts.
@@ -1127,6 +1128,7 @@ impl<'a> Sim<'a> {
             queue: EventQueue::new(),
             need_draws: NeedDraws::of(&scenario.population),
             fixed_family: fixed_family(&scenario.population),
+            extra_domains: ExtraDomains::of(&scenario.population),
             episode_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Episode),
             recurrence_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::Recurrence),
             waiting_list_stream_key: rng::stream_key(scenario.run.seed, replication, Purpose::WaitingList),
@@ -1599,28 +1601,28 @@ impl<'a> Sim<'a> {
             needs.clear();
             needs.push(first);
         }
-        // Additional needs: other domains, weighted by their share, open to a child this age.
-        let mut taken = 1u32 << primary;
+        // Additional needs: other domains, weighted by their share, open to a child this age
+        // (`ExtraDomains`: only the domains with a weight are visited, in domain order).
+        let mut taken = 1u16 << primary;
         for _ in 1..n_needs {
-            let mut weights_buf = [0.0; MAX_DOMAINS];
-            let weights = &mut weights_buf[..population.domains.len()];
-            for (d, info) in population.domains.iter().enumerate() {
-                let open = taken & (1 << d) == 0 && (info.age_min_years..=info.age_max_years).contains(&age);
-                weights[d] = if open { population.domain_share(d) } else { 0.0 };
+            let open = self.extra_domains.open_at_age[usize::from(age)] & !taken;
+            let shares = &self.extra_domains.shares;
+            let mut total = 0.0;
+            for d in dynamics::bits32(u32::from(open)) {
+                total += shares[d];
             }
-            let total: f64 = weights.iter().sum();
             let u: f64 = rng.random();
             if total <= 0.0 {
                 break;
             }
             let mut target = u * total;
-            let mut chosen = weights.iter().rposition(|w| *w > 0.0).expect("total > 0");
-            for (d, w) in weights.iter().enumerate() {
-                if target < *w {
+            let mut chosen = 15 - open.leading_zeros() as usize;
+            for d in dynamics::bits32(u32::from(open)) {
+                if target < shares[d] {
                     chosen = d;
                     break;
                 }
-                target -= w;
+                target -= shares[d];
             }
             taken |= 1 << chosen;
             let u: f64 = rng.random();
@@ -3682,6 +3684,40 @@ fn bits(mask: u8) -> impl Iterator<Item = u8> {
         rest &= rest - 1;
         Some(bit)
     })
+}
+
+/// What choosing an additional need's domain reads, worked out once a run: each domain's
+/// share, and for each age the domains open to a child that age with a share above 0. A new
+/// family's extra need weighed every domain by its share, or by 0 where it was taken or closed
+/// to the child's age (~60 instructions a need in the county); visiting only the domains with
+/// a weight, in the same order, gives the same sum to the bit (adding 0 to a sum of shares
+/// leaves it as it is) and the same choice (a domain weighed 0 is never chosen: the target
+/// is never below 0), and so the same draws.
+#[derive(Debug, Clone, Copy)]
+struct ExtraDomains {
+    /// `Population::domain_share` of each domain.
+    shares: [f64; MAX_DOMAINS],
+    /// By age in years (at most `MAX_AGE_YEARS`), the domains open to it with a share above
+    /// 0, as bits.
+    open_at_age: [u16; MAX_AGE_YEARS + 1],
+}
+
+/// The oldest age a domain takes (`scenario::validate` holds ages to it).
+const MAX_AGE_YEARS: usize = 17;
+
+impl ExtraDomains {
+    fn of(population: &Population) -> ExtraDomains {
+        let mut extra = ExtraDomains { shares: [0.0; MAX_DOMAINS], open_at_age: [0; MAX_AGE_YEARS + 1] };
+        for (d, info) in population.domains.iter().enumerate() {
+            extra.shares[d] = population.domain_share(d);
+            if extra.shares[d] > 0.0 {
+                for age in info.age_min_years..=info.age_max_years {
+                    extra.open_at_age[usize::from(age)] |= 1 << d;
+                }
+            }
+        }
+        extra
+    }
 }
 
 /// Index of the first cumulative share above `u` (the last if none is). A linear scan for
