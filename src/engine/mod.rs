@@ -156,9 +156,11 @@ impl NeedState {
 /// and domain, and the untreated clock's start) in its first 24 bytes, so that for an
 /// episode's first need they share a cache line with the episode's flags (see `Episode`);
 /// then the exposures left and the service draws, which a start of service reads with them
-/// (the duration, and the clock's stop), and last the escalation draws, read only when the
-/// need escalates or steps down: a start of service reads the need's first 56 bytes, not all
-/// 80, and so fewer cache lines (results/benchmarks.md, twenty-second pass).
+/// (the duration, and the clock's stop). The escalation draws, read only when the need
+/// escalates or steps down, are kept at the episode's end (`Episode::escalation_draws`): 56
+/// bytes a need rather than 80, so that the scans over an episode's needs (its closure,
+/// whether every need is closed) touch fewer cache lines (results/benchmarks.md,
+/// twenty-second and twenty-third passes).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 struct Need {
@@ -182,6 +184,14 @@ struct Need {
     resolution_left: f64,
     service_exp1: f64,
     service_normal: f64,
+}
+
+/// A need as `draw_need` draws it: the need, and the exposures for each step of escalation
+/// from tier 1, 2 and 3, which the episode keeps apart from its needs
+/// (`Episode::escalation_draws`).
+#[derive(Debug, Clone, Copy)]
+struct DrawnNeed {
+    need: Need,
     escalation_draws: [f64; 3],
 }
 
@@ -199,7 +209,6 @@ const NO_NEED: Need = Need {
     state: NeedState::Closed(Closure::Served),
     untreated_since_day: f64::NAN,
     escalation_left: f64::INFINITY,
-    escalation_draws: [f64::INFINITY; 3],
     resolution_left: f64::INFINITY,
     service_exp1: 0.0,
     service_normal: 0.0,
@@ -222,7 +231,8 @@ struct NeedList {
 impl NeedList {
     /// The list of `needs` (at most `MAX_NEEDS`), each untreated from `day` (a new episode's
     /// needs: each starts its untreated clock as it opens).
-    fn set_untreated_since(&mut self, needs: &[Need], day: f64) {
+    /// Their escalation draws go to `draws` (the episode's `escalation_draws`).
+    fn set_untreated_since(&mut self, draws: &mut [[f64; 3]; MAX_NEEDS], needs: &[DrawnNeed], day: f64) {
         // Case by case, so that each copy has a size known to the compiler, which does it in
         // registers: a copy of a slice (or a loop over it) is a call of libc's `memcpy`, ~20
         // instructions a family. The start of the clock is written after each copy, a store
@@ -232,19 +242,22 @@ impl NeedList {
         let items = &mut self.items;
         match *needs {
             [a] => {
-                items[0] = a;
+                (items[0], draws[0]) = (a.need, a.escalation_draws);
                 items[0].untreated_since_day = day;
             }
             [a, b] => {
-                [items[0], items[1]] = [a, b];
+                [items[0], items[1]] = [a.need, b.need];
+                [draws[0], draws[1]] = [a.escalation_draws, b.escalation_draws];
                 (items[0].untreated_since_day, items[1].untreated_since_day) = (day, day);
             }
             [a, b, c] => {
-                [items[0], items[1], items[2]] = [a, b, c];
+                [items[0], items[1], items[2]] = [a.need, b.need, c.need];
+                [draws[0], draws[1], draws[2]] = [a.escalation_draws, b.escalation_draws, c.escalation_draws];
                 (items[0].untreated_since_day, items[1].untreated_since_day, items[2].untreated_since_day) = (day, day, day);
             }
             [a, b, c, d] => {
-                *items = [a, b, c, d];
+                *items = [a.need, b.need, c.need, d.need];
+                *draws = [a.escalation_draws, b.escalation_draws, c.escalation_draws, d.escalation_draws];
                 for n in items {
                     n.untreated_since_day = day;
                 }
@@ -461,8 +474,9 @@ struct Tags {
 /// reads, the tags, which every event checks, the flags the handlers test, the locality, the
 /// referral day (the end of an assessment and every start of work record waits from it)
 /// and the first need's state, tier, domain and untreated clock (`Need`); then the rest of
-/// the needs, and last, in bytes 456-559, what is read at closure (which `Sim::look_ahead`
-/// reads for the end of service that closes the episode). The episode is the engine's
+/// the needs (56 bytes each), then, in bytes 360-467, what is read at closure (which
+/// `Sim::look_ahead` reads for the end of service that closes the episode), and last the
+/// needs' escalation draws, read only when a need escalates or steps down. The episode is the engine's
 /// largest structure, and in the county most of its time goes on cache misses: an event
 /// about its first need (most episodes have one) touches two or three lines rather than four
 /// or five (see results/benchmarks.md, thirteenth and twenty-second passes). Slots are 568
@@ -510,6 +524,11 @@ struct Episode {
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
+    /// Each need's exposures for the steps of escalation from tier 1, 2 and 3 (`draw_need`),
+    /// read only when it escalates or steps down: kept here, last, rather than in each need,
+    /// so that the needs lie closer together; the first need's draws follow the closure's
+    /// fields, which the opening of an episode writes too, and often share their line.
+    escalation_draws: [[f64; 3]; MAX_NEEDS],
 }
 
 /// A family coming back with a new episode (`Event::Recur`): who, which episode of theirs,
@@ -868,7 +887,7 @@ struct Sim<'a> {
     census: Vec<CensusSlot>,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
-    new_needs: Vec<Need>,
+    new_needs: Vec<DrawnNeed>,
     /// The colleagues joining a practitioner, in order, as `involve_colleagues` finds them
     /// (kept to save an allocation per intervention), added to the family's list at once.
     joining: Vec<u32>,
@@ -1482,17 +1501,17 @@ impl<'a> Sim<'a> {
 
     /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
     /// at the end, as in the episode table).
-    fn census_open(&mut self, idx: u32, needs: &[Need]) {
+    fn census_open(&mut self, idx: u32, needs: &[DrawnNeed]) {
         // A new episode's needs are all in transit (`draw_need`), held by nobody: only their
         // tier-4 domains are worked out. A single need (every family of the validation
         // scenarios) without the loop. Built whole and stored once (a slice `fill` is a call
         // of libc's `memset`).
-        debug_assert!(needs.iter().all(|n| census_holder(n.state) == NOT_HELD), "a new need is held by nobody");
+        debug_assert!(needs.iter().all(|n| census_holder(n.need.state) == NOT_HELD), "a new need is held by nobody");
         let tier4_domains = match needs {
-            [n] => [tier4_domain(n.tier, n.domain), NOT_TIER4, NOT_TIER4, NOT_TIER4],
+            [DrawnNeed { need: n, .. }] => [tier4_domain(n.tier, n.domain), NOT_TIER4, NOT_TIER4, NOT_TIER4],
             _ => {
                 let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
-                for (tier4, n) in tier4_domains.iter_mut().zip(needs) {
+                for (tier4, DrawnNeed { need: n, .. }) in tier4_domains.iter_mut().zip(needs) {
                     *tier4 = tier4_domain(n.tier, n.domain);
                 }
                 tier4_domains
@@ -1525,7 +1544,7 @@ impl<'a> Sim<'a> {
                 // The end of an assessment records the wait to it (the referral day, bytes
                 // 96-103). The end of an intervention closes the need, reading whether every
                 // need is closed; where it is the episode's last open need (and the event not
-                // stale), it closes the episode too, which reads bytes 456-559 (the assessed
+                // stale), it closes the episode too, which reads bytes 360-463 (the assessed
                 // units' count, the flags and counts, the lead, the stream), two or three
                 // cache lines: each is read here, and only then (read for every end of
                 // service, they were a sixth of the look-ahead's misses, many for episodes
@@ -1637,7 +1656,7 @@ impl<'a> Sim<'a> {
         let list = if n_needs > 1 { &needs[..] } else { std::slice::from_ref(&first) };
         if !hidden {
             let mut checksum = rng::mix64(self.diagnostics.arrival_checksum ^ now.to_bits()) ^ u64::from(locality);
-            for need in list {
+            for DrawnNeed { need, .. } in list {
                 checksum = rng::mix64(checksum ^ (u64::from(need.domain) << 8 | u64::from(need.tier)) ^ need.service_exp1.to_bits());
             }
             self.diagnostics.arrival_checksum = checksum;
@@ -1677,7 +1696,7 @@ impl<'a> Sim<'a> {
         family_id: u64,
         n_episode: u32,
         locality: u16,
-        needs: &[Need],
+        needs: &[DrawnNeed],
         previous_close_day: Option<f64>,
     ) -> Result<u32> {
         if self.n_open >= u64::from(self.scenario.run.max_open_episodes) {
@@ -1731,6 +1750,7 @@ impl<'a> Sim<'a> {
                     complex: slot_complex,
                     n_untreated,
                     n_returns,
+                    escalation_draws: _,
                     rng: slot_rng,
                 } = &mut self.episodes[idx as usize];
                 *slot_tags = Tags { serial, tokens: [0; MAX_NEEDS], clock_tokens: [0; MAX_NEEDS] };
@@ -1789,6 +1809,7 @@ impl<'a> Sim<'a> {
                     complex,
                     n_untreated: 0,
                     n_returns: 0,
+                    escalation_draws: [[f64::INFINITY; 3]; MAX_NEEDS],
                     rng,
                 });
                 (self.episodes.len() - 1) as u32
@@ -1801,10 +1822,10 @@ impl<'a> Sim<'a> {
         // so each need starts its clock as it is copied in, and the child becomes untreated
         // with the first; the clocks are scheduled after, in the same order (nothing between
         // them reads the queue).
-        debug_assert!(needs.iter().all(|n| n.untreated_since_day.is_nan()), "a new need is treated");
+        debug_assert!(needs.iter().all(|n| n.need.untreated_since_day.is_nan()), "a new need is treated");
         let e = &mut self.episodes[idx as usize];
         debug_assert_eq!(e.n_untreated, 0, "a new episode counts no need untreated");
-        e.needs.set_untreated_since(needs, now);
+        e.needs.set_untreated_since(&mut e.escalation_draws, needs, now);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -2265,12 +2286,13 @@ impl<'a> Sim<'a> {
             self.close_need(now, episode, need, Closure::Natural);
             return;
         }
-        // Escalation: one tier up, with the next pre-drawn exposure.
-        n.tier += 1;
-        n.escalation_left = if n.tier < 4 { n.escalation_draws[n.tier as usize - 1] } else { f64::INFINITY };
-        let new_tier = n.tier;
-        self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(new_tier, n.domain);
-        let state = n.state;
+        // Escalation: one tier up, with the next pre-drawn exposure (kept apart from the needs).
+        let (new_tier, domain, state) = (n.tier + 1, n.domain, n.state);
+        let escalation_left =
+            if new_tier < 4 { e.escalation_draws[need as usize % MAX_NEEDS][new_tier as usize - 1] } else { f64::INFINITY };
+        let n = &mut e.needs[need as usize];
+        (n.tier, n.escalation_left) = (new_tier, escalation_left);
+        self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(new_tier, domain);
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
         }
@@ -2752,9 +2774,10 @@ impl<'a> Sim<'a> {
             let e = &mut self.episodes[episode as usize];
             let u: f64 = e.rng.random();
             if u < step_down_probability {
+                let tier = e.needs[need as usize].tier - 1;
+                let escalation_left = e.escalation_draws[need as usize % MAX_NEEDS][tier as usize - 1];
                 let n = &mut e.needs[need as usize];
-                n.tier -= 1;
-                n.escalation_left = n.escalation_draws[n.tier as usize - 1];
+                (n.tier, n.escalation_left) = (tier, escalation_left);
                 self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(n.tier, n.domain);
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
@@ -3797,19 +3820,18 @@ fn fixed_family(population: &Population) -> Option<(u8, u8)> {
 // Always inline (three callers): out of line, each need was built on the stack and then
 // copied into the new family's list.
 #[inline(always)]
-fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> Need {
+fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, domain: u8, tier: u8, overstatement_factor: f64) -> DrawnNeed {
     let overstated = draws.overstatement && tier < 4 && rng.random::<f64>() < population.overstated_tier_probability * overstatement_factor;
     // `rng::exp1`, the same numbers as `Exp1`'s draws with the common case inlined: where
     // needs escalate and resolve (the county), four a need, each a call otherwise.
     let escalation_draws: [f64; 3] = if draws.escalation { [rng::exp1(rng), rng::exp1(rng), rng::exp1(rng)] } else { [f64::INFINITY; 3] };
-    Need {
+    let need = Need {
         domain,
         tier,
         overstated,
         state: NeedState::InTransit,
         untreated_since_day: f64::NAN,
         escalation_left: if tier < 4 { escalation_draws[tier as usize - 1] } else { f64::INFINITY },
-        escalation_draws,
         resolution_left: if draws.resolution { rng::exp1(rng) } else { f64::INFINITY },
         // `rng::exp1` (the same number as `Exp1`'s draw, its common case inlined): drawn
         // for every need of every scenario but those with fixed durations.
@@ -3819,7 +3841,8 @@ fn draw_need(rng: &mut Generator, population: &Population, draws: NeedDraws, dom
         service_normal: if draws.service_normal { rng::standard_normal_out_of_line(rng) } else { 0.0 },
         bounces: 0,
         clock_slot: NO_CLOCK,
-    }
+    };
+    DrawnNeed { need, escalation_draws }
 }
 
 /// What one referral on draws from: the handoff's delay and probabilities, blended.
@@ -4049,18 +4072,21 @@ mod tests {
         assert!(offset_of!(Episode, n_untreated) == 88 && offset_of!(Episode, referral_day) + 8 <= first_need);
         assert!(first_need + offset_of!(Need, untreated_since_day) + 8 <= 136);
         assert!(offset_of!(Need, state) < offset_of!(Need, untreated_since_day));
-        assert_eq!(size_of::<Need>(), 80);
-        // A start of service reads the need's first 56 bytes (the draws for its duration and
-        // the exposures its clock's stop consumes); the escalation draws come after.
-        assert_eq!(offset_of!(Need, service_normal) + 8, 56);
-        assert_eq!(offset_of!(Need, escalation_draws), 56);
+        // A start of service reads the whole need (the draws for its duration and the
+        // exposures its clock's stop consumes), 56 bytes: the escalation draws are kept apart,
+        // so that four needs' state to untreated clock lie in 192 bytes, not 264.
+        assert_eq!(size_of::<Need>(), 56);
+        assert_eq!(offset_of!(Need, service_normal) + 8, size_of::<Need>());
         // What closure reads, from the assessed units' count to the tellings, in bytes
-        // 456-559 (`Sim::look_ahead` reads fields at most 64 bytes apart in it).
+        // 360-463 (`Sim::look_ahead` reads fields at most 64 bytes apart in it).
         let assessed_len = offset_of!(Episode, assessed_units) + offset_of!(InlineList<u16, INLINE_ASSESSMENTS>, len);
-        assert_eq!((assessed_len, offset_of!(Episode, escalated_to_tier3)), (456, 472));
-        assert_eq!(offset_of!(Episode, lead_since_day), 504);
+        assert_eq!((assessed_len, offset_of!(Episode, escalated_to_tier3)), (360, 376));
+        assert_eq!(offset_of!(Episode, lead_since_day), 408);
         assert!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>() <= offset_of!(Episode, n_tellings));
-        assert_eq!(offset_of!(Episode, n_tellings), 556);
+        assert_eq!(offset_of!(Episode, n_tellings), 460);
+        // The escalation draws last, the first need's right after the closure's fields (which
+        // an opening writes too).
+        assert_eq!(offset_of!(Episode, escalation_draws), 472);
         assert_eq!(size_of::<Episode>(), 568);
     }
 
