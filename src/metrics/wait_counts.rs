@@ -212,8 +212,16 @@ impl WaitCounts {
     /// so that their cache misses overlap; a loop of fixed length, which the compiler unrolls.
     #[inline(never)]
     fn count_full(&mut self) {
-        for i in 0..N_PENDING {
-            self.increment(usize::from(self.pending[i]));
+        if self.total <= u64::from(u16::MAX) - N_PENDING as u64 {
+            // No count is above the total, so none can wrap here: no carry to test for.
+            for i in 0..N_PENDING {
+                let slot = &mut self.low[usize::from(self.pending[i])];
+                *slot = slot.wrapping_add(1);
+            }
+        } else {
+            for i in 0..N_PENDING {
+                self.increment(usize::from(self.pending[i]));
+            }
         }
         self.total = self.total.saturating_add(N_PENDING as u64);
         self.n_pending = 0;
