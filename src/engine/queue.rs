@@ -19,10 +19,11 @@
 //! From `SORTED_MAX_LEN` pending events on, the array (reversed: an increasing array is a
 //! min-heap) becomes one 4-ary heap, for good. From `BUCKETED_FROM_LEN` pending events on, the days are cut into buckets of
 //! `1 / BUCKETS_PER_DAY` day: the heap holds only the entries of buckets up to the current
-//! one, later buckets of the current epoch (`RING` buckets, 256 days) are unsorted `Vec`s in a
-//! ring, later epochs of the current block (`EPOCHS` epochs, about 2,900 years) are unsorted
-//! `Vec`s in a second ring, and entries beyond the block wait unsorted in `far`. An entry moves
-//! down a level when its epoch (or block) comes, once per level, so events scheduled far ahead
+//! one, later buckets of the current epoch and the next (`RING` buckets, two epochs of 128
+//! days) are unsorted `Vec`s in a ring, later epochs of the current block (`EPOCHS` epochs,
+//! about 1,400 years) are unsorted `Vec`s in a second ring, and entries beyond the block wait
+//! unsorted in `far`. An entry moves down a level when the epoch before its own (or its block)
+//! comes, once per level, so events scheduled far ahead
 //! cost no more than near ones. (With only the first ring and an unsorted overflow rescanned at
 //! every epoch, the criterion "hold" bench with 262,144 events spread over centuries cost
 //! 5.4 µs a pop; a heap as the overflow fixed that but cost the county 4.5% more instructions.)
@@ -64,8 +65,18 @@ const BUCKETS_PER_DAY: f64 = 16.0;
 /// `BUCKETS_PER_DAY`'s base-2 logarithm (`sub_bucket_scale`).
 const BUCKETS_PER_DAY_LOG2: i64 = 4;
 const _: () = assert!(BUCKETS_PER_DAY == (1u64 << BUCKETS_PER_DAY_LOG2) as f64);
-/// Buckets per epoch (the ring's length), a power of two.
+/// Buckets in the ring, a power of two: two epochs, the current one and the next.
 const RING: usize = 4096;
+/// Buckets per epoch (128 days): half the ring, so that the ring holds the current epoch and
+/// the next, and an event is filed twice (in the epochs' ring, then spread into the ring) only
+/// if it is due beyond the next epoch. With the ring one epoch, an event due a day ahead near
+/// the end of an epoch was filed twice: 517,718 of the county's 1.86 M events.
+const EPOCH_LEN: usize = RING / RING_EPOCHS;
+/// Epochs the ring holds: the current one and the next. Four (64-day epochs, all but the
+/// current one taken in whole) filed fewer twice, but spread their epochs in bursts that
+/// missed the cache more (results/benchmarks.md, the twenty-third pass).
+const RING_EPOCHS: usize = 2;
+const _: () = assert!(RING % RING_EPOCHS == 0 && EPOCH_LEN.is_power_of_two());
 /// Epochs per block (the second ring's length), a power of two.
 const EPOCHS: usize = 4096;
 /// The largest capacity of an emptied buffer kept in a ring for reuse.
@@ -175,8 +186,8 @@ pub struct EventQueue<E> {
     /// Entries whose bucket `b` is after `current` and at most `epoch_last`, unsorted, at
     /// `b % RING`. Empty (no buffers) until the queue is `bucketed`.
     ring: Vec<Vec<u128>>,
-    /// Entries whose epoch `e = b / RING` is after the current epoch (`current / RING`) and at
-    /// most `block_last`, unsorted, at `e % EPOCHS`. Empty until the queue is `bucketed`.
+    /// Entries whose epoch `e = b / EPOCH_LEN` is after `epoch_last`'s and at most
+    /// `block_last`, unsorted, at `e % EPOCHS`. Empty until the queue is `bucketed`.
     epochs: Vec<Vec<u128>>,
     /// Entries whose epoch is after `block_last`, unsorted.
     far: Vec<u128>,
@@ -192,7 +203,8 @@ pub struct EventQueue<E> {
     /// (an insertion sort's step). Only while `bucketed`.
     descending: bool,
     current: u64,
-    /// The last bucket of the current epoch (`current / RING`).
+    /// The last bucket the ring holds: that of the epoch after the current one
+    /// (`current / EPOCH_LEN`), or of the current one if it is the block's last.
     epoch_last: u64,
     /// The last epoch of the current block, a multiple of `EPOCHS` minus one.
     block_last: u64,
@@ -466,7 +478,7 @@ impl<E: Copy> EventQueue<E> {
             self.ring[bucket as usize % RING].push(entry);
             self.in_ring += 1;
         } else {
-            let epoch = bucket / RING as u64;
+            let epoch = bucket / EPOCH_LEN as u64;
             if epoch <= self.block_last {
                 self.epochs[epoch as usize % EPOCHS].push(entry);
                 self.in_epochs += 1;
@@ -477,13 +489,48 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Makes `bucket` the current one (nothing pending is before it) and its epoch and block
-    /// the current ones. The last bucket and epoch are computed inclusive, so nothing
-    /// overflows even for an infinite day (bucket `i64::MAX`).
+    /// the current ones; the ring then holds this epoch and the next, unless the next is
+    /// beyond the block (its entries are in `far`, which is only read when both rings are
+    /// empty). The last bucket and epoch are computed inclusive, so nothing overflows even for
+    /// an infinite day (bucket `i64::MAX`).
     fn set_current(&mut self, bucket: u64) {
         self.current = bucket;
-        let epoch = bucket / RING as u64;
-        self.epoch_last = epoch * RING as u64 + (RING as u64 - 1);
+        let epoch = bucket / EPOCH_LEN as u64;
         self.block_last = self.block_last.max(epoch - epoch % EPOCHS as u64 + (EPOCHS as u64 - 1));
+        let ring_epoch_last = (epoch + (RING_EPOCHS as u64 - 1)).min(self.block_last);
+        self.epoch_last = ring_epoch_last * EPOCH_LEN as u64 + (EPOCH_LEN as u64 - 1);
+    }
+
+    /// Moves the entries of `epoch` (after `current`'s, at most `block_last`) from the epochs'
+    /// ring to the heap (those of the current bucket) or the ring, whose `epoch_last` now
+    /// takes it in.
+    fn spread_epochs(&mut self, first_epoch: u64) {
+        for epoch in first_epoch..=self.epoch_last / EPOCH_LEN as u64 {
+            if !self.epochs[epoch as usize % EPOCHS].is_empty() {
+                self.spread_epoch(epoch);
+            }
+        }
+    }
+
+    /// Moves the entries of `epoch` (after `current`'s, at most `block_last`) from the epochs'
+    /// ring to the heap (those of the current bucket) or the ring, whose `epoch_last` now
+    /// takes it in.
+    fn spread_epoch(&mut self, epoch: u64) {
+        debug_assert!(epoch <= self.block_last && epoch * EPOCH_LEN as u64 + (EPOCH_LEN as u64 - 1) <= self.epoch_last);
+        let mut entries = std::mem::take(&mut self.epochs[epoch as usize % EPOCHS]);
+        self.in_epochs -= entries.len();
+        for &entry in &entries {
+            let bucket = entry_bucket(entry);
+            if bucket <= self.current {
+                self.heap.push(entry);
+            } else {
+                self.ring[bucket as usize % RING].push(entry);
+                self.in_ring += 1;
+            }
+        }
+        entries.clear();
+        keep_if_small(&mut entries);
+        self.epochs[epoch as usize % EPOCHS] = entries;
     }
 
     /// Switches to buckets: the current bucket is `now_day`'s, the heap keeps its entries and
@@ -518,12 +565,20 @@ impl<E: Copy> EventQueue<E> {
         loop {
             if self.in_ring > 0 {
                 // Every ring entry's bucket is after `current` and at most `epoch_last`, so the
-                // scan stops inside the epoch.
+                // scan stops inside the ring's two epochs.
                 let mut bucket = self.current + 1;
                 while self.ring[bucket as usize % RING].is_empty() {
                     bucket += 1;
                 }
-                self.current = bucket;
+                if bucket / EPOCH_LEN as u64 == self.current / EPOCH_LEN as u64 {
+                    self.current = bucket;
+                } else {
+                    // A later epoch has begun: the ring takes in those after it, whose
+                    // buckets' places the epochs just ended held.
+                    let taken_last = self.epoch_last / EPOCH_LEN as u64;
+                    self.set_current(bucket);
+                    self.spread_epochs(taken_last + 1);
+                }
                 let slot = &mut self.ring[bucket as usize % RING];
                 std::mem::swap(&mut self.heap, slot);
                 // The old heap buffer (empty) now sits in the ring; a large one is freed.
@@ -534,27 +589,14 @@ impl<E: Copy> EventQueue<E> {
                 return true;
             }
             if self.in_epochs > 0 {
-                // Every entry here is in an epoch after the current one and at most
+                // Every entry here is in an epoch after those of the ring and at most
                 // `block_last`, so the scan stops inside the block.
-                let mut epoch = self.current / RING as u64 + 1;
+                let mut epoch = self.epoch_last / EPOCH_LEN as u64 + 1;
                 while self.epochs[epoch as usize % EPOCHS].is_empty() {
                     epoch += 1;
                 }
-                let mut entries = std::mem::take(&mut self.epochs[epoch as usize % EPOCHS]);
-                self.in_epochs -= entries.len();
-                self.set_current(epoch * RING as u64);
-                for &entry in &entries {
-                    let bucket = entry_bucket(entry);
-                    if bucket <= self.current {
-                        self.heap.push(entry);
-                    } else {
-                        self.ring[bucket as usize % RING].push(entry);
-                        self.in_ring += 1;
-                    }
-                }
-                entries.clear();
-                keep_if_small(&mut entries);
-                self.epochs[epoch as usize % EPOCHS] = entries;
+                self.set_current(epoch * EPOCH_LEN as u64);
+                self.spread_epochs(epoch);
                 if !self.heap.is_empty() {
                     self.order_current();
                     self.buckets_started += 1;
@@ -565,12 +607,12 @@ impl<E: Copy> EventQueue<E> {
             // Both rings are empty: start the block of the earliest epoch in `far`, with the
             // current bucket the last one before that epoch (nothing pending is at or before
             // it), and file the block's entries in the epochs' ring.
-            let Some(first) = self.far.iter().map(|&entry| entry_bucket(entry) / RING as u64).min() else {
+            let Some(first) = self.far.iter().map(|&entry| entry_bucket(entry) / EPOCH_LEN as u64).min() else {
                 return false;
             };
             debug_assert!(first > self.block_last, "far holds only epochs beyond the block");
             self.block_last = first - first % EPOCHS as u64 + (EPOCHS as u64 - 1);
-            self.set_current(first * RING as u64 - 1);
+            self.set_current(first * EPOCH_LEN as u64 - 1);
             for entry in std::mem::take(&mut self.far) {
                 let bucket = entry_bucket(entry);
                 self.file(entry, bucket);
@@ -1073,7 +1115,7 @@ mod tests {
         for round in 0..400 {
             for _ in 0..rng.random_range(0..200u32) {
                 // Many ties: near days on a quarter-day grid, some exactly `now`, some far
-                // beyond an epoch (`RING / BUCKETS_PER_DAY` = 256 days), a few never.
+                // beyond the ring's two epochs (`RING / BUCKETS_PER_DAY` = 256 days), a few never.
                 let day = match rng.random_range(0..20u32) {
                     0 => now,
                     1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
@@ -1161,7 +1203,7 @@ mod tests {
     #[test]
     fn events_spread_over_several_blocks_keep_their_order() {
         // The "hold" pattern with gaps of up to millions of days: entries pass through `far`,
-        // the epochs' ring and the ring (a block is `EPOCHS` epochs of 256 days, ~2,900
+        // the epochs' ring and the ring (a block is `EPOCHS` epochs of 128 days, ~1,400
         // years), with ties, a `retain` and infinite days, against a sorted reference.
         let mut rng = crate::rng::Generator::seed_from_u64(23);
         let mut q = EventQueue::new();
