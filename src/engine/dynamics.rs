@@ -78,9 +78,12 @@ impl Sim<'_> {
             let keep = if overloaded { strained_keep } else { calm_keep };
             let co_located = unit.kind.warm_handoffs();
             let agencies = self.instance_agencies[idx];
-            for practitioner in instance.practitioners.clone() {
-                self.relationships.fade(practitioner, keep);
-                if co_located {
+            // All the copy's practitioners fade, then those co-located gain: a gain touches
+            // only its own practitioner's values, each after their fade, as when each
+            // practitioner faded and gained in turn.
+            self.relationships.fade(instance.practitioners.clone(), keep);
+            if co_located {
+                for practitioner in instance.practitioners.clone() {
                     for agency in bits32(agencies) {
                         self.relationships.gain(practitioner, agency, collaboration.gain_per_week_co_located);
                     }

@@ -45,12 +45,17 @@ impl Relationships {
     }
 
     /// Lets trust above (or below) the baseline fade back towards it by `keep`, the share of
-    /// the difference that survives.
-    pub fn fade(&mut self, practitioner: u32, keep: f64) {
+    /// the difference that survives, for every practitioner in `practitioners` (a unit copy's,
+    /// numbered together). Their rows lie together in `trust`, so this is one loop that the
+    /// compiler does four values at a time, where a loop a practitioner over the county's few
+    /// agencies did one (19 M instructions in the 10-year county). Each value gets the same
+    /// operations in the same order as before, so the same result.
+    pub fn fade(&mut self, practitioners: std::ops::Range<u32>, keep: f64) {
         let baseline = self.baseline;
-        let start = practitioner as usize * self.n_agencies;
-        for slot in &mut self.trust[start..start + self.n_agencies] {
-            *slot = baseline + (*slot - baseline) * keep as f32;
+        let keep = keep as f32;
+        let rows = practitioners.start as usize * self.n_agencies..practitioners.end as usize * self.n_agencies;
+        for slot in &mut self.trust[rows] {
+            *slot = baseline + (*slot - baseline) * keep;
         }
     }
 
@@ -96,7 +101,7 @@ mod tests {
         assert!((r.trust(0, 1) - 0.6).abs() < 1e-6);
         r.gain(0, 1, 0.5);
         assert!((r.trust(0, 1) - 0.8).abs() < 1e-6);
-        r.fade(0, 0.5);
+        r.fade(0..1, 0.5);
         assert!((r.trust(0, 1) - 0.5).abs() < 1e-6);
         r.reset(0);
         assert!((r.trust(0, 1) - 0.2).abs() < 1e-6);
