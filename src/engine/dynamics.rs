@@ -83,11 +83,7 @@ impl Sim<'_> {
             // practitioner faded and gained in turn.
             self.relationships.fade(instance.practitioners.clone(), keep);
             if co_located {
-                for practitioner in instance.practitioners.clone() {
-                    for agency in bits32(agencies) {
-                        self.relationships.gain(practitioner, agency, collaboration.gain_per_week_co_located);
-                    }
-                }
+                self.relationships.gain_all(instance.practitioners.clone(), agencies, collaboration.gain_per_week_co_located);
             }
         }
         let next = now + WEEK_DAYS;
@@ -106,12 +102,7 @@ impl Sim<'_> {
             if !self.active[unit_idx] || !trains_jointly(self.model.units[unit_idx].kind) {
                 continue;
             }
-            let agencies = self.instance_agencies[idx];
-            for practitioner in self.instances[idx].practitioners.clone() {
-                for agency in bits32(agencies) {
-                    self.relationships.gain(practitioner, agency, gain);
-                }
-            }
+            self.relationships.gain_all(self.instances[idx].practitioners.clone(), self.instance_agencies[idx], gain);
         }
         let next = now + self.model.collaboration.joint_training_interval_days;
         if next <= self.scenario.run.horizon_days {
