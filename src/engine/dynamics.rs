@@ -78,13 +78,12 @@ impl Sim<'_> {
             let keep = if overloaded { strained_keep } else { calm_keep };
             let co_located = unit.kind.warm_handoffs();
             let agencies = self.instance_agencies[idx];
-            for practitioner in instance.practitioners.clone() {
-                self.relationships.fade(practitioner, keep);
-                if co_located {
-                    for agency in bits32(agencies) {
-                        self.relationships.gain(practitioner, agency, collaboration.gain_per_week_co_located);
-                    }
-                }
+            // All the copy's practitioners fade, then those co-located gain: a gain touches
+            // only its own practitioner's values, each after their fade, as when each
+            // practitioner faded and gained in turn.
+            self.relationships.fade(instance.practitioners.clone(), keep);
+            if co_located {
+                self.relationships.gain_all(instance.practitioners.clone(), agencies, collaboration.gain_per_week_co_located);
             }
         }
         let next = now + WEEK_DAYS;
@@ -103,12 +102,7 @@ impl Sim<'_> {
             if !self.active[unit_idx] || !trains_jointly(self.model.units[unit_idx].kind) {
                 continue;
             }
-            let agencies = self.instance_agencies[idx];
-            for practitioner in self.instances[idx].practitioners.clone() {
-                for agency in bits32(agencies) {
-                    self.relationships.gain(practitioner, agency, gain);
-                }
-            }
+            self.relationships.gain_all(self.instances[idx].practitioners.clone(), self.instance_agencies[idx], gain);
         }
         let next = now + self.model.collaboration.joint_training_interval_days;
         if next <= self.scenario.run.horizon_days {

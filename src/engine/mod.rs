@@ -1450,6 +1450,15 @@ impl<'a> Sim<'a> {
         let mut seen = vec![usize::MAX; n_units];
         // Practitioners come after the unit copies in `unit_of_holder`.
         let practitioners_from = self.instances.len();
+        // This month's counts, by unit and by unit and domain, as integers, added to the
+        // sums once at the end: the sums hold whole numbers far below 2^53, so adding a
+        // count gives exactly what adding 1.0 that many times gave, for an integer increment
+        // a need instead of a float's load, add and store (and the domains' `Vec` looked up).
+        let n_domains = self.scenario.population.domains.len();
+        // One allocation for both (mmc's month-ends, with a census of a few dozen slots, felt
+        // each).
+        let mut counts = vec![0u32; n_units * (1 + n_domains)];
+        let (open_children, tier4_in_service) = counts.split_at_mut(n_units);
         for (slot, census) in self.census.iter().enumerate() {
             // Most slots hold at most their first need (a family with one need, or a free
             // slot): the other three are tested together, and a single need held counts its
@@ -1459,10 +1468,9 @@ impl<'a> Sim<'a> {
                 let holder = census.holders[0];
                 if holder != NOT_HELD {
                     let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
-                    let stats = &mut self.unit_stats[unit];
-                    stats.open_children_month_sum += 1.0;
+                    open_children[unit] += 1;
                     if in_service && census.tier4_domains[0] != NOT_TIER4 {
-                        stats.tier4_in_service_month_sum[census.tier4_domains[0] as usize] += 1.0;
+                        tier4_in_service[unit * n_domains + census.tier4_domains[0] as usize] += 1;
                     }
                 }
                 continue;
@@ -1472,18 +1480,24 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
-                let stats = &mut self.unit_stats[unit];
                 if seen[unit] != slot {
                     seen[unit] = slot;
-                    stats.open_children_month_sum += 1.0;
+                    open_children[unit] += 1;
                 }
                 // The tier is read only for the needs in service (a few in ten).
                 if in_service {
                     let tier4_domain = census.tier4_domains[need];
                     if tier4_domain != NOT_TIER4 {
-                        stats.tier4_in_service_month_sum[tier4_domain as usize] += 1.0;
+                        tier4_in_service[unit * n_domains + tier4_domain as usize] += 1;
                     }
                 }
+            }
+        }
+        for (unit, stats) in self.unit_stats.iter_mut().enumerate() {
+            stats.open_children_month_sum += f64::from(open_children[unit]);
+            let n_tier4 = &tier4_in_service[unit * n_domains..(unit + 1) * n_domains];
+            for (sum, &n) in stats.tier4_in_service_month_sum.iter_mut().zip(n_tier4) {
+                *sum += f64::from(n);
             }
         }
         let professions = &self.scenario.workforce.professions;

@@ -19,10 +19,11 @@
 //! From `SORTED_MAX_LEN` pending events on, the array (reversed: an increasing array is a
 //! min-heap) becomes one 4-ary heap, for good. From `BUCKETED_FROM_LEN` pending events on, the days are cut into buckets of
 //! `1 / BUCKETS_PER_DAY` day: the heap holds only the entries of buckets up to the current
-//! one, later buckets of the current epoch (`RING` buckets, 256 days) are unsorted `Vec`s in a
-//! ring, later epochs of the current block (`EPOCHS` epochs, about 2,900 years) are unsorted
-//! `Vec`s in a second ring, and entries beyond the block wait unsorted in `far`. An entry moves
-//! down a level when its epoch (or block) comes, once per level, so events scheduled far ahead
+//! one, later buckets of the current epoch and the next (`RING` buckets, two epochs of 128
+//! days) are unsorted `Vec`s in a ring, later epochs of the current block (`EPOCHS` epochs,
+//! about 1,400 years) are unsorted `Vec`s in a second ring, and entries beyond the block wait
+//! unsorted in `far`. An entry moves down a level when the epoch before its own (or its block)
+//! comes, once per level, so events scheduled far ahead
 //! cost no more than near ones. (With only the first ring and an unsorted overflow rescanned at
 //! every epoch, the criterion "hold" bench with 262,144 events spread over centuries cost
 //! 5.4 µs a pop; a heap as the overflow fixed that but cost the county 4.5% more instructions.)
@@ -35,11 +36,12 @@
 //! the smallest pending one. Widths tried on the 4-year county (instructions): one heap
 //! 1,614 M; 4 buckets a day 1,477 M, 8 1,465 M, 16 1,454 M.
 //!
-//! Growth: the rings are `RING` and `EPOCHS` buffers, fixed; the heap, the rings' buffers and
-//! `far` hold only pending events, and a buffer that comes back empty is kept for reuse only if
-//! its capacity is at most `KEPT_CAPACITY` entries, so idle capacity is bounded by
-//! `(RING + EPOCHS) × KEPT_CAPACITY × 16` bytes (8 MiB) beyond what the peak of pending events
-//! needed.
+//! Growth: the ring is `RING` buckets of `RING_CAPACITY` places in one fixed table (2 MiB)
+//! with a spill buffer each for more, the epochs' ring `EPOCHS` buffers; the heap, the spill
+//! and epoch buffers and `far` hold only pending events, and a buffer that comes back empty is
+//! kept for reuse only if its capacity is at most `KEPT_CAPACITY` entries, so idle capacity is
+//! bounded by `(RING + EPOCHS) × KEPT_CAPACITY × 16` bytes (8 MiB) beyond the ring's table and
+//! what the peak of pending events needed.
 
 /// Bits of an entry's low half that hold the slab slot; the sequence number is above them.
 const SLOT_BITS: u32 = 28;
@@ -64,21 +66,31 @@ const BUCKETS_PER_DAY: f64 = 16.0;
 /// `BUCKETS_PER_DAY`'s base-2 logarithm (`sub_bucket_scale`).
 const BUCKETS_PER_DAY_LOG2: i64 = 4;
 const _: () = assert!(BUCKETS_PER_DAY == (1u64 << BUCKETS_PER_DAY_LOG2) as f64);
-/// Buckets per epoch (the ring's length), a power of two.
+/// Buckets in the ring, a power of two: two epochs, the current one and the next.
 const RING: usize = 4096;
+/// Buckets per epoch (128 days): half the ring, so that the ring holds the current epoch and
+/// the next, and an event is filed twice (in the epochs' ring, then spread into the ring) only
+/// if it is due beyond the next epoch. With the ring one epoch, an event due a day ahead near
+/// the end of an epoch was filed twice: 517,718 of the county's 1.86 M events.
+const EPOCH_LEN: usize = RING / RING_EPOCHS;
+/// Epochs the ring holds: the current one and the next. Four (64-day epochs, all but the
+/// current one taken in whole) filed fewer twice, but spread their epochs in bursts that
+/// missed the cache more (results/benchmarks.md, the twenty-third pass).
+const RING_EPOCHS: usize = 2;
+const _: () = assert!(RING % RING_EPOCHS == 0 && EPOCH_LEN.is_power_of_two());
 /// Epochs per block (the second ring's length), a power of two.
 const EPOCHS: usize = 4096;
 /// The largest capacity of an emptied buffer kept in a ring for reuse.
 const KEPT_CAPACITY: usize = 64;
-/// The capacity each buffer of the ring is made with (`start_buckets`): a bucket of the
-/// county holds ~27 entries.
+/// The entries a bucket of the ring holds in its place of `ring_entries`; more go to its
+/// spill buffer. A bucket of the county holds ~27 entries.
 const RING_CAPACITY: usize = 32;
-const _: () = assert!(RING_CAPACITY <= KEPT_CAPACITY, "a ring buffer made large is kept");
+const _: () = assert!(RING_CAPACITY <= DESCENDING_MAX_LEN, "a ring bucket's entries in place are sorted from there");
 /// A bucket made current with at most this many entries is sorted rather than made a heap
 /// (`descending`), and stays sorted while it holds at most this many.
 const DESCENDING_MAX_LEN: usize = 64;
 /// Sub-buckets a bucket is cut into when it is sorted as it becomes current
-/// (`sort_current_descending`), a power of two of at least 8 (the running sums take eight at a
+/// (`sort_descending`), a power of two of at least 8 (the running sums take eight at a
 /// time): with the county's ~27 entries a bucket, about one entry each.
 const SUB_BUCKETS: usize = 32;
 const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
@@ -127,7 +139,7 @@ fn too_many_scheduled() -> ! {
 }
 
 /// The key of `bucket`'s first day and the shift that takes a key's distance from it to its
-/// sub-bucket (`sort_current_descending`): within a bucket from day 1/16 on, every day has
+/// sub-bucket (`sort_descending`): within a bucket from day 1/16 on, every day has
 /// the same binary exponent (a power of two from 1/16 on is a multiple of 1/16, so it starts
 /// a bucket), so a key less the first key counts units in the last place, a fixed number a
 /// sub-bucket. For bucket 0 (days below 1/16 of several exponents) and days too large for a
@@ -172,11 +184,22 @@ pub struct EventQueue<E> {
     /// until the queue is `bucketed`, then those whose bucket is at most `current`; or, while
     /// `descending`, those entries in decreasing order.
     heap: Vec<u128>,
-    /// Entries whose bucket `b` is after `current` and at most `epoch_last`, unsorted, at
-    /// `b % RING`. Empty (no buffers) until the queue is `bucketed`.
-    ring: Vec<Vec<u128>>,
-    /// Entries whose epoch `e = b / RING` is after the current epoch (`current / RING`) and at
-    /// most `block_last`, unsorted, at `e % EPOCHS`. Empty until the queue is `bucketed`.
+    /// How many entries the ring holds for each bucket `b` after `current` and at most
+    /// `epoch_last`, at `b % RING`: the first `RING_CAPACITY` in `ring_entries`, the rest in
+    /// `ring_spill`. Empty until the queue is `bucketed`.
+    ///
+    /// Why counts apart from the entries, rather than a `Vec` a bucket: a push read the
+    /// bucket's `Vec` (its pointer, length and capacity, 96 KiB for the ring, beyond the
+    /// first-level cache) and wrote its buffer's line, two lines where this touches a count in
+    /// a 16 KiB table and the buffer's line; and finding the next bucket scans the counts.
+    ring_lens: Vec<u32>,
+    /// The ring's entries, unsorted: bucket `b`'s first `RING_CAPACITY` at
+    /// `(b % RING) × RING_CAPACITY`. Empty until the queue is `bucketed`.
+    ring_entries: Vec<u128>,
+    /// The entries of a ring bucket beyond its first `RING_CAPACITY`, at `b % RING`.
+    ring_spill: Vec<Vec<u128>>,
+    /// Entries whose epoch `e = b / EPOCH_LEN` is after `epoch_last`'s and at most
+    /// `block_last`, unsorted, at `e % EPOCHS`. Empty until the queue is `bucketed`.
     epochs: Vec<Vec<u128>>,
     /// Entries whose epoch is after `block_last`, unsorted.
     far: Vec<u128>,
@@ -192,7 +215,8 @@ pub struct EventQueue<E> {
     /// (an insertion sort's step). Only while `bucketed`.
     descending: bool,
     current: u64,
-    /// The last bucket of the current epoch (`current / RING`).
+    /// The last bucket the ring holds: that of the epoch after the current one
+    /// (`current / EPOCH_LEN`), or of the current one if it is the block's last.
     epoch_last: u64,
     /// The last epoch of the current block, a multiple of `EPOCHS` minus one.
     block_last: u64,
@@ -217,7 +241,7 @@ pub struct EventQueue<E> {
     /// Counts the buckets made current (`next_bucket`), so that the caller can tell when a
     /// new one starts (`buckets_started`) and look ahead at its events (`current_bucket`).
     buckets_started: u64,
-    /// The entries of a bucket being sorted, spread by sub-bucket (`sort_current_descending`):
+    /// The entries of a bucket being sorted, spread by sub-bucket (`sort_descending`):
     /// kept here so that no array is zeroed at each sort, and boxed so that the queue's own
     /// fields keep their layout (a 1 KiB array among them changed the code of mmc's every
     /// `schedule`).
@@ -236,7 +260,9 @@ impl<E: Copy> EventQueue<E> {
             small: [0; SORTED_MAX_LEN + 1],
             small_len: 0,
             heap: Vec::new(),
-            ring: Vec::new(),
+            ring_lens: Vec::new(),
+            ring_entries: Vec::new(),
+            ring_spill: Vec::new(),
             epochs: Vec::new(),
             far: Vec::new(),
             sorted: true,
@@ -463,10 +489,9 @@ impl<E: Copy> EventQueue<E> {
     fn file(&mut self, entry: u128, bucket: u64) {
         debug_assert!(bucket > self.current);
         if bucket <= self.epoch_last {
-            self.ring[bucket as usize % RING].push(entry);
-            self.in_ring += 1;
+            self.push_ring(entry, bucket);
         } else {
-            let epoch = bucket / RING as u64;
+            let epoch = bucket / EPOCH_LEN as u64;
             if epoch <= self.block_last {
                 self.epochs[epoch as usize % EPOCHS].push(entry);
                 self.in_epochs += 1;
@@ -476,14 +501,62 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Adds an entry to the ring's `bucket` (after `current`, at most `epoch_last`).
+    #[inline(always)]
+    fn push_ring(&mut self, entry: u128, bucket: u64) {
+        let idx = bucket as usize % RING;
+        let len = self.ring_lens[idx] as usize;
+        if len < RING_CAPACITY {
+            self.ring_entries[idx * RING_CAPACITY + len] = entry;
+        } else {
+            self.ring_spill[idx].push(entry);
+        }
+        self.ring_lens[idx] = len as u32 + 1;
+        self.in_ring += 1;
+    }
+
     /// Makes `bucket` the current one (nothing pending is before it) and its epoch and block
-    /// the current ones. The last bucket and epoch are computed inclusive, so nothing
-    /// overflows even for an infinite day (bucket `i64::MAX`).
+    /// the current ones; the ring then holds this epoch and the next, unless the next is
+    /// beyond the block (its entries are in `far`, which is only read when both rings are
+    /// empty). The last bucket and epoch are computed inclusive, so nothing overflows even for
+    /// an infinite day (bucket `i64::MAX`).
     fn set_current(&mut self, bucket: u64) {
         self.current = bucket;
-        let epoch = bucket / RING as u64;
-        self.epoch_last = epoch * RING as u64 + (RING as u64 - 1);
+        let epoch = bucket / EPOCH_LEN as u64;
         self.block_last = self.block_last.max(epoch - epoch % EPOCHS as u64 + (EPOCHS as u64 - 1));
+        let ring_epoch_last = (epoch + (RING_EPOCHS as u64 - 1)).min(self.block_last);
+        self.epoch_last = ring_epoch_last * EPOCH_LEN as u64 + (EPOCH_LEN as u64 - 1);
+    }
+
+    /// Moves the entries of `epoch` (after `current`'s, at most `block_last`) from the epochs'
+    /// ring to the heap (those of the current bucket) or the ring, whose `epoch_last` now
+    /// takes it in.
+    fn spread_epochs(&mut self, first_epoch: u64) {
+        for epoch in first_epoch..=self.epoch_last / EPOCH_LEN as u64 {
+            if !self.epochs[epoch as usize % EPOCHS].is_empty() {
+                self.spread_epoch(epoch);
+            }
+        }
+    }
+
+    /// Moves the entries of `epoch` (after `current`'s, at most `block_last`) from the epochs'
+    /// ring to the heap (those of the current bucket) or the ring, whose `epoch_last` now
+    /// takes it in.
+    fn spread_epoch(&mut self, epoch: u64) {
+        debug_assert!(epoch <= self.block_last && epoch * EPOCH_LEN as u64 + (EPOCH_LEN as u64 - 1) <= self.epoch_last);
+        let mut entries = std::mem::take(&mut self.epochs[epoch as usize % EPOCHS]);
+        self.in_epochs -= entries.len();
+        for &entry in &entries {
+            let bucket = entry_bucket(entry);
+            if bucket <= self.current {
+                self.heap.push(entry);
+            } else {
+                self.push_ring(entry, bucket);
+            }
+        }
+        entries.clear();
+        keep_if_small(&mut entries);
+        self.epochs[epoch as usize % EPOCHS] = entries;
     }
 
     /// Switches to buckets: the current bucket is `now_day`'s, the heap keeps its entries and
@@ -491,10 +564,9 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     fn start_buckets(&mut self) {
         self.bucketed = true;
-        // Each of the ring's buffers made with room for `RING_CAPACITY` entries at once: made
-        // empty, each grew four times (4, 8, 16, 32 entries: a `realloc` each, ~700 instructions
-        // with the push's call) as the first epoch filled its bucket, 16,000 growths.
-        self.ring = (0..RING).map(|_| Vec::with_capacity(RING_CAPACITY)).collect();
+        self.ring_lens = vec![0; RING];
+        self.ring_entries = vec![0; RING * RING_CAPACITY];
+        self.ring_spill = (0..RING).map(|_| Vec::new()).collect();
         self.epochs = (0..EPOCHS).map(|_| Vec::new()).collect();
         self.set_current(bucket(self.now_day));
         for entry in std::mem::take(&mut self.heap) {
@@ -518,43 +590,49 @@ impl<E: Copy> EventQueue<E> {
         loop {
             if self.in_ring > 0 {
                 // Every ring entry's bucket is after `current` and at most `epoch_last`, so the
-                // scan stops inside the epoch.
+                // scan stops inside the ring's two epochs.
                 let mut bucket = self.current + 1;
-                while self.ring[bucket as usize % RING].is_empty() {
+                while self.ring_lens[bucket as usize % RING] == 0 {
                     bucket += 1;
                 }
-                self.current = bucket;
-                let slot = &mut self.ring[bucket as usize % RING];
-                std::mem::swap(&mut self.heap, slot);
-                // The old heap buffer (empty) now sits in the ring; a large one is freed.
-                keep_if_small(slot);
-                self.in_ring -= self.heap.len();
-                self.order_current();
+                if bucket / EPOCH_LEN as u64 == self.current / EPOCH_LEN as u64 {
+                    self.current = bucket;
+                } else {
+                    // A later epoch has begun: the ring takes in those after it, whose
+                    // buckets' places the epochs just ended held.
+                    let taken_last = self.epoch_last / EPOCH_LEN as u64;
+                    self.set_current(bucket);
+                    self.spread_epochs(taken_last + 1);
+                }
+                let idx = bucket as usize % RING;
+                let len = std::mem::replace(&mut self.ring_lens[idx], 0) as usize;
+                self.in_ring -= len;
+                let first = idx * RING_CAPACITY;
+                if len <= RING_CAPACITY {
+                    // Sorted straight from the ring into the heap (`RING_CAPACITY` is at most
+                    // `DESCENDING_MAX_LEN`): no copy into the heap first.
+                    self.descending = true;
+                    sort_descending(&self.ring_entries[first..first + len], self.current, &mut self.spread);
+                    self.heap.extend_from_slice(&self.spread[..len]);
+                } else {
+                    self.heap.extend_from_slice(&self.ring_entries[first..first + RING_CAPACITY]);
+                    let spill = &mut self.ring_spill[idx];
+                    self.heap.append(spill);
+                    keep_if_small(spill);
+                    self.order_current();
+                }
                 self.buckets_started += 1;
                 return true;
             }
             if self.in_epochs > 0 {
-                // Every entry here is in an epoch after the current one and at most
+                // Every entry here is in an epoch after those of the ring and at most
                 // `block_last`, so the scan stops inside the block.
-                let mut epoch = self.current / RING as u64 + 1;
+                let mut epoch = self.epoch_last / EPOCH_LEN as u64 + 1;
                 while self.epochs[epoch as usize % EPOCHS].is_empty() {
                     epoch += 1;
                 }
-                let mut entries = std::mem::take(&mut self.epochs[epoch as usize % EPOCHS]);
-                self.in_epochs -= entries.len();
-                self.set_current(epoch * RING as u64);
-                for &entry in &entries {
-                    let bucket = entry_bucket(entry);
-                    if bucket <= self.current {
-                        self.heap.push(entry);
-                    } else {
-                        self.ring[bucket as usize % RING].push(entry);
-                        self.in_ring += 1;
-                    }
-                }
-                entries.clear();
-                keep_if_small(&mut entries);
-                self.epochs[epoch as usize % EPOCHS] = entries;
+                self.set_current(epoch * EPOCH_LEN as u64);
+                self.spread_epochs(epoch);
                 if !self.heap.is_empty() {
                     self.order_current();
                     self.buckets_started += 1;
@@ -565,12 +643,12 @@ impl<E: Copy> EventQueue<E> {
             // Both rings are empty: start the block of the earliest epoch in `far`, with the
             // current bucket the last one before that epoch (nothing pending is at or before
             // it), and file the block's entries in the epochs' ring.
-            let Some(first) = self.far.iter().map(|&entry| entry_bucket(entry) / RING as u64).min() else {
+            let Some(first) = self.far.iter().map(|&entry| entry_bucket(entry) / EPOCH_LEN as u64).min() else {
                 return false;
             };
             debug_assert!(first > self.block_last, "far holds only epochs beyond the block");
             self.block_last = first - first % EPOCHS as u64 + (EPOCHS as u64 - 1);
-            self.set_current(first * RING as u64 - 1);
+            self.set_current(first * EPOCH_LEN as u64 - 1);
             for entry in std::mem::take(&mut self.far) {
                 let bucket = entry_bucket(entry);
                 self.file(entry, bucket);
@@ -583,79 +661,12 @@ impl<E: Copy> EventQueue<E> {
     fn order_current(&mut self) {
         self.descending = self.heap.len() <= DESCENDING_MAX_LEN;
         if self.descending {
-            self.sort_current_descending();
+            let n_entries = self.heap.len();
+            sort_descending(&self.heap, self.current, &mut self.spread);
+            self.heap.copy_from_slice(&self.spread[..n_entries]);
         } else {
             self.heapify();
         }
-    }
-
-    /// Sorts the current bucket's entries (at most `DESCENDING_MAX_LEN`) in decreasing order:
-    /// a counting sort by the entries' `SUB_BUCKETS` sub-buckets of the bucket, then an
-    /// insertion sort by the whole keys, which puts every entry in its place whatever the
-    /// sub-buckets said and moves few (a sub-bucket holds about one entry of the county's ~27).
-    ///
-    /// Why not the standard library's sort: for ~27 keys of 128 bits its small-sort networks
-    /// and merges cost ~70 instructions an entry (98 M in the 10-year county); a hand-written
-    /// insertion sort alone (eighteenth pass) and a stable sort on the day alone (twentieth)
-    /// cost as much or more. The sub-bucket of a day is `floor(day × BUCKETS_PER_DAY ×
-    /// SUB_BUCKETS)` less the bucket's first, read off the key's bits (`sub_bucket_scale`):
-    /// never decreasing as the key grows, and within the bucket, so the counting pass leaves
-    /// only the order inside each sub-bucket to the insertion sort. Keys are unique, so the
-    /// result is the one decreasing order, as the unstable sort's was.
-    fn sort_current_descending(&mut self) {
-        let entries = &mut self.heap[..];
-        let n_entries = entries.len();
-        debug_assert!(n_entries <= DESCENDING_MAX_LEN);
-        let (first_key, shift) = sub_bucket_scale(self.current);
-        // Each entry's rank in the decreasing order of sub-buckets (the latest first), and the
-        // entries of each rank (`u8`: at most 64 entries).
-        let mut ranks = [0u8; DESCENDING_MAX_LEN];
-        let mut counts = [0u8; SUB_BUCKETS];
-        for (rank, &entry) in ranks.iter_mut().zip(entries.iter()) {
-            // Wrapping: an entry before the bucket's first key (a day of -0.0 in bucket 0)
-            // only lands in a wrong sub-bucket, which the insertion sort puts right.
-            let sub = (((entry >> 64) as u64).wrapping_sub(first_key) >> shift).min(SUB_BUCKETS as u64 - 1) as usize;
-            let entry_rank = SUB_BUCKETS - 1 - sub;
-            *rank = entry_rank as u8;
-            counts[entry_rank] += 1;
-        }
-        // Where each rank starts: the counts' running sums, eight bytes at a time in a `u64`
-        // (no byte carries, the sums being at most 64), where a loop over the bytes, unrolled,
-        // cost ~130 instructions a bucket.
-        let mut starts = [0u8; SUB_BUCKETS];
-        let mut before = 0u64;
-        for (starts, counts) in starts.chunks_exact_mut(8).zip(counts.chunks_exact(8)) {
-            let counts = u64::from_le_bytes(counts.try_into().expect("eight counts"));
-            let mut through = counts + (counts << 8);
-            through += through << 16;
-            through += through << 32;
-            through += before * 0x0101_0101_0101_0101;
-            starts.copy_from_slice(&(through - counts).to_le_bytes());
-            before = through >> 56;
-        }
-        // Spread in reverse, so that each sub-bucket holds its entries in decreasing order of
-        // sequence number (the ring's buckets are filed in increasing order): ties are then
-        // already in place.
-        let spread = &mut *self.spread;
-        for (&rank, &entry) in ranks[..n_entries].iter().zip(entries.iter()).rev() {
-            let place = &mut starts[usize::from(rank) % SUB_BUCKETS];
-            spread[usize::from(*place) % DESCENDING_MAX_LEN] = entry;
-            *place += 1;
-        }
-        // The insertion sort in place, then one copy back (a copy per entry as it was placed
-        // cost ~10 instructions an entry more).
-        let spread = &mut spread[..n_entries];
-        for idx in 1..spread.len() {
-            let entry = spread[idx];
-            let mut place = idx;
-            while place > 0 && spread[place - 1] < entry {
-                spread[place] = spread[place - 1];
-                place -= 1;
-            }
-            spread[place] = entry;
-        }
-        entries.copy_from_slice(spread);
-        debug_assert!(entries.is_sorted_by(|a, b| a > b), "the current bucket in decreasing order");
     }
 
     /// Puts `entry`, due in the current bucket, in its place in the decreasing `heap`: after
@@ -858,12 +869,36 @@ impl<E: Copy> EventQueue<E> {
         self.heap.retain(&mut keep_entry);
         self.far.retain(&mut keep_entry);
         self.in_ring = 0;
-        for bucket in &mut self.ring {
-            bucket.retain(&mut keep_entry);
-            self.in_ring += bucket.len();
+        for idx in 0..self.ring_lens.len() {
+            let len = self.ring_lens[idx] as usize;
+            if len == 0 {
+                continue;
+            }
+            // The entries in place, then those spilled (the order they came in), kept in
+            // order; the places freed are filled from the spill's first.
+            let entries = &mut self.ring_entries[idx * RING_CAPACITY..(idx + 1) * RING_CAPACITY];
+            let mut n_kept = 0;
+            for entry_idx in 0..len.min(RING_CAPACITY) {
+                let entry = entries[entry_idx];
+                if keep_entry(&entry) {
+                    entries[n_kept] = entry;
+                    n_kept += 1;
+                }
+            }
+            if len > RING_CAPACITY {
+                let spill = &mut self.ring_spill[idx];
+                spill.retain(&mut keep_entry);
+                let n_moved = (RING_CAPACITY - n_kept).min(spill.len());
+                entries[n_kept..n_kept + n_moved].copy_from_slice(&spill[..n_moved]);
+                spill.drain(..n_moved);
+                n_kept += n_moved + spill.len();
+            }
+            self.ring_lens[idx] = n_kept as u32;
+            self.in_ring += n_kept;
         }
         self.in_epochs = 0;
-        for epoch in &mut self.epochs {
+        // Most of the epochs' ring is empty: no call for those.
+        for epoch in self.epochs.iter_mut().filter(|epoch| !epoch.is_empty()) {
             epoch.retain(&mut keep_entry);
             self.in_epochs += epoch.len();
         }
@@ -906,6 +941,73 @@ impl<E: Copy> EventQueue<E> {
     pub fn peak_len(&self) -> usize {
         self.peak_len
     }
+}
+
+/// Sorts the entries of bucket `current` (at most `DESCENDING_MAX_LEN`) in decreasing order into
+/// `spread[..entries.len()]`, for the caller to copy where the bucket goes:
+/// a counting sort by the entries' `SUB_BUCKETS` sub-buckets of the bucket, then an
+/// insertion sort by the whole keys, which puts every entry in its place whatever the
+/// sub-buckets said and moves few (a sub-bucket holds about one entry of the county's ~27).
+///
+/// Why not the standard library's sort: for ~27 keys of 128 bits its small-sort networks
+/// and merges cost ~70 instructions an entry (98 M in the 10-year county); a hand-written
+/// insertion sort alone (eighteenth pass) and a stable sort on the day alone (twentieth)
+/// cost as much or more. The sub-bucket of a day is `floor(day × BUCKETS_PER_DAY ×
+/// SUB_BUCKETS)` less the bucket's first, read off the key's bits (`sub_bucket_scale`):
+/// never decreasing as the key grows, and within the bucket, so the counting pass leaves
+/// only the order inside each sub-bucket to the insertion sort. Keys are unique, so the
+/// result is the one decreasing order, as the unstable sort's was.
+fn sort_descending(entries: &[u128], current: u64, spread: &mut [u128; DESCENDING_MAX_LEN]) {
+    let n_entries = entries.len();
+    debug_assert!(n_entries <= DESCENDING_MAX_LEN);
+    let (first_key, shift) = sub_bucket_scale(current);
+    // Each entry's rank in the decreasing order of sub-buckets (the latest first), and the
+    // entries of each rank (`u8`: at most 64 entries).
+    let mut ranks = [0u8; DESCENDING_MAX_LEN];
+    let mut counts = [0u8; SUB_BUCKETS];
+    for (rank, &entry) in ranks.iter_mut().zip(entries.iter()) {
+        // Wrapping: an entry before the bucket's first key (a day of -0.0 in bucket 0)
+        // only lands in a wrong sub-bucket, which the insertion sort puts right.
+        let sub = (((entry >> 64) as u64).wrapping_sub(first_key) >> shift).min(SUB_BUCKETS as u64 - 1) as usize;
+        let entry_rank = SUB_BUCKETS - 1 - sub;
+        *rank = entry_rank as u8;
+        counts[entry_rank] += 1;
+    }
+    // Where each rank starts: the counts' running sums, eight bytes at a time in a `u64`
+    // (no byte carries, the sums being at most 64), where a loop over the bytes, unrolled,
+    // cost ~130 instructions a bucket.
+    let mut starts = [0u8; SUB_BUCKETS];
+    let mut before = 0u64;
+    for (starts, counts) in starts.chunks_exact_mut(8).zip(counts.chunks_exact(8)) {
+        let counts = u64::from_le_bytes(counts.try_into().expect("eight counts"));
+        let mut through = counts + (counts << 8);
+        through += through << 16;
+        through += through << 32;
+        through += before * 0x0101_0101_0101_0101;
+        starts.copy_from_slice(&(through - counts).to_le_bytes());
+        before = through >> 56;
+    }
+    // Spread in reverse, so that each sub-bucket holds its entries in decreasing order of
+    // sequence number (the ring's buckets are filed in increasing order): ties are then
+    // already in place.
+    for (&rank, &entry) in ranks[..n_entries].iter().zip(entries.iter()).rev() {
+        let place = &mut starts[usize::from(rank) % SUB_BUCKETS];
+        spread[usize::from(*place) % DESCENDING_MAX_LEN] = entry;
+        *place += 1;
+    }
+    // The insertion sort in place, then the caller's one copy (a copy per entry as it was
+    // placed cost ~10 instructions an entry more).
+    let spread = &mut spread[..n_entries];
+    for idx in 1..spread.len() {
+        let entry = spread[idx];
+        let mut place = idx;
+        while place > 0 && spread[place - 1] < entry {
+            spread[place] = spread[place - 1];
+            place -= 1;
+        }
+        spread[place] = entry;
+    }
+    debug_assert!(spread.is_sorted_by(|a, b| a > b), "the current bucket in decreasing order");
 }
 
 /// Frees an empty buffer whose capacity is above `KEPT_CAPACITY` (the bound on idle capacity).
@@ -1073,7 +1175,7 @@ mod tests {
         for round in 0..400 {
             for _ in 0..rng.random_range(0..200u32) {
                 // Many ties: near days on a quarter-day grid, some exactly `now`, some far
-                // beyond an epoch (`RING / BUCKETS_PER_DAY` = 256 days), a few never.
+                // beyond the ring's two epochs (`RING / BUCKETS_PER_DAY` = 256 days), a few never.
                 let day = match rng.random_range(0..20u32) {
                     0 => now,
                     1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
@@ -1161,7 +1263,7 @@ mod tests {
     #[test]
     fn events_spread_over_several_blocks_keep_their_order() {
         // The "hold" pattern with gaps of up to millions of days: entries pass through `far`,
-        // the epochs' ring and the ring (a block is `EPOCHS` epochs of 256 days, ~2,900
+        // the epochs' ring and the ring (a block is `EPOCHS` epochs of 128 days, ~1,400
         // years), with ties, a `retain` and infinite days, against a sorted reference.
         let mut rng = crate::rng::Generator::seed_from_u64(23);
         let mut q = EventQueue::new();
