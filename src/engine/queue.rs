@@ -286,54 +286,48 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `day`. **Invariant:** never in the past.
-    // Always inlined, the test only: each mode has a function of its own, so that the sorted
+    // Always inlined, the store and the test only (`store`): each mode has a function of its own, so that the sorted
     // array's (mmc's every event) makes no stack frame and saves no registers, which the heap's
     // and the buckets' paths need and which the compiler placed at the entry of a function
     // holding all three. The bucketed queue (the county's) calls its function directly, as it
     // called `schedule` before: no second call.
     #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
+        let slot = self.store(event);
         if self.sorted {
-            self.schedule_sorted(day, event)
+            self.schedule_sorted(day, slot);
         } else {
-            self.schedule_unsorted(day, event);
+            self.schedule_unsorted(day, slot);
         }
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
-    /// (`replace`). The sorted array's in a function of its own, so that `schedule`, which
-    /// most events take, does not keep the slot to return it (on mmc that was 0.3% more
-    /// instructions); the other modes' is `schedule`'s own, which returns the slot anyway:
-    /// one copy of that code for both, where two cost the county's instruction cache.
+    /// (`replace`): the slot is known here, where the event is stored, so both modes share
+    /// `schedule`'s functions.
     #[inline(always)]
     pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
-        if self.sorted { self.schedule_sorted_returning_slot(day, event) } else { self.schedule_unsorted(day, event) }
+        let slot = self.store(event);
+        if self.sorted {
+            self.schedule_sorted(day, slot);
+        } else {
+            self.schedule_unsorted(day, slot);
+        }
+        slot
     }
 
-    /// `schedule_returning_slot` while the queue is the sorted array: out of line, as its few
-    /// callers (the untreated clocks) are not worth a copy each.
+    /// `schedule` while the queue is the sorted array, for the event stored in `slot`.
     #[inline(never)]
-    fn schedule_sorted_returning_slot(&mut self, day: f64, event: E) -> u32 {
-        let entry = self.new_entry(day, event);
-        self.insert_sorted(entry);
-        (entry as u64 & SLOT_MASK) as u32
-    }
-
-    /// `schedule` while the queue is the sorted array.
-    #[inline(never)]
-    fn schedule_sorted(&mut self, day: f64, event: E) {
-        let entry = self.new_entry(day, event);
+    fn schedule_sorted(&mut self, day: f64, slot: u32) {
+        let entry = self.entry_of(day, slot);
         self.insert_sorted(entry);
     }
 
-    /// `schedule` once the queue is a heap, bucketed or not; returns the event's slot, for
-    /// `schedule_returning_slot`.
+    /// `schedule` once the queue is a heap, bucketed or not, for the event stored in `slot`.
     #[inline(never)]
-    fn schedule_unsorted(&mut self, day: f64, event: E) -> u32 {
-        let entry = self.new_entry(day, event);
+    fn schedule_unsorted(&mut self, day: f64, slot: u32) {
+        let entry = self.entry_of(day, slot);
         self.count_unsorted();
         self.place_unsorted(day, entry);
-        (entry as u64 & SLOT_MASK) as u32
     }
 
     /// Counts an event scheduled in a queue that is not `sorted` (the sorted array counts its
@@ -365,19 +359,20 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Checks the invariants and stores `event` in a slot: its entry, for the caller to place
-    /// and count.
+    /// Stores `event` in a free slot (a new one if none is free) and returns the slot.
+    ///
+    /// Inlined into `schedule`'s callers, so that an event is written where it is kept, and
+    /// the functions that file it take only its slot. Passed to them, a 32-byte event went
+    /// through the caller's stack: written there field by field and read back 16 bytes at a
+    /// time, a load the processor cannot forward from several smaller stores, so it waited for
+    /// them, and for every older store, to reach the cache. That one load was a third of
+    /// mmc's time in `schedule_sorted` and over half the county's in `schedule_unsorted`
+    /// (`perf record -e cpu-clock`). Without it mmc runs about 1% faster; the county no
+    /// faster, its wait for older stores (cache misses) met elsewhere (results/benchmarks.md,
+    /// the twenty-third passes).
     #[inline(always)]
-    fn new_entry(&mut self, day: f64, event: E) -> u128 {
-        // The invariants' panics are made out of line: formatted here, they
-        // gave every schedule a stack frame and five saved registers.
-        if !matches!(day.partial_cmp(&self.now_day), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)) {
-            scheduled_in_past(day, self.now_day);
-        }
-        if self.next_seq > MAX_SEQ {
-            too_many_scheduled();
-        }
-        let slot = match self.free_slots.pop() {
+    fn store(&mut self, event: E) -> u32 {
+        match self.free_slots.pop() {
             Some(slot) => {
                 // A slot still marked would have its new event dropped by `retain_unmarked`:
                 // the caller popped a marked replacement without `unmark`ing it.
@@ -386,7 +381,21 @@ impl<E: Copy> EventQueue<E> {
                 slot
             }
             None => self.new_slot(event),
-        };
+        }
+    }
+
+    /// Checks the invariants for an event at `day` stored in `slot`: its entry, with the next
+    /// sequence number, for the caller to place and count.
+    #[inline(always)]
+    fn entry_of(&mut self, day: f64, slot: u32) -> u128 {
+        // The invariants' panics are made out of line: formatted here, they
+        // gave every schedule a stack frame and five saved registers.
+        if !matches!(day.partial_cmp(&self.now_day), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)) {
+            scheduled_in_past(day, self.now_day);
+        }
+        if self.next_seq > MAX_SEQ {
+            too_many_scheduled();
+        }
         let entry = u128::from(day_key(day)) << 64 | u128::from(self.next_seq << SLOT_BITS | u64::from(slot));
         self.next_seq += 1;
         entry
