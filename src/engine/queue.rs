@@ -286,24 +286,18 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `day`. **Invariant:** never in the past.
-    // Always inlined, the store and the test only (`store`): each mode has a function of its own, so that the sorted
-    // array's (mmc's every event) makes no stack frame and saves no registers, which the heap's
-    // and the buckets' paths need and which the compiler placed at the entry of a function
-    // holding all three. The bucketed queue (the county's) calls its function directly, as it
-    // called `schedule` before: no second call.
     #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
-        let slot = self.store(event);
-        if self.sorted {
-            self.schedule_sorted(day, slot);
-        } else {
-            self.schedule_unsorted(day, slot);
-        }
+        self.schedule_returning_slot(day, event);
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
-    /// (`replace`): the slot is known here, where the event is stored, so both modes share
-    /// `schedule`'s functions.
+    /// (`replace`).
+    // Always inlined, the store and the test only (`store`): each mode has a function of its
+    // own, so that the sorted array's (mmc's every event) makes no stack frame and saves no
+    // registers, which the heap's and the buckets' paths need and which the compiler placed at
+    // the entry of a function holding all three. The slot is known here, where the event is
+    // stored, so both public functions share the modes' functions.
     #[inline(always)]
     pub fn schedule_returning_slot(&mut self, day: f64, event: E) -> u32 {
         let slot = self.store(event);
