@@ -487,6 +487,19 @@ impl<E: Copy> EventQueue<E> {
         debug_assert!(self.heap.is_sorted());
     }
 
+    /// Puts an entry moved down from a later level (or, once, from the heap) where it now
+    /// belongs: in the heap if its bucket is at most `current`, else filed (`file`). Entries
+    /// spread from an epoch all fall in the ring, so `file`'s first test takes them there.
+    #[inline(always)]
+    fn heap_or_file(&mut self, entry: u128) {
+        let bucket = entry_bucket(entry);
+        if bucket <= self.current {
+            self.heap.push(entry);
+        } else {
+            self.file(entry, bucket);
+        }
+    }
+
     /// Files an entry whose bucket is after `current` in the ring, the epochs' ring or `far`.
     #[inline(always)]
     fn file(&mut self, entry: u128, bucket: u64) {
@@ -550,12 +563,7 @@ impl<E: Copy> EventQueue<E> {
         let mut entries = std::mem::take(&mut self.epochs[epoch as usize % EPOCHS]);
         self.in_epochs -= entries.len();
         for &entry in &entries {
-            let bucket = entry_bucket(entry);
-            if bucket <= self.current {
-                self.heap.push(entry);
-            } else {
-                self.push_ring(entry, bucket);
-            }
+            self.heap_or_file(entry);
         }
         entries.clear();
         keep_if_small(&mut entries);
@@ -573,12 +581,7 @@ impl<E: Copy> EventQueue<E> {
         self.epochs = (0..EPOCHS).map(|_| Vec::new()).collect();
         self.set_current(bucket(self.now_day));
         for entry in std::mem::take(&mut self.heap) {
-            let bucket = entry_bucket(entry);
-            if bucket <= self.current {
-                self.heap.push(entry);
-            } else {
-                self.file(entry, bucket);
-            }
+            self.heap_or_file(entry);
         }
         self.heapify();
     }
