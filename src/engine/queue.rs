@@ -248,13 +248,13 @@ pub struct EventQueue<E> {
     spread: Box<[u128; DESCENDING_MAX_LEN]>,
 }
 
-impl<E: Copy> Default for EventQueue<E> {
+impl<E: Copy + Default> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E: Copy> EventQueue<E> {
+impl<E: Copy + Default> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             small: [0; SORTED_MAX_LEN + 1],
@@ -366,16 +366,17 @@ impl<E: Copy> EventQueue<E> {
     /// the twenty-third passes).
     #[inline(always)]
     fn store(&mut self, event: E) -> u32 {
-        match self.free_slots.pop() {
+        let slot = match self.free_slots.pop() {
             Some(slot) => {
                 // A slot still marked would have its new event dropped by `retain_unmarked`:
                 // the caller popped a marked replacement without `unmark`ing it.
                 debug_assert!(self.marked[slot as usize / 64] >> (slot % 64) & 1 == 0, "slot {slot} reused while marked");
-                self.events[slot as usize] = Stored(event);
                 slot
             }
-            None => self.new_slot(event),
-        }
+            None => self.new_slot(),
+        };
+        self.events[slot as usize] = Stored(event);
+        slot
     }
 
     /// Checks the invariants for an event at `day` stored in `slot`: its entry, with the next
@@ -433,9 +434,9 @@ impl<E: Copy> EventQueue<E> {
     /// growth's call cost every `schedule` saved registers.
     #[cold]
     #[inline(never)]
-    fn new_slot(&mut self, event: E) -> u32 {
+    fn new_slot(&mut self) -> u32 {
         assert!((self.events.len() as u64) <= SLOT_MASK, "more than {SLOT_MASK} events pending at once");
-        self.events.push(Stored(event));
+        self.events.push(Stored(E::default()));
         if self.marked.len() * 64 < self.events.len() {
             self.marked.push(0);
         }
