@@ -5,15 +5,86 @@
 //! makes common random numbers work: the arrival stream of replication 3 is the same for
 //! every model, whatever each model does with the families it generates.
 
-use rand::SeedableRng;
+use std::convert::Infallible;
+
+use rand::{SeedableRng, TryRng};
 
 mod exp1;
 mod normal;
 pub use exp1::exp1;
 pub use normal::{standard_normal, standard_normal_out_of_line};
 
-/// The project's one generator: xoshiro256++ (fast, 256-bit state, passes BigCrush).
-pub type Generator = rand_xoshiro::Xoshiro256PlusPlus;
+/// The project's one generator: xoshiro256++ (fast, 256-bit state, passes BigCrush), the
+/// same numbers as `rand_xoshiro::Xoshiro256PlusPlus` from the same seed (tested below).
+///
+/// Why not that type itself: it is made only from a seed of bytes, which it reads back as
+/// words. `seeded` has the words; written to the stack as words and read back 16 bytes at a
+/// time, they could not be forwarded from those stores, so the read waited for every older
+/// store to reach the cache (in the county, whose stores often miss, a fifth of
+/// `new_family`'s time, where each episode's stream is seeded; `perf record`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generator {
+    s: [u64; 4],
+}
+
+impl TryRng for Generator {
+    type Error = Infallible;
+
+    /// The upper half of the next word (its lowest bits are the weakest), as rand_xoshiro.
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.next_word() >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.next_word())
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        rand::rand_core::utils::fill_bytes_via_next_word(dest, || Ok(self.next_word()))
+    }
+}
+
+impl Generator {
+    /// xoshiro256++'s step (Blackman and Vigna's reference code).
+    #[inline(always)]
+    fn next_word(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
+
+impl SeedableRng for Generator {
+    type Seed = [u8; 32];
+
+    /// The seed's bytes as four little-endian words; an all-zero seed (a state the generator
+    /// never leaves) is taken as `seed_from_u64(0)`, as rand_xoshiro does.
+    fn from_seed(seed: [u8; 32]) -> Generator {
+        if seed == [0; 32] {
+            return seeded(0);
+        }
+        let mut s = [0u64; 4];
+        for (word, bytes) in s.iter_mut().zip(seed.chunks_exact(8)) {
+            *word = u64::from_le_bytes(bytes.try_into().expect("chunks of eight bytes"));
+        }
+        Generator { s }
+    }
+
+    /// SplitMix64's first four outputs from `seed`, as rand_xoshiro (`seeded`).
+    fn seed_from_u64(seed: u64) -> Generator {
+        seeded(seed)
+    }
+}
 
 /// What a stream is used for. Each purpose gets its own stream so that adding draws for one
 /// purpose never shifts the numbers another purpose sees.
@@ -54,23 +125,20 @@ pub fn stream(seed: u64, replication: u32, purpose: Purpose, index: u64) -> Gene
     seeded(stream_seed(seed, replication, purpose, index))
 }
 
-/// `Generator::seed_from_u64(seed)`, the same generator: its state is SplitMix64's first four
-/// outputs from `seed`, which are `mix64` of `seed`, `seed + φ`, `seed + 2φ` and `seed + 3φ`
-/// (SplitMix64 adds φ, the constant `mix64` adds first, before each output). rand_xoshiro
-/// writes them through a byte-filling loop into an array and reads them back, about 110
-/// instructions where the words take 30; every episode that draws, every recurrence and
-/// every family's waiting-list stream is seeded (1.4% of the county's instructions).
-/// `from_seed` keeps its test for an all-zero seed, which four outputs of a bijection on
-/// distinct inputs never are.
+/// `rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed)`, the same generator: its state is
+/// SplitMix64's first four outputs from `seed`, which are `mix64` of `seed`, `seed + φ`,
+/// `seed + 2φ` and `seed + 3φ` (SplitMix64 adds φ, the constant `mix64` adds first, before
+/// each output). rand_xoshiro writes them through a byte-filling loop into an array and reads
+/// them back, about 110 instructions where the words take 30; every episode that draws, every
+/// recurrence and every family's waiting-list stream is seeded (1.4% of the county's
+/// instructions). Four outputs of a bijection on distinct inputs are never all zero, the one
+/// state the generator must not start from.
 #[inline]
 pub fn seeded(seed: u64) -> Generator {
     const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
-    let words = [seed, seed.wrapping_add(PHI), seed.wrapping_add(PHI.wrapping_mul(2)), seed.wrapping_add(PHI.wrapping_mul(3))];
-    let mut bytes = [0u8; 32];
-    for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&mix64(word).to_le_bytes());
-    }
-    Generator::from_seed(bytes)
+    let s = [seed, seed.wrapping_add(PHI), seed.wrapping_add(PHI.wrapping_mul(2)), seed.wrapping_add(PHI.wrapping_mul(3))].map(mix64);
+    debug_assert_ne!(s, [0; 4]);
+    Generator { s }
 }
 
 /// The same stream as `stream`, for a `key` from `stream_key`.
@@ -177,9 +245,47 @@ mod tests {
             .into_iter()
             .chain((0..1000).map(|_| seeds.next_u64()))
         {
-            let (mut ours, mut theirs) = (seeded(seed), Generator::seed_from_u64(seed));
+            let (mut ours, mut theirs) = (seeded(seed), rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed));
             for _ in 0..4 {
                 assert_eq!(ours.next_u64(), theirs.next_u64(), "seed {seed}");
+            }
+        }
+    }
+
+    /// The generator is rand_xoshiro's xoshiro256++, number for number, whatever is drawn:
+    /// words, half words, bytes (of every length up to two words past a whole one), floats
+    /// and ranges; made by `from_seed` (an all-zero seed too) or `seed_from_u64`.
+    #[test]
+    fn generator_is_rand_xoshiro() {
+        use rand::RngExt;
+        let mut seeds = stream(5, 2, Purpose::Design, 0);
+        let mut byte_seeds: Vec<[u8; 32]> = vec![[0; 32], [1; 32], [255; 32]];
+        let mut first = [0u8; 32];
+        first[31] = 1;
+        byte_seeds.push(first);
+        for _ in 0..200 {
+            let mut bytes = [0u8; 32];
+            seeds.fill_bytes(&mut bytes);
+            byte_seeds.push(bytes);
+        }
+        let pairs = byte_seeds
+            .iter()
+            .map(|&bytes| (Generator::from_seed(bytes), rand_xoshiro::Xoshiro256PlusPlus::from_seed(bytes)))
+            .chain((0..200).map(|_| {
+                let seed = seeds.next_u64();
+                (Generator::seed_from_u64(seed), rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed))
+            }));
+        for (mut ours, mut theirs) in pairs {
+            for round in 0..50usize {
+                assert_eq!(ours.next_u64(), theirs.next_u64());
+                assert_eq!(ours.next_u32(), theirs.next_u32());
+                let (mut a, mut b) = ([0u8; 19], [0u8; 19]);
+                let n_bytes = round % 20;
+                ours.fill_bytes(&mut a[..n_bytes]);
+                theirs.fill_bytes(&mut b[..n_bytes]);
+                assert_eq!(a, b);
+                assert_eq!(ours.random::<f64>().to_bits(), theirs.random::<f64>().to_bits());
+                assert_eq!(ours.random_range(0..=round as u64 * 977), theirs.random_range(0..=round as u64 * 977));
             }
         }
     }
