@@ -7,6 +7,7 @@
 //! **Invariant:** time never goes backwards and every episode that starts ends in exactly one
 //! state (resolved, no further action, lost, or open at the horizon); both are asserted.
 
+mod census;
 mod dynamics;
 mod queue;
 mod record;
@@ -15,6 +16,7 @@ mod waiting_list;
 
 pub use queue::EventQueue;
 
+use census::{Census, HELD_IN_SERVICE, HELD_ON_LIST, HOLDER_INDEX_MASK, NOT_HELD, NOT_TIER4, tier4_domain};
 use crate::error::{Error, Result};
 use crate::metrics::{Diagnostics, MINUTES_PER_DAY, MONTH_DAYS, ReplicationResult, UnitStats};
 use crate::model::*;
@@ -787,38 +789,6 @@ struct UnitInstance {
     rng: Generator,
 }
 
-/// What the month-end census reads of an episode slot's needs (`Sim::census`): 20 bytes.
-#[derive(Debug, Clone, Copy)]
-struct CensusSlot {
-    /// Who holds each need (`census_holder`): nobody, a unit copy's list, or a practitioner.
-    holders: [u32; MAX_NEEDS],
-    /// Each need's domain if its tier is 4, else `NOT_TIER4` (`tier4_domain`).
-    tier4_domains: [u8; MAX_NEEDS],
-}
-
-/// A census holder's flag for a need on a unit copy's referral-to-treatment list (waiting
-/// for or in assessment, for allocation or for a practitioner): the copy is in the low bits.
-const HELD_ON_LIST: u32 = 1 << 30;
-/// A census holder's flag for a need in service: the practitioner is in the low bits.
-const HELD_IN_SERVICE: u32 = 1 << 31;
-/// The low bits of a census holder. Unit copies and practitioners are numbered below it
-/// (`Sim::new` asserts so).
-const HOLDER_INDEX_MASK: u32 = HELD_ON_LIST - 1;
-/// A census holder for a need nobody holds (in transit, lost or closed), or for no need.
-const NOT_HELD: u32 = 0;
-/// A census entry for a need whose tier is not 4, or for no need.
-const NOT_TIER4: u8 = u8::MAX;
-
-/// The unit of a census `holder` (not `NOT_HELD`), and whether the need is in service:
-/// `unit_of_holder` lists the unit copies' units, then from `practitioners_from` the
-/// practitioners'.
-#[inline(always)]
-fn holder_unit(unit_of_holder: &[u32], practitioners_from: usize, holder: u32) -> (usize, bool) {
-    let index = (holder & HOLDER_INDEX_MASK) as usize;
-    let in_service = holder & HELD_IN_SERVICE != 0;
-    (unit_of_holder[index + if in_service { practitioners_from } else { 0 }] as usize, in_service)
-}
-
 /// Who holds a need in `state`, as the census counts it: 4 bytes rather than the state's 8.
 /// Inlined into `set_state`, whose callers nearly all name the state's kind, so that this is
 /// an `or` or a constant.
@@ -831,12 +801,6 @@ fn census_holder(state: NeedState) -> u32 {
         NeedState::InService { practitioner } => HELD_IN_SERVICE | practitioner,
         NeedState::InTransit | NeedState::Lost | NeedState::Closed(_) => NOT_HELD,
     }
-}
-
-/// What `CensusSlot::tier4_domains` holds for a need of `tier` in `domain`: the domain if
-/// the tier is 4 (the census counts tier 4 work by domain), else `NOT_TIER4`.
-fn tier4_domain(tier: u8, domain: u8) -> u8 {
-    if tier == 4 { domain } else { NOT_TIER4 }
 }
 
 struct Sim<'a> {
@@ -884,8 +848,9 @@ struct Sim<'a> {
     /// 12 bytes a need: the walk reads under half the bytes, and the holders that `set_state`
     /// writes two or three times a referral lie closer together (thirteenth pass). Kept in step
     /// with `Need::state` and `Need::tier` by `set_state` and the two changes of tier; a
-    /// freed slot's needs are all closed, so it counts for nothing.
-    census: Vec<CensusSlot>,
+    /// freed slot's needs are all closed, so it counts for nothing. The census's counts are
+    /// kept with it, at each change (`Census`), rather than counted at each month-end.
+    census: Census,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
     new_needs: Vec<DrawnNeed>,
@@ -963,11 +928,6 @@ struct Sim<'a> {
     /// (`internal_friction`): some unit of the model is multi-agency and friction takes time.
     /// Decided once, so that allocation elsewhere makes no call to learn that it cannot.
     friction_possible: bool,
-    /// The unit of each census holder's index (`census_holder`): the unit copies' units, then
-    /// the practitioners' (a practitioner never changes unit copy). The month-end census
-    /// reads one number per held need, where going from a practitioner to the copy and on to
-    /// the unit took two dependent reads.
-    unit_of_holder: Vec<u32>,
 }
 
 impl<'a> Sim<'a> {
@@ -1103,11 +1063,16 @@ impl<'a> Sim<'a> {
         // Read off the table rather than decided again from the units, so the two cannot
         // disagree about where families give up.
         let lists_renege = patience_days_mean_by_instance.iter().any(|days| days.is_finite());
+        // The unit of each census holder's index (`census_holder`): the unit copies' units,
+        // then the practitioners' (a practitioner never changes unit copy). Keeping the
+        // census's counts reads one number per holder, where going from a practitioner to the
+        // copy and on to the unit took two dependent reads.
         let unit_of_holder = instances
             .iter()
             .map(|i: &UnitInstance| i.unit_idx as u32)
             .chain(practitioners.iter().map(|p| instances[p.unit_instance as usize].unit_idx as u32))
             .collect();
+        let census = Census::new(unit_of_holder, instances.len(), model.units.len(), n_domains);
         let instance_agencies: Vec<u32> = instances
             .iter()
             .map(|i: &UnitInstance| {
@@ -1155,11 +1120,10 @@ impl<'a> Sim<'a> {
             recurrence_possible: population.recurrence_probability_by_tier.iter().any(|&p| p > 0.0),
             lists_renege,
             patience_days_mean_by_instance,
-            unit_of_holder,
             colleagues_join: model.units.iter().any(|unit| unit.professionals_per_intervention.iter().flatten().any(|&n| n > 1)),
             stale_clocks: 0,
             episodes: Vec::new(),
-            census: Vec::new(),
+            census,
             free_episodes: Vec::new(),
             new_needs: Vec::new(),
             joining: Vec::new(),
@@ -1438,61 +1402,25 @@ impl<'a> Sim<'a> {
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
         debug_assert!(
-            self.episodes.iter().zip(&self.census).all(|(e, c)| e.tags.serial == 0
-                || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
-                    Some(n) => c.holders[idx] == census_holder(n.state) && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
-                    None => c.holders[idx] == NOT_HELD && c.tier4_domains[idx] == NOT_TIER4,
-                })),
+            self.episodes.iter().enumerate().all(|(idx, e)| {
+                let c = self.census.slot(idx);
+                e.tags.serial == 0
+                    || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
+                        Some(n) => c.holders[idx] == census_holder(n.state) && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
+                        None => c.holders[idx] == NOT_HELD && c.tier4_domains[idx] == NOT_TIER4,
+                    })
+            }) && self.census.n_slots() == self.episodes.len(),
             "the census table out of step with the episodes"
         );
-        let n_units = self.model.units.len();
-        // Per unit, the last episode slot counted: a child counts once however many of its
-        // needs the unit holds. Free slots hold only closed needs.
-        let mut seen = vec![usize::MAX; n_units];
-        // Practitioners come after the unit copies in `unit_of_holder`.
-        let practitioners_from = self.instances.len();
-        // This month's counts, by unit and by unit and domain, as integers, added to the
-        // sums once at the end: the sums hold whole numbers far below 2^53, so adding a
-        // count gives exactly what adding 1.0 that many times gave, for an integer increment
-        // a need instead of a float's load, add and store (and the domains' `Vec` looked up).
         let n_domains = self.scenario.population.domains.len();
-        // One allocation for both (mmc's month-ends, with a census of a few dozen slots, felt
-        // each).
-        let mut counts = vec![0u32; n_units * (1 + n_domains)];
-        let (open_children, tier4_in_service) = counts.split_at_mut(n_units);
-        for (slot, census) in self.census.iter().enumerate() {
-            // Most slots hold at most their first need (a family with one need, or a free
-            // slot): the other three are tested together, and a single need held counts its
-            // child without the `seen` test (no earlier need of the slot can have marked its
-            // unit). The same sums, added in the same order, as the loop below.
-            if census.holders[1..] == [NOT_HELD; MAX_NEEDS - 1] {
-                let holder = census.holders[0];
-                if holder != NOT_HELD {
-                    let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
-                    open_children[unit] += 1;
-                    if in_service && census.tier4_domains[0] != NOT_TIER4 {
-                        tier4_in_service[unit * n_domains + census.tier4_domains[0] as usize] += 1;
-                    }
-                }
-                continue;
-            }
-            for (need, &holder) in census.holders.iter().enumerate() {
-                if holder == NOT_HELD {
-                    continue;
-                }
-                let (unit, in_service) = holder_unit(&self.unit_of_holder, practitioners_from, holder);
-                if seen[unit] != slot {
-                    seen[unit] = slot;
-                    open_children[unit] += 1;
-                }
-                // The tier is read only for the needs in service (a few in ten).
-                if in_service {
-                    let tier4_domain = census.tier4_domains[need];
-                    if tier4_domain != NOT_TIER4 {
-                        tier4_in_service[unit * n_domains + tier4_domain as usize] += 1;
-                    }
-                }
-            }
+        // The counts as they stand (kept at every change, `Census`), added to the sums as
+        // integers: the sums hold whole numbers far below 2^53, so adding a count gives
+        // exactly what adding 1.0 that many times gave.
+        let (open_children, tier4_in_service) = self.census.counts();
+        #[cfg(debug_assertions)]
+        {
+            let (walked_open, walked_tier4) = self.census.counts_by_walk();
+            assert_eq!((open_children, tier4_in_service), (&walked_open[..], &walked_tier4[..]), "the census's kept counts are the walk's");
         }
         for (unit, stats) in self.unit_stats.iter_mut().enumerate() {
             stats.open_children_month_sum += f64::from(open_children[unit]);
@@ -1532,12 +1460,7 @@ impl<'a> Sim<'a> {
                 tier4_domains
             }
         };
-        let slot = CensusSlot { holders: [NOT_HELD; MAX_NEEDS], tier4_domains };
-        if idx as usize == self.census.len() {
-            self.census.push(slot);
-        } else {
-            self.census[idx as usize] = slot;
-        }
+        self.census.open(idx, tier4_domains);
     }
 
     /// Reads what the events of a bucket that has just become current will check first: each
@@ -1552,7 +1475,10 @@ impl<'a> Sim<'a> {
         for event in self.queue.current_bucket() {
             if let Some((episode, need)) = event.about() {
                 let e = &self.episodes[episode as usize];
-                sum ^= e.tags.serial ^ u64::from(e.tags.clock_tokens[MAX_NEEDS - 1]);
+                // The tags and, just before them, the professionals' count (read by the
+                // end of a service, and by an offer looking for a practitioner the family
+                // knows): bytes 24-87 of the episode, one or two cache lines as the slot falls.
+                sum ^= e.tags.serial ^ u64::from(e.tags.clock_tokens[MAX_NEEDS - 1]) ^ e.professionals.len() as u64;
                 if let Some(n) = e.needs.get(need as usize) {
                     sum ^= u64::from(n.tier);
                 }
@@ -1566,6 +1492,10 @@ impl<'a> Sim<'a> {
                 // that stayed open).
                 match *event {
                     Event::AssessmentDone { .. } => sum ^= e.referral_day.to_bits(),
+                    // A referral's arrival asks whether the unit assessed the family before
+                    // (the assessed units' count, byte 360), and one turned away is referred
+                    // on, which reads the lead (byte 400).
+                    Event::ReferralArrives { .. } => sum ^= e.assessed_units.len() as u64 ^ u64::from(e.lead.is_some()),
                     Event::ServiceDone { serial, need, token, .. } => {
                         let live = e.tags.serial == serial && e.tags.tokens[need as usize % MAX_NEEDS] == token;
                         if live && e.needs.iter().enumerate().all(|(idx, n)| idx == need as usize || n.state.is_closed()) {
@@ -2312,7 +2242,7 @@ impl<'a> Sim<'a> {
             if new_tier < 4 { e.escalation_draws[need as usize % MAX_NEEDS][new_tier as usize - 1] } else { f64::INFINITY };
         let n = &mut e.needs[need as usize];
         (n.tier, n.escalation_left) = (new_tier, escalation_left);
-        self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(new_tier, domain);
+        self.census.set_tier4_domain(episode, need, tier4_domain(new_tier, domain));
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
         }
@@ -2798,7 +2728,7 @@ impl<'a> Sim<'a> {
                 let escalation_left = e.escalation_draws[need as usize % MAX_NEEDS][tier as usize - 1];
                 let n = &mut e.needs[need as usize];
                 (n.tier, n.escalation_left) = (tier, escalation_left);
-                self.census[episode as usize].tier4_domains[need as usize] = tier4_domain(n.tier, n.domain);
+                self.census.set_tier4_domain(episode, need, tier4_domain(n.tier, n.domain));
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
@@ -3125,7 +3055,7 @@ impl<'a> Sim<'a> {
     /// about the need carries), read while the episode is at hand.
     #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) -> (u64, u32) {
-        self.census[episode as usize].holders[need as usize] = census_holder(state);
+        self.census.set_holder(episode, need, census_holder(state));
         let e = &mut self.episodes[episode as usize];
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
@@ -3691,9 +3621,9 @@ fn stop_running_clock(
 /// caller holds the episode `e` (slot `episode`): one look-up of the table fewer. Returns the
 /// need's new token.
 #[inline(always)]
-fn set_unlisted_state(census: &mut [CensusSlot], e: &mut Episode, episode: u32, need: u8, state: NeedState) -> u32 {
+fn set_unlisted_state(census: &mut Census, e: &mut Episode, episode: u32, need: u8, state: NeedState) -> u32 {
     debug_assert!(state.listed_at().is_none(), "a listed state may start a patience clock: Sim::set_state");
-    census[episode as usize].holders[need as usize] = census_holder(state);
+    census.set_holder(episode, need, census_holder(state));
     e.needs[need as usize].state = state;
     let token = e.tags.tokens[need as usize].wrapping_add(1);
     e.tags.tokens[need as usize] = token;
