@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{Diagnostics, MINUTES_PER_DAY, MONTH_DAYS, ReplicationResult, UnitStats};
 use crate::model::*;
 use crate::rng::{self, Generator, Purpose};
-use census::{Census, HELD_IN_SERVICE, HELD_ON_LIST, HOLDER_INDEX_MASK, NOT_HELD, NOT_TIER4, tier4_domain};
+use census::{Census, HOLDER_INDEX_MASK, NOT_HELD, census_holder};
 use rand::RngExt;
 use rand_distr::Exp1;
 use record::Recorder;
@@ -789,20 +789,6 @@ struct UnitInstance {
     rng: Generator,
 }
 
-/// Who holds a need in `state`, as the census counts it: 4 bytes rather than the state's 8.
-/// Inlined into `set_state`, whose callers nearly all name the state's kind, so that this is
-/// an `or` or a constant.
-#[inline(always)]
-fn census_holder(state: NeedState) -> u32 {
-    match state {
-        NeedState::AwaitingAssessment { unit_instance }
-        | NeedState::AwaitingPanel { unit_instance }
-        | NeedState::AwaitingService { unit_instance } => HELD_ON_LIST | unit_instance,
-        NeedState::InService { practitioner } => HELD_IN_SERVICE | practitioner,
-        NeedState::InTransit | NeedState::Lost | NeedState::Closed(_) => NOT_HELD,
-    }
-}
-
 struct Sim<'a> {
     scenario: &'a Scenario,
     model: &'a Model,
@@ -837,19 +823,12 @@ struct Sim<'a> {
     /// upper bound: a stopped clock that was never scheduled counts too).
     stale_clocks: usize,
     episodes: Vec<Episode>,
-    /// What the month-end census reads of each episode slot's needs, kept beside the table
-    /// in 20 bytes a slot (`CensusSlot`): the census walks every slot, and following each
-    /// episode's needs pointer cost England a tenth of its run (1.4 million open episodes, a
-    /// cache miss each). A table of its own rather than a field of `Episode`: as a field it
-    /// made every episode bigger, and every event slower (England, two models on two cores:
-    /// 159.9 s with the field, 144.7 s with this table, 152.6 s walking the needs; see
-    /// results/benchmarks.md). Who holds each need in 4 bytes, and its domain only where its
-    /// tier is 4 (all the census asks of the tier), rather than state, tier and domain in
-    /// 12 bytes a need: the walk reads under half the bytes, and the holders that `set_state`
-    /// writes two or three times a referral lie closer together (thirteenth pass). Kept in step
-    /// with `Need::state` and `Need::tier` by `set_state` and the two changes of tier; a
-    /// freed slot's needs are all closed, so it counts for nothing. The census's counts are
-    /// kept with it, at each change (`Census`), rather than counted at each month-end.
+    /// The month-end census's counts: walked over the episodes' needs while the table is
+    /// small, kept at every change of a need's state or tier once it is large (`Census`,
+    /// told by `set_state`, `set_unlisted_state` and the two changes of tier). A table of
+    /// each slot's holders beside the episodes (thirteenth pass to this one: the walk read
+    /// 20 bytes a slot rather than the episodes) is gone with the walk: read at every change
+    /// once the counts were kept, it missed the cache each time.
     census: Census,
     free_episodes: Vec<u32>,
     /// A new family's needs as they are drawn (kept to save an allocation per family).
@@ -1401,21 +1380,11 @@ impl<'a> Sim<'a> {
     /// domain, and caseloads by profession (the published statistics are snapshots).
     fn month_end_census(&mut self) {
         self.measured_month_ends += 1;
-        debug_assert!(
-            self.episodes.iter().enumerate().all(|(idx, e)| {
-                let c = self.census.slot(idx);
-                e.tags.serial == 0
-                    || (0..MAX_NEEDS).all(|idx| match e.needs.get(idx) {
-                        Some(n) => c.holders[idx] == census_holder(n.state) && c.tier4_domains[idx] == tier4_domain(n.tier, n.domain),
-                        None => c.holders[idx] == NOT_HELD && c.tier4_domains[idx] == NOT_TIER4,
-                    })
-            }) && self.census.n_slots() == self.episodes.len(),
-            "the census table out of step with the episodes"
-        );
         let n_domains = self.scenario.population.domains.len();
-        // The counts (walked or kept, `Census`), added to the sums as integers: the sums hold whole numbers far below 2^53, so adding a count gives
-        // exactly what adding 1.0 that many times gave.
-        let (open_children, tier4_in_service) = self.census.month_counts();
+        // The counts (walked or kept, `Census`) are added to the sums as integers: the sums
+        // hold whole numbers far below 2^53, so adding a count gives exactly what adding 1.0
+        // that many times gave.
+        let (open_children, tier4_in_service) = self.census.month_counts(self.episodes.len(), self.episodes.iter().map(|e| &*e.needs));
         for (unit, stats) in self.unit_stats.iter_mut().enumerate() {
             stats.open_children_month_sum += f64::from(open_children[unit]);
             let n_tier4 = &tier4_in_service[unit * n_domains..(unit + 1) * n_domains];
@@ -1434,27 +1403,6 @@ impl<'a> Sim<'a> {
             }
         }
         self.caseload_months.extend(held.into_iter().zip(heads));
-    }
-
-    /// Enters a new episode's `needs` in the census table, in slot `idx` (a new slot is added
-    /// at the end, as in the episode table).
-    fn census_open(&mut self, idx: u32, needs: &[DrawnNeed]) {
-        // A new episode's needs are all in transit (`draw_need`), held by nobody: only their
-        // tier-4 domains are worked out. A single need (every family of the validation
-        // scenarios) without the loop. Built whole and stored once (a slice `fill` is a call
-        // of libc's `memset`).
-        debug_assert!(needs.iter().all(|n| census_holder(n.need.state) == NOT_HELD), "a new need is held by nobody");
-        let tier4_domains = match needs {
-            [DrawnNeed { need: n, .. }] => [tier4_domain(n.tier, n.domain), NOT_TIER4, NOT_TIER4, NOT_TIER4],
-            _ => {
-                let mut tier4_domains = [NOT_TIER4; MAX_NEEDS];
-                for (tier4, DrawnNeed { need: n, .. }) in tier4_domains.iter_mut().zip(needs) {
-                    *tier4 = tier4_domain(n.tier, n.domain);
-                }
-                tier4_domains
-            }
-        };
-        self.census.open(idx, tier4_domains);
     }
 
     /// Reads what the events of a bucket that has just become current will check first: each
@@ -1754,7 +1702,9 @@ impl<'a> Sim<'a> {
                 (self.episodes.len() - 1) as u32
             }
         };
-        self.census_open(idx, needs);
+        // A new episode's needs are all in transit (`draw_need`), held by nobody: the census's
+        // counts are the same.
+        debug_assert!(needs.iter().all(|n| census_holder(n.need.state) == NOT_HELD), "a new need is held by nobody");
         // The episode is held from here to the end: looked up again for each need, it cost a
         // bounds check or two each time. Then `start_untreated` for each need in turn: every
         // new need's clock is unset (`draw_need`) and the new episode counts none untreated,
@@ -2231,12 +2181,12 @@ impl<'a> Sim<'a> {
             return;
         }
         // Escalation: one tier up, with the next pre-drawn exposure (kept apart from the needs).
-        let (new_tier, domain, state) = (n.tier + 1, n.domain, n.state);
+        let (new_tier, state) = (n.tier + 1, n.state);
         let escalation_left =
             if new_tier < 4 { e.escalation_draws[need as usize % MAX_NEEDS][new_tier as usize - 1] } else { f64::INFINITY };
+        self.census.set_tier(&e.needs, need as usize, new_tier);
         let n = &mut e.needs[need as usize];
         (n.tier, n.escalation_left) = (new_tier, escalation_left);
-        self.census.set_tier4_domain(episode, need, tier4_domain(new_tier, domain));
         if new_tier == 3 && !e.escalated_to_tier3 {
             e.escalated_to_tier3 = true;
         }
@@ -2666,7 +2616,7 @@ impl<'a> Sim<'a> {
                 let duration =
                     self.service_durations[n.domain as usize][n.tier as usize - 1].days(n.service_exp1, n.service_normal) * slowdown;
                 let untreated = !n.untreated_since_day.is_nan();
-                let token = set_unlisted_state(&mut self.census, e, episode, need, NeedState::InService { practitioner });
+                let token = set_unlisted_state(&mut self.census, e, need, NeedState::InService { practitioner });
                 let serial = e.tags.serial;
                 if untreated {
                     // `stop_running_untreated`, on the episode held.
@@ -2720,9 +2670,9 @@ impl<'a> Sim<'a> {
             if u < step_down_probability {
                 let tier = e.needs[need as usize].tier - 1;
                 let escalation_left = e.escalation_draws[need as usize % MAX_NEEDS][tier as usize - 1];
+                self.census.set_tier(&e.needs, need as usize, tier);
                 let n = &mut e.needs[need as usize];
                 (n.tier, n.escalation_left) = (tier, escalation_left);
-                self.census.set_tier4_domain(episode, need, tier4_domain(n.tier, n.domain));
                 self.start_untreated(now, episode, need);
                 let e = &self.episodes[episode as usize];
                 let target = self.route_for(e.locality, e.needs[need as usize].domain, tier - 1);
@@ -3049,8 +2999,8 @@ impl<'a> Sim<'a> {
     /// about the need carries), read while the episode is at hand.
     #[inline(always)]
     fn set_state(&mut self, episode: u32, need: u8, state: NeedState) -> (u64, u32) {
-        self.census.set_holder(episode, need, census_holder(state));
         let e = &mut self.episodes[episode as usize];
+        self.census.set_state(&e.needs, need as usize, state);
         e.needs[need as usize].state = state;
         let token = e.tags.tokens[need as usize].wrapping_add(1);
         e.tags.tokens[need as usize] = token;
@@ -3090,7 +3040,7 @@ impl<'a> Sim<'a> {
     #[inline(always)]
     fn close_need_inlined(&mut self, now: f64, episode: u32, need: u8, closure: Closure) {
         let e = &mut self.episodes[episode as usize];
-        set_unlisted_state(&mut self.census, e, episode, need, NeedState::Closed(closure));
+        set_unlisted_state(&mut self.census, e, need, NeedState::Closed(closure));
         let untreated = !e.needs[need as usize].untreated_since_day.is_nan();
         let all_closed = e.needs.iter().all(|n| n.state.is_closed());
         // Looked up again only after the clock's stop (a method of `Sim`, which ends the
@@ -3615,9 +3565,9 @@ fn stop_running_clock(
 /// caller holds the episode `e` (slot `episode`): one look-up of the table fewer. Returns the
 /// need's new token.
 #[inline(always)]
-fn set_unlisted_state(census: &mut Census, e: &mut Episode, episode: u32, need: u8, state: NeedState) -> u32 {
+fn set_unlisted_state(census: &mut Census, e: &mut Episode, need: u8, state: NeedState) -> u32 {
     debug_assert!(state.listed_at().is_none(), "a listed state may start a patience clock: Sim::set_state");
-    census.set_holder(episode, need, census_holder(state));
+    census.set_state(&e.needs, need as usize, state);
     e.needs[need as usize].state = state;
     let token = e.tags.tokens[need as usize].wrapping_add(1);
     e.tags.tokens[need as usize] = token;
