@@ -194,25 +194,36 @@ impl LazyStream {
         LazyStream(LazyState::Unseeded { keyed_low: key ^ low, hashed: Some(hashed) })
     }
 
+    /// The generator, seeded at the first draw. Inlined into each draw (a call each, out of
+    /// line, once the generator was the project's own), the seeding left out of line: once a
+    /// stream, against several draws.
+    #[inline(always)]
     fn generator(&mut self) -> &mut Generator {
         if let LazyState::Unseeded { keyed_low, hashed } = self.0 {
-            let keyed_index = keyed_low ^ hashed.map_or(0, mix64);
-            self.0 = LazyState::Seeded(seeded(mix64(keyed_index)));
+            self.seed(keyed_low, hashed);
         }
         match &mut self.0 {
             LazyState::Seeded(generator) => generator,
             LazyState::Unseeded { .. } => unreachable!("seeded above"),
         }
     }
+
+    #[inline(never)]
+    fn seed(&mut self, keyed_low: u64, hashed: Option<u64>) {
+        let keyed_index = keyed_low ^ hashed.map_or(0, mix64);
+        self.0 = LazyState::Seeded(seeded(mix64(keyed_index)));
+    }
 }
 
 impl rand::TryRng for LazyStream {
     type Error = std::convert::Infallible;
 
+    #[inline]
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         Ok(rand::Rng::next_u32(self.generator()))
     }
 
+    #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
         Ok(rand::Rng::next_u64(self.generator()))
     }
