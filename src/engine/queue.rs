@@ -363,7 +363,10 @@ impl<E: Copy + Default> EventQueue<E> {
     /// mmc's time in `schedule_sorted` and over half the county's in `schedule_unsorted`
     /// (`perf record -e cpu-clock`). Without it mmc runs about 1% faster; the county no
     /// faster, its wait for older stores (cache misses) met elsewhere (results/benchmarks.md,
-    /// the twenty-third passes).
+    /// the twenty-third passes): the same load, in the caller, because the event was still
+    /// built on the stack for the two paths (a free slot, or a new one made with it). So the
+    /// slot is taken first and the event written once, after: one path, whose fields the
+    /// compiler writes straight into the slot (the twenty-fourth pass).
     #[inline(always)]
     fn store(&mut self, event: E) -> u32 {
         let slot = match self.free_slots.pop() {
@@ -429,7 +432,8 @@ impl<E: Copy + Default> EventQueue<E> {
         self.marked = marked;
     }
 
-    /// A new slot in the event store, holding `event`: out of line, as the store grows only
+    /// A new slot in the event store, holding a default event until `store` writes its own:
+    /// out of line, as the store grows only
     /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
     /// growth's call cost every `schedule` saved registers.
     #[cold]
