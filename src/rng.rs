@@ -208,6 +208,7 @@ impl LazyStream {
         }
     }
 
+    /// Seeds the stream from its key and index (`keyed_hashed`'s hashed part mixed in here).
     #[inline(never)]
     fn seed(&mut self, keyed_low: u64, hashed: Option<u64>) {
         let keyed_index = keyed_low ^ hashed.map_or(0, mix64);

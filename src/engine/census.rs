@@ -178,7 +178,8 @@ impl Census {
     /// slot's are all closed): children open by unit, and tier 4 needs in service by unit and
     /// domain (`unit × n_domains + domain`). Walked while the table is small; kept from the
     /// first month-end at which it is large (that month's walk starts them).
-    pub(super) fn month_counts<'e>(&mut self, n_slots: usize, slots: impl Iterator<Item = &'e [Need]>) -> (&[u32], &[u32]) {
+    pub(super) fn month_counts<'e>(&mut self, slots: impl ExactSizeIterator<Item = &'e [Need]>) -> (&[u32], &[u32]) {
+        let n_slots = slots.len();
         if self.kept {
             #[cfg(debug_assertions)]
             {
@@ -337,7 +338,7 @@ mod tests {
                 }
                 if step % 7 == 0 {
                     let expected = plain_counts(&census, &slots);
-                    let (open_children, tier4_in_service) = census.month_counts(slots.len(), slots.iter().map(|needs| &needs[..]));
+                    let (open_children, tier4_in_service) = census.month_counts(slots.iter().map(|needs| &needs[..]));
                     assert_eq!((open_children.to_vec(), tier4_in_service.to_vec()), expected, "step {step}");
                     n_checked += 1;
                     n_open += expected.0.iter().sum::<u32>();

@@ -1388,7 +1388,7 @@ impl<'a> Sim<'a> {
         // The counts (walked or kept, `Census`) are added to the sums as integers: the sums
         // hold whole numbers far below 2^53, so adding a count gives exactly what adding 1.0
         // that many times gave.
-        let (open_children, tier4_in_service) = self.census.month_counts(self.episodes.len(), self.episodes.iter().map(|e| &*e.needs));
+        let (open_children, tier4_in_service) = self.census.month_counts(self.episodes.iter().map(|e| &*e.needs));
         for (unit, stats) in self.unit_stats.iter_mut().enumerate() {
             stats.open_children_month_sum += f64::from(open_children[unit]);
             let n_tier4 = &tier4_in_service[unit * n_domains..(unit + 1) * n_domains];
