@@ -1564,6 +1564,7 @@ impl<'a> Sim<'a> {
         let episode = opened?;
         debug_assert_eq!(every_need, all_needs(&self.episodes[episode as usize]));
         self.present_to_door(now, episode, every_need);
+        self.schedule_new_clocks(now, episode, every_need);
         Ok(())
     }
 
@@ -1574,6 +1575,7 @@ impl<'a> Sim<'a> {
             draw_need(&mut rng, &self.scenario.population, self.need_draws, domain, tier, self.model.collaboration.overstatement_factor);
         let episode = self.open_episode(now, family_id, n_episode, locality, &[need], Some(previous_close_day))?;
         self.present_to_door(now, episode, 1);
+        self.schedule_new_clocks(now, episode, 1);
         Ok(())
     }
 
@@ -1733,13 +1735,31 @@ impl<'a> Sim<'a> {
             self.record.untreated_children_change(now, 1);
         }
         e.n_untreated = count;
-        let started = ((1u16 << count) - 1) as u8;
-        if self.untreated_clocks() {
-            for need in bits(started) {
-                self.schedule_clock(now, idx, need);
+        Ok(idx)
+    }
+
+    /// The untreated clocks of a new episode's `needs`, scheduled once its front door has
+    /// dealt with them (`open_episode` starts the needs untreated but schedules no clock):
+    /// only for those still untreated since `now` with no clock pending. A need taken into
+    /// service at once (a unit without assessment, a practitioner free) stopped its clock in
+    /// the same instant, and scheduled first, that clock was stored, filed in the queue's
+    /// ring, marked stopped and then popped or purged for nothing: a tenth of the county's
+    /// stopped clocks. A clock is due at `now` plus the time to change worked out from the
+    /// need's exposures, which a stop and restart within the instant leave as they were
+    /// (`consume_exposure` of no time), so each clock that is scheduled is due on the same
+    /// day as before; its sequence number comes after the front door's events instead of
+    /// before, which changes the order only between events due at the same instant, and a
+    /// clock due the instant it starts would need an exposure of exactly zero.
+    fn schedule_new_clocks(&mut self, now: f64, episode: u32, needs: u8) {
+        if !self.untreated_clocks() {
+            return;
+        }
+        for need in bits(needs) {
+            let n = &self.episodes[episode as usize].needs[need as usize];
+            if n.untreated_since_day == now && n.clock_slot == NO_CLOCK {
+                self.schedule_clock(now, episode, need);
             }
         }
-        Ok(idx)
     }
 
     /// Sends needs to the front door: the single point of contact, or the service for the
