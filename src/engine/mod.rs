@@ -2149,6 +2149,14 @@ impl<'a> Sim<'a> {
     /// pass, which costs less than popping them. The live events keep their order
     /// (`EventQueue::retain_unmarked`), and the ones dropped are exactly those `handle` would
     /// ignore.
+    ///
+    /// What is counted is the clocks stopped, whether or not an event was pending (none is
+    /// for a need taken into service as it arrives, `Sim::schedule_new_clocks`, or for a
+    /// clock that would ring after the horizon): the count runs ahead of the stale events,
+    /// so the pass comes a little before they are a third. Counting only the events left
+    /// stale, the county popped more of them (1.79 M events rather than 1.56 M) and did 0.95%
+    /// more instructions for 1.4% fewer simulated L2 misses; at a quarter, 0.4% more
+    /// instructions for 1.3% fewer misses. Neither was worth a change.
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;
         if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
