@@ -2154,9 +2154,10 @@ impl<'a> Sim<'a> {
     /// for a need taken into service as it arrives, `Sim::schedule_new_clocks`, or for a
     /// clock that would ring after the horizon): the count runs ahead of the stale events,
     /// so the pass comes a little before they are a third. Counting only the events left
-    /// stale, the county popped more of them (1.79 M events rather than 1.56 M) and did 0.95%
-    /// more instructions for 1.4% fewer simulated L2 misses; at a quarter, 0.4% more
-    /// instructions for 1.3% fewer misses. Neither was worth a change.
+    /// stale, the county popped more of them (1.79 M events rather than 1.56 M) and did 0.44%
+    /// more instructions for 1.4% fewer simulated L2 misses; at a quarter, 0.08% fewer
+    /// instructions and 1.3% fewer misses, but even in wall time (results/benchmarks.md,
+    /// twenty-fifth pass). Neither was worth a change.
     fn clock_went_stale(&mut self) {
         self.stale_clocks += 1;
         if self.stale_clocks >= STALE_CLOCKS_MIN && self.stale_clocks * 3 >= self.queue.len() {
