@@ -1715,8 +1715,8 @@ impl<'a> Sim<'a> {
         // bounds check or two each time. Then `start_untreated` for each need in turn: every
         // new need's clock is unset (`draw_need`) and the new episode counts none untreated,
         // so each need starts its clock as it is copied in, and the child becomes untreated
-        // with the first; the clocks are scheduled after, in the same order (nothing between
-        // them reads the queue).
+        // with the first; the clocks' events are scheduled by the caller once the front door
+        // has dealt with the needs (`schedule_new_clocks`), in the same order.
         debug_assert!(needs.iter().all(|n| n.need.untreated_since_day.is_nan()), "a new need is treated");
         let e = &mut self.episodes[idx as usize];
         debug_assert_eq!(e.n_untreated, 0, "a new episode counts no need untreated");
