@@ -433,9 +433,9 @@ impl<E: Copy + Default> EventQueue<E> {
     }
 
     /// A new slot in the event store, holding a default event until `store` writes its own:
-    /// out of line, as the store grows only
-    /// while the queue grows to its peak (nearly every event reuses a freed slot), and the
-    /// growth's call cost every `schedule` saved registers.
+    /// out of line, as the store grows only while the queue grows to its peak (nearly every
+    /// event reuses a freed slot), and the growth's call cost every `schedule` saved
+    /// registers.
     #[cold]
     #[inline(never)]
     fn new_slot(&mut self) -> u32 {
