@@ -10,7 +10,8 @@
 #! Prints one line per run: the UTC time, the load, which build, and for mmc.ron (8
 #! replications, best of 3) its referrals per CPU second and per wall second, for the county
 #! (siloed, 10 years, one replication, best of 2) its wall and CPU seconds; then each build's
-#! median of the rounds.
+#! median of the rounds. `rounds.sh` times one target with the order swapped each round and
+#! summarises the per-round ratios, as the status table quotes them.
 set -eu
 BASE=$1
 HEAD=$2
