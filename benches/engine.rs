@@ -95,7 +95,12 @@ fn note_load(group: &str) {
 /// the pending events span ~n days and one is popped a day, so a bucket holds one event or
 /// none; each event is filed once per level it passes (block, epoch, bucket), a push and a
 /// move each: ~30-60 ns, rising with the cache misses of a larger slab. Measured (thread CPU time, load 1.2-1.4, commit after `d7fa2ea`): 33 ns, 55 ns and
-/// 88 ns; fill-and-drain of 100,000 events 4.5 ms. History: the binary heap of 48-byte
+/// 88 ns; fill-and-drain of 100,000 events 4.5 ms. Measured again on 28 November (a busy
+/// host, results/benchmarks.md, "Criterion benches"): 35 ns, 89-93 ns and 229-244 ns, 6.4 ms,
+/// with `56283dd` (the commit after `d7fa2ea`) at 40 ns, 71 ns and 142 ns, 5.4 ms in the same
+/// hour. The later passes tuned the queue to the county's dense buckets (~27 events each), and
+/// somewhere among them this sparse pattern, one event a bucket, became 25-70% dearer; which
+/// change did it is not known (`4393ea0`'s parent: 100 ns and 296 ns already). History: the binary heap of 48-byte
 /// entries this bench was written against took 47 ns, 111 ns and 582 ns (19 ms); the bucket
 /// queue with an unsorted overflow rescanned every epoch took 142 ns and 5.4 µs at the two
 /// larger sizes (7.4 ms), which is why the epochs' ring exists.
