@@ -98,9 +98,10 @@ fn note_load(group: &str) {
 /// 88 ns; fill-and-drain of 100,000 events 4.5 ms. Measured again on 28 November (a busy
 /// host, results/benchmarks.md, "Criterion benches"): 35 ns, 89-93 ns and 229-244 ns, 6.4 ms,
 /// with `56283dd` (the commit after `d7fa2ea`) at 40 ns, 71 ns and 142 ns, 5.4 ms in the same
-/// hour. The later passes tuned the queue to the county's dense buckets (~27 events each), and
-/// somewhere among them this sparse pattern, one event a bucket, became 25-70% dearer; which
-/// change did it is not known (`4393ea0`'s parent: 100 ns and 296 ns already). History: the binary heap of 48-byte
+/// hour. The cause was `104def1`'s counting sort of a bucket made current, whose fixed cost
+/// and wait for its own stores (`queue::INSERTION_SORT_MAX_LEN`) took most of a pop of one
+/// event a bucket; with buckets of at most eight entries sorted by insertion alone: 34-44 ns,
+/// 72-84 ns and 132-152 ns, 5.7-6.5 ms (results/benchmarks.md, twenty-seventh pass). History: the binary heap of 48-byte
 /// entries this bench was written against took 47 ns, 111 ns and 582 ns (19 ms); the bucket
 /// queue with an unsorted overflow rescanned every epoch took 142 ns and 5.4 µs at the two
 /// larger sizes (7.4 ms), which is why the epochs' ring exists.

@@ -94,6 +94,14 @@ const DESCENDING_MAX_LEN: usize = 64;
 /// time): with the county's ~27 entries a bucket, about one entry each.
 const SUB_BUCKETS: usize = 32;
 const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
+/// A bucket of at most this many entries is sorted by insertion alone, without the counting
+/// pass (`sort_descending`). The pass has a fixed cost, and its running sums read the counts
+/// as whole words just after single bytes of them were written, a load the processor cannot
+/// take from the stores: it waits for them to reach the cache. With the county's ~27 entries
+/// a bucket the wait is short and the pass pays; with one or two (a sparse queue) it was most
+/// of a pop (the criterion bench `hold` at 4,096 pending events: 89-93 ns a pop, 76 ns with
+/// the counts kept in words; results/benchmarks.md, "Criterion benches").
+const INSERTION_SORT_MAX_LEN: usize = 8;
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
 /// trick: flip every bit of a negative number, only the sign bit of a positive one).
@@ -958,7 +966,8 @@ impl<E: Copy + Default> EventQueue<E> {
 /// `spread[..entries.len()]`, for the caller to copy where the bucket goes:
 /// a counting sort by the entries' `SUB_BUCKETS` sub-buckets of the bucket, then an
 /// insertion sort by the whole keys, which puts every entry in its place whatever the
-/// sub-buckets said and moves few (a sub-bucket holds about one entry of the county's ~27).
+/// sub-buckets said and moves few (a sub-bucket holds about one entry of the county's ~27);
+/// a bucket of at most `INSERTION_SORT_MAX_LEN` entries by the insertion sort alone.
 ///
 /// Why not the standard library's sort: for ~27 keys of 128 bits its small-sort networks
 /// and merges cost ~70 instructions an entry (98 M in the 10-year county); a hand-written
@@ -971,6 +980,31 @@ impl<E: Copy + Default> EventQueue<E> {
 fn sort_descending(entries: &[u128], current: u64, spread: &mut [u128; DESCENDING_MAX_LEN]) {
     let n_entries = entries.len();
     debug_assert!(n_entries <= DESCENDING_MAX_LEN);
+    if n_entries <= INSERTION_SORT_MAX_LEN {
+        spread[..n_entries].copy_from_slice(entries);
+    } else {
+        spread_by_sub_bucket(entries, current, spread);
+    }
+    // The insertion sort in place, then the caller's one copy (a copy per entry as it was
+    // placed cost ~10 instructions an entry more).
+    let spread = &mut spread[..n_entries];
+    for idx in 1..spread.len() {
+        let entry = spread[idx];
+        let mut place = idx;
+        while place > 0 && spread[place - 1] < entry {
+            spread[place] = spread[place - 1];
+            place -= 1;
+        }
+        spread[place] = entry;
+    }
+    debug_assert!(spread.is_sorted_by(|a, b| a > b), "the current bucket in decreasing order");
+}
+
+/// `sort_descending`'s counting pass: `entries` (more than `INSERTION_SORT_MAX_LEN`) into
+/// `spread[..entries.len()]` by sub-bucket, the latest first, each sub-bucket's in decreasing
+/// order of sequence number.
+fn spread_by_sub_bucket(entries: &[u128], current: u64, spread: &mut [u128; DESCENDING_MAX_LEN]) {
+    let n_entries = entries.len();
     let (first_key, shift) = sub_bucket_scale(current);
     // Each entry's rank in the decreasing order of sub-buckets (the latest first), and the
     // entries of each rank (`u8`: at most 64 entries).
@@ -1006,19 +1040,6 @@ fn sort_descending(entries: &[u128], current: u64, spread: &mut [u128; DESCENDIN
         spread[usize::from(*place) % DESCENDING_MAX_LEN] = entry;
         *place += 1;
     }
-    // The insertion sort in place, then the caller's one copy (a copy per entry as it was
-    // placed cost ~10 instructions an entry more).
-    let spread = &mut spread[..n_entries];
-    for idx in 1..spread.len() {
-        let entry = spread[idx];
-        let mut place = idx;
-        while place > 0 && spread[place - 1] < entry {
-            spread[place] = spread[place - 1];
-            place -= 1;
-        }
-        spread[place] = entry;
-    }
-    debug_assert!(spread.is_sorted_by(|a, b| a > b), "the current bucket in decreasing order");
 }
 
 /// Frees an empty buffer whose capacity is above `KEPT_CAPACITY` (the bound on idle capacity).
@@ -1100,6 +1121,39 @@ mod tests {
         }
         // Bucket 0's days span exponents: one sub-bucket, left to the insertion sort.
         assert_eq!(sub_bucket_scale(0).1, 63);
+    }
+
+    /// `sort_descending` gives the one decreasing order at every size a sorted bucket can
+    /// have: by insertion alone up to `INSERTION_SORT_MAX_LEN` entries, with the counting pass
+    /// beyond; the days spread over the bucket or crowded into one sub-bucket with ties
+    /// (told apart by their sequence numbers), in bucket 0 (one sub-bucket for all) and later.
+    #[test]
+    fn sort_descending_sorts_at_every_size() {
+        let mut rng = crate::rng::Generator::seed_from_u64(31);
+        let mut spread = [0u128; DESCENDING_MAX_LEN];
+        for current in [0u64, 1, 16 * 365, 16 * 100_000] {
+            let first_day = current as f64 / BUCKETS_PER_DAY;
+            for n_entries in 0..=DESCENDING_MAX_LEN {
+                for crowded in [false, true] {
+                    let entries: Vec<u128> = (0..n_entries as u64)
+                        .map(|seq| {
+                            let offset = if crowded {
+                                f64::from(rng.random_range(0..3u32)) * 1e-9
+                            } else {
+                                rng.random::<f64>() * 0.99 / BUCKETS_PER_DAY
+                            };
+                            let day = first_day + offset;
+                            assert_eq!(bucket(day), current);
+                            u128::from(day_key(day)) << 64 | u128::from(seq << SLOT_BITS | seq)
+                        })
+                        .collect();
+                    sort_descending(&entries, current, &mut spread);
+                    let mut expected = entries.clone();
+                    expected.sort_unstable_by(|a, b| b.cmp(a));
+                    assert_eq!(&spread[..n_entries], &expected[..], "bucket {current}, {n_entries} entries, crowded {crowded}");
+                }
+            }
+        }
     }
 
     #[test]
