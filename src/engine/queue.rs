@@ -99,8 +99,9 @@ const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
 /// as whole words just after single bytes of them were written, a load the processor cannot
 /// take from the stores: it waits for them to reach the cache. With the county's ~27 entries
 /// a bucket the wait is short and the pass pays; with one or two (a sparse queue) it was most
-/// of a pop (the criterion bench `hold` at 4,096 pending events: 89-93 ns a pop, 76 ns with
-/// the counts kept in words; results/benchmarks.md, "Criterion benches").
+/// of a pop: the criterion bench `hold` at 4,096 pending events took 89-93 ns a pop with the
+/// pass and 72-84 ns without it, at 262,144 229-244 ns and 132-152 ns (results/benchmarks.md,
+/// twenty-seventh pass; the county's instructions +0.07%).
 const INSERTION_SORT_MAX_LEN: usize = 8;
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
