@@ -1209,7 +1209,9 @@ impl<'a> Sim<'a> {
         }
         if self.arrivals_per_day > 0.0 {
             let first: f64 = self.arrivals.sample(Exp1);
-            self.queue.schedule(first / self.arrivals_per_day, Event::Arrival);
+            // Beside the queue: the next arrival is always the only one pending
+            // (`EventQueue::schedule_beside`).
+            self.queue.schedule_beside(first / self.arrivals_per_day, Event::Arrival);
         }
         for (idx, instance) in self.instances.iter().enumerate() {
             if let Allocation::Panel { first_meeting_day, .. } = self.model.units[instance.unit_idx].allocation {
@@ -1253,7 +1255,7 @@ impl<'a> Sim<'a> {
                 // `rng::exp1`: `Exp1`'s draw with its common case inlined (a call each
                 // arrival otherwise), the same number.
                 let gap = rng::exp1(&mut self.arrivals);
-                self.queue.schedule(now + gap / self.arrivals_per_day, Event::Arrival);
+                self.queue.schedule_beside(now + gap / self.arrivals_per_day, Event::Arrival);
                 self.new_family(now, false)?;
             }
             Event::Recur(recurrence) => self.recur(now, recurrence)?,

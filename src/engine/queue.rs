@@ -36,6 +36,15 @@
 //! the smallest pending one. Widths tried on the 4-year county (instructions): one heap
 //! 1,614 M; 4 buckets a day 1,477 M, 8 1,465 M, 16 1,454 M.
 //!
+//! One event can wait beside the queue (`schedule_beside`: the engine's next arrival, the only
+//! one of its kind pending, scheduled as the last is handled). It has its day and sequence
+//! number like any other and pops in its place, but while the current bucket holds events it
+//! is only compared with the next of them at each pop: it is not stored in the slab, filed in
+//! a bucket, sorted or moved. When the current bucket runs dry the search for the next one
+//! stops at its bucket (`refill`); only an event beside the queue due in a later epoch is
+//! filed with the rest. The county's arrivals had been a sixth of its events, each filed into
+//! the current bucket ahead of nearly all its entries.
+//!
 //! Growth: the ring is `RING` buckets of `RING_CAPACITY` places in one fixed table (2 MiB)
 //! with a spill buffer each for more, the epochs' ring `EPOCHS` buffers; the heap, the spill
 //! and epoch buffers and `far` hold only pending events, and a buffer that comes back empty is
@@ -103,6 +112,20 @@ const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
 /// pass and 72-84 ns without it, at 262,144 229-244 ns and 132-152 ns (results/benchmarks.md,
 /// twenty-seventh pass; the county's instructions +0.07%).
 const INSERTION_SORT_MAX_LEN: usize = 8;
+
+/// What `EventQueue::refill` found for the empty heap.
+enum Refill {
+    /// A bucket made current: the heap holds its events.
+    Bucket,
+    /// Nothing is pending before the event beside the queue.
+    BesideFirst,
+    /// Nothing is pending at all.
+    Empty,
+}
+
+/// `EventQueue::beside` when no event is pending beside the queue: above every entry (a day's
+/// key is below `u64::MAX`, which only a NaN would map to).
+const NO_BESIDE: u128 = u128::MAX;
 
 /// Maps a day to a `u64` whose unsigned order is `f64::total_cmp`'s order (the standard
 /// trick: flip every bit of a negative number, only the sign bit of a positive one).
@@ -250,6 +273,13 @@ pub struct EventQueue<E> {
     /// Counts the buckets made current (`next_bucket`), so that the caller can tell when a
     /// new one starts (`buckets_started`) and look ahead at its events (`current_bucket`).
     buckets_started: u64,
+    /// The entry of the event scheduled beside the queue (`schedule_beside`), or `NO_BESIDE`:
+    /// compared with the next entry at each pop and taken without going through the queue's
+    /// levels, its slot's bits unused (`BESIDE_SLOT`). It is filed as any other entry, its event
+    /// stored in a slot, only when the queue's current bucket runs dry (`file_beside`).
+    beside: u128,
+    /// The event of `beside`, while it is pending there.
+    beside_event: E,
     /// The entries of a bucket being sorted, spread by sub-bucket (`sort_descending`):
     /// kept here so that no array is zeroed at each sort, and boxed so that the queue's own
     /// fields keep their layout (a 1 KiB array among them changed the code of mmc's every
@@ -290,6 +320,8 @@ impl<E: Copy + Default> EventQueue<E> {
             now_day: 0.0,
             peak_len: 0,
             buckets_started: 0,
+            beside: NO_BESIDE,
+            beside_event: E::default(),
             spread: Box::new([0; DESCENDING_MAX_LEN]),
         }
     }
@@ -298,6 +330,32 @@ impl<E: Copy + Default> EventQueue<E> {
     #[inline(always)]
     pub fn schedule(&mut self, day: f64, event: E) {
         self.schedule_returning_slot(day, event);
+    }
+
+    /// Schedules `event` at `day` beside the queue: for a stream of events of which at most one
+    /// is pending at a time (the engine's next arrival, scheduled as the last one is handled).
+    /// It pops in its place in the order, exactly as if scheduled with `schedule` (it takes
+    /// the next sequence number), and counts in `len`; but while the current bucket holds
+    /// events it stays beside them, compared with the next at each pop, and is neither stored,
+    /// filed, sorted nor taken from a bucket. **Invariant:** never in the past, and the event
+    /// scheduled beside before has been popped.
+    ///
+    /// Why: the county's families arrive every twentieth of a day or so, and each arrival
+    /// went through the queue like any event (stored, filed into the current bucket past the
+    /// entries due after it, popped, its slot freed): a sixth of the events for one that is
+    /// always the next of its kind.
+    #[inline(always)]
+    pub fn schedule_beside(&mut self, day: f64, event: E) {
+        assert!(self.beside == NO_BESIDE, "a second event scheduled beside the queue before the first was popped");
+        // The slot's bits are left 0: the sequence number alone tells keys apart, and the
+        // entry is given a slot if it is ever filed (`file_beside`).
+        self.beside = self.entry_of(day, 0);
+        self.beside_event = event;
+        if self.sorted {
+            self.peak_len = self.peak_len.max(self.small_len + 1);
+        } else {
+            self.count_unsorted();
+        }
     }
 
     /// `schedule`, returning the event's slot, where it can be replaced until it is popped
@@ -483,7 +541,7 @@ impl<E: Copy + Default> EventQueue<E> {
             *place = entry;
         }
         self.small_len = len + 1;
-        self.peak_len = self.peak_len.max(len + 1);
+        self.peak_len = self.peak_len.max(len + 1 + self.n_beside());
         if len + 1 > SORTED_MAX_LEN {
             self.stop_sorting();
         }
@@ -493,8 +551,8 @@ impl<E: Copy + Default> EventQueue<E> {
     #[cold]
     fn stop_sorting(&mut self) {
         self.sorted = false;
-        // From here `len` is kept.
-        self.len = self.small_len;
+        // From here `len` is kept, the event beside the queue included.
+        self.len = self.small_len + self.n_beside();
         debug_assert!(self.heap.is_empty());
         self.heap.extend(self.small[..self.small_len].iter().rev());
         self.small_len = 0;
@@ -735,10 +793,13 @@ impl<E: Copy + Default> EventQueue<E> {
             // Never bucketed, so an empty array is an empty queue.
             let len = self.small_len;
             if len == 0 {
-                return None;
+                return self.pop_beside_until(until_day);
             }
             // `min`, as in `insert_sorted`: no bounds check's branch.
             let top = self.small[(len - 1).min(SORTED_MAX_LEN)];
+            if self.beside < top {
+                return self.pop_beside_until(until_day);
+            }
             let day = key_day((top >> 64) as u64);
             if day > until_day {
                 return None;
@@ -746,11 +807,18 @@ impl<E: Copy + Default> EventQueue<E> {
             self.small_len = len - 1;
             return Some(self.popped(day, top));
         }
-        if self.heap.is_empty() && !self.next_bucket() {
-            return None;
+        if self.heap.is_empty() {
+            match self.refill() {
+                Refill::Bucket => {}
+                Refill::BesideFirst => return self.pop_beside_until(until_day),
+                Refill::Empty => return None,
+            }
         }
         if self.descending {
             let top = *self.heap.last().expect("not empty");
+            if self.beside < top {
+                return self.pop_beside_until(until_day);
+            }
             let day = key_day((top >> 64) as u64);
             if day > until_day {
                 return None;
@@ -760,6 +828,9 @@ impl<E: Copy + Default> EventQueue<E> {
             return Some(self.popped(day, top));
         }
         let top = self.heap[0];
+        if self.beside < top {
+            return self.pop_beside_until(until_day);
+        }
         let day = key_day((top >> 64) as u64);
         if day > until_day {
             return None;
@@ -772,6 +843,83 @@ impl<E: Copy + Default> EventQueue<E> {
             self.sift_down(0, last);
         }
         Some(self.popped(day, top))
+    }
+
+    /// Takes the event beside the queue if there is one due no later than `until_day` (the
+    /// caller has found nothing pending before it).
+    #[inline(always)]
+    fn pop_beside_until(&mut self, until_day: f64) -> Option<(f64, E)> {
+        if self.beside == NO_BESIDE {
+            return None;
+        }
+        let day = key_day((self.beside >> 64) as u64);
+        if day > until_day {
+            return None;
+        }
+        self.beside = NO_BESIDE;
+        if !self.sorted {
+            self.len -= 1;
+        }
+        debug_assert!(day >= self.now_day, "time went backwards");
+        self.now_day = day;
+        Some((day, self.beside_event))
+    }
+
+    /// 1 while an event is pending beside the queue, else 0.
+    #[inline(always)]
+    fn n_beside(&self) -> usize {
+        usize::from(self.beside != NO_BESIDE)
+    }
+
+    /// Refills the empty heap (the queue not `sorted`) with the next non-empty bucket, but
+    /// never with one after the bucket of the event beside the queue, which would then wait
+    /// beside while the events it schedules could be due before the current bucket. If
+    /// nothing is pending before that bucket, the event beside the queue is next
+    /// (`Refill::BesideFirst`), and its bucket becomes the current one when it is in the same
+    /// epoch (so that the next refill scans on from there); when it is in a later epoch, it is
+    /// filed as any other event (`file_beside`) and the buckets taken in order.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> Refill {
+        debug_assert!(!self.sorted && self.heap.is_empty());
+        if self.beside != NO_BESIDE {
+            if !self.bucketed {
+                // The heap holds every other pending event: there are none.
+                return Refill::BesideFirst;
+            }
+            let beside_bucket = entry_bucket(self.beside);
+            if beside_bucket / EPOCH_LEN as u64 == self.current / EPOCH_LEN as u64 {
+                // The ring's buckets after the current one, up to the beside's, which lie in
+                // the ring's first epoch (`current`'s).
+                let mut bucket = self.current;
+                while bucket < beside_bucket && self.ring_lens[(bucket + 1) as usize % RING] == 0 {
+                    bucket += 1;
+                }
+                if bucket == beside_bucket {
+                    // Nothing pending up to its bucket, so nothing before it; the buckets
+                    // passed over are empty.
+                    self.current = beside_bucket;
+                    self.descending = true;
+                    return Refill::BesideFirst;
+                }
+                // A bucket at or before the beside's holds events: `next_bucket` makes it
+                // current, and the pop compares its first with the event beside.
+            } else {
+                self.file_beside();
+            }
+        }
+        if self.next_bucket() { Refill::Bucket } else { Refill::Empty }
+    }
+
+    /// Files the event beside the queue as any other pending event (stored in a slot, its
+    /// entry placed by its bucket), keeping its day and sequence number. Not counted again:
+    /// it was counted when scheduled beside.
+    fn file_beside(&mut self) {
+        debug_assert!(!self.sorted && self.beside != NO_BESIDE);
+        let slot = self.store(self.beside_event);
+        let entry = self.beside & !u128::from(SLOT_MASK) | u128::from(slot);
+        self.beside = NO_BESIDE;
+        self.place_unsorted(key_day((entry >> 64) as u64), entry);
     }
 
     /// Takes the event of `top`, the entry just removed, due at `day`.
@@ -853,6 +1001,10 @@ impl<E: Copy + Default> EventQueue<E> {
     /// numbers, so they pop in exactly the order they would have: this only saves the work
     /// of popping events the caller knows it would ignore.
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        // The event beside the queue is pending too (`retain_slots` counts it after).
+        if self.beside != NO_BESIDE && !keep(&self.beside_event) {
+            self.beside = NO_BESIDE;
+        }
         // Taken out while `retain_slots` changes the rest (a move of the vector, no copy).
         let events = std::mem::take(&mut self.events);
         self.retain_slots(|slot| keep(&events[slot as usize].0));
@@ -922,7 +1074,7 @@ impl<E: Copy + Default> EventQueue<E> {
             epoch.retain(&mut keep_entry);
             self.in_epochs += epoch.len();
         }
-        self.len = self.small_len + self.heap.len() + self.in_ring + self.in_epochs + self.far.len();
+        self.len = self.small_len + self.heap.len() + self.in_ring + self.in_epochs + self.far.len() + self.n_beside();
         // A decreasing array keeps its order in what it keeps, as the sorted one does.
         if !self.sorted && !self.descending {
             self.heapify();
@@ -933,8 +1085,9 @@ impl<E: Copy + Default> EventQueue<E> {
         self.now_day
     }
 
+    /// Pending events, the one beside the queue included.
     pub fn len(&self) -> usize {
-        if self.sorted { self.small_len } else { self.len }
+        if self.sorted { self.small_len + self.n_beside() } else { self.len }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -957,7 +1110,7 @@ impl<E: Copy + Default> EventQueue<E> {
         entries.iter().map(|&entry| &self.events[(entry as u64 & SLOT_MASK) as usize].0)
     }
 
-    /// The most events ever pending at once.
+    /// The most events ever pending at once, the one beside the queue included.
     pub fn peak_len(&self) -> usize {
         self.peak_len
     }
@@ -1366,6 +1519,141 @@ mod tests {
             assert_eq!(q.len(), reference.len());
         }
         assert!(reference.values().all(|day| day.is_infinite()) && q.len() == reference.len(), "{} left", reference.len());
+    }
+
+    /// An event scheduled beside the queue (`schedule_beside`: the engine's next arrival,
+    /// scheduled as the last one is handled) pops in its place among the others, ties in the
+    /// order scheduled, in every mode of the queue: the sorted array, the heap, and buckets
+    /// over several epochs with a current bucket that runs dry; it counts in `len`, and
+    /// `retain` asks about it too.
+    #[test]
+    fn an_event_beside_the_queue_pops_in_its_place() {
+        const BESIDE: u64 = 1 << 63;
+        // (seed, most events scheduled a round, most pops a round): the first keeps the queue a
+        // sorted array, the second makes it a heap, the third buckets.
+        for (seed, most_scheduled, most_popped) in [(31, 3u32, 8u32), (37, 40, 44), (41, 200, 180)] {
+            let mut rng = crate::rng::Generator::seed_from_u64(seed);
+            let mut q = EventQueue::new();
+            // By (day's key, scheduling order), as the queue orders them.
+            let mut reference = std::collections::BTreeMap::new();
+            let mut order = 0u64;
+            let mut id = 0u64;
+            let mut now = 0.0;
+            let mut beside_pending = false;
+            for round in 0..600 {
+                if !beside_pending {
+                    let day = now + rng.random::<f64>();
+                    q.schedule_beside(day, BESIDE | id);
+                    reference.insert((day_key(day), order), (day, BESIDE | id));
+                    (order, id, beside_pending) = (order + 1, id + 1, true);
+                }
+                for _ in 0..rng.random_range(0..most_scheduled) {
+                    let day = match rng.random_range(0..20u32) {
+                        0 => now,
+                        1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
+                        2 if round % 50 == 0 => f64::INFINITY,
+                        _ => now + f64::from(rng.random_range(0..16u32)) * 0.25 + if rng.random::<bool>() { 0.1 } else { 0.0 },
+                    };
+                    q.schedule(day, id);
+                    reference.insert((day_key(day), order), (day, id));
+                    (order, id) = (order + 1, id + 1);
+                }
+                if round % 97 == 13 {
+                    // Every fifth id, the event beside the queue among them at times.
+                    q.retain(|id| id % 5 != 0);
+                    reference.retain(|_, (_, id)| *id % 5 != 0);
+                    beside_pending = reference.values().any(|(_, id)| id & BESIDE != 0);
+                }
+                assert_eq!(q.len(), reference.len(), "seed {seed} round {round}: the count after scheduling");
+                let until = now + f64::from(rng.random_range(0..300u32)) * 0.5;
+                // Now and then (but in the queue that buckets, which must grow) every event due
+                // by `until`, so that the queue runs dry but for the event beside it.
+                let n_pops = if round % 7 == 6 && seed != 41 { u32::MAX } else { rng.random_range(0..most_popped) };
+                for _ in 0..n_pops {
+                    let Some((day, popped)) = q.pop_until(until) else {
+                        assert!(reference.first_key_value().is_none_or(|(_, &(day, _))| day > until), "seed {seed} round {round}");
+                        break;
+                    };
+                    let (_, (expected_day, expected_id)) = reference.pop_first().expect("the reference has it too");
+                    assert_eq!((day.to_bits(), popped), (expected_day.to_bits(), expected_id), "seed {seed} round {round}");
+                    now = day;
+                    if popped & BESIDE != 0 {
+                        // The next one, as the engine's next arrival: at once (a tie), soon,
+                        // on the quarter-day grid of the others, or beyond the ring's epochs.
+                        let gap = match rng.random_range(0..12u32) {
+                            0 => 0.0,
+                            1 => rng.random::<f64>() * 300.0,
+                            2 => f64::from(rng.random_range(0..4u32)) * 0.25,
+                            _ => rng.random::<f64>() * 0.1,
+                        };
+                        q.schedule_beside(day + gap, BESIDE | id);
+                        reference.insert((day_key(day + gap), order), (day + gap, BESIDE | id));
+                        (order, id) = (order + 1, id + 1);
+                    }
+                    assert_eq!(q.len(), reference.len(), "seed {seed} round {round}: the count after a pop");
+                }
+            }
+            let mode = (q.sorted, q.bucketed);
+            let expected = match seed {
+                31 => (true, false),
+                37 => (false, false),
+                _ => (false, true),
+            };
+            assert_eq!(mode, expected, "seed {seed}: (sorted, bucketed) at a peak of {}", q.peak_len());
+            let rest: Vec<_> = std::iter::from_fn(|| q.pop_until(f64::INFINITY)).map(|(day, id)| (day.to_bits(), id)).collect();
+            assert_eq!(rest, reference.values().map(|&(day, id)| (day.to_bits(), id)).collect::<Vec<_>>(), "seed {seed}");
+            assert!(q.is_empty());
+        }
+    }
+
+    /// A stream of events beside a queue that runs dry: a heap (past the sorted array's size,
+    /// not bucketed) whose events all pop before the stream's last, and a bucketed queue whose
+    /// buckets are mostly empty, so that the current bucket runs dry before nearly every event
+    /// of the stream, which then pops without the buckets being searched past its own (made
+    /// current, empty) or, due in a later epoch of the ring, is filed with the others. Every
+    /// pop in the order of a sort by day, ties in the order scheduled.
+    #[test]
+    fn an_event_beside_a_queue_that_runs_dry_pops_in_its_place() {
+        const BESIDE: u64 = 1 << 63;
+        // (events scheduled ahead, the first one's day, the days between them, the stream's end)
+        for (n_ahead, first_day, spacing_days, end_day) in [(40, 1.0, 1.0, 100.0), (BUCKETED_FROM_LEN as u64 + 100, 400.0, 0.9, 1_500.0)] {
+            let mut rng = crate::rng::Generator::seed_from_u64(43);
+            let mut q = EventQueue::new();
+            let mut reference = std::collections::BTreeMap::new();
+            let mut order = 0u64;
+            for id in 0..n_ahead {
+                let day = first_day + id as f64 * spacing_days;
+                q.schedule(day, id);
+                reference.insert((day_key(day), order), (day, id));
+                order += 1;
+            }
+            assert_eq!((q.sorted, q.bucketed), (false, n_ahead > BUCKETED_FROM_LEN as u64));
+            let mut id = 10_000u64;
+            let mut day = 0.0;
+            q.schedule_beside(day, BESIDE | id);
+            reference.insert((day_key(day), order), (day, BESIDE | id));
+            order += 1;
+            while let Some((popped_day, popped)) = q.pop_until(f64::INFINITY) {
+                let (_, (expected_day, expected_id)) = reference.pop_first().expect("the reference has it too");
+                assert_eq!((popped_day.to_bits(), popped), (expected_day.to_bits(), expected_id), "at day {popped_day}");
+                if popped & BESIDE != 0 && popped_day < end_day {
+                    // Gaps of a few buckets to a few days (epochs are 128 days), now and then
+                    // a tie or a jump across several epochs.
+                    let gap = match rng.random_range(0..40u32) {
+                        0 => 0.0,
+                        1 => 200.0 * rng.random::<f64>(),
+                        _ => 3.0 * rng.random::<f64>(),
+                    };
+                    id += 1;
+                    day = popped_day + gap;
+                    q.schedule_beside(day, BESIDE | id);
+                    reference.insert((day_key(day), order), (day, BESIDE | id));
+                    order += 1;
+                }
+                assert_eq!(q.len(), reference.len());
+            }
+            assert!(reference.is_empty() && q.is_empty() && day >= end_day);
+        }
     }
 
     /// A tiny queue (the sorted array) keeps the order through ties, horizons and `retain`,
