@@ -847,7 +847,10 @@ impl<E: Copy + Default> EventQueue<E> {
 
     /// Takes the event beside the queue if there is one due no later than `until_day` (the
     /// caller has found nothing pending before it).
-    #[inline(always)]
+    // Out of line: inlined into `pop_until`'s three modes, and so three times into the event
+    // loop, it cost the county 0.45% more instructions and 5.5% more simulated first-level
+    // instruction-cache misses than this call does (results/benchmarks.md, twenty-eighth pass).
+    #[inline(never)]
     fn pop_beside_until(&mut self, until_day: f64) -> Option<(f64, E)> {
         if self.beside == NO_BESIDE {
             return None;
