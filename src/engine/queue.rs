@@ -1385,6 +1385,18 @@ mod tests {
         assert_eq!(popped, expected);
     }
 
+    /// A day to schedule at, from `now` in round `round` of a test: many ties (near days on a
+    /// quarter-day grid, some exactly `now`), some far beyond the ring's two epochs
+    /// (`RING / BUCKETS_PER_DAY` = 256 days), a few (every fiftieth round) never.
+    fn day_with_ties(rng: &mut crate::rng::Generator, now: f64, round: u32) -> f64 {
+        match rng.random_range(0..20u32) {
+            0 => now,
+            1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
+            2 if round % 50 == 0 => f64::INFINITY,
+            _ => now + f64::from(rng.random_range(0..16u32)) * 0.25 + if rng.random::<bool>() { 0.1 } else { 0.0 },
+        }
+    }
+
     /// The bucketed queue (past `BUCKETED_FROM_LEN`, over several epochs and `overflow`, with
     /// `retain` and horizons) pops exactly in the order of a stable sort by day.
     #[test]
@@ -1396,14 +1408,7 @@ mod tests {
         let mut now = 0.0;
         for round in 0..400 {
             for _ in 0..rng.random_range(0..200u32) {
-                // Many ties: near days on a quarter-day grid, some exactly `now`, some far
-                // beyond the ring's two epochs (`RING / BUCKETS_PER_DAY` = 256 days), a few never.
-                let day = match rng.random_range(0..20u32) {
-                    0 => now,
-                    1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
-                    2 if round % 50 == 0 => f64::INFINITY,
-                    _ => now + f64::from(rng.random_range(0..16u32)) * 0.25 + if rng.random::<bool>() { 0.1 } else { 0.0 },
-                };
+                let day = day_with_ties(&mut rng, now, round);
                 q.schedule(day, id);
                 pending.push((day, id));
                 id += 1;
@@ -1551,12 +1556,7 @@ mod tests {
                     (order, id, beside_pending) = (order + 1, id + 1, true);
                 }
                 for _ in 0..rng.random_range(0..most_scheduled) {
-                    let day = match rng.random_range(0..20u32) {
-                        0 => now,
-                        1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
-                        2 if round % 50 == 0 => f64::INFINITY,
-                        _ => now + f64::from(rng.random_range(0..16u32)) * 0.25 + if rng.random::<bool>() { 0.1 } else { 0.0 },
-                    };
+                    let day = day_with_ties(&mut rng, now, round);
                     q.schedule(day, id);
                     reference.insert((day_key(day), order), (day, id));
                     (order, id) = (order + 1, id + 1);
