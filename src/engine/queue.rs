@@ -275,8 +275,9 @@ pub struct EventQueue<E> {
     buckets_started: u64,
     /// The entry of the event scheduled beside the queue (`schedule_beside`), or `NO_BESIDE`:
     /// compared with the next entry at each pop and taken without going through the queue's
-    /// levels, its slot's bits unused (`BESIDE_SLOT`). It is filed as any other entry, its event
-    /// stored in a slot, only when the queue's current bucket runs dry (`file_beside`).
+    /// levels, its slot's bits 0 (unused). It is filed as any other entry, its event stored in
+    /// a slot (`file_beside`), only when the current bucket runs dry while it is due in a later
+    /// epoch (`refill`).
     beside: u128,
     /// The event of `beside`, while it is pending there.
     beside_event: E,
