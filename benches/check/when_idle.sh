@@ -8,7 +8,7 @@
 #! Why: on a shared host the speed of one build moves between minutes by more than a pass
 #! changes the engine, and the other tenants' load cannot be seen from here (results/
 #! benchmarks.md, "The load"). A target measured against a fixed line (the county's 0.5 s)
-#! needs the quietest minutes of a session, and the twenty-seventh to twenty-ninth passes
+#! needs the quietest minutes of a session, and the twenty-eighth and twenty-ninth passes
 #! looked for them with this loop, run in the background while nothing else of ours ran.
 #!
 #!   benches/check/when_idle.sh A_TIMED_RUN B_TIMED_RUN LOG [SETS] [UNTIL] [ROUNDS] [TARGET]
