@@ -1,22 +1,25 @@
 #!/bin/sh
-#! Waits for quiet minutes and times two builds in them: every PAUSE seconds, if this
-#! machine's one-minute load is below MAX_LOAD, runs one set of `rounds.sh A B ROUNDS
-#! TARGET` and appends its lines to LOG; otherwise appends a line saying it skipped. Stops
-#! after SETS sets have run (skips do not count) or at the UTC time UNTIL (HH:MM), whichever
-#! comes first.
+#! Waits for quiet minutes and times two builds in them: measures how busy this machine's
+#! CPUs are over five seconds (/proc/stat) and, if they were busy less than MAX_BUSY of the
+#! time (nothing else of ours running), runs one set of `rounds.sh A B ROUNDS TARGET` and
+#! appends its lines to LOG; otherwise appends a line saying it skipped. Then waits PAUSE
+#! seconds and looks again. Stops after SETS sets have run (skips do not count) or at the
+#! UTC time UNTIL (HH:MM), whichever comes first.
 #!
 #! Why: on a shared host the speed of one build moves between minutes by more than a pass
 #! changes the engine, and the other tenants' load cannot be seen from here (results/
 #! benchmarks.md, "The load"). A target measured against a fixed line (the county's 0.5 s)
 #! needs the quietest minutes of a session, and the twenty-eighth and twenty-ninth passes
 #! looked for them with this loop, run in the background while nothing else of ours ran.
+#! The check is of the CPUs' time, not the load average, which a set's own runs hold up for
+#! minutes after.
 #!
 #!   benches/check/when_idle.sh A_TIMED_RUN B_TIMED_RUN LOG [SETS] [UNTIL] [ROUNDS] [TARGET]
-#!       (defaults: 10 sets, until 23:59, 8 rounds, county; MAX_LOAD=0.6 and PAUSE=240 from
+#!       (defaults: 10 sets, until 23:59, 8 rounds, county; MAX_BUSY=0.1 and PAUSE=60 from
 #!       the environment)
 #!
 #! The summary of each set is its last line in LOG (see rounds.sh); `grep -A1 '^== '`
-#! shows when each set ran and the load then.
+#! shows when each set ran and how busy the CPUs were before it.
 set -eu
 A=$1
 B=$2
@@ -25,8 +28,8 @@ SETS=${4:-10}
 UNTIL=${5:-23:59}
 ROUNDS=${6:-8}
 TARGET=${7:-county}
-MAX_LOAD=${MAX_LOAD:-0.6}
-PAUSE=${PAUSE:-240}
+MAX_BUSY=${MAX_BUSY:-0.1}
+PAUSE=${PAUSE:-60}
 for bin in "$A" "$B"; do
     if [ ! -x "$bin" ]; then
         echo "error: '$bin' is not an executable timed_run; build one with 'cargo build --release --example timed_run'" >&2
@@ -40,13 +43,20 @@ esac
 here=$(dirname "$0")
 n_sets=0
 while [ "$n_sets" -lt "$SETS" ] && [ "$(date -u +%H:%M)" \< "$UNTIL" ]; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    if awk -v l="$load" -v m="$MAX_LOAD" 'BEGIN { exit !(l < m) }'; then
-        echo "== $(date -u +%H:%M:%S) load=$load" >> "$LOG"
+    # The share of the CPUs' time spent busy (not idle, not waiting for I/O) over 5 s.
+    before=$(head -1 /proc/stat)
+    sleep 5
+    after=$(head -1 /proc/stat)
+    busy=$(printf '%s\n%s\n' "$before" "$after" | awk '
+        { total = 0; for (i = 2; i <= NF; i++) total += $i; idle = $5 + $6 }
+        NR == 1 { total0 = total; idle0 = idle }
+        NR == 2 { d = total - total0; printf "%.3f", (d > 0 ? 1 - (idle - idle0) / d : 1) }')
+    if awk -v b="$busy" -v m="$MAX_BUSY" 'BEGIN { exit !(b < m) }'; then
+        echo "== $(date -u +%H:%M:%S) busy=$busy" >> "$LOG"
         sh "$here/rounds.sh" "$A" "$B" "$ROUNDS" "$TARGET" >> "$LOG" 2>&1
         n_sets=$((n_sets + 1))
     else
-        echo "== $(date -u +%H:%M:%S) skipped load=$load" >> "$LOG"
+        echo "== $(date -u +%H:%M:%S) skipped busy=$busy" >> "$LOG"
     fi
     [ "$n_sets" -lt "$SETS" ] && sleep "$PAUSE"
 done
