@@ -41,6 +41,14 @@ case "$UNTIL" in
     *) echo "error: UNTIL is a UTC time as HH:MM, not '$UNTIL'" >&2; exit 2 ;;
 esac
 here=$(dirname "$0")
+# rounds.sh names the scenarios from the repository's top folder; A, B and LOG may be relative
+# to where this was started, so they are made absolute first.
+absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+A=$(absolute "$A")
+B=$(absolute "$B")
+LOG=$(absolute "$LOG")
+here=$(cd "$here" && pwd)
+cd "$here/../.."
 n_sets=0
 while [ "$n_sets" -lt "$SETS" ] && [ "$(date -u +%H:%M)" \< "$UNTIL" ]; do
     # The share of the CPUs' time spent busy (not idle, not waiting for I/O) over 5 s.
