@@ -9,8 +9,9 @@
 #! Why: on a shared host the speed of one build moves between minutes by more than a pass
 #! changes the engine, and the other tenants' load cannot be seen from here (results/
 #! benchmarks.md, "The load"). A target measured against a fixed line (the county's 0.5 s)
-#! needs the quietest minutes of a session, and the twenty-eighth and twenty-ninth passes
-#! looked for them with this loop, run in the background while nothing else of ours ran.
+#! needs the quietest minutes of a session: the twenty-ninth pass looked for them with this
+#! loop (the twenty-eighth with one like it), run in the background while nothing else of
+#! ours ran.
 #! The check is of the CPUs' time, not the load average, which a set's own runs hold up for
 #! minutes after.
 #!
@@ -66,5 +67,7 @@ while [ "$n_sets" -lt "$SETS" ] && [ "$(date -u +%H:%M)" \< "$UNTIL" ]; do
     else
         echo "== $(date -u +%H:%M:%S) skipped busy=$busy" >> "$LOG"
     fi
-    [ "$n_sets" -lt "$SETS" ] && sleep "$PAUSE"
+    if [ "$n_sets" -lt "$SETS" ]; then
+        sleep "$PAUSE"
+    fi
 done
