@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "error: cargo is not installed; install Rust 1.85 or later from https://rustup.rs" >&2
+    echo "error: cargo is not installed; install Rust 1.88 or later from https://rustup.rs" >&2
     exit 1
 fi
 
