@@ -71,7 +71,7 @@ pub fn morris_trajectory(base: &[usize], up: &[bool], order: &[usize], levels: u
 /// grid (`levels` even, at least 2): `n_trajectories * (n_factors + 1)` points, trajectory by
 /// trajectory. Trajectory `t` draws from its own stream.
 pub fn morris(n_trajectories: usize, n_factors: usize, levels: usize, seed: u64) -> Vec<Vec<f64>> {
-    assert!(levels >= 2 && levels % 2 == 0, "validation admits only an even number of Morris levels");
+    assert!(levels >= 2 && levels.is_multiple_of(2), "validation admits only an even number of Morris levels");
     let mut points = Vec::with_capacity(n_trajectories * (n_factors + 1));
     for trajectory_idx in 0..n_trajectories {
         let mut rng = rng::stream(seed, 0, Purpose::Design, trajectory_idx as u64);

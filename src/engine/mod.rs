@@ -1235,7 +1235,7 @@ impl<'a> Sim<'a> {
             // Ctrl-C, or this run's own stop: a replication stops within a few milliseconds
             // rather than running on for minutes. Reading the flags now and then leaves the
             // result unchanged when nobody interrupts.
-            if self.diagnostics.events % 65_536 == 0 && (crate::experiment::stop_requested() || stop.load(Ordering::Relaxed)) {
+            if self.diagnostics.events.is_multiple_of(65_536) && (crate::experiment::stop_requested() || stop.load(Ordering::Relaxed)) {
                 return Err(Error::Interrupted {
                     message: "stopped before every replication had finished, so there are no results".into(),
                 });

@@ -86,7 +86,7 @@ const EPOCH_LEN: usize = RING / RING_EPOCHS;
 /// current one taken in whole) filed fewer twice, but spread their epochs in bursts that
 /// missed the cache more (results/benchmarks.md, the twenty-third pass).
 const RING_EPOCHS: usize = 2;
-const _: () = assert!(RING % RING_EPOCHS == 0 && EPOCH_LEN.is_power_of_two());
+const _: () = assert!(RING.is_multiple_of(RING_EPOCHS) && EPOCH_LEN.is_power_of_two());
 /// Epochs per block (the second ring's length), a power of two.
 const EPOCHS: usize = 4096;
 /// The largest capacity of an emptied buffer kept in a ring for reuse.
@@ -102,7 +102,7 @@ const DESCENDING_MAX_LEN: usize = 64;
 /// (`sort_descending`), a power of two of at least 8 (the running sums take eight at a
 /// time): with the county's ~27 entries a bucket, about one entry each.
 const SUB_BUCKETS: usize = 32;
-const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS % 8 == 0);
+const _: () = assert!(SUB_BUCKETS.is_power_of_two() && SUB_BUCKETS.is_multiple_of(8));
 /// A bucket of at most this many entries is sorted by insertion alone, without the counting
 /// pass (`sort_descending`). The pass has a fixed cost, and its running sums read the counts
 /// as whole words just after single bytes of them were written, a load the processor cannot
@@ -1393,7 +1393,7 @@ mod tests {
         match rng.random_range(0..20u32) {
             0 => now,
             1 => now + f64::from(rng.random_range(0..40u32)) * 50.0,
-            2 if round % 50 == 0 => f64::INFINITY,
+            2 if round.is_multiple_of(50) => f64::INFINITY,
             _ => now + f64::from(rng.random_range(0..16u32)) * 0.25 + if rng.random::<bool>() { 0.1 } else { 0.0 },
         }
     }

@@ -589,7 +589,7 @@ fn morris_effect_counts(
 ) -> Result<Vec<Vec<Vec<usize>>>> {
     let k = info.factors.len();
     let consistent = levels >= 2
-        && levels % 2 == 0
+        && levels.is_multiple_of(2)
         && levels <= crate::scenario::plan::MAX_MORRIS_LEVELS as usize
         && trajectories.checked_mul(k + 1) == Some(info.n_points);
     if !consistent {
