@@ -1,6 +1,7 @@
 //! Validation against queueing theory: the engine must reproduce textbook results (Erlang C
-//! for M/M/c, the M/M/1 formula, a fixed-cadence panel, Erlang A for families who give up
-//! waiting) on the scenarios in `scenarios/validation/`.
+//! for M/M/c, the M/M/1 formula, Pollaczek-Khinchine for one server with log-normal and with
+//! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting) on the
+//! scenarios in `scenarios/validation/`.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
 //! horizon and replications were chosen so that the tolerance here is several standard errors
@@ -10,13 +11,15 @@
 
 use joinedup::experiment::{self, Comparison};
 use joinedup::metrics::Metric;
-use joinedup::model::{Allocation, Scenario};
+use joinedup::model::{Allocation, DurationShape, Scenario};
 use std::path::Path;
 
 const MMC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mmc.ron");
 const MM1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mm1.ron");
 const PANEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/panel.ron");
 const ERLANG_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/erlang_a.ron");
+const MG1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mg1.ron");
+const MD1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/md1.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -40,6 +43,24 @@ fn erlang_c(lambda: f64, mu: f64, c: u32) -> f64 {
 /// Mean wait in the queue (Wq) of an M/M/c queue, in the time unit of lambda and mu.
 fn mmc_wait(lambda: f64, mu: f64, c: u32) -> f64 {
     erlang_c(lambda, mu, c) / (f64::from(c) * mu - lambda)
+}
+
+/// Pollaczek-Khinchine: the mean wait in the queue (Wq) of an M/G/1 queue, which needs only the
+/// first two moments of the service time: Wq = lambda E[S^2] / (2 (1 - rho)), rho = lambda E[S].
+fn pollaczek_khinchine_wait(lambda: f64, service_mean: f64, service_second_moment: f64) -> f64 {
+    let rho = lambda * service_mean;
+    assert!(rho < 1.0, "the queue must be stable (rho = {rho})");
+    lambda * service_second_moment / (2.0 * (1.0 - rho))
+}
+
+/// E[S^2] of a duration of this shape with this mean: 2 mean^2 for the exponential, mean^2
+/// exp(sigma^2) = mean^2 (1 + cv^2) for the log-normal, mean^2 for a fixed duration.
+fn second_moment(shape: DurationShape, mean: f64) -> f64 {
+    match shape {
+        DurationShape::Exponential => 2.0 * mean * mean,
+        DurationShape::LogNormal { sigma } => mean * mean * (sigma * sigma).exp(),
+        DurationShape::Fixed => mean * mean,
+    }
 }
 
 /// Erlang A (M/M/c+M): an M/M/c queue whose waiting customers leave at rate `theta` each.
@@ -107,6 +128,59 @@ fn erlang_c_reproduces_the_figures_in_mmc_ron() {
     // With one server Erlang C is rho, and Wq is the M/M/1 formula rho/(mu - lambda).
     assert!((erlang_c(0.8, 1.0, 1) - 0.8).abs() < 1e-12);
     assert!((mmc_wait(0.8, 1.0, 1) - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn pollaczek_khinchine_reproduces_the_figures_in_mg1_and_md1_ron() {
+    // The headers quote Wq = 1.913333 days (mg1: lambda 0.7, mean 1, cv 0.8) and 2 days (md1:
+    // lambda 0.8, 1 day each). With exponential service the formula is the M/M/1 one.
+    let sigma = (1.0f64 + 0.8 * 0.8).ln().sqrt();
+    let mg1 = pollaczek_khinchine_wait(0.7, 1.0, second_moment(DurationShape::LogNormal { sigma }, 1.0));
+    assert_eq!(format!("{mg1:.6}"), "1.913333", "mg1 Wq = {mg1}");
+    let md1 = pollaczek_khinchine_wait(0.8, 1.0, second_moment(DurationShape::Fixed, 1.0));
+    assert!((md1 - 2.0).abs() < 1e-12, "md1 Wq = {md1}");
+    let mm1 = pollaczek_khinchine_wait(0.8, 1.0, second_moment(DurationShape::Exponential, 1.0));
+    assert!((mm1 - mmc_wait(0.8, 1.0, 1)).abs() < 1e-12, "M/M/1 by Pollaczek-Khinchine: {mm1}");
+}
+
+/// Runs a one-server validation scenario (mg1.ron, md1.ron) and holds its mean wait to the
+/// Pollaczek-Khinchine formula for the scenario's own service shape, and its utilisation to rho.
+fn check_one_server_against_pollaczek_khinchine(scenario: &Scenario, expected_lambda: f64, expected_wait_days: f64) {
+    let (lambda, mu, c) = queue_parameters(scenario);
+    let name = &scenario.name;
+    assert!(
+        (lambda - expected_lambda).abs() < 1e-4 && mu == 1.0 && c == 1,
+        "{name}.ron no longer describes lambda {expected_lambda}, mean service 1 day, one server"
+    );
+    let shape = scenario.population.service.shape;
+    let theory = pollaczek_khinchine_wait(lambda, 1.0 / mu, second_moment(shape, 1.0 / mu));
+    assert!(
+        (theory - expected_wait_days).abs() < 1e-3 * expected_wait_days,
+        "{name}.ron's header quotes Wq = {expected_wait_days}, the formula gives {theory}"
+    );
+    let comparison = run(scenario);
+    assert_within(&format!("{name} mean wait_service_start_days"), mean(&comparison, Metric::WaitServiceStart), theory, 0.03);
+    assert_within(&format!("{name} practitioner_utilisation"), mean(&comparison, Metric::PractitionerUtilisation), lambda / mu, 0.01);
+}
+
+#[test]
+fn mg1_mean_wait_matches_pollaczek_khinchine_with_log_normal_service() {
+    // Log-normal service of cv 0.8 is the county's shape for every intervention and
+    // assessment: the wait checks the durations' second moment, the utilisation their mean.
+    let scenario = load(MG1);
+    let DurationShape::LogNormal { sigma } = scenario.population.service.shape else {
+        panic!("mg1.ron's service must be log-normal, found {:?}", scenario.population.service.shape)
+    };
+    let cv = (sigma * sigma).exp_m1().sqrt();
+    assert!((cv - 0.8).abs() < 1e-12, "mg1.ron's header describes cv 0.8, found {cv}");
+    check_one_server_against_pollaczek_khinchine(&scenario, 0.7, 1.913333);
+}
+
+#[test]
+fn md1_mean_wait_is_half_the_mm1_wait_with_fixed_service() {
+    let scenario = load(MD1);
+    assert_eq!(scenario.population.service.shape, DurationShape::Fixed, "md1.ron's services must last exactly their mean");
+    check_one_server_against_pollaczek_khinchine(&scenario, 0.8, 2.0);
 }
 
 #[test]
