@@ -1,7 +1,8 @@
 //! Validation against queueing theory: the engine must reproduce textbook results (Erlang C
 //! for M/M/c, the M/M/1 formula, Pollaczek-Khinchine for one server with log-normal and with
 //! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting) on the
-//! scenarios in `scenarios/validation/`, with the M/M/1 and M/M/c waits' percentiles, and
+//! scenarios in `scenarios/validation/`, with the M/M/1 and M/M/c waits' percentiles, needs
+//! escalating while they wait as often as their untreated clocks beat the M/M/1 wait, and
 //! Little's law between the unmet need's time integral and the families' waits.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
@@ -21,6 +22,7 @@ const PANEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/p
 const ERLANG_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/erlang_a.ron");
 const MG1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mg1.ron");
 const MD1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/md1.ron");
+const ESCALATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/escalation.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -232,6 +234,39 @@ fn md1_mean_wait_is_half_the_mm1_wait_with_fixed_service() {
     let scenario = load(MD1);
     assert_eq!(scenario.population.service.shape, DurationShape::Fixed, "md1.ron's services must last exactly their mean");
     check_one_server_against_pollaczek_khinchine(&scenario, 0.8, 2.0);
+}
+
+#[test]
+fn untreated_needs_escalate_as_often_as_their_clocks_beat_the_mm1_wait() {
+    let scenario = load(ESCALATION);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    let population = &scenario.population;
+    // Only tier 2 escalates, and every referral starts at tier 2 (queue_parameters checks the
+    // rest of the M/M/1 queue); the unit keeps an escalated need in its place.
+    // (Rates per day; 0 means never.)
+    let escalation_rates = population.escalation_rate_per_day;
+    assert!(
+        (lambda - 0.8).abs() < 1e-4
+            && mu == 1.0
+            && c == 1
+            && escalation_rates[0] == 0.0
+            && escalation_rates[1] == 0.2
+            && escalation_rates[2] == 0.0,
+        "escalation.ron no longer describes its header: lambda {lambda}, mu {mu}, c {c}, escalation rates {escalation_rates:?}"
+    );
+    assert!(population.natural_resolution_rate_per_day.iter().all(|&rate| rate == 0.0), "escalation.ron: nothing resolves on its own");
+    let unit = &scenario.models[0].units[0];
+    // `tiers` is a mask: bit 1 is tier 2, bit 2 tier 3.
+    assert!(unit.tiers == 0b110 && unit.step_down_probability == 0.0, "escalation.ron's unit must take tiers 2 and 3 and never step down");
+    // P(Exp(theta) < Wq), Wq being 0 with probability 1 - rho, else Exp(mu - lambda).
+    let (rho, theta) = (lambda / mu, escalation_rates[1]);
+    let theory = rho * theta / (theta + mu - lambda);
+    assert!((theory - 0.4).abs() < 1e-12, "the header's P(escalate) is 0.4, the formula gives {theory}");
+    let comparison = run(&scenario);
+    assert_within("escalation escalation_rate_tier3", mean(&comparison, Metric::EscalationTier3), theory, 0.03);
+    assert_eq!(mean(&comparison, Metric::EscalationTier4), 0.0, "tier 3 does not escalate in escalation.ron");
+    assert_within("escalation mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), rho / (mu - lambda), 0.05);
+    assert_littles_law("escalation", &comparison);
 }
 
 #[test]
