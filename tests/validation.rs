@@ -2,7 +2,8 @@
 //! for M/M/c, the M/M/1 formula, Pollaczek-Khinchine for one server with log-normal and with
 //! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting) on the
 //! scenarios in `scenarios/validation/`, with the M/M/1 and M/M/c waits' percentiles, needs
-//! escalating while they wait as often as their untreated clocks beat the M/M/1 wait, and
+//! escalating while they wait as often as their untreated clocks beat the M/M/1 wait, needs
+//! resolving on their own while they wait as Erlang A's families give up, and
 //! Little's law between the unmet need's time integral and the families' waits.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
@@ -23,6 +24,7 @@ const ERLANG_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validatio
 const MG1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mg1.ron");
 const MD1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/md1.ron");
 const ESCALATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/escalation.ron");
+const RESOLUTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/resolution.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -267,6 +269,29 @@ fn untreated_needs_escalate_as_often_as_their_clocks_beat_the_mm1_wait() {
     assert_eq!(mean(&comparison, Metric::EscalationTier4), 0.0, "tier 3 does not escalate in escalation.ron");
     assert_within("escalation mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), rho / (mu - lambda), 0.05);
     assert_littles_law("escalation", &comparison);
+}
+
+#[test]
+fn needs_that_resolve_while_waiting_leave_as_erlang_a_says() {
+    let scenario = load(RESOLUTION);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    let population = &scenario.population;
+    let unit = &scenario.models[0].units[0];
+    assert!(unit.waiting_list.is_none(), "resolution.ron: needs leave by resolving, not from a waiting list");
+    assert!(population.escalation_rate_per_day.iter().all(|&rate| rate == 0.0), "resolution.ron: nothing escalates");
+    let theta = population.natural_resolution_rate_per_day[1];
+    assert!(
+        (lambda - 12.0).abs() < 1e-3 && mu == 1.0 && c == 10 && theta == 0.5,
+        "resolution.ron no longer describes its header: lambda {lambda}, mu {mu}, c {c}, theta {theta}"
+    );
+    let (resolved, utilisation) = erlang_a(lambda, mu, c, theta);
+    let comparison = run(&scenario);
+    let (served, arrived) = comparison.model_results(0).iter().fold((0, 0), |(s, a), r| {
+        let stats = &r.diagnostics.unit_stats[0];
+        (s + stats.needs_served, a + stats.needs_arrived)
+    });
+    assert_within("resolution share of needs never served", 1.0 - served as f64 / arrived as f64, resolved, 0.02);
+    assert_within("resolution practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), utilisation, 0.01);
 }
 
 #[test]
