@@ -3,7 +3,8 @@
 //! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting) on the
 //! scenarios in `scenarios/validation/`, with the M/M/1 and M/M/c waits' percentiles, needs
 //! escalating while they wait as often as their untreated clocks beat the M/M/1 wait, needs
-//! resolving on their own while they wait as Erlang A's families give up, and
+//! resolving on their own while they wait as Erlang A's families give up, met needs coming
+//! back as the recurrence settings say, and
 //! Little's law between the unmet need's time integral and the families' waits.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
@@ -25,6 +26,7 @@ const MG1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mg1
 const MD1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/md1.ron");
 const ESCALATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/escalation.ron");
 const RESOLUTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/resolution.ron");
+const RECURRENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/recurrence.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -292,6 +294,33 @@ fn needs_that_resolve_while_waiting_leave_as_erlang_a_says() {
     });
     assert_within("resolution share of needs never served", 1.0 - served as f64 / arrived as f64, resolved, 0.02);
     assert_within("resolution practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), utilisation, 0.01);
+}
+
+#[test]
+fn met_needs_come_back_as_the_recurrence_settings_say() {
+    let scenario = load(RECURRENCE);
+    let population = &scenario.population;
+    let (p, delay_days) = (population.recurrence_probability_by_tier[1], population.recurrence_delay_days_mean);
+    let fresh_per_day = population.presentations_per_day;
+    assert!(
+        (fresh_per_day - 0.5).abs() < 1e-4 && p == 0.3 && delay_days == 180.0,
+        "recurrence.ron no longer describes its header: {fresh_per_day} fresh referrals a day, p {p}, delay {delay_days} days"
+    );
+    // A closure is followed by a re-referral within 365 days when the family comes back and
+    // its exponential delay is shorter; each fresh referral starts a chain of 1 / (1 - p).
+    let rereferral_share = p * (1.0 - (-365.0 / delay_days).exp());
+    let referrals_per_year = fresh_per_day * 365.25 / (1.0 - p);
+    assert_eq!(format!("{rereferral_share:.4} {referrals_per_year:.2}"), "0.2605 260.89", "the header's figures");
+    let comparison = run(&scenario);
+    assert_within("recurrence rereferral_rate_12m", mean(&comparison, Metric::Rereferral12m), rereferral_share, 0.02);
+    assert_within("recurrence referrals", mean(&comparison, Metric::Referrals), referrals_per_year, 0.02);
+    // One server with mean service 1 day: busy as many days a year as there are referrals.
+    assert_within(
+        "recurrence practitioner_utilisation",
+        mean(&comparison, Metric::PractitionerUtilisation),
+        referrals_per_year / 365.25,
+        0.01,
+    );
 }
 
 #[test]
