@@ -1,11 +1,10 @@
-//! Validation against queueing theory: the engine must reproduce textbook results (Erlang C
-//! for M/M/c, the M/M/1 formula, Pollaczek-Khinchine for one server with log-normal and with
-//! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting) on the
-//! scenarios in `scenarios/validation/`, with the M/M/1 and M/M/c waits' percentiles, needs
-//! escalating while they wait as often as their untreated clocks beat the M/M/1 wait, needs
-//! resolving on their own while they wait as Erlang A's families give up, met needs coming
-//! back as the recurrence settings say, and
-//! Little's law between the unmet need's time integral and the families' waits.
+//! Validation against queueing theory: the engine must reproduce textbook results on the
+//! scenarios in `scenarios/validation/`: Erlang C for M/M/c and the M/M/1 formula (the mean
+//! wait and its percentiles), Pollaczek-Khinchine for one server with log-normal and with
+//! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting and for
+//! needs that resolve on their own while they wait, needs escalating as often as their
+//! untreated clocks beat the M/M/1 wait, met needs coming back as the recurrence settings
+//! say, and Little's law between the unmet need's time integral and the families' waits.
 //!
 //! Each scenario runs with its own settings, unchanged: the file is the referee, and its
 //! horizon and replications were chosen so that the tolerance here is several standard errors
