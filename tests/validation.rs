@@ -13,7 +13,7 @@
 //! comment, so the formula and the file cannot drift apart unnoticed.
 
 use joinedup::experiment::{self, Comparison};
-use joinedup::metrics::{Metric, PERCENTILES};
+use joinedup::metrics::{Metric, PERCENTILES, UnitStats};
 use joinedup::model::{Allocation, DurationShape, Scenario};
 use std::path::Path;
 
@@ -159,6 +159,16 @@ fn mean(comparison: &Comparison, metric: Metric) -> f64 {
     comparison.estimate(0, metric).unwrap_or_else(|| panic!("{}: no value for {metric:?}", comparison.scenario_name)).mean
 }
 
+/// The share of the needs that arrived at the one unit of a validation scenario that `count`
+/// counts, over every replication of its one model.
+fn unit_share(comparison: &Comparison, count: impl Fn(&UnitStats) -> u64) -> f64 {
+    let (counted, arrived) = comparison.model_results(0).iter().fold((0, 0), |(counted, arrived), r| {
+        let stats = &r.diagnostics.unit_stats[0];
+        (counted + count(stats), arrived + stats.needs_arrived)
+    });
+    counted as f64 / arrived as f64
+}
+
 fn assert_within(what: &str, observed: f64, expected: f64, relative_tolerance: f64) {
     let error = (observed - expected).abs() / expected;
     assert!(
@@ -287,11 +297,8 @@ fn needs_that_resolve_while_waiting_leave_as_erlang_a_says() {
     );
     let (resolved, utilisation) = erlang_a(lambda, mu, c, theta);
     let comparison = run(&scenario);
-    let (served, arrived) = comparison.model_results(0).iter().fold((0, 0), |(s, a), r| {
-        let stats = &r.diagnostics.unit_stats[0];
-        (s + stats.needs_served, a + stats.needs_arrived)
-    });
-    assert_within("resolution share of needs never served", 1.0 - served as f64 / arrived as f64, resolved, 0.02);
+    let served_share = unit_share(&comparison, |stats| stats.needs_served);
+    assert_within("resolution share of needs never served", 1.0 - served_share, resolved, 0.02);
     assert_within("resolution practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), utilisation, 0.01);
 }
 
@@ -342,11 +349,7 @@ fn families_give_up_waiting_as_erlang_a_says() {
     assert!((lambda - 12.0).abs() < 1e-3 && mu == 1.0 && c == 10 && theta == 0.5, "erlang_a.ron no longer describes its header");
     let (abandon, utilisation) = erlang_a(lambda, mu, c, theta);
     let comparison = run(&scenario);
-    let (left, arrived) = comparison.model_results(0).iter().fold((0, 0), |(l, a), r| {
-        let stats = &r.diagnostics.unit_stats[0];
-        (l + stats.needs_left_list, a + stats.needs_arrived)
-    });
-    assert_within("erlang_a share of families who gave up", left as f64 / arrived as f64, abandon, 0.02);
+    assert_within("erlang_a share of families who gave up", unit_share(&comparison, |stats| stats.needs_left_list), abandon, 0.02);
     assert_within("erlang_a practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), utilisation, 0.01);
 }
 
