@@ -176,6 +176,11 @@ struct PointFile {
     unit: Vec<f64>,
     replications: u32,
     precision_met: Option<bool>,
+    /// The names of the metrics, in the order of `means`: a point written by a joinedup with
+    /// other metrics (another version; absent before the waits by tier) is not this sweep's,
+    /// since `means` is read by position.
+    #[serde(default)]
+    metrics: Vec<String>,
     /// Mean of every metric, by model then metric (`None` where never observed).
     means: Vec<Vec<Option<f64>>>,
     /// Lines of `replications.csv`, complete with point and factor columns.
@@ -293,7 +298,13 @@ fn point_done(dir: &Path, point_idx: usize, fingerprint: &str) -> bool {
     let path = point_path(dir, point_idx);
     // A point file is written atomically, so one that exists is whole; one that does not
     // parse (edited by hand, or from another version) is simply run again.
-    path.exists() && read_json::<PointFile>(&path).is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx)
+    path.exists()
+        && read_json::<PointFile>(&path).is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx && has_these_metrics(&p))
+}
+
+/// Whether a point file's means are of this build's metrics, in this order.
+fn has_these_metrics(point: &PointFile) -> bool {
+    point.metrics.len() == METRICS.len() && point.metrics.iter().zip(METRICS).all(|(name, def)| name == def.name)
 }
 
 /// What an output folder holds when it has no final files yet: a sweep still under way,
@@ -498,6 +509,7 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
         unit: point.unit.clone(),
         replications: comparison.replications,
         precision_met,
+        metrics: METRICS.iter().map(|def| def.name.to_string()).collect(),
         means,
         replication_rows,
         summary_rows,
@@ -574,6 +586,16 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
                 message: format!(
                     "it belongs to another sweep (fingerprint {}, point {}); remove it and run again",
                     point.fingerprint, point.point
+                ),
+            });
+        }
+        if !has_these_metrics(&point) {
+            return Err(Error::SweepResults {
+                path,
+                message: format!(
+                    "it was written by another version of joinedup, with other metrics ({} of them, this one has {}); remove it and run the sweep (or its shard) again to redo the point",
+                    point.means.first().map_or(point.metrics.len(), Vec::len),
+                    METRICS.len()
                 ),
             });
         }

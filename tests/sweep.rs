@@ -1,6 +1,7 @@
 //! Sweeps end to end: byte-identical results for any thread count, shards merging into
-//! exactly the unsharded files, resuming after SIGKILL, replications to a precision, plan
-//! errors, the emitted Slurm scripts, and every example plan in scenarios/sweeps/.
+//! exactly the unsharded files, resuming after SIGKILL, points from a version with other
+//! metrics redone or refused, replications to a precision, plan errors, the emitted Slurm
+//! scripts, and every example plan in scenarios/sweeps/.
 
 use joinedup::experiment::{self, PrecisionRule};
 use joinedup::scenario::plan::{self, Design, FactorValues};
@@ -135,6 +136,50 @@ fn shards_merge_into_exactly_the_unsharded_files_and_mismatches_are_refused() {
         message(sweep::run(&plan, &SweepOptions { out_dir: tmp.path().join("s7"), threads: Some(1), shard: Shard { k: 1, n: 7 } }));
     assert!(too_many.contains("6 points") && too_many.contains("at most 6 shards"), "{too_many}");
     assert!(!tmp.path().join("s7").exists(), "a refused shard made its folder");
+}
+
+/// A point file written by another version of joinedup, with other metrics, is redone when
+/// its shard runs again and refused by a merge: its means are read by position, so they are
+/// never taken for this version's.
+#[test]
+fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_plan(tmp.path(), "grid", FACTORIAL);
+    let plan = load(&path, &[]);
+    run(&plan, &tmp.path().join("whole"), 1, Shard::WHOLE);
+    let shard_dirs: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in shard_dirs.iter().enumerate() {
+        run(&plan, dir, 1, Shard { k: k + 1, n: 2 });
+    }
+    let point_file = std::fs::read_dir(shard_dirs[1].join("points"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("point-"))
+        .expect("a shard keeps its point files");
+    // As the version before the waits by tier wrote it: no list of metrics, 21 means a model.
+    let make_older = || {
+        let mut point: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&point_file).unwrap()).unwrap();
+        let object = point.as_object_mut().unwrap();
+        assert!(object.remove("metrics").is_some(), "a point file names its metrics");
+        for model_means in object["means"].as_array_mut().unwrap() {
+            model_means.as_array_mut().unwrap().truncate(21);
+        }
+        std::fs::write(&point_file, serde_json::to_string_pretty(&point).unwrap()).unwrap();
+    };
+    make_older();
+    let refused = sweep::merge(&shard_dirs, &tmp.path().join("refused")).err().map(|e| e.to_string()).expect("the merge must be refused");
+    assert!(
+        refused.contains(&point_file.display().to_string())
+            && refused.contains("another version of joinedup")
+            && refused.contains("21 of them"),
+        "{refused}"
+    );
+    assert!(!tmp.path().join("refused/replications.csv").exists(), "a refused merge writes no final file");
+    // Run again, the shard redoes that point only, and the merge is the unsharded sweep's.
+    let again = run(&plan, &shard_dirs[1], 1, Shard { k: 2, n: 2 });
+    assert_eq!(again.n_points_skipped, again.n_points_shard - 1, "only the older point is redone");
+    sweep::merge(&shard_dirs, &tmp.path().join("merged")).unwrap();
+    assert_same_files(&tmp.path().join("whole"), &tmp.path().join("merged"), &FINAL_FILES);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Validation against queueing theory: the engine must reproduce textbook results on the
 //! scenarios in `scenarios/validation/`: Erlang C for M/M/c and the M/M/1 formula (the mean
-//! wait and its percentiles), Pollaczek-Khinchine for one server with log-normal and with
-//! fixed service, a fixed-cadence panel, Erlang A for families who give up waiting and for
+//! wait and its percentiles), Cobham's waits when the highest tier goes first,
+//! Pollaczek-Khinchine for one server with log-normal and with fixed service, a fixed-cadence
+//! panel, Erlang A for families who give up waiting and for
 //! needs that resolve on their own while they wait, needs escalating as often as their
 //! untreated clocks beat the M/M/1 wait, met needs coming back as the recurrence settings
 //! say, and Little's law between the unmet need's time integral and the families' waits.
@@ -13,8 +14,8 @@
 //! comment, so the formula and the file cannot drift apart unnoticed.
 
 use joinedup::experiment::{self, Comparison};
-use joinedup::metrics::{Metric, PERCENTILES, UnitStats};
-use joinedup::model::{Allocation, DurationShape, Scenario};
+use joinedup::metrics::{Metric, PERCENTILES, UnitStats, WAIT_SERVICE_START_BY_TIER};
+use joinedup::model::{Allocation, DurationShape, Priority, Scenario};
 use std::path::Path;
 
 const MMC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/mmc.ron");
@@ -26,6 +27,7 @@ const MD1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/md1
 const ESCALATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/escalation.ron");
 const RESOLUTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/resolution.ron");
 const RECURRENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/recurrence.ron");
+const PRIORITY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/validation/priority.ron");
 
 /// Erlang C: the probability that an arrival to an M/M/c queue has to wait.
 ///
@@ -94,6 +96,26 @@ fn assert_littles_law(name: &str, comparison: &Comparison) {
         referrals_per_year * wait_days,
         0.005,
     );
+}
+
+/// Cobham's mean waits of a non-preemptive priority M/M/c queue whose classes all have the
+/// same exponential service: `lambdas` per class, highest priority first, and the wait of each
+/// class in that order, W_k = C(c, a) / (c mu (1 - sigma_{k-1}) (1 - sigma_k)) with sigma_k
+/// the load of classes 1 to k per server (sigma_0 = 0) and C Erlang C's probability of waiting
+/// for all classes together.
+fn cobham_waits(lambdas: &[f64], mu: f64, c: u32) -> Vec<f64> {
+    let capacity = f64::from(c) * mu;
+    let waiting = erlang_c(lambdas.iter().sum(), mu, c);
+    let mut sigma_before = 0.0;
+    lambdas
+        .iter()
+        .map(|lambda| {
+            let sigma = sigma_before + lambda / capacity;
+            let wait = waiting / (capacity * (1.0 - sigma_before) * (1.0 - sigma));
+            sigma_before = sigma;
+            wait
+        })
+        .collect()
 }
 
 /// Pollaczek-Khinchine: the mean wait in the queue (Wq) of an M/G/1 queue, which needs only the
@@ -193,6 +215,19 @@ fn erlang_c_reproduces_the_figures_in_mmc_ron() {
     assert_eq!(format!("{:.3} {:.3}", mmc_wait_quantile(0.8, 1.0, 1, 0.5), mmc_wait_quantile(0.8, 1.0, 1, 0.9)), "2.350 10.397");
     assert_eq!(format!("{:.4} {:.4}", mmc_wait_quantile(8.0, 1.0, 10, 0.9), mmc_wait_quantile(8.0, 1.0, 10, 0.99)), "0.7045 1.8558");
     assert_eq!(mmc_wait_quantile(8.0, 1.0, 10, 0.5), 0.0);
+}
+
+#[test]
+fn cobham_reproduces_the_figures_in_priority_ron() {
+    // priority.ron's header: tiers 4, 3 and 2 at 2, 2 and 4 a day, mu 1, c 10.
+    let waits = cobham_waits(&[2.0, 2.0, 4.0], 1.0, 10);
+    let shown: Vec<String> = waits.iter().map(|w| format!("{w:.5}")).collect();
+    assert_eq!(shown, ["0.05115", "0.08525", "0.34098"], "{waits:?}");
+    // The classes' waits, weighted by their arrivals, are the FIFO wait (work conservation).
+    let overall = (2.0 * waits[0] + 2.0 * waits[1] + 4.0 * waits[2]) / 8.0;
+    assert!((overall - mmc_wait(8.0, 1.0, 10)).abs() < 1e-12, "{overall}");
+    // One class is the FIFO queue itself.
+    assert!((cobham_waits(&[0.8], 1.0, 1)[0] - 4.0).abs() < 1e-12);
 }
 
 #[test]
@@ -387,6 +422,48 @@ fn mm1_mean_wait_matches_the_single_server_formula() {
     assert_wait_percentiles("mm1", &comparison, lambda, mu, c);
     assert_littles_law("mm1", &comparison);
     assert_within("mm1 practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), rho, 0.01);
+}
+
+#[test]
+fn highest_tier_first_waits_match_cobham() {
+    let mut scenario = load(PRIORITY);
+    let (lambda, mu, c) = queue_parameters(&scenario);
+    assert!((lambda - 8.0).abs() < 1e-3 && mu == 1.0 && c == 10, "priority.ron no longer describes lambda 8, mu 1, c 10");
+    let population = &scenario.population;
+    assert!(
+        population.service.days_mean_by_tier.iter().all(|&days| days == 1.0) && population.service.shape == DurationShape::Exponential,
+        "Cobham's formula here needs the same exponential service at every tier"
+    );
+    assert!(
+        population.escalation_rate_per_day.iter().all(|&rate| rate == 0.0) && population.overstated_tier_probability == 0.0,
+        "a need's tier must stay the tier it was referred at"
+    );
+    assert_eq!(scenario.models[0].units[0].priority, Priority::HighestTierFirst);
+    // The arrivals of tiers 4, 3 and 2, highest priority first, from the tiers' cumulative mix.
+    let tier_share =
+        |tier: usize| population.tier_cumulative[tier - 1] - if tier == 1 { 0.0 } else { population.tier_cumulative[tier - 2] };
+    assert_eq!(tier_share(1), 0.0, "priority.ron has no tier-1 needs");
+    let tiers = [4, 3, 2];
+    let lambdas: Vec<f64> = tiers.iter().map(|&tier| lambda * tier_share(tier)).collect();
+    let theory = cobham_waits(&lambdas, mu, c);
+    let comparison = run(&scenario);
+    for (&tier, &wait) in tiers.iter().zip(&theory) {
+        let metric = WAIT_SERVICE_START_BY_TIER[tier - 1];
+        assert_within(&format!("priority tier-{tier} mean wait to service start"), mean(&comparison, metric), wait, 0.04);
+    }
+    assert!(comparison.estimate(0, Metric::WaitServiceStartTier1).is_none(), "no tier-1 need was referred, so none waited");
+    // The order of service leaves the mean over all tiers at Erlang C's.
+    assert_within("priority mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), mmc_wait(lambda, mu, c), 0.03);
+    assert_littles_law("priority", &comparison);
+
+    // First come first served, every tier waits as long as the others: the tiers' waits above
+    // differ because of the rule, not because of how they are recorded.
+    scenario.models[0].units[0].priority = Priority::FirstComeFirstServed;
+    let fifo = run(&scenario);
+    for tier in tiers {
+        let metric = WAIT_SERVICE_START_BY_TIER[tier - 1];
+        assert_within(&format!("first come first served, tier-{tier} mean wait"), mean(&fifo, metric), mmc_wait(lambda, mu, c), 0.04);
+    }
 }
 
 #[test]

@@ -2627,6 +2627,9 @@ impl<'a> Sim<'a> {
                         (false, true) => self.record.wait(2, days),
                         (false, false) => {}
                     }
+                    if first_service {
+                        self.record.service_wait_of_tier(e.needs[need as usize].tier, days);
+                    }
                 }
                 // Looked up again only where colleagues have joined (the number asked of the unit
                 // here, which `start_work` holds: most starts of work need none).

@@ -298,6 +298,10 @@ pub struct Recorder {
     waits: [WaitCounts; 3],
     wait_sums_days: [f64; 3],
     wait_counts: [u64; 3],
+    /// The wait to service start again, by the tier (1-4, at index tier - 1) of the need
+    /// first served.
+    service_wait_sums_days_by_tier: [f64; 4],
+    service_wait_counts_by_tier: [u64; 4],
     referrals: u64,
     lost: u64,
     closed: u64,
@@ -333,6 +337,8 @@ impl Recorder {
             waits: [WaitCounts::new(), WaitCounts::new(), WaitCounts::new()],
             wait_sums_days: [0.0; 3],
             wait_counts: [0; 3],
+            service_wait_sums_days_by_tier: [0.0; 4],
+            service_wait_counts_by_tier: [0; 4],
             referrals: 0,
             lost: 0,
             closed: 0,
@@ -413,6 +419,14 @@ impl Recorder {
             self.wait_sums_days[kind] += days;
             self.wait_counts[kind] += 1;
         }
+    }
+
+    /// The wait to service start of a measured episode (recorded as well with `wait`), again
+    /// under the tier of the need first served.
+    pub fn service_wait_of_tier(&mut self, tier: u8, days: f64) {
+        let tier_idx = usize::from(tier) - 1;
+        self.service_wait_sums_days_by_tier[tier_idx] += days;
+        self.service_wait_counts_by_tier[tier_idx] += 1;
     }
 
     pub fn service_started(&mut self, now: f64, wait_days: f64) {
@@ -527,6 +541,10 @@ impl Recorder {
             self.wait_sums_days[i] += other.wait_sums_days[i];
             self.wait_counts[i] += other.wait_counts[i];
         }
+        for tier_idx in 0..4 {
+            self.service_wait_sums_days_by_tier[tier_idx] += other.service_wait_sums_days_by_tier[tier_idx];
+            self.service_wait_counts_by_tier[tier_idx] += other.service_wait_counts_by_tier[tier_idx];
+        }
         self.referrals += other.referrals;
         self.lost += other.lost;
         self.closed += other.closed;
@@ -566,6 +584,10 @@ impl Recorder {
         set(Metric::Referrals, Some(self.referrals as f64 / window_years));
         for (i, metric) in crate::metrics::WAIT_METRICS.iter().enumerate() {
             set(*metric, (self.wait_counts[i] > 0).then(|| self.wait_sums_days[i] / self.wait_counts[i] as f64));
+        }
+        for (tier_idx, metric) in crate::metrics::WAIT_SERVICE_START_BY_TIER.iter().enumerate() {
+            let (sum, count) = (self.service_wait_sums_days_by_tier[tier_idx], self.service_wait_counts_by_tier[tier_idx]);
+            set(*metric, (count > 0).then(|| sum / count as f64));
         }
         set(Metric::HandoffsPerEpisode, per_episode(self.handoffs, self.closed));
         set(Metric::BouncedPerEpisode, per_episode(self.bounces, self.closed));
