@@ -36,6 +36,14 @@ const MAX_COORDINATION_SHARE: f64 = 0.6;
 /// How far down a queue a practitioner with a free slot looks for a case they are competent
 /// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
 const QUEUE_SCAN_LIMIT: usize = 64;
+/// How far down a queue a unit that takes the highest tier first looks for the highest-tier
+/// case (it stops at the first tier-4 case it can do, since none comes higher). Far longer than
+/// `QUEUE_SCAN_LIMIT`: looking only 64 cases down, an overloaded team with hundreds waiting
+/// served its tier-4 cases little sooner than in order of arrival (tier 4 waited 319 days
+/// against 373 in `scenarios/risks/overloaded_integrated_team.ron`; 22 days looking down
+/// the whole queue), which is not what the rule means. Past the limit (a queue of 65,536 live
+/// cases, beyond any shipped scenario) the highest tier is taken among the first 65,536.
+const PRIORITY_SCAN_LIMIT: usize = 65_536;
 /// Stale untreated-clock events are dropped from the event queue in one pass once there are
 /// at least this many and they are a third of it (see `Sim::clock_went_stale`).
 const STALE_CLOCKS_MIN: usize = 4096;
@@ -2383,7 +2391,11 @@ impl<'a> Sim<'a> {
             let mut found: Option<(usize, u8)> = None;
             let mut scanned = 0;
             let mut idx = 0;
-            while idx < self.instances[unit_instance as usize].waiting.len() && scanned < QUEUE_SCAN_LIMIT {
+            let scan_limit = match priority {
+                Priority::FirstComeFirstServed => QUEUE_SCAN_LIMIT,
+                Priority::HighestTierFirst => PRIORITY_SCAN_LIMIT,
+            };
+            while idx < self.instances[unit_instance as usize].waiting.len() && scanned < scan_limit {
                 let item = self.instances[unit_instance as usize].waiting[idx];
                 if !self.item_is_live(&item, unit_instance) {
                     // Stale entries (the need moved on) are dropped as they are met.
@@ -2401,6 +2413,9 @@ impl<'a> Sim<'a> {
                             let tier = self.item_tier(&item);
                             if found.is_none_or(|(_, best)| tier > best) {
                                 found = Some((idx, tier));
+                                if usize::from(tier) == N_TIERS {
+                                    break;
+                                }
                             }
                         }
                     }
