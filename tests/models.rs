@@ -444,7 +444,7 @@ fn an_overloaded_integrated_team_loses_its_prevention_focus() {
         );
     }
     let c = run(&s);
-    // Four in five referrals are tier 2 and tier 4 goes first, so the mean wait is the tier-2 wait.
+    // Four in five referrals are early help (tier 2), so the mean wait is mostly theirs.
     assert_higher(&c, "overloaded", "adequately_staffed", Metric::WaitServiceStart, 14.0);
     assert_higher(&c, "overloaded", "adequately_staffed", Metric::EscalationTier3, 0.05);
     let (over, fine) =
