@@ -2634,18 +2634,6 @@ impl<'a> Sim<'a> {
             WorkKind::Service { need } => {
                 let first_service = !e.service_started;
                 e.service_started = true;
-                if e.measured {
-                    let days = start_day - e.referral_day;
-                    match (first_contact, first_service) {
-                        (true, true) => self.record.wait_twice(0, 2, days),
-                        (true, false) => self.record.wait(0, days),
-                        (false, true) => self.record.wait(2, days),
-                        (false, false) => {}
-                    }
-                    if first_service {
-                        self.record.service_wait_of_tier(e.needs[need as usize].tier, days);
-                    }
-                }
                 // Looked up again only where colleagues have joined (the number asked of the unit
                 // here, which `start_work` holds: most starts of work need none).
                 let e = if self.colleagues_join {
@@ -2666,6 +2654,20 @@ impl<'a> Sim<'a> {
                 // check or two): the duration is worked out before the untreated clock stops,
                 // which changes none of what it reads (the need's domain, tier and variates).
                 let n = &e.needs[need as usize];
+                // The waits that end here, recorded with the need in hand: the first service's
+                // wait goes under the need's tier too.
+                if e.measured {
+                    let days = start_day - e.referral_day;
+                    match (first_contact, first_service) {
+                        (true, true) => self.record.wait_twice(0, 2, days),
+                        (true, false) => self.record.wait(0, days),
+                        (false, true) => self.record.wait(2, days),
+                        (false, false) => {}
+                    }
+                    if first_service {
+                        self.record.service_wait_of_tier(n.tier, days);
+                    }
+                }
                 let duration =
                     self.service_durations[n.domain as usize][n.tier as usize - 1].days(n.service_exp1, n.service_normal) * slowdown;
                 let untreated = !n.untreated_since_day.is_nan();
