@@ -39,10 +39,10 @@ metrics! {
     WaitFirstContact = "wait_first_contact_days", "days from referral to first contact with a practitioner", true, true;
     WaitAssessmentDone = "wait_assessment_done_days", "days from referral to the first completed assessment", true, true;
     WaitServiceStart = "wait_service_start_days", "days from referral to the first intervention starting", true, true;
-    WaitServiceStartTier1 = "wait_service_start_tier1_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a tier-1 need", true, true;
-    WaitServiceStartTier2 = "wait_service_start_tier2_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a tier-2 need", true, true;
-    WaitServiceStartTier3 = "wait_service_start_tier3_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a tier-3 need", true, true;
-    WaitServiceStartTier4 = "wait_service_start_tier4_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a tier-4 need", true, true;
+    WaitServiceStartTier1 = "wait_service_start_tier1_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 1", true, true;
+    WaitServiceStartTier2 = "wait_service_start_tier2_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 2", true, true;
+    WaitServiceStartTier3 = "wait_service_start_tier3_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 3", true, true;
+    WaitServiceStartTier4 = "wait_service_start_tier4_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 4", true, true;
     HandoffsPerEpisode = "handoffs_per_episode", "referrals on from one unit to another, per episode", true, true;
     BouncedPerEpisode = "bounced_referrals_per_episode", "referrals sent back by the receiving unit, per episode", true, true;
     AssessmentsPerEpisode = "assessments_per_episode", "assessments the family went through, per episode", true, true;
@@ -67,7 +67,8 @@ const _: () = assert!(METRICS.len() == N_METRICS);
 
 /// The three waits, recorded in histograms for percentiles.
 pub const WAIT_METRICS: [Metric; 3] = [Metric::WaitFirstContact, Metric::WaitAssessmentDone, Metric::WaitServiceStart];
-/// The wait to service start by the tier of the need first served, tiers 1 to 4 in order:
+/// The wait to service start by the tier the need first served was referred at (before any
+/// escalation while it waited), tiers 1 to 4 in order:
 /// where a unit puts the highest tier first, planners need each tier's wait, not only their
 /// mean, and the validation of that rule checks each against Cobham's formula.
 pub const WAIT_SERVICE_START_BY_TIER: [Metric; 4] =

@@ -35,15 +35,9 @@ const COORDINATION_MEMORY_DAYS: f64 = 28.0;
 const MAX_COORDINATION_SHARE: f64 = 0.6;
 /// How far down a queue a practitioner with a free slot looks for a case they are competent
 /// for. Bounded so a long queue of cases nobody free can take costs O(1), not O(queue).
+/// Under `HighestTierFirst` the limit is per tier: each tier's cases wait in a lane of their
+/// own (`UnitInstance::lower_tiers`), so a practitioner looks at most this many down each.
 const QUEUE_SCAN_LIMIT: usize = 64;
-/// How far down a queue a unit that takes the highest tier first looks for the highest-tier
-/// case (it stops at the first tier-4 case it can do, since none comes higher). Far longer than
-/// `QUEUE_SCAN_LIMIT`: looking only 64 cases down, an overloaded team with hundreds waiting
-/// served its tier-4 cases little sooner than in order of arrival (tier 4 waited 319 days
-/// against 373 in `scenarios/risks/overloaded_integrated_team.ron`; 22 days looking down
-/// the whole queue), which is not what the rule means. Past the limit (a queue of 65,536 live
-/// cases, beyond any shipped scenario) the highest tier is taken among the first 65,536.
-const PRIORITY_SCAN_LIMIT: usize = 65_536;
 /// Stale untreated-clock events are dropped from the event queue in one pass once there are
 /// at least this many and they are a third of it (see `Sim::clock_went_stale`).
 const STALE_CLOCKS_MIN: usize = 4096;
@@ -245,8 +239,9 @@ struct NeedList {
 impl NeedList {
     /// The list of `needs` (at most `MAX_NEEDS`), each untreated from `day` (a new episode's
     /// needs: each starts its untreated clock as it opens).
-    /// Their escalation draws go to `draws` (the episode's `escalation_draws`).
-    fn set_untreated_since(&mut self, draws: &mut [[f64; 3]; MAX_NEEDS], needs: &[DrawnNeed], day: f64) {
+    /// Their escalation draws go to `draws` (the episode's `escalation_draws`), their tiers to
+    /// `tiers` (its `referred_tiers`).
+    fn set_untreated_since(&mut self, draws: &mut [[f64; 3]; MAX_NEEDS], tiers: &mut [u8; MAX_NEEDS], needs: &[DrawnNeed], day: f64) {
         // Case by case, so that each copy has a size known to the compiler, which does it in
         // registers: a copy of a slice (or a loop over it) is a call of libc's `memcpy`, ~20
         // instructions a family. The start of the clock is written after each copy, a store
@@ -258,20 +253,24 @@ impl NeedList {
             [a] => {
                 (items[0], draws[0]) = (a.need, a.escalation_draws);
                 items[0].untreated_since_day = day;
+                tiers[0] = a.need.tier;
             }
             [a, b] => {
                 [items[0], items[1]] = [a.need, b.need];
                 [draws[0], draws[1]] = [a.escalation_draws, b.escalation_draws];
                 (items[0].untreated_since_day, items[1].untreated_since_day) = (day, day);
+                [tiers[0], tiers[1]] = [a.need.tier, b.need.tier];
             }
             [a, b, c] => {
                 [items[0], items[1], items[2]] = [a.need, b.need, c.need];
                 [draws[0], draws[1], draws[2]] = [a.escalation_draws, b.escalation_draws, c.escalation_draws];
                 (items[0].untreated_since_day, items[1].untreated_since_day, items[2].untreated_since_day) = (day, day, day);
+                [tiers[0], tiers[1], tiers[2]] = [a.need.tier, b.need.tier, c.need.tier];
             }
             [a, b, c, d] => {
                 *items = [a.need, b.need, c.need, d.need];
                 *draws = [a.escalation_draws, b.escalation_draws, c.escalation_draws, d.escalation_draws];
+                *tiers = [a.need.tier, b.need.tier, c.need.tier, d.need.tier];
                 for n in items {
                     n.untreated_since_day = day;
                 }
@@ -538,6 +537,10 @@ struct Episode {
     /// Times a need of this episode came back to a front door after nobody held it: each
     /// return is a new attempt, with fresh waiting-list draws (`waiting_list_draws`).
     n_returns: u32,
+    /// Each need's tier when the episode was referred (`Need::tier` is its tier now), under
+    /// which the wait to its first service is recorded: in what was padding before
+    /// `escalation_draws`, on the line the opening of an episode writes anyway.
+    referred_tiers: [u8; MAX_NEEDS],
     /// Each need's exposures for the steps of escalation from tier 1, 2 and 3 (`draw_need`),
     /// read only when it escalates or steps down: kept here, last, rather than in each need,
     /// so that the needs lie closer together; the first need's draws follow the closure's
@@ -790,15 +793,62 @@ struct UnitInstance {
     /// matter of profession, so allocation decides it once per run rather than once per
     /// practitioner.
     profession_runs: Vec<ProfessionRun>,
-    /// Cases waiting for a practitioner, assessments and interventions together, first come
-    /// first served.
+    /// Cases waiting for a practitioner, assessments and interventions together, the
+    /// longest-waiting first: every case, first come first served; under `HighestTierFirst`
+    /// the cases that joined at tier 4, the lower tiers waiting in `lower_tiers`.
     waiting: std::collections::VecDeque<WorkItem>,
+    /// Under `HighestTierFirst`, the cases that joined at tiers 3, 2 and 1, in that order (the
+    /// lanes 1 to 3 after `waiting`'s 0), each the longest-waiting first; empty first come
+    /// first served. A practitioner takes from the first lane with a case they can do: looking
+    /// down one queue, as far as `QUEUE_SCAN_LIMIT`, an overloaded team with hundreds waiting
+    /// served its tier-4 cases little sooner than in order of arrival (319 days against 373
+    /// in `scenarios/risks/overloaded_integrated_team.ron`; 22 days in lanes). A case keeps
+    /// its lane: a need that escalates while it waits is not moved up (nobody re-triages the
+    /// list), and an assessment goes by the highest tier its needs were presented at.
+    lower_tiers: [std::collections::VecDeque<WorkItem>; N_TIERS - 1],
+    /// The cases in `lower_tiers`, so that whether anything waits is two reads.
+    n_lower_tiers: u32,
+    /// The unit's `priority`, kept here so that a case joining or leaving the lanes need not
+    /// look the unit up.
+    priority: Priority,
     /// Cases waiting for the next panel meeting or team-leader allocation.
     panel: std::collections::VecDeque<WorkItem>,
     /// Whether a team-leader allocation is already scheduled.
     allocation_pending: bool,
     /// This unit's own stream (panel attendance).
     rng: Generator,
+}
+
+impl UnitInstance {
+    /// Whether any case waits for a practitioner, in any lane.
+    #[inline(always)]
+    fn anything_waiting(&self) -> bool {
+        !self.waiting.is_empty() || self.n_lower_tiers > 0
+    }
+
+    /// The cases waiting for a practitioner, in every lane.
+    fn n_waiting(&self) -> usize {
+        self.waiting.len() + self.n_lower_tiers as usize
+    }
+
+    /// Lane `lane_idx` of the cases waiting: 0 is `waiting`, 1 to 3 `lower_tiers`.
+    #[inline(always)]
+    fn lane(&self, lane_idx: usize) -> &std::collections::VecDeque<WorkItem> {
+        if lane_idx == 0 { &self.waiting } else { &self.lower_tiers[lane_idx - 1] }
+    }
+
+    /// Takes the case at `idx` out of lane `lane_idx`, keeping the count of the lower lanes.
+    #[inline(always)]
+    fn remove_from_lane(&mut self, lane_idx: usize, idx: usize) -> Option<WorkItem> {
+        if lane_idx == 0 {
+            return remove_at(&mut self.waiting, idx);
+        }
+        let item = remove_at(&mut self.lower_tiers[lane_idx - 1], idx);
+        if item.is_some() {
+            self.n_lower_tiers -= 1;
+        }
+        item
+    }
 }
 
 struct Sim<'a> {
@@ -1010,6 +1060,9 @@ impl<'a> Sim<'a> {
                     practitioners: start..practitioners.len() as u32,
                     profession_runs,
                     waiting: Default::default(),
+                    lower_tiers: Default::default(),
+                    n_lower_tiers: 0,
+                    priority: unit.priority,
                     panel: Default::default(),
                     allocation_pending: false,
                     rng: rng::stream(scenario.run.seed, replication, Purpose::Unit, stream_idx),
@@ -1380,7 +1433,7 @@ impl<'a> Sim<'a> {
         if self.waiting_midway.is_none() && now >= (run.warmup_days + run.horizon_days) / 2.0 {
             let mut waiting = vec![0u64; self.model.units.len()];
             for instance in &self.instances {
-                waiting[instance.unit_idx] += (instance.waiting.len() + instance.panel.len()) as u64;
+                waiting[instance.unit_idx] += (instance.n_waiting() + instance.panel.len()) as u64;
             }
             self.waiting_midway = Some((now, waiting));
         }
@@ -1653,6 +1706,7 @@ impl<'a> Sim<'a> {
                     complex: slot_complex,
                     n_untreated,
                     n_returns,
+                    referred_tiers: _,
                     escalation_draws: _,
                     rng: slot_rng,
                 } = &mut self.episodes[idx as usize];
@@ -1712,6 +1766,7 @@ impl<'a> Sim<'a> {
                     complex,
                     n_untreated: 0,
                     n_returns: 0,
+                    referred_tiers: [0; MAX_NEEDS],
                     escalation_draws: [[f64::INFINITY; 3]; MAX_NEEDS],
                     rng,
                 });
@@ -1730,7 +1785,7 @@ impl<'a> Sim<'a> {
         debug_assert!(needs.iter().all(|n| n.need.untreated_since_day.is_nan()), "a new need is treated");
         let e = &mut self.episodes[idx as usize];
         debug_assert_eq!(e.n_untreated, 0, "a new episode counts no need untreated");
-        e.needs.set_untreated_since(&mut e.escalation_draws, needs, now);
+        e.needs.set_untreated_since(&mut e.escalation_draws, &mut e.referred_tiers, needs, now);
         self.n_open += 1;
         self.diagnostics.episodes_created += 1;
         self.diagnostics.peak_open_episodes = self.diagnostics.peak_open_episodes.max(self.n_open);
@@ -2348,7 +2403,24 @@ impl<'a> Sim<'a> {
         }
         match best {
             Some((p, _)) => self.start_work(now, p, item),
-            None => self.instances[unit_instance as usize].waiting.push_back(item),
+            None => self.join_waiting(unit_instance, item),
+        }
+    }
+
+    /// Puts a case nobody can start now at the back of its lane: `waiting` first come first
+    /// served, or under `HighestTierFirst` the lane of its tier now (`item_tier`).
+    #[inline(always)]
+    fn join_waiting(&mut self, unit_instance: u32, item: WorkItem) {
+        let lane_idx = match self.instances[unit_instance as usize].priority {
+            Priority::FirstComeFirstServed => 0,
+            Priority::HighestTierFirst => N_TIERS - usize::from(self.item_tier(&item)),
+        };
+        let instance = &mut self.instances[unit_instance as usize];
+        if lane_idx == 0 {
+            instance.waiting.push_back(item);
+        } else {
+            instance.lower_tiers[lane_idx - 1].push_back(item);
+            instance.n_lower_tiers += 1;
         }
     }
 
@@ -2359,7 +2431,7 @@ impl<'a> Sim<'a> {
     #[inline(always)]
     fn pull_work(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
         debug_assert_eq!(unit_instance, self.practitioners[practitioner as usize].unit_instance, "another copy's practitioner");
-        !self.instances[unit_instance as usize].waiting.is_empty() && self.pull_waiting_work(now, practitioner, unit_instance)
+        self.instances[unit_instance as usize].anything_waiting() && self.pull_waiting_work(now, practitioner, unit_instance)
     }
 
     /// `pull_work` where cases wait; whether the practitioner took one.
@@ -2372,7 +2444,7 @@ impl<'a> Sim<'a> {
     /// then makes one stack frame where it made two.
     #[inline(always)]
     fn pull_waiting_work_inlined(&mut self, now: f64, practitioner: u32, unit_instance: u32) -> bool {
-        let priority = self.model.units[self.instances[unit_instance as usize].unit_idx].priority;
+        let priority = self.instances[unit_instance as usize].priority;
         let mut took = false;
         while self.practitioners[practitioner as usize].available && self.practitioners[practitioner as usize].free_slots > 0 {
             // First come, first served: the first case is taken at once where it is live and
@@ -2388,44 +2460,33 @@ impl<'a> Sim<'a> {
                 took = true;
                 continue;
             }
-            let mut found: Option<(usize, u8)> = None;
-            let mut scanned = 0;
-            let mut idx = 0;
-            let scan_limit = match priority {
-                Priority::FirstComeFirstServed => QUEUE_SCAN_LIMIT,
-                Priority::HighestTierFirst => PRIORITY_SCAN_LIMIT,
+            // The first case this practitioner can do, in the first lane that has one (first
+            // come first served there is only `waiting`, lane 0).
+            let n_lanes = match priority {
+                Priority::FirstComeFirstServed => 1,
+                Priority::HighestTierFirst => N_TIERS,
             };
-            while idx < self.instances[unit_instance as usize].waiting.len() && scanned < scan_limit {
-                let item = self.instances[unit_instance as usize].waiting[idx];
-                if !self.item_is_live(&item, unit_instance) {
-                    // Stale entries (the need moved on) are dropped as they are met.
-                    remove_at(&mut self.instances[unit_instance as usize].waiting, idx);
-                    continue;
-                }
-                if self.can_do(practitioner, self.required_competence(&item)) {
-                    match priority {
-                        Priority::FirstComeFirstServed => {
-                            found = Some((idx, 0));
-                            break;
-                        }
-                        Priority::HighestTierFirst => {
-                            // Among the cases in view, the highest tier; ties to the longest wait.
-                            let tier = self.item_tier(&item);
-                            if found.is_none_or(|(_, best)| tier > best) {
-                                found = Some((idx, tier));
-                                if usize::from(tier) == N_TIERS {
-                                    break;
-                                }
-                            }
-                        }
+            let mut found: Option<(usize, usize)> = None;
+            'lanes: for lane_idx in 0..n_lanes {
+                let mut scanned = 0;
+                let mut idx = 0;
+                while idx < self.instances[unit_instance as usize].lane(lane_idx).len() && scanned < QUEUE_SCAN_LIMIT {
+                    let item = self.instances[unit_instance as usize].lane(lane_idx)[idx];
+                    if !self.item_is_live(&item, unit_instance) {
+                        // Stale entries (the need moved on) are dropped as they are met.
+                        self.instances[unit_instance as usize].remove_from_lane(lane_idx, idx);
+                        continue;
                     }
+                    if self.can_do(practitioner, self.required_competence(&item)) {
+                        found = Some((lane_idx, idx));
+                        break 'lanes;
+                    }
+                    scanned += 1;
+                    idx += 1;
                 }
-                scanned += 1;
-                idx += 1;
             }
-            let found = found.map(|(idx, _)| idx);
-            let Some(idx) = found else { break };
-            let item = remove_at(&mut self.instances[unit_instance as usize].waiting, idx).expect("index in range");
+            let Some((lane_idx, idx)) = found else { break };
+            let item = self.instances[unit_instance as usize].remove_from_lane(lane_idx, idx).expect("index in range");
             self.start_work(now, practitioner, item);
             took = true;
         }
@@ -2655,7 +2716,7 @@ impl<'a> Sim<'a> {
                 // which changes none of what it reads (the need's domain, tier and variates).
                 let n = &e.needs[need as usize];
                 // The waits that end here, recorded with the need in hand: the first service's
-                // wait goes under the need's tier too.
+                // wait goes under the tier the need was referred at, too.
                 if e.measured {
                     let days = start_day - e.referral_day;
                     match (first_contact, first_service) {
@@ -2665,7 +2726,7 @@ impl<'a> Sim<'a> {
                         (false, false) => {}
                     }
                     if first_service {
-                        self.record.service_wait_of_tier(n.tier, days);
+                        self.record.service_wait_of_tier(e.referred_tiers[need as usize], days);
                     }
                 }
                 let duration =
@@ -2697,7 +2758,7 @@ impl<'a> Sim<'a> {
             uncounted = self.service_done(now, episode, need, unit_instance, practitioner, uncounted);
         }
         let took =
-            !self.instances[unit_instance as usize].waiting.is_empty() && self.pull_waiting_work_inlined(now, practitioner, unit_instance);
+            self.instances[unit_instance as usize].anything_waiting() && self.pull_waiting_work_inlined(now, practitioner, unit_instance);
         if uncounted && !took {
             self.practitioner_changed(practitioner);
         }
@@ -3261,7 +3322,7 @@ impl Sim<'_> {
             load.busy_slot_days += instance.busy_slot_days;
             let open_days = (instance.close_day.min(horizon) - instance.open_day.max(self.scenario.run.warmup_days)).max(0.0);
             load.slot_days += f64::from(instance.total_slots) * open_days;
-            load.waiting_at_end += (instance.waiting.len() + instance.panel.len()) as u64;
+            load.waiting_at_end += (instance.n_waiting() + instance.panel.len()) as u64;
         }
         loads
     }
@@ -4033,6 +4094,8 @@ mod tests {
         assert_eq!(offset_of!(Episode, lead_since_day), 408);
         assert!(offset_of!(Episode, rng) + size_of::<rng::LazyStream>() <= offset_of!(Episode, n_tellings));
         assert_eq!(offset_of!(Episode, n_tellings), 460);
+        // The tiers the needs were referred at fill what was padding before the draws.
+        assert_eq!(offset_of!(Episode, referred_tiers), 468);
         // The escalation draws last, the first need's right after the closure's fields (which
         // an opening writes too).
         assert_eq!(offset_of!(Episode, escalation_draws), 472);

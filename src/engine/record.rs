@@ -298,8 +298,8 @@ pub struct Recorder {
     waits: [WaitCounts; 3],
     wait_sums_days: [f64; 3],
     wait_counts: [u64; 3],
-    /// The wait to service start again, by the tier (1-4, at index tier - 1) of the need
-    /// first served.
+    /// The wait to service start again, by the tier (1-4, at index tier - 1) the need first
+    /// served was referred at.
     service_wait_sums_days_by_tier: [f64; 4],
     service_wait_counts_by_tier: [u64; 4],
     referrals: u64,
@@ -422,7 +422,7 @@ impl Recorder {
     }
 
     /// The wait to service start of a measured episode (recorded as well with `wait`), again
-    /// under the tier of the need first served.
+    /// under the tier the need first served was referred at.
     pub fn service_wait_of_tier(&mut self, tier: u8, days: f64) {
         let tier_idx = usize::from(tier) - 1;
         self.service_wait_sums_days_by_tier[tier_idx] += days;

@@ -9,7 +9,7 @@
 //! luck at every door in every model (common random numbers), and no other stream moves.
 
 use super::{Closure, Event, NeedState, Sim, bits};
-use crate::model::{MAX_NEEDS, WaitingList};
+use crate::model::{MAX_NEEDS, N_TIERS, WaitingList};
 use crate::rng;
 use rand::RngExt;
 
@@ -73,21 +73,24 @@ impl Sim<'_> {
     /// `pull_work` would drop them, which changes nothing else.
     fn longest_wait_days(&mut self, now: f64, unit_instance: u32) -> f64 {
         let mut since = now;
-        for panel in [false, true] {
+        // Each lane of cases waiting for a practitioner (one first come first served, one a
+        // tier under `HighestTierFirst`) is longest-waiting first, and so is the panel's list.
+        const PANEL: usize = N_TIERS;
+        for queue_idx in 0..=PANEL {
             loop {
                 let instance = &self.instances[unit_instance as usize];
-                let queue = if panel { &instance.panel } else { &instance.waiting };
+                let queue = if queue_idx == PANEL { &instance.panel } else { instance.lane(queue_idx) };
                 let Some(&front) = queue.front() else { break };
                 if self.item_is_live(&front, unit_instance) {
                     since = since.min(front.since_day);
                     break;
                 }
                 let instance = &mut self.instances[unit_instance as usize];
-                if panel {
-                    instance.panel.pop_front()
+                if queue_idx == PANEL {
+                    instance.panel.pop_front();
                 } else {
-                    instance.waiting.pop_front()
-                };
+                    instance.remove_from_lane(queue_idx, 0);
+                }
             }
         }
         now - since
