@@ -6,11 +6,12 @@
 //! cargo bench --bench engine -- event_queue
 //! cargo bench --bench engine -- mmc
 //! cargo bench --bench engine -- county
+//! cargo bench --bench engine -- overloaded_priority
 //! cargo bench --bench engine -- sweep
 //! ```
 //!
 //! The machine has 2 cores shared with other people's builds, so the single-threaded groups
-//! (event_queue, mmc, county) measure the benchmark thread's CPU time
+//! (event_queue, mmc, county, overloaded_priority) measure the benchmark thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`), not wall time: when other processes hold the core, wall time
 //! grows (7 times, seen at a load average of 10) but CPU time does not count their turns.
 //! It still counts the cache misses they cause: the county's CPU time was 10-70% above its
@@ -220,6 +221,37 @@ fn county(c: &mut Cpu) {
     group.finish();
 }
 
+/// An overloaded unit that takes the highest tier first: the county's `fully_integrated`
+/// with demand raised from 0.25 to 0.35 presentations per family-year, so that its locality
+/// teams cannot keep up (tens of thousands of cases waiting by the end), four simulated years,
+/// one replication.
+///
+/// Expected: the cost of the county's `fully_integrated` per event (~400 ns), since each free
+/// slot looks at most 64 cases down each of the four tiers' lanes (`QUEUE_SCAN_LIMIT`) however
+/// long they grow: ~0.5 s. Looking down one whole queue for the highest tier instead made the
+/// ten-year run 39 s against 1.3-1.9 s (results/benchmarks.md, thirty-first session); a result
+/// many times the county's per-event cost here means a scan that grows with the queue.
+fn overloaded_priority(c: &mut Cpu) {
+    note_load("overloaded_priority");
+    let s = scenario(
+        "scenarios/county.ron",
+        &[
+            "models=[(name: \"fully_integrated\", preset: (name: \"fully_integrated\"))]",
+            "population.presentations_per_family_year=0.35",
+            "run.horizon_days=1461",
+        ],
+    );
+    let events = engine::simulate(&s, 0, 0).expect("the overloaded county runs").diagnostics.events;
+    let mut group = c.benchmark_group("overloaded_priority");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("fully_integrated_4_years_demand_0.35", |b| {
+        b.iter(|| engine::simulate(black_box(&s), 0, 0).expect("the overloaded county runs"))
+    });
+    group.finish();
+}
+
 /// A small sweep: `joinedup::experiment::run` over 2 models × 4 replications of a 2-year
 /// county (8 independent jobs of ~0.15 s), on 1 and on 2 threads.
 ///
@@ -252,7 +284,7 @@ fn sweep(c: &mut Criterion) {
 criterion_group! {
     name = single_thread;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = event_queue, mmc, county
+    targets = event_queue, mmc, county, overloaded_priority
 }
 criterion_group!(two_threads, sweep);
 criterion_main!(single_thread, two_threads);
