@@ -847,7 +847,19 @@ impl UnitInstance {
         if item.is_some() {
             self.n_lower_tiers -= 1;
         }
+        self.debug_check_lanes();
         item
+    }
+
+    /// The count of the lower lanes is their cases (checked in debug builds: the test suite's).
+    #[inline(always)]
+    fn debug_check_lanes(&self) {
+        debug_assert_eq!(
+            self.n_lower_tiers as usize,
+            self.lower_tiers.iter().map(std::collections::VecDeque::len).sum::<usize>(),
+            "the lower lanes' count is out of step with their cases"
+        );
+        debug_assert!(self.priority == Priority::HighestTierFirst || self.n_lower_tiers == 0, "first come first served uses one lane");
     }
 }
 
@@ -2422,6 +2434,7 @@ impl<'a> Sim<'a> {
             instance.lower_tiers[lane_idx - 1].push_back(item);
             instance.n_lower_tiers += 1;
         }
+        instance.debug_check_lanes();
     }
 
     /// A practitioner with a free slot takes the longest-waiting case they can do.
