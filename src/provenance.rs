@@ -3,7 +3,7 @@
 //! command that ran it).
 //!
 //! **Invariant:** only deterministic facts go in, so the file is byte-identical for the same
-//! scenario, seed and command. That is why it holds no date (the report adds the date it was
+//! scenario, seed and command on machines that compute alike (`math_library`). That is why it holds no date (the report adds the date it was
 //! generated) and why options that cannot change results (`--out`, `--threads`, `--report`)
 //! are left out of the recorded command: two runs differing only in those give identical
 //! folders, as `joinedup run --threads` promises.
@@ -34,6 +34,14 @@ pub struct Provenance {
     /// The command's arguments after the program name, as given, less the options that cannot
     /// change results (see the module documentation).
     pub arguments: Vec<String>,
+    /// How this machine computes `exp`, `ln` and `powf` ([`math_library_fingerprint`]): the
+    /// only arithmetic the engine takes from the platform's C library, which rounds some
+    /// results differently from one library, or one processor, to another. Two folders with
+    /// the same scenario, seed and command are byte for byte the same where this is the same;
+    /// where it differs they are two samples of the same model. Absent from folders written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub math_library: Option<String>,
 }
 
 impl Provenance {
@@ -49,6 +57,7 @@ impl Provenance {
             warmup_days: scenario.run.warmup_days,
             horizon_days: scenario.run.horizon_days,
             arguments: result_arguments(arguments),
+            math_library: Some(math_library_fingerprint()),
         }
     }
 
@@ -63,6 +72,39 @@ impl Provenance {
     pub fn command_line(&self) -> String {
         std::iter::once("joinedup".to_string()).chain(self.arguments.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ")
     }
+}
+
+/// Inputs per function that [`math_library_fingerprint`] feeds to `exp`, `ln` and `powf`. glibc's
+/// two x86-64 builds of `exp` (for processors with FMA and AVX2, and without) round about 3 in
+/// 10,000 arguments differently, so 100,000 of each tell them apart all but certainly, in a few
+/// milliseconds once a run.
+const FINGERPRINT_INPUTS: u64 = 100_000;
+
+/// 16 hex digits that tell how this machine computes `exp`, `ln` and `powf`, as the engine
+/// calls them (Rust's `f64` methods, which take them from the platform's C library): a hash of
+/// their results, bit for bit, over fixed arguments in the ranges the engine uses.
+pub fn math_library_fingerprint() -> String {
+    format!("{:016x}", fingerprint_of(f64::exp, f64::ln, f64::powf))
+}
+
+/// The hash behind [`math_library_fingerprint`], of the functions given (so a test can hand it
+/// functions that differ in one result).
+fn fingerprint_of(exp: impl Fn(f64) -> f64, ln: impl Fn(f64) -> f64, powf: impl Fn(f64, f64) -> f64) -> u64 {
+    // Arguments from a fixed sequence: uniform on [0, 1) from the top 53 bits of SplitMix.
+    let unit = |i: u64, lane: u64| (crate::rng::mix64(i.wrapping_mul(4).wrapping_add(lane)) >> 11) as f64 / (1u64 << 53) as f64;
+    let mut hash = 0x9E37_79B9_7F4A_7C15u64;
+    let mut add = |value: f64| hash = crate::rng::mix64(hash ^ value.to_bits());
+    for i in 0..FINGERPRINT_INPUTS {
+        // Log-normal durations (exp of -8 to 12) and the forgetting of coordination (exp of -40
+        // to 0); the tails of the ziggurats (ln of (0, 1]) and means (ln of up to 10^4); the
+        // erosion of trust (a share below 1 to a power up to 10).
+        add(exp(-8.0 + 20.0 * unit(i, 0)));
+        add(exp(-40.0 * unit(i, 1)));
+        add(ln(1.0 - unit(i, 2)));
+        add(ln(1.0 + 1e4 * unit(i, 3)));
+        add(powf(unit(i, 0), 10.0 * unit(i, 1)));
+    }
+    hash
 }
 
 /// SHA-256 of `bytes` in lower-case hex.
@@ -107,6 +149,30 @@ pub fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The fingerprint is the same each time, and one result rounded the other way in its last
+    /// bit, of any of the three functions, changes it: what tells two C libraries apart.
+    #[test]
+    fn the_math_fingerprint_sees_one_result_rounded_differently() {
+        let plain = fingerprint_of(f64::exp, f64::ln, f64::powf);
+        assert_eq!(plain, fingerprint_of(f64::exp, f64::ln, f64::powf));
+        assert_eq!(math_library_fingerprint(), format!("{plain:016x}"));
+        // About one argument in a thousand, its result moved by one unit in the last place, as
+        // glibc's two builds of `exp` differ in about three in ten thousand.
+        let odd = |x: f64| x.to_bits() % 1000 == 7;
+        let next = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let odd_exp = |x: f64| if odd(x) { next(x.exp()) } else { x.exp() };
+        let odd_ln = |x: f64| if odd(x) { next(x.ln()) } else { x.ln() };
+        let odd_powf = |x: f64, y: f64| if odd(x) { next(x.powf(y)) } else { x.powf(y) };
+        for changed in [
+            fingerprint_of(odd_exp, f64::ln, f64::powf),
+            fingerprint_of(f64::exp, odd_ln, f64::powf),
+            fingerprint_of(f64::exp, f64::ln, odd_powf),
+        ] {
+            assert_ne!(changed, plain);
+        }
+        assert_eq!(math_library_fingerprint().len(), 16);
+    }
+
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
     }
@@ -145,6 +211,7 @@ mod tests {
             warmup_days: 10.0,
             horizon_days: 20.0,
             arguments: strings(&["run", "--set", "description=it's a test", "my file.ron"]),
+            math_library: None,
         };
         assert_eq!(p.command_line(), r"joinedup run --set 'description=it'\''s a test' 'my file.ron'");
         assert_eq!(p.scenario_sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

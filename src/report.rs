@@ -565,6 +565,13 @@ fn provenance_section(results: &Results, generated: &str) -> Section {
     fact("warm-up", format!("{} days (left out of every measure)", human(p.warmup_days)));
     fact("horizon", format!("{} days", human(p.horizon_days)));
     fact(
+        "exp, ln and powf fingerprint",
+        match &p.math_library {
+            Some(fingerprint) => format!("<code>{}</code>", esc(fingerprint)),
+            None => "not recorded (this run predates it)".into(),
+        },
+    );
+    fact(
         "command",
         if results.provenance_recorded {
             format!("<code>{}</code>", esc(&p.command_line()))
@@ -586,7 +593,8 @@ fn provenance_section(results: &Results, generated: &str) -> Section {
         html,
         "<p><strong>To reproduce these results exactly</strong>, run <code>joinedup run scenario.ron --out DIR</code> on the scenario.ron in the results folder, with joinedup {}: \
 the file holds every setting after overrides, including the seed and the number of replications. The same scenario and seed give byte-identical summary.json, \
-replications.csv and timeseries.csv on any number of threads.</p>\n\
+replications.csv and timeseries.csv on any number of threads, on a machine with the same exp, ln and powf fingerprint; \
+another machine's C library may round some of those functions' results differently and give another sample of the same model.</p>\n\
 <p><strong>Method.</strong> Each replication simulates the same families arriving (common random numbers) under every model; measures are taken after the warm-up. \
 A model's interval is a Student-t 95% interval across its replications. A difference between two models is a paired Student-t 95% interval on the replications' differences \
 (Welch's two-sample interval where the two models did not observe a measure in the same replications). Percentiles pool every family's wait over all replications. \

@@ -187,6 +187,10 @@ fn the_page_is_self_contained_and_states_its_provenance() {
     assert_eq!(provenance["replications"], 3);
     assert_eq!(provenance["warmup_days"], 50.0);
     assert_eq!(provenance["horizon_days"], 500.0);
+    let fingerprint = provenance["math_library"].as_str().expect("provenance.json records how exp, ln and powf compute");
+    assert_eq!(fingerprint, joinedup::provenance::math_library_fingerprint());
+    assert!(fingerprint.len() == 16 && fingerprint.chars().all(|c| c.is_ascii_hexdigit()), "{fingerprint}");
+    assert!(html.contains(fingerprint), "the provenance section shows the fingerprint");
     let arguments: Vec<&str> = provenance["arguments"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     let mut expected = vec!["run"];
     expected.extend(TINY);
