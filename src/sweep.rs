@@ -190,6 +190,11 @@ struct PointFile {
     /// What `joinedup run` would have warned about this point (`overload::warnings`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
+    /// How the machine that ran the point computes `exp`, `ln` and `powf`
+    /// (`provenance::math_library_fingerprint`): shards run on machines that compute them
+    /// differently give valid points that are not byte for byte a single machine's.
+    #[serde(default)]
+    math_library: Option<String>,
 }
 
 /// The warnings of one design point, as `sweep.json`'s `points_with_warnings` lists them.
@@ -229,6 +234,8 @@ pub struct Summary {
     pub morris_headline: Vec<Ranking>,
     /// The points whose runs gave warnings, in point order.
     pub points_with_warnings: Vec<PointWarnings>,
+    /// The `math_library` fingerprints of the machines that ran the points, each once, sorted.
+    pub math_libraries: Vec<String>,
 }
 
 /// Factors ranked by mu* for one model: (model, [(factor, mu_star)]).
@@ -514,6 +521,7 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
         replication_rows,
         summary_rows,
         warnings: crate::overload::warnings(&scenario, &comparison),
+        math_library: Some(crate::provenance::math_library_fingerprint()),
     })
 }
 
@@ -571,6 +579,7 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
     let mut means = Vec::new();
     let (mut n_met, mut n_not_met) = (0, 0);
     let mut points_with_warnings = Vec::new();
+    let mut math_libraries = std::collections::BTreeSet::new();
     for point_idx in 0..info.n_points {
         let path = point_path(&dir_of(point_idx), point_idx);
         if !path.exists() {
@@ -613,7 +622,9 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         if !point.warnings.is_empty() {
             points_with_warnings.push(PointWarnings { point: point_idx, warnings: point.warnings });
         }
+        math_libraries.extend(point.math_library);
     }
+    let math_libraries: Vec<String> = math_libraries.into_iter().collect();
     let mut files = vec![replications.commit()?, summary.commit()?];
     let mut morris_headline = Vec::new();
     let mut file_names = vec!["replications.csv", "points.csv"];
@@ -644,6 +655,9 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         /// Left out when no point gave a warning, so such a sweep writes the bytes it always did.
         #[serde(skip_serializing_if = "<[PointWarnings]>::is_empty")]
         points_with_warnings: &'a [PointWarnings],
+        /// The `math_library` fingerprints of the machines that ran the points, each once:
+        /// more than one, and the files are not byte for byte one machine's.
+        math_libraries: &'a [String],
     }
     let sweep_json = SweepJson {
         schema_version: SCHEMA_VERSION,
@@ -652,6 +666,7 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         precision_outcome: info.precision.map(|_| PrecisionOutcome { n_points_met: n_met, n_points_not_met: n_not_met }),
         files: file_names,
         points_with_warnings: &points_with_warnings,
+        math_libraries: &math_libraries,
     };
     // sweep.json last: its presence is what marks a sweep folder finished (`report::read::folder`),
     // so a sweep stopped while writing these leaves no sweep.json rather than one without its plan.
@@ -668,6 +683,7 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         n_points_precision_not_met: n_not_met,
         morris_headline,
         points_with_warnings,
+        math_libraries,
     };
     Ok((files, summary))
 }

@@ -215,6 +215,13 @@ fn print_summary(summary: &Summary, precision: Option<f64>) {
             ranking.iter().take(5).map(|(factor, mu_star)| format!("{factor} (mu* {})", joinedup::output::human(*mu_star))).collect();
         println!("Morris, {model}, {}: {}", sweep::HEADLINE_METRIC, top.join(", "));
     }
+    if summary.math_libraries.len() > 1 {
+        eprintln!(
+            "warning: the points were run on machines that compute exp, ln and powf differently (math_library {} in sweep.json): \
+each point is a valid sample, but the files are not byte for byte what one machine would write. To reproduce them, run every shard on one kind of machine (docs/cluster.md).",
+            summary.math_libraries.join(", ")
+        );
+    }
     // One line, not every sentence: a sweep can have thousands of points, and sweep.json and
     // the report keep each point's warnings in full.
     let warned = &summary.points_with_warnings;

@@ -1,7 +1,8 @@
 //! Sweeps end to end: byte-identical results for any thread count, shards merging into
 //! exactly the unsharded files, resuming after SIGKILL, points from a version with other
-//! metrics redone or refused, replications to a precision, plan errors, the emitted Slurm
-//! scripts, and every example plan in scenarios/sweeps/.
+//! metrics redone or refused, points from machines that compute differently named,
+//! replications to a precision, plan errors, the emitted Slurm scripts, and every example
+//! plan in scenarios/sweeps/.
 
 use joinedup::experiment::{self, PrecisionRule};
 use joinedup::scenario::plan::{self, Design, FactorValues};
@@ -180,6 +181,40 @@ fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
     assert_eq!(again.n_points_skipped, again.n_points_shard - 1, "only the older point is redone");
     sweep::merge(&shard_dirs, &tmp.path().join("merged")).unwrap();
     assert_same_files(&tmp.path().join("whole"), &tmp.path().join("merged"), &FINAL_FILES);
+}
+
+/// Shards run on machines that compute `exp`, `ln` and `powf` differently (another
+/// `math_library` in their points) still merge, and the merge says so: sweep.json lists every
+/// fingerprint, and the summary has more than one, which `joinedup merge` warns about.
+#[test]
+fn a_merge_of_points_from_machines_that_compute_differently_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_plan(tmp.path(), "grid", FACTORIAL);
+    let plan = load(&path, &[]);
+    let shard_dirs: Vec<PathBuf> = (1..=2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in shard_dirs.iter().enumerate() {
+        run(&plan, dir, 1, Shard { k: k + 1, n: 2 });
+    }
+    let here = joinedup::provenance::math_library_fingerprint();
+    let (_, alike) = sweep::merge(&shard_dirs, &tmp.path().join("alike")).unwrap();
+    assert_eq!(alike.math_libraries, [here.clone()], "one machine, one fingerprint");
+    // One point of the second shard as another machine would have written it.
+    let point_file = std::fs::read_dir(shard_dirs[1].join("points"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("point-"))
+        .expect("a shard keeps its point files");
+    let text = std::fs::read_to_string(&point_file).unwrap();
+    let other = "0123456789abcdef";
+    assert!(text.contains(&here), "a point file records its machine's fingerprint");
+    std::fs::write(&point_file, text.replace(&here, other)).unwrap();
+    let (_, mixed) = sweep::merge(&shard_dirs, &tmp.path().join("mixed")).unwrap();
+    let mut expected = vec![here, other.to_string()];
+    expected.sort();
+    assert_eq!(mixed.math_libraries, expected);
+    let sweep_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("mixed/sweep.json")).unwrap()).unwrap();
+    assert_eq!(sweep_json["math_libraries"], serde_json::json!(expected));
 }
 
 #[test]
