@@ -197,7 +197,7 @@ fn a_merge_of_points_from_machines_that_compute_differently_says_so() {
     }
     let here = joinedup::provenance::math_library_fingerprint();
     let (_, alike) = sweep::merge(&shard_dirs, &tmp.path().join("alike")).unwrap();
-    assert_eq!(alike.math_libraries, [here.clone()], "one machine, one fingerprint");
+    assert_eq!(alike.math_libraries, std::slice::from_ref(&here), "one machine, one fingerprint");
     // One point of the second shard as another machine would have written it.
     let point_file = std::fs::read_dir(shard_dirs[1].join("points"))
         .unwrap()
