@@ -39,10 +39,6 @@ metrics! {
     WaitFirstContact = "wait_first_contact_days", "days from referral to first contact with a practitioner", true, true;
     WaitAssessmentDone = "wait_assessment_done_days", "days from referral to the first completed assessment", true, true;
     WaitServiceStart = "wait_service_start_days", "days from referral to the first intervention starting", true, true;
-    WaitServiceStartTier1 = "wait_service_start_tier1_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 1", true, true;
-    WaitServiceStartTier2 = "wait_service_start_tier2_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 2", true, true;
-    WaitServiceStartTier3 = "wait_service_start_tier3_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 3", true, true;
-    WaitServiceStartTier4 = "wait_service_start_tier4_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 4", true, true;
     HandoffsPerEpisode = "handoffs_per_episode", "referrals on from one unit to another, per episode", true, true;
     BouncedPerEpisode = "bounced_referrals_per_episode", "referrals sent back by the receiving unit, per episode", true, true;
     AssessmentsPerEpisode = "assessments_per_episode", "assessments the family went through, per episode", true, true;
@@ -60,6 +56,12 @@ metrics! {
     ComplexAssessmentsPerEpisode = "complex_assessments_per_episode", "assessments per episode, for families presenting with needs in three or more domains", true, true;
     ComplexRetellingsPerEpisode = "complex_story_retellings_per_episode", "story retellings per episode, for families presenting with needs in three or more domains", true, true;
     ComplexProfessionalsPerFamilyYear = "complex_professionals_per_family_year", "distinct practitioners per year, for families presenting with needs in three or more domains", true, true;
+    // New metrics go last: the names and order users' scripts read never change without a
+    // schema_version bump (ARCHITECTURE.md), and an added metric changes neither.
+    WaitServiceStartTier1 = "wait_service_start_tier1_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 1", true, true;
+    WaitServiceStartTier2 = "wait_service_start_tier2_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 2", true, true;
+    WaitServiceStartTier3 = "wait_service_start_tier3_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 3", true, true;
+    WaitServiceStartTier4 = "wait_service_start_tier4_days", "days from referral to the first intervention starting, for episodes whose first intervention was for a need referred at tier 4", true, true;
 }
 
 pub const N_METRICS: usize = 25;
