@@ -3,10 +3,10 @@
 //! command that ran it).
 //!
 //! **Invariant:** only deterministic facts go in, so the file is byte-identical for the same
-//! scenario, seed and command on machines that compute alike (`math_library`). That is why it holds no date (the report adds the date it was
-//! generated) and why options that cannot change results (`--out`, `--threads`, `--report`)
-//! are left out of the recorded command: two runs differing only in those give identical
-//! folders, as `joinedup run --threads` promises.
+//! scenario, seed and command on machines that compute alike (`math_library`). That is why it
+//! holds no date (the report adds the date it was generated) and why options that cannot
+//! change results (`--out`, `--threads`, `--report`) are left out of the recorded command: two
+//! runs differing only in those give identical folders, as `joinedup run --threads` promises.
 
 use crate::model::Scenario;
 use serde::{Deserialize, Serialize};
@@ -82,9 +82,11 @@ const FINGERPRINT_INPUTS: u64 = 100_000;
 
 /// 16 hex digits that tell how this machine computes `exp`, `ln` and `powf`, as the engine
 /// calls them (Rust's `f64` methods, which take them from the platform's C library): a hash of
-/// their results, bit for bit, over fixed arguments in the ranges the engine uses.
+/// their results, bit for bit, over fixed arguments in the ranges the engine uses. Worked out
+/// once a process: a sweep records it with every point.
 pub fn math_library_fingerprint() -> String {
-    format!("{:016x}", fingerprint_of(f64::exp, f64::ln, f64::powf))
+    static FINGERPRINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FINGERPRINT.get_or_init(|| format!("{:016x}", fingerprint_of(f64::exp, f64::ln, f64::powf))).clone()
 }
 
 /// The hash behind [`math_library_fingerprint`], of the functions given (so a test can hand it
