@@ -70,9 +70,9 @@ const _: () = assert!(METRICS.len() == N_METRICS);
 /// The three waits, recorded in histograms for percentiles.
 pub const WAIT_METRICS: [Metric; 3] = [Metric::WaitFirstContact, Metric::WaitAssessmentDone, Metric::WaitServiceStart];
 /// The wait to service start by the tier the need first served was referred at (before any
-/// escalation while it waited), tiers 1 to 4 in order:
-/// where a unit puts the highest tier first, planners need each tier's wait, not only their
-/// mean, and the validation of that rule checks each against Cobham's formula.
+/// escalation while it waited), tiers 1 to 4 in order: where a unit puts the highest tier
+/// first, planners need each tier's wait, not only their mean, and the validation of that rule
+/// checks each against Cobham's formula.
 pub const WAIT_SERVICE_START_BY_TIER: [Metric; 4] =
     [Metric::WaitServiceStartTier1, Metric::WaitServiceStartTier2, Metric::WaitServiceStartTier3, Metric::WaitServiceStartTier4];
 /// Percentiles reported for the three waits of [`WAIT_METRICS`] (not for the waits by tier).

@@ -6,6 +6,7 @@
 
 use super::relationships::mean_of;
 use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WaitCounts, WaitHistogram};
+use crate::model::N_TIERS;
 
 /// `x.round().max(0.0) as u64`, bit for bit, without libm: baseline x86-64 has no rounding
 /// instruction, so `round` is a library call on every recorded wait (1% of mmc's
@@ -300,8 +301,8 @@ pub struct Recorder {
     wait_counts: [u64; 3],
     /// The wait to service start again, by the tier (1-4, at index tier - 1) the need first
     /// served was referred at.
-    service_wait_sums_days_by_tier: [f64; 4],
-    service_wait_counts_by_tier: [u64; 4],
+    service_wait_sums_days_by_tier: [f64; N_TIERS],
+    service_wait_counts_by_tier: [u64; N_TIERS],
     referrals: u64,
     lost: u64,
     closed: u64,
@@ -337,8 +338,8 @@ impl Recorder {
             waits: [WaitCounts::new(), WaitCounts::new(), WaitCounts::new()],
             wait_sums_days: [0.0; 3],
             wait_counts: [0; 3],
-            service_wait_sums_days_by_tier: [0.0; 4],
-            service_wait_counts_by_tier: [0; 4],
+            service_wait_sums_days_by_tier: [0.0; N_TIERS],
+            service_wait_counts_by_tier: [0; N_TIERS],
             referrals: 0,
             lost: 0,
             closed: 0,
@@ -541,7 +542,7 @@ impl Recorder {
             self.wait_sums_days[i] += other.wait_sums_days[i];
             self.wait_counts[i] += other.wait_counts[i];
         }
-        for tier_idx in 0..4 {
+        for tier_idx in 0..N_TIERS {
             self.service_wait_sums_days_by_tier[tier_idx] += other.service_wait_sums_days_by_tier[tier_idx];
             self.service_wait_counts_by_tier[tier_idx] += other.service_wait_counts_by_tier[tier_idx];
         }
