@@ -45,6 +45,15 @@ fn run(plan: &plan::Plan, out: &Path, threads: usize, shard: Shard) -> sweep::Sw
     sweep::run(plan, &SweepOptions { out_dir: out.to_path_buf(), threads: Some(threads), shard }).unwrap()
 }
 
+/// A point file a shard's folder keeps (the first the folder lists).
+fn first_point_file(shard_dir: &Path) -> PathBuf {
+    std::fs::read_dir(shard_dir.join("points"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("point-"))
+        .expect("a shard keeps its point files")
+}
+
 fn assert_same_files(a: &Path, b: &Path, names: &[&str]) {
     for name in names {
         let (x, y) = (std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap());
@@ -152,11 +161,7 @@ fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
     for (k, dir) in shard_dirs.iter().enumerate() {
         run(&plan, dir, 1, Shard { k: k + 1, n: 2 });
     }
-    let point_file = std::fs::read_dir(shard_dirs[1].join("points"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("point-"))
-        .expect("a shard keeps its point files");
+    let point_file = first_point_file(&shard_dirs[1]);
     // As the version before the waits by tier wrote it: no list of metrics, 21 means a model.
     let make_older = || {
         let mut point: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&point_file).unwrap()).unwrap();
@@ -199,11 +204,7 @@ fn a_merge_of_points_from_machines_that_compute_differently_says_so() {
     let (_, alike) = sweep::merge(&shard_dirs, &tmp.path().join("alike")).unwrap();
     assert_eq!(alike.math_libraries, std::slice::from_ref(&here), "one machine, one fingerprint");
     // One point of the second shard as another machine would have written it.
-    let point_file = std::fs::read_dir(shard_dirs[1].join("points"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("point-"))
-        .expect("a shard keeps its point files");
+    let point_file = first_point_file(&shard_dirs[1]);
     let text = std::fs::read_to_string(&point_file).unwrap();
     let other = "0123456789abcdef";
     assert!(text.contains(&here), "a point file records its machine's fingerprint");
