@@ -23,6 +23,10 @@
 //! `valgrind --tool=callgrind` (see results/benchmarks.md).
 //! Each group's comment gives the cost it expects from a back-of-envelope count, so a result
 //! far off that estimate is a finding in itself.
+//!
+//! The event queue's group draws its days with `rand_distr::Exp1`, which `clippy.toml` keeps
+//! out of the simulation only for its results' sake (`joinedup::math`).
+#![allow(clippy::disallowed_types)]
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

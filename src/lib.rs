@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod explain;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -140,7 +140,7 @@ impl DurationShape {
     pub fn days(self, mean: f64, exp1: f64, std_normal: f64) -> f64 {
         match self {
             DurationShape::Exponential => mean * exp1,
-            DurationShape::LogNormal { sigma } => (log_normal_mu(mean, sigma) + sigma * std_normal).exp(),
+            DurationShape::LogNormal { sigma } => crate::math::exp(log_normal_mu(mean, sigma) + sigma * std_normal),
             DurationShape::Fixed => mean,
         }
     }
@@ -148,7 +148,7 @@ impl DurationShape {
 
 /// The location `mu` of a log-normal distribution with this mean and `sigma`.
 pub fn log_normal_mu(mean: f64, sigma: f64) -> f64 {
-    mean.ln() - 0.5 * sigma * sigma
+    crate::math::ln(mean) - 0.5 * sigma * sigma
 }
 
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! command that ran it).
 //!
 //! **Invariant:** only deterministic facts go in, so the file is byte-identical for the same
-//! scenario, seed and command on machines that compute alike (`math_library`). That is why it
+//! scenario, seed and command on any machine (`math_library` included). That is why it
 //! holds no date (the report adds the date it was generated) and why options that cannot
 //! change results (`--out`, `--threads`, `--report`) are left out of the recorded command: two
 //! runs differing only in those give identical folders, as `joinedup run --threads` promises.
@@ -34,12 +34,12 @@ pub struct Provenance {
     /// The command's arguments after the program name, as given, less the options that cannot
     /// change results (see the module documentation).
     pub arguments: Vec<String>,
-    /// How this machine computes `exp`, `ln` and `powf` ([`math_library_fingerprint`]): the
-    /// only arithmetic the engine takes from the platform's C library, which rounds some
-    /// results differently from one library, or one processor, to another. Two folders with
-    /// the same scenario, seed and command are byte for byte the same where this is the same;
-    /// where it differs they are two samples of the same model. Absent from folders written
-    /// before it was recorded.
+    /// How the build that ran computes `exp`, `ln` and `powf` ([`math_library_fingerprint`]),
+    /// the only arithmetic whose last bit could differ between machines. Since they are
+    /// computed in Rust (`math`), it is the same on every machine: `13849283f03066ac`. A
+    /// folder written by a version of joinedup that took them from the C library (before
+    /// 0.1.0's `math`) may show another, and then holds another sample of the same model.
+    /// Absent from folders written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub math_library: Option<String>,
 }
@@ -76,17 +76,18 @@ impl Provenance {
 
 /// Inputs per function that [`math_library_fingerprint`] feeds to `exp`, `ln` and `powf`. glibc's
 /// two x86-64 builds of `exp` (for processors with FMA and AVX2, and without) round about 3 in
-/// 10,000 arguments differently, so 100,000 of each tell them apart all but certainly, in a few
-/// milliseconds once a run.
+/// 10,000 arguments differently, so 100,000 of each tell such versions apart all but
+/// certainly, in a few milliseconds once a run.
 const FINGERPRINT_INPUTS: u64 = 100_000;
 
-/// 16 hex digits that tell how this machine computes `exp`, `ln` and `powf`, as the engine
-/// calls them (Rust's `f64` methods, which take them from the platform's C library): a hash of
-/// their results, bit for bit, over fixed arguments in the ranges the engine uses. Worked out
-/// once a process: a sweep records it with every point.
+/// 16 hex digits that tell how `exp`, `ln` and `powf` compute as the engine calls them
+/// (`math`): a hash of their results, bit for bit, over fixed arguments in the ranges the
+/// engine uses. The same on every machine for one version of the `libm` crate (a test holds
+/// it to its value); worked out once a process: a sweep records it with every point, so that
+/// a merge of points from versions of joinedup that computed differently says so.
 pub fn math_library_fingerprint() -> String {
     static FINGERPRINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    FINGERPRINT.get_or_init(|| format!("{:016x}", fingerprint_of(f64::exp, f64::ln, f64::powf))).clone()
+    FINGERPRINT.get_or_init(|| format!("{:016x}", fingerprint_of(crate::math::exp, crate::math::ln, crate::math::powf))).clone()
 }
 
 /// The hash behind [`math_library_fingerprint`], of the functions given (so a test can hand it
@@ -151,24 +152,36 @@ pub fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The fingerprint is the same each time, and one result rounded the other way in its last
-    /// bit, of any of the three functions, changes it: what tells two C libraries apart.
+    /// The fingerprint is the same each time and on every machine (its value is written here,
+    /// and in `Provenance::math_library`'s documentation), and one result rounded the other
+    /// way in its last bit, of any of the three functions, changes it: what told two C
+    /// libraries apart, and would tell a changed `libm` crate.
     #[test]
-    fn the_math_fingerprint_sees_one_result_rounded_differently() {
-        let plain = fingerprint_of(f64::exp, f64::ln, f64::powf);
-        assert_eq!(plain, fingerprint_of(f64::exp, f64::ln, f64::powf));
+    #[allow(clippy::disallowed_methods)]
+    fn the_math_fingerprint_is_fixed_and_sees_one_result_rounded_differently() {
+        use crate::math;
+        let plain = fingerprint_of(math::exp, math::ln, math::powf);
+        assert_eq!(plain, fingerprint_of(math::exp, math::ln, math::powf));
         assert_eq!(math_library_fingerprint(), format!("{plain:016x}"));
+        assert_eq!(
+            math_library_fingerprint(),
+            "13849283f03066ac",
+            "math's results moved (its exp, or the libm crate's ln or pow): see Provenance::math_library"
+        );
+        // The C library's functions (glibc's: be9d7d2d2d6067ef with FMA and AVX2,
+        // 801382efe63a4990 without) are not `math`'s.
+        assert_ne!(fingerprint_of(f64::exp, f64::ln, f64::powf), plain);
         // About one argument in a thousand, its result moved by one unit in the last place, as
         // glibc's two builds of `exp` differ in about three in ten thousand.
         let odd = |x: f64| x.to_bits() % 1000 == 7;
         let next = |x: f64| f64::from_bits(x.to_bits() + 1);
-        let odd_exp = |x: f64| if odd(x) { next(x.exp()) } else { x.exp() };
-        let odd_ln = |x: f64| if odd(x) { next(x.ln()) } else { x.ln() };
-        let odd_powf = |x: f64, y: f64| if odd(x) { next(x.powf(y)) } else { x.powf(y) };
+        let odd_exp = |x: f64| if odd(x) { next(math::exp(x)) } else { math::exp(x) };
+        let odd_ln = |x: f64| if odd(x) { next(math::ln(x)) } else { math::ln(x) };
+        let odd_powf = |x: f64, y: f64| if odd(x) { next(math::powf(x, y)) } else { math::powf(x, y) };
         for changed in [
-            fingerprint_of(odd_exp, f64::ln, f64::powf),
-            fingerprint_of(f64::exp, odd_ln, f64::powf),
-            fingerprint_of(f64::exp, f64::ln, odd_powf),
+            fingerprint_of(odd_exp, math::ln, math::powf),
+            fingerprint_of(math::exp, odd_ln, math::powf),
+            fingerprint_of(math::exp, math::ln, odd_powf),
         ] {
             assert_ne!(changed, plain);
         }

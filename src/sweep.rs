@@ -190,9 +190,11 @@ struct PointFile {
     /// What `joinedup run` would have warned about this point (`overload::warnings`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
-    /// How the machine that ran the point computes `exp`, `ln` and `powf`
-    /// (`provenance::math_library_fingerprint`): shards run on machines that compute them
-    /// differently give valid points that are not byte for byte a single machine's.
+    /// How the build that ran the point computes `exp`, `ln` and `powf`
+    /// (`provenance::math_library_fingerprint`): the same on every machine since they are
+    /// computed in Rust (`math`), but a point left by a version that took them from the C
+    /// library, or by a changed `libm` crate, is a valid point that is not byte for byte
+    /// what this build would write.
     #[serde(default)]
     math_library: Option<String>,
 }
@@ -234,7 +236,7 @@ pub struct Summary {
     pub morris_headline: Vec<Ranking>,
     /// The points whose runs gave warnings, in point order.
     pub points_with_warnings: Vec<PointWarnings>,
-    /// The `math_library` fingerprints of the machines that ran the points, each once, sorted.
+    /// The `math_library` fingerprints of the builds that ran the points, each once, sorted.
     pub math_libraries: Vec<String>,
 }
 
@@ -655,8 +657,8 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
         /// Left out when no point gave a warning, so such a sweep writes the bytes it always did.
         #[serde(skip_serializing_if = "<[PointWarnings]>::is_empty")]
         points_with_warnings: &'a [PointWarnings],
-        /// The `math_library` fingerprints of the machines that ran the points, each once:
-        /// more than one, and the files are not byte for byte one machine's.
+        /// The `math_library` fingerprints of the builds that ran the points, each once: more
+        /// than one, and the files are not byte for byte one build's.
         math_libraries: &'a [String],
     }
     let sweep_json = SweepJson {

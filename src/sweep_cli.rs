@@ -217,8 +217,9 @@ fn print_summary(summary: &Summary, precision: Option<f64>) {
     }
     if summary.math_libraries.len() > 1 {
         eprintln!(
-            "warning: the points were run on machines that compute exp, ln and powf differently (math_library {} in sweep.json): \
-each point is a valid sample, but the files are not byte for byte what one machine would write. To reproduce them, run every shard on one kind of machine (docs/cluster.md).",
+            "warning: the points were run by builds that compute exp, ln and powf differently (math_library {} in sweep.json): \
+each point is a valid sample, but the files are not byte for byte what one build would write. \
+To reproduce them, run every shard with one version of joinedup (docs/cluster.md).",
             summary.math_libraries.join(", ")
         );
     }

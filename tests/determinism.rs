@@ -1,6 +1,6 @@
 //! Determinism of `joinedup run`: the same scenario and seed give byte-identical output files
-//! whatever the number of threads and however often it is run, and a different seed gives
-//! different results.
+//! whatever the number of threads, however often it is run, and whichever `exp` and `log` the
+//! machine's C library would choose; a different seed gives different results.
 //!
 //! This is the promise behind `--threads` ("results are identical for any value") and behind
 //! publishing a seed with results. It is tested through the command line, as users meet it,
@@ -19,7 +19,13 @@ const SMALL_COUNTY: &[&str] =
 /// Runs `joinedup run` on the small built-in county into `out` and returns every file it
 /// wrote, by name.
 fn run_into(out: &Path, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    run_into_with(out, extra, &[])
+}
+
+/// `run_into` with the environment variables `env` set for the run.
+fn run_into_with(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
     let output = Command::new(env!("CARGO_BIN_EXE_joinedup"))
+        .envs(env.iter().copied())
         .arg("run")
         .arg("--out")
         .arg(out)
@@ -75,4 +81,70 @@ fn a_different_seed_gives_a_different_summary() {
     assert_ne!(a["summary.json"], b["summary.json"], "seeds 1 and 2 gave the same summary.json");
     // Not only the recorded seed: the simulated results themselves must differ.
     assert_ne!(a["replications.csv"], b["replications.csv"], "seeds 1 and 2 gave the same replications.csv");
+}
+
+/// The glibc setting that makes it take its `exp` and `log` for processors without AVX2 and
+/// fused multiply-add, as on an older machine: the two round some results differently.
+const OLDER_PROCESSOR: (&str, &str) = ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2,-FMA");
+
+/// Prints, when `JOINEDUP_PRINT_C_EXP` is set, a hash of the C library's `exp` over 100,000
+/// arguments, for `a_machine_whose_c_library_rounds_otherwise_writes_identical_files` to run
+/// in a process of its own under `OLDER_PROCESSOR`; otherwise does nothing.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn c_library_exp_hash() {
+    if std::env::var_os("JOINEDUP_PRINT_C_EXP").is_some() {
+        println!("c_library_exp_hash={}", exp_hash(f64::exp));
+    }
+}
+
+/// A hash of `exp`'s results, bit for bit, over 100,000 arguments from -8 to 12 (the range
+/// of the log-normal durations' exponents) and 100,000 from -745 to 710 (all of it).
+fn exp_hash(exp: impl Fn(f64) -> f64) -> String {
+    let hash = (0..100_000u32).fold(0u64, |hash, i| {
+        let (near, wide) = (-8.0 + 20.0 * f64::from(i) / 1e5, -745.0 + 1455.0 * f64::from(i) / 1e5);
+        (hash.rotate_left(5) ^ exp(near).to_bits()).rotate_left(5) ^ exp(wide).to_bits()
+    });
+    format!("{hash:016x}")
+}
+
+/// The C library's `exp` hash in a process run with `env` (by `c_library_exp_hash`).
+fn c_library_exp_hash_with(env: &[(&str, &str)]) -> String {
+    let output = Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args(["--exact", "c_library_exp_hash", "--nocapture", "--test-threads", "1"])
+        .env("JOINEDUP_PRINT_C_EXP", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the test binary starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The harness prints the test's name on the same line, before the hash.
+    let (_, after) = stdout.split_once("c_library_exp_hash=").expect("the hash is printed");
+    after.chars().take(16).collect()
+}
+
+/// The same files on a machine whose C library computes `exp` and `log` otherwise: the
+/// simulation computes them in Rust (`joinedup::math`). Checked where glibc can be made to
+/// choose its other `exp` (x86-64 with AVX2 and FMA, as CI's machine): the test first makes
+/// sure that the setting does change the C library's results, and so the files of a version
+/// that called it (before `math`, the files differed at this size). Elsewhere the C
+/// library cannot be switched from here, and the two runs are simply compared.
+///
+/// Where the setting does switch it, `joinedup::math::exp` is also held to glibc's `exp` for
+/// processors without FMA, bit for bit: the algorithm it writes out in Rust.
+#[test]
+fn a_machine_whose_c_library_rounds_otherwise_writes_identical_files() {
+    let older_processor_exp = c_library_exp_hash_with(&[OLDER_PROCESSOR]);
+    let switched = c_library_exp_hash_with(&[]) != older_processor_exp;
+    if switched {
+        assert_eq!(exp_hash(joinedup::math::exp), older_processor_exp, "joinedup::math::exp is glibc's exp for processors without FMA");
+    } else {
+        eprintln!(
+            "note: {}={} does not change this machine's exp; the runs are compared all the same",
+            OLDER_PROCESSOR.0, OLDER_PROCESSOR.1
+        );
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let here = run_into(&dir.path().join("here"), &["--threads", "2"]);
+    let older = run_into_with(&dir.path().join("older"), &["--threads", "2"], &[OLDER_PROCESSOR]);
+    assert_identical(&here, &older, "the C library's exp and log for newer and for older processors");
 }

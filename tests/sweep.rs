@@ -1,6 +1,6 @@
 //! Sweeps end to end: byte-identical results for any thread count, shards merging into
 //! exactly the unsharded files, resuming after SIGKILL, points from a version with other
-//! metrics redone or refused, points from machines that compute differently named,
+//! metrics redone or refused, points from builds that compute differently named,
 //! replications to a precision, plan errors, the emitted Slurm scripts, and every example
 //! plan in scenarios/sweeps/.
 
@@ -188,8 +188,9 @@ fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
     assert_same_files(&tmp.path().join("whole"), &tmp.path().join("merged"), &FINAL_FILES);
 }
 
-/// Shards run on machines that compute `exp`, `ln` and `powf` differently (another
-/// `math_library` in their points) still merge, and the merge says so: sweep.json lists every
+/// Shards run by builds that compute `exp`, `ln` and `powf` differently (another
+/// `math_library` in their points: a version that took them from the C library, whose
+/// result depended on the machine) still merge, and the merge says so: sweep.json lists every
 /// fingerprint, and the summary has more than one, which `joinedup merge` warns about.
 #[test]
 fn a_merge_of_points_from_machines_that_compute_differently_says_so() {

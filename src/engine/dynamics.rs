@@ -4,10 +4,17 @@
 
 use super::{Event, Sim};
 use crate::model::UnitKind;
-use rand::RngExt;
-use rand_distr::Exp1;
+use crate::{math, rng};
 
 const WEEK_DAYS: f64 = 7.0;
+
+/// The share of trust above its starting level that a practitioner keeps over a week, in a
+/// calm unit (halving every `half_life_days`) and in an overloaded one (eroded
+/// `overload_erosion_factor` times as fast).
+pub(super) fn week_keep(collaboration: &crate::model::Collaboration) -> (f64, f64) {
+    let calm_keep = math::exp(-WEEK_DAYS * std::f64::consts::LN_2 / collaboration.half_life_days);
+    (calm_keep, math::powf(calm_keep, collaboration.overload_erosion_factor))
+}
 
 impl Sim<'_> {
     /// Schedules the events that drive these dynamics at the start of a replication.
@@ -24,7 +31,7 @@ impl Sim<'_> {
             self.queue.schedule(interval, Event::JointTraining);
         }
         if self.hidden_new_per_day > 0.0 {
-            let gap: f64 = self.hidden_rng.sample(Exp1);
+            let gap = rng::exp1_out_of_line(&mut self.hidden_rng);
             self.queue.schedule(gap / self.hidden_new_per_day, Event::HiddenNeedArises);
         }
         self.schedule_hidden_presentation(0.0);
@@ -38,7 +45,7 @@ impl Sim<'_> {
     pub(super) fn schedule_leaving(&mut self, now: f64, practitioner: u32) {
         let rate = self.scenario.workforce.turnover_per_day * self.model.collaboration.turnover_factor;
         if rate > 0.0 {
-            let gap: f64 = self.staff_rng.sample(Exp1);
+            let gap = rng::exp1_out_of_line(&mut self.staff_rng);
             let day = now + gap / rate;
             if day <= self.scenario.run.horizon_days {
                 self.queue.schedule(day, Event::Leaves { practitioner });
@@ -53,7 +60,7 @@ impl Sim<'_> {
     pub(super) fn leaves(&mut self, now: f64, practitioner: u32) {
         self.relationships.reset(practitioner);
         let vacancy = self.scenario.workforce.vacancy_days_mean * self.model.collaboration.vacancy_factor;
-        let gap: f64 = self.staff_rng.sample(Exp1);
+        let gap = rng::exp1_out_of_line(&mut self.staff_rng);
         self.practitioners[practitioner as usize].available = false;
         self.practitioner_changed(practitioner);
         self.queue.schedule(now + gap * vacancy, Event::PostFilled { practitioner, replaces_leaver: true });
@@ -65,8 +72,7 @@ impl Sim<'_> {
     pub(super) fn relationship_week(&mut self, now: f64) {
         let collaboration = &self.model.collaboration;
         let workforce = &self.scenario.workforce;
-        let calm_keep = (-WEEK_DAYS * std::f64::consts::LN_2 / collaboration.half_life_days).exp();
-        let strained_keep = calm_keep.powf(collaboration.overload_erosion_factor);
+        let (calm_keep, strained_keep) = (self.week_keep_calm, self.week_keep_strained);
         for idx in 0..self.instances.len() {
             let instance = &self.instances[idx];
             let unit = &self.model.units[instance.unit_idx];
@@ -117,7 +123,7 @@ impl Sim<'_> {
         let rate =
             self.hidden_pool as f64 * self.model.access_ease * self.scenario.population.hidden_need.presentations_per_day_at_full_access;
         if rate > 0.0 {
-            let gap: f64 = self.hidden_rng.sample(Exp1);
+            let gap = rng::exp1_out_of_line(&mut self.hidden_rng);
             let day = now + gap / rate;
             if day <= self.scenario.run.horizon_days {
                 self.queue.schedule(day, Event::HiddenNeedPresents { generation: self.hidden_generation });

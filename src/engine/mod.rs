@@ -22,7 +22,6 @@ use crate::model::*;
 use crate::rng::{self, Generator, Purpose};
 use census::{Census, HOLDER_INDEX_MASK, NOT_HELD, census_holder};
 use rand::RngExt;
-use rand_distr::Exp1;
 use record::Recorder;
 use relationships::Relationships;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -949,6 +948,11 @@ struct Sim<'a> {
     arrivals_per_day: f64,
     /// New hidden need arising per day in this run's families (likewise).
     hidden_new_per_day: f64,
+    /// The share of trust above its starting level kept over a week, in a calm unit and in
+    /// an overloaded one (`relationship_week`): worked out once, as they depend on the model
+    /// only (`math::powf` each week was 0.25% of mmc's instructions).
+    week_keep_calm: f64,
+    week_keep_strained: f64,
     /// Added to every family id, so that the runs of different localities never share one
     /// (ids key the episode and recurrence streams).
     family_id_base: u64,
@@ -1098,6 +1102,7 @@ impl<'a> Sim<'a> {
         let professions = &scenario.workforce.professions;
         let agency_of: Vec<u16> = practitioners.iter().map(|p| professions[p.profession_idx as usize].agency_idx as u16).collect();
         let relationships = Relationships::new(agency_of, scenario.workforce.agencies.len(), model.collaboration.initial_trust);
+        let (week_keep_calm, week_keep_strained) = dynamics::week_keep(&model.collaboration);
         let unit_agency: Vec<usize> = model
             .units
             .iter()
@@ -1205,6 +1210,8 @@ impl<'a> Sim<'a> {
             only_locality: only_locality.map(|only| only as u16),
             arrivals_per_day: population.presentations_per_day * share,
             hidden_new_per_day: population.hidden_need.new_per_day * share,
+            week_keep_calm,
+            week_keep_strained,
             // Below 2^49 for up to 512 localities, far from the hidden families' ids at the top.
             family_id_base: stream_idx << 40,
             relationships,
@@ -1281,7 +1288,7 @@ impl<'a> Sim<'a> {
             }
         }
         if self.arrivals_per_day > 0.0 {
-            let first: f64 = self.arrivals.sample(Exp1);
+            let first = rng::exp1_out_of_line(&mut self.arrivals);
             // Beside the queue: the next arrival is always the only one pending
             // (`EventQueue::schedule_beside`).
             self.queue.schedule_beside(first / self.arrivals_per_day, Event::Arrival);
@@ -3548,10 +3555,17 @@ fn remembered_coordination(instance: &mut UnitInstance, now: f64) -> f64 {
         return recent;
     }
     if now != instance.decayed_on_day {
-        instance.decayed_hours = recent * (-(now - instance.coordination_since_day) / COORDINATION_MEMORY_DAYS).exp();
+        instance.decayed_hours = decayed(recent, now - instance.coordination_since_day);
         instance.decayed_on_day = now;
     }
     instance.decayed_hours
+}
+
+/// `recent` coordination hours as remembered `elapsed_days` later (`remembered_coordination`).
+/// Out of line, as `log_normal_days`.
+#[inline(never)]
+fn decayed(recent: f64, elapsed_days: f64) -> f64 {
+    recent * crate::math::exp(-elapsed_days / COORDINATION_MEMORY_DAYS)
 }
 
 /// Locality `locality_idx`'s part of `total` families, by its share, rounded so that the
@@ -3925,16 +3939,27 @@ impl DurationDistribution {
     }
 
     /// The same days as `DurationShape::days` (bit for bit: the same operations in the same
-    /// order), without the logarithm.
+    /// order), without the logarithm. Always inlined, with the log-normal's exponential in a
+    /// function of its own: `math::exp` inlined here made the compiler keep this function
+    /// apart, for 1.1% more of mmc's instructions, which never draws a log-normal
+    /// (results/benchmarks.md, "Thirty-second session").
+    #[inline(always)]
     fn days(self, exp1: f64, std_normal: f64) -> f64 {
         let days = match self.shape {
             DurationShape::Exponential => self.mean * exp1,
-            DurationShape::LogNormal { sigma } => (self.mu + sigma * std_normal).exp(),
+            DurationShape::LogNormal { sigma } => log_normal_days(self.mu, sigma, std_normal),
             DurationShape::Fixed => self.mean,
         };
         debug_assert_eq!(days.to_bits(), self.shape.days(self.mean, exp1, std_normal).to_bits());
         days
     }
+}
+
+/// A log-normal duration in days from its location `mu`, `sigma` and a standard normal
+/// variate (`DurationDistribution::days`).
+#[inline(never)]
+fn log_normal_days(mu: f64, sigma: f64, std_normal: f64) -> f64 {
+    crate::math::exp(mu + sigma * std_normal)
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64
 /// needs (about six ticks), thousands grouped, so neighbouring ticks never read the same.
 fn ticks(low: f64, high: f64) -> impl Fn(&f64) -> String {
     let step = ((high - low) / 6.0).abs().max(f64::MIN_POSITIVE);
-    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    let decimals = (-crate::math::log10(step).floor()).clamp(0.0, 6.0) as usize;
     move |v: &f64| {
         if decimals == 0 { grouped(*v) } else { format!("{:.*}", decimals, v) }
     }

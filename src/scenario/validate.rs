@@ -363,7 +363,7 @@ fn population(check: &mut Checker, raw: &RawPopulation) -> Population {
         RawDistribution::Fixed => DurationShape::Fixed,
         RawDistribution::LogNormal => {
             check.positive(&format!("{p}.service.cv"), s.cv, "(a ratio)");
-            DurationShape::LogNormal { sigma: (1.0 + s.cv * s.cv).ln().sqrt() }
+            DurationShape::LogNormal { sigma: crate::math::ln(1.0 + s.cv * s.cv).sqrt() }
         }
     };
     let recurrence =
