@@ -11,7 +11,7 @@ use rand::{SeedableRng, TryRng};
 
 mod exp1;
 mod normal;
-pub use exp1::{exp1, exp1_out_of_line};
+pub use exp1::exp1;
 pub use normal::{standard_normal, standard_normal_out_of_line};
 
 /// The project's one generator: xoshiro256++ (fast, 256-bit state, passes BigCrush), the

@@ -31,7 +31,7 @@ impl Sim<'_> {
             self.queue.schedule(interval, Event::JointTraining);
         }
         if self.hidden_new_per_day > 0.0 {
-            let gap = rng::exp1_out_of_line(&mut self.hidden_rng);
+            let gap = rng::exp1(&mut self.hidden_rng);
             self.queue.schedule(gap / self.hidden_new_per_day, Event::HiddenNeedArises);
         }
         self.schedule_hidden_presentation(0.0);
@@ -45,7 +45,7 @@ impl Sim<'_> {
     pub(super) fn schedule_leaving(&mut self, now: f64, practitioner: u32) {
         let rate = self.scenario.workforce.turnover_per_day * self.model.collaboration.turnover_factor;
         if rate > 0.0 {
-            let gap = rng::exp1_out_of_line(&mut self.staff_rng);
+            let gap = rng::exp1(&mut self.staff_rng);
             let day = now + gap / rate;
             if day <= self.scenario.run.horizon_days {
                 self.queue.schedule(day, Event::Leaves { practitioner });
@@ -60,7 +60,7 @@ impl Sim<'_> {
     pub(super) fn leaves(&mut self, now: f64, practitioner: u32) {
         self.relationships.reset(practitioner);
         let vacancy = self.scenario.workforce.vacancy_days_mean * self.model.collaboration.vacancy_factor;
-        let gap = rng::exp1_out_of_line(&mut self.staff_rng);
+        let gap = rng::exp1(&mut self.staff_rng);
         self.practitioners[practitioner as usize].available = false;
         self.practitioner_changed(practitioner);
         self.queue.schedule(now + gap * vacancy, Event::PostFilled { practitioner, replaces_leaver: true });
@@ -123,7 +123,7 @@ impl Sim<'_> {
         let rate =
             self.hidden_pool as f64 * self.model.access_ease * self.scenario.population.hidden_need.presentations_per_day_at_full_access;
         if rate > 0.0 {
-            let gap = rng::exp1_out_of_line(&mut self.hidden_rng);
+            let gap = rng::exp1(&mut self.hidden_rng);
             let day = now + gap / rate;
             if day <= self.scenario.run.horizon_days {
                 self.queue.schedule(day, Event::HiddenNeedPresents { generation: self.hidden_generation });

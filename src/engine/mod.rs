@@ -1288,7 +1288,7 @@ impl<'a> Sim<'a> {
             }
         }
         if self.arrivals_per_day > 0.0 {
-            let first = rng::exp1_out_of_line(&mut self.arrivals);
+            let first = rng::exp1(&mut self.arrivals);
             // Beside the queue: the next arrival is always the only one pending
             // (`EventQueue::schedule_beside`).
             self.queue.schedule_beside(first / self.arrivals_per_day, Event::Arrival);

@@ -39,15 +39,6 @@ pub fn exp1<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     exp1_rest(rng, i, x)
 }
 
-/// `exp1` in a small function of its own, for the draws made once or by the slower dynamics
-/// (the first arrival, staff leaving and posts filled, the hidden-need pool): inlined there
-/// too, it moved the code of the event loop, for 1.5% more of mmc's instructions
-/// (results/benchmarks.md, "Thirty-second session").
-#[inline(never)]
-pub fn exp1_out_of_line(rng: &mut crate::rng::Generator) -> f64 {
-    exp1(rng)
-}
-
 /// `0x3ff << 52`: the exponent bits of the doubles in [1, 2).
 const ONE_EXPONENT_BITS: u64 = 1023 << 52;
 
