@@ -26,14 +26,16 @@
 /// (`math/exp.c`, `math/exp_data.c`, by Szabolcs Nagy; MIT or Apache-2.0 WITH
 /// LLVM-exception), which glibc (2.28 and later) and musl adopted, written out here operation
 /// for operation with every product and sum rounded on its own: bit for bit the `exp` of
-/// glibc's build for processors without fused multiply-add, and of musl on x86-64
-/// (`tests/determinism.rs` holds it to glibc's, switched to that build, on this machine).
-/// `exp(x) = 2^(k/128) · exp(r)`, with `2^(k/128)` from a table of 128 entries and `exp(r)`
-/// from a polynomial of degree 5.
+/// glibc's build for processors without fused multiply-add (`tests/determinism.rs` holds it
+/// to glibc 2.36's, switched to that build, on this machine). `exp(x) = 2^(k/128) · exp(r)`,
+/// with `2^(k/128)` from a table of 128 entries and `exp(r)` from a polynomial of degree 5;
+/// the constants and the table are optimized-routines' (read from glibc 2.36's `__exp_data`
+/// with gdb by the twenty-ninth optimisation pass, results/benchmarks.md).
 ///
-/// Why not `libm::exp` (FreeBSD's, also plain arithmetic): about 60 instructions with a
-/// division, against about 30 here and 51 for the C library's through its `errno` wrapper;
-/// the log-normal durations take 1.7 million a ten-year county run.
+/// Why not `libm::exp` (FreeBSD's, also plain arithmetic): it divides, and written out and
+/// inlined as this one is, it cost the county 0.4% more instructions (results/benchmarks.md,
+/// "Thirty-second session"); the log-normal durations and the forgetting of coordination take
+/// about 1.7 million a ten-year county run.
 #[inline]
 pub fn exp(x: f64) -> f64 {
     let bits = x.to_bits();
@@ -290,9 +292,11 @@ mod tests {
             assert!(within_one_ulp(log10(1.0 + 1e3 * u), (1.0 + 1e3 * u).log10()), "log10");
             n_same += usize::from(exp(x) == x.exp());
         }
-        // Mostly the same number (90% with glibc 2.36 on x86-64): glibc's `exp` is correctly
-        // rounded nearly always, FreeBSD's within a unit in the last place.
-        assert!(n_same > n as usize * 8 / 10, "{n_same} of {n} the same");
+        // Nearly always the same number: `exp` is glibc's algorithm without its fused
+        // multiply-adds, which rounds one result in about 1,500 otherwise than glibc 2.36's
+        // build for processors with FMA (199,868 of these 200,000 the same) and none otherwise
+        // than its other build (all the same with `GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA`).
+        assert!(n_same > n as usize * 99 / 100, "{n_same} of {n} the same");
         assert_eq!(exp(0.0), 1.0);
         assert_eq!(ln(1.0), 0.0);
         assert_eq!(powf(2.0, 10.0), 1024.0);
