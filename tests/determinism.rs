@@ -87,8 +87,8 @@ fn a_different_seed_gives_a_different_summary() {
 /// fused multiply-add, as on an older machine: the two round some results differently.
 const OLDER_PROCESSOR: (&str, &str) = ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2,-FMA");
 
-/// Prints, when `JOINEDUP_PRINT_C_EXP` is set, a hash of the C library's `exp` over 100,000
-/// arguments, for `a_machine_whose_c_library_rounds_otherwise_writes_identical_files` to run
+/// Prints, when `JOINEDUP_PRINT_C_EXP` is set, a hash of the C library's `exp` (`exp_hash`),
+/// for `a_machine_whose_c_library_rounds_otherwise_writes_identical_files` to run
 /// in a process of its own under `OLDER_PROCESSOR`; otherwise does nothing.
 #[test]
 #[allow(clippy::disallowed_methods)]
