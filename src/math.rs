@@ -18,8 +18,9 @@
 //!
 //! **Invariant:** nothing whose result can reach a results file calls `f64::exp`, `f64::ln`,
 //! `f64::powf` or another of the standard library's transcendental functions; `clippy.toml`
-//! disallows them, and `rand_distr`'s samplers that call them (`Exp1`, `StandardNormal`) are
-//! replaced by `rng::exp1` and `rng::standard_normal`. Square roots (`f64::sqrt`) are
+//! disallows them (and `tests/determinism.rs` reads `src/` for them), and `rand_distr`'s
+//! samplers that call them (`Exp1`, `StandardNormal`) are replaced by `rng::exp1` and
+//! `rng::standard_normal`. Square roots (`f64::sqrt`) are
 //! correctly rounded everywhere, and `f64::powi` is the compiler's own code.
 
 /// e raised to `x`, within 0.51 units in the last place: ARM's optimized-routines `exp`

@@ -148,3 +148,60 @@ fn a_machine_whose_c_library_rounds_otherwise_writes_identical_files() {
     let older = run_into_with(&dir.path().join("older"), &["--threads", "2"], &[OLDER_PROCESSOR]);
     assert_identical(&here, &older, "the C library's exp and log for newer and for older processors");
 }
+
+/// What the simulation must not call, because it comes from the C library (`joinedup::math`):
+/// the standard library's transcendental functions, and `rand_distr`'s samplers that call them.
+const C_LIBRARY_MATHS: [&str; 19] = [
+    ".exp()",
+    ".ln()",
+    ".powf(",
+    ".log10()",
+    ".log2()",
+    ".log(",
+    ".exp2()",
+    ".exp_m1()",
+    ".ln_1p()",
+    ".sin()",
+    ".cos()",
+    ".tan()",
+    ".cbrt()",
+    ".hypot(",
+    "f64::exp",
+    "f64::ln",
+    "f64::powf",
+    "Exp1",
+    "StandardNormal",
+];
+
+/// `joinedup::math`'s invariant, for every test run (`clippy.toml` states it for `cargo clippy`,
+/// which the test command does not run): no code under `src/` but `src/math.rs` calls the C
+/// library's maths (`C_LIBRARY_MATHS`), outside comments and the test modules (each file's
+/// from its `#[cfg(test)]` on). The version before `math` had 25 such places.
+#[test]
+fn the_simulation_takes_no_maths_from_the_c_library() {
+    fn visit(dir: &Path, found: &mut Vec<String>, n_files: &mut usize) {
+        for entry in std::fs::read_dir(dir).expect("a readable source folder") {
+            let path = entry.expect("a readable folder entry").path();
+            if path.is_dir() {
+                visit(&path, found, n_files);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("src/math.rs") {
+                *n_files += 1;
+                let text = std::fs::read_to_string(&path).expect("a readable source file");
+                for (idx, line) in text.lines().enumerate().take_while(|(_, line)| !line.trim_start().starts_with("#[cfg(test)]")) {
+                    let code = line.split("//").next().unwrap_or("");
+                    for call in C_LIBRARY_MATHS.iter().filter(|call| code.contains(*call)) {
+                        found.push(format!("{}:{}: {call}", path.display(), idx + 1));
+                    }
+                }
+            }
+        }
+    }
+    let (mut found, mut n_files) = (Vec::new(), 0);
+    visit(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found, &mut n_files);
+    assert!(n_files > 40, "only {n_files} source files read");
+    assert!(
+        found.is_empty(),
+        "the C library's maths in the simulation (use joinedup::math, joinedup::rng::exp1 or standard_normal):\n{}",
+        found.join("\n")
+    );
+}
