@@ -49,22 +49,15 @@ const ONE_EXPONENT_BITS: u64 = 1023 << 52;
 /// are the same on every machine (`math`).
 #[cold]
 #[inline(never)]
-fn exp1_rest<R: Rng + ?Sized>(rng: &mut R, mut i: usize, mut x: f64) -> f64 {
-    loop {
-        if i == 0 {
-            return ZIG_EXP_R - math::ln(rng.random::<f64>());
-        }
-        if ZIG_EXP_F[i + 1] + (ZIG_EXP_F[i] - ZIG_EXP_F[i + 1]) * rng.random::<f64>() < math::exp(-x) {
-            return x;
-        }
-        let bits = rng.next_u64();
-        i = (bits & 0xff) as usize;
-        let u = f64::from_bits(bits >> 12 | ONE_EXPONENT_BITS) - (1.0 - f64::EPSILON / 2.0);
-        x = u * ZIG_EXP_X[i];
-        if x < ZIG_EXP_X[i + 1] {
-            return x;
-        }
+fn exp1_rest<R: Rng + ?Sized>(rng: &mut R, i: usize, x: f64) -> f64 {
+    if i == 0 {
+        return ZIG_EXP_R - math::ln(rng.random::<f64>());
     }
+    if ZIG_EXP_F[i + 1] + (ZIG_EXP_F[i] - ZIG_EXP_F[i + 1]) * rng.random::<f64>() < math::exp(-x) {
+        return x;
+    }
+    // Rejected: a draw afresh, its first iteration the common one.
+    exp1(rng)
 }
 
 // The tables as `rand_distr` 0.6.0 has them (`src/ziggurat_tables.rs`), every digit kept so

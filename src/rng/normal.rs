@@ -56,31 +56,24 @@ const TWO_EXPONENT_BITS: u64 = 1024 << 52;
 /// `rand_distr` calls, so that the draws are the same on every machine (`math`).
 #[cold]
 #[inline(never)]
-fn standard_normal_rest<R: Rng + ?Sized>(rng: &mut R, mut i: usize, mut u: f64, mut x: f64) -> f64 {
-    loop {
-        if i == 0 {
-            // The tail, drawn as `rand_distr` draws it: the loop's first test always passes.
-            let mut tail_x = 1.0f64;
-            let mut tail_y = 0.0f64;
-            while -2.0 * tail_y < tail_x * tail_x {
-                let x_open: f64 = rng.sample(rand_distr::Open01);
-                let y_open: f64 = rng.sample(rand_distr::Open01);
-                tail_x = math::ln(x_open) / ZIG_NORM_R;
-                tail_y = math::ln(y_open);
-            }
-            return if u < 0.0 { tail_x - ZIG_NORM_R } else { ZIG_NORM_R - tail_x };
+fn standard_normal_rest<R: Rng + ?Sized>(rng: &mut R, i: usize, u: f64, x: f64) -> f64 {
+    if i == 0 {
+        // The tail, drawn as `rand_distr` draws it: the loop's first test always passes.
+        let mut tail_x = 1.0f64;
+        let mut tail_y = 0.0f64;
+        while -2.0 * tail_y < tail_x * tail_x {
+            let x_open: f64 = rng.sample(rand_distr::Open01);
+            let y_open: f64 = rng.sample(rand_distr::Open01);
+            tail_x = math::ln(x_open) / ZIG_NORM_R;
+            tail_y = math::ln(y_open);
         }
-        if ZIG_NORM_F[i + 1] + (ZIG_NORM_F[i] - ZIG_NORM_F[i + 1]) * rng.random::<f64>() < math::exp(-x * x / 2.0) {
-            return x;
-        }
-        let bits = rng.next_u64();
-        i = (bits & 0xff) as usize;
-        u = f64::from_bits(bits >> 12 | TWO_EXPONENT_BITS) - 3.0;
-        x = u * ZIG_NORM_X[i];
-        if x.abs() < ZIG_NORM_X[i + 1] {
-            return x;
-        }
+        return if u < 0.0 { tail_x - ZIG_NORM_R } else { ZIG_NORM_R - tail_x };
     }
+    if ZIG_NORM_F[i + 1] + (ZIG_NORM_F[i] - ZIG_NORM_F[i + 1]) * rng.random::<f64>() < math::exp(-x * x / 2.0) {
+        return x;
+    }
+    // Rejected: a draw afresh, its first iteration the common one.
+    standard_normal(rng)
 }
 
 // The tables as `rand_distr` 0.6.0 has them (`src/ziggurat_tables.rs`), every digit kept so
