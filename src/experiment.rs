@@ -41,7 +41,8 @@ pub struct Comparison {
 #[derive(Debug, Clone)]
 pub struct MetricSummary {
     pub estimate: Option<Estimate>,
-    /// Percentiles (p50, p90, p99) of the pooled wait distribution, for `*_days` metrics.
+    /// Percentiles (p50, p90, p99) of the pooled wait distribution, for the waits
+    /// (`metrics::WAIT_METRICS`).
     pub percentiles: Option<[Option<f64>; 3]>,
 }
 

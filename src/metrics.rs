@@ -67,16 +67,45 @@ metrics! {
 pub const N_METRICS: usize = 25;
 const _: () = assert!(METRICS.len() == N_METRICS);
 
-/// The three waits, recorded in histograms for percentiles.
-pub const WAIT_METRICS: [Metric; 3] = [Metric::WaitFirstContact, Metric::WaitAssessmentDone, Metric::WaitServiceStart];
+/// Every wait, recorded in histograms for percentiles (`p50`, `p90`, `p99` in `summary.json`
+/// and `replications.csv`, as for every `*_days` wait): the three waits of every episode
+/// ([`HEADLINE_WAITS`]), then the wait to service start by tier ([`WAIT_SERVICE_START_BY_TIER`]).
+/// A replication's histograms come in this order (`ReplicationResult::waits`).
+pub const WAIT_METRICS: [Metric; 7] = [
+    Metric::WaitFirstContact,
+    Metric::WaitAssessmentDone,
+    Metric::WaitServiceStart,
+    Metric::WaitServiceStartTier1,
+    Metric::WaitServiceStartTier2,
+    Metric::WaitServiceStartTier3,
+    Metric::WaitServiceStartTier4,
+];
+/// The three waits every episode has, first in [`WAIT_METRICS`]: the report charts their
+/// percentiles.
+pub const HEADLINE_WAITS: [Metric; 3] = [Metric::WaitFirstContact, Metric::WaitAssessmentDone, Metric::WaitServiceStart];
 /// The wait to service start by the tier the need first served was referred at (before any
-/// escalation while it waited), tiers 1 to 4 in order: where a unit puts the highest tier
-/// first, planners need each tier's wait, not only their mean, and the validation of that rule
-/// checks each against Cobham's formula.
+/// escalation while it waited), tiers 1 to 4 in order, last in [`WAIT_METRICS`]: where a unit
+/// puts the highest tier first, planners need each tier's wait, its long tail as well as its
+/// mean, and the validation of that rule checks each mean against Cobham's formula.
 pub const WAIT_SERVICE_START_BY_TIER: [Metric; 4] =
     [Metric::WaitServiceStartTier1, Metric::WaitServiceStartTier2, Metric::WaitServiceStartTier3, Metric::WaitServiceStartTier4];
-/// Percentiles reported for the three waits of [`WAIT_METRICS`] (not for the waits by tier).
+const _: () = {
+    let mut i = 0;
+    while i < WAIT_METRICS.len() {
+        let wait = WAIT_METRICS[i] as usize;
+        let expected = if i < HEADLINE_WAITS.len() { HEADLINE_WAITS[i] } else { WAIT_SERVICE_START_BY_TIER[i - HEADLINE_WAITS.len()] };
+        assert!(wait == expected as usize, "WAIT_METRICS is the headline waits, then the waits by tier");
+        i += 1;
+    }
+};
+/// Percentiles reported for every wait of [`WAIT_METRICS`].
 pub const PERCENTILES: [(&str, f64); 3] = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99)];
+
+/// The names of the percentile rows of `replications.csv` (`wait_first_contact_days_p50`), in
+/// [`WAIT_METRICS`] then [`PERCENTILES`] order, the order a replication's rows come in.
+pub fn percentile_row_names() -> impl Iterator<Item = String> {
+    WAIT_METRICS.iter().flat_map(|wait| PERCENTILES.iter().map(move |(suffix, _)| format!("{}_{suffix}", METRICS[*wait as usize].name)))
+}
 
 /// Monthly time series (names are a contract like metric names).
 pub const TIMESERIES: &[&str] = &[
@@ -324,7 +353,7 @@ pub struct ReplicationResult {
     /// One value per metric; `None` when nothing was observed (e.g. no service started).
     pub values: [Option<f64>; N_METRICS],
     /// Wait histograms (minutes), in the order of [`WAIT_METRICS`].
-    pub waits: [WaitHistogram; 3],
+    pub waits: [WaitHistogram; WAIT_METRICS.len()],
     /// One row per month, one value per time series.
     pub months: Vec<[Option<f64>; N_TIMESERIES]>,
     pub diagnostics: Diagnostics,

@@ -145,7 +145,7 @@ pub fn prepare_run_dir(dir: &Path, force: bool, expected_bytes: u64) -> Result<(
 /// and every month of every time series, at about 64 bytes a row.
 pub fn estimated_run_bytes(scenario: &crate::model::Scenario, replications: u32) -> u64 {
     let months = (scenario.run.horizon_days / crate::metrics::MONTH_DAYS).max(0.0) as u64 + 1;
-    let rows_per_replication = (METRICS.len() + 3 * PERCENTILES.len()) as u64 + months * TIMESERIES.len() as u64;
+    let rows_per_replication = (METRICS.len() + WAIT_METRICS.len() * PERCENTILES.len()) as u64 + months * TIMESERIES.len() as u64;
     scenario.models.len() as u64 * u64::from(replications) * rows_per_replication * 64 + (1 << 20)
 }
 
@@ -459,7 +459,7 @@ mod tests {
                     model_idx: 0,
                     replication: r as u32,
                     values,
-                    waits: [new_wait_histogram(), new_wait_histogram(), new_wait_histogram()],
+                    waits: std::array::from_fn(|_| new_wait_histogram()),
                     months: Vec::new(),
                     diagnostics: Diagnostics::default(),
                 }

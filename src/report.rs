@@ -21,7 +21,7 @@ mod rows;
 pub mod sweep;
 
 use crate::error::Result;
-use crate::metrics::{CUT_AT_ZERO_NOTE, METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS, shown_interval};
+use crate::metrics::{CUT_AT_ZERO_NOTE, HEADLINE_WAITS, METRICS, MONTH_DAYS, PERCENTILES, shown_interval};
 use crate::output::{human, write_atomically};
 use compare::{Row, Verdict, against_baseline, words_for};
 use read::Results;
@@ -379,7 +379,7 @@ fn waits_section(results: &Results) -> Section {
 the 90th percentile (one family in ten waits longer) and the 99th (one in a hundred).</p>\n",
     );
     html.push_str("<div class=\"grid\">\n");
-    for metric in WAIT_METRICS {
+    for metric in HEADLINE_WAITS {
         let m = metric as usize;
         let w = words_for(m);
         let percentiles: Vec<[Option<f64>; 3]> =

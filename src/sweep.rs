@@ -181,6 +181,12 @@ struct PointFile {
     /// since `means` is read by position.
     #[serde(default)]
     metrics: Vec<String>,
+    /// The names of the percentile rows `replication_rows` may hold, in their order
+    /// (`metrics::percentile_row_names`): a point written before the waits by tier had
+    /// percentiles has rows of fewer, and is run again rather than mixed with points that have
+    /// them.
+    #[serde(default)]
+    percentile_rows: Vec<String>,
     /// Mean of every metric, by model then metric (`None` where never observed).
     means: Vec<Vec<Option<f64>>>,
     /// Lines of `replications.csv`, complete with point and factor columns.
@@ -311,9 +317,12 @@ fn point_done(dir: &Path, point_idx: usize, fingerprint: &str) -> bool {
         && read_json::<PointFile>(&path).is_ok_and(|p| p.fingerprint == fingerprint && p.point == point_idx && has_these_metrics(&p))
 }
 
-/// Whether a point file's means are of this build's metrics, in this order.
+/// Whether a point file's means are of this build's metrics, in this order, and its rows have
+/// this build's percentiles.
 fn has_these_metrics(point: &PointFile) -> bool {
-    point.metrics.len() == METRICS.len() && point.metrics.iter().zip(METRICS).all(|(name, def)| name == def.name)
+    point.metrics.len() == METRICS.len()
+        && point.metrics.iter().zip(METRICS).all(|(name, def)| name == def.name)
+        && point.percentile_rows.iter().cloned().eq(crate::metrics::percentile_row_names())
 }
 
 /// What an output folder holds when it has no final files yet: a sweep still under way,
@@ -519,6 +528,7 @@ fn run_point(plan: &Plan, point: &Point, rule: Option<PrecisionRule>, fingerprin
         replications: comparison.replications,
         precision_met,
         metrics: METRICS.iter().map(|def| def.name.to_string()).collect(),
+        percentile_rows: crate::metrics::percentile_row_names().collect(),
         means,
         replication_rows,
         summary_rows,
@@ -601,12 +611,17 @@ fn build_final_files(manifest: &Manifest, dir_of: &dyn Fn(usize) -> PathBuf, out
             });
         }
         if !has_these_metrics(&point) {
+            let n_means = point.means.first().map_or(point.metrics.len(), Vec::len);
+            let (n_rows, n_rows_here) = (point.percentile_rows.len(), crate::metrics::percentile_row_names().count());
+            let other = if n_means != METRICS.len() || n_rows == n_rows_here {
+                format!("with other metrics ({n_means} of them, this one has {})", METRICS.len())
+            } else {
+                format!("with wait percentiles for other waits ({n_rows} percentile rows, this one writes {n_rows_here})")
+            };
             return Err(Error::SweepResults {
                 path,
                 message: format!(
-                    "it was written by another version of joinedup, with other metrics ({} of them, this one has {}); remove it and run the sweep (or its shard) again to redo the point",
-                    point.means.first().map_or(point.metrics.len(), Vec::len),
-                    METRICS.len()
+                    "it was written by another version of joinedup, {other}; remove it and run the sweep (or its shard) again to redo the point"
                 ),
             });
         }

@@ -490,6 +490,40 @@ fn rows_written_only_sometimes_are_checked_against_what_the_folder_promises() {
         &copy("no-wait", "replications.csv", &text),
         &[&remake[..], &[&format!("model `{first}`'s `wait_first_contact_days` a mean of"), "no row of it for any replication"]].concat(),
     );
+    // A wait by tier has its percentiles too: one of them missing is refused.
+    let tier_wait = replications
+        .lines()
+        .find(|l| l.starts_with(&format!("{last},1,wait_service_start_tier")) && l.contains("_days_p90,"))
+        .expect("the tiny run's last model has a wait by tier with percentiles");
+    let name = tier_wait.split(',').nth(2).unwrap().to_string();
+    let text = dropping(&replications, |l| l == tier_wait);
+    refused(
+        &copy("no-tier-p90", "replications.csv", &text),
+        &[&remake[..], &[&format!("no `{name}` row for model `{last}`, replication 1"), "with its mean"]].concat(),
+    );
+    // A folder written before the waits by tier had percentiles (their means alone, in both
+    // files) is read as it was: a report is made from it.
+    let older = tmp.path().join("before-tier-percentiles");
+    damaged_copy(
+        &run,
+        &older,
+        "replications.csv",
+        &dropping(&replications, |l| l.contains(",wait_service_start_tier") && l.contains("_days_p")),
+    );
+    let mut summary_older = summary.clone();
+    for model in summary_older["models"].as_array_mut().unwrap() {
+        for (metric, value) in model["metrics"].as_object_mut().unwrap() {
+            if metric.starts_with("wait_service_start_tier") {
+                let value = value.as_object_mut().unwrap();
+                assert_eq!(["p50", "p90", "p99"].map(|p| value.remove(p).is_some()), [true; 3], "{metric} has its percentiles");
+            }
+        }
+    }
+    std::fs::write(older.join("summary.json"), serde_json::to_string_pretty(&summary_older).unwrap()).unwrap();
+    std::fs::remove_file(older.join("report.html")).unwrap();
+    let output = joinedup(&["report", older.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(older.join("report.html").exists());
     // Utilisation is written for every replication of a model or none: the scenario decides.
     let text = dropping(&replications, |l| l.starts_with(&format!("{last},1,practitioner_utilisation,")));
     refused(

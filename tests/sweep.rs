@@ -148,11 +148,12 @@ fn shards_merge_into_exactly_the_unsharded_files_and_mismatches_are_refused() {
     assert!(!tmp.path().join("s7").exists(), "a refused shard made its folder");
 }
 
-/// A point file written by another version of joinedup, with other metrics, is redone when
-/// its shard runs again and refused by a merge: its means are read by position, so they are
-/// never taken for this version's.
-#[test]
-fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
+/// Runs the factorial sweep whole and in two shards, rewrites the first point file of the
+/// second shard with `make_older` (as another version of joinedup would have written it),
+/// and checks that a merge refuses it, naming the file and `why`, and writes no final file;
+/// that the shard run again redoes that point only; and that the merge is then the unsharded
+/// sweep's.
+fn assert_an_older_point_is_redone_or_refused(make_older: impl Fn(&mut serde_json::Map<String, serde_json::Value>), why: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_plan(tmp.path(), "grid", FACTORIAL);
     let plan = load(&path, &[]);
@@ -162,22 +163,12 @@ fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
         run(&plan, dir, 1, Shard { k: k + 1, n: 2 });
     }
     let point_file = first_point_file(&shard_dirs[1]);
-    // As the version before the waits by tier wrote it: no list of metrics, 21 means a model.
-    let make_older = || {
-        let mut point: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&point_file).unwrap()).unwrap();
-        let object = point.as_object_mut().unwrap();
-        assert!(object.remove("metrics").is_some(), "a point file names its metrics");
-        for model_means in object["means"].as_array_mut().unwrap() {
-            model_means.as_array_mut().unwrap().truncate(21);
-        }
-        std::fs::write(&point_file, serde_json::to_string_pretty(&point).unwrap()).unwrap();
-    };
-    make_older();
+    let mut point: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&point_file).unwrap()).unwrap();
+    make_older(point.as_object_mut().unwrap());
+    std::fs::write(&point_file, serde_json::to_string_pretty(&point).unwrap()).unwrap();
     let refused = sweep::merge(&shard_dirs, &tmp.path().join("refused")).err().map(|e| e.to_string()).expect("the merge must be refused");
     assert!(
-        refused.contains(&point_file.display().to_string())
-            && refused.contains("another version of joinedup")
-            && refused.contains("21 of them"),
+        refused.contains(&point_file.display().to_string()) && refused.contains("another version of joinedup") && refused.contains(why),
         "{refused}"
     );
     assert!(!tmp.path().join("refused/replications.csv").exists(), "a refused merge writes no final file");
@@ -186,6 +177,48 @@ fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
     assert_eq!(again.n_points_skipped, again.n_points_shard - 1, "only the older point is redone");
     sweep::merge(&shard_dirs, &tmp.path().join("merged")).unwrap();
     assert_same_files(&tmp.path().join("whole"), &tmp.path().join("merged"), &FINAL_FILES);
+}
+
+/// A point file written by another version of joinedup, with other metrics, is redone when
+/// its shard runs again and refused by a merge: its means are read by position, so they are
+/// never taken for this version's.
+#[test]
+fn a_point_from_a_version_with_other_metrics_is_redone_or_refused() {
+    // As the version before the waits by tier wrote it: no list of metrics, 21 means a model.
+    assert_an_older_point_is_redone_or_refused(
+        |point| {
+            assert!(point.remove("metrics").is_some(), "a point file names its metrics");
+            for model_means in point["means"].as_array_mut().unwrap() {
+                model_means.as_array_mut().unwrap().truncate(21);
+            }
+        },
+        "21 of them",
+    );
+}
+
+/// A point written before the waits by tier had percentiles (no list of percentile rows, and
+/// its `replications.csv` lines without the tiers' `_p50`, `_p90` and `_p99`) would leave the
+/// merged file with a replication whose tier waits lack the rows every other point has: it is
+/// redone or refused like a point with other metrics, and the merge says why.
+#[test]
+fn a_point_from_before_the_waits_by_tier_had_percentiles_is_redone_or_refused() {
+    assert_an_older_point_is_redone_or_refused(
+        |point| {
+            let names = point.remove("percentile_rows").expect("a point file names its percentile rows");
+            assert_eq!(names.as_array().unwrap().len(), 21, "seven waits, three percentiles each");
+            let rows = point["replication_rows"].as_str().unwrap().to_string();
+            let tier_percentile = |line: &str| line.contains("_tier") && line.contains("_days_p");
+            let older: String = rows.lines().filter(|line| !tier_percentile(line)).map(|line| format!("{line}\n")).collect();
+            assert!(
+                rows.contains("wait_service_start_tier2_days_p90,")
+                    && older.contains("wait_service_start_tier2_days,")
+                    && older.len() < rows.len(),
+                "the point has tier percentile rows to drop, beside the tier means kept"
+            );
+            point["replication_rows"] = serde_json::Value::String(older);
+        },
+        "wait percentiles for other waits (0 percentile rows, this one writes 21)",
+    );
 }
 
 /// Shards run by builds that compute `exp`, `ln` and `powf` differently (another

@@ -62,24 +62,36 @@ fn mmc_wait(lambda: f64, mu: f64, c: u32) -> f64 {
 /// probability 1 - C (Erlang C), and beyond it exponential at rate c mu - lambda, so
 /// P(Wq > t) = C exp(-(c mu - lambda) t).
 fn mmc_wait_quantile(lambda: f64, mu: f64, c: u32, q: f64) -> f64 {
-    let waiting = erlang_c(lambda, mu, c);
-    if 1.0 - q >= waiting { 0.0 } else { (waiting / (1.0 - q)).ln() / (f64::from(c) * mu - lambda) }
+    wait_quantile(erlang_c(lambda, mu, c), f64::from(c) * mu - lambda, q)
+}
+
+/// The quantile `q` of a wait that is 0 with probability 1 - `waiting` and beyond it
+/// exponential at `rate`: P(W > t) = waiting exp(-rate t).
+fn wait_quantile(waiting: f64, rate: f64, q: f64) -> f64 {
+    if 1.0 - q >= waiting { 0.0 } else { (waiting / (1.0 - q)).ln() / rate }
 }
 
 /// Holds the pooled percentiles (p50, p90, p99) of `wait_service_start_days` to the M/M/c
-/// wait distribution: p50 and p90 within 5%, p99 (from the fewest waits) within 8%, and a
-/// percentile the formula puts at 0 exactly 0. The tolerances are about twice the widest
-/// difference at seeds 1-5 (p90 3.0%, p99 4.1%).
+/// wait distribution (`assert_percentiles_of`).
 fn assert_wait_percentiles(name: &str, comparison: &Comparison, lambda: f64, mu: f64, c: u32) {
-    let summary = &comparison.summarise(0)[Metric::WaitServiceStart as usize];
-    let percentiles = summary.percentiles.unwrap_or_else(|| panic!("{name}: wait_service_start_days has no percentiles"));
+    assert_percentiles_of(name, comparison, Metric::WaitServiceStart, erlang_c(lambda, mu, c), f64::from(c) * mu - lambda);
+}
+
+/// Holds the pooled percentiles (p50, p90, p99) of the wait `metric` to P(W > t) = `waiting`
+/// exp(-`rate` t): p50 and p90 within 5%, p99 (from the fewest waits) within 8%, and a
+/// percentile the formula puts at 0 exactly 0. The tolerances are about twice the widest
+/// difference at seeds 1-5 for mmc.ron (p90 3.0%, p99 4.1%).
+fn assert_percentiles_of(name: &str, comparison: &Comparison, metric: Metric, waiting: f64, rate: f64) {
+    let metric_name = joinedup::metrics::METRICS[metric as usize].name;
+    let summary = &comparison.summarise(0)[metric as usize];
+    let percentiles = summary.percentiles.unwrap_or_else(|| panic!("{name}: {metric_name} has no percentiles"));
     for ((label, q), (observed, tolerance)) in PERCENTILES.iter().zip(percentiles.iter().zip([0.05, 0.05, 0.08])) {
-        let observed = observed.unwrap_or_else(|| panic!("{name}: no {label} of wait_service_start_days"));
-        let theory = mmc_wait_quantile(lambda, mu, c, *q);
+        let observed = observed.unwrap_or_else(|| panic!("{name}: no {label} of {metric_name}"));
+        let theory = wait_quantile(waiting, rate, *q);
         if theory == 0.0 {
-            assert_eq!(observed, 0.0, "{name} wait_service_start_days {label}: the formula gives 0");
+            assert_eq!(observed, 0.0, "{name} {metric_name} {label}: the formula gives 0");
         } else {
-            assert_within(&format!("{name} wait_service_start_days {label}"), observed, theory, tolerance);
+            assert_within(&format!("{name} {metric_name} {label}"), observed, theory, tolerance);
         }
     }
 }
@@ -220,6 +232,10 @@ fn erlang_c_reproduces_the_figures_in_mmc_ron() {
     assert_eq!(format!("{:.3} {:.3}", mmc_wait_quantile(0.8, 1.0, 1, 0.5), mmc_wait_quantile(0.8, 1.0, 1, 0.9)), "2.350 10.397");
     assert_eq!(format!("{:.4} {:.4}", mmc_wait_quantile(8.0, 1.0, 10, 0.9), mmc_wait_quantile(8.0, 1.0, 10, 0.99)), "0.7045 1.8558");
     assert_eq!(mmc_wait_quantile(8.0, 1.0, 10, 0.5), 0.0);
+    // priority.ron's tier 4 (2 a day of 8, highest first): P(W > t) = 0.4092 exp(-8 t), so
+    // p90 ln(10 C)/8 and p99 ln(100 C)/8 (C = 0.40918).
+    let tier4 = |q| wait_quantile(erlang_c(8.0, 1.0, 10), 10.0 - 2.0, q);
+    assert_eq!(format!("{:.4} {:.4} {}", tier4(0.9), tier4(0.99), tier4(0.5)), "0.1761 0.4639 0");
 }
 
 #[test]
@@ -407,6 +423,13 @@ fn mmc_mean_wait_matches_erlang_c() {
     assert_littles_law("mmc", &comparison);
     // Without assessment the first contact is the start of the intervention.
     assert_eq!(comparison.estimate(0, Metric::WaitFirstContact), comparison.estimate(0, Metric::WaitServiceStart));
+    // Every referral is at tier 2, so the wait by tier is the whole wait, percentiles and all.
+    let summary = comparison.summarise(0);
+    let (whole, tier2) = (&summary[Metric::WaitServiceStart as usize], &summary[Metric::WaitServiceStartTier2 as usize]);
+    assert!(
+        tier2.percentiles.is_some() && tier2.percentiles == whole.percentiles && tier2.estimate == whole.estimate,
+        "{tier2:?} {whole:?}"
+    );
     // Utilisation of the slots is the offered load per server, rho = lambda / (c mu).
     let rho = lambda / (f64::from(c) * mu);
     assert_within("mmc practitioner_utilisation", mean(&comparison, Metric::PractitionerUtilisation), rho, 0.01);
@@ -457,6 +480,21 @@ fn highest_tier_first_waits_match_cobham() {
         assert_within(&format!("priority tier-{tier} mean wait to service start"), mean(&comparison, metric), wait, 0.04);
     }
     assert!(comparison.estimate(0, Metric::WaitServiceStartTier1).is_none(), "no tier-1 need was referred, so none waited");
+    // The highest tier's whole wait, not only its mean. A case of the highest tier waits only
+    // when every practitioner is busy (probability C, Erlang C's for all tiers together: the
+    // arrivals see the queue as it is), and then for the cases of its own tier ahead of it
+    // and one more completion. Completions come at c mu while everyone is busy, and the
+    // highest tier's own cases ahead of it are geometric with ratio sigma_1 = lambda_1 / (c
+    // mu) (its queue moves up at lambda_1 and down at c mu, and is empty whenever anyone is
+    // free), so the wait is exponential at c mu (1 - sigma_1) = c mu - lambda_1:
+    // P(W_1 > t) = C exp(-(c mu - lambda_1) t), whose mean is Cobham's W_1.
+    assert_percentiles_of(
+        "priority tier 4",
+        &comparison,
+        WAIT_SERVICE_START_BY_TIER[tiers[0] - 1],
+        erlang_c(lambda, mu, c),
+        f64::from(c) * mu - lambdas[0],
+    );
     // The order of service leaves the mean over all tiers at Erlang C's.
     assert_within("priority mean wait_service_start_days", mean(&comparison, Metric::WaitServiceStart), mmc_wait(lambda, mu, c), 0.03);
     assert_littles_law("priority", &comparison);
@@ -469,6 +507,14 @@ fn highest_tier_first_waits_match_cobham() {
         let metric = WAIT_SERVICE_START_BY_TIER[tier - 1];
         assert_within(&format!("first come first served, tier-{tier} mean wait"), mean(&fifo, metric), mmc_wait(lambda, mu, c), 0.04);
     }
+    // And each tier's whole wait is the M/M/c wait of every tier (tier 2 has the most cases).
+    assert_percentiles_of(
+        "first come first served, tier 2",
+        &fifo,
+        WAIT_SERVICE_START_BY_TIER[1],
+        erlang_c(lambda, mu, c),
+        f64::from(c) * mu - lambda,
+    );
 }
 
 #[test]

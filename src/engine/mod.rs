@@ -2736,17 +2736,13 @@ impl<'a> Sim<'a> {
                 // which changes none of what it reads (the need's domain, tier and variates).
                 let n = &e.needs[need as usize];
                 // The waits that end here, recorded with the need in hand: the first service's
-                // wait goes under the tier the need was referred at, too.
+                // wait goes under the tier the need was referred at.
                 if e.measured {
                     let days = start_day - e.referral_day;
-                    match (first_contact, first_service) {
-                        (true, true) => self.record.wait_twice(0, 2, days),
-                        (true, false) => self.record.wait(0, days),
-                        (false, true) => self.record.wait(2, days),
-                        (false, false) => {}
-                    }
                     if first_service {
-                        self.record.service_wait_of_tier(e.referred_tiers[need as usize], days);
+                        self.record.first_service_wait(e.referred_tiers[need as usize], first_contact, days);
+                    } else if first_contact {
+                        self.record.wait(0, days);
                     }
                 }
                 let duration =

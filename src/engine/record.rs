@@ -5,8 +5,23 @@
 //! so a reader can see the system fill up.
 
 use super::relationships::mean_of;
-use crate::metrics::{MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WaitCounts, WaitHistogram};
+use crate::metrics::{
+    HEADLINE_WAITS, MINUTES_PER_DAY, MONTH_DAYS, Metric, N_METRICS, N_TIMESERIES, WAIT_METRICS, WaitCounts, WaitHistogram,
+};
 use crate::model::N_TIERS;
+
+/// Waits with a mean and a histogram: every wait of `WAIT_METRICS`.
+const N_WAITS: usize = WAIT_METRICS.len();
+/// The wait to service start of every tier, in `WAIT_METRICS`.
+const SERVICE_START: usize = 2;
+/// The wait to service start of tier 1, in `WAIT_METRICS`; tiers 2 to 4 follow it.
+const FIRST_TIER: usize = HEADLINE_WAITS.len();
+const _: () = assert!(
+    WAIT_METRICS[SERVICE_START] as usize == Metric::WaitServiceStart as usize
+        && WAIT_METRICS[FIRST_TIER] as usize == Metric::WaitServiceStartTier1 as usize
+        && N_WAITS == FIRST_TIER + N_TIERS
+        && N_TIERS.is_power_of_two()
+);
 
 /// `x.round().max(0.0) as u64`, bit for bit, without libm: baseline x86-64 has no rounding
 /// instruction, so `round` is a library call on every recorded wait (1% of mmc's
@@ -295,14 +310,20 @@ pub(super) fn add_options<T>(a: Option<T>, b: Option<T>, add: impl Fn(T, T) -> T
 pub struct Recorder {
     warmup_day: f64,
     horizon_day: f64,
-    /// Plain counts while the run records; hdrhistogram's histograms are made once, by `finish`.
-    waits: [WaitCounts; 3],
-    wait_sums_days: [f64; 3],
-    wait_counts: [u64; 3],
-    /// The wait to service start again, by the tier (1-4, at index tier - 1) the need first
-    /// served was referred at.
-    service_wait_sums_days_by_tier: [f64; N_TIERS],
-    service_wait_counts_by_tier: [u64; N_TIERS],
+    /// The waits to first contact and to a completed assessment (`WAIT_METRICS` 0 and 1), as
+    /// plain counts while the run records; hdrhistogram's histograms are made once, by `finish`.
+    waits: [WaitCounts; 2],
+    /// The wait to service start by the tier (1-4, at index tier - 1) the need first served
+    /// was referred at (`WAIT_METRICS` 3 to 6). Every wait to service start is recorded under
+    /// exactly one tier, so `finish` makes the wait to service start of every tier
+    /// (`WAIT_METRICS` 2) by adding these up: the same counts as a histogram of its own, without
+    /// a second increment on every service start (a likely cache miss in the county).
+    service_waits_by_tier: [WaitCounts; N_TIERS],
+    /// Sums and counts for the means of every wait, in `WAIT_METRICS` order: each sum is
+    /// added to in the order its waits ended, so a mean does not depend on how the
+    /// histograms are kept.
+    wait_sums_days: [f64; N_WAITS],
+    wait_counts: [u64; N_WAITS],
     referrals: u64,
     lost: u64,
     closed: u64,
@@ -335,11 +356,10 @@ impl Recorder {
         Recorder {
             warmup_day,
             horizon_day,
-            waits: [WaitCounts::new(), WaitCounts::new(), WaitCounts::new()],
-            wait_sums_days: [0.0; 3],
-            wait_counts: [0; 3],
-            service_wait_sums_days_by_tier: [0.0; N_TIERS],
-            service_wait_counts_by_tier: [0; N_TIERS],
+            waits: std::array::from_fn(|_| WaitCounts::new()),
+            service_waits_by_tier: std::array::from_fn(|_| WaitCounts::new()),
+            wait_sums_days: [0.0; N_WAITS],
+            wait_counts: [0; N_WAITS],
             referrals: 0,
             lost: 0,
             closed: 0,
@@ -401,33 +421,38 @@ impl Recorder {
         }
     }
 
-    /// A wait (0 first contact, 1 assessment done, 2 service start) for a measured episode.
+    /// A wait that ends for a measured episode: 0 first contact, 1 assessment done (the wait
+    /// to service start goes with its tier, `first_service_wait`).
     pub fn wait(&mut self, which: usize, days: f64) {
-        let minutes = round_to_u64(days * MINUTES_PER_DAY);
-        self.waits[which].saturating_record(minutes);
-        self.wait_sums_days[which] += days;
-        self.wait_counts[which] += 1;
+        debug_assert!(which < self.waits.len(), "the wait to service start is recorded with its tier, by first_service_wait");
+        let index = WaitCounts::index_for(round_to_u64(days * MINUTES_PER_DAY));
+        self.waits[which].saturating_record_at(index);
+        self.add_to_mean(which, days);
     }
 
-    /// The same wait recorded as two kinds (`which` and `also`), as two calls of `wait`
-    /// would, with the minutes rounded and their bucket found once: where a unit does not
-    /// assess, the first contact is the start of the intervention, on every referral of mmc.
-    pub fn wait_twice(&mut self, which: usize, also: usize, days: f64) {
-        let minutes = round_to_u64(days * MINUTES_PER_DAY);
-        let index = WaitCounts::index_for(minutes);
-        for kind in [which, also] {
-            self.waits[kind].saturating_record_at(index);
-            self.wait_sums_days[kind] += days;
-            self.wait_counts[kind] += 1;
+    /// The wait to a measured episode's first intervention, for a need referred at `tier`
+    /// (1-4): in the tier's histogram, and in the means of the wait to service start and of
+    /// the tier's. Where the intervention is also the family's first contact (a unit that does
+    /// not assess: every referral of mmc), that wait is the same and is recorded with it, the
+    /// minutes rounded and their bucket found once.
+    pub fn first_service_wait(&mut self, tier: u8, also_first_contact: bool, days: f64) {
+        let index = WaitCounts::index_for(round_to_u64(days * MINUTES_PER_DAY));
+        if also_first_contact {
+            self.waits[0].saturating_record_at(index);
+            self.add_to_mean(0, days);
         }
+        debug_assert!((1..=4).contains(&tier), "tier {tier}");
+        // Masked so that the compiler sees every index below is in bounds (the tier is 1-4).
+        let tier_idx = usize::from(tier.wrapping_sub(1)) & (N_TIERS - 1);
+        self.service_waits_by_tier[tier_idx].saturating_record_at(index);
+        self.add_to_mean(SERVICE_START, days);
+        self.add_to_mean(FIRST_TIER + tier_idx, days);
     }
 
-    /// The wait to service start of a measured episode (recorded as well with `wait`), again
-    /// under the tier the need first served was referred at.
-    pub fn service_wait_of_tier(&mut self, tier: u8, days: f64) {
-        let tier_idx = usize::from(tier) - 1;
-        self.service_wait_sums_days_by_tier[tier_idx] += days;
-        self.service_wait_counts_by_tier[tier_idx] += 1;
+    #[inline(always)]
+    fn add_to_mean(&mut self, wait_idx: usize, days: f64) {
+        self.wait_sums_days[wait_idx] += days;
+        self.wait_counts[wait_idx] += 1;
     }
 
     pub fn service_started(&mut self, now: f64, wait_days: f64) {
@@ -535,16 +560,14 @@ impl Recorder {
         assert!(self.warmup_day == other.warmup_day && self.horizon_day == other.horizon_day, "records of different windows added");
         self.advance_to_horizon();
         other.advance_to_horizon();
-        for (mine, theirs) in self.waits.iter_mut().zip(&other.waits) {
+        for (mine, theirs) in
+            self.waits.iter_mut().chain(&mut self.service_waits_by_tier).zip(other.waits.iter().chain(&other.service_waits_by_tier))
+        {
             mine.add(theirs);
         }
-        for i in 0..3 {
+        for i in 0..N_WAITS {
             self.wait_sums_days[i] += other.wait_sums_days[i];
             self.wait_counts[i] += other.wait_counts[i];
-        }
-        for tier_idx in 0..N_TIERS {
-            self.service_wait_sums_days_by_tier[tier_idx] += other.service_wait_sums_days_by_tier[tier_idx];
-            self.service_wait_counts_by_tier[tier_idx] += other.service_wait_counts_by_tier[tier_idx];
         }
         self.referrals += other.referrals;
         self.lost += other.lost;
@@ -574,7 +597,7 @@ impl Recorder {
         mut self,
         n_open_at_end: u64,
         trust_at_end: (f64, u64),
-    ) -> ([Option<f64>; N_METRICS], [WaitHistogram; 3], Vec<[Option<f64>; N_TIMESERIES]>) {
+    ) -> ([Option<f64>; N_METRICS], [WaitHistogram; N_WAITS], Vec<[Option<f64>; N_TIMESERIES]>) {
         let horizon = self.horizon_day;
         self.advance_to_horizon();
         let window_days = horizon - self.warmup_day;
@@ -583,12 +606,8 @@ impl Recorder {
         let mut values = [None; N_METRICS];
         let mut set = |metric: Metric, value: Option<f64>| values[metric as usize] = value.filter(|v| v.is_finite());
         set(Metric::Referrals, Some(self.referrals as f64 / window_years));
-        for (i, metric) in crate::metrics::WAIT_METRICS.iter().enumerate() {
+        for (i, metric) in WAIT_METRICS.iter().enumerate() {
             set(*metric, (self.wait_counts[i] > 0).then(|| self.wait_sums_days[i] / self.wait_counts[i] as f64));
-        }
-        for (tier_idx, metric) in crate::metrics::WAIT_SERVICE_START_BY_TIER.iter().enumerate() {
-            let (sum, count) = (self.service_wait_sums_days_by_tier[tier_idx], self.service_wait_counts_by_tier[tier_idx]);
-            set(*metric, (count > 0).then(|| sum / count as f64));
         }
         set(Metric::HandoffsPerEpisode, per_episode(self.handoffs, self.closed));
         set(Metric::BouncedPerEpisode, per_episode(self.bounces, self.closed));
@@ -637,14 +656,68 @@ impl Recorder {
                 *value = value.filter(|v| v.is_finite());
             }
         }
-        // Each histogram's counts are dropped as soon as it is made, so the peak holds one extra.
-        (values, self.waits.map(|w| w.to_histogram()), months)
+        // The wait to service start of every tier: the tiers' counts added up. Each histogram's
+        // counts are dropped as soon as it is made, so the peak holds one extra.
+        let [first_contact, assessment_done] = self.waits;
+        let mut service_start = WaitCounts::new();
+        for tier in &self.service_waits_by_tier {
+            service_start.add(tier);
+        }
+        let [tier1, tier2, tier3, tier4] = self.service_waits_by_tier;
+        let waits = [first_contact, assessment_done, service_start, tier1, tier2, tier3, tier4].map(|w| w.to_histogram());
+        (values, waits, months)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{MONTH_DAYS, MonthOf, round_to_u64};
+    use super::{MONTH_DAYS, MonthOf, Recorder, round_to_u64};
+    use crate::metrics::{MINUTES_PER_DAY, Metric, WAIT_METRICS, new_wait_histogram, percentile_days};
+
+    /// The wait to service start is kept only by tier, and `finish` adds the tiers up: its
+    /// histogram must be what recording every wait in one histogram gives, each tier's what
+    /// recording that tier's alone gives, and every mean the plain mean of its waits. Waits of
+    /// tiers 1, 2 and 4 only (tier 3's histogram and mean stay empty), some also the first
+    /// contact, some recorded in a second record absorbed (another locality's run).
+    #[test]
+    fn the_wait_to_service_start_is_its_tiers_added_up() {
+        let (mut record, mut other) = (Recorder::new(0.0, 1000.0, 33), Recorder::new(0.0, 1000.0, 33));
+        let mut direct: Vec<_> = WAIT_METRICS.iter().map(|_| new_wait_histogram()).collect();
+        let mut sums = [(0.0, 0u32); WAIT_METRICS.len()];
+        let mut x = 0.377_f64;
+        for i in 0..20_000u32 {
+            x = (x * 9_973.0 + 0.271_828) % 1.0;
+            let tier = [1u8, 2, 4][i as usize % 3];
+            let days = x * 400.0 * f64::from(tier);
+            let also_first_contact = i % 5 == 0;
+            let into = if i % 7 == 0 { &mut other } else { &mut record };
+            into.first_service_wait(tier, also_first_contact, days);
+            let minutes = round_to_u64(days * MINUTES_PER_DAY);
+            for wait_idx in [2, 2 + usize::from(tier)].into_iter().chain(also_first_contact.then_some(0)) {
+                direct[wait_idx].saturating_record(minutes);
+                sums[wait_idx].0 += days;
+                sums[wait_idx].1 += 1;
+            }
+        }
+        record.absorb(other);
+        let (values, waits, _) = record.finish(0, (0.0, 0));
+        for (wait_idx, metric) in WAIT_METRICS.iter().enumerate() {
+            assert_eq!(waits[wait_idx], direct[wait_idx], "{metric:?}'s histogram");
+            let (sum, count) = sums[wait_idx];
+            let mean = values[*metric as usize];
+            if count == 0 {
+                assert!(mean.is_none() && waits[wait_idx].is_empty(), "{metric:?} had no waits");
+            } else {
+                assert!((mean.unwrap() - sum / f64::from(count)).abs() < 1e-9 * sum / f64::from(count), "{metric:?}'s mean");
+            }
+        }
+        assert_eq!(waits[2].len(), 20_000);
+        assert_eq!(waits[Metric::WaitServiceStartTier3 as usize - Metric::WaitServiceStartTier1 as usize + 3].len(), 0);
+        // The percentiles of every tier lie within the whole's range, and tier 4's, whose waits
+        // are four times tier 1's, far above tier 1's.
+        let p90 = |w: usize| percentile_days(&waits[w], 0.9).unwrap();
+        assert!(p90(6) > 3.0 * p90(3), "tier 4 {} against tier 1 {}", p90(6), p90(3));
+    }
 
     /// The remembered month is the division's, at every month's edges (to the last bit either
     /// side), across a century, for days in any order and for days a run never reaches.

@@ -306,6 +306,10 @@ impl WaitCounts {
     /// value, then, if a bucket saturated, the values it could not count recorded into it again
     /// (the bucket stays full, the total grows), so the total is this one's too.
     pub fn to_histogram(&self) -> WaitHistogram {
+        // Nothing to look for in the buckets (a wait by tier that no family had, say).
+        if self.is_empty() {
+            return new_wait_histogram();
+        }
         let settled = self.settled();
         let counts = settled.counts();
         let mut histogram = new_wait_histogram();

@@ -871,7 +871,7 @@ fn results_memory_bytes_of(models: &[Model], run: &RunSettings, replications: u3
     models
         .iter()
         .map(|m| {
-            let histograms = 3 + 2 * m.units.len() as u64;
+            let histograms = crate::metrics::WAIT_METRICS.len() as u64 + 2 * m.units.len() as u64;
             u64::from(replications) * (histograms * histogram + month_bytes + 1024 * (1 + m.units.len() as u64))
         })
         .sum()
