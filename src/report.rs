@@ -21,7 +21,7 @@ mod rows;
 pub mod sweep;
 
 use crate::error::Result;
-use crate::metrics::{CUT_AT_ZERO_NOTE, HEADLINE_WAITS, METRICS, MONTH_DAYS, PERCENTILES, shown_interval};
+use crate::metrics::{CUT_AT_ZERO_NOTE, HEADLINE_WAITS, METRICS, MONTH_DAYS, PERCENTILES, WAIT_METRICS, shown_interval};
 use crate::output::{human, write_atomically};
 use compare::{Row, Verdict, against_baseline, words_for};
 use read::Results;
@@ -376,14 +376,20 @@ fn waits_section(results: &Results) -> Section {
     let names = labels(results);
     let mut html = String::from(
         "<p>Means hide the families who wait longest. These charts pool every family's wait across replications and show the median (half wait less), \
-the 90th percentile (one family in ten waits longer) and the 99th (one in a hundred).</p>\n",
+the 90th percentile (one family in ten waits longer) and the 99th (one in a hundred): the three waits first, then the wait to service start by the tier \
+the family was referred at, for each tier some family was.</p>\n",
     );
     html.push_str("<div class=\"grid\">\n");
-    for metric in HEADLINE_WAITS {
+    for metric in WAIT_METRICS {
         let m = metric as usize;
         let w = words_for(m);
         let percentiles: Vec<[Option<f64>; 3]> =
             results.models.iter().map(|model| model.summary[m].map(|s| s.percentiles()).unwrap_or_default()).collect();
+        // A wait by tier is charted where some family of some model was referred at the tier
+        // (and the folder has its percentiles: those written before they were do not).
+        if !HEADLINE_WAITS.contains(&metric) && percentiles.iter().flatten().all(Option::is_none) {
+            continue;
+        }
         let title = format!("{}: median, 90th and 99th percentile", w.title);
         let svg = charts::percentile_chart(&title, "days from referral (every family pooled)", &names, &percentiles);
         let suffixes: Vec<&str> = PERCENTILES.iter().map(|(s, _)| *s).collect();

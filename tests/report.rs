@@ -523,7 +523,21 @@ fn rows_written_only_sometimes_are_checked_against_what_the_folder_promises() {
     std::fs::remove_file(older.join("report.html")).unwrap();
     let output = joinedup(&["report", older.to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(older.join("report.html").exists());
+    // Its page charts the percentiles of the three waits, and of a wait by tier only where
+    // the folder has them: every tier some family was referred at in the new folder's page.
+    let charted = |html: &str, metric: &str| html.contains(&format!("id=\"chart-{metric}-percentiles\""));
+    let page = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let older_page = std::fs::read_to_string(older.join("report.html")).unwrap();
+    for metric in ["wait_first_contact_days", "wait_assessment_done_days", "wait_service_start_days"] {
+        assert!(charted(&page, metric) && charted(&older_page, metric), "{metric} is charted");
+    }
+    for tier in 1..=4 {
+        let metric = format!("wait_service_start_tier{tier}_days");
+        let referred = summary["models"].as_array().unwrap().iter().any(|m| !m["metrics"][&metric]["p50"].is_null());
+        assert_eq!(charted(&page, &metric), referred, "{metric}: charted where some family was referred at the tier");
+        assert!(!charted(&older_page, &metric), "{metric}: a folder without its percentiles has no chart of them");
+    }
+    assert!(charted(&page, "wait_service_start_tier2_days"), "the tiny county refers families at tier 2");
     // Utilisation is written for every replication of a model or none: the scenario decides.
     let text = dropping(&replications, |l| l.starts_with(&format!("{last},1,practitioner_utilisation,")));
     refused(
