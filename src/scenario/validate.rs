@@ -849,7 +849,7 @@ fn gigabytes(bytes: u64) -> String {
 }
 
 /// Memory the results of `replications` replications of every model hold until the run ends:
-/// per replication, the three wait histograms, two histograms per unit, the monthly series
+/// per replication, the wait histograms (`WAIT_METRICS`), two histograms per unit, the monthly series
 /// and the metrics.
 pub fn results_memory_bytes(scenario: &Scenario, replications: u32) -> u64 {
     results_memory_bytes_of(&scenario.models, &scenario.run, replications)
